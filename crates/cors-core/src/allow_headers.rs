@@ -1,0 +1,239 @@
+//! Which request headers a preflight may ask for: the bounded, single-pass parser of
+//! `Access-Control-Request-Headers` and the `Access-Control-Allow-Headers` answer.
+
+use crate::decision::{HeaderValueRef, Rejection, ShortBytes};
+use crate::header_values::ValueId;
+use crate::token::{is_token, trim_ows};
+use hashbrown::{Equivalent, HashSet};
+use std::hash::{Hash, Hasher};
+
+/// Most non-empty names one preflight may ask for (behaviour spec §4).
+pub const MAX_REQUEST_HEADER_NAMES: usize = 64;
+/// Most empty list elements tolerated (`a,,b`) before the list counts as an attack.
+pub const MAX_EMPTY_ELEMENTS: usize = 16;
+/// Most bytes of `Access-Control-Request-Headers`, all lines together.
+pub const MAX_REQUEST_HEADERS_LEN: usize = 4096;
+
+/// Request headers no page can set (Fetch "forbidden request-header"), so allowing one is a
+/// configuration mistake.
+pub(crate) const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
+    "accept-charset",
+    "accept-encoding",
+    "access-control-request-headers",
+    "access-control-request-method",
+    "access-control-request-private-network",
+    "connection",
+    "content-length",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+/// Forbidden request-header prefixes.
+pub(crate) const FORBIDDEN_REQUEST_HEADER_PREFIXES: [&str; 2] = ["proxy-", "sec-"];
+
+/// Hashes ASCII case-insensitively, eight bytes at a time, without allocating.
+fn hash_lowercase<H: Hasher>(bytes: &[u8], state: &mut H) {
+    for chunk in bytes.chunks(8) {
+        let mut buf = [0u8; 8];
+        for (d, s) in buf.iter_mut().zip(chunk) {
+            *d = s.to_ascii_lowercase();
+        }
+        state.write(&buf[..chunk.len()]);
+    }
+    state.write_usize(bytes.len());
+}
+
+/// A configured header name, stored lowercase.
+#[derive(Debug, PartialEq, Eq)]
+struct LowerName(Box<[u8]>);
+
+impl Hash for LowerName {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_lowercase(&self.0, state)
+    }
+}
+
+/// A requested name in whatever case the request used.
+struct AnyCase<'a>(&'a [u8]);
+
+impl Hash for AnyCase<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_lowercase(self.0, state)
+    }
+}
+
+impl Equivalent<LowerName> for AnyCase<'_> {
+    fn equivalent(&self, key: &LowerName) -> bool {
+        self.0.eq_ignore_ascii_case(&key.0)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct AllowHeaders {
+    names: HashSet<LowerName>,
+    any: bool,
+    /// `*`, sent in any-header mode when credentials are off.
+    star: Option<ValueId>,
+}
+
+impl AllowHeaders {
+    /// `names` are already validated.
+    pub(crate) fn new(names: &[String], credentials: bool, star: ValueId) -> Self {
+        let mut this = AllowHeaders::default();
+        for n in names {
+            if n == "*" {
+                this.any = true;
+            } else {
+                this.names
+                    .insert(LowerName(n.to_ascii_lowercase().into_bytes().into()));
+            }
+        }
+        if this.any && !credentials {
+            this.star = Some(star);
+        }
+        this
+    }
+
+    /// Parses every `Access-Control-Request-Headers` line in one pass and decides the
+    /// `Access-Control-Allow-Headers` answer: none (nothing asked), `*`, or an echo of the
+    /// request's own lines.
+    pub(crate) fn check<'a>(
+        &self,
+        lines: impl Iterator<Item = &'a [u8]>,
+    ) -> Result<Option<HeaderValueRef>, Rejection> {
+        let mut total = 0usize;
+        let mut names = 0usize;
+        let mut empty = 0usize;
+        let mut authorization = false;
+        for line in lines {
+            total = total.saturating_add(line.len());
+            if total > MAX_REQUEST_HEADERS_LEN {
+                return Err(Rejection::RequestHeadersTooLong);
+            }
+            for element in line.split(|&b| b == b',') {
+                let name = trim_ows(element);
+                if name.is_empty() {
+                    empty += 1;
+                    if empty > MAX_EMPTY_ELEMENTS {
+                        return Err(Rejection::MalformedRequestHeaders);
+                    }
+                    continue;
+                }
+                names += 1;
+                if names > MAX_REQUEST_HEADER_NAMES {
+                    return Err(Rejection::TooManyRequestHeaders);
+                }
+                if !is_token(name) {
+                    return Err(Rejection::MalformedRequestHeaders);
+                }
+                authorization |= name.eq_ignore_ascii_case(b"authorization");
+                if !self.any && !self.names.contains(&AnyCase(name)) {
+                    return Err(Rejection::HeaderNotAllowed(ShortBytes::new(name)));
+                }
+            }
+        }
+        if names == 0 {
+            return Ok(None);
+        }
+        // `*` never covers Authorization (Fetch "CORS non-wildcard request-header name").
+        match self.star {
+            Some(star) if !authorization => Ok(Some(HeaderValueRef::Stored(star))),
+            _ => Ok(Some(HeaderValueRef::RequestHeaders)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header_values::HeaderValues;
+
+    fn headers(list: &[&str], credentials: bool) -> AllowHeaders {
+        let mut values = HeaderValues::default();
+        let star = values.push("*");
+        let list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+        AllowHeaders::new(&list, credentials, star)
+    }
+
+    fn check(h: &AllowHeaders, lines: &[&str]) -> Result<Option<HeaderValueRef>, Rejection> {
+        h.check(lines.iter().map(|l| l.as_bytes()))
+    }
+
+    const ECHO: Option<HeaderValueRef> = Some(HeaderValueRef::RequestHeaders);
+
+    #[test]
+    fn spec_4_names_match_case_insensitively_across_lines() {
+        let h = headers(&["Content-Type", "x-api-key"], false);
+        assert_eq!(check(&h, &["content-type"]), Ok(ECHO));
+        assert_eq!(check(&h, &["X-API-KEY, CONTENT-type"]), Ok(ECHO));
+        assert_eq!(check(&h, &["x-api-key", " content-type\t"]), Ok(ECHO));
+        assert_eq!(check(&h, &[]), Ok(None));
+        assert_eq!(check(&h, &["", " , "]), Ok(None));
+    }
+
+    #[test]
+    fn spec_4_header_not_allowed_names_the_header() {
+        let h = headers(&["content-type"], false);
+        let err = check(&h, &["content-type, X-Foo"]).unwrap_err();
+        assert_eq!(err, Rejection::HeaderNotAllowed(ShortBytes::new(b"X-Foo")));
+        assert_eq!(
+            err.to_string(),
+            "header \"X-Foo\" is not in allow_headers; add it or use \"*\""
+        );
+    }
+
+    #[test]
+    fn spec_4_malformed_elements_fail_closed() {
+        let h = headers(&["*"], false);
+        for bad in ["x foo", "x:foo", "x\u{0}", "é"] {
+            assert_eq!(
+                check(&h, &[bad]),
+                Err(Rejection::MalformedRequestHeaders),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn spec_4_parsing_is_bounded() {
+        let h = headers(&["*"], false);
+        let commas = ",".repeat(1024);
+        assert_eq!(check(&h, &[&commas]), Err(Rejection::MalformedRequestHeaders));
+        // n commas make n + 1 empty elements.
+        assert_eq!(check(&h, &[&",".repeat(MAX_EMPTY_ELEMENTS - 1)]), Ok(None));
+        assert!(check(&h, &[&",".repeat(MAX_EMPTY_ELEMENTS)]).is_err());
+        let names: Vec<String> = (0..=MAX_REQUEST_HEADER_NAMES).map(|i| format!("x-{i}")).collect();
+        assert_eq!(
+            check(&h, &[&names.join(",")]),
+            Err(Rejection::TooManyRequestHeaders)
+        );
+        assert!(check(&h, &[&names[..MAX_REQUEST_HEADER_NAMES].join(",")]).is_ok());
+        let long = "x".repeat(MAX_REQUEST_HEADERS_LEN + 1);
+        assert_eq!(check(&h, &[&long]), Err(Rejection::RequestHeadersTooLong));
+        let half = "x".repeat(MAX_REQUEST_HEADERS_LEN / 2 + 1);
+        assert_eq!(check(&h, &[&half, &half]), Err(Rejection::RequestHeadersTooLong));
+    }
+
+    #[test]
+    fn spec_4_any_header_is_star_but_never_covers_authorization() {
+        let h = headers(&["*"], false);
+        assert!(matches!(
+            check(&h, &["x-anything"]),
+            Ok(Some(HeaderValueRef::Stored(_)))
+        ));
+        assert_eq!(check(&h, &["x-a, Authorization"]), Ok(ECHO));
+        let with_credentials = headers(&["*"], true);
+        assert_eq!(check(&with_credentials, &["x-anything"]), Ok(ECHO));
+    }
+}

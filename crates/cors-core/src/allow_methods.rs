@@ -1,0 +1,134 @@
+//! Which methods a preflight may ask for, and the `Access-Control-Allow-Methods` value.
+
+use crate::decision::{HeaderValueRef, Rejection};
+use crate::header_values::{HeaderValues, ValueId};
+use crate::token::is_token;
+use hashbrown::HashMap;
+
+/// Methods browsers never send cross-origin; allowing them is refused even in any-method mode.
+pub(crate) const FORBIDDEN_METHODS: [&str; 3] = ["CONNECT", "TRACE", "TRACK"];
+
+/// Lowercase spellings the Fetch Standard normalises to upper case.
+pub(crate) const NORMALISED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+
+/// The CORS-safelisted methods, which always pass.
+const SAFELISTED: [&str; 3] = ["GET", "HEAD", "POST"];
+
+#[derive(Debug, Default)]
+pub(crate) struct AllowMethods {
+    /// Each allowed method mapped to its own precomputed `Access-Control-Allow-Methods` value.
+    known: HashMap<Box<[u8]>, ValueId>,
+    any: bool,
+    /// `*`, sent in any-method mode when credentials are off.
+    star: Option<ValueId>,
+}
+
+impl AllowMethods {
+    /// `methods` are already validated and normalised.
+    pub(crate) fn new(
+        methods: &[String],
+        credentials: bool,
+        star: ValueId,
+        values: &mut HeaderValues,
+    ) -> Self {
+        let mut this = AllowMethods::default();
+        for m in SAFELISTED
+            .iter()
+            .copied()
+            .chain(methods.iter().map(String::as_str))
+        {
+            if m == "*" {
+                this.any = true;
+            } else if !this.known.contains_key(m.as_bytes()) {
+                let id = values.push(m);
+                this.known.insert(m.as_bytes().into(), id);
+            }
+        }
+        if this.any && !credentials {
+            this.star = Some(star);
+        }
+        this
+    }
+
+    /// Checks the single `Access-Control-Request-Method` value.
+    pub(crate) fn check(&self, method: &[u8]) -> Result<HeaderValueRef, Rejection> {
+        if !is_token(method) {
+            return Err(Rejection::MalformedRequestMethod);
+        }
+        if FORBIDDEN_METHODS
+            .iter()
+            .any(|f| method.eq_ignore_ascii_case(f.as_bytes()))
+        {
+            return Err(Rejection::ForbiddenMethod);
+        }
+        if let Some(star) = self.star {
+            return Ok(HeaderValueRef::Stored(star));
+        }
+        match self.known.get(method) {
+            Some(&id) => Ok(HeaderValueRef::Stored(id)),
+            None if self.any => Ok(HeaderValueRef::RequestMethod),
+            None => Err(Rejection::MethodNotAllowed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn methods(list: &[&str], credentials: bool) -> (AllowMethods, HeaderValues) {
+        let mut values = HeaderValues::default();
+        let star = values.push("*");
+        let list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+        (AllowMethods::new(&list, credentials, star, &mut values), values)
+    }
+
+    fn value(m: &AllowMethods, v: &HeaderValues, method: &str) -> Result<String, Rejection> {
+        m.check(method.as_bytes()).map(|r| match r {
+            HeaderValueRef::Stored(id) => v.get(id).unwrap().to_owned(),
+            other => format!("{other:?}"),
+        })
+    }
+
+    #[test]
+    fn spec_4_safelisted_methods_always_pass() {
+        let (m, v) = methods(&[], false);
+        for method in ["GET", "HEAD", "POST"] {
+            assert_eq!(value(&m, &v, method).as_deref(), Ok(method));
+        }
+        assert_eq!(value(&m, &v, "PUT"), Err(Rejection::MethodNotAllowed));
+    }
+
+    #[test]
+    fn spec_4_methods_are_case_sensitive() {
+        let (m, v) = methods(&["PUT", "PROPFIND"], false);
+        assert_eq!(value(&m, &v, "PUT").as_deref(), Ok("PUT"));
+        assert_eq!(value(&m, &v, "put"), Err(Rejection::MethodNotAllowed));
+        assert_eq!(value(&m, &v, "get"), Err(Rejection::MethodNotAllowed));
+        assert_eq!(value(&m, &v, "propfind"), Err(Rejection::MethodNotAllowed));
+    }
+
+    #[test]
+    fn spec_4_forbidden_and_malformed_methods() {
+        let (m, v) = methods(&["*"], false);
+        for method in ["CONNECT", "TRACE", "TRACK", "connect"] {
+            assert_eq!(value(&m, &v, method), Err(Rejection::ForbiddenMethod), "{method}");
+        }
+        for method in ["", "P UT", "PUT\r\n", "PÜT"] {
+            assert_eq!(
+                value(&m, &v, method),
+                Err(Rejection::MalformedRequestMethod),
+                "{method:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn spec_4_any_method_is_star_without_credentials_and_echo_with() {
+        let (m, v) = methods(&["*"], false);
+        assert_eq!(value(&m, &v, "PURGE").as_deref(), Ok("*"));
+        let (m, v) = methods(&["*"], true);
+        assert_eq!(value(&m, &v, "PURGE").as_deref(), Ok("RequestMethod"));
+        assert_eq!(value(&m, &v, "GET").as_deref(), Ok("GET"));
+    }
+}

@@ -1,0 +1,280 @@
+//! Which origins a policy allows, and the `Access-Control-Allow-Origin` value for each.
+//!
+//! Lookups cost the same whatever the number of entries: exact origins sit in a hash map,
+//! subdomain patterns in a per-scheme map of suffixes that the request host's own labels are
+//! looked up in (one lookup per label, never one per pattern), regexes in one `RegexSet`.
+
+use crate::header_values::{HeaderValues, ValueId};
+use crate::origin::{HostKind, Origin, OriginParseError};
+use crate::origin_entry::{OriginEntry, OriginPattern, PortRule};
+use hashbrown::HashMap;
+use regex::RegexSet;
+use std::fmt;
+use std::sync::Arc;
+
+/// A user-supplied origin check. It sees a parsed, canonical origin, never raw bytes.
+pub type OriginPredicate = Arc<dyn Fn(&Origin<'_>) -> bool + Send + Sync>;
+
+/// What the matcher found for a request origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OriginMatch {
+    /// Any-origin mode: `Access-Control-Allow-Origin: *`.
+    Any,
+    /// A configured exact origin (or `null`): send the stored value.
+    Stored(ValueId),
+    /// A pattern, regex or predicate matched: send the request's own (validated) value.
+    Echo,
+}
+
+/// Why an origin did not match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OriginMiss {
+    NotAllowed,
+    Null,
+    Malformed(OriginParseError),
+}
+
+#[derive(Default)]
+struct PortRules {
+    default: bool,
+    any: bool,
+    exact: Vec<u16>,
+}
+
+impl PortRules {
+    fn add(&mut self, rule: PortRule) {
+        match rule {
+            PortRule::Default => self.default = true,
+            PortRule::Any => self.any = true,
+            PortRule::Exact(p) => {
+                if !self.exact.contains(&p) {
+                    self.exact.push(p)
+                }
+            }
+        }
+    }
+
+    fn allows(&self, port: Option<u16>) -> bool {
+        self.any
+            || match port {
+                None => self.default,
+                Some(p) => self.exact.contains(&p),
+            }
+    }
+}
+
+#[derive(Default)]
+struct SchemePatterns {
+    /// `scheme://host:*` entries, by host.
+    hosts: HashMap<Box<str>, PortRules>,
+    /// `scheme://*.suffix` entries, by suffix.
+    suffixes: HashMap<Box<str>, PortRules>,
+}
+
+/// Matches request origins against a policy's origin entries.
+#[derive(Default)]
+pub(crate) struct OriginMatcher {
+    any: bool,
+    exact: HashMap<Box<[u8]>, ValueId>,
+    /// A handful of schemes at most, so a list is the fastest map.
+    patterns: Vec<(Box<str>, SchemePatterns)>,
+    regex: Option<RegexSet>,
+    null: Option<ValueId>,
+    predicate: Option<OriginPredicate>,
+}
+
+impl fmt::Debug for OriginMatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OriginMatcher")
+            .field("any", &self.any)
+            .field("exact", &self.exact.len())
+            .field("schemes_with_patterns", &self.patterns.len())
+            .field("regexes", &self.regex.as_ref().map_or(0, RegexSet::len))
+            .field("null", &self.null.is_some())
+            .field("predicate", &self.predicate.is_some())
+            .finish()
+    }
+}
+
+impl OriginMatcher {
+    pub(crate) fn add(&mut self, entry: &OriginEntry, values: &mut HeaderValues) {
+        match entry {
+            OriginEntry::Any => self.any = true,
+            OriginEntry::Exact(origin) => {
+                if !self.exact.contains_key(origin.as_bytes()) {
+                    let id = values.push(origin.as_str());
+                    self.exact.insert(origin.as_bytes().into(), id);
+                }
+            }
+            OriginEntry::Pattern(OriginPattern {
+                scheme,
+                host,
+                subdomains,
+                port,
+            }) => {
+                let idx = match self.patterns.iter().position(|(s, _)| **s == **scheme) {
+                    Some(i) => i,
+                    None => {
+                        self.patterns
+                            .push((scheme.as_str().into(), SchemePatterns::default()));
+                        self.patterns.len() - 1
+                    }
+                };
+                let by_scheme = &mut self.patterns[idx].1;
+                let map = if *subdomains {
+                    &mut by_scheme.suffixes
+                } else {
+                    &mut by_scheme.hosts
+                };
+                map.entry(host.as_str().into()).or_default().add(*port);
+            }
+        }
+    }
+
+    pub(crate) fn set_regex(&mut self, set: RegexSet) {
+        self.regex = (!set.is_empty()).then_some(set);
+    }
+
+    pub(crate) fn allow_null(&mut self, values: &mut HeaderValues) {
+        self.null = Some(values.push("null"));
+    }
+
+    pub(crate) fn set_predicate(&mut self, predicate: OriginPredicate) {
+        self.predicate = Some(predicate);
+    }
+
+    pub(crate) fn is_any(&self) -> bool {
+        self.any
+    }
+
+    /// Looks a request origin up. `raw` has already passed the one-line, non-empty and length
+    /// checks.
+    pub(crate) fn find(&self, raw: &[u8]) -> Result<OriginMatch, OriginMiss> {
+        if self.any {
+            return Ok(OriginMatch::Any);
+        }
+        if let Some(&id) = self.exact.get(raw) {
+            return Ok(OriginMatch::Stored(id));
+        }
+        if raw == b"null" {
+            return self.null.map(OriginMatch::Stored).ok_or(OriginMiss::Null);
+        }
+        let origin = Origin::parse(raw).map_err(OriginMiss::Malformed)?;
+        if self.matches_pattern(&origin)
+            || self
+                .regex
+                .as_ref()
+                .is_some_and(|set| set.is_match(origin.as_str()))
+            || self.predicate.as_ref().is_some_and(|p| p(&origin))
+        {
+            return Ok(OriginMatch::Echo);
+        }
+        Err(OriginMiss::NotAllowed)
+    }
+
+    fn matches_pattern(&self, origin: &Origin<'_>) -> bool {
+        let Some((_, patterns)) = self.patterns.iter().find(|(s, _)| **s == *origin.scheme()) else {
+            return false;
+        };
+        let host = origin.host();
+        if patterns.hosts.get(host).is_some_and(|r| r.allows(origin.port())) {
+            return true;
+        }
+        if origin.host_kind() != HostKind::Domain || patterns.suffixes.is_empty() {
+            return false;
+        }
+        // Each proper suffix that starts at a label boundary, longest first: at least one whole
+        // label always stays in front, so the apex never matches its own pattern.
+        host.match_indices('.').any(|(dot, _)| {
+            patterns
+                .suffixes
+                .get(&host[dot + 1..])
+                .is_some_and(|r| r.allows(origin.port()))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::origin_entry::parse_entry;
+
+    fn matcher(entries: &[&str]) -> OriginMatcher {
+        let mut m = OriginMatcher::default();
+        let mut values = HeaderValues::default();
+        for e in entries {
+            m.add(&parse_entry(e).unwrap(), &mut values);
+        }
+        m
+    }
+
+    fn allowed(m: &OriginMatcher, origin: &str) -> bool {
+        m.find(origin.as_bytes()).is_ok()
+    }
+
+    #[test]
+    fn spec_2_exact_origins_are_byte_exact() {
+        let m = matcher(&["https://example.com"]);
+        assert!(matches!(
+            m.find(b"https://example.com"),
+            Ok(OriginMatch::Stored(_))
+        ));
+        for other in [
+            "https://Example.com",
+            "https://example.com/",
+            "https://example.com:443",
+            "http://example.com",
+            "https://example.com.",
+            "https://example.co",
+        ] {
+            assert!(!allowed(&m, other), "{other}");
+        }
+    }
+
+    #[test]
+    fn spec_2_subdomain_pattern_matches_whole_labels_only() {
+        let m = matcher(&["https://*.example.com"]);
+        assert!(allowed(&m, "https://a.example.com"));
+        assert!(allowed(&m, "https://a.b.example.com"));
+        for other in [
+            "https://example.com",
+            "https://evilexample.com",
+            "https://a.example.com.",
+            "https://.example.com",
+            "http://a.example.com",
+            "https://a.example.com:8443",
+            "https://a.example.com.evil.net",
+            "https://A.example.com",
+        ] {
+            assert!(!allowed(&m, other), "{other}");
+        }
+        assert_eq!(
+            m.find(b"https://A.example.com"),
+            Err(OriginMiss::Malformed(OriginParseError::Host))
+        );
+    }
+
+    #[test]
+    fn spec_2_port_pattern_matches_any_port_or_none() {
+        let m = matcher(&["http://localhost:*"]);
+        assert!(allowed(&m, "http://localhost"));
+        assert!(allowed(&m, "http://localhost:3000"));
+        assert!(!allowed(&m, "https://localhost:3000"));
+        assert!(!allowed(&m, "http://a.localhost:3000"));
+        assert!(!allowed(&m, "http://localhost.evil.net:3000"));
+    }
+
+    #[test]
+    fn spec_2_null_only_when_enabled() {
+        let mut m = matcher(&["https://example.com"]);
+        assert_eq!(m.find(b"null"), Err(OriginMiss::Null));
+        m.allow_null(&mut HeaderValues::default());
+        assert!(matches!(m.find(b"null"), Ok(OriginMatch::Stored(_))));
+    }
+
+    #[test]
+    fn spec_2_any_origin() {
+        let m = matcher(&["*"]);
+        assert_eq!(m.find(b"https://anything.test"), Ok(OriginMatch::Any));
+    }
+}

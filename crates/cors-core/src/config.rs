@@ -1,0 +1,485 @@
+//! The policy file: a serde type with exactly the keys of the contract, loaded from TOML, JSON
+//! or YAML, with `CORS_*` environment overrides.
+
+use crate::error::{ConfigError, ConfigErrorKind, ConfigErrors};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+/// The policy as written in a file, before validation. Every field is a key of the policy
+/// file; [`crate::Policy::to_config`] gives it back from a built policy.
+///
+/// ```
+/// use cors_core::{Format, PolicyConfig};
+///
+/// let config = PolicyConfig::parse(r#"
+///     allow_origins = ["https://example.com"]
+///     allow_methods = ["PUT"]
+///     max_age = 600
+/// "#, Format::Toml)?;
+/// assert_eq!(config.max_age, Some(600));
+/// let policy = config.build()?;
+/// assert_eq!(policy.to_config(), config);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyConfig {
+    /// Exact origins and patterns (`https://*.example.com`, `http://localhost:*`); `["*"]`
+    /// alone allows any origin.
+    pub allow_origins: Vec<String>,
+    /// Full-match regexes over the serialized origin.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow_origin_regex: Vec<String>,
+    /// Whether the opaque origin `null` is allowed (never with credentials).
+    pub allow_null_origin: bool,
+    /// Methods a preflight may request; `GET`, `HEAD` and `POST` always pass; `"*"` = any.
+    pub allow_methods: Vec<String>,
+    /// Request headers a preflight may request; `"*"` = any.
+    pub allow_headers: Vec<String>,
+    /// Response headers the page may read; `"*"` = all (not with credentials).
+    pub expose_headers: Vec<String>,
+    /// Whether cookies and HTTP authentication may be sent and read.
+    pub allow_credentials: bool,
+    /// `Access-Control-Max-Age` in seconds, 0 to 86400; `None` sends no header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u32>,
+    /// Whether to answer Private Network Access preflights.
+    pub allow_private_network: bool,
+    /// Status of a granted preflight, 200 to 299.
+    pub preflight_status: u16,
+    /// Whether granted and refused preflights reach the handler.
+    pub options_passthrough: bool,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            allow_origins: Vec::new(),
+            allow_origin_regex: Vec::new(),
+            allow_null_origin: false,
+            allow_methods: Vec::new(),
+            allow_headers: Vec::new(),
+            expose_headers: Vec::new(),
+            allow_credentials: false,
+            max_age: None,
+            allow_private_network: false,
+            preflight_status: 204,
+            options_passthrough: false,
+        }
+    }
+}
+
+/// A policy file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `.toml`
+    Toml,
+    /// `.json`
+    Json,
+    /// `.yaml` or `.yml`
+    Yaml,
+}
+
+impl Format {
+    /// The format a file name's extension names.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "toml" => Some(Format::Toml),
+            "json" => Some(Format::Json),
+            "yaml" | "yml" => Some(Format::Yaml),
+            _ => None,
+        }
+    }
+}
+
+/// Why a policy could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read policy file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The extension is not `.toml`, `.json`, `.yaml` or `.yml`.
+    #[error("cannot tell the format of {0}: use a .toml, .json, .yaml or .yml file")]
+    UnknownFormat(PathBuf),
+    /// Syntax, unknown keys, wrong types or invalid values: every problem found.
+    #[error("invalid CORS policy:\n{0}")]
+    Invalid(ConfigErrors),
+}
+
+impl From<ConfigErrors> for LoadError {
+    fn from(e: ConfigErrors) -> Self {
+        LoadError::Invalid(e)
+    }
+}
+
+/// How each key is written in the environment and read from it.
+#[derive(Clone, Copy)]
+enum KeyType {
+    List,
+    Bool,
+    Number,
+}
+
+const KEYS: [(&str, KeyType); 11] = [
+    ("allow_origins", KeyType::List),
+    ("allow_origin_regex", KeyType::List),
+    ("allow_null_origin", KeyType::Bool),
+    ("allow_methods", KeyType::List),
+    ("allow_headers", KeyType::List),
+    ("expose_headers", KeyType::List),
+    ("allow_credentials", KeyType::Bool),
+    ("max_age", KeyType::Number),
+    ("allow_private_network", KeyType::Bool),
+    ("preflight_status", KeyType::Number),
+    ("options_passthrough", KeyType::Bool),
+];
+
+/// Prefix of the environment overrides.
+pub const ENV_PREFIX: &str = "CORS_";
+
+impl PolicyConfig {
+    /// Parses a policy from text. Every syntax, key and type problem is reported at once;
+    /// values are validated later, by [`PolicyConfig::build`].
+    pub fn parse(text: &str, format: Format) -> Result<Self, ConfigErrors> {
+        let value = parse_value(text, format)?;
+        from_value(value, std::iter::empty::<(String, String)>())
+    }
+
+    /// Parses a policy from text, then applies `CORS_*` overrides from `vars` (the
+    /// environment wins key by key). Variables without the prefix are ignored.
+    pub fn parse_with_env<K, V>(
+        text: &str,
+        format: Format,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, ConfigErrors>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let value = parse_value(text, format)?;
+        from_value(value, vars)
+    }
+
+    /// A policy from `CORS_*` variables alone.
+    pub fn from_env_vars<K, V>(vars: impl IntoIterator<Item = (K, V)>) -> Result<Self, ConfigErrors>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        from_value(Value::Object(Map::new()), vars)
+    }
+
+    /// Reads a policy file (format by extension) and applies the process's `CORS_*`
+    /// environment variables.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let path = path.as_ref();
+        let format = Format::from_path(path).ok_or_else(|| LoadError::UnknownFormat(path.into()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            path: path.into(),
+            source,
+        })?;
+        let vars =
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        Ok(Self::parse_with_env(&text, format, vars)?)
+    }
+
+    /// Writes the policy in `format`; parsing the result gives an equal config.
+    pub fn to_string(&self, format: Format) -> String {
+        let rendered = match format {
+            Format::Toml => toml::to_string(self).map_err(|e| e.to_string()),
+            Format::Json => serde_json::to_string_pretty(self).map_err(|e| e.to_string()),
+            Format::Yaml => serde_saphyr::to_string(self).map_err(|e| e.to_string()),
+        };
+        // Serialising plain strings, numbers and booleans cannot fail in any of the three.
+        rendered.unwrap_or_default()
+    }
+}
+
+fn parse_value(text: &str, format: Format) -> Result<Value, ConfigErrors> {
+    let parsed: Result<Value, String> = match format {
+        Format::Toml => toml::from_str(text).map_err(|e| e.to_string()),
+        Format::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
+        Format::Yaml => {
+            if text.trim().is_empty() {
+                Ok(Value::Object(Map::new()))
+            } else {
+                serde_saphyr::from_str(text).map_err(|e| e.to_string())
+            }
+        }
+    };
+    parsed.map_err(|message| single("policy", None, ConfigErrorKind::Syntax(message.trim().to_owned())))
+}
+
+fn single(key: &str, value: Option<&str>, kind: ConfigErrorKind) -> ConfigErrors {
+    ConfigErrors::one(ConfigError::new(key, value, kind))
+}
+
+fn from_value<K, V>(
+    value: Value,
+    vars: impl IntoIterator<Item = (K, V)>,
+) -> Result<PolicyConfig, ConfigErrors>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let Value::Object(mut map) = value else {
+        return Err(single(
+            "policy",
+            None,
+            ConfigErrorKind::WrongType("a table of keys such as allow_origins"),
+        ));
+    };
+    let mut errors = Vec::new();
+    for key in map.keys() {
+        if !KEYS.iter().any(|(k, _)| k == key) {
+            errors.push(
+                ConfigError::new(key.as_str(), None, ConfigErrorKind::UnknownKey).with_fix(suggest_key(key)),
+            );
+        }
+    }
+    let mut env_keys: Vec<(String, String)> = Vec::new();
+    for (name, raw) in vars {
+        let (name, raw) = (name.as_ref(), raw.as_ref());
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let key = rest.to_ascii_lowercase();
+        match KEYS.iter().find(|(k, _)| *k == key) {
+            None => errors.push(
+                ConfigError::new(name, Some(raw), ConfigErrorKind::UnknownKey)
+                    .with_fix(suggest_key(&key).map(|k| format!("{ENV_PREFIX}{}", k.to_ascii_uppercase()))),
+            ),
+            Some((key, ty)) => match env_value(raw, *ty) {
+                Some(v) => {
+                    map.insert((*key).to_owned(), v);
+                    env_keys.push(((*key).to_owned(), name.to_owned()));
+                }
+                None => errors.push(ConfigError::new(
+                    name,
+                    Some(raw),
+                    ConfigErrorKind::WrongType(expected(*ty)),
+                )),
+            },
+        }
+    }
+
+    let mut config = PolicyConfig::default();
+    for (key, ty) in KEYS {
+        let Some(v) = map.remove(key) else { continue };
+        let shown_key = env_keys
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(key, |(_, var)| var.as_str());
+        let ok = match key {
+            "allow_origins" => take(v, &mut config.allow_origins),
+            "allow_origin_regex" => take(v, &mut config.allow_origin_regex),
+            "allow_null_origin" => take(v, &mut config.allow_null_origin),
+            "allow_methods" => take(v, &mut config.allow_methods),
+            "allow_headers" => take(v, &mut config.allow_headers),
+            "expose_headers" => take(v, &mut config.expose_headers),
+            "allow_credentials" => take(v, &mut config.allow_credentials),
+            "max_age" => take(v, &mut config.max_age),
+            "allow_private_network" => take(v, &mut config.allow_private_network),
+            "preflight_status" => take(v, &mut config.preflight_status),
+            _ => take(v, &mut config.options_passthrough),
+        };
+        if let Err(shown) = ok {
+            errors.push(ConfigError::new(
+                shown_key,
+                Some(&shown),
+                ConfigErrorKind::WrongType(expected(ty)),
+            ));
+        }
+    }
+    match ConfigErrors::from_vec(errors) {
+        Some(errors) => Err(errors),
+        None => Ok(config),
+    }
+}
+
+fn take<T: serde::de::DeserializeOwned>(value: Value, slot: &mut T) -> Result<(), String> {
+    let shown = value.to_string();
+    match serde_json::from_value(value) {
+        Ok(v) => {
+            *slot = v;
+            Ok(())
+        }
+        Err(_) => Err(shown),
+    }
+}
+
+fn expected(ty: KeyType) -> &'static str {
+    match ty {
+        KeyType::List => "a list of strings",
+        KeyType::Bool => "true or false",
+        KeyType::Number => "a whole number",
+    }
+}
+
+fn env_value(raw: &str, ty: KeyType) -> Option<Value> {
+    match ty {
+        KeyType::List => Some(Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect(),
+        )),
+        KeyType::Bool => match raw.trim() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        KeyType::Number => raw.trim().parse::<u64>().ok().map(Value::from),
+    }
+}
+
+/// The known key closest to a misspelt one, when it is close enough to be a typo.
+fn suggest_key(key: &str) -> Option<String> {
+    let key = key.to_ascii_lowercase().replace('-', "_");
+    KEYS.iter()
+        .map(|(k, _)| (edit_distance(&key, k), *k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| k.to_owned())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL_TOML: &str = r#"
+allow_origins = ["https://example.com", "https://*.example.org", "http://localhost:*"]
+allow_origin_regex = ["https://pr-[0-9]+\\.preview\\.example\\.com"]
+allow_null_origin = false
+allow_methods = ["PUT", "DELETE"]
+allow_headers = ["content-type", "x-api-key"]
+expose_headers = ["x-request-id"]
+allow_credentials = false
+max_age = 600
+allow_private_network = false
+preflight_status = 204
+options_passthrough = false
+"#;
+
+    #[test]
+    fn contract_keys_parse_in_all_three_formats() {
+        let toml = PolicyConfig::parse(FULL_TOML, Format::Toml).unwrap();
+        assert_eq!(
+            toml.allow_origin_regex,
+            vec![r"https://pr-[0-9]+\.preview\.example\.com"]
+        );
+        assert_eq!(toml.max_age, Some(600));
+        for format in [Format::Json, Format::Yaml, Format::Toml] {
+            let text = toml.to_string(format);
+            assert_eq!(
+                PolicyConfig::parse(&text, format).unwrap(),
+                toml,
+                "{format:?}:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_suggestion() {
+        let errors = PolicyConfig::parse(
+            "allow_origin = [\"https://a.example\"]\nmax_ages = 5\nfoo = 1\n",
+            Format::Toml,
+        )
+        .unwrap_err();
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "allow_origin: is not a policy key; did you mean \"allow_origins\"?",
+                "foo: is not a policy key",
+                "max_ages: is not a policy key; did you mean \"max_age\"?",
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_all_reported() {
+        let errors = PolicyConfig::parse(
+            r#"{"allow_origins": "https://a.example", "max_age": -1, "allow_credentials": "yes"}"#,
+            Format::Json,
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = errors.iter().map(|e| e.key()).collect();
+        assert_eq!(keys, vec!["allow_origins", "allow_credentials", "max_age"]);
+    }
+
+    #[test]
+    fn syntax_errors_are_reported() {
+        let e = PolicyConfig::parse("allow_origins = [", Format::Toml).unwrap_err();
+        assert!(matches!(e.errors()[0].kind(), ConfigErrorKind::Syntax(_)));
+        assert!(PolicyConfig::parse("[1, 2]", Format::Json).is_err());
+        assert!(PolicyConfig::parse("allow_origins: [a\n  b: c", Format::Yaml).is_err());
+    }
+
+    #[test]
+    fn environment_wins_key_by_key() {
+        let config = PolicyConfig::parse_with_env(
+            FULL_TOML,
+            Format::Toml,
+            [
+                ("CORS_ALLOW_ORIGINS", "https://a.example, https://b.example"),
+                ("CORS_ALLOW_CREDENTIALS", "true"),
+                ("CORS_MAX_AGE", "60"),
+                ("PATH", "/usr/bin"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            config.allow_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
+        assert!(config.allow_credentials);
+        assert_eq!(config.max_age, Some(60));
+        assert_eq!(config.allow_methods, vec!["PUT", "DELETE"]);
+    }
+
+    #[test]
+    fn bad_environment_values_name_the_variable() {
+        let errors =
+            PolicyConfig::from_env_vars([("CORS_MAX_AGE", "ten"), ("CORS_ALLOW_CREDENTIAL", "true")])
+                .unwrap_err();
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "CORS_MAX_AGE: \"ten\" has the wrong type: expected a whole number",
+                "CORS_ALLOW_CREDENTIAL: \"true\" is not a policy key; did you mean \"CORS_ALLOW_CREDENTIALS\"?",
+            ]
+        );
+    }
+
+    #[test]
+    fn format_from_extension() {
+        assert_eq!(Format::from_path(Path::new("a/cors.TOML")), Some(Format::Toml));
+        assert_eq!(Format::from_path(Path::new("cors.yml")), Some(Format::Yaml));
+        assert_eq!(Format::from_path(Path::new("cors.ini")), None);
+    }
+}

@@ -1,0 +1,324 @@
+//! What the policy decided for one request, and how to put it on a response.
+
+use crate::header_values::ValueId;
+use crate::vary::VaryTokens;
+use std::fmt;
+
+/// A CORS response header the layer sets or removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CorsHeader {
+    /// `Access-Control-Allow-Origin`.
+    AllowOrigin,
+    /// `Access-Control-Allow-Credentials`.
+    AllowCredentials,
+    /// `Access-Control-Allow-Methods`.
+    AllowMethods,
+    /// `Access-Control-Allow-Headers`.
+    AllowHeaders,
+    /// `Access-Control-Expose-Headers`.
+    ExposeHeaders,
+    /// `Access-Control-Max-Age`.
+    MaxAge,
+    /// `Access-Control-Allow-Private-Network`.
+    AllowPrivateNetwork,
+}
+
+impl CorsHeader {
+    /// Every header the layer manages, in the order [`Decision::actions`] lists them.
+    pub const ALL: [CorsHeader; 7] = [
+        CorsHeader::AllowOrigin,
+        CorsHeader::AllowCredentials,
+        CorsHeader::AllowMethods,
+        CorsHeader::AllowHeaders,
+        CorsHeader::ExposeHeaders,
+        CorsHeader::MaxAge,
+        CorsHeader::AllowPrivateNetwork,
+    ];
+
+    /// The lowercase header name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            CorsHeader::AllowOrigin => "access-control-allow-origin",
+            CorsHeader::AllowCredentials => "access-control-allow-credentials",
+            CorsHeader::AllowMethods => "access-control-allow-methods",
+            CorsHeader::AllowHeaders => "access-control-allow-headers",
+            CorsHeader::ExposeHeaders => "access-control-expose-headers",
+            CorsHeader::MaxAge => "access-control-max-age",
+            CorsHeader::AllowPrivateNetwork => "access-control-allow-private-network",
+        }
+    }
+}
+
+/// Where a header value comes from. Echoes name a request header whose (validated) value the
+/// adapter copies to the response, which for `http`-based frameworks is a reference-count
+/// increment, not an allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderValueRef {
+    /// A value of the policy's [`crate::HeaderValues`] table.
+    Stored(ValueId),
+    /// The request's single `Origin` line.
+    RequestOrigin,
+    /// The request's single `Access-Control-Request-Method` line.
+    RequestMethod,
+    /// Every `Access-Control-Request-Headers` line, one response line per request line.
+    RequestHeaders,
+}
+
+/// What to do with one CORS response header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderAction {
+    /// Leave whatever the response has.
+    Keep,
+    /// Remove every line: the policy does not grant this.
+    Remove,
+    /// Replace every line with this value.
+    Set(HeaderValueRef),
+}
+
+/// At most 32 bytes of a request value, kept inline so that a rejection can name what was
+/// rejected without allocating or borrowing the request.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShortBytes {
+    buf: [u8; 32],
+    len: u8,
+    truncated: bool,
+}
+
+impl ShortBytes {
+    pub(crate) fn new(bytes: &[u8]) -> Self {
+        let mut buf = [0u8; 32];
+        let len = bytes.len().min(buf.len());
+        buf[..len].copy_from_slice(&bytes[..len]);
+        ShortBytes {
+            buf,
+            len: len as u8,
+            truncated: bytes.len() > len,
+        }
+    }
+
+    /// The kept bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+
+    /// True when the original was longer than what is kept.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl fmt::Display for ShortBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", crate::token::Escaped(self.as_bytes()))?;
+        if self.truncated {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ShortBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// Why a CORS request was not granted. `Display` says it in words a user can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// More than one `Origin` line.
+    #[error("the request has more than one Origin header")]
+    MultipleOrigins,
+    /// An empty `Origin` value.
+    #[error("the Origin header is empty")]
+    EmptyOrigin,
+    /// An `Origin` value over 2 KiB.
+    #[error("the Origin header is longer than 2048 bytes")]
+    OriginTooLong,
+    /// An `Origin` that is not a canonical serialized origin.
+    #[error("the Origin header is not a canonical origin: {0}")]
+    MalformedOrigin(crate::OriginParseError),
+    /// A well-formed origin the policy does not allow.
+    #[error("the origin is not in allow_origins, allow_origin_regex or the predicate")]
+    OriginNotAllowed,
+    /// `Origin: null` while the null origin is not enabled.
+    #[error("the origin is null and allow_null_origin is false")]
+    NullOriginNotAllowed,
+    /// More than one `Access-Control-Request-Method` line.
+    #[error("the preflight has more than one Access-Control-Request-Method header")]
+    MultipleRequestMethods,
+    /// An `Access-Control-Request-Method` that is not a method token.
+    #[error("Access-Control-Request-Method is not a method token")]
+    MalformedRequestMethod,
+    /// `CONNECT`, `TRACE` or `TRACK`.
+    #[error("the requested method is CONNECT, TRACE or TRACK, which CORS never allows")]
+    ForbiddenMethod,
+    /// A method not in `allow_methods` (methods are case-sensitive).
+    #[error(
+        "the requested method is not in allow_methods (methods are case-sensitive); add it or use \"*\""
+    )]
+    MethodNotAllowed,
+    /// `Access-Control-Request-Headers` has an element that is not a token, or too many
+    /// empty elements.
+    #[error("Access-Control-Request-Headers is malformed")]
+    MalformedRequestHeaders,
+    /// More than 64 requested header names.
+    #[error("Access-Control-Request-Headers names more than 64 headers")]
+    TooManyRequestHeaders,
+    /// More than 4 KiB of requested headers.
+    #[error("Access-Control-Request-Headers is longer than 4096 bytes")]
+    RequestHeadersTooLong,
+    /// A requested header not in `allow_headers`.
+    #[error("header \"{0}\" is not in allow_headers; add it or use \"*\"")]
+    HeaderNotAllowed(ShortBytes),
+}
+
+/// The kind of request and what the policy made of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// No `Origin`: not a CORS request (any-origin mode still answers `*`).
+    NotCors,
+    /// An actual CORS request whose origin is allowed.
+    ActualAllowed,
+    /// An actual CORS request that gets no CORS headers. The handler still runs.
+    ActualDenied(Rejection),
+    /// A preflight the policy grants.
+    PreflightAllowed,
+    /// A preflight the policy refuses.
+    PreflightDenied(Rejection),
+}
+
+impl Outcome {
+    /// The reason, for a denied request.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match self {
+            Outcome::ActualDenied(r) | Outcome::PreflightDenied(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// True for both preflight outcomes.
+    pub fn is_preflight(&self) -> bool {
+        matches!(self, Outcome::PreflightAllowed | Outcome::PreflightDenied(_))
+    }
+}
+
+/// Whether the layer answers the request itself or hands it to the application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// Call the inner handler, then apply the decision to its response.
+    CallHandler,
+    /// Do not call the handler: answer with this status, an empty body and the decision's
+    /// headers. `Content-Length` only when the status is not 204.
+    Respond {
+        /// The status code (2xx for a granted preflight, 403 for a refused one).
+        status: u16,
+    },
+}
+
+/// A complete, allocation-free answer for one request.
+///
+/// ```
+/// use cors_core::{CorsHeader, HeaderAction, HeaderValueRef, Outcome, Policy, RawRequest, Route};
+///
+/// let policy = Policy::builder()
+///     .allow_origins(["https://app.example.com"])
+///     .allow_methods(["PUT"])
+///     .build()?;
+/// let preflight = RawRequest::new("OPTIONS")
+///     .header("Origin", "https://app.example.com")
+///     .header("Access-Control-Request-Method", "PUT");
+/// let decision = policy.evaluate(&preflight);
+/// assert_eq!(decision.outcome(), &Outcome::PreflightAllowed);
+/// assert_eq!(decision.route(), Route::Respond { status: 204 });
+/// let HeaderAction::Set(HeaderValueRef::Stored(id)) = decision.action(CorsHeader::AllowMethods) else {
+///     panic!("expected a stored value");
+/// };
+/// assert_eq!(policy.header_values().get(id), Some("PUT"));
+/// # Ok::<(), cors_core::ConfigErrors>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub(crate) outcome: Outcome,
+    pub(crate) route: Route,
+    pub(crate) actions: [HeaderAction; 7],
+    pub(crate) vary: VaryTokens,
+}
+
+impl Decision {
+    pub(crate) fn new(outcome: Outcome, route: Route) -> Self {
+        Decision {
+            outcome,
+            route,
+            actions: [HeaderAction::Keep; 7],
+            vary: VaryTokens::NONE,
+        }
+    }
+
+    pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
+        self.actions[header as usize] = action;
+    }
+
+    /// What kind of request this was and whether it was granted (with the reason if not).
+    pub fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
+    /// Whether the layer answers itself or calls the handler.
+    pub fn route(&self) -> Route {
+        self.route
+    }
+
+    /// What to do with one header.
+    pub fn action(&self, header: CorsHeader) -> HeaderAction {
+        self.actions[header as usize]
+    }
+
+    /// Every header with what to do with it, in [`CorsHeader::ALL`] order.
+    pub fn actions(&self) -> impl Iterator<Item = (CorsHeader, HeaderAction)> + '_ {
+        CorsHeader::ALL.iter().map(|&h| (h, self.actions[h as usize]))
+    }
+
+    /// The `Vary` tokens the response must list.
+    pub fn vary(&self) -> VaryTokens {
+        self.vary
+    }
+
+    /// Applies the decision to a response: sets and removes the CORS headers, then merges
+    /// `Vary`. Adapters implement [`ResponseHeaders`] for their header map and call this for
+    /// every response, the handler's or the layer's own.
+    pub fn apply_to<R: ResponseHeaders + ?Sized>(&self, response: &mut R) {
+        for (header, action) in self.actions() {
+            match action {
+                HeaderAction::Keep => {}
+                HeaderAction::Remove => response.remove(header),
+                HeaderAction::Set(value) => response.set(header, value),
+            }
+        }
+        if !self.vary.is_empty() {
+            let missing = self.vary.missing_from(response.vary_lines());
+            if !missing.is_empty() {
+                response.append_vary(missing.value_id());
+            }
+        }
+    }
+}
+
+/// The primitive header operations an adapter provides on its framework's response, so that
+/// all CORS logic stays in [`Decision::apply_to`].
+pub trait ResponseHeaders {
+    /// Replaces every line of `header` with `value` (for [`HeaderValueRef::RequestHeaders`],
+    /// one line per request line).
+    fn set(&mut self, header: CorsHeader, value: HeaderValueRef);
+
+    /// Removes every line of `header`.
+    fn remove(&mut self, header: CorsHeader);
+
+    /// The response's current `Vary` lines.
+    fn vary_lines(&self) -> impl Iterator<Item = &[u8]>;
+
+    /// Appends one `Vary` line with a precomputed value.
+    fn append_vary(&mut self, value: ValueId);
+}

@@ -1,0 +1,383 @@
+//! Typed configuration errors and warnings, reported all at once when a policy is built.
+
+use std::fmt;
+
+/// One thing wrong with a policy's configuration: where, what, and how to fix it.
+///
+/// Its `Display` is one line a person can act on:
+///
+/// ```
+/// use cors_core::Policy;
+///
+/// let errors = Policy::builder()
+///     .allow_origins(["https://Example.com/"])
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(
+///     errors.to_string(),
+///     r#"allow_origins[0]: "https://Example.com/" has a trailing slash and upper-case letters; did you mean "https://example.com"?"#
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    key: String,
+    value: Option<String>,
+    kind: ConfigErrorKind,
+    fix: Option<String>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(key: impl Into<String>, value: Option<&str>, kind: ConfigErrorKind) -> Self {
+        ConfigError {
+            key: key.into(),
+            value: value.map(str::to_owned),
+            kind,
+            fix: None,
+        }
+    }
+
+    pub(crate) fn with_fix(mut self, fix: Option<String>) -> Self {
+        self.fix = fix;
+        self
+    }
+
+    /// The key path of the bad value, such as `allow_origins[1]` or `CORS_MAX_AGE`.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The offending value as written, when there is one.
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> &ConfigErrorKind {
+        &self.kind
+    }
+
+    /// The corrected value, when one can be derived ("did you mean ...").
+    pub fn fix(&self) -> Option<&str> {
+        self.fix.as_deref()
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.key)?;
+        if let Some(value) = &self.value {
+            write!(f, "{value:?} ")?;
+        }
+        write!(f, "{}", self.kind)?;
+        if let Some(fix) = &self.fix {
+            write!(f, "; did you mean {fix:?}?")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Everything wrong with a configuration, never empty. `Display` writes one error per line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigErrors(Vec<ConfigError>);
+
+impl ConfigErrors {
+    pub(crate) fn one(error: ConfigError) -> Self {
+        ConfigErrors(vec![error])
+    }
+
+    pub(crate) fn from_vec(errors: Vec<ConfigError>) -> Option<Self> {
+        (!errors.is_empty()).then_some(ConfigErrors(errors))
+    }
+
+    /// The individual errors, in the order of the configuration's keys.
+    pub fn errors(&self) -> &[ConfigError] {
+        &self.0
+    }
+
+    /// Number of errors (at least one).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: a `ConfigErrors` holds at least one error.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Iterates over the errors.
+    pub fn iter(&self) -> std::slice::Iter<'_, ConfigError> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl<'a> IntoIterator for &'a ConfigErrors {
+    type Item = &'a ConfigError;
+    type IntoIter = std::slice::Iter<'a, ConfigError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// One way an origin entry is not canonical. An entry can have several.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OriginProblem {
+    /// Spaces or other whitespace in the value.
+    Whitespace,
+    /// No `scheme://`.
+    NoScheme,
+    /// A scheme the library does not serve (not http, https or a browser-extension scheme).
+    UnsupportedScheme(String),
+    /// `user:pass@` before the host.
+    Userinfo,
+    /// A path after the host.
+    Path,
+    /// A lone `/` after the host.
+    TrailingSlash,
+    /// A `?query`.
+    Query,
+    /// A `#fragment`.
+    Fragment,
+    /// Upper-case letters in the scheme or host (browsers send lowercase).
+    UpperCase,
+    /// A non-ASCII host (browsers send punycode).
+    NonAsciiHost,
+    /// An empty host or an empty label (`a..b`).
+    EmptyLabel,
+    /// A host ending in `.`.
+    TrailingDot,
+    /// Characters a host name cannot contain.
+    InvalidHostCharacter,
+    /// The scheme's default port spelled out.
+    DefaultPort(u16),
+    /// A port that is not a number from 1 to 65535 without leading zeros.
+    InvalidPort(String),
+    /// An IP literal not written the way browsers write it.
+    NonCanonicalIp,
+    /// `*` anywhere but `scheme://*.domain` or `scheme://host:*`.
+    MisplacedWildcard,
+}
+
+impl fmt::Display for OriginProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OriginProblem::Whitespace => f.write_str("whitespace"),
+            OriginProblem::NoScheme => f.write_str("no scheme"),
+            OriginProblem::UnsupportedScheme(s) => {
+                write!(f, "an unsupported scheme {s:?} (use http or https)")
+            }
+            OriginProblem::Userinfo => f.write_str("userinfo"),
+            OriginProblem::Path => f.write_str("a path"),
+            OriginProblem::TrailingSlash => f.write_str("a trailing slash"),
+            OriginProblem::Query => f.write_str("a query"),
+            OriginProblem::Fragment => f.write_str("a fragment"),
+            OriginProblem::UpperCase => f.write_str("upper-case letters"),
+            OriginProblem::NonAsciiHost => {
+                f.write_str("a non-ASCII host (write it in punycode, as browsers send it: xn--...)")
+            }
+            OriginProblem::EmptyLabel => f.write_str("an empty host or host label"),
+            OriginProblem::TrailingDot => f.write_str("a trailing dot"),
+            OriginProblem::InvalidHostCharacter => f.write_str("characters a host name cannot have"),
+            OriginProblem::DefaultPort(p) => write!(f, "the scheme's default port {p}"),
+            OriginProblem::InvalidPort(p) => {
+                write!(
+                    f,
+                    "an invalid port {p:?} (ports are 1 to 65535, no leading zeros)"
+                )
+            }
+            OriginProblem::NonCanonicalIp => f.write_str("an IP address not in canonical form"),
+            OriginProblem::MisplacedWildcard => f.write_str(
+                "a misplaced wildcard (only \"scheme://*.domain\" and \"scheme://host:*\" are patterns)",
+            ),
+        }
+    }
+}
+
+/// What is wrong with a configuration value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// An origin entry that is not canonical or not a valid pattern.
+    #[error("has {}", join_problems(.0))]
+    InvalidOrigin(Vec<OriginProblem>),
+    /// `null` listed among the origins.
+    #[error("is not an origin; set allow_null_origin = true to allow the opaque origin null")]
+    NullInOrigins,
+    /// `*` beside other origins.
+    #[error("must stand alone: \"*\" already allows any origin; remove the other entries or the \"*\"")]
+    WildcardNotAlone,
+    /// Any-origin mode together with credentials.
+    #[error("cannot be used with allow_credentials = true (browsers refuse \"*\" with credentials); list the origins instead")]
+    AnyOriginWithCredentials,
+    /// The null origin together with credentials.
+    #[error("cannot be true with allow_credentials = true: any sandboxed page can send Origin: null")]
+    NullOriginWithCredentials,
+    /// `*` in exposed headers together with credentials.
+    #[error("cannot be used with allow_credentials = true (browsers then read it as a header named \"*\"); list the header names instead")]
+    ExposeAnyWithCredentials,
+    /// No origin source at all.
+    #[error("allows no origin: list origins, add allow_origin_regex, or use [\"*\"] to allow any origin")]
+    NoOrigins,
+    /// A method that is not an RFC 9110 token.
+    #[error("is not an HTTP method (a token such as PUT)")]
+    InvalidMethod,
+    /// `CONNECT`, `TRACE` or `TRACK`.
+    #[error("is a forbidden method: browsers never send CONNECT, TRACE or TRACK cross-origin")]
+    ForbiddenMethod,
+    /// A header name that is not an RFC 9110 token.
+    #[error("is not a header name (a token such as x-api-key)")]
+    InvalidHeaderName,
+    /// A forbidden request header in `allow_headers`.
+    #[error("is a forbidden request header: browsers never let a page set it, so allowing it does nothing")]
+    ForbiddenRequestHeader,
+    /// `set-cookie` in `expose_headers`.
+    #[error("can never be exposed: browsers hide Set-Cookie from pages whatever the server says")]
+    SetCookieExposed,
+    /// `max_age` above one day.
+    #[error("is above the maximum of 86400 seconds (browsers cap it lower anyway)")]
+    MaxAgeTooLarge,
+    /// `preflight_status` outside 200..=299.
+    #[error("is not a 2xx status (use 204 or another status from 200 to 299)")]
+    PreflightStatus,
+    /// A regex that does not compile.
+    #[error("is not a valid regex: {0}")]
+    InvalidRegex(String),
+    /// A regex whose compiled form is larger than the limit.
+    #[error("compiles to more than the size limit of {0} bytes; simplify it")]
+    RegexTooLarge(usize),
+    /// A key the policy format does not have.
+    #[error("is not a policy key")]
+    UnknownKey,
+    /// A value of the wrong type for its key.
+    #[error("has the wrong type: expected {0}")]
+    WrongType(&'static str),
+    /// The file is not valid TOML, JSON or YAML.
+    #[error("cannot be parsed: {0}")]
+    Syntax(String),
+}
+
+fn join_problems(problems: &[OriginProblem]) -> String {
+    let mut out = String::new();
+    for (i, p) in problems.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if i + 1 == problems.len() { " and " } else { ", " });
+        }
+        out.push_str(&p.to_string());
+    }
+    out
+}
+
+/// Something legal but probably unwise in a configuration. Logged at build time with
+/// `tracing::warn!` and kept on the policy ([`crate::Policy::warnings`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigWarning {
+    key: String,
+    value: Option<String>,
+    kind: ConfigWarningKind,
+}
+
+impl ConfigWarning {
+    pub(crate) fn new(key: impl Into<String>, value: Option<&str>, kind: ConfigWarningKind) -> Self {
+        ConfigWarning {
+            key: key.into(),
+            value: value.map(str::to_owned),
+            kind,
+        }
+    }
+
+    /// The key path the warning is about.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The value the warning is about, when there is one.
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+
+    /// What the risk is.
+    pub fn kind(&self) -> &ConfigWarningKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.key)?;
+        if let Some(value) = &self.value {
+            write!(f, "{value:?} ")?;
+        }
+        write!(f, "{}", self.kind)
+    }
+}
+
+/// The risks a policy can be built with, on purpose or by accident.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigWarningKind {
+    /// A plain-http, non-loopback origin trusted with credentials.
+    #[error(
+        "is plain http but trusted with credentials: anyone on the network path can inject a page there"
+    )]
+    InsecureOriginWithCredentials,
+    /// A subdomain pattern trusted with credentials.
+    #[error("trusts every subdomain with credentials: one subdomain takeover or XSS exposes your users")]
+    SubdomainWildcardWithCredentials,
+    /// A pattern over a public suffix or shared hosting domain.
+    #[error("covers a public suffix or shared hosting domain: anyone can register a subdomain there")]
+    PublicSuffixWildcard,
+    /// A loopback origin (`localhost`, `127.0.0.1`, `[::1]`).
+    #[error("is a loopback origin: any local program can serve it; keep it out of production policies")]
+    LoopbackOrigin,
+    /// A user predicate, which validation cannot see into.
+    #[error("is a user predicate: the library cannot check which origins it allows")]
+    UserPredicate,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_6_error_message_shape() {
+        let e = ConfigError::new(
+            "allow_origins[1]",
+            Some("https://Example.com/"),
+            ConfigErrorKind::InvalidOrigin(vec![OriginProblem::TrailingSlash, OriginProblem::UpperCase]),
+        )
+        .with_fix(Some("https://example.com".into()));
+        assert_eq!(
+            e.to_string(),
+            r#"allow_origins[1]: "https://Example.com/" has a trailing slash and upper-case letters; did you mean "https://example.com"?"#
+        );
+    }
+
+    #[test]
+    fn three_problems_join_with_commas() {
+        let k = ConfigErrorKind::InvalidOrigin(vec![
+            OriginProblem::Path,
+            OriginProblem::UpperCase,
+            OriginProblem::DefaultPort(443),
+        ]);
+        assert_eq!(
+            k.to_string(),
+            "has a path, upper-case letters and the scheme's default port 443"
+        );
+    }
+}

@@ -1,0 +1,363 @@
+//! The serialized origin a browser sends, parsed strictly.
+//!
+//! Browsers always serialize an origin canonically (RFC 6454 §6.2 as refined by the URL
+//! Standard): lowercase scheme and host, punycode, no path, no default port, compressed
+//! lowercase IPv6. Anything else did not come from a conforming browser, so the parser refuses
+//! it instead of normalising it: normalising is how "case confusion" bypasses happen.
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Longest `Origin` value the policy looks at (behaviour spec §2).
+pub const MAX_ORIGIN_LEN: usize = 2048;
+
+/// What kind of host an [`Origin`] names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HostKind {
+    /// A domain name such as `api.example.com` or `localhost`.
+    Domain,
+    /// A dotted-decimal IPv4 address such as `127.0.0.1`.
+    Ipv4,
+    /// A bracketed IPv6 address such as `[::1]` (the host keeps its brackets).
+    Ipv6,
+}
+
+/// A syntactically valid, canonical serialized origin: `scheme://host[:port]`.
+///
+/// It borrows the request's bytes; parsing never allocates.
+///
+/// ```
+/// use cors_core::{HostKind, Origin};
+///
+/// let origin = Origin::parse(b"https://api.example.com:8443").unwrap();
+/// assert_eq!(origin.scheme(), "https");
+/// assert_eq!(origin.host(), "api.example.com");
+/// assert_eq!(origin.port(), Some(8443));
+/// assert_eq!(origin.host_kind(), HostKind::Domain);
+///
+/// // Not canonical, so not something a browser sends:
+/// assert!(Origin::parse(b"https://API.example.com").is_err());
+/// assert!(Origin::parse(b"https://example.com:443").is_err());
+/// assert!(Origin::parse(b"https://example.com/").is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Origin<'a> {
+    serialized: &'a str,
+    scheme: &'a str,
+    host: &'a str,
+    port: Option<u16>,
+    host_kind: HostKind,
+}
+
+/// Why bytes are not a canonical serialized origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OriginParseError {
+    /// Empty value.
+    #[error("the origin is empty")]
+    Empty,
+    /// Longer than [`MAX_ORIGIN_LEN`].
+    #[error("the origin is longer than {MAX_ORIGIN_LEN} bytes")]
+    TooLong,
+    /// No `scheme://` prefix, or a scheme with characters a scheme cannot have.
+    #[error("the origin has no valid scheme")]
+    Scheme,
+    /// The host is empty, has an empty label, a trailing dot, or characters a host cannot have.
+    #[error("the origin's host is not a canonical host name")]
+    Host,
+    /// An IP literal that is malformed or not in canonical form.
+    #[error("the origin's IP address is malformed or not canonical")]
+    IpLiteral,
+    /// A port that is empty, has a leading zero, is 0, above 65535, or the scheme's default.
+    #[error("the origin's port is malformed, zero, out of range or the scheme's default")]
+    Port,
+    /// A path, query, fragment or userinfo after the host.
+    #[error("the origin has a path, query, fragment or userinfo")]
+    Trailing,
+}
+
+impl<'a> Origin<'a> {
+    /// Parses a canonical serialized origin. `null` is not an origin here: the policy handles
+    /// it separately because it is opaque.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, OriginParseError> {
+        if bytes.is_empty() {
+            return Err(OriginParseError::Empty);
+        }
+        if bytes.len() > MAX_ORIGIN_LEN {
+            return Err(OriginParseError::TooLong);
+        }
+        // Every valid origin is ASCII, so this never fails for one; it makes `&str` free below.
+        let s = std::str::from_utf8(bytes).map_err(|_| OriginParseError::Host)?;
+        let (scheme, authority) = split_scheme(s).ok_or(OriginParseError::Scheme)?;
+        let (host, port_str, host_kind) = split_authority(authority)?;
+        let port = match port_str {
+            None => None,
+            Some(p) => Some(parse_port(p, scheme).ok_or(OriginParseError::Port)?),
+        };
+        Ok(Origin {
+            serialized: s,
+            scheme,
+            host,
+            port,
+            host_kind,
+        })
+    }
+
+    /// The whole origin as sent, e.g. `https://example.com:8443`.
+    pub fn as_str(&self) -> &'a str {
+        self.serialized
+    }
+
+    /// The scheme, lowercase, without `://`.
+    pub fn scheme(&self) -> &'a str {
+        self.scheme
+    }
+
+    /// The host: a lowercase domain, a dotted IPv4 address, or a bracketed IPv6 address.
+    pub fn host(&self) -> &'a str {
+        self.host
+    }
+
+    /// The explicit port; `None` when the origin uses its scheme's default port.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// Whether the host is a domain or an IP literal.
+    pub fn host_kind(&self) -> HostKind {
+        self.host_kind
+    }
+
+    /// True for `localhost`, `*.localhost`, `127.0.0.0/8` and `[::1]`.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(self.host)
+    }
+}
+
+impl fmt::Debug for Origin<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Origin({:?})", self.serialized)
+    }
+}
+
+impl fmt::Display for Origin<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.serialized)
+    }
+}
+
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host
+            .parse::<Ipv4Addr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+/// The default port of a special scheme, which a canonical origin never spells out.
+pub(crate) fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" | "ws" => Some(80),
+        "https" | "wss" => Some(443),
+        _ => None,
+    }
+}
+
+fn split_scheme(s: &str) -> Option<(&str, &str)> {
+    let idx = s.find("://")?;
+    let scheme = &s[..idx];
+    let mut bytes = scheme.bytes();
+    if !bytes.next()?.is_ascii_lowercase() {
+        return None;
+    }
+    if !bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.')) {
+        return None;
+    }
+    Some((scheme, &s[idx + 3..]))
+}
+
+fn split_authority(authority: &str) -> Result<(&str, Option<&str>, HostKind), OriginParseError> {
+    if authority
+        .bytes()
+        .any(|b| matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\'))
+    {
+        return Err(OriginParseError::Trailing);
+    }
+    if authority.starts_with('[') {
+        let end = authority.find(']').ok_or(OriginParseError::IpLiteral)?;
+        let host = &authority[..=end];
+        let rest = &authority[end + 1..];
+        let port = match rest {
+            "" => None,
+            _ => Some(rest.strip_prefix(':').ok_or(OriginParseError::Port)?),
+        };
+        if !is_canonical_ipv6(&host[1..host.len() - 1]) {
+            return Err(OriginParseError::IpLiteral);
+        }
+        return Ok((host, port, HostKind::Ipv6));
+    }
+    let (host, port) = match authority.find(':') {
+        Some(i) => (&authority[..i], Some(&authority[i + 1..])),
+        None => (authority, None),
+    };
+    let kind = classify_host(host)?;
+    Ok((host, port, kind))
+}
+
+/// Checks a non-bracketed host and says whether it is a domain or an IPv4 address.
+fn classify_host(host: &str) -> Result<HostKind, OriginParseError> {
+    if host.is_empty() || host.len() > 253 {
+        return Err(OriginParseError::Host);
+    }
+    let mut last_label = "";
+    for label in host.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Err(OriginParseError::Host);
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        {
+            return Err(OriginParseError::Host);
+        }
+        last_label = label;
+    }
+    // The URL Standard treats a host whose last label is numeric as IPv4, and so do we.
+    if last_label.bytes().all(|b| b.is_ascii_digit()) {
+        return if is_canonical_ipv4(host) {
+            Ok(HostKind::Ipv4)
+        } else {
+            Err(OriginParseError::IpLiteral)
+        };
+    }
+    Ok(HostKind::Domain)
+}
+
+pub(crate) fn is_canonical_ipv4(host: &str) -> bool {
+    // `Ipv4Addr`'s parser already refuses leading zeros and short forms.
+    host.parse::<Ipv4Addr>().is_ok()
+}
+
+pub(crate) fn is_canonical_ipv6(inner: &str) -> bool {
+    let Ok(addr) = inner.parse::<Ipv6Addr>() else {
+        return false;
+    };
+    // The canonical text (RFC 5952) is what `Display` writes; compare without allocating.
+    let mut buf = StackStr::<48>::new();
+    if fmt::write(&mut buf, format_args!("{addr}")).is_err() {
+        return false;
+    }
+    buf.as_str() == inner
+}
+
+pub(crate) fn parse_port(p: &str, scheme: &str) -> Option<u16> {
+    if p.is_empty() || p.len() > 5 || p.starts_with('0') || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let port: u32 = p.parse().ok()?;
+    let port = u16::try_from(port).ok()?;
+    if port == 0 || Some(port) == default_port(scheme) {
+        return None;
+    }
+    Some(port)
+}
+
+/// A fixed-size string buffer, so canonical forms can be checked without the heap.
+pub(crate) struct StackStr<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackStr<N> {
+    pub(crate) fn new() -> Self {
+        StackStr { buf: [0; N], len: 0 }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl<const N: usize> fmt::Write for StackStr<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
+        if end > N {
+            return Err(fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_2_canonical_origins_parse() {
+        for ok in [
+            "https://example.com",
+            "http://localhost:3000",
+            "https://a.b.example.com:8443",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+            "http://[2001:db8::1]",
+            "https://xn--bcher-kva.example",
+            "chrome-extension://abcdefghijklmnop",
+        ] {
+            let o = Origin::parse(ok.as_bytes()).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(o.as_str(), ok);
+        }
+    }
+
+    #[test]
+    fn spec_2_non_canonical_origins_are_refused() {
+        for (bad, why) in [
+            ("", OriginParseError::Empty),
+            ("example.com", OriginParseError::Scheme),
+            ("HTTPS://example.com", OriginParseError::Scheme),
+            ("https://Example.com", OriginParseError::Host),
+            ("https://example.com/", OriginParseError::Trailing),
+            ("https://example.com/path", OriginParseError::Trailing),
+            ("https://user@example.com", OriginParseError::Trailing),
+            ("https://example.com.", OriginParseError::Host),
+            ("https://.example.com", OriginParseError::Host),
+            ("https://exa mple.com", OriginParseError::Host),
+            ("https://example.com:443", OriginParseError::Port),
+            ("http://example.com:80", OriginParseError::Port),
+            ("http://example.com:0", OriginParseError::Port),
+            ("http://example.com:08080", OriginParseError::Port),
+            ("http://example.com:65536", OriginParseError::Port),
+            ("http://example.com:", OriginParseError::Port),
+            ("http://127.000.0.1", OriginParseError::IpLiteral),
+            ("http://1.2.3", OriginParseError::IpLiteral),
+            ("http://[::0:1]", OriginParseError::IpLiteral),
+            ("http://[::1", OriginParseError::IpLiteral),
+            ("https://*.example.com", OriginParseError::Host),
+            ("null", OriginParseError::Scheme),
+        ] {
+            assert_eq!(Origin::parse(bad.as_bytes()), Err(why), "{bad:?}");
+        }
+        assert_eq!(Origin::parse(&[b'h', 0xff, 0xfe]), Err(OriginParseError::Host));
+        let long = format!("https://{}.com", "a".repeat(MAX_ORIGIN_LEN));
+        assert_eq!(Origin::parse(long.as_bytes()), Err(OriginParseError::TooLong));
+    }
+
+    #[test]
+    fn loopback() {
+        for host in [
+            "http://localhost:1",
+            "http://127.0.0.1",
+            "http://[::1]",
+            "http://a.localhost",
+        ] {
+            assert!(Origin::parse(host.as_bytes()).unwrap().is_loopback(), "{host}");
+        }
+        assert!(!Origin::parse(b"http://localhost.example.com")
+            .unwrap()
+            .is_loopback());
+    }
+}

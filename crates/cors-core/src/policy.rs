@@ -1,0 +1,533 @@
+//! The immutable policy: built once, validated, shared by every request.
+
+use crate::allow_headers::AllowHeaders;
+use crate::allow_methods::AllowMethods;
+use crate::allow_origin::{OriginMatch, OriginMatcher, OriginMiss, OriginPredicate};
+use crate::config::{LoadError, PolicyConfig};
+use crate::decision::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, Route};
+use crate::error::{ConfigErrors, ConfigWarning};
+use crate::header_values::{HeaderValues, ValueId};
+use crate::origin::{Origin, MAX_ORIGIN_LEN};
+use crate::request::{CorsRequest, Lines, RequestHeader};
+use crate::token::Escaped;
+use crate::vary::VaryTokens;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A validated, immutable CORS policy. Cloning it costs one reference-count increment.
+///
+/// ```
+/// use cors_core::{Outcome, Policy, RawRequest};
+///
+/// let policy = Policy::builder()
+///     .allow_origins(["https://app.example.com", "https://*.example.org"])
+///     .allow_methods(["PUT", "DELETE"])
+///     .allow_headers(["content-type"])
+///     .allow_credentials(true)
+///     .max_age(600)
+///     .build()?;
+///
+/// let request = RawRequest::new("GET").header("Origin", "https://a.example.org");
+/// assert_eq!(policy.evaluate(&request).outcome(), &Outcome::ActualAllowed);
+/// # Ok::<(), cors_core::ConfigErrors>(())
+/// ```
+#[derive(Clone)]
+pub struct Policy {
+    inner: Arc<PolicyInner>,
+}
+
+pub(crate) struct PolicyInner {
+    pub(crate) config: PolicyConfig,
+    pub(crate) origins: OriginMatcher,
+    pub(crate) methods: AllowMethods,
+    pub(crate) headers: AllowHeaders,
+    pub(crate) credentials: bool,
+    pub(crate) expose: Option<ValueId>,
+    pub(crate) max_age: Option<ValueId>,
+    pub(crate) private_network: bool,
+    pub(crate) preflight_status: u16,
+    pub(crate) passthrough: bool,
+    pub(crate) star: ValueId,
+    pub(crate) true_value: ValueId,
+    pub(crate) values: HeaderValues,
+    pub(crate) warnings: Vec<ConfigWarning>,
+    pub(crate) has_predicate: bool,
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("config", &self.inner.config)
+            .field("origins", &self.inner.origins)
+            .field("predicate", &self.inner.has_predicate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Policy {
+    /// Starts a builder with the defaults of an empty policy file.
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::default()
+    }
+
+    /// Validates `config` and builds the policy.
+    pub fn from_config(config: &PolicyConfig) -> Result<Policy, ConfigErrors> {
+        Self::compile(config.clone(), None)
+    }
+
+    /// Reads a policy file (TOML, JSON or YAML by extension), applies the process's `CORS_*`
+    /// variables and builds the policy.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, LoadError> {
+        let config = PolicyConfig::load(path)?;
+        Ok(Self::from_config(&config)?)
+    }
+
+    fn compile(config: PolicyConfig, predicate: Option<OriginPredicate>) -> Result<Policy, ConfigErrors> {
+        let inner = crate::compile::compile(config, predicate)?;
+        for warning in &inner.warnings {
+            tracing::warn!(target: "cors", "{warning}");
+        }
+        Ok(Policy {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The configuration this policy was built from (methods normalised). Building it again
+    /// gives an equivalent policy. A user predicate is not part of it.
+    pub fn to_config(&self) -> PolicyConfig {
+        self.inner.config.clone()
+    }
+
+    /// The risks this policy was built with. They were logged with `tracing::warn!` when it
+    /// was built.
+    pub fn warnings(&self) -> &[ConfigWarning] {
+        &self.inner.warnings
+    }
+
+    /// Every header value this policy can send; adapters convert it once with
+    /// [`crate::NativeValues`].
+    pub fn header_values(&self) -> &HeaderValues {
+        &self.inner.values
+    }
+
+    /// The status of a granted preflight that the layer answers itself.
+    pub fn preflight_status(&self) -> u16 {
+        self.inner.preflight_status
+    }
+
+    /// Decides what to do with a request. Never allocates; rejections are logged at debug
+    /// level under the `cors` target.
+    pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
+        let decision = self.decide(request);
+        if let Some(reason) = decision.outcome().rejection() {
+            if tracing::enabled!(target: "cors", tracing::Level::DEBUG) {
+                self.log_rejection(request, reason, decision.outcome().is_preflight());
+            }
+        }
+        decision
+    }
+
+    fn decide<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
+        let p = &*self.inner;
+        let origin = Lines::of(request.header_lines(RequestHeader::Origin));
+        let is_preflight = origin != Lines::None
+            && request.method() == b"OPTIONS"
+            && request
+                .header_lines(RequestHeader::AccessControlRequestMethod)
+                .next()
+                .is_some();
+        if is_preflight {
+            return self.preflight(request, origin);
+        }
+        let checked = match origin {
+            Lines::None => None,
+            _ => Some(self.check_origin(origin)),
+        };
+        if p.origins.is_any() {
+            // Any-origin mode: every non-preflight response is public, Origin or not.
+            let outcome = match checked {
+                None => Outcome::NotCors,
+                Some(_) => Outcome::ActualAllowed,
+            };
+            let mut d = Decision::new(outcome, Route::CallHandler);
+            d.set(
+                CorsHeader::AllowOrigin,
+                HeaderAction::Set(HeaderValueRef::Stored(p.star)),
+            );
+            d.set(CorsHeader::AllowCredentials, HeaderAction::Remove);
+            if let Some(expose) = p.expose {
+                d.set(
+                    CorsHeader::ExposeHeaders,
+                    HeaderAction::Set(HeaderValueRef::Stored(expose)),
+                );
+            }
+            return d;
+        }
+        let outcome = match checked {
+            None => Outcome::NotCors,
+            Some(Ok(_)) => Outcome::ActualAllowed,
+            Some(Err(reason)) => Outcome::ActualDenied(reason),
+        };
+        let mut d = Decision::new(outcome, Route::CallHandler);
+        d.vary = VaryTokens::ORIGIN;
+        match checked {
+            Some(Ok(allow_origin)) => {
+                d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
+                d.set(CorsHeader::AllowCredentials, self.credentials_action());
+                if let Some(expose) = p.expose {
+                    d.set(
+                        CorsHeader::ExposeHeaders,
+                        HeaderAction::Set(HeaderValueRef::Stored(expose)),
+                    );
+                }
+            }
+            _ => {
+                for h in [
+                    CorsHeader::AllowOrigin,
+                    CorsHeader::AllowCredentials,
+                    CorsHeader::ExposeHeaders,
+                ] {
+                    d.set(h, HeaderAction::Remove);
+                }
+            }
+        }
+        d
+    }
+
+    fn credentials_action(&self) -> HeaderAction {
+        if self.inner.credentials {
+            HeaderAction::Set(HeaderValueRef::Stored(self.inner.true_value))
+        } else {
+            HeaderAction::Remove
+        }
+    }
+
+    /// The `Access-Control-Allow-Origin` value for the request's origin lines, or why none.
+    fn check_origin(&self, origin: Lines<'_>) -> Result<HeaderValueRef, Rejection> {
+        let raw = match origin {
+            Lines::None => return Err(Rejection::EmptyOrigin),
+            Lines::Many => return Err(Rejection::MultipleOrigins),
+            Lines::One(raw) => raw,
+        };
+        if raw.is_empty() {
+            return Err(Rejection::EmptyOrigin);
+        }
+        if raw.len() > MAX_ORIGIN_LEN {
+            return Err(Rejection::OriginTooLong);
+        }
+        match self.inner.origins.find(raw) {
+            Ok(OriginMatch::Any) => Ok(HeaderValueRef::Stored(self.inner.star)),
+            Ok(OriginMatch::Stored(id)) => Ok(HeaderValueRef::Stored(id)),
+            Ok(OriginMatch::Echo) => Ok(HeaderValueRef::RequestOrigin),
+            Err(OriginMiss::NotAllowed) => Err(Rejection::OriginNotAllowed),
+            Err(OriginMiss::Null) => Err(Rejection::NullOriginNotAllowed),
+            Err(OriginMiss::Malformed(e)) => Err(Rejection::MalformedOrigin(e)),
+        }
+    }
+
+    fn preflight<R: CorsRequest + ?Sized>(&self, request: &R, origin: Lines<'_>) -> Decision {
+        let p = &*self.inner;
+        let mut vary = VaryTokens::PREFLIGHT;
+        if p.private_network {
+            vary = vary.union(VaryTokens::REQUEST_PRIVATE_NETWORK);
+        }
+        let granted = self.check_preflight(request, origin);
+        let mut d = match granted {
+            Ok(_) => Decision::new(
+                Outcome::PreflightAllowed,
+                if p.passthrough {
+                    Route::CallHandler
+                } else {
+                    Route::Respond {
+                        status: p.preflight_status,
+                    }
+                },
+            ),
+            Err(reason) => Decision::new(
+                Outcome::PreflightDenied(reason),
+                if p.passthrough {
+                    Route::CallHandler
+                } else {
+                    Route::Respond { status: 403 }
+                },
+            ),
+        };
+        d.vary = vary;
+        match granted {
+            Ok(grant) => {
+                d.set(CorsHeader::AllowOrigin, HeaderAction::Set(grant.origin));
+                if p.credentials {
+                    d.set(CorsHeader::AllowCredentials, self.credentials_action());
+                }
+                d.set(CorsHeader::AllowMethods, HeaderAction::Set(grant.method));
+                if let Some(headers) = grant.headers {
+                    d.set(CorsHeader::AllowHeaders, HeaderAction::Set(headers));
+                }
+                if let Some(max_age) = p.max_age {
+                    d.set(
+                        CorsHeader::MaxAge,
+                        HeaderAction::Set(HeaderValueRef::Stored(max_age)),
+                    );
+                }
+                if grant.private_network {
+                    d.set(
+                        CorsHeader::AllowPrivateNetwork,
+                        HeaderAction::Set(HeaderValueRef::Stored(p.true_value)),
+                    );
+                }
+            }
+            Err(_) if p.passthrough => {
+                // The handler answers; it must not grant what the policy refused.
+                for h in CorsHeader::ALL {
+                    d.set(h, HeaderAction::Remove);
+                }
+            }
+            Err(_) => {}
+        }
+        d
+    }
+
+    fn check_preflight<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        origin: Lines<'_>,
+    ) -> Result<PreflightGrant, Rejection> {
+        let p = &*self.inner;
+        let origin = self.check_origin(origin)?;
+        let method = match Lines::of(request.header_lines(RequestHeader::AccessControlRequestMethod)) {
+            Lines::One(m) => p.methods.check(m)?,
+            Lines::Many => return Err(Rejection::MultipleRequestMethods),
+            Lines::None => return Err(Rejection::MalformedRequestMethod),
+        };
+        let headers = p
+            .headers
+            .check(request.header_lines(RequestHeader::AccessControlRequestHeaders))?;
+        let private_network = p.private_network
+            && Lines::of(request.header_lines(RequestHeader::AccessControlRequestPrivateNetwork))
+                == Lines::One(b"true");
+        Ok(PreflightGrant {
+            origin,
+            method,
+            headers,
+            private_network,
+        })
+    }
+
+    #[cold]
+    fn log_rejection<R: CorsRequest + ?Sized>(&self, request: &R, reason: &Rejection, preflight: bool) {
+        let origin = request.header_lines(RequestHeader::Origin).next().unwrap_or(b"");
+        let requested_method = request
+            .header_lines(RequestHeader::AccessControlRequestMethod)
+            .next()
+            .unwrap_or(b"");
+        tracing::debug!(
+            target: "cors",
+            %reason,
+            origin = %Escaped(origin),
+            method = %Escaped(request.method()),
+            requested_method = %Escaped(requested_method),
+            requested_headers = %RequestedHeaders(request),
+            preflight,
+            "CORS request not granted"
+        );
+    }
+
+    /// True when `origin` would be allowed: the same matching as [`Policy::evaluate`], for
+    /// tools and tests.
+    pub fn allows_origin(&self, origin: &[u8]) -> bool {
+        self.check_origin(Lines::One(origin)).is_ok()
+    }
+}
+
+struct PreflightGrant {
+    origin: HeaderValueRef,
+    method: HeaderValueRef,
+    headers: Option<HeaderValueRef>,
+    private_network: bool,
+}
+
+/// Every `Access-Control-Request-Headers` line, joined for a log line without allocating.
+struct RequestedHeaders<'r, R: ?Sized>(&'r R);
+
+impl<R: CorsRequest + ?Sized> fmt::Display for RequestedHeaders<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, line) in self
+            .0
+            .header_lines(RequestHeader::AccessControlRequestHeaders)
+            .enumerate()
+        {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            write!(f, "{}", Escaped(line))?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds a [`Policy`] in code. Every setter mirrors a key of the policy file; `build`
+/// validates everything at once.
+///
+/// ```
+/// use cors_core::Policy;
+///
+/// let errors = Policy::builder()
+///     .allow_origins(["*"])
+///     .allow_credentials(true)
+///     .max_age(100_000)
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(errors.len(), 2);
+/// ```
+#[derive(Default)]
+pub struct PolicyBuilder {
+    config: PolicyConfig,
+    predicate: Option<OriginPredicate>,
+}
+
+impl fmt::Debug for PolicyBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PolicyBuilder")
+            .field("config", &self.config)
+            .field("predicate", &self.predicate.is_some())
+            .finish()
+    }
+}
+
+fn strings<I>(items: I) -> Vec<String>
+where
+    I: IntoIterator,
+    I::Item: Into<String>,
+{
+    items.into_iter().map(Into::into).collect()
+}
+
+impl PolicyBuilder {
+    /// Starts from a parsed configuration.
+    pub fn from_config(config: PolicyConfig) -> Self {
+        PolicyBuilder {
+            config,
+            predicate: None,
+        }
+    }
+
+    /// Exact origins and patterns; `["*"]` alone allows any origin. Replaces earlier ones.
+    pub fn allow_origins<I>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.config.allow_origins = strings(origins);
+        self
+    }
+
+    /// Full-match regexes over the serialized origin. Replaces earlier ones.
+    pub fn allow_origin_regex<I>(mut self, regexes: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.config.allow_origin_regex = strings(regexes);
+        self
+    }
+
+    /// Allows origins for which `predicate` returns true. It sees only canonical origins,
+    /// never `null` or malformed bytes, and runs after the exact set, patterns and regexes.
+    ///
+    /// ```
+    /// use cors_core::{Origin, Policy};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origin_predicate(|o: &Origin<'_>| o.scheme() == "https" && o.host().ends_with(".internal.test"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(policy.allows_origin(b"https://tool.internal.test"));
+    /// assert!(!policy.allows_origin(b"http://tool.internal.test"));
+    /// ```
+    pub fn allow_origin_predicate<F>(mut self, predicate: F) -> Self
+    where
+        F: Fn(&Origin<'_>) -> bool + Send + Sync + 'static,
+    {
+        self.predicate = Some(Arc::new(predicate));
+        self
+    }
+
+    /// Allows the opaque origin `null` (never with credentials).
+    pub fn allow_null_origin(mut self, allow: bool) -> Self {
+        self.config.allow_null_origin = allow;
+        self
+    }
+
+    /// Methods a preflight may request; `"*"` = any. Replaces earlier ones.
+    pub fn allow_methods<I>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.config.allow_methods = strings(methods);
+        self
+    }
+
+    /// Request headers a preflight may request; `"*"` = any. Replaces earlier ones.
+    pub fn allow_headers<I>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.config.allow_headers = strings(headers);
+        self
+    }
+
+    /// Response headers the page may read; `"*"` = all. Replaces earlier ones.
+    pub fn expose_headers<I>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.config.expose_headers = strings(headers);
+        self
+    }
+
+    /// Allows cookies and HTTP authentication.
+    pub fn allow_credentials(mut self, allow: bool) -> Self {
+        self.config.allow_credentials = allow;
+        self
+    }
+
+    /// `Access-Control-Max-Age` in seconds (at most 86400).
+    pub fn max_age(mut self, seconds: u32) -> Self {
+        self.config.max_age = Some(seconds);
+        self
+    }
+
+    /// Answers Private Network Access preflights.
+    pub fn allow_private_network(mut self, allow: bool) -> Self {
+        self.config.allow_private_network = allow;
+        self
+    }
+
+    /// Status of a granted preflight (200 to 299; default 204).
+    pub fn preflight_status(mut self, status: u16) -> Self {
+        self.config.preflight_status = status;
+        self
+    }
+
+    /// Lets preflights reach the handler, which then decides status and body.
+    pub fn options_passthrough(mut self, enabled: bool) -> Self {
+        self.config.options_passthrough = enabled;
+        self
+    }
+
+    /// Validates everything and builds the policy; every problem is reported at once.
+    pub fn build(self) -> Result<Policy, ConfigErrors> {
+        Policy::compile(self.config, self.predicate)
+    }
+}
+
+impl PolicyConfig {
+    /// Validates the configuration and builds the policy.
+    pub fn build(&self) -> Result<Policy, ConfigErrors> {
+        Policy::from_config(self)
+    }
+}
