@@ -101,3 +101,6 @@ pub use origin::{HostKind, Origin, OriginParseError, MAX_ORIGIN_LEN};
 pub use policy::{Policy, PolicyBuilder};
 pub use request::{CorsRequest, RawRequest, RequestHeader};
 pub use vary::VaryTokens;
+
+#[cfg(feature = "http")]
+pub mod http1;
