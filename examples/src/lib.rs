@@ -1,0 +1,172 @@
+//! What the four example servers share: the command line, policy loading, the start-up line
+//! and the response bodies of the routes of the examples contract. No CORS logic lives here:
+//! that is the core's, reached through each framework's adapter.
+
+use cors_core::Policy;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The header every handler sets, so tests can tell a handler's response from the layer's.
+pub const HANDLER_HEADER: (&str, &str) = ("x-handler", "ran");
+/// `GET /api/items` body.
+pub const ITEMS_JSON: &str = r#"[{"id":1,"name":"one"},{"id":2,"name":"two"},{"id":3,"name":"three"}]"#;
+/// `GET /api/items` extra headers.
+pub const ITEMS_HEADERS: [(&str, &str); 2] = [("x-request-id", "42"), ("x-total-count", "3")];
+/// `GET /api/cookie/set` cookie.
+pub const SET_COOKIE: &str = "sid=1; Path=/; SameSite=None; Secure";
+/// `GET /health` body.
+pub const HEALTH_BODY: &str = "ok";
+/// `OPTIONS /api/items` body.
+pub const OPTIONS_BODY: &str = "options handler";
+/// `GET /public/info` body.
+pub const PUBLIC_INFO_JSON: &str = r#"{"info":"public"}"#;
+
+/// The JSON echo of a method for `POST`/`PUT`/`PATCH`/`DELETE /api/items`.
+pub fn method_echo_json(method: &str) -> String {
+    serde_json::json!({ "method": method }).to_string()
+}
+
+/// The JSON of `GET /api/cookie/echo`.
+pub fn cookie_echo_json(cookie: Option<&str>) -> String {
+    serde_json::json!({ "cookie": cookie }).to_string()
+}
+
+/// The default port of each framework's server.
+#[derive(Clone, Copy, Debug)]
+pub enum Framework {
+    /// actix-web, port 8081.
+    Actix,
+    /// axum, port 8082.
+    Axum,
+    /// Rocket, port 8083.
+    Rocket,
+    /// warp, port 8084.
+    Warp,
+}
+
+impl Framework {
+    fn default_port(self) -> u16 {
+        match self {
+            Framework::Actix => 8081,
+            Framework::Axum => 8082,
+            Framework::Rocket => 8083,
+            Framework::Warp => 8084,
+        }
+    }
+}
+
+/// A server's start-up settings: `--config FILE --addr HOST:PORT`.
+#[derive(Debug)]
+pub struct Settings {
+    /// The policy for `/api/*` and unmatched paths.
+    pub policy: Policy,
+    /// The fixed any-origin policy of `/public/*`.
+    pub public_policy: Policy,
+    /// Where to listen.
+    pub addr: SocketAddr,
+}
+
+/// Reads the command line and the policy; on any problem prints it and exits non-zero.
+pub fn settings_or_exit(framework: Framework) -> Settings {
+    match settings(framework, std::env::args().skip(1)) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Result<Settings, String> {
+    let mut config = None;
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], framework.default_port()));
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
+            None => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--config" => config = Some(PathBuf::from(value()?)),
+            "--addr" => {
+                let v = value()?;
+                addr = v.parse().map_err(|e| format!("--addr {v:?}: {e}"))?;
+            }
+            "-h" | "--help" => {
+                println!("usage: [--config FILE] [--addr 127.0.0.1:PORT]");
+                std::process::exit(0);
+            }
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; usage: [--config FILE] [--addr HOST:PORT]"
+                ))
+            }
+        }
+    }
+    let config = config.unwrap_or_else(default_config);
+    let policy = Policy::from_file(&config).map_err(|e| e.to_string())?;
+    let public_policy = Policy::builder()
+        .allow_origins(["*"])
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(Settings {
+        policy,
+        public_policy,
+        addr,
+    })
+}
+
+/// `examples/cors.toml` from the working directory, else the copy beside this package.
+fn default_config() -> PathBuf {
+    let relative = PathBuf::from("examples/cors.toml");
+    if relative.exists() {
+        relative
+    } else {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/cors.toml"))
+    }
+}
+
+/// Prints the contract's start-up line once the server accepts connections.
+pub fn announce(addr: SocketAddr) {
+    use std::io::Write;
+    println!("listening on http://{addr}");
+    let _ = std::io::stdout().flush();
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (e.g. `RUST_LOG=cors=debug` shows every rejection
+/// with its reason).
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> impl Iterator<Item = String> {
+        list.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        let s = settings(Framework::Axum, args(&[])).unwrap();
+        assert_eq!(s.addr.port(), 8082);
+        let s = settings(Framework::Warp, args(&["--addr", "127.0.0.1:0"])).unwrap();
+        assert_eq!(s.addr.port(), 0);
+        let err = settings(Framework::Warp, args(&["--config", "/nonexistent.toml"])).unwrap_err();
+        assert!(err.contains("cannot read policy file"), "{err}");
+        assert!(settings(Framework::Warp, args(&["--bogus"])).is_err());
+    }
+}
