@@ -116,8 +116,9 @@ impl Policy {
         self.inner.preflight_status
     }
 
-    /// Decides what to do with a request. Never allocates; rejections are logged at debug
-    /// level under the `cors` target.
+    /// Decides what to do with a request. Never allocates (an origin regex builds its match
+    /// cache once per thread, on first use); rejections are logged at debug level under the
+    /// `cors` target.
     pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
         let decision = self.decide(request);
         if let Some(reason) = decision.outcome().rejection() {
@@ -256,6 +257,13 @@ impl Policy {
         d.vary = vary;
         match granted {
             Ok(grant) => {
+                if p.passthrough {
+                    // The handler's response is kept, but only the policy grants: clear what
+                    // the handler may have set before setting the policy's own values.
+                    for h in CorsHeader::ALL {
+                        d.set(h, HeaderAction::Remove);
+                    }
+                }
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(grant.origin));
                 if p.credentials {
                     d.set(CorsHeader::AllowCredentials, self.credentials_action());
@@ -352,11 +360,16 @@ struct RequestedHeaders<'r, R: ?Sized>(&'r R);
 
 impl<R: CorsRequest + ?Sized> fmt::Display for RequestedHeaders<'_, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A log line stays bounded however many lines an attacker sends.
+        const SHOWN: usize = 8;
         for (i, line) in self
             .0
             .header_lines(RequestHeader::AccessControlRequestHeaders)
             .enumerate()
         {
+            if i == SHOWN {
+                return f.write_str(" | ...");
+            }
             if i > 0 {
                 f.write_str(" | ")?;
             }
