@@ -1,0 +1,236 @@
+//! The layer inside a real axum server on 127.0.0.1:0, driven over raw HTTP/1.1.
+
+use axum::extract::Json;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use cors_axum::CorsLayer;
+use cors_conformance::{send_raw, RawResponse};
+use cors_core::Policy;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+const APP: &str = "https://app.example.com";
+
+fn policy() -> Policy {
+    Policy::builder()
+        .allow_origins([APP])
+        .allow_methods(["PUT"])
+        .allow_headers(["content-type"])
+        .build()
+        .unwrap()
+}
+
+#[derive(serde::Deserialize)]
+struct Item {
+    #[allow(dead_code)]
+    name: String,
+}
+
+async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+async fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> RawResponse {
+    let method = method.to_owned();
+    let path = path.to_owned();
+    let headers: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    tokio::task::spawn_blocking(move || send_raw(addr, &method, &path, &headers).unwrap())
+        .await
+        .unwrap()
+}
+
+fn header(r: &RawResponse, name: &str) -> Option<String> {
+    r.joined(name)
+}
+
+/// Counts handler calls, so a test can prove a preflight never reached one.
+fn counted_app(calls: Arc<AtomicUsize>) -> Router {
+    let c = calls.clone();
+    Router::new()
+        .route(
+            "/items",
+            get(move || {
+                c.fetch_add(1, Ordering::SeqCst);
+                async { "items" }
+            }),
+        )
+        .route(
+            "/json",
+            post(|Json(_item): Json<Item>| async { (StatusCode::CREATED, "created") }),
+        )
+        .route(
+            "/boom",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }),
+        )
+        .layer(CorsLayer::new(policy()))
+}
+
+#[tokio::test]
+async fn preflight_on_a_path_without_options_route_is_answered_by_the_layer() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let addr = serve(counted_app(calls.clone())).await;
+    let r = send(
+        addr,
+        "OPTIONS",
+        "/items",
+        &[
+            ("Origin", APP),
+            ("Access-Control-Request-Method", "PUT"),
+            ("Access-Control-Request-Headers", "content-type"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 204, "no 405 from the router");
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(APP));
+    assert_eq!(header(&r, "access-control-allow-methods").as_deref(), Some("PUT"));
+    assert_eq!(
+        header(&r, "access-control-allow-headers").as_deref(),
+        Some("content-type")
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "the handler never ran");
+    assert!(r.body.is_empty());
+}
+
+#[tokio::test]
+async fn refused_preflight_is_403_with_vary_only() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let addr = serve(counted_app(calls.clone())).await;
+    let r = send(
+        addr,
+        "OPTIONS",
+        "/items",
+        &[("Origin", APP), ("Access-Control-Request-Method", "DELETE")],
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert!(header(&r, "access-control-allow-origin").is_none());
+    assert_eq!(
+        r.tokens("vary"),
+        vec![
+            "Origin",
+            "Access-Control-Request-Method",
+            "Access-Control-Request-Headers"
+        ]
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn router_404_405_handler_500_and_extractor_rejection_carry_cors_headers() {
+    let addr = serve(counted_app(Arc::new(AtomicUsize::new(0)))).await;
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16);
+    let cases: [Case; 4] = [
+        ("GET", "/nowhere", &[], 404),
+        ("DELETE", "/items", &[], 405),
+        ("GET", "/boom", &[], 500),
+        (
+            "POST",
+            "/json",
+            &[("Content-Type", "application/json"), ("Content-Length", "7")],
+            400,
+        ),
+    ];
+    for (method, path, extra, status) in cases {
+        let mut headers = vec![("Origin", APP)];
+        headers.extend_from_slice(extra);
+        let r = if method == "POST" {
+            // A body that is not JSON: axum's Json extractor rejects it.
+            let headers: Vec<(String, Vec<u8>)> = headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+                .collect();
+            tokio::task::spawn_blocking(move || raw_with_body(addr, "/json", &headers, b"{broken"))
+                .await
+                .unwrap()
+        } else {
+            send(addr, method, path, &headers).await
+        };
+        assert_eq!(r.status, status, "{method} {path}");
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some(APP),
+            "{method} {path}"
+        );
+        assert_eq!(r.tokens("vary"), vec!["Origin"], "{method} {path}");
+    }
+}
+
+fn raw_with_body(addr: SocketAddr, path: &str, headers: &[(String, Vec<u8>)], body: &[u8]) -> RawResponse {
+    use std::io::{Read, Write};
+    let mut req = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n").into_bytes();
+    for (n, v) in headers {
+        req.extend_from_slice(n.as_bytes());
+        req.extend_from_slice(b": ");
+        req.extend_from_slice(v);
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(b"\r\n");
+    req.extend_from_slice(body);
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(&req).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    let status = text.split(' ').nth(1).unwrap().parse().unwrap();
+    let headers = text
+        .split("\r\n\r\n")
+        .next()
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().as_bytes().to_vec()))
+        .collect();
+    RawResponse {
+        status,
+        headers,
+        body: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn nested_router_has_its_own_policy() {
+    let public = Policy::builder().allow_origins(["*"]).build().unwrap();
+    let app = Router::new()
+        .route("/api", get(|| async { "api" }))
+        .layer(CorsLayer::new(policy()))
+        .nest(
+            "/public",
+            Router::new()
+                .route("/info", get(|| async { "info" }))
+                .layer(CorsLayer::new(public)),
+        );
+    let addr = serve(app).await;
+    let evil = [("Origin", "https://evil.test")];
+    let r = send(addr, "GET", "/public/info", &evil).await;
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some("*"));
+    let r = send(addr, "GET", "/api", &evil).await;
+    assert_eq!(header(&r, "access-control-allow-origin"), None);
+    let r = send(addr, "GET", "/api", &[("Origin", APP)]).await;
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(APP));
+}
+
+#[tokio::test]
+async fn route_layer_scopes_a_policy_to_matched_routes() {
+    let app = Router::new()
+        .route("/a", get(|| async { "a" }))
+        .route_layer(CorsLayer::new(policy()))
+        .route("/b", get(|| async { "b" }));
+    let addr = serve(app).await;
+    let r = send(addr, "GET", "/a", &[("Origin", APP)]).await;
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(APP));
+    let r = send(addr, "GET", "/b", &[("Origin", APP)]).await;
+    assert_eq!(
+        header(&r, "access-control-allow-origin"),
+        None,
+        "/b is outside the route layer"
+    );
+}
