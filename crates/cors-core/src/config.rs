@@ -298,6 +298,21 @@ where
             ));
         }
     }
+    if !errors.is_empty() {
+        // The file is already refused; validate what did parse too, so that one message
+        // lists every problem. A missing origin source is no news when an origin key failed.
+        let origin_key_failed = errors.iter().any(|e| {
+            let key = e.key().to_ascii_lowercase();
+            key.contains("allow_origin")
+        });
+        if let Err(more) = crate::compile::compile(config.clone(), None) {
+            errors.extend(
+                more.iter()
+                    .filter(|e| !(origin_key_failed && *e.kind() == ConfigErrorKind::NoOrigins))
+                    .cloned(),
+            );
+        }
+    }
     match ConfigErrors::from_vec(errors) {
         Some(errors) => Err(errors),
         None => Ok(config),
@@ -472,8 +487,23 @@ options_passthrough = false
             vec![
                 "CORS_MAX_AGE: \"ten\" has the wrong type: expected a whole number",
                 "CORS_ALLOW_CREDENTIAL: \"true\" is not a policy key; did you mean \"CORS_ALLOW_CREDENTIALS\"?",
+                "allow_origins: allows no origin: list origins, add allow_origin_regex, or use [\"*\"] to allow any origin",
             ]
         );
+    }
+
+    #[test]
+    fn parse_errors_and_value_errors_come_in_one_list() {
+        let errors = PolicyConfig::parse(
+            "allow_origins = [\"https://Example.com/\"]\nmax_ages = 5\nallow_methods = \"PUT\"\n",
+            Format::Toml,
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = errors.iter().map(|e| e.key()).collect();
+        assert_eq!(keys, vec!["max_ages", "allow_methods", "allow_origins[0]"]);
+        // A broken origin key does not also claim the origin list is empty.
+        let errors = PolicyConfig::parse("allow_origins = 5\n", Format::Toml).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors}");
     }
 
     #[test]
