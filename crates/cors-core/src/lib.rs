@@ -82,6 +82,7 @@ mod origin;
 mod origin_entry;
 mod policy;
 mod request;
+mod simulate;
 mod token;
 mod vary;
 
@@ -100,6 +101,7 @@ pub use header_values::{HeaderValues, NativeValues, ValueId};
 pub use origin::{HostKind, Origin, OriginParseError, MAX_ORIGIN_LEN};
 pub use policy::{Policy, PolicyBuilder};
 pub use request::{CorsRequest, RawRequest, RequestHeader};
+pub use simulate::{FetchRequest, FetchVerdict};
 pub use vary::VaryTokens;
 
 #[cfg(feature = "http")]
