@@ -251,10 +251,10 @@ fn preflight_check(
     let methods = get(headers, CorsHeader::AllowMethods).unwrap_or_default();
     let methods: Vec<&str> = methods.split(',').map(str::trim).collect();
     let star_ok = !request.credentials;
-    if !is_simple_method(&request.method)
-        && !methods.contains(&request.method.as_str())
-        && !(star_ok && methods.contains(&"*"))
-    {
+    let method_allowed = is_simple_method(&request.method)
+        || methods.contains(&request.method.as_str())
+        || (star_ok && methods.contains(&"*"));
+    if !method_allowed {
         return Err(format!(
             "method {} is not in Access-Control-Allow-Methods",
             request.method
