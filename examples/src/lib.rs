@@ -131,6 +131,27 @@ fn default_config() -> PathBuf {
     }
 }
 
+/// The per-framework servers, each a blocking `run(settings, on_listening)`.
+pub mod apps {
+    pub mod axum;
+}
+
+/// Called once a server accepts connections, with its real address.
+pub type OnListening = Box<dyn FnOnce(SocketAddr) + Send>;
+
+/// A server's blocking entry point.
+pub type Run = fn(Settings, OnListening) -> Result<(), String>;
+
+/// The whole `main` of an example server: logging, command line, policy, serve.
+pub fn main(framework: Framework, run: Run) {
+    init_tracing();
+    let settings = settings_or_exit(framework);
+    if let Err(message) = run(settings, Box::new(announce)) {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
+
 /// Prints the contract's start-up line once the server accepts connections.
 pub fn announce(addr: SocketAddr) {
     use std::io::Write;

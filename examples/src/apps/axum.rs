@@ -1,0 +1,105 @@
+//! The axum example server: its routes and how it starts.
+
+use crate as ex;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use cors_axum::CorsLayer;
+
+/// A handler's response: status, body, extra headers, and the contract's `X-Handler: ran`.
+fn reply(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
+    let mut response = (status, body.into()).into_response();
+    let map = response.headers_mut();
+    map.insert(
+        ex::HANDLER_HEADER.0,
+        HeaderValue::from_static(ex::HANDLER_HEADER.1),
+    );
+    for (name, value) in headers {
+        map.append(*name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+fn json(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
+    let mut response = reply(status, body, headers);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+async fn items_write(method: Method) -> Response {
+    json(StatusCode::OK, ex::method_echo_json(method.as_str()), &[])
+}
+
+async fn cookie_echo(headers: HeaderMap) -> Response {
+    let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+    json(StatusCode::OK, ex::cookie_echo_json(cookie), &[])
+}
+
+fn app(settings: &ex::Settings) -> Router {
+    let api = Router::new()
+        .route(
+            "/health",
+            get(|| async { reply(StatusCode::OK, ex::HEALTH_BODY, &[]) }),
+        )
+        .route(
+            "/api/items",
+            get(|| async { json(StatusCode::OK, ex::ITEMS_JSON, &ex::ITEMS_HEADERS) })
+                .post(items_write)
+                .put(items_write)
+                .patch(items_write)
+                .delete(items_write)
+                .options(|| async { reply(StatusCode::OK, ex::OPTIONS_BODY, &[]) }),
+        )
+        .route(
+            "/api/error",
+            get(|| async { reply(StatusCode::INTERNAL_SERVER_ERROR, "error", &[]) }),
+        )
+        .route(
+            "/api/unauthorized",
+            get(|| async { reply(StatusCode::UNAUTHORIZED, "unauthorized", &[]) }),
+        )
+        .route(
+            "/api/vary",
+            get(|| async { reply(StatusCode::OK, "vary", &[("vary", "Accept-Encoding")]) }),
+        )
+        .route(
+            "/api/acao",
+            get(|| async { reply(StatusCode::OK, "acao", &[("access-control-allow-origin", "*")]) }),
+        )
+        .route(
+            "/api/cookie/set",
+            get(|| async { reply(StatusCode::OK, "cookie set", &[("set-cookie", ex::SET_COOKIE)]) }),
+        )
+        .route("/api/cookie/echo", get(cookie_echo))
+        // The layer wraps every route above and the router's own 404 fallback.
+        .layer(CorsLayer::new(settings.policy.clone()));
+    // Routes added after `layer` are outside it: /public/* has its own policy only.
+    let public = Router::new()
+        .route(
+            "/info",
+            get(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
+        )
+        .layer(CorsLayer::new(settings.public_policy.clone()));
+    api.nest("/public", public)
+}
+
+/// Serves the contract's routes until the process ends; `on_listening` gets the real address.
+pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(settings.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        on_listening(addr);
+        axum::serve(listener, app(&settings))
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
