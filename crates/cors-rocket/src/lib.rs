@@ -1,1 +1,457 @@
-//! placeholder
+//! CORS for Rocket 0.5: a [`Fairing`] over `cors-core`.
+//!
+//! ```
+//! use cors_core::Policy;
+//! use cors_rocket::CorsFairing;
+//! use rocket::http::{Header, Method, Status};
+//! use rocket::local::blocking::Client;
+//! use rocket::{get, routes};
+//!
+//! #[get("/items")]
+//! fn items() -> &'static str { "items" }
+//! #[get("/info")]
+//! fn info() -> &'static str { "info" }
+//!
+//! let api = Policy::builder()
+//!     .allow_origins(["https://app.example.com"])
+//!     .allow_methods(["PUT", "DELETE"])
+//!     .allow_headers(["content-type"])
+//!     .build()?;
+//! let public = Policy::builder().allow_origins(["*"]).build()?;
+//!
+//! let rocket = rocket::build()
+//!     .mount("/api", routes![items])
+//!     .mount("/public", routes![info])
+//!     // Every request, matched or not, that no narrower scope claims.
+//!     .attach(CorsFairing::new(api))
+//!     // A per-route policy: everything Rocket routes under the mount base `/public`.
+//!     .attach(CorsFairing::scoped("/public", public)?);
+//! let client = Client::untracked(rocket)?;
+//!
+//! // A preflight is answered by the fairing, whether or not an OPTIONS route exists.
+//! let preflight = client
+//!     .req(Method::Options, "/api/items")
+//!     .header(Header::new("Origin", "https://app.example.com"))
+//!     .header(Header::new("Access-Control-Request-Method", "PUT"))
+//!     .dispatch();
+//! assert_eq!(preflight.status(), Status::NoContent);
+//! assert_eq!(preflight.headers().get_one("access-control-allow-methods"), Some("PUT"));
+//!
+//! // Actual requests get their headers on whatever Rocket answered: routes, catchers, 404s.
+//! let missing = client.get("/api/nothing").header(Header::new("Origin", "https://app.example.com")).dispatch();
+//! assert_eq!(missing.status(), Status::NotFound);
+//! assert_eq!(missing.headers().get_one("access-control-allow-origin"), Some("https://app.example.com"));
+//! assert_eq!(missing.headers().get_one("vary"), Some("Origin"));
+//!
+//! let public = client.get("/public/info").dispatch();
+//! assert_eq!(public.headers().get_one("access-control-allow-origin"), Some("*"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # How it works
+//!
+//! Rocket's fairings cannot answer a request, so preflights are answered by a route the
+//! fairing mounts when Rocket ignites: `OPTIONS <base>/<path..>`, at a rank no application
+//! route uses (see [`RESERVED_RANKS`]). For every OPTIONS request under its base it asks the
+//! policy for a decision and stores it in the request's local cache. When the decision says
+//! "answer here" (a preflight), the route answers with the decision's status and an empty
+//! body, so no application route or catcher ever sees a preflight, on every path, including
+//! paths without any route. Otherwise it forwards, and Rocket continues with the application's
+//! own OPTIONS route, if any (an OPTIONS request without `Access-Control-Request-Method` is
+//! not a preflight). The route has no address of its own: it only ever answers a genuine
+//! preflight of the path it was sent to, exactly as the policy says, and it never collides
+//! with an application's OPTIONS routes because its rank is reserved.
+//!
+//! The response callback then applies the decision to the final response, whatever produced
+//! it: a handler, a catcher (404, 500, a failing request guard), or the preflight route. The
+//! header values are the policy's own precomputed strings, borrowed for the request's lifetime
+//! (the policy is kept alive by the request-local cache), so no value is formatted or copied
+//! per request.
+//!
+//! # Per-route policies
+//!
+//! [`CorsFairing::scoped`] applies a policy to everything Rocket routes under a mount base:
+//! it mounts its catch-all routes for every method at that base, with a rank that beats the
+//! [`CorsFairing::new`] fairing's and any shallower scope's, so Rocket's own router decides
+//! which policy a request gets. There is no path matching in this crate. Two fairings for the
+//! same base are a route collision, which Rocket reports when it ignites.
+//!
+//! # Limits that come from Rocket
+//!
+//! - Rocket drops request header lines that are not UTF-8 before anything else sees them; a
+//!   non-UTF-8 `Origin` is therefore treated as absent, not as malformed.
+//! - A request Rocket cannot parse at all (an unknown method, a malformed URI) is answered
+//!   with 400 by Rocket without running response fairings, so it carries no CORS headers.
+//! - Rocket's header map stores each header's lines in a `Vec`, so every header the fairing
+//!   sets costs Rocket one small allocation.
+//! - [`rocket::Request::route`] names the fairing's route when a request matched nothing else.
+//!
+//! # What CORS does not do
+//!
+//! CORS does not stop a browser from sending a simple request, and the handler still runs: it
+//! only decides whether the page may read the response. It is no defence against CSRF; protect
+//! state-changing routes with CSRF tokens or `SameSite` cookies.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use cors_core::{
+    CorsHeader, CorsRequest, Decision, HeaderValueRef, Policy, RequestHeader, ResponseHeaders,
+    Route as Answer, ValueId,
+};
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::http::uri::Origin;
+use rocket::http::{Method, Status};
+use rocket::route::{self, Handler};
+use rocket::{Build, Data, Request, Response, Rocket, Route};
+use std::fmt;
+use std::io::Cursor;
+use std::sync::{Arc, OnceLock};
+
+pub use cors_core;
+
+/// The ranks of the routes the fairings mount: a scope at mount depth `d` (the number of path
+/// segments of its base, `0` for [`CorsFairing::new`]) uses `isize::MIN + 1024 - d`. Keep
+/// application routes out of this range.
+pub const RESERVED_RANKS: std::ops::RangeInclusive<isize> = (isize::MIN + 1)..=(isize::MIN + 1024);
+
+/// The name of the routes the fairings mount, as Rocket lists them.
+pub const ROUTE_NAME: &str = "cors";
+
+const MAX_DEPTH: usize = 1023;
+
+/// Every method Rocket routes; a scope claims requests of all of them.
+const METHODS: [Method; 9] = [
+    Method::Get,
+    Method::Put,
+    Method::Post,
+    Method::Delete,
+    Method::Options,
+    Method::Head,
+    Method::Trace,
+    Method::Connect,
+    Method::Patch,
+];
+
+/// A fairing applying a CORS [`Policy`] to a Rocket application, or to the part of it mounted
+/// under a base (see the [crate documentation](crate)).
+///
+/// Cloning it costs one reference count; attach each scope once.
+#[derive(Clone)]
+pub struct CorsFairing {
+    scope: Arc<Scope>,
+    base: Origin<'static>,
+    rank: isize,
+    global: bool,
+}
+
+/// What a fairing shares with its routes and with the request-local cache.
+struct Scope {
+    policy: Policy,
+}
+
+impl fmt::Debug for CorsFairing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CorsFairing")
+            .field("base", &self.base.path().as_str())
+            .field("rank", &self.rank)
+            .field("policy", &self.scope.policy)
+            .finish()
+    }
+}
+
+impl CorsFairing {
+    /// A fairing for the whole application: every request that no [`CorsFairing::scoped`]
+    /// fairing claims, whether a route matched it or not.
+    pub fn new(policy: Policy) -> Self {
+        CorsFairing {
+            scope: Arc::new(Scope { policy }),
+            base: Origin::ROOT,
+            rank: rank_for_depth(0),
+            global: true,
+        }
+    }
+
+    /// A fairing for everything Rocket routes under the mount base `base` (`"/public"`
+    /// covers `/public` and `/public/...`, routed or not), taking precedence over
+    /// [`CorsFairing::new`] and over scopes with shorter bases.
+    ///
+    /// Fails when `base` is not a base Rocket can mount routes at, or has a query.
+    pub fn scoped(base: &str, policy: Policy) -> Result<Self, BaseError> {
+        let origin = Origin::parse_owned(base.to_owned()).map_err(|e| BaseError {
+            base: base.to_owned(),
+            reason: e.to_string(),
+        })?;
+        if origin.query().is_some() {
+            return Err(BaseError {
+                base: base.to_owned(),
+                reason: "a mount base has no query".to_owned(),
+            });
+        }
+        let depth = origin.path().segments().len();
+        let fairing = CorsFairing {
+            scope: Arc::new(Scope { policy }),
+            rank: rank_for_depth(depth),
+            global: depth == 0,
+            base: origin,
+        };
+        // Mount the routes once here, the way Rocket will, so that `on_ignite` cannot fail.
+        for route in fairing.routes() {
+            let base = &fairing.base;
+            route
+                .map_base(|old| format!("{base}{old}"))
+                .map_err(|e| BaseError {
+                    base: base.to_string(),
+                    reason: e.to_string(),
+                })?;
+        }
+        Ok(fairing)
+    }
+
+    /// The policy the fairing applies.
+    pub fn policy(&self) -> &Policy {
+        &self.scope.policy
+    }
+
+    /// The mount base the fairing covers (`/` for [`CorsFairing::new`]).
+    pub fn base(&self) -> &str {
+        self.base.path().as_str()
+    }
+
+    /// The rank of the routes the fairing mounts (within [`RESERVED_RANKS`]).
+    pub fn rank(&self) -> isize {
+        self.rank
+    }
+
+    /// The routes mounted at the base: OPTIONS only for the whole application (requests of
+    /// other methods fall back to it), every method for a scope (so that it claims them).
+    fn routes(&self) -> Vec<Route> {
+        let methods: &[Method] = if self.global { &[Method::Options] } else { &METHODS };
+        methods
+            .iter()
+            .map(|&method| {
+                let handler = ScopeRoute {
+                    scope: Arc::clone(&self.scope),
+                };
+                let mut route = Route::ranked(self.rank, method, "/<path..>", handler);
+                route.name = Some(ROUTE_NAME.into());
+                route
+            })
+            .collect()
+    }
+}
+
+impl From<Policy> for CorsFairing {
+    fn from(policy: Policy) -> Self {
+        CorsFairing::new(policy)
+    }
+}
+
+fn rank_for_depth(depth: usize) -> isize {
+    // `depth.min(MAX_DEPTH)` fits in an isize.
+    *RESERVED_RANKS.end() - depth.min(MAX_DEPTH) as isize
+}
+
+/// A mount base [`CorsFairing::scoped`] cannot use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseError {
+    base: String,
+    reason: String,
+}
+
+impl fmt::Display for BaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid CORS mount base {:?}: {}", self.base, self.reason)
+    }
+}
+
+impl std::error::Error for BaseError {}
+
+#[rocket::async_trait]
+impl Fairing for CorsFairing {
+    fn info(&self) -> Info {
+        Info {
+            name: "CORS",
+            kind: Kind::Ignite | Kind::Response,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        Ok(rocket.mount(self.base.clone(), self.routes()))
+    }
+
+    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
+        let cell = request.local_cache(OnceLock::<Stash>::new);
+        let stash = if self.global {
+            cell.get_or_init(|| Stash::new(&self.scope, request))
+        } else {
+            match cell.get() {
+                Some(stash) => stash,
+                None => return,
+            }
+        };
+        if Arc::ptr_eq(&stash.scope, &self.scope) {
+            stash.decision.apply_to(&mut RocketResponse {
+                response,
+                request,
+                policy: &stash.scope.policy,
+            });
+        }
+    }
+}
+
+/// The decision for one request and the scope that made it, kept in the request-local cache
+/// from routing to the response callback.
+struct Stash {
+    scope: Arc<Scope>,
+    decision: Decision,
+}
+
+impl Stash {
+    fn new(scope: &Arc<Scope>, request: &Request<'_>) -> Self {
+        Stash {
+            decision: scope.policy.evaluate(&RocketRequest(request)),
+            scope: Arc::clone(scope),
+        }
+    }
+}
+
+/// The route a fairing mounts at `<base>/<path..>`: decides for the request (the first, most
+/// specific scope to see it claims it), answers it when the policy says so, and otherwise
+/// forwards to the application's routes.
+#[derive(Clone)]
+struct ScopeRoute {
+    scope: Arc<Scope>,
+}
+
+#[rocket::async_trait]
+impl Handler for ScopeRoute {
+    async fn handle<'r>(&self, request: &'r Request<'_>, data: Data<'r>) -> route::Outcome<'r> {
+        let stash = request
+            .local_cache(OnceLock::<Stash>::new)
+            .get_or_init(|| Stash::new(&self.scope, request));
+        match stash.decision.route() {
+            Answer::CallHandler => route::Outcome::forward(data, Status::NotFound),
+            Answer::Respond { status } => {
+                let mut response = Response::new();
+                response.set_status(Status::new(status));
+                // An empty body with `Content-Length: 0`; Rocket drops both on a 204.
+                response.set_sized_body(0, Cursor::new(&[][..]));
+                route::Outcome::Success(response)
+            }
+        }
+    }
+}
+
+/// [`CorsRequest`] over a Rocket request.
+struct RocketRequest<'a, 'r>(&'a Request<'r>);
+
+impl CorsRequest for RocketRequest<'_, '_> {
+    fn method(&self) -> &[u8] {
+        self.0.method().as_str().as_bytes()
+    }
+
+    fn header_lines(&self, header: RequestHeader) -> impl Iterator<Item = &[u8]> {
+        self.0.headers().get(header.name()).map(str::as_bytes)
+    }
+}
+
+/// [`ResponseHeaders`] over a Rocket response. Values borrow from the policy (alive as long as
+/// the request, through its local cache) and from the request itself.
+struct RocketResponse<'a, 'r, 'q> {
+    response: &'a mut Response<'r>,
+    request: &'r Request<'q>,
+    policy: &'r Policy,
+}
+
+impl<'r> RocketResponse<'_, 'r, '_> {
+    fn stored(&self, id: ValueId) -> Option<&'r str> {
+        self.policy.header_values().get(id)
+    }
+
+    fn request_line(&self, header: RequestHeader) -> Option<&'r str> {
+        self.request.headers().get_one(header.name())
+    }
+}
+
+impl ResponseHeaders for RocketResponse<'_, '_, '_> {
+    fn set(&mut self, header: CorsHeader, value: HeaderValueRef) {
+        let name = header.name();
+        let one = match value {
+            HeaderValueRef::Stored(id) => self.stored(id),
+            HeaderValueRef::RequestOrigin => self.request_line(RequestHeader::Origin),
+            HeaderValueRef::RequestMethod => self.request_line(RequestHeader::AccessControlRequestMethod),
+            HeaderValueRef::RequestHeaders => {
+                self.response.remove_header(name);
+                let request = self.request;
+                for line in request
+                    .headers()
+                    .get(RequestHeader::AccessControlRequestHeaders.name())
+                {
+                    self.response.adjoin_raw_header(name, line);
+                }
+                return;
+            }
+        };
+        match one {
+            Some(value) => {
+                self.response.set_raw_header(name, value);
+            }
+            None => self.response.remove_header(name),
+        }
+    }
+
+    fn remove(&mut self, header: CorsHeader) {
+        self.response.remove_header(header.name());
+    }
+
+    fn vary_lines(&self) -> impl Iterator<Item = &[u8]> {
+        self.response.headers().get("vary").map(str::as_bytes)
+    }
+
+    fn append_vary(&mut self, value: ValueId) {
+        if let Some(value) = self.stored(value) {
+            self.response.adjoin_raw_header("Vary", value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy::builder()
+            .allow_origins(["https://example.com"])
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn bases() {
+        let global = CorsFairing::new(policy());
+        assert_eq!(global.base(), "/");
+        assert_eq!(global.rank(), *RESERVED_RANKS.end());
+        let public = CorsFairing::scoped("/public", policy()).unwrap();
+        assert_eq!(public.base(), "/public");
+        assert_eq!(public.rank(), global.rank() - 1);
+        let deeper = CorsFairing::scoped("/public/v2", policy()).unwrap();
+        assert!(deeper.rank() < public.rank());
+        assert!(RESERVED_RANKS.contains(&deeper.rank()));
+        assert!(CorsFairing::scoped("/", policy()).unwrap().global);
+        for bad in ["public", "/a?b=c", "/a b", ""] {
+            let err = CorsFairing::scoped(bad, policy()).unwrap_err();
+            assert!(
+                err.to_string().contains("invalid CORS mount base"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn routes_are_valid_for_every_method() {
+        assert_eq!(CorsFairing::new(policy()).routes().len(), 1);
+        let routes = CorsFairing::scoped("/public", policy()).unwrap().routes();
+        assert_eq!(routes.len(), METHODS.len());
+        assert!(routes.iter().all(|r| r.name.as_deref() == Some(ROUTE_NAME)));
+    }
+}

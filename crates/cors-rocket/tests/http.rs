@@ -1,0 +1,544 @@
+//! The fairing inside a real Rocket server on 127.0.0.1:0, driven over raw HTTP/1.1.
+
+use cors_conformance::{send_raw, RawResponse};
+use cors_core::Policy;
+use cors_rocket::{CorsFairing, RESERVED_RANKS, ROUTE_NAME};
+use rocket::config::{Config, LogLevel};
+use rocket::fairing::AdHoc;
+use rocket::form::Form;
+use rocket::http::Status;
+use rocket::request::{self, FromRequest};
+use rocket::{get, options, post, routes, Build, FromForm, Request, Rocket, State};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+const APP: &str = "https://app.example.com";
+const OTHER: &str = "https://other.example.net";
+
+fn policy() -> Policy {
+    Policy::builder()
+        .allow_origins([APP])
+        .allow_methods(["PUT"])
+        .allow_headers(["content-type"])
+        .expose_headers(["x-request-id"])
+        .allow_credentials(true)
+        .build()
+        .unwrap()
+}
+
+/// Counts handler calls, so a test can prove a preflight never reached one.
+#[derive(Default)]
+struct Calls(AtomicUsize);
+
+impl Calls {
+    fn ran(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[get("/items")]
+fn items(calls: &State<Arc<Calls>>) -> &'static str {
+    calls.ran();
+    "items"
+}
+
+#[options("/items")]
+fn items_options(calls: &State<Arc<Calls>>) -> &'static str {
+    calls.ran();
+    "options handler"
+}
+
+#[get("/error")]
+fn error() -> (Status, &'static str) {
+    (Status::InternalServerError, "error")
+}
+
+/// A handler that sets its own `Vary` and `Access-Control-Allow-Origin`.
+struct OwnHeaders;
+
+impl<'r> rocket::response::Responder<'r, 'static> for OwnHeaders {
+    fn respond_to(self, _: &'r Request<'_>) -> rocket::response::Result<'static> {
+        rocket::Response::build()
+            .raw_header("Vary", "Accept-Encoding")
+            .raw_header("Access-Control-Allow-Origin", "*")
+            .ok()
+    }
+}
+
+#[get("/vary")]
+fn vary() -> OwnHeaders {
+    OwnHeaders
+}
+
+/// A request guard that always fails with 401.
+struct Denied;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Denied {
+    type Error = ();
+
+    async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        request::Outcome::Error((Status::Unauthorized, ()))
+    }
+}
+
+#[get("/guarded")]
+fn guarded(_denied: Denied) -> &'static str {
+    "never"
+}
+
+#[derive(FromForm)]
+struct Item {
+    #[allow(dead_code)]
+    name: String,
+}
+
+#[post("/form", data = "<item>")]
+fn form(item: Form<Item>) -> &'static str {
+    let _ = item;
+    "created"
+}
+
+#[get("/info")]
+fn info() -> &'static str {
+    "info"
+}
+
+/// An empty application on 127.0.0.1:0 that logs nothing.
+fn quiet() -> Rocket<Build> {
+    rocket::custom(Config {
+        address: Ipv4Addr::LOCALHOST.into(),
+        port: 0,
+        log_level: LogLevel::Off,
+        cli_colors: false,
+        ..Config::debug_default()
+    })
+}
+
+/// Launches `rocket` on 127.0.0.1:0 and returns the address Rocket really bound.
+async fn serve(rocket: Rocket<Build>) -> SocketAddr {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = Mutex::new(Some(tx));
+    let rocket = rocket.attach(AdHoc::on_liftoff("address", move |rocket| {
+        Box::pin(async move {
+            let config = rocket.config();
+            if let Some(tx) = tx.lock().unwrap().take() {
+                let _ = tx.send(SocketAddr::new(config.address, config.port));
+            }
+        })
+    }));
+    tokio::spawn(async move {
+        if let Err(e) = rocket.launch().await {
+            panic!("rocket failed: {e}");
+        }
+    });
+    rx.await.unwrap()
+}
+
+async fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> RawResponse {
+    let method = method.to_owned();
+    let path = path.to_owned();
+    let headers: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    tokio::task::spawn_blocking(move || send_raw(addr, &method, &path, &headers).unwrap())
+        .await
+        .unwrap()
+}
+
+fn header(r: &RawResponse, name: &str) -> Option<String> {
+    r.joined(name)
+}
+
+const PREFLIGHT_VARY: &str = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+
+fn app(calls: &Arc<Calls>) -> Rocket<Build> {
+    quiet()
+        .manage(Arc::clone(calls))
+        .mount("/api", routes![items, items_options, error, vary, guarded, form])
+        .attach(CorsFairing::new(policy()))
+}
+
+fn preflight<'a>(origin: &'a str, method: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("Origin", origin),
+        ("Access-Control-Request-Method", method),
+        ("Access-Control-Request-Headers", "content-type"),
+    ]
+}
+
+fn assert_granted_preflight(r: &RawResponse) {
+    assert_eq!(r.status, 204, "{r:?}");
+    assert_eq!(header(r, "access-control-allow-origin").as_deref(), Some(APP));
+    assert_eq!(
+        header(r, "access-control-allow-credentials").as_deref(),
+        Some("true")
+    );
+    assert_eq!(header(r, "access-control-allow-methods").as_deref(), Some("PUT"));
+    assert_eq!(
+        header(r, "access-control-allow-headers").as_deref(),
+        Some("content-type")
+    );
+    assert_eq!(header(r, "access-control-expose-headers"), None);
+    assert_eq!(header(r, "vary").as_deref(), Some(PREFLIGHT_VARY));
+    assert_eq!(header(r, "content-length"), None);
+    assert_eq!(header(r, "x-handler"), None);
+    assert!(r.body.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflights_never_reach_a_route_on_any_path() {
+    let calls = Arc::new(Calls::default());
+    let addr = serve(app(&calls)).await;
+    // A path with its own OPTIONS route, one with only a GET route, one with no route at all,
+    // the root, and a path under no mount base.
+    for path in [
+        "/api/items",
+        "/api/error",
+        "/api/nothing/here",
+        "/",
+        "/elsewhere?q=1",
+    ] {
+        let r = send(addr, "OPTIONS", path, &preflight(APP, "PUT")).await;
+        assert_granted_preflight(&r);
+    }
+    assert_eq!(calls.0.load(Ordering::SeqCst), 0, "a preflight reached a handler");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_preflights_are_403_with_vary_only() {
+    let calls = Arc::new(Calls::default());
+    let addr = serve(app(&calls)).await;
+    let cases: [Vec<(&str, &str)>; 5] = [
+        preflight(OTHER, "PUT"),
+        preflight(APP, "DELETE"),
+        // Malformed origins are refused, not a 500.
+        preflight("not an origin", "PUT"),
+        preflight("https://APP.example.com", "PUT"),
+        vec![
+            ("Origin", APP),
+            ("Origin", APP),
+            ("Access-Control-Request-Method", "PUT"),
+        ],
+    ];
+    for headers in cases {
+        let r = send(addr, "OPTIONS", "/api/items", &headers).await;
+        assert_eq!(r.status, 403, "{headers:?}: {r:?}");
+        assert_eq!(header(&r, "vary").as_deref(), Some(PREFLIGHT_VARY));
+        assert_eq!(header(&r, "content-length").as_deref(), Some("0"));
+        for absent in [
+            "access-control-allow-origin",
+            "access-control-allow-credentials",
+            "access-control-allow-methods",
+            "access-control-allow-headers",
+            "x-handler",
+        ] {
+            assert_eq!(header(&r, absent), None, "{absent} for {headers:?}");
+        }
+        assert!(r.body.is_empty());
+    }
+    assert_eq!(calls.0.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_without_request_method_reaches_the_apps_own_options_route() {
+    let calls = Arc::new(Calls::default());
+    let addr = serve(app(&calls)).await;
+    let r = send(addr, "OPTIONS", "/api/items", &[("Origin", APP)]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, b"options handler");
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(APP));
+    assert_eq!(
+        header(&r, "access-control-expose-headers").as_deref(),
+        Some("x-request-id")
+    );
+    assert_eq!(header(&r, "access-control-allow-methods"), None);
+    assert_eq!(header(&r, "vary").as_deref(), Some("Origin"));
+    assert_eq!(calls.0.load(Ordering::SeqCst), 1);
+
+    // Without an OPTIONS route, Rocket's own 404, with the CORS headers of an actual request.
+    let r = send(addr, "OPTIONS", "/api/nothing", &[("Origin", APP)]).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(APP));
+    assert_eq!(header(&r, "vary").as_deref(), Some("Origin"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_headers_on_errors_catchers_and_guard_failures() {
+    let calls = Arc::new(Calls::default());
+    let addr = serve(app(&calls)).await;
+    let origin = [("Origin", APP)];
+    let form = [
+        ("Origin", APP),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    for (method, path, status, headers) in [
+        ("GET", "/api/items", 200, &origin[..]),
+        // The handler's own 500.
+        ("GET", "/api/error", 500, &origin),
+        // Rocket's 404 catcher, for an unrouted path and for an unrouted method.
+        ("GET", "/api/nothing", 404, &origin),
+        ("DELETE", "/api/items", 404, &origin),
+        // A failing request guard: Rocket's 401 catcher.
+        ("GET", "/api/guarded", 401, &origin),
+        // A failing data guard: Rocket's 415 (no form content type) and 422 (a form without
+        // its field) catchers.
+        ("POST", "/api/form", 415, &origin),
+        ("POST", "/api/form", 422, &form),
+        // HEAD, answered by Rocket through the GET route.
+        ("HEAD", "/api/items", 200, &origin),
+    ] {
+        let r = send(addr, method, path, headers).await;
+        assert_eq!(r.status, status, "{method} {path}: {r:?}");
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some(APP),
+            "{method} {path}"
+        );
+        assert_eq!(
+            header(&r, "access-control-allow-credentials").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            header(&r, "access-control-expose-headers").as_deref(),
+            Some("x-request-id")
+        );
+        assert_eq!(header(&r, "vary").as_deref(), Some("Origin"), "{method} {path}");
+        assert_eq!(r.all("access-control-allow-origin").len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_or_malformed_origins_run_the_handler_without_cors_headers() {
+    let calls = Arc::new(Calls::default());
+    let addr = serve(app(&calls)).await;
+    for origin in [OTHER, "not an origin", "null", ""] {
+        let r = send(addr, "GET", "/api/items", &[("Origin", origin)]).await;
+        assert_eq!(r.status, 200, "{origin}: {r:?}");
+        assert_eq!(r.body, b"items");
+        assert_eq!(header(&r, "access-control-allow-origin"), None);
+        assert_eq!(header(&r, "access-control-allow-credentials"), None);
+        assert_eq!(header(&r, "vary").as_deref(), Some("Origin"));
+    }
+    let r = send(addr, "GET", "/api/items", &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(header(&r, "access-control-allow-origin"), None);
+    assert_eq!(header(&r, "vary").as_deref(), Some("Origin"));
+    assert_eq!(calls.0.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handler_vary_is_merged_and_handler_acao_replaced() {
+    let calls = Arc::new(Calls::default());
+    let addr = serve(app(&calls)).await;
+    let r = send(addr, "GET", "/api/vary", &[("Origin", APP)]).await;
+    assert_eq!(r.tokens("vary"), ["Accept-Encoding", "Origin"]);
+    assert_eq!(r.all("access-control-allow-origin"), [APP.as_bytes()]);
+    // Refused: the handler's own `*` is removed too.
+    let r = send(addr, "GET", "/api/vary", &[("Origin", OTHER)]).await;
+    assert_eq!(header(&r, "access-control-allow-origin"), None);
+    assert_eq!(r.tokens("vary"), ["Accept-Encoding", "Origin"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scoped_policies_follow_rockets_routing() {
+    let calls = Arc::new(Calls::default());
+    let public = Policy::builder().allow_origins(["*"]).build().unwrap();
+    let v2 = Policy::builder()
+        .allow_origins([OTHER])
+        .allow_methods(["DELETE"])
+        .build()
+        .unwrap();
+    let rocket = app(&calls)
+        .mount("/public", routes![info])
+        .mount("/public/v2", routes![info])
+        // Attach order does not matter: the deepest base wins.
+        .attach(CorsFairing::scoped("/public/v2", v2).unwrap())
+        .attach(CorsFairing::scoped("/public", public).unwrap());
+    let addr = serve(rocket).await;
+
+    // /public/*: any origin, routed or not, no Vary: Origin.
+    for (path, status) in [("/public/info", 200), ("/public/nothing", 404), ("/public", 404)] {
+        let r = send(addr, "GET", path, &[("Origin", "https://anyone.test")]).await;
+        assert_eq!(r.status, status, "{path}");
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some("*"),
+            "{path}"
+        );
+        assert_eq!(header(&r, "access-control-allow-credentials"), None);
+        assert_eq!(header(&r, "vary"), None, "{path}");
+    }
+    let r = send(addr, "GET", "/public/info", &[]).await;
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some("*"));
+    let r = send(
+        addr,
+        "OPTIONS",
+        "/public/info",
+        &preflight("https://anyone.test", "PUT"),
+    )
+    .await;
+    assert_eq!(r.status, 403, "the public policy allows no PUT: {r:?}");
+    let r = send(
+        addr,
+        "OPTIONS",
+        "/public/info",
+        &[
+            ("Origin", "https://anyone.test"),
+            ("Access-Control-Request-Method", "GET"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some("*"));
+
+    // /public/v2/*: the deeper scope.
+    let r = send(addr, "OPTIONS", "/public/v2/info", &preflight(OTHER, "DELETE")).await;
+    assert_eq!(r.status, 403, "content-type is not allowed by v2: {r:?}");
+    let r = send(
+        addr,
+        "OPTIONS",
+        "/public/v2/info",
+        &[("Origin", OTHER), ("Access-Control-Request-Method", "DELETE")],
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(OTHER));
+    assert_eq!(
+        header(&r, "access-control-allow-methods").as_deref(),
+        Some("DELETE")
+    );
+    let r = send(addr, "GET", "/public/v2/info", &[("Origin", OTHER)]).await;
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(OTHER));
+    assert_eq!(header(&r, "vary").as_deref(), Some("Origin"));
+
+    // Everything else: the application's policy, also for look-alike paths.
+    for path in ["/publicity", "/api/items", "/api/nothing"] {
+        let r = send(addr, "GET", path, &[("Origin", "https://anyone.test")]).await;
+        assert_eq!(header(&r, "access-control-allow-origin"), None, "{path}");
+        assert_eq!(header(&r, "vary").as_deref(), Some("Origin"), "{path}");
+        let r = send(addr, "OPTIONS", path, &preflight(APP, "PUT")).await;
+        assert_granted_preflight(&r);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fairings_routes_have_no_address_of_their_own() {
+    let calls = Arc::new(Calls::default());
+    let rocket = app(&calls).ignite().await.unwrap();
+    let ours: Vec<_> = rocket
+        .routes()
+        .filter(|r| r.name.as_deref() == Some(ROUTE_NAME))
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].method, rocket::http::Method::Options);
+    assert_eq!(ours[0].uri.to_string(), "/<path..>");
+    assert!(RESERVED_RANKS.contains(&ours[0].rank));
+    // No application route shares its rank, so none can collide with it.
+    assert!(rocket.routes().filter(|r| r.rank == ours[0].rank).count() == 1);
+
+    let addr = serve(app(&calls)).await;
+    // What rocket_cors exposed, and anything else: only genuine preflights are answered.
+    for (method, path) in [
+        ("GET", "/cors/403"),
+        ("GET", "/cors/204"),
+        ("OPTIONS", "/cors/204"),
+        ("OPTIONS", "/"),
+    ] {
+        let r = send(addr, method, path, &[]).await;
+        assert_eq!(r.status, 404, "{method} {path}");
+        assert_eq!(header(&r, "access-control-allow-origin"), None);
+        assert_eq!(header(&r, "access-control-allow-methods"), None);
+    }
+    // A request method line without an Origin is not a preflight.
+    let r = send(
+        addr,
+        "OPTIONS",
+        "/api/nothing",
+        &[("Access-Control-Request-Method", "PUT")],
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(header(&r, "access-control-allow-methods"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passthrough_preflights_reach_the_apps_options_route() {
+    let calls = Arc::new(Calls::default());
+    let policy = Policy::builder()
+        .allow_origins([APP])
+        .allow_methods(["PUT"])
+        .options_passthrough(true)
+        .build()
+        .unwrap();
+    let rocket = quiet()
+        .manage(Arc::clone(&calls))
+        .mount("/api", routes![items_options])
+        .attach(CorsFairing::new(policy));
+    let addr = serve(rocket).await;
+    let headers = [("Origin", APP), ("Access-Control-Request-Method", "PUT")];
+    let r = send(addr, "OPTIONS", "/api/items", &headers).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, b"options handler");
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(APP));
+    assert_eq!(header(&r, "access-control-allow-methods").as_deref(), Some("PUT"));
+    assert_eq!(calls.0.load(Ordering::SeqCst), 1);
+    let r = send(addr, "OPTIONS", "/api/nothing", &headers).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(header(&r, "access-control-allow-methods").as_deref(), Some("PUT"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_preflight_status_and_echoed_request_headers() {
+    let policy = Policy::builder()
+        .allow_origins([APP])
+        .allow_headers(["*"])
+        .allow_credentials(true)
+        .preflight_status(200)
+        .max_age(600)
+        .build()
+        .unwrap();
+    let addr = serve(quiet().attach(CorsFairing::new(policy))).await;
+    let r = send(
+        addr,
+        "OPTIONS",
+        "/anything",
+        &[
+            ("Origin", APP),
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "x-a, x-b"),
+            ("Access-Control-Request-Headers", "authorization"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(header(&r, "content-length").as_deref(), Some("0"));
+    assert!(r.body.is_empty());
+    // With credentials, `*` is not a wildcard: the requested lines are echoed, one per line.
+    assert_eq!(
+        r.all("access-control-allow-headers"),
+        [b"x-a, x-b".as_slice(), b"authorization".as_slice()]
+    );
+    assert_eq!(header(&r, "access-control-allow-methods").as_deref(), Some("GET"));
+    assert_eq!(header(&r, "access-control-max-age").as_deref(), Some("600"));
+}
+
+#[tokio::test]
+async fn two_policies_for_one_base_fail_to_ignite_without_panicking() {
+    let rocket = quiet()
+        .attach(CorsFairing::scoped("/public", policy()).unwrap())
+        .attach(CorsFairing::scoped("/public", policy()).unwrap());
+    match rocket.ignite().await {
+        Ok(_) => panic!("two scopes for one base must collide"),
+        Err(e) => assert!(matches!(e.kind(), rocket::error::ErrorKind::Collisions(_))),
+    }
+    let rocket = quiet()
+        .attach(CorsFairing::new(policy()))
+        .attach(CorsFairing::new(policy()));
+    match rocket.ignite().await {
+        Ok(_) => panic!("two application-wide policies must collide"),
+        Err(e) => assert!(matches!(e.kind(), rocket::error::ErrorKind::Collisions(_))),
+    }
+}
