@@ -1,1 +1,237 @@
-//! placeholder
+//! CORS for warp 0.4: a filter wrapper over `cors-core`.
+//!
+//! ```
+//! use cors_core::Policy;
+//! use cors_warp::Cors;
+//! use std::convert::Infallible;
+//! use warp::http::StatusCode;
+//! use warp::{Filter, Rejection, Reply};
+//!
+//! let api = Cors::new(
+//!     Policy::builder()
+//!         .allow_origins(["https://app.example.com"])
+//!         .allow_methods(["PUT", "DELETE"])
+//!         .allow_headers(["content-type"])
+//!         .build()?,
+//! );
+//! let public = Cors::new(Policy::builder().allow_origins(["*"]).build()?);
+//!
+//! let items = warp::path!("api" / "items")
+//!     .and(warp::get().map(|| "items").or(warp::put().map(|| "put")).unify());
+//! let info = warp::get().map(|| "public info");
+//!
+//! // Your own rejection handler, if you have one, goes *inside* the wrapper: it receives the
+//! // original rejection as before, and what it returns gets the CORS headers.
+//! async fn handle(rejection: Rejection) -> Result<impl Reply, Infallible> {
+//!     let status = if rejection.is_not_found() { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
+//!     Ok(warp::reply::with_status("no such thing", status))
+//! }
+//!
+//! let routes = warp::path!("public" / "info")
+//!     // A per-route policy: the path filter in front scopes the wrapper to this route.
+//!     .and(public.wrap(info))
+//!     // Everything else, warp's 404 for unknown paths included, under the API policy; the
+//!     // same thing spelled with warp's `with`.
+//!     .or(items.recover(handle).with(warp::wrap_fn(|routes| api.wrap(routes))));
+//!
+//! let server = warp::serve(routes); // then `.run(addr)` or `.incoming(listener).run()`
+//! # drop(server);
+//! # Ok::<(), cors_core::ConfigErrors>(())
+//! ```
+//!
+//! # What the wrapper does
+//!
+//! Every request that reaches a wrapped filter is first decided by the core
+//! ([`cors_core::Policy::evaluate`]). When the core answers the request itself (a preflight,
+//! unless OPTIONS passthrough is enabled), the wrapper sends that answer: 204 (or the policy's
+//! status) with the preflight headers, or the core's 403 for a refused preflight. The inner
+//! filter does not run, so a path needs no OPTIONS route to be preflighted. Every other
+//! request runs the inner filter, and the CORS headers go on whatever comes out of it:
+//!
+//! - a reply, whatever its status (a handler's 500 or 401, a `recover` handler's response);
+//! - a rejection (warp's 404 for an unmatched path, 405 from a method filter, 400 from
+//!   `warp::header`, `warp::query` or `warp::body::json`, a custom rejection): the wrapper
+//!   turns it into the response warp would have sent (see [`default_rejection_response`])
+//!   and puts the headers on it. This is what warp's own `warp::cors()` does not do: its
+//!   headers are lost whenever the inner filter rejects, so the page cannot read the 404.
+//!
+//! The wrapper never rejects a request for CORS reasons (no 403 rejection for a disallowed
+//! origin: only the core decides, and an actual request always runs its handler).
+//!
+//! # Where to put it
+//!
+//! Because it turns rejections into responses, a wrapped filter never rejects (its error
+//! type is [`Infallible`]): it answers every request that reaches it.
+//!
+//! - For the whole application, wrap the whole route tree: `cors.wrap(routes)`, or in warp's
+//!   `with` form `routes.with(warp::wrap_fn(|f| cors.wrap(f)))`. (warp 0.4 keeps its
+//!   `Wrap` trait crate-private and the type `wrap_fn` returns unnameable, so no library
+//!   function can return something `with` accepts; `wrap_fn` around a closure is warp's
+//!   own way to plug in a wrapper.)
+//! - For a per-route or per-prefix policy, put the path filter *in front of* the wrapper,
+//!   `warp::path("public").and(public_cors.wrap(public_routes))`, and combine such scopes with
+//!   `or`. A wrapper has to decide before the inner filter runs (a preflight must not reach
+//!   a handler), so whatever reaches it is its request: `a.with(..).or(b)` would never reach
+//!   `b`.
+//! - A `recover` handler of yours goes inside: `cors.wrap(routes.recover(handle))`. It runs
+//!   exactly as without the wrapper, with the original [`Rejection`] (so `find` works),
+//!   and its response gets the CORS headers; if it passes a rejection on, the wrapper renders
+//!   that one. Written outside, `cors.wrap(routes).recover(handle)`, it does not compile
+//!   (`recover` needs a filter that can reject), so the mistake cannot go unnoticed.
+//!
+//! # Cost
+//!
+//! The policy's header values are converted to `HeaderValue`s once, when the [`Cors`] is
+//! built; wrapping and cloning share them through an `Arc`. Per request, warp gives a
+//! filter no borrowed view of the request headers (its `Route` is crate-private, and
+//! `warp::header::value` shows only the first line of a header, while CORS must see
+//! duplicated `Origin` lines), so the wrapper reads them through
+//! `warp::header::headers_cloned()`, and that copy of the header map is the allocation it
+//! costs on every request. The decision, the echoed request values (reference-counted
+//! clones) and the header application allocate nothing more. A preflight the wrapper answers
+//! itself leaves the filter chain through a warp custom rejection carrying the decision
+//! (warp has no other way to skip the inner filter), which costs two small boxes.
+//! `tests/allocations.rs` measures all of this.
+//!
+//! # What CORS is not
+//!
+//! CORS decides whether a page from another origin may *read* a response; it does not stop a
+//! simple request from being sent and executed. It is no defence against CSRF: protect
+//! state-changing endpoints with tokens or `SameSite` cookies.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod filter_error;
+mod rejection;
+
+pub use cors_core;
+pub use filter_error::FilterError;
+pub use rejection::default_rejection_response;
+
+use cors_core::http1::{Echo, HttpCors};
+use cors_core::{Decision, Policy};
+use std::convert::Infallible;
+use std::future::ready;
+use std::sync::Arc;
+use warp::http::{HeaderMap, Method, StatusCode};
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
+
+/// A CORS [`Policy`] ready to wrap warp filters: its header values are converted once, here,
+/// and shared by every filter it wraps. Cloning costs a reference count.
+#[derive(Clone, Debug)]
+pub struct Cors {
+    cors: Arc<HttpCors>,
+}
+
+/// The same as [`Cors::new`].
+pub fn cors(policy: Policy) -> Cors {
+    Cors::new(policy)
+}
+
+impl Cors {
+    /// Converts the policy's header values once.
+    pub fn new(policy: Policy) -> Self {
+        Cors {
+            cors: Arc::new(HttpCors::new(policy)),
+        }
+    }
+
+    /// The policy applied.
+    pub fn policy(&self) -> &Policy {
+        self.cors.policy()
+    }
+
+    /// Wraps `filter` (one route, a tree of routes joined with `or`, or a whole application)
+    /// with this policy. The result answers preflights itself and puts the CORS headers on
+    /// every reply and every rejection of `filter` (see the [crate documentation](crate) for
+    /// where to place it). Also usable as `filter.with(warp::wrap_fn(|f| cors.wrap(f)))`.
+    ///
+    /// `filter` may reject (warp's [`Rejection`]) or already recover from everything
+    /// ([`Infallible`]).
+    pub fn wrap<F, R>(
+        &self,
+        filter: F,
+    ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
+    where
+        F: Filter<Extract = (R,)> + Clone + Send + Sync + 'static,
+        F::Error: FilterError,
+        R: Reply + 'static,
+    {
+        let decide = {
+            let cors = Arc::clone(&self.cors);
+            move |method: Method, headers: HeaderMap| {
+                let (decision, echo) = cors.evaluate(&method, &headers);
+                ready(match cors.direct_status(&decision) {
+                    // The core answers: leave the chain before the inner filter runs.
+                    Some(status) => Err(warp::reject::custom(Answer {
+                        status,
+                        decision,
+                        echo,
+                    })),
+                    None => Ok(Pending { decision, echo }),
+                })
+            }
+        };
+        let inner = F::Error::lift(filter)
+            .map(Reply::into_response)
+            .recover(|rejection: Rejection| ready(Ok::<_, Infallible>(default_rejection_response(&rejection))))
+            .unify();
+        let apply = {
+            let cors = Arc::clone(&self.cors);
+            move |pending: Pending, mut response: Response| {
+                cors.apply(&pending.decision, &pending.echo, response.headers_mut());
+                response
+            }
+        };
+        let answer = {
+            let cors = Arc::clone(&self.cors);
+            move |rejection: Rejection| {
+                // The only rejection that gets here is `decide`'s: `inner` never rejects.
+                let response = match rejection.find::<Answer>() {
+                    Some(answer) => answer.respond(&cors),
+                    None => default_rejection_response(&rejection),
+                };
+                ready(Ok::<_, Infallible>(response))
+            }
+        };
+        warp::method()
+            .and(warp::header::headers_cloned())
+            .and_then(decide)
+            .and(inner)
+            .map(apply)
+            .recover(answer)
+            .unify()
+    }
+}
+
+impl From<Policy> for Cors {
+    fn from(policy: Policy) -> Self {
+        Cors::new(policy)
+    }
+}
+
+/// A request the inner filter handles, with what to put on its response.
+struct Pending {
+    decision: Decision,
+    echo: Echo,
+}
+
+/// A request the core answers itself (a preflight), carried out of the filter chain.
+#[derive(Debug)]
+struct Answer {
+    status: StatusCode,
+    decision: Decision,
+    echo: Echo,
+}
+
+impl warp::reject::Reject for Answer {}
+
+impl Answer {
+    fn respond(&self, cors: &HttpCors) -> Response {
+        let mut response = Response::default();
+        *response.status_mut() = self.status;
+        cors.apply(&self.decision, &self.echo, response.headers_mut());
+        response
+    }
+}
