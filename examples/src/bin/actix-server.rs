@@ -109,37 +109,35 @@ fn api(config: &mut web::ServiceConfig) {
         .route("/api/cookie/echo", get().to(cookie_echo));
 }
 
-#[actix_web::main]
-async fn main() {
-    ex::init_tracing();
-    let settings = ex::settings_or_exit(ex::Framework::Actix);
-    // Built once; each worker's App gets a clone (one reference count each).
-    let cors = Cors::new(settings.policy.clone());
-    let public_cors = Cors::new(settings.public_policy.clone());
-    let server = HttpServer::new(move || {
-        App::new()
-            // `RUST_LOG=actix_web=info` shows the access log.
-            .wrap(Logger::default())
-            // /public/* has its own any-origin policy only. Registered first, so the catch-all
-            // scope below never sees these paths.
-            .service(web::scope("/public").wrap(public_cors.clone()).route(
-                "/info",
-                get().to(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
-            ))
-            // Everything else, the default 404 included, under the `--config` policy.
-            .service(web::scope("").wrap(cors.clone()).configure(api))
-    });
-    let server = match server.bind(settings.addr) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", settings.addr);
-            std::process::exit(1);
-        }
-    };
-    let addr = server.addrs().first().copied().unwrap_or(settings.addr);
-    ex::announce(addr);
-    if let Err(e) = server.run().await {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+/// Serves the contract's routes until the process ends; `on_listening` gets the real address.
+/// (Same signature as `cors_examples::apps::axum::run`, so this can move into the library's
+/// `apps` module unchanged.)
+pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        // Built once; each worker's App gets a clone (one reference count each).
+        let cors = Cors::new(settings.policy.clone());
+        let public_cors = Cors::new(settings.public_policy.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                // `RUST_LOG=actix_web=info` shows the access log.
+                .wrap(Logger::default())
+                // /public/* has its own any-origin policy only. Registered first, so the
+                // catch-all scope below never sees these paths.
+                .service(web::scope("/public").wrap(public_cors.clone()).route(
+                    "/info",
+                    get().to(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
+                ))
+                // Everything else, the default 404 included, under the `--config` policy.
+                .service(web::scope("").wrap(cors.clone()).configure(api))
+        })
+        .bind(settings.addr)
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
+        let addr = server.addrs().first().copied().unwrap_or(settings.addr);
+        on_listening(addr);
+        server.run().await.map_err(|e| e.to_string())
+    })
+}
+
+fn main() {
+    ex::main(ex::Framework::Actix, run);
 }
