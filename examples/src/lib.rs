@@ -122,7 +122,7 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
 }
 
 /// `examples/cors.toml` from the working directory, else the copy beside this package.
-fn default_config() -> PathBuf {
+pub fn default_config() -> PathBuf {
     let relative = PathBuf::from("examples/cors.toml");
     if relative.exists() {
         relative
@@ -133,6 +133,7 @@ fn default_config() -> PathBuf {
 
 /// The per-framework servers, each a blocking `run(settings, on_listening)`.
 pub mod apps {
+    pub mod actix;
     pub mod axum;
 }
 

@@ -1,0 +1,137 @@
+//! The actix-web example server: its routes and how it starts.
+
+use crate as ex;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Logger;
+use actix_web::{guard, web, App, HttpRequest, HttpResponse, HttpServer, Route};
+use cors_actix::Cors;
+
+/// A handler's response: status, body, extra headers, and the contract's `X-Handler: ran`.
+fn reply(
+    status: StatusCode,
+    body: impl Into<String>,
+    headers: &[(&'static str, &'static str)],
+) -> HttpResponse {
+    let mut response = HttpResponse::with_body(status, body.into()).map_into_boxed_body();
+    let map = response.headers_mut();
+    map.insert(
+        header::HeaderName::from_static(ex::HANDLER_HEADER.0),
+        HeaderValue::from_static(ex::HANDLER_HEADER.1),
+    );
+    map.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    for (name, value) in headers {
+        map.append(
+            header::HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    response
+}
+
+fn json(
+    status: StatusCode,
+    body: impl Into<String>,
+    headers: &[(&'static str, &'static str)],
+) -> HttpResponse {
+    let mut response = reply(status, body, headers);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// `GET`, and `HEAD` answered by the same handler (actix drops the body of a HEAD response),
+/// as the other example servers do.
+fn get() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+async fn items_write(request: HttpRequest) -> HttpResponse {
+    json(
+        StatusCode::OK,
+        ex::method_echo_json(request.method().as_str()),
+        &[],
+    )
+}
+
+async fn cookie_echo(request: HttpRequest) -> HttpResponse {
+    let cookie = request
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok());
+    json(StatusCode::OK, ex::cookie_echo_json(cookie), &[])
+}
+
+/// The routes under the `--config` policy: `/api/*`, `/health`, and (through the scope's
+/// default service, which falls back to the app's 404) every unmatched path.
+fn api(config: &mut web::ServiceConfig) {
+    config
+        .route(
+            "/health",
+            get().to(|| async { reply(StatusCode::OK, ex::HEALTH_BODY, &[]) }),
+        )
+        .service(
+            web::resource("/api/items")
+                .route(get().to(|| async { json(StatusCode::OK, ex::ITEMS_JSON, &ex::ITEMS_HEADERS) }))
+                .route(web::post().to(items_write))
+                .route(web::put().to(items_write))
+                .route(web::patch().to(items_write))
+                .route(web::delete().to(items_write))
+                .route(
+                    web::method(actix_web::http::Method::OPTIONS)
+                        .to(|| async { reply(StatusCode::OK, ex::OPTIONS_BODY, &[]) }),
+                ),
+        )
+        .route(
+            "/api/error",
+            get().to(|| async { reply(StatusCode::INTERNAL_SERVER_ERROR, "error", &[]) }),
+        )
+        .route(
+            "/api/unauthorized",
+            get().to(|| async { reply(StatusCode::UNAUTHORIZED, "unauthorized", &[]) }),
+        )
+        .route(
+            "/api/vary",
+            get().to(|| async { reply(StatusCode::OK, "vary", &[("vary", "Accept-Encoding")]) }),
+        )
+        .route(
+            "/api/acao",
+            get().to(|| async { reply(StatusCode::OK, "acao", &[("access-control-allow-origin", "*")]) }),
+        )
+        .route(
+            "/api/cookie/set",
+            get().to(|| async { reply(StatusCode::OK, "cookie set", &[("set-cookie", ex::SET_COOKIE)]) }),
+        )
+        .route("/api/cookie/echo", get().to(cookie_echo));
+}
+
+/// Serves the contract's routes until the process ends; `on_listening` gets the real address.
+pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        // Built once; each worker's App gets a clone (one reference count each).
+        let cors = Cors::new(settings.policy.clone());
+        let public_cors = Cors::new(settings.public_policy.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                // `RUST_LOG=actix_web=info` shows the access log.
+                .wrap(Logger::default())
+                // /public/* has its own any-origin policy only. Registered first, so the
+                // catch-all scope below never sees these paths.
+                .service(web::scope("/public").wrap(public_cors.clone()).route(
+                    "/info",
+                    get().to(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
+                ))
+                // Everything else, the default 404 included, under the `--config` policy.
+                .service(web::scope("").wrap(cors.clone()).configure(api))
+        })
+        .bind(settings.addr)
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
+        let addr = server.addrs().first().copied().unwrap_or(settings.addr);
+        on_listening(addr);
+        server.run().await.map_err(|e| e.to_string())
+    })
+}
