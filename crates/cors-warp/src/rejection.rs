@@ -146,3 +146,22 @@ fn has_cause(debug: &str, name: &str) -> bool {
         starts_cause && ends_name
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::has_cause;
+
+    #[test]
+    fn causes_are_found_by_their_debug_names_only() {
+        assert!(has_cause("Rejection(FilePermissionError)", "FilePermissionError"));
+        assert!(has_cause("Rejection([MethodNotAllowed, FileOpenError])", "FileOpenError"));
+        assert!(has_cause("Rejection([FileOpenError, MethodNotAllowed])", "FileOpenError"));
+        assert!(has_cause(
+            "Rejection(BodyReadError(hyper::Error(Body, Kind(UnexpectedEof))))",
+            "BodyReadError"
+        ));
+        assert!(!has_cause("Rejection(MyFileOpenError)", "FileOpenError"));
+        assert!(!has_cause("Rejection(FileOpenErrors)", "FileOpenError"));
+        assert!(!has_cause("Rejection(Teapot)", "FileOpenError"));
+    }
+}
