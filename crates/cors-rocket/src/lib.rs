@@ -53,7 +53,7 @@
 //! Rocket's fairings cannot answer a request, so preflights are answered by a route the
 //! fairing mounts when Rocket ignites: `OPTIONS <base>/<path..>`, at a rank no application
 //! route uses (see [`RESERVED_RANKS`]). For every OPTIONS request under its base it asks the
-//! policy for a decision and stores it in the request's local cache. When the decision says
+//! policy for a decision and keeps it in the request-local cache. When the decision says
 //! "answer here" (a preflight), the route answers with the decision's status and an empty
 //! body, so no application route or catcher ever sees a preflight, on every path, including
 //! paths without any route. Otherwise it forwards, and Rocket continues with the application's
@@ -63,18 +63,22 @@
 //! with an application's OPTIONS routes because its rank is reserved.
 //!
 //! The response callback then applies the decision to the final response, whatever produced
-//! it: a handler, a catcher (404, 500, a failing request guard), or the preflight route. The
-//! header values are the policy's own precomputed strings, borrowed for the request's lifetime
-//! (the policy is kept alive by the request-local cache), so no value is formatted or copied
-//! per request.
+//! it: a handler, a catcher (404, 500, a failing request guard), or the preflight route. For
+//! requests no fairing route saw (every non-OPTIONS request of an application without scopes)
+//! it decides there and then, without touching the request-local cache. The header values are
+//! the policy's own precomputed strings, borrowed for the request's lifetime (the policy is
+//! kept alive by the application's managed state or by the request-local cache), and echoed
+//! values are borrowed from the request, so no value is formatted or copied per request.
 //!
 //! # Per-route policies
 //!
 //! [`CorsFairing::scoped`] applies a policy to everything Rocket routes under a mount base:
 //! it mounts its catch-all routes for every method at that base, with a rank that beats the
 //! [`CorsFairing::new`] fairing's and any shallower scope's, so Rocket's own router decides
-//! which policy a request gets. There is no path matching in this crate. Two fairings for the
-//! same base are a route collision, which Rocket reports when it ignites.
+//! which policy a request gets: the first fairing route Rocket tries claims the request and
+//! keeps its decision in the request-local cache. There is no path matching in this crate.
+//! Two fairings for the same base are a route collision, which Rocket reports when it
+//! ignites.
 //!
 //! # Limits that come from Rocket
 //!
@@ -83,7 +87,9 @@
 //! - A request Rocket cannot parse at all (an unknown method, a malformed URI) is answered
 //!   with 400 by Rocket without running response fairings, so it carries no CORS headers.
 //! - Rocket's header map stores each header's lines in a `Vec`, so every header the fairing
-//!   sets costs Rocket one small allocation.
+//!   sets costs Rocket one small allocation, and its request-local cache boxes each entry (a
+//!   cached decision costs two allocations: preflights, and every request of an application
+//!   with scopes).
 //! - [`rocket::Request::route`] names the fairing's route when a request matched nothing else.
 //!
 //! # What CORS does not do
@@ -105,6 +111,7 @@ use rocket::route::{self, Handler};
 use rocket::{Build, Data, Request, Response, Rocket, Route};
 use std::fmt;
 use std::io::Cursor;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 pub use cors_core;
@@ -276,10 +283,27 @@ impl Fairing for CorsFairing {
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let rocket = match rocket.state::<Registry>() {
+            Some(_) => rocket,
+            None => rocket.manage(Registry::default()),
+        };
+        if let Some(registry) = rocket.state::<Registry>() {
+            if self.global {
+                // A second one fails the launch anyway: its route collides with the first's.
+                let _ = registry.global.set(Arc::clone(&self.scope));
+            } else {
+                registry.scoped.store(true, Ordering::Release);
+            }
+        }
         Ok(rocket.mount(self.base.clone(), self.routes()))
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
+        if let Some(scope) = self.unclaimed(request) {
+            let decision = scope.policy.evaluate(&RocketRequest(request));
+            apply(&decision, &scope.policy, request, response);
+            return;
+        }
         let cell = request.local_cache(OnceLock::<Stash>::new);
         let stash = if self.global {
             cell.get_or_init(|| Stash::new(&self.scope, request))
@@ -290,13 +314,45 @@ impl Fairing for CorsFairing {
             }
         };
         if Arc::ptr_eq(&stash.scope, &self.scope) {
-            stash.decision.apply_to(&mut RocketResponse {
-                response,
-                request,
-                policy: &stash.scope.policy,
-            });
+            apply(&stash.decision, &stash.scope.policy, request, response);
         }
     }
+}
+
+impl CorsFairing {
+    /// For the whole-application fairing of an application without scopes, on a request
+    /// none of the fairing's routes saw (they only route OPTIONS then): its scope, borrowed
+    /// from the application's managed state for as long as the request, so that the decision
+    /// needs no request-local cache entry (which Rocket allocates).
+    fn unclaimed<'r>(&self, request: &'r Request<'_>) -> Option<&'r Arc<Scope>> {
+        if !self.global || request.method() == Method::Options {
+            return None;
+        }
+        let registry = request.rocket().state::<Registry>()?;
+        if registry.scoped.load(Ordering::Acquire) {
+            return None;
+        }
+        registry
+            .global
+            .get()
+            .filter(|scope| Arc::ptr_eq(scope, &self.scope))
+    }
+}
+
+/// The CORS fairings of one application, in its managed state: whether any scope is
+/// attached, and the whole-application fairing's scope.
+#[derive(Default)]
+struct Registry {
+    global: OnceLock<Arc<Scope>>,
+    scoped: AtomicBool,
+}
+
+fn apply<'r>(decision: &Decision, policy: &'r Policy, request: &'r Request<'_>, response: &mut Response<'r>) {
+    decision.apply_to(&mut RocketResponse {
+        response,
+        request,
+        policy,
+    });
 }
 
 /// The decision for one request and the scope that made it, kept in the request-local cache

@@ -1,0 +1,245 @@
+//! What the fairing allocates per request, counted with a global allocator on the test's
+//! thread (Rocket's blocking local client runs the whole request on the calling thread).
+//!
+//! Rocket itself forces some of it: its request-local cache boxes every cached value, and its
+//! response header map stores each header's lines in a `Vec`, so setting a header costs one
+//! allocation whatever the value. The values themselves are borrowed, never copied or
+//! formatted. The numbers are printed (`cargo test -p cors-rocket --test allocations --
+//! --nocapture`) and bounded here so a regression shows.
+
+use cors_core::Policy;
+use cors_rocket::CorsFairing;
+use rocket::config::{Config, LogLevel};
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::http::{Header, Method};
+use rocket::local::blocking::{Client, LocalRequest};
+use rocket::{get, routes, Request, Response};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+struct Counting;
+
+thread_local! {
+    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    COUNT.with(|c| c.set(Some(0)));
+    let out = f();
+    let n = COUNT.with(|c| c.replace(None)).unwrap_or(0);
+    (out, n)
+}
+
+/// Polls a future that never waits (a fairing callback) to completion.
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+const APP: &str = "https://app.example.com";
+
+fn policy() -> Policy {
+    Policy::builder()
+        .allow_origins([APP])
+        .allow_methods(["PUT"])
+        .allow_headers(["content-type"])
+        .expose_headers(["x-request-id"])
+        .allow_credentials(true)
+        .build()
+        .unwrap()
+}
+
+#[get("/items")]
+fn items() -> &'static str {
+    "items"
+}
+
+/// A response fairing that does nothing: the cost of any response fairing in Rocket (its
+/// boxed `async_trait` future).
+struct Noop;
+
+#[rocket::async_trait]
+impl Fairing for Noop {
+    fn info(&self) -> Info {
+        Info {
+            name: "noop",
+            kind: Kind::Response,
+        }
+    }
+
+    async fn on_response<'r>(&self, _: &'r Request<'_>, _: &mut Response<'r>) {}
+}
+
+fn client(fairings: &[CorsFairing]) -> Client {
+    let mut rocket = rocket::custom(Config {
+        log_level: LogLevel::Off,
+        ..Config::debug_default()
+    })
+    .mount("/", routes![items]);
+    for fairing in fairings {
+        rocket = rocket.attach(fairing.clone());
+    }
+    Client::untracked(rocket).unwrap()
+}
+
+/// A response as a handler makes it: a body and a content type.
+fn handler_response<'r>() -> Response<'r> {
+    Response::build()
+        .raw_header("Content-Type", "text/plain; charset=utf-8")
+        .finalize()
+}
+
+fn allowed(client: &Client) -> LocalRequest<'_> {
+    client.get("/items").header(Header::new("Origin", APP))
+}
+
+/// Runs `fairing`'s response callback on a fresh handler response to `request`, checks the
+/// CORS headers, and counts the allocations.
+fn callback(fairing: &dyn Fairing, request: &LocalRequest<'_>) -> usize {
+    let mut response = handler_response();
+    let ((), n) = count(|| ready(fairing.on_response(request, &mut response)));
+    assert_eq!(
+        response.headers().get_one("access-control-allow-origin"),
+        Some(APP)
+    );
+    assert_eq!(
+        response.headers().get_one("access-control-allow-credentials"),
+        Some("true")
+    );
+    assert_eq!(
+        response.headers().get_one("access-control-expose-headers"),
+        Some("x-request-id")
+    );
+    assert_eq!(response.headers().get_one("vary"), Some("Origin"));
+    n
+}
+
+/// The response callback alone, on a response the framework already built: an allowed actual
+/// request with credentials and exposed headers, so four headers are set.
+#[test]
+fn applying_the_decision() {
+    // Any response fairing costs Rocket one boxed future.
+    let client_without = client(&[]);
+    let request = allowed(&client_without);
+    let mut response = handler_response();
+    let ((), future) = count(|| ready(Noop.on_response(&request, &mut response)));
+
+    // The whole-application fairing alone: the decision is made and applied in the callback;
+    // the values are borrowed from the policy (through the application's managed state) and
+    // from the request.
+    let cors = CorsFairing::new(policy());
+    let client_global = client(std::slice::from_ref(&cors));
+    let global = callback(&cors, &allowed(&client_global));
+    let header_map = global - future;
+    // The same four headers set by hand with `'static` values cost Rocket as much.
+    let mut response = handler_response();
+    let ((), by_hand) = count(|| {
+        response.set_raw_header("access-control-allow-origin", APP);
+        response.set_raw_header("access-control-allow-credentials", "true");
+        response.set_raw_header("access-control-expose-headers", "x-request-id");
+        response.adjoin_raw_header("Vary", "Origin");
+    });
+    assert_eq!(header_map, by_hand);
+    println!(
+        "response callback, application-wide fairing: {global} allocations = {future} for \
+         Rocket's boxed callback future + {header_map} in Rocket's header map (one Vec per \
+         header set, plus the map's growth); the fairing's own: 0"
+    );
+    assert!(future <= 1, "{future}");
+    assert!(header_map <= 6, "{header_map}");
+
+    // With a scoped fairing attached, a request's decision is kept in Rocket's request-local
+    // cache, so that the scope whose route saw the request first is the one applying it.
+    let scoped =
+        CorsFairing::scoped("/public", Policy::builder().allow_origins(["*"]).build().unwrap()).unwrap();
+    let client_scoped = client(&[cors.clone(), scoped]);
+    let request = allowed(&client_scoped);
+    let first = callback(&cors, &request);
+    let cached = callback(&cors, &request);
+    let cache = first - cached;
+    println!(
+        "response callback, application with scopes: {first} allocations, of which {cache} for \
+         the decision in Rocket's request-local cache (the request's cache map and the boxed \
+         entry)"
+    );
+    assert_eq!(cached, global);
+    assert!(cache <= 2, "{cache}");
+}
+
+/// A whole request through Rocket's local client, with and without the fairing.
+#[test]
+fn whole_requests_with_and_without_the_fairing() {
+    let with = client(&[CorsFairing::new(policy())]);
+    let without = client(&[]);
+    let measure = |client: &Client, method: Method, headers: &[(&'static str, &'static str)]| {
+        // Warm up (lazy statics, the runtime's first task), then count the second request.
+        for round in 0..2 {
+            let (status, n) = count(|| {
+                let mut request = client.req(method, "/items");
+                for (name, value) in headers {
+                    request.add_header(Header::new(*name, *value));
+                }
+                request.dispatch().status()
+            });
+            if round == 1 {
+                return (status, n);
+            }
+        }
+        unreachable!()
+    };
+    let actual = [("Origin", APP)];
+    let (status, with_actual) = measure(&with, Method::Get, &actual);
+    assert_eq!(status.code, 200);
+    let (_, without_actual) = measure(&without, Method::Get, &actual);
+
+    let preflight = [
+        ("Origin", APP),
+        ("Access-Control-Request-Method", "PUT"),
+        ("Access-Control-Request-Headers", "content-type"),
+    ];
+    let (status, with_preflight) = measure(&with, Method::Options, &preflight);
+    assert_eq!(status.code, 204);
+    // Without the fairing the same request is Rocket's 404.
+    let (_, without_preflight) = measure(&without, Method::Options, &preflight);
+
+    println!(
+        "allowed actual GET: {with_actual} allocations with the fairing, {without_actual} \
+         without (+{})",
+        with_actual as isize - without_actual as isize
+    );
+    println!(
+        "preflight: {with_preflight} allocations answered by the fairing, {without_preflight} \
+         for Rocket's 404 without it ({:+})",
+        with_preflight as isize - without_preflight as isize
+    );
+    // Rocket's boxed callback future and its header map, nothing of the fairing's own.
+    assert!(
+        with_actual <= without_actual + 7,
+        "{with_actual} vs {without_actual}"
+    );
+}
