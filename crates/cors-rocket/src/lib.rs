@@ -151,7 +151,8 @@ pub struct CorsFairing {
     global: bool,
 }
 
-/// What a fairing shares with its routes and with the request-local cache.
+/// What a fairing shares with its routes, the application's managed state and the
+/// request-local cache.
 struct Scope {
     policy: Policy,
 }
@@ -412,7 +413,8 @@ impl CorsRequest for RocketRequest<'_, '_> {
 }
 
 /// [`ResponseHeaders`] over a Rocket response. Values borrow from the policy (alive as long as
-/// the request, through its local cache) and from the request itself.
+/// the request, through the application's managed state or the request-local cache) and from
+/// the request itself; nothing is copied.
 struct RocketResponse<'a, 'r, 'q> {
     response: &'a mut Response<'r>,
     request: &'r Request<'q>,
