@@ -25,9 +25,7 @@ pub trait FilterError: sealed::Sealed + Send + Sized + 'static {
 }
 
 impl FilterError for Rejection {
-    fn lift<F, R>(
-        filter: F,
-    ) -> impl Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static
+    fn lift<F, R>(filter: F) -> impl Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static
     where
         F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
         R: Send,
@@ -37,9 +35,7 @@ impl FilterError for Rejection {
 }
 
 impl FilterError for Infallible {
-    fn lift<F, R>(
-        filter: F,
-    ) -> impl Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static
+    fn lift<F, R>(filter: F) -> impl Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static
     where
         F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
         R: Send,

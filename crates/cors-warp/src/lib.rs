@@ -71,8 +71,8 @@
 //! - For a per-route or per-prefix policy, put the path filter *in front of* the wrapper,
 //!   `warp::path("public").and(public_cors.wrap(public_routes))`, and combine such scopes with
 //!   `or`. A wrapper has to decide before the inner filter runs (a preflight must not reach
-//!   a handler), so whatever reaches it is its request: `a.with(..).or(b)` would never reach
-//!   `b`.
+//!   a handler), so whatever reaches it is its request: in `cors.wrap(a).or(b)`, `b` is
+//!   never reached (and every preflight is answered under `cors`).
 //! - A `recover` handler of yours goes inside: `cors.wrap(routes.recover(handle))`. It runs
 //!   exactly as without the wrapper, with the original [`Rejection`] (so `find` works),
 //!   and its response gets the CORS headers; if it passes a rejection on, the wrapper renders
@@ -175,7 +175,9 @@ impl Cors {
         };
         let inner = F::Error::lift(filter)
             .map(Reply::into_response)
-            .recover(|rejection: Rejection| ready(Ok::<_, Infallible>(default_rejection_response(&rejection))))
+            .recover(|rejection: Rejection| {
+                ready(Ok::<_, Infallible>(default_rejection_response(&rejection)))
+            })
             .unify();
         let apply = {
             let cors = Arc::clone(&self.cors);

@@ -46,28 +46,55 @@ pub fn default_rejection_response(rejection: &Rejection) -> Response {
     }
     let debug = format!("{rejection:?}");
     let public: [(StatusCode, Option<&dyn Display>); 10] = [
-        (StatusCode::METHOD_NOT_ALLOWED, display(rejection.find::<MethodNotAllowed>())),
-        (StatusCode::BAD_REQUEST, display(rejection.find::<InvalidHeader>())),
-        (StatusCode::BAD_REQUEST, display(rejection.find::<MissingHeader>())),
-        (StatusCode::BAD_REQUEST, display(rejection.find::<MissingCookie>())),
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            display(rejection.find::<MethodNotAllowed>()),
+        ),
+        (
+            StatusCode::BAD_REQUEST,
+            display(rejection.find::<InvalidHeader>()),
+        ),
+        (
+            StatusCode::BAD_REQUEST,
+            display(rejection.find::<MissingHeader>()),
+        ),
+        (
+            StatusCode::BAD_REQUEST,
+            display(rejection.find::<MissingCookie>()),
+        ),
         (StatusCode::BAD_REQUEST, display(rejection.find::<InvalidQuery>())),
         (
             StatusCode::BAD_REQUEST,
             display(rejection.find::<warp::filters::body::BodyDeserializeError>()),
         ),
-        (StatusCode::LENGTH_REQUIRED, display(rejection.find::<LengthRequired>())),
-        (StatusCode::PAYLOAD_TOO_LARGE, display(rejection.find::<PayloadTooLarge>())),
-        (StatusCode::UNSUPPORTED_MEDIA_TYPE, display(rejection.find::<UnsupportedMediaType>())),
-        (StatusCode::FORBIDDEN, display(rejection.find::<warp::cors::CorsForbidden>())),
+        (
+            StatusCode::LENGTH_REQUIRED,
+            display(rejection.find::<LengthRequired>()),
+        ),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            display(rejection.find::<PayloadTooLarge>()),
+        ),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            display(rejection.find::<UnsupportedMediaType>()),
+        ),
+        (
+            StatusCode::FORBIDDEN,
+            display(rejection.find::<warp::cors::CorsForbidden>()),
+        ),
     ];
     let extension = [(
         StatusCode::INTERNAL_SERVER_ERROR,
         display(rejection.find::<warp::ext::MissingExtension>()),
     )];
     // warp's crate-private rejection types, recognised by their Debug names.
-    let private = PRIVATE
-        .iter()
-        .map(|(name, status, message)| (*status, has_cause(&debug, name).then_some(message as &dyn Display)));
+    let private = PRIVATE.iter().map(|(name, status, message)| {
+        (
+            *status,
+            has_cause(&debug, name).then_some(message as &dyn Display),
+        )
+    });
     let mut best: Option<(StatusCode, &dyn Display)> = None;
     for (status, message) in public.into_iter().chain(extension).chain(private) {
         let Some(message) = message else { continue };
@@ -119,9 +146,21 @@ impl Display for Text {
 
 /// warp's crate-private rejection causes: Debug name, status, message.
 const PRIVATE: &[(&str, StatusCode, Text)] = &[
-    ("FilePermissionError", StatusCode::FORBIDDEN, Text("file perimission error")),
-    ("FileOpenError", StatusCode::INTERNAL_SERVER_ERROR, Text("file open error")),
-    ("BodyReadError", StatusCode::BAD_REQUEST, Text("Request body read error")),
+    (
+        "FilePermissionError",
+        StatusCode::FORBIDDEN,
+        Text("file perimission error"),
+    ),
+    (
+        "FileOpenError",
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Text("file open error"),
+    ),
+    (
+        "BodyReadError",
+        StatusCode::BAD_REQUEST,
+        Text("Request body read error"),
+    ),
     (
         "BodyConsumedMultipleTimes",
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -154,8 +193,14 @@ mod tests {
     #[test]
     fn causes_are_found_by_their_debug_names_only() {
         assert!(has_cause("Rejection(FilePermissionError)", "FilePermissionError"));
-        assert!(has_cause("Rejection([MethodNotAllowed, FileOpenError])", "FileOpenError"));
-        assert!(has_cause("Rejection([FileOpenError, MethodNotAllowed])", "FileOpenError"));
+        assert!(has_cause(
+            "Rejection([MethodNotAllowed, FileOpenError])",
+            "FileOpenError"
+        ));
+        assert!(has_cause(
+            "Rejection([FileOpenError, MethodNotAllowed])",
+            "FileOpenError"
+        ));
         assert!(has_cause(
             "Rejection(BodyReadError(hyper::Error(Body, Kind(UnexpectedEof))))",
             "BodyReadError"

@@ -120,8 +120,16 @@ impl Reply_ {
     /// The CORS headers of a granted actual request under [`policy`].
     fn assert_actual_allowed(&self) {
         assert_eq!(self.one("access-control-allow-origin"), Some(ORIGIN), "{self:?}");
-        assert_eq!(self.one("access-control-allow-credentials"), Some("true"), "{self:?}");
-        assert_eq!(self.one("access-control-expose-headers"), Some("x-request-id"), "{self:?}");
+        assert_eq!(
+            self.one("access-control-allow-credentials"),
+            Some("true"),
+            "{self:?}"
+        );
+        assert_eq!(
+            self.one("access-control-expose-headers"),
+            Some("x-request-id"),
+            "{self:?}"
+        );
         assert!(self.vary_tokens().contains(&"origin".to_owned()), "{self:?}");
         assert_eq!(self.one("access-control-allow-methods"), None, "{self:?}");
     }
@@ -226,7 +234,13 @@ fn get(addr: SocketAddr, path: &str, origin: Option<&str>) -> Reply_ {
     send(addr, "GET", path, &headers, "")
 }
 
-fn preflight(addr: SocketAddr, path: &str, origin: &str, method: &str, request_headers: Option<&str>) -> Reply_ {
+fn preflight(
+    addr: SocketAddr,
+    path: &str,
+    origin: &str,
+    method: &str,
+    request_headers: Option<&str>,
+) -> Reply_ {
     let mut headers = vec![("Origin", origin), ("Access-Control-Request-Method", method)];
     if let Some(h) = request_headers {
         headers.push(("Access-Control-Request-Headers", h));
@@ -306,8 +320,8 @@ fn routes(
     let query = warp::path!("query")
         .and(warp::query::<HashMap<String, u32>>())
         .map(|_q: HashMap<String, u32>| ran(StatusCode::OK, "query"));
-    let teapot = warp::path!("teapot")
-        .and_then(|| async { Err::<Response, Rejection>(warp::reject::custom(Teapot)) });
+    let teapot =
+        warp::path!("teapot").and_then(|| async { Err::<Response, Rejection>(warp::reject::custom(Teapot)) });
     items
         .or(error)
         .unify()
@@ -348,7 +362,10 @@ fn preflight_is_answered_without_an_options_route_and_without_the_handler() {
         assert_eq!(r.one("access-control-allow-origin"), Some(ORIGIN));
         assert_eq!(r.one("access-control-allow-credentials"), Some("true"));
         assert_eq!(r.one("access-control-allow-methods"), Some("PUT"));
-        assert_eq!(r.one("access-control-allow-headers"), Some("content-type, x-api-key"));
+        assert_eq!(
+            r.one("access-control-allow-headers"),
+            Some("content-type, x-api-key")
+        );
         assert_eq!(r.one("access-control-max-age"), Some("600"));
         assert_eq!(r.one("access-control-expose-headers"), None);
         assert_eq!(r.one("vary"), Some(PREFLIGHT_VARY));
@@ -370,7 +387,10 @@ fn refused_preflights_are_the_cores_403_never_a_warp_rejection() {
     ];
     for r in refused {
         assert_eq!(r.status, 403, "{r:?}");
-        assert!(r.body.is_empty(), "the core's empty 403, not warp's CorsForbidden text: {r:?}");
+        assert!(
+            r.body.is_empty(),
+            "the core's empty 403, not warp's CorsForbidden text: {r:?}"
+        );
         assert!(r.has_no_cors_grant(), "{r:?}");
         assert_eq!(r.one("vary"), Some(PREFLIGHT_VARY));
         assert!(!r.handler_ran());
@@ -477,14 +497,33 @@ fn rejections_are_warps_own_responses_with_the_cors_headers() {
     let (addr, _) = app();
     let bare = serve_bare(routes(Arc::new(AtomicUsize::new(0))));
     let json = [("Origin", ORIGIN), ("Content-Type", "application/json")];
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, &str, u16)> = vec![
+    type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, &'a str, u16);
+    let cases: Vec<Case> = vec![
         ("GET", "/nowhere", vec![("Origin", ORIGIN)], "", 404),
         ("DELETE", "/items", vec![("Origin", ORIGIN)], "", 405),
         ("POST", "/json", json.to_vec(), "not json", 400),
-        ("POST", "/json", vec![("Origin", ORIGIN), ("Content-Type", "text/plain")], "{}", 415),
+        (
+            "POST",
+            "/json",
+            vec![("Origin", ORIGIN), ("Content-Type", "text/plain")],
+            "{}",
+            415,
+        ),
         ("GET", "/typed", vec![("Origin", ORIGIN)], "", 400),
-        ("GET", "/typed", vec![("Origin", ORIGIN), ("x-num", "many")], "", 400),
-        ("GET", "/guarded", vec![("Origin", ORIGIN), ("x-key", "guess")], "", 400),
+        (
+            "GET",
+            "/typed",
+            vec![("Origin", ORIGIN), ("x-num", "many")],
+            "",
+            400,
+        ),
+        (
+            "GET",
+            "/guarded",
+            vec![("Origin", ORIGIN), ("x-key", "guess")],
+            "",
+            400,
+        ),
         ("GET", "/query?n=abc", vec![("Origin", ORIGIN)], "", 400),
         ("GET", "/teapot", vec![("Origin", ORIGIN)], "", 500),
     ];
@@ -562,7 +601,9 @@ fn per_route_and_per_prefix_policies() {
     let calls = Arc::new(AtomicUsize::new(0));
     let public = Cors::new(public_policy());
     let info = warp::get().map(|| ran(StatusCode::OK, "info"));
-    let docs = warp::path!("docs").and(warp::get()).map(|| ran(StatusCode::OK, "docs"));
+    let docs = warp::path!("docs")
+        .and(warp::get())
+        .map(|| ran(StatusCode::OK, "docs"));
     let addr = serve(
         // One route ...
         warp::path!("public" / "info")
@@ -579,7 +620,11 @@ fn per_route_and_per_prefix_policies() {
     assert_eq!(r.one("access-control-allow-origin"), Some("*"));
     assert!(!r.vary_tokens().contains(&"origin".to_owned()), "{r:?}");
     let r = get(addr, "/public/info", None);
-    assert_eq!(r.one("access-control-allow-origin"), Some("*"), "any-origin: with or without Origin");
+    assert_eq!(
+        r.one("access-control-allow-origin"),
+        Some("*"),
+        "any-origin: with or without Origin"
+    );
     let r = send(addr, "POST", "/public/info", &[("Origin", OTHER)], "");
     assert_eq!(r.status, 405, "the route's own 405, under its policy");
     assert_eq!(r.one("access-control-allow-origin"), Some("*"));
@@ -626,7 +671,10 @@ fn echoed_values_are_the_requests_own() {
         "",
     );
     assert_eq!(r.status, 204, "{r:?}");
-    assert_eq!(r.one("access-control-allow-origin"), Some("https://a.b.example.org"));
+    assert_eq!(
+        r.one("access-control-allow-origin"),
+        Some("https://a.b.example.org")
+    );
     assert_eq!(r.one("access-control-allow-methods"), Some("PURGE"));
     assert_eq!(r.all("access-control-allow-headers"), ["x-one", "X-Two, x-three"]);
     // Two Origin lines never match.
@@ -634,7 +682,10 @@ fn echoed_values_are_the_requests_own() {
         addr,
         "GET",
         "/items",
-        &[("Origin", "https://a.example.org"), ("Origin", "https://a.example.org")],
+        &[
+            ("Origin", "https://a.example.org"),
+            ("Origin", "https://a.example.org"),
+        ],
         "",
     );
     assert!(r.handler_ran());
@@ -649,7 +700,7 @@ fn works_inside_and_outside_warps_own_wrappers() {
         cors.wrap(routes(Arc::new(AtomicUsize::new(0))))
             .with(warp::log("outer"))
             .with(warp::trace::request())
-            .map(|reply| Reply::into_response(reply)),
+            .map(Reply::into_response),
     );
     for addr in [inside, outside] {
         let r = get(addr, "/items", Some(ORIGIN));

@@ -89,11 +89,17 @@ async fn not_found_method_not_allowed_and_their_combinations() {
     assert_eq!((status, ct, body.len()), (StatusCode::NOT_FOUND, None, 0));
 
     let (status, _, body) = call(a, request("POST", "/a", &[], "")).await;
-    assert_eq!((status, text(&body).as_str()), (StatusCode::METHOD_NOT_ALLOWED, "HTTP method not allowed"));
+    assert_eq!(
+        (status, text(&body).as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, "HTTP method not allowed")
+    );
 
     // 404 from one route and 405 from another: 405.
     let two = warp::path!("b").and(warp::post()).map(ok).or(a).unify();
-    assert_eq!(call(two, request("PUT", "/a", &[], "")).await.0, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        call(two, request("PUT", "/a", &[], "")).await.0,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
 }
 
 #[tokio::test]
@@ -107,11 +113,17 @@ async fn extractor_and_guard_failures() {
     assert_eq!(text(&body), r#"Invalid request header "x-num""#);
 
     let exact = warp::header::exact("x-key", "k").map(ok);
-    assert_eq!(call(exact, request("GET", "/", &[("x-key", "j")], "")).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        call(exact, request("GET", "/", &[("x-key", "j")], "")).await.0,
+        StatusCode::BAD_REQUEST
+    );
 
     let cookie = warp::cookie::<String>("sid").map(|_: String| ok());
     let (status, _, body) = call(cookie, request("GET", "/", &[("cookie", "a=b")], "")).await;
-    assert_eq!((status, text(&body).as_str()), (StatusCode::BAD_REQUEST, r#"Missing request cookie "sid""#));
+    assert_eq!(
+        (status, text(&body).as_str()),
+        (StatusCode::BAD_REQUEST, r#"Missing request cookie "sid""#)
+    );
 
     let query = warp::query::<HashMap<String, u32>>().map(|_: HashMap<String, u32>| ok());
     let (_, _, body) = call(query, request("GET", "/?n=x", &[], "")).await;
@@ -121,29 +133,57 @@ async fn extractor_and_guard_failures() {
     let json_type = [("content-type", "application/json")];
     let (status, _, body) = call(json, request("POST", "/", &json_type, "nope")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(text(&body).starts_with("Request body deserialize error: "), "{}", text(&body));
-    let (status, _, _) = call(json, request("POST", "/", &[("content-type", "text/plain")], "{}")).await;
+    assert!(
+        text(&body).starts_with("Request body deserialize error: "),
+        "{}",
+        text(&body)
+    );
+    let (status, _, _) = call(
+        json,
+        request("POST", "/", &[("content-type", "text/plain")], "{}"),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     let limited = warp::body::content_length_limit(4).map(ok);
-    assert_eq!(call(limited, request("POST", "/", &[], "")).await.0, StatusCode::LENGTH_REQUIRED);
+    assert_eq!(
+        call(limited, request("POST", "/", &[], "")).await.0,
+        StatusCode::LENGTH_REQUIRED
+    );
     let large = request("POST", "/", &[("content-length", "10")], "0123456789");
     assert_eq!(call(limited, large).await.0, StatusCode::PAYLOAD_TOO_LARGE);
 
     let extension = warp::ext::get::<u32>().map(|_: u32| ok());
     let (status, _, body) = call(extension, request("GET", "/", &[], "")).await;
-    assert_eq!((status, text(&body).as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "Missing request extension"));
+    assert_eq!(
+        (status, text(&body).as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, "Missing request extension")
+    );
 
     // warp's own CORS filter rejecting: its 403 text.
-    let builtin = warp::any().map(ok).with(warp::cors().allow_origin("https://a.example"));
+    let builtin = warp::any()
+        .map(ok)
+        .with(warp::cors().allow_origin("https://a.example"));
     let builtin = builtin.map(Reply::into_response);
-    let (status, _, body) = call(builtin, request("GET", "/", &[("origin", "https://b.example")], "")).await;
-    assert_eq!((status, text(&body).as_str()), (StatusCode::FORBIDDEN, "CORS request forbidden: origin not allowed"));
+    let (status, _, body) = call(
+        builtin,
+        request("GET", "/", &[("origin", "https://b.example")], ""),
+    )
+    .await;
+    assert_eq!(
+        (status, text(&body).as_str()),
+        (
+            StatusCode::FORBIDDEN,
+            "CORS request forbidden: origin not allowed"
+        )
+    );
 }
 
 #[tokio::test]
 async fn combined_rejections_pick_warps_most_relevant_cause() {
-    let header = warp::path!("a").and(warp::header::<u32>("x-num")).map(|_: u32| ok());
+    let header = warp::path!("a")
+        .and(warp::header::<u32>("x-num"))
+        .map(|_: u32| ok());
     let method = warp::path!("a").and(warp::delete()).map(ok);
     let limited = warp::path!("a").and(warp::body::content_length_limit(1)).map(ok);
     // 405 and 400: 400, whichever comes first.
@@ -153,7 +193,10 @@ async fn combined_rejections_pick_warps_most_relevant_cause() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // 400 and 411: the higher status.
     let all = method.or(header).unify().or(limited).unify();
-    assert_eq!(call(all, request("GET", "/a", &[], "")).await.0, StatusCode::LENGTH_REQUIRED);
+    assert_eq!(
+        call(all, request("GET", "/a", &[], "")).await.0,
+        StatusCode::LENGTH_REQUIRED
+    );
 }
 
 #[tokio::test]
@@ -164,13 +207,17 @@ async fn custom_rejections_are_warps_unhandled_500() {
     assert_eq!(ct.as_deref(), Some("text/plain; charset=utf-8"));
     assert_eq!(text(&body), "Unhandled rejection: Teapot");
 
-    let kettle = warp::any().and_then(|| ready(Err::<Response, _>(warp::reject::custom(Kettle { litres: 2 }))));
+    let kettle =
+        warp::any().and_then(|| ready(Err::<Response, _>(warp::reject::custom(Kettle { litres: 2 }))));
     let (_, _, body) = call(kettle, request("GET", "/", &[], "")).await;
     assert_eq!(text(&body), "Unhandled rejection: Kettle { litres: 2 }");
 
     // A custom rejection beside a 404: the 404 is dropped, the custom one stays.
     let beside = warp::path!("x").map(ok).or(teapot).unify();
-    assert_eq!(call(beside, request("GET", "/", &[], "")).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        call(beside, request("GET", "/", &[], "")).await.0,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
 }
 
 /// The documented approximation: a custom rejection combined with one of warp's own is not
@@ -182,7 +229,10 @@ async fn known_deviation_custom_combined_with_a_builtin_rejection() {
     let method = warp::path!("a").and(warp::delete()).map(ok);
     let filter = method.or(teapot).unify();
     let warp_own = warp::service(filter).call(request("GET", "/a", &[], "")).await;
-    assert_eq!(warp_own.expect("infallible").status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        warp_own.expect("infallible").status(),
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
     let ours = warp::service(
         filter
             .recover(|r: Rejection| ready(Ok::<_, Infallible>(default_rejection_response(&r))))
@@ -198,5 +248,8 @@ async fn known_deviation_custom_combined_with_a_builtin_rejection() {
 async fn file_open_errors() {
     let file = warp::fs::file("/nonexistent\0dir/file").map(Reply::into_response);
     let (status, _, body) = call(file, request("GET", "/", &[], "")).await;
-    assert_eq!((status, text(&body).as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "file open error"));
+    assert_eq!(
+        (status, text(&body).as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, "file open error")
+    );
 }
