@@ -135,6 +135,7 @@ pub fn default_config() -> PathBuf {
 pub mod apps {
     pub mod actix;
     pub mod axum;
+    pub mod rocket;
 }
 
 /// Called once a server accepts connections, with its real address.
@@ -161,12 +162,13 @@ pub fn announce(addr: SocketAddr) {
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (e.g. `RUST_LOG=cors=debug` shows every rejection
-/// with its reason).
+/// with its reason). Rocket's own lines reach `tracing` through the `log` bridge, where its
+/// `log_level` cannot silence them, so they are off unless `RUST_LOG` asks for them.
 pub fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,rocket=off")),
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)

@@ -38,6 +38,10 @@ pub struct Case {
     pub headers: Vec<(String, HeaderValueSpec)>,
     /// What must come back.
     pub expect: Expect,
+    /// Frameworks that cannot meet this case, each with the reason. The runner reports them
+    /// as known, and fails the case once the framework meets it (so the mark gets removed).
+    #[serde(default)]
+    pub known_limitations: BTreeMap<String, String>,
 }
 
 fn get() -> String {

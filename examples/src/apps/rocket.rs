@@ -1,0 +1,203 @@
+//! The Rocket example server: its routes and how it starts.
+
+use crate as ex;
+use cors_rocket::CorsFairing;
+use rocket::config::{Config, Ident, LogLevel};
+use rocket::fairing::AdHoc;
+use rocket::http::{ContentType, Method, Status};
+use rocket::request::{self, FromRequest};
+use rocket::response::{self, Responder};
+use rocket::shield::Shield;
+use rocket::{delete, get, options, patch, post, put, routes, Build, Request, Response, Rocket};
+use std::io::Cursor;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+/// A handler's response: status, body, extra headers, and the contract's `X-Handler: ran`.
+struct Reply {
+    status: Status,
+    body: String,
+    content_type: ContentType,
+    headers: &'static [(&'static str, &'static str)],
+}
+
+fn reply(status: Status, body: impl Into<String>, headers: &'static [(&'static str, &'static str)]) -> Reply {
+    Reply {
+        status,
+        body: body.into(),
+        content_type: ContentType::Plain,
+        headers,
+    }
+}
+
+fn json(status: Status, body: impl Into<String>, headers: &'static [(&'static str, &'static str)]) -> Reply {
+    Reply {
+        content_type: ContentType::JSON,
+        ..reply(status, body, headers)
+    }
+}
+
+impl<'r> Responder<'r, 'static> for Reply {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let mut response = Response::build();
+        response
+            .status(self.status)
+            .header(self.content_type)
+            .raw_header(ex::HANDLER_HEADER.0, ex::HANDLER_HEADER.1)
+            .sized_body(self.body.len(), Cursor::new(self.body));
+        for (name, value) in self.headers {
+            response.raw_header_adjoin(*name, *value);
+        }
+        response.ok()
+    }
+}
+
+/// The request's first `Cookie` line, as the other servers read it.
+struct CookieLine<'r>(Option<&'r str>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CookieLine<'r> {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        request::Outcome::Success(CookieLine(request.headers().get_one("cookie")))
+    }
+}
+
+#[get("/health")]
+fn health() -> Reply {
+    reply(Status::Ok, ex::HEALTH_BODY, &[])
+}
+
+#[get("/api/items")]
+fn items() -> Reply {
+    json(Status::Ok, ex::ITEMS_JSON, &ex::ITEMS_HEADERS)
+}
+
+fn items_write(method: Method) -> Reply {
+    json(Status::Ok, ex::method_echo_json(method.as_str()), &[])
+}
+
+#[post("/api/items")]
+fn items_post() -> Reply {
+    items_write(Method::Post)
+}
+
+#[put("/api/items")]
+fn items_put() -> Reply {
+    items_write(Method::Put)
+}
+
+#[patch("/api/items")]
+fn items_patch() -> Reply {
+    items_write(Method::Patch)
+}
+
+#[delete("/api/items")]
+fn items_delete() -> Reply {
+    items_write(Method::Delete)
+}
+
+/// The application's own OPTIONS handler: it runs for OPTIONS requests that are not
+/// preflights; preflights are answered by the CORS fairing.
+#[options("/api/items")]
+fn items_options() -> Reply {
+    reply(Status::Ok, ex::OPTIONS_BODY, &[])
+}
+
+#[get("/api/error")]
+fn error() -> Reply {
+    reply(Status::InternalServerError, "error", &[])
+}
+
+#[get("/api/unauthorized")]
+fn unauthorized() -> Reply {
+    reply(Status::Unauthorized, "unauthorized", &[])
+}
+
+#[get("/api/vary")]
+fn vary() -> Reply {
+    reply(Status::Ok, "vary", &[("vary", "Accept-Encoding")])
+}
+
+#[get("/api/acao")]
+fn acao() -> Reply {
+    reply(Status::Ok, "acao", &[("access-control-allow-origin", "*")])
+}
+
+#[get("/api/cookie/set")]
+fn cookie_set() -> Reply {
+    reply(Status::Ok, "cookie set", &[("set-cookie", ex::SET_COOKIE)])
+}
+
+#[get("/api/cookie/echo")]
+fn cookie_echo(cookie: CookieLine<'_>) -> Reply {
+    json(Status::Ok, ex::cookie_echo_json(cookie.0), &[])
+}
+
+#[get("/info")]
+fn public_info() -> Reply {
+    json(Status::Ok, ex::PUBLIC_INFO_JSON, &[])
+}
+
+/// The Rocket application of the contract, listening on `settings.addr`; `on_listening` gets
+/// the real address once Rocket has bound its socket.
+fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<Build>, String> {
+    let config = Config {
+        address: settings.addr.ip(),
+        port: settings.addr.port(),
+        // stdout carries only the contract's `listening on` line.
+        log_level: LogLevel::Off,
+        cli_colors: false,
+        // The same headers as the other example servers: no `Server`, no Shield headers.
+        ident: Ident::none(),
+        ..Config::default()
+    };
+    let public = CorsFairing::scoped("/public", settings.public_policy.clone()).map_err(|e| e.to_string())?;
+    // The liftoff callback is `Sync`; the announcement is called once.
+    let on_listening = Mutex::new(Some(on_listening));
+    Ok(rocket::custom(config)
+        .attach(Shield::new())
+        // The policy from --config: every route below and Rocket's 404s and other catchers.
+        .attach(CorsFairing::new(settings.policy.clone()))
+        // /public/* has its own policy only: everything Rocket routes under that base.
+        .attach(public)
+        .attach(AdHoc::on_liftoff("announce", move |rocket| {
+            Box::pin(async move {
+                // Rocket has bound the socket (the real port, also for port 0) and serves as
+                // soon as the liftoff callbacks return.
+                let config = rocket.config();
+                let announce = on_listening.lock().ok().and_then(|mut f| f.take());
+                if let Some(announce) = announce {
+                    announce(SocketAddr::new(config.address, config.port));
+                }
+            })
+        }))
+        .mount(
+            "/",
+            routes![
+                health,
+                items,
+                items_post,
+                items_put,
+                items_patch,
+                items_delete,
+                items_options,
+                error,
+                unauthorized,
+                vary,
+                acao,
+                cookie_set,
+                cookie_echo,
+            ],
+        )
+        .mount("/public", routes![public_info]))
+}
+
+/// Serves until shut down (Ctrl-C or SIGTERM).
+pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), String> {
+    let rocket = app(&settings, on_listening)?;
+    rocket::execute(rocket.launch())
+        .map(drop)
+        .map_err(|e| format!("cannot serve on {}: {e}", settings.addr))
+}
