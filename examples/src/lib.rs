@@ -136,6 +136,7 @@ pub mod apps {
     pub mod actix;
     pub mod axum;
     pub mod rocket;
+    pub mod warp;
 }
 
 /// Called once a server accepts connections, with its real address.

@@ -129,6 +129,33 @@ pub fn cors(policy: Policy) -> Cors {
     Cors::new(policy)
 }
 
+#[doc(hidden)]
+pub use warp as __warp;
+
+/// A wrapper for warp's own `Filter::with`: `routes.with(cors_warp::cors!(policy))`.
+///
+/// warp 0.4 keeps its `Wrap` trait sealed and the type of `warp::wrap_fn` unnameable, so no
+/// function outside warp can return something `with` accepts; this macro writes the
+/// `warp::wrap_fn(move |f| cors.wrap(f))` for you. It takes a [`Policy`] or a [`Cors`].
+///
+/// ```
+/// use cors_core::Policy;
+/// use warp::Filter;
+///
+/// let policy = Policy::builder().allow_origins(["https://app.example.com"]).build()?;
+/// let routes = warp::path!("api" / "items").map(|| "items");
+/// let app = routes.with(cors_warp::cors!(policy));
+/// # drop(warp::serve(app));
+/// # Ok::<(), cors_core::ConfigErrors>(())
+/// ```
+#[macro_export]
+macro_rules! cors {
+    ($policy:expr) => {{
+        let cors: $crate::Cors = ::core::convert::Into::into($policy);
+        $crate::__warp::wrap_fn(move |filter| cors.wrap(filter))
+    }};
+}
+
 impl Cors {
     /// Converts the policy's header values once.
     pub fn new(policy: Policy) -> Self {

@@ -83,7 +83,9 @@ fn app(settings: &ex::Settings) -> Router {
             get(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
         )
         .layer(CorsLayer::new(settings.public_policy.clone()));
-    api.nest("/public", public)
+    // `nest_service` hands every /public/* path to the nested router, whose own 404 fallback
+    // is inside its layer.
+    api.nest_service("/public", public)
 }
 
 /// Serves the contract's routes until the process ends; `on_listening` gets the real address.

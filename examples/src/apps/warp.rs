@@ -1,0 +1,125 @@
+//! The warp example server: its routes and how it starts.
+
+use crate as ex;
+use cors_warp::Cors;
+use warp::http::header::{HeaderName, HeaderValue, CONTENT_TYPE, COOKIE};
+use warp::http::{HeaderMap, Method, StatusCode};
+use warp::reply::Response;
+use warp::{Filter, Reply};
+
+/// A handler's response: status, body, extra headers, and the contract's `X-Handler: ran`.
+fn reply(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
+    // A `String` reply: `text/plain; charset=utf-8`, as the other servers send.
+    let mut response = body.into().into_response();
+    *response.status_mut() = status;
+    let map = response.headers_mut();
+    map.insert(
+        HeaderName::from_static(ex::HANDLER_HEADER.0),
+        HeaderValue::from_static(ex::HANDLER_HEADER.1),
+    );
+    for (name, value) in headers {
+        map.append(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    response
+}
+
+fn json(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
+    let mut response = reply(status, body, headers);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The contract's routes: `/public/info` under the fixed any-origin policy, everything else
+/// (warp's own 404 for unmatched paths included) under the `--config` policy.
+fn routes(
+    settings: &ex::Settings,
+) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static {
+    let health = warp::path!("health")
+        .and(warp::get())
+        .map(|| reply(StatusCode::OK, ex::HEALTH_BODY, &[]));
+    let items_write = warp::post()
+        .or(warp::put())
+        .unify()
+        .or(warp::patch())
+        .unify()
+        .or(warp::delete())
+        .unify()
+        .and(warp::method())
+        .map(|method: Method| json(StatusCode::OK, ex::method_echo_json(method.as_str()), &[]));
+    let items = warp::path!("api" / "items").and(
+        warp::get()
+            .map(|| json(StatusCode::OK, ex::ITEMS_JSON, &ex::ITEMS_HEADERS))
+            .or(warp::options().map(|| reply(StatusCode::OK, ex::OPTIONS_BODY, &[])))
+            .unify()
+            .or(items_write)
+            .unify(),
+    );
+    let error = warp::path!("api" / "error")
+        .and(warp::get())
+        .map(|| reply(StatusCode::INTERNAL_SERVER_ERROR, "error", &[]));
+    let unauthorized = warp::path!("api" / "unauthorized")
+        .and(warp::get())
+        .map(|| reply(StatusCode::UNAUTHORIZED, "unauthorized", &[]));
+    let vary = warp::path!("api" / "vary")
+        .and(warp::get())
+        .map(|| reply(StatusCode::OK, "vary", &[("vary", "Accept-Encoding")]));
+    let acao = warp::path!("api" / "acao")
+        .and(warp::get())
+        .map(|| reply(StatusCode::OK, "acao", &[("access-control-allow-origin", "*")]));
+    let cookie_set = warp::path!("api" / "cookie" / "set")
+        .and(warp::get())
+        .map(|| reply(StatusCode::OK, "cookie set", &[("set-cookie", ex::SET_COOKIE)]));
+    let cookie_echo = warp::path!("api" / "cookie" / "echo")
+        .and(warp::get())
+        .and(warp::header::headers_cloned())
+        .map(|headers: HeaderMap| {
+            let cookie = headers.get(COOKIE).and_then(|v| v.to_str().ok());
+            json(StatusCode::OK, ex::cookie_echo_json(cookie), &[])
+        });
+    let api = health
+        .or(items)
+        .unify()
+        .or(error)
+        .unify()
+        .or(unauthorized)
+        .unify()
+        .or(vary)
+        .unify()
+        .or(acao)
+        .unify()
+        .or(cookie_set)
+        .unify()
+        .or(cookie_echo)
+        .unify();
+
+    let public_info = warp::path!("info")
+        .and(warp::get())
+        .map(|| json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]));
+    // The path filter in front scopes the public policy to /public/* (warp's 404 for unknown
+    // paths there included); every other path falls through to the API policy, applied with
+    // warp's own `with`.
+    warp::path("public")
+        .and(Cors::new(settings.public_policy.clone()).wrap(public_info))
+        .or(api.with(cors_warp::cors!(settings.policy.clone())))
+        .unify()
+}
+
+/// Serves the contract's routes until the process ends; `on_listening` gets the real address.
+pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(settings.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let routes = routes(&settings);
+        on_listening(addr);
+        warp::serve(routes).incoming(listener).run().await;
+        Ok(())
+    })
+}
