@@ -1,0 +1,363 @@
+//! The demo: starts the four example servers on 127.0.0.1 with one shared policy, serves a
+//! page from a separate origin, and prints that page's URL. The page runs a matrix of
+//! cross-origin `fetch` calls against every server and shows, per framework, what the browser
+//! allowed next to what the policy says (computed by `Policy::simulate`).
+//!
+//! ```text
+//! cargo run -p cors-demo [-- --config examples/cors.toml --page-addr 127.0.0.1:8080 --base-port 8081]
+//! ```
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use cors_core::{FetchRequest, Policy};
+use cors_examples::{apps, Framework, Run, Settings};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+const PAGE: &str = include_str!("../page/index.html");
+
+struct Args {
+    config: PathBuf,
+    page_addr: SocketAddr,
+    base_port: u16,
+}
+
+fn args() -> Result<Args, String> {
+    let mut out = Args {
+        config: PathBuf::new(),
+        page_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        base_port: 8081,
+    };
+    let mut config = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--config" => config = Some(PathBuf::from(value()?)),
+            "--page-addr" => out.page_addr = value()?.parse().map_err(|e| format!("--page-addr: {e}"))?,
+            "--base-port" => out.base_port = value()?.parse().map_err(|e| format!("--base-port: {e}"))?,
+            "-h" | "--help" => {
+                println!("usage: cors-demo [--config FILE] [--page-addr 127.0.0.1:8080] [--base-port 8081]");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    out.config = config.unwrap_or_else(cors_examples::default_config);
+    Ok(out)
+}
+
+/// One row of the matrix: the fetch steps the page makes and what the browser should do.
+struct Test {
+    id: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+    method: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+    body: Option<&'static str>,
+    credentials: bool,
+    reads: &'static [&'static str],
+    repeat: usize,
+    cache: &'static str,
+    /// A request made first (the cookie test sets its cookie).
+    before: Option<&'static str>,
+    check_cookie: bool,
+}
+
+const T: Test = Test {
+    id: "",
+    title: "",
+    description: "",
+    path: "/api/items",
+    method: "GET",
+    headers: &[],
+    body: None,
+    credentials: false,
+    reads: &[],
+    repeat: 1,
+    cache: "no-store",
+    before: None,
+    check_cookie: false,
+};
+
+const TESTS: &[Test] = &[
+    Test {
+        id: "simple-get",
+        title: "simple GET",
+        description: "GET /api/items, no preflight",
+        ..T
+    },
+    Test {
+        id: "json-post",
+        title: "JSON POST",
+        description: "POST with Content-Type: application/json is preflighted",
+        method: "POST",
+        headers: &[("content-type", "application/json")],
+        body: Some(r#"{"name":"four"}"#),
+        ..T
+    },
+    Test {
+        id: "put-custom-header",
+        title: "PUT with a custom header",
+        description: "PUT with X-Api-Key: preflight asks for the method and the header",
+        method: "PUT",
+        headers: &[("x-api-key", "secret")],
+        ..T
+    },
+    Test {
+        id: "delete-not-allowed",
+        title: "DELETE (not allowed)",
+        description: "DELETE is not in allow_methods",
+        method: "DELETE",
+        ..T
+    },
+    Test {
+        id: "header-not-allowed",
+        title: "header not allowed",
+        description: "GET with X-Not-Allowed: not in allow_headers",
+        headers: &[("x-not-allowed", "1")],
+        ..T
+    },
+    Test {
+        id: "credentials-cookie",
+        title: "credentials with a cookie",
+        description: "GET /api/cookie/set, then /api/cookie/echo, both with credentials: 'include'",
+        path: "/api/cookie/echo",
+        credentials: true,
+        before: Some("/api/cookie/set"),
+        check_cookie: true,
+        ..T
+    },
+    Test {
+        id: "exposed-header",
+        title: "exposed response header",
+        description: "X-Request-Id is in expose_headers",
+        reads: &["x-request-id"],
+        ..T
+    },
+    Test {
+        id: "unexposed-header",
+        title: "unexposed response header",
+        description: "X-Total-Count is sent but not exposed",
+        reads: &["x-total-count"],
+        ..T
+    },
+    Test {
+        id: "error-500",
+        title: "a 500 read cross-origin",
+        description: "GET /api/error: the page can read the error",
+        path: "/api/error",
+        ..T
+    },
+    Test {
+        id: "not-found-404",
+        title: "a 404 read cross-origin",
+        description: "GET /no/such/path: the framework's own 404, with CORS headers",
+        path: "/no/such/path",
+        ..T
+    },
+    Test {
+        id: "preflight-cached",
+        title: "preflight cached by max-age",
+        description: "the same PATCH twice with cache: 'default': one preflight, two requests",
+        method: "PATCH",
+        headers: &[("x-api-key", "cached")],
+        repeat: 2,
+        cache: "default",
+        ..T
+    },
+    Test {
+        id: "public-any-origin",
+        title: "per-route policy",
+        description: "GET /public/info under the fixed any-origin policy",
+        path: "/public/info",
+        ..T
+    },
+];
+
+fn fetch_request(origin: &str, t: &Test) -> FetchRequest {
+    let mut r = FetchRequest::new(origin, t.method).credentials(t.credentials);
+    for (n, v) in t.headers {
+        r = r.header(*n, *v);
+    }
+    for h in t.reads {
+        r = r.reads_header(*h);
+    }
+    r
+}
+
+fn step(t: &Test, path: &str) -> Value {
+    let mut init = json!({
+        "method": t.method,
+        "mode": "cors",
+        "cache": t.cache,
+        "credentials": if t.credentials { "include" } else { "same-origin" },
+        "headers": t.headers.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
+    });
+    if let Some(body) = t.body {
+        init["body"] = json!(body);
+    }
+    json!({ "path": path, "init": init })
+}
+
+/// The matrix the page runs: servers, and for each test the steps and the policy's verdict.
+fn matrix(
+    policy: &Policy,
+    public: &Policy,
+    origin: &str,
+    servers: &[(&str, SocketAddr)],
+    file: &str,
+) -> Value {
+    let tests: Vec<Value> = TESTS
+        .iter()
+        .map(|t| {
+            let policy = if t.path.starts_with("/public/") { public } else { policy };
+            let verdict = policy.simulate(&fetch_request(origin, t));
+            let mut allowed = verdict.allowed();
+            let mut explanation = verdict.explanation();
+            if let Some(before) = t.before {
+                let first = policy.simulate(&fetch_request(origin, &Test { path: before, ..*t }));
+                if !first.allowed() {
+                    allowed = false;
+                    explanation = format!("{before}: {}", first.explanation());
+                }
+            }
+            let headers: Vec<String> = verdict
+                .preflight_headers()
+                .iter()
+                .map(|(n, v)| format!("(preflight) {n}: {v}"))
+                .chain(verdict.actual_headers().iter().map(|(n, v)| format!("{n}: {v}")))
+                .collect();
+            let steps: Vec<Value> = t.before.iter().map(|p| step(t, p)).chain([step(t, t.path)]).collect();
+            json!({
+                "id": t.id,
+                "title": t.title,
+                "description": t.description,
+                "steps": steps,
+                "reads": t.reads,
+                "repeat": t.repeat,
+                "check_cookie": t.check_cookie,
+                "expected": {
+                    "allowed": allowed,
+                    "explanation": explanation,
+                    "preflighted": verdict.preflighted(),
+                    "readable": verdict.readable_headers().iter().map(|(h, r)| (h.to_ascii_lowercase(), json!(r))).collect::<serde_json::Map<_, _>>(),
+                    "headers": headers,
+                },
+            })
+        })
+        .collect();
+    json!({
+        "policy_file": file,
+        "max_age": policy.to_config().max_age.unwrap_or(0),
+        "origin": origin,
+        "servers": servers.iter().map(|(n, a)| json!({ "name": n, "url": format!("http://{a}") })).collect::<Vec<_>>(),
+        "tests": tests,
+    })
+}
+
+fn start(framework: &'static str, run: Run, settings: Settings) -> Result<SocketAddr, String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name(framework.to_owned())
+        .spawn(move || {
+            let error_tx = tx.clone();
+            let ready: cors_examples::OnListening = Box::new(move |addr| {
+                let _ = tx.send(Ok(addr));
+            });
+            if let Err(e) = run(settings, ready) {
+                let _ = error_tx.send(Err(e));
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    rx.recv_timeout(Duration::from_secs(60))
+        .map_err(|_| format!("{framework} did not start"))?
+        .map_err(|e| format!("{framework}: {e}"))
+}
+
+fn main() {
+    cors_examples::init_tracing();
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let args = args()?;
+    let policy = Policy::from_file(&args.config).map_err(|e| e.to_string())?;
+    let public = Policy::builder()
+        .allow_origins(["*"])
+        .build()
+        .map_err(|e| e.to_string())?;
+    let frameworks: [(&'static str, Framework, Run); 4] = [
+        ("actix-web", Framework::Actix, apps::actix::run),
+        ("axum", Framework::Axum, apps::axum::run),
+        ("Rocket", Framework::Rocket, apps::rocket::run),
+        ("warp", Framework::Warp, apps::warp::run),
+    ];
+    let mut servers = Vec::new();
+    for (i, (name, _, run)) in frameworks.into_iter().enumerate() {
+        let port = if args.base_port == 0 {
+            0
+        } else {
+            args.base_port + i as u16
+        };
+        let settings = Settings {
+            policy: policy.clone(),
+            public_policy: public.clone(),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        };
+        let addr = start(name, run, settings)?;
+        println!("{name:>9} listening on http://{addr}");
+        servers.push((name, addr));
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.page_addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.page_addr))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let origin = format!("http://{addr}");
+        if !policy.allows_origin(origin.as_bytes()) {
+            eprintln!(
+                "note: the policy does not allow the page's origin {origin}; every cell will be blocked \
+                 (add it to allow_origins in {})",
+                args.config.display()
+            );
+        }
+        let matrix = matrix(
+            &policy,
+            &public,
+            &origin,
+            &servers,
+            &args.config.display().to_string(),
+        )
+        .to_string();
+        let app = Router::new()
+            .route(
+                "/",
+                get(|| async { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE) }),
+            )
+            .route(
+                "/matrix.json",
+                get(move || {
+                    let m = matrix.clone();
+                    async move { ([(header::CONTENT_TYPE, "application/json")], m).into_response() }
+                }),
+            );
+        println!("demo page: {origin}/");
+        axum::serve(listener, app).await.map_err(|e| e.to_string())
+    })
+}
