@@ -72,13 +72,11 @@
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, VARY};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::{Error, HttpResponse};
-use cors_core::{
-    CorsHeader, CorsRequest, Decision, HeaderAction, HeaderValueRef, NativeValues, Policy, RequestHeader,
-    ResponseHeaders, Route, ValueId,
-};
+use cors_core::native::{HeaderTypes, NativeCors};
+use cors_core::{Decision, Policy, Route};
 use pin_project_lite::pin_project;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -106,7 +104,7 @@ impl Cors {
 
     /// The policy the middleware applies.
     pub fn policy(&self) -> &Policy {
-        &self.cors.policy
+        self.cors.policy()
     }
 }
 
@@ -152,8 +150,10 @@ where
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let (decision, echo) = self.cors.evaluate(request.method(), request.headers());
-        if let Some(status) = ActixCors::direct_status(&decision) {
+        let (decision, echo) = self
+            .cors
+            .evaluate(request.method().as_str().as_bytes(), request.headers());
+        if let Some(status) = direct_status(&decision) {
             let mut response = HttpResponse::new(status);
             self.cors.apply(&decision, &echo, response.headers_mut());
             let (request, _payload) = request.into_parts();
@@ -243,164 +243,57 @@ where
     }
 }
 
-/// A [`Policy`] with every value converted to actix header types.
+/// actix-web's header types, for the core's adapter glue ([`NativeCors`]).
 #[derive(Debug)]
-struct ActixCors {
-    policy: Policy,
-    values: NativeValues<HeaderValue>,
-    cors_names: [HeaderName; 7],
-    request_names: [HeaderName; 4],
-}
+enum Actix {}
 
-impl ActixCors {
-    fn new(policy: Policy) -> Self {
-        // Every stored value is visible ASCII (checked when the policy is built), so the
-        // fallback is never used; it only keeps this path free of panics.
-        let values = NativeValues::new(&policy, |v| {
-            HeaderValue::from_str(v).unwrap_or_else(|_| HeaderValue::from_static(""))
-        });
-        ActixCors {
-            values,
-            cors_names: CorsHeader::ALL.map(|h| HeaderName::from_static(h.name())),
-            request_names: RequestHeader::ALL.map(|h| HeaderName::from_static(h.name())),
-            policy,
-        }
+impl HeaderTypes for Actix {
+    type Map = HeaderMap;
+    type Name = HeaderName;
+    type Value = HeaderValue;
+
+    fn name(name: &'static str) -> HeaderName {
+        HeaderName::from_static(name)
     }
 
-    /// Decides for a request and keeps the request values the decision echoes.
-    fn evaluate(&self, method: &Method, headers: &HeaderMap) -> (Decision, Echo) {
-        let view = ActixRequest {
-            method,
-            headers,
-            names: &self.request_names,
-        };
-        let decision = self.policy.evaluate(&view);
-        let echo = Echo::capture(&decision, headers, &self.request_names);
-        (decision, echo)
+    fn value(value: &str) -> Option<HeaderValue> {
+        // Stored values are visible ASCII, so this always succeeds. The first clone of a
+        // fresh value moves its bytes to shared storage; doing it here keeps that allocation
+        // off the first request.
+        let value = HeaderValue::from_str(value).ok()?;
+        drop(value.clone());
+        Some(value)
     }
 
-    /// The status of the middleware's own response, when the decision answers without the
-    /// inner service.
-    fn direct_status(decision: &Decision) -> Option<StatusCode> {
-        match decision.route() {
-            Route::CallHandler => None,
-            Route::Respond { status } => Some(StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN)),
-        }
+    fn lines<'m>(map: &'m HeaderMap, name: &HeaderName) -> impl Iterator<Item = &'m HeaderValue> {
+        map.get_all(name)
     }
 
-    fn apply(&self, decision: &Decision, echo: &Echo, headers: &mut HeaderMap) {
-        decision.apply_to(&mut ActixResponse {
-            headers,
-            cors: self,
-            echo,
-        });
+    fn bytes(value: &HeaderValue) -> &[u8] {
+        value.as_bytes()
+    }
+
+    fn insert(map: &mut HeaderMap, name: &HeaderName, value: HeaderValue) {
+        map.insert(name.clone(), value);
+    }
+
+    fn append(map: &mut HeaderMap, name: &HeaderName, value: HeaderValue) {
+        map.append(name.clone(), value);
+    }
+
+    fn remove(map: &mut HeaderMap, name: &HeaderName) {
+        map.remove(name);
     }
 }
 
-/// A [`CorsRequest`] over a [`ServiceRequest`]'s method and headers.
-struct ActixRequest<'a> {
-    method: &'a Method,
-    headers: &'a HeaderMap,
-    names: &'a [HeaderName; 4],
-}
+type ActixCors = NativeCors<Actix>;
+type Echo = cors_core::native::Echo<HeaderValue>;
 
-impl CorsRequest for ActixRequest<'_> {
-    fn method(&self) -> &[u8] {
-        self.method.as_str().as_bytes()
-    }
-
-    fn header_lines(&self, header: RequestHeader) -> impl Iterator<Item = &[u8]> {
-        self.headers
-            .get_all(&self.names[header as usize])
-            .map(HeaderValue::as_bytes)
-    }
-}
-
-/// The request values a decision copies to the response, kept past the point where the
-/// request is handed to the inner service. Cloning a value actix parsed from the wire is a
-/// reference-count increment.
-#[derive(Clone, Debug, Default)]
-struct Echo {
-    origin: Option<HeaderValue>,
-    method: Option<HeaderValue>,
-    headers: Option<HeaderValue>,
-    /// Further `Access-Control-Request-Headers` lines; browsers send one, so this stays an
-    /// empty, unallocated `Vec` in practice.
-    more_headers: Vec<HeaderValue>,
-}
-
-impl Echo {
-    fn capture(decision: &Decision, request: &HeaderMap, names: &[HeaderName; 4]) -> Self {
-        let mut echo = Echo::default();
-        for (_, action) in decision.actions() {
-            let HeaderAction::Set(value) = action else {
-                continue;
-            };
-            match value {
-                HeaderValueRef::Stored(_) => {}
-                HeaderValueRef::RequestOrigin => {
-                    echo.origin = request.get(&names[RequestHeader::Origin as usize]).cloned();
-                }
-                HeaderValueRef::RequestMethod => {
-                    echo.method = request
-                        .get(&names[RequestHeader::AccessControlRequestMethod as usize])
-                        .cloned();
-                }
-                HeaderValueRef::RequestHeaders => {
-                    let mut lines =
-                        request.get_all(&names[RequestHeader::AccessControlRequestHeaders as usize]);
-                    echo.headers = lines.next().cloned();
-                    echo.more_headers = lines.cloned().collect();
-                }
-            }
-        }
-        echo
-    }
-}
-
-/// [`ResponseHeaders`] over an actix response's [`HeaderMap`].
-struct ActixResponse<'a> {
-    headers: &'a mut HeaderMap,
-    cors: &'a ActixCors,
-    echo: &'a Echo,
-}
-
-impl ResponseHeaders for ActixResponse<'_> {
-    fn set(&mut self, header: CorsHeader, value: HeaderValueRef) {
-        let name = &self.cors.cors_names[header as usize];
-        let one = match value {
-            HeaderValueRef::Stored(id) => self.cors.values.get(id).cloned(),
-            HeaderValueRef::RequestOrigin => self.echo.origin.clone(),
-            HeaderValueRef::RequestMethod => self.echo.method.clone(),
-            HeaderValueRef::RequestHeaders => {
-                self.headers.remove(name);
-                for line in self.echo.headers.iter().chain(&self.echo.more_headers) {
-                    self.headers.append(name.clone(), line.clone());
-                }
-                return;
-            }
-        };
-        match one {
-            Some(v) => {
-                self.headers.insert(name.clone(), v);
-            }
-            None => {
-                self.headers.remove(name);
-            }
-        }
-    }
-
-    fn remove(&mut self, header: CorsHeader) {
-        self.headers.remove(&self.cors.cors_names[header as usize]);
-    }
-
-    fn vary_lines(&self) -> impl Iterator<Item = &[u8]> {
-        self.headers.get_all(VARY).map(HeaderValue::as_bytes)
-    }
-
-    fn append_vary(&mut self, value: ValueId) {
-        if let Some(v) = self.cors.values.get(value) {
-            self.headers.append(VARY, v.clone());
-        }
+/// The status of the middleware's own response, when the decision answers without the inner
+/// service.
+fn direct_status(decision: &Decision) -> Option<StatusCode> {
+    match decision.route() {
+        Route::CallHandler => None,
+        Route::Respond { status } => Some(StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN)),
     }
 }

@@ -78,6 +78,7 @@ mod config;
 mod decision;
 mod error;
 mod header_values;
+pub mod native;
 mod origin;
 mod origin_entry;
 mod policy;

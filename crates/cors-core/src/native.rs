@@ -1,0 +1,243 @@
+//! The adapter glue every framework needs, written once over its header types: the policy's
+//! values converted to native header values at construction, a [`CorsRequest`] view of a
+//! native header map, the echoed request values kept past the handler, and
+//! [`ResponseHeaders`] over a native response map.
+//!
+//! An adapter describes its framework's header types once with [`HeaderTypes`] (a dozen
+//! lines, no CORS logic) and gets all of it; [`crate::http1`] is the implementation for
+//! `http` 1.x.
+
+use crate::{
+    CorsHeader, CorsRequest, Decision, HeaderAction, HeaderValueRef, NativeValues, Policy, RequestHeader,
+    ResponseHeaders, ValueId,
+};
+use std::fmt;
+
+/// A framework's header map, name and value types, and the primitive operations on them.
+///
+/// ```
+/// use cors_core::native::{HeaderTypes, NativeCors};
+/// use cors_core::Policy;
+///
+/// /// A toy framework whose header map is a list of pairs.
+/// struct Toy;
+/// impl HeaderTypes for Toy {
+///     type Map = Vec<(&'static str, String)>;
+///     type Name = &'static str;
+///     type Value = String;
+///     fn name(name: &'static str) -> &'static str { name }
+///     fn value(value: &str) -> Option<String> { Some(value.to_owned()) }
+///     fn lines<'m>(map: &'m Self::Map, name: &&'static str) -> impl Iterator<Item = &'m String> {
+///         let name = *name;
+///         map.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+///     }
+///     fn bytes(value: &String) -> &[u8] { value.as_bytes() }
+///     fn insert(map: &mut Self::Map, name: &&'static str, value: String) {
+///         Self::remove(map, name);
+///         map.push((*name, value));
+///     }
+///     fn append(map: &mut Self::Map, name: &&'static str, value: String) { map.push((*name, value)); }
+///     fn remove(map: &mut Self::Map, name: &&'static str) {
+///         map.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+///     }
+/// }
+///
+/// let cors = NativeCors::<Toy>::new(Policy::builder().allow_origins(["https://a.test"]).build()?);
+/// let request = vec![("origin", "https://a.test".to_owned())];
+/// let (decision, echo) = cors.evaluate(b"GET", &request);
+/// let mut response = vec![("content-type", "text/plain".to_owned())];
+/// cors.apply(&decision, &echo, &mut response);
+/// assert!(response.contains(&("access-control-allow-origin", "https://a.test".to_owned())));
+/// assert!(response.contains(&("vary", "Origin".to_owned())));
+/// # Ok::<(), cors_core::ConfigErrors>(())
+/// ```
+pub trait HeaderTypes: 'static {
+    /// The header map of requests and responses.
+    type Map;
+    /// A header name.
+    type Name: Clone;
+    /// A header value; cloning one received from the wire should be cheap.
+    type Value: Clone + 'static;
+
+    /// A name from its lowercase spelling.
+    fn name(name: &'static str) -> Self::Name;
+    /// A value from a policy's precomputed text (always visible ASCII).
+    fn value(value: &str) -> Option<Self::Value>;
+    /// Every line of `name`, in order.
+    fn lines<'m>(map: &'m Self::Map, name: &Self::Name) -> impl Iterator<Item = &'m Self::Value>;
+    /// A value's bytes.
+    fn bytes(value: &Self::Value) -> &[u8];
+    /// Replaces every line of `name` with `value`.
+    fn insert(map: &mut Self::Map, name: &Self::Name, value: Self::Value);
+    /// Adds a line of `name`.
+    fn append(map: &mut Self::Map, name: &Self::Name, value: Self::Value);
+    /// Removes every line of `name`.
+    fn remove(map: &mut Self::Map, name: &Self::Name);
+}
+
+/// A [`Policy`] with every value and header name converted to a framework's types, once.
+pub struct NativeCors<T: HeaderTypes> {
+    policy: Policy,
+    values: NativeValues<Option<T::Value>>,
+    cors_names: [T::Name; 7],
+    request_names: [T::Name; 4],
+    vary: T::Name,
+}
+
+impl<T: HeaderTypes> fmt::Debug for NativeCors<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NativeCors")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: HeaderTypes> NativeCors<T> {
+    /// Converts the policy's values and the CORS header names once.
+    pub fn new(policy: Policy) -> Self {
+        NativeCors {
+            values: NativeValues::new(&policy, T::value),
+            cors_names: CorsHeader::ALL.map(|h| T::name(h.name())),
+            request_names: RequestHeader::ALL.map(|h| T::name(h.name())),
+            vary: T::name("vary"),
+            policy,
+        }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Decides for a request and keeps the request values the decision echoes.
+    pub fn evaluate(&self, method: &[u8], headers: &T::Map) -> (Decision, Echo<T::Value>) {
+        let view = NativeRequest::<T> {
+            method,
+            headers,
+            names: &self.request_names,
+        };
+        let decision = self.policy.evaluate(&view);
+        let echo = Echo::capture::<T>(&decision, headers, &self.request_names);
+        (decision, echo)
+    }
+
+    /// Applies a decision to a response's headers.
+    pub fn apply(&self, decision: &Decision, echo: &Echo<T::Value>, headers: &mut T::Map) {
+        decision.apply_to(&mut NativeResponse::<T> {
+            headers,
+            cors: self,
+            echo,
+        });
+    }
+}
+
+struct NativeRequest<'a, T: HeaderTypes> {
+    method: &'a [u8],
+    headers: &'a T::Map,
+    names: &'a [T::Name; 4],
+}
+
+impl<T: HeaderTypes> CorsRequest for NativeRequest<'_, T> {
+    fn method(&self) -> &[u8] {
+        self.method
+    }
+
+    fn header_lines(&self, header: RequestHeader) -> impl Iterator<Item = &[u8]> {
+        T::lines(self.headers, &self.names[header as usize]).map(T::bytes)
+    }
+}
+
+/// The request values a decision copies to the response, kept past the point where the
+/// request is handed to the application.
+#[derive(Clone, Debug)]
+pub struct Echo<V> {
+    origin: Option<V>,
+    method: Option<V>,
+    headers: Option<V>,
+    /// Further `Access-Control-Request-Headers` lines; browsers send one, so this stays an
+    /// empty, unallocated `Vec` in practice.
+    more_headers: Vec<V>,
+}
+
+impl<V> Default for Echo<V> {
+    fn default() -> Self {
+        Echo {
+            origin: None,
+            method: None,
+            headers: None,
+            more_headers: Vec::new(),
+        }
+    }
+}
+
+impl<V: Clone> Echo<V> {
+    fn capture<T: HeaderTypes<Value = V>>(
+        decision: &Decision,
+        request: &T::Map,
+        names: &[T::Name; 4],
+    ) -> Self {
+        let mut echo = Echo::default();
+        let first = |h: RequestHeader| T::lines(request, &names[h as usize]).next().cloned();
+        for (_, action) in decision.actions() {
+            let HeaderAction::Set(value) = action else {
+                continue;
+            };
+            match value {
+                HeaderValueRef::Stored(_) => {}
+                HeaderValueRef::RequestOrigin => echo.origin = first(RequestHeader::Origin),
+                HeaderValueRef::RequestMethod => {
+                    echo.method = first(RequestHeader::AccessControlRequestMethod)
+                }
+                HeaderValueRef::RequestHeaders => {
+                    let name = &names[RequestHeader::AccessControlRequestHeaders as usize];
+                    let mut lines = T::lines(request, name);
+                    echo.headers = lines.next().cloned();
+                    echo.more_headers = lines.cloned().collect();
+                }
+            }
+        }
+        echo
+    }
+}
+
+struct NativeResponse<'a, T: HeaderTypes> {
+    headers: &'a mut T::Map,
+    cors: &'a NativeCors<T>,
+    echo: &'a Echo<T::Value>,
+}
+
+impl<T: HeaderTypes> ResponseHeaders for NativeResponse<'_, T> {
+    fn set(&mut self, header: CorsHeader, value: HeaderValueRef) {
+        let name = &self.cors.cors_names[header as usize];
+        let one = match value {
+            HeaderValueRef::Stored(id) => self.cors.values.get(id).cloned().flatten(),
+            HeaderValueRef::RequestOrigin => self.echo.origin.clone(),
+            HeaderValueRef::RequestMethod => self.echo.method.clone(),
+            HeaderValueRef::RequestHeaders => {
+                T::remove(self.headers, name);
+                for line in self.echo.headers.iter().chain(&self.echo.more_headers) {
+                    T::append(self.headers, name, line.clone());
+                }
+                return;
+            }
+        };
+        match one {
+            Some(v) => T::insert(self.headers, name, v),
+            None => T::remove(self.headers, name),
+        }
+    }
+
+    fn remove(&mut self, header: CorsHeader) {
+        T::remove(self.headers, &self.cors.cors_names[header as usize]);
+    }
+
+    fn vary_lines(&self) -> impl Iterator<Item = &[u8]> {
+        T::lines(self.headers, &self.cors.vary).map(T::bytes)
+    }
+
+    fn append_vary(&mut self, value: ValueId) {
+        if let Some(Some(v)) = self.cors.values.get(value) {
+            T::append(self.headers, &self.cors.vary, v.clone());
+        }
+    }
+}
