@@ -14,10 +14,12 @@
 //! assert!(report.failures.is_empty(), "{}", report);
 //! ```
 
+mod alloc_count;
 mod case;
 mod http;
 mod runner;
 
+pub use alloc_count::{count, CountingAllocator};
 pub use case::{Case, Expect, HeaderValueSpec, InvalidPolicy, Suite};
 pub use http::{send_raw, RawResponse};
 pub use runner::{Failure, Report, Server};

@@ -3,45 +3,17 @@
 //! what the layer costs.
 
 use cors_axum::CorsLayer;
+use cors_conformance::count;
 use cors_core::Policy;
 use http::{HeaderValue, Request, Response};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use tower::{Layer, Service};
 
-struct Counting;
-
-thread_local! {
-    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
-        unsafe { System.realloc(ptr, layout, new) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    COUNT.with(|c| c.set(Some(0)));
-    let out = f();
-    let n = COUNT.with(|c| c.replace(None)).unwrap_or(0);
-    (out, n)
-}
+static GLOBAL: cors_conformance::CountingAllocator = cors_conformance::CountingAllocator;
 
 /// An inner service answering like a typical handler: a body and two headers.
 #[derive(Clone)]

@@ -7,6 +7,7 @@
 //! formatted. The numbers are printed (`cargo test -p cors-rocket --test allocations --
 //! --nocapture`) and bounded here so a regression shows.
 
+use cors_conformance::count;
 use cors_core::Policy;
 use cors_rocket::CorsFairing;
 use rocket::config::{Config, LogLevel};
@@ -14,41 +15,12 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{Header, Method};
 use rocket::local::blocking::{Client, LocalRequest};
 use rocket::{get, routes, Request, Response};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-struct Counting;
-
-thread_local! {
-    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
-        unsafe { System.realloc(ptr, layout, new) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    COUNT.with(|c| c.set(Some(0)));
-    let out = f();
-    let n = COUNT.with(|c| c.replace(None)).unwrap_or(0);
-    (out, n)
-}
+static GLOBAL: cors_conformance::CountingAllocator = cors_conformance::CountingAllocator;
 
 /// Polls a future that never waits (a fairing callback) to completion.
 fn ready<F: Future>(future: F) -> F::Output {
