@@ -37,6 +37,47 @@ impl RawResponse {
         })
     }
 
+    /// The single line of `name` as text; panics (failing the test) on two lines.
+    pub fn one(&self, name: &str) -> Option<&str> {
+        let all = self.all(name);
+        assert!(all.len() <= 1, "more than one {name} line in {self:?}");
+        all.first().and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// True when the application's handler made the response (`X-Handler: ran`).
+    pub fn handler_ran(&self) -> bool {
+        self.one("x-handler") == Some("ran")
+    }
+
+    /// Every `Vary` token, lowercased, across lines.
+    pub fn vary_tokens(&self) -> Vec<String> {
+        self.tokens("vary")
+            .iter()
+            .map(|t| t.to_ascii_lowercase())
+            .collect()
+    }
+
+    /// True when the response grants nothing: no allow-origin, credentials, expose, methods,
+    /// headers or max-age header.
+    pub fn has_no_cors_grant(&self) -> bool {
+        self.headers.iter().all(|(n, _)| {
+            !matches!(
+                n.as_str(),
+                "access-control-allow-origin"
+                    | "access-control-allow-credentials"
+                    | "access-control-expose-headers"
+                    | "access-control-allow-methods"
+                    | "access-control-allow-headers"
+                    | "access-control-max-age"
+            )
+        })
+    }
+
     /// The comma-separated elements of every line of `name`, trimmed, empty ones dropped.
     pub fn tokens(&self, name: &str) -> Vec<String> {
         self.all(name)
@@ -59,6 +100,18 @@ pub fn send_raw(
     path: &str,
     headers: &[(String, Vec<u8>)],
 ) -> Result<RawResponse, String> {
+    send_with_body(addr, method, path, headers, b"")
+}
+
+/// Sends one request with a body (`Content-Length` is added for a body, and for an empty
+/// `POST`, `PUT` or `PATCH`) and reads the whole response.
+pub fn send_with_body(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(String, Vec<u8>)],
+    body: &[u8],
+) -> Result<RawResponse, String> {
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n").into_bytes();
     for (name, value) in headers {
         request.extend_from_slice(name.as_bytes());
@@ -66,15 +119,16 @@ pub fn send_raw(
         request.extend_from_slice(value);
         request.extend_from_slice(b"\r\n");
     }
-    let has_body = matches!(method, "POST" | "PUT" | "PATCH");
-    if has_body
+    let needs_length = !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH");
+    if needs_length
         && !headers
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
     {
-        request.extend_from_slice(b"Content-Length: 0\r\n");
+        request.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
     }
     request.extend_from_slice(b"Connection: close\r\n\r\n");
+    request.extend_from_slice(body);
 
     let mut stream =
         TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("connect: {e}"))?;

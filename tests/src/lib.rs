@@ -21,7 +21,7 @@ mod runner;
 
 pub use alloc_count::{count, CountingAllocator};
 pub use case::{Case, Expect, HeaderValueSpec, InvalidPolicy, Suite};
-pub use http::{send_raw, RawResponse};
+pub use http::{send_raw, send_with_body, RawResponse};
 pub use runner::{Failure, Report, Server};
 
 /// The folder of the shipped case tables.

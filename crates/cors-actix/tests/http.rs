@@ -8,13 +8,12 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{Compress, ErrorHandlerResponse, ErrorHandlers, Logger, NormalizePath};
 use actix_web::{guard, web, App, Error, HttpRequest, HttpResponse, HttpServer, ResponseError};
 use cors_actix::Cors;
+use cors_conformance::RawResponse as Reply;
 use cors_core::Policy;
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 const ORIGIN: &str = "https://app.example";
 const OTHER: &str = "https://evil.example";
@@ -59,148 +58,26 @@ macro_rules! serve {
     }};
 }
 
-/// A parsed HTTP/1.1 response.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// The single line of `name`; fails on two lines.
-    fn one(&self, name: &str) -> Option<&str> {
-        let all = self.all(name);
-        assert!(all.len() <= 1, "more than one {name} line: {all:?}\n{self:?}");
-        all.first().copied()
-    }
-
-    fn body(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn handler_ran(&self) -> bool {
-        self.one("x-handler") == Some("ran")
-    }
-
-    /// The CORS headers of a granted actual request under [`policy`].
-    fn assert_actual_allowed(&self) {
-        assert_eq!(self.one("access-control-allow-origin"), Some(ORIGIN), "{self:?}");
-        assert_eq!(
-            self.one("access-control-allow-credentials"),
-            Some("true"),
-            "{self:?}"
-        );
-        assert_eq!(
-            self.one("access-control-expose-headers"),
-            Some("x-request-id"),
-            "{self:?}"
-        );
-        assert!(self.vary_tokens().contains(&"origin".to_owned()), "{self:?}");
-        assert_eq!(self.one("access-control-allow-methods"), None, "{self:?}");
-    }
-
-    /// Every `Vary` token, lowercased, across lines.
-    fn vary_tokens(&self) -> Vec<String> {
-        self.all("vary")
-            .iter()
-            .flat_map(|v| v.split(','))
-            .map(|t| t.trim().to_ascii_lowercase())
-            .filter(|t| !t.is_empty())
-            .collect()
-    }
-
-    fn has_no_cors_grant(&self) -> bool {
-        self.headers.iter().all(|(n, _)| {
-            !matches!(
-                n.as_str(),
-                "access-control-allow-origin"
-                    | "access-control-allow-credentials"
-                    | "access-control-expose-headers"
-                    | "access-control-allow-methods"
-                    | "access-control-allow-headers"
-                    | "access-control-max-age"
-            )
-        })
-    }
+/// The CORS headers of a granted actual request under [`policy`].
+fn assert_actual_allowed(r: &Reply) {
+    assert_eq!(r.one("access-control-allow-origin"), Some(ORIGIN), "{r:?}");
+    assert_eq!(r.one("access-control-allow-credentials"), Some("true"), "{r:?}");
+    assert_eq!(
+        r.one("access-control-expose-headers"),
+        Some("x-request-id"),
+        "{r:?}"
+    );
+    assert!(r.vary_tokens().contains(&"origin".to_owned()), "{r:?}");
+    assert_eq!(r.one("access-control-allow-methods"), None, "{r:?}");
 }
 
 /// Sends one request (`Connection: close`) and reads the whole response.
 fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
-        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read");
-    parse(&raw)
-}
-
-fn parse(raw: &[u8]) -> Reply {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(raw)));
-    let head = std::str::from_utf8(&raw[..end]).expect("ASCII head");
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().expect("status line");
-    let status = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let mut body = raw[end + 4..].to_vec();
-    if headers
+    let headers: Vec<(String, Vec<u8>)> = headers
         .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let size_text = std::str::from_utf8(&data[..line_end]).expect("chunk size");
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .expect("hex chunk size");
-        if size == 0 {
-            return out;
-        }
-        let start = line_end + 2;
-        out.extend_from_slice(&data[start..start + size]);
-        data = &data[start + size + 2..];
-    }
+        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    cors_conformance::send_with_body(addr, method, path, &headers, body.as_bytes()).expect("request")
 }
 
 fn get(addr: SocketAddr, path: &str, origin: Option<&str>) -> Reply {
@@ -408,7 +285,7 @@ fn preflight_is_answered_without_an_options_route_and_without_the_handler() {
     let r = get(addr, "/only-get", Some(ORIGIN));
     assert_eq!(r.status, 200);
     assert!(r.handler_ran());
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     assert_eq!(HITS.load(Ordering::SeqCst), 1);
 }
 
@@ -416,9 +293,9 @@ fn preflight_is_answered_without_an_options_route_and_without_the_handler() {
 fn the_apps_own_options_handler_runs_without_request_method() {
     let r = send(app(), "OPTIONS", "/with-options", &[("Origin", ORIGIN)], "");
     assert_eq!(r.status, 200);
-    assert_eq!(r.body(), "options handler");
+    assert_eq!(r.text(), "options handler");
     assert!(r.handler_ran());
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     // With Access-Control-Request-Method it is a preflight: the middleware answers.
     let r = preflight(app(), "/with-options", ORIGIN, "DELETE", None);
     assert_eq!(r.status, 204);
@@ -439,7 +316,7 @@ fn options_passthrough_lets_the_handler_answer_preflights() {
     });
     let r = preflight(addr, "/with-options", ORIGIN, "PUT", None);
     assert_eq!(r.status, 200);
-    assert_eq!(r.body(), "options handler");
+    assert_eq!(r.text(), "options handler");
     assert_eq!(r.one("access-control-allow-methods"), Some("PUT"));
     assert_eq!(r.one("access-control-allow-origin"), Some(ORIGIN));
 }
@@ -447,13 +324,13 @@ fn options_passthrough_lets_the_handler_answer_preflights() {
 #[test]
 fn actual_requests_get_headers_and_keep_the_handlers_status() {
     let r = get(app(), "/items", Some(ORIGIN));
-    assert_eq!((r.status, r.body().as_str()), (200, "items"));
-    r.assert_actual_allowed();
+    assert_eq!((r.status, r.text().as_str()), (200, "items"));
+    assert_actual_allowed(&r);
     assert_eq!(r.vary_tokens(), ["origin"]);
 
     let r = send(app(), "PUT", "/items", &[("Origin", ORIGIN)], "");
-    assert_eq!((r.status, r.body().as_str()), (200, "put"));
-    r.assert_actual_allowed();
+    assert_eq!((r.status, r.text().as_str()), (200, "put"));
+    assert_actual_allowed(&r);
 
     // A disallowed origin: the handler still runs, no grant, Vary: Origin.
     let r = get(app(), "/items", Some(OTHER));
@@ -471,14 +348,14 @@ fn actual_requests_get_headers_and_keep_the_handlers_status() {
     // OPTIONS without ACRM on a route that has no OPTIONS handler: the app's 405 stays.
     let r = send(app(), "OPTIONS", "/items", &[("Origin", ORIGIN)], "");
     assert_eq!(r.status, 405, "{r:?}");
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
 }
 
 #[test]
 fn handler_set_vary_is_merged_and_handler_acao_replaced() {
     let r = get(app(), "/vary", Some(ORIGIN));
     assert_eq!(r.vary_tokens(), ["accept-encoding", "origin"]);
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
 
     let r = get(app(), "/acao", Some(ORIGIN));
     assert_eq!(r.one("access-control-allow-origin"), Some(ORIGIN));
@@ -491,21 +368,21 @@ fn handler_errors_carry_the_cors_headers() {
     // `Err(actix_web::Error)` returned by a handler.
     let r = get(app(), "/handler-error", Some(ORIGIN));
     assert_eq!(r.status, 500);
-    assert_eq!(r.body(), "boom");
-    r.assert_actual_allowed();
+    assert_eq!(r.text(), "boom");
+    assert_actual_allowed(&r);
 
     // An application error type with its own rendering: kept as the app made it.
     let r = get(app(), "/app-error", Some(ORIGIN));
     assert_eq!(r.status, 418);
-    assert_eq!(r.body(), "the app's own error page");
+    assert_eq!(r.text(), "the app's own error page");
     assert_eq!(r.one("x-app-error"), Some("teapot"));
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
 
     // A 500 response returned as Ok.
     let r = get(app(), "/status-500", Some(ORIGIN));
     assert_eq!(r.status, 500);
     assert!(r.handler_ran());
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
 }
 
 #[test]
@@ -514,9 +391,9 @@ fn service_errors_from_inner_middleware_carry_the_cors_headers() {
     // response. The error is rendered by actix with the app's own `error_response`, plus CORS.
     let r = get(app(), "/mw-error", Some(ORIGIN));
     assert_eq!(r.status, 418, "{r:?}");
-    assert_eq!(r.body(), "the app's own error page");
+    assert_eq!(r.text(), "the app's own error page");
     assert_eq!(r.one("x-app-error"), Some("teapot"));
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
 
     let r = get(app(), "/mw-error", Some(OTHER));
     assert_eq!(r.status, 418);
@@ -528,7 +405,7 @@ fn service_errors_from_inner_middleware_carry_the_cors_headers() {
 fn framework_404_405_extractor_and_guard_failures_carry_the_cors_headers() {
     let r = get(app(), "/no-such-path", Some(ORIGIN));
     assert_eq!(r.status, 404);
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
 
     let r = get(app(), "/no-such-path", Some(OTHER));
     assert_eq!(r.status, 404);
@@ -538,14 +415,14 @@ fn framework_404_405_extractor_and_guard_failures_carry_the_cors_headers() {
     // A resource without a route for the method.
     let r = send(app(), "DELETE", "/items", &[("Origin", ORIGIN)], "");
     assert_eq!(r.status, 405);
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
 
     // `web::Json<T>` given bad JSON, and given the wrong content type.
     let json = [("Origin", ORIGIN), ("Content-Type", "application/json")];
     let r = send(app(), "POST", "/json", &json, "{not json");
     assert_eq!(r.status, 400, "{r:?}");
     assert!(!r.handler_ran());
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     let r = send(
         app(),
         "POST",
@@ -554,20 +431,20 @@ fn framework_404_405_extractor_and_guard_failures_carry_the_cors_headers() {
         "{}",
     );
     assert_eq!(r.status, 400, "{r:?}");
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     let r = send(app(), "POST", "/json", &json, r#"{"a":1}"#);
-    assert_eq!((r.status, r.body().as_str()), (200, "json"));
-    r.assert_actual_allowed();
+    assert_eq!((r.status, r.text().as_str()), (200, "json"));
+    assert_actual_allowed(&r);
 
     // `web::Query<T>` rejection.
     let r = get(app(), "/query?a=notanumber", Some(ORIGIN));
     assert_eq!(r.status, 400);
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
 
     // A guard that does not pass: the resource is skipped and the default 404 answers.
     let r = get(app(), "/guarded", Some(ORIGIN));
     assert_eq!(r.status, 404);
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     let r = send(
         app(),
         "GET",
@@ -575,8 +452,8 @@ fn framework_404_405_extractor_and_guard_failures_carry_the_cors_headers() {
         &[("Origin", ORIGIN), ("x-key", "secret")],
         "",
     );
-    assert_eq!((r.status, r.body().as_str()), (200, "guarded"));
-    r.assert_actual_allowed();
+    assert_eq!((r.status, r.text().as_str()), (200, "guarded"));
+    assert_actual_allowed(&r);
 }
 
 #[test]
@@ -597,7 +474,7 @@ fn echoed_values_are_the_requests_own() {
     assert_eq!(r.status, 204, "{r:?}");
     assert_eq!(
         r.all("access-control-allow-headers"),
-        ["content-type", "X-Api-Key"]
+        [&b"content-type"[..], &b"X-Api-Key"[..]]
     );
     // Two Origin lines never match.
     let r = send(
@@ -653,16 +530,16 @@ fn the_apps_error_handlers_run_in_both_orders() {
         ] {
             let r = get(addr, path, Some(ORIGIN));
             assert_eq!(r.status, status, "{path}: {r:?}");
-            assert_eq!(r.body(), "error handler page", "{path}: {r:?}");
+            assert_eq!(r.text(), "error handler page", "{path}: {r:?}");
             assert_eq!(r.one("x-error-handler"), Some("ran"));
-            r.assert_actual_allowed();
+            assert_actual_allowed(&r);
         }
         // An `Err` passes ErrorHandlers untouched (as it does without CORS) and is rendered
         // by actix from the error, with the CORS headers.
         let r = get(addr, "/mw-error", Some(ORIGIN));
         assert_eq!(r.status, 418);
-        assert_eq!(r.body(), "the app's own error page");
-        r.assert_actual_allowed();
+        assert_eq!(r.text(), "the app's own error page");
+        assert_actual_allowed(&r);
     }
 }
 
@@ -700,7 +577,7 @@ fn per_scope_and_per_resource_policies() {
         }
     }
     let r = get(addr, "/public/info", Some(OTHER));
-    assert_eq!((r.status, r.body().as_str()), (200, "info"));
+    assert_eq!((r.status, r.text().as_str()), (200, "info"));
     // A preflight under /public is decided by the public policy alone.
     let r = preflight(addr, "/public/info", OTHER, "POST", None);
     assert_eq!(r.status, 204);
@@ -710,12 +587,12 @@ fn per_scope_and_per_resource_policies() {
 
     // Everything else: the strict policy.
     let r = get(addr, "/items", Some(ORIGIN));
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     let r = get(addr, "/items", Some(OTHER));
     assert!(r.has_no_cors_grant());
     let r = get(addr, "/nowhere", Some(ORIGIN));
     assert_eq!(r.status, 404);
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     let r = preflight(addr, "/items", ORIGIN, "PUT", None);
     assert_eq!(r.status, 204);
     assert_eq!(r.one("access-control-allow-methods"), Some("PUT"));
@@ -773,18 +650,18 @@ fn works_inside_and_outside_logger_compress_and_normalize_path() {
         assert_eq!(r.status, 200, "{r:?}");
         assert_eq!(r.one("content-encoding"), Some("gzip"), "{r:?}");
         assert!(r.body.len() < big_body().len());
-        r.assert_actual_allowed();
+        assert_actual_allowed(&r);
         let mut vary = r.vary_tokens();
         vary.sort();
         assert_eq!(vary, ["accept-encoding", "origin"], "{r:?}");
 
         let r = get(addr, "/items//", Some(ORIGIN));
-        assert_eq!((r.status, r.body().as_str()), (200, "items"));
-        r.assert_actual_allowed();
+        assert_eq!((r.status, r.text().as_str()), (200, "items"));
+        assert_actual_allowed(&r);
 
         let r = get(addr, "/no-such-path/", Some(ORIGIN));
         assert_eq!(r.status, 404);
-        r.assert_actual_allowed();
+        assert_actual_allowed(&r);
 
         let r = send(
             addr,
@@ -794,7 +671,7 @@ fn works_inside_and_outside_logger_compress_and_normalize_path() {
             "[",
         );
         assert_eq!(r.status, 400);
-        r.assert_actual_allowed();
+        assert_actual_allowed(&r);
     }
 }
 

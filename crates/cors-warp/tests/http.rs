@@ -1,15 +1,14 @@
 //! The wrapper over real HTTP: each test starts `warp::serve` on 127.0.0.1 port 0 (its own
 //! thread and runtime) and sends raw HTTP/1.1 requests over a std `TcpStream`.
 
+use cors_conformance::RawResponse as Reply_;
 use cors_core::Policy;
 use cors_warp::Cors;
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 use warp::http::header::{HeaderName, HeaderValue};
 use warp::http::StatusCode;
 use warp::reply::Response;
@@ -85,148 +84,26 @@ where
     rx.recv().expect("the server started")
 }
 
-/// A parsed HTTP/1.1 response.
-#[derive(Debug)]
-struct Reply_ {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply_ {
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// The single line of `name`; fails on two lines.
-    fn one(&self, name: &str) -> Option<&str> {
-        let all = self.all(name);
-        assert!(all.len() <= 1, "more than one {name} line: {all:?}\n{self:?}");
-        all.first().copied()
-    }
-
-    fn body(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn handler_ran(&self) -> bool {
-        self.one("x-handler") == Some("ran")
-    }
-
-    /// The CORS headers of a granted actual request under [`policy`].
-    fn assert_actual_allowed(&self) {
-        assert_eq!(self.one("access-control-allow-origin"), Some(ORIGIN), "{self:?}");
-        assert_eq!(
-            self.one("access-control-allow-credentials"),
-            Some("true"),
-            "{self:?}"
-        );
-        assert_eq!(
-            self.one("access-control-expose-headers"),
-            Some("x-request-id"),
-            "{self:?}"
-        );
-        assert!(self.vary_tokens().contains(&"origin".to_owned()), "{self:?}");
-        assert_eq!(self.one("access-control-allow-methods"), None, "{self:?}");
-    }
-
-    /// Every `Vary` token, lowercased, across lines.
-    fn vary_tokens(&self) -> Vec<String> {
-        self.all("vary")
-            .iter()
-            .flat_map(|v| v.split(','))
-            .map(|t| t.trim().to_ascii_lowercase())
-            .filter(|t| !t.is_empty())
-            .collect()
-    }
-
-    fn has_no_cors_grant(&self) -> bool {
-        self.headers.iter().all(|(n, _)| {
-            !matches!(
-                n.as_str(),
-                "access-control-allow-origin"
-                    | "access-control-allow-credentials"
-                    | "access-control-expose-headers"
-                    | "access-control-allow-methods"
-                    | "access-control-allow-headers"
-                    | "access-control-max-age"
-            )
-        })
-    }
+/// The CORS headers of a granted actual request under [`policy`].
+fn assert_actual_allowed(r: &Reply_) {
+    assert_eq!(r.one("access-control-allow-origin"), Some(ORIGIN), "{r:?}");
+    assert_eq!(r.one("access-control-allow-credentials"), Some("true"), "{r:?}");
+    assert_eq!(
+        r.one("access-control-expose-headers"),
+        Some("x-request-id"),
+        "{r:?}"
+    );
+    assert!(r.vary_tokens().contains(&"origin".to_owned()), "{r:?}");
+    assert_eq!(r.one("access-control-allow-methods"), None, "{r:?}");
 }
 
 /// Sends one request (`Connection: close`) and reads the whole response.
 fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply_ {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
-        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read");
-    parse(&raw)
-}
-
-fn parse(raw: &[u8]) -> Reply_ {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(raw)));
-    let head = std::str::from_utf8(&raw[..end]).expect("ASCII head");
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().expect("status line");
-    let status = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let mut body = raw[end + 4..].to_vec();
-    if headers
+    let headers: Vec<(String, Vec<u8>)> = headers
         .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Reply_ {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let size_text = std::str::from_utf8(&data[..line_end]).expect("chunk size");
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .expect("hex chunk size");
-        if size == 0 {
-            return out;
-        }
-        let start = line_end + 2;
-        out.extend_from_slice(&data[start..start + size]);
-        data = &data[start + size + 2..];
-    }
+        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    cors_conformance::send_with_body(addr, method, path, &headers, body.as_bytes()).expect("request")
 }
 
 fn get(addr: SocketAddr, path: &str, origin: Option<&str>) -> Reply_ {
@@ -403,12 +280,12 @@ fn the_apps_own_options_handler_runs_without_request_method() {
     let (addr, _) = app();
     let r = send(addr, "OPTIONS", "/items", &[("Origin", ORIGIN)], "");
     assert_eq!(r.status, 200);
-    assert_eq!(r.body(), "options handler");
+    assert_eq!(r.text(), "options handler");
     assert!(r.handler_ran());
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     // Without Origin it is not CORS at all.
     let r = send(addr, "OPTIONS", "/items", &[], "");
-    assert_eq!(r.body(), "options handler");
+    assert_eq!(r.text(), "options handler");
     assert!(r.has_no_cors_grant());
 }
 
@@ -424,7 +301,7 @@ fn options_passthrough_lets_the_handler_answer_preflights() {
     let addr = serve(Cors::new(passthrough).wrap(routes(calls)));
     let r = preflight(addr, "/items", ORIGIN, "PUT", None);
     assert_eq!(r.status, 200, "{r:?}");
-    assert_eq!(r.body(), "options handler");
+    assert_eq!(r.text(), "options handler");
     assert!(r.handler_ran());
     assert_eq!(r.one("access-control-allow-origin"), Some(ORIGIN));
     assert_eq!(r.one("access-control-allow-methods"), Some("PUT"));
@@ -439,9 +316,9 @@ fn actual_requests_get_headers_and_keep_the_handlers_status() {
     let (addr, calls) = app();
     let r = get(addr, "/items", Some(ORIGIN));
     assert_eq!(r.status, 200);
-    assert_eq!(r.body(), "items");
+    assert_eq!(r.text(), "items");
     assert_eq!(r.one("x-request-id"), Some("7"));
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     assert_eq!(r.one("vary"), Some("Origin"));
 
     let r = get(addr, "/items", Some(OTHER));
@@ -458,7 +335,7 @@ fn actual_requests_get_headers_and_keep_the_handlers_status() {
     // A same-origin style PUT with Origin: never rejected.
     let r = send(addr, "PUT", "/items", &[("Origin", ORIGIN)], "");
     assert_eq!(r.status, 200);
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
 
@@ -467,7 +344,7 @@ fn handler_set_vary_is_merged_and_handler_acao_replaced() {
     let (addr, _) = app();
     let r = get(addr, "/vary", Some(ORIGIN));
     assert_eq!(r.vary_tokens(), ["accept-encoding", "origin"]);
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     let r = get(addr, "/acao", Some(ORIGIN));
     assert_eq!(r.one("access-control-allow-origin"), Some(ORIGIN));
     let r = get(addr, "/acao", Some(OTHER));
@@ -483,11 +360,11 @@ fn handler_errors_carry_the_cors_headers() {
     let (addr, _) = app();
     let r = get(addr, "/error", Some(ORIGIN));
     assert_eq!(r.status, 500);
-    assert_eq!(r.body(), "boom");
-    r.assert_actual_allowed();
+    assert_eq!(r.text(), "boom");
+    assert_actual_allowed(&r);
     let r = get(addr, "/unauthorized", Some(ORIGIN));
     assert_eq!(r.status, 401);
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
 }
 
 /// warp's 404, 405, extractor and guard failures and a custom rejection: the same status
@@ -535,7 +412,7 @@ fn rejections_are_warps_own_responses_with_the_cors_headers() {
         assert_eq!(plain.status, status, "{what}");
         assert_eq!(wrapped.body, plain.body, "{what}");
         assert_eq!(wrapped.one("content-type"), plain.one("content-type"), "{what}");
-        wrapped.assert_actual_allowed();
+        assert_actual_allowed(&wrapped);
         assert!(plain.has_no_cors_grant());
         assert!(!wrapped.handler_ran());
     }
@@ -569,16 +446,16 @@ fn the_apps_recover_handler_runs_unchanged_inside_the_wrapper() {
     let addr = serve(cors.wrap(routes(Arc::clone(&calls)).recover(handle_rejection).unify()));
     let r = get(addr, "/teapot", Some(ORIGIN));
     assert_eq!(r.status, 418, "the handler found its custom rejection: {r:?}");
-    assert_eq!(r.body(), "short and stout");
-    r.assert_actual_allowed();
+    assert_eq!(r.text(), "short and stout");
+    assert_actual_allowed(&r);
     let r = get(addr, "/nowhere", Some(ORIGIN));
-    assert_eq!((r.status, r.body().as_str()), (404, "custom not found"));
-    r.assert_actual_allowed();
+    assert_eq!((r.status, r.text().as_str()), (404, "custom not found"));
+    assert_actual_allowed(&r);
     // ... and what it passes on is rendered by warp's rules, with the headers.
     let r = send(addr, "DELETE", "/items", &[("Origin", ORIGIN)], "");
     assert_eq!(r.status, 405);
-    assert_eq!(r.body(), "HTTP method not allowed");
-    r.assert_actual_allowed();
+    assert_eq!(r.text(), "HTTP method not allowed");
+    assert_actual_allowed(&r);
     // Preflights still never reach it.
     let r = preflight(addr, "/teapot", ORIGIN, "PUT", None);
     assert_eq!(r.status, 204);
@@ -592,8 +469,8 @@ fn the_apps_recover_handler_runs_unchanged_inside_the_wrapper() {
             .with(warp::wrap_fn(move |f| cors.wrap(f))),
     );
     let r = get(addr, "/typed", Some(ORIGIN));
-    assert_eq!((r.status, r.body().as_str()), (400, "handled"));
-    r.assert_actual_allowed();
+    assert_eq!((r.status, r.text().as_str()), (400, "handled"));
+    assert_actual_allowed(&r);
 }
 
 #[test]
@@ -616,7 +493,7 @@ fn per_route_and_per_prefix_policies() {
             .unify(),
     );
     let r = get(addr, "/public/info", Some(OTHER));
-    assert_eq!(r.body(), "info");
+    assert_eq!(r.text(), "info");
     assert_eq!(r.one("access-control-allow-origin"), Some("*"));
     assert!(!r.vary_tokens().contains(&"origin".to_owned()), "{r:?}");
     let r = get(addr, "/public/info", None);
@@ -638,12 +515,12 @@ fn per_route_and_per_prefix_policies() {
     assert_eq!((r.status, r.one("access-control-allow-origin")), (404, Some("*")));
 
     let r = get(addr, "/items", Some(ORIGIN));
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     let r = get(addr, "/items", Some(OTHER));
     assert!(r.has_no_cors_grant());
     let r = get(addr, "/public/other", Some(ORIGIN));
     assert_eq!(r.status, 404, "not the public route: the API policy's 404");
-    r.assert_actual_allowed();
+    assert_actual_allowed(&r);
     let r = preflight(addr, "/items", OTHER, "GET", None);
     assert_eq!(r.status, 403, "the API policy decides /items preflights");
 }
@@ -676,7 +553,10 @@ fn echoed_values_are_the_requests_own() {
         Some("https://a.b.example.org")
     );
     assert_eq!(r.one("access-control-allow-methods"), Some("PURGE"));
-    assert_eq!(r.all("access-control-allow-headers"), ["x-one", "X-Two, x-three"]);
+    assert_eq!(
+        r.all("access-control-allow-headers"),
+        [&b"x-one"[..], &b"X-Two, x-three"[..]]
+    );
     // Two Origin lines never match.
     let r = send(
         addr,
@@ -704,10 +584,10 @@ fn works_inside_and_outside_warps_own_wrappers() {
     );
     for addr in [inside, outside] {
         let r = get(addr, "/items", Some(ORIGIN));
-        r.assert_actual_allowed();
+        assert_actual_allowed(&r);
         let r = get(addr, "/nowhere", Some(ORIGIN));
         assert_eq!(r.status, 404);
-        r.assert_actual_allowed();
+        assert_actual_allowed(&r);
         let r = preflight(addr, "/nowhere", ORIGIN, "DELETE", None);
         assert_eq!(r.status, 204);
     }
