@@ -73,6 +73,7 @@
 mod allow_headers;
 mod allow_methods;
 mod allow_origin;
+pub mod attack;
 mod compile;
 mod config;
 mod decision;
@@ -89,6 +90,7 @@ mod vary;
 
 pub use allow_headers::{MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES};
 pub use allow_origin::OriginPredicate;
+pub use attack::{allowed_samples, derive_attacks, AttackClass, AttackOrigin, AttackPlan};
 pub use compile::{MAX_MAX_AGE, REGEX_SIZE_LIMIT};
 pub use config::{Format, LoadError, PolicyConfig, ENV_PREFIX};
 pub use decision::{
