@@ -1,0 +1,218 @@
+//! `cors check`: validate a policy file and list every problem.
+
+use crate::style::Style;
+use cors_core::{ConfigError, ConfigWarning, LoadError, Policy, PolicyConfig, ENV_PREFIX};
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// Exit status of a valid policy.
+pub(crate) const VALID: u8 = 0;
+/// Exit status of an invalid policy.
+pub(crate) const INVALID: u8 = 1;
+/// Exit status of a policy file that cannot be read.
+pub(crate) const UNREADABLE: u8 = 2;
+
+/// The result of loading and building a policy file.
+pub(crate) enum Loaded {
+    /// Built; its warnings are on the policy.
+    Valid(Policy),
+    /// Parsed or built with errors.
+    Invalid(Vec<ConfigError>),
+    /// Missing, unreadable or of an unknown format.
+    Unreadable(String),
+}
+
+/// Loads `path` as the library does ([`PolicyConfig::load`], then build).
+pub(crate) fn load(path: &Path) -> Loaded {
+    let config = match PolicyConfig::load(path) {
+        Ok(config) => config,
+        Err(LoadError::Invalid(errors)) => return Loaded::Invalid(errors.errors().to_vec()),
+        Err(other) => return Loaded::Unreadable(other.to_string()),
+    };
+    match config.build() {
+        Ok(policy) => Loaded::Valid(policy),
+        Err(errors) => Loaded::Invalid(errors.errors().to_vec()),
+    }
+}
+
+/// The `CORS_*` variables of this process, which override the file's keys.
+pub(crate) fn env_overrides() -> Vec<String> {
+    let mut names: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with(ENV_PREFIX))
+        .collect();
+    names.sort();
+    names
+}
+
+pub(crate) fn error_json(e: &ConfigError) -> Value {
+    json!({
+        "key": e.key(),
+        "value": e.value(),
+        "message": e.kind().to_string(),
+        "fix": e.fix(),
+        "text": e.to_string(),
+    })
+}
+
+fn warning_json(w: &ConfigWarning) -> Value {
+    json!({
+        "key": w.key(),
+        "value": w.value(),
+        "message": w.kind().to_string(),
+        "text": w.to_string(),
+    })
+}
+
+/// Runs `cors check` and returns the exit status.
+pub(crate) fn run(path: &Path, json: bool, style: Style) -> u8 {
+    let file = path.display().to_string();
+    let env = env_overrides();
+    let loaded = load(path);
+    if json {
+        let (status, code, errors, warnings, message, summary) = match &loaded {
+            Loaded::Valid(p) => (
+                "valid",
+                VALID,
+                vec![],
+                p.warnings().iter().map(warning_json).collect(),
+                None,
+                Some(summary_json(&p.to_config())),
+            ),
+            Loaded::Invalid(e) => (
+                "invalid",
+                INVALID,
+                e.iter().map(error_json).collect(),
+                vec![],
+                None,
+                None,
+            ),
+            Loaded::Unreadable(m) => ("unreadable", UNREADABLE, vec![], vec![], Some(m.clone()), None),
+        };
+        let doc = json!({
+            "file": file,
+            "status": status,
+            "errors": errors,
+            "warnings": warnings,
+            "env_overrides": env,
+            "message": message,
+            "policy": summary,
+        });
+        println!("{doc:#}");
+        return code;
+    }
+    match loaded {
+        Loaded::Unreadable(message) => {
+            eprintln!("{} {message}", style.red("error:"));
+            UNREADABLE
+        }
+        Loaded::Invalid(errors) => {
+            let n = errors.len();
+            println!(
+                "{file}: {} ({n} error{})",
+                style.red("invalid"),
+                if n == 1 { "" } else { "s" }
+            );
+            for e in &errors {
+                println!("  {} {e}", style.red("error"));
+            }
+            print_env(&env, style);
+            INVALID
+        }
+        Loaded::Valid(policy) => {
+            let warnings = policy.warnings();
+            let n = warnings.len();
+            if n == 0 {
+                println!("{file}: {}", style.green("valid"));
+            } else {
+                println!(
+                    "{file}: {} ({n} warning{})",
+                    style.green("valid"),
+                    if n == 1 { "" } else { "s" }
+                );
+            }
+            for w in warnings {
+                println!("  {} {w}", style.yellow("warning"));
+            }
+            print_env(&env, style);
+            print_summary(&policy.to_config(), style);
+            VALID
+        }
+    }
+}
+
+fn print_env(env: &[String], style: Style) {
+    if !env.is_empty() {
+        println!(
+            "  {} {} override{} the file",
+            style.dim("environment:"),
+            env.join(", "),
+            if env.len() == 1 { "s" } else { "" }
+        );
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+fn print_summary(c: &PolicyConfig, style: Style) {
+    let label = |s: &str| style.dim(&format!("{s:<12}"));
+    println!("{}", style.bold("policy"));
+    let mut origins = list(&c.allow_origins);
+    if !c.allow_origin_regex.is_empty() {
+        origins.push_str(&format!("; regex {}", c.allow_origin_regex.join(", ")));
+    }
+    if c.allow_null_origin {
+        origins.push_str("; null");
+    }
+    println!("  {} {origins}", label("origins"));
+    let methods = if c.allow_methods.is_empty() {
+        "GET, HEAD, POST".to_owned()
+    } else {
+        format!("GET, HEAD, POST + {}", c.allow_methods.join(", "))
+    };
+    println!("  {} {methods}", label("methods"));
+    println!(
+        "  {} {}",
+        label("headers"),
+        if c.allow_headers.is_empty() {
+            "CORS-safelisted only".to_owned()
+        } else {
+            c.allow_headers.join(", ")
+        }
+    );
+    println!("  {} {}", label("exposed"), list(&c.expose_headers));
+    println!(
+        "  {} {}",
+        label("credentials"),
+        if c.allow_credentials { "yes" } else { "no" }
+    );
+    println!(
+        "  {} {}",
+        label("max-age"),
+        c.max_age
+            .map_or("none (browsers cache 5 s)".to_owned(), |s| format!("{s} s"))
+    );
+    let mut extra = Vec::new();
+    if c.allow_private_network {
+        extra.push("private network access".to_owned());
+    }
+    if c.preflight_status != 204 {
+        extra.push(format!("preflight status {}", c.preflight_status));
+    }
+    if c.options_passthrough {
+        extra.push("OPTIONS passthrough".to_owned());
+    }
+    if !extra.is_empty() {
+        println!("  {} {}", label("also"), extra.join(", "));
+    }
+}
+
+fn summary_json(c: &PolicyConfig) -> Value {
+    serde_json::to_value(c).unwrap_or(Value::Null)
+}

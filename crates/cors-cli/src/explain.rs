@@ -1,0 +1,533 @@
+//! `cors explain`: what the library decides for one request, the exact headers, why, and
+//! what the browser makes of it.
+
+use crate::check::{self, Loaded};
+use crate::style::Style;
+use cors_core::{
+    ConfigError, Decision, FetchRequest, FetchVerdict, HeaderAction, HeaderValueRef, Outcome, Policy,
+    PolicyConfig, RawRequest, Route,
+};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+/// Exit status when the browser lets the page read the response.
+const ALLOWED: u8 = 0;
+/// Exit status when the browser blocks it.
+const BLOCKED: u8 = 1;
+/// Exit status when the policy cannot be used.
+const UNUSABLE: u8 = 2;
+
+/// Arguments of `cors explain`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The policy file (.toml, .json, .yaml or .yml; CORS_* variables override it).
+    policy: PathBuf,
+    /// The page's origin, as the browser sends it in `Origin` (e.g. https://app.example.com).
+    #[arg(long)]
+    origin: String,
+    /// The request method (fetch's `method`; delete/get/head/options/post/put are upper-cased
+    /// as browsers do).
+    #[arg(long, default_value = "GET")]
+    method: String,
+    /// A request header the page sets: NAME or "NAME: VALUE". Repeat for more.
+    #[arg(long = "header", short = 'H', value_name = "HEADER")]
+    headers: Vec<String>,
+    /// The page sends credentials (fetch's `credentials: 'include'`: cookies, HTTP auth).
+    #[arg(long)]
+    credentials: bool,
+    /// Evaluate a preflight even when the browser would not send one (all the given header
+    /// names are then requested).
+    #[arg(long)]
+    preflight: bool,
+    /// A response header the page then reads (to see whether it is exposed). Repeat for more.
+    #[arg(long = "read-header", value_name = "NAME")]
+    read_headers: Vec<String>,
+}
+
+/// One request the browser sends, and the library's answer.
+struct Exchange {
+    method: String,
+    request_headers: Vec<(String, String)>,
+    outcome: &'static str,
+    reason: Option<String>,
+    route: Route,
+    headers: Vec<(&'static str, String)>,
+    vary: Option<String>,
+    removed: Vec<&'static str>,
+    why: Vec<String>,
+    passthrough: bool,
+}
+
+impl Exchange {
+    fn new(policy: &Policy, raw: &RawRequest, method: &str, request_headers: Vec<(String, String)>) -> Self {
+        let decision = policy.evaluate(raw);
+        let (outcome, reason) = match decision.outcome() {
+            Outcome::NotCors => ("not_cors", None),
+            Outcome::ActualAllowed | Outcome::PreflightAllowed => ("allowed", None),
+            other => ("denied", other.rejection().map(ToString::to_string)),
+        };
+        let vary: Vec<&str> = decision.vary().names().collect();
+        Exchange {
+            method: method.to_owned(),
+            headers: resolve(policy, &decision, &request_headers),
+            request_headers,
+            outcome,
+            reason,
+            route: decision.route(),
+            vary: (!vary.is_empty()).then(|| vary.join(", ")),
+            removed: decision
+                .actions()
+                .filter(|(_, a)| *a == HeaderAction::Remove)
+                .map(|(h, _)| h.name())
+                .collect(),
+            why: Vec::new(),
+            passthrough: policy.to_config().options_passthrough,
+        }
+    }
+
+    fn allowed(&self) -> bool {
+        self.outcome == "allowed"
+    }
+
+    fn answer(&self) -> String {
+        match self.route {
+            Route::Respond { status } => {
+                format!("{status} from the CORS layer, empty body; the handler does not run")
+            }
+            Route::CallHandler if self.passthrough && self.method == "OPTIONS" => {
+                "the handler runs (options_passthrough) and decides status and body".to_owned()
+            }
+            Route::CallHandler if self.allowed() => {
+                "the handler runs; its response, whatever its status, gets these headers".to_owned()
+            }
+            Route::CallHandler => "the handler runs (CORS never stops a request on the server); \
+                 its response gets no CORS headers, so the browser hides it from the page"
+                .to_owned(),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let pairs = |v: &[(String, String)]| -> Vec<Value> {
+            v.iter().map(|(n, v)| json!({"name": n, "value": v})).collect()
+        };
+        json!({
+            "method": self.method,
+            "request_headers": pairs(&self.request_headers),
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "handler_runs": self.route == Route::CallHandler,
+            "status": match self.route { Route::Respond { status } => Some(status), Route::CallHandler => None },
+            "headers": self.headers.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+            "vary": self.vary,
+            "removed": self.removed,
+            "why": self.why,
+        })
+    }
+
+    fn print(&self, style: Style) {
+        println!("  {} {}", style.dim(">"), self.method);
+        for (n, v) in &self.request_headers {
+            println!("  {} {n}: {v}", style.dim(">"));
+        }
+        let decision = match (&self.reason, self.outcome) {
+            (Some(reason), _) => format!("{}: {reason}", style.red("refused")),
+            (None, "not_cors") => "not a CORS request".to_owned(),
+            (None, _) => style.green("granted"),
+        };
+        println!("  {} {decision}", style.dim("decision "));
+        println!("  {} {}", style.dim("answer   "), self.answer());
+        for (n, v) in &self.headers {
+            println!("  {} {n}: {v}", style.dim("<"));
+        }
+        if let Some(vary) = &self.vary {
+            println!(
+                "  {} vary: {vary} {}",
+                style.dim("<"),
+                style.dim("(appended to the response's own Vary)")
+            );
+        }
+        if !self.removed.is_empty() {
+            println!(
+                "  {} {}",
+                style.dim("removed  "),
+                style.dim(&format!("{} (if the handler set them)", self.removed.join(", ")))
+            );
+        }
+        for (i, line) in self.why.iter().enumerate() {
+            let label = if i == 0 { "why      " } else { "         " };
+            println!("  {} {line}", style.dim(label));
+        }
+    }
+}
+
+/// The header values a decision puts on a fresh response, as text: stored values from the
+/// policy's table, echoes from the request that was sent.
+fn resolve(
+    policy: &Policy,
+    decision: &Decision,
+    request_headers: &[(String, String)],
+) -> Vec<(&'static str, String)> {
+    let echo = |name: &str| -> String {
+        request_headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    decision
+        .actions()
+        .filter_map(|(h, action)| {
+            let HeaderAction::Set(value) = action else {
+                return None;
+            };
+            let text = match value {
+                HeaderValueRef::Stored(id) => policy.header_values().get(id)?.to_owned(),
+                HeaderValueRef::RequestOrigin => echo("origin"),
+                HeaderValueRef::RequestMethod => echo("access-control-request-method"),
+                HeaderValueRef::RequestHeaders => echo("access-control-request-headers"),
+            };
+            Some((h.name(), text))
+        })
+        .collect()
+}
+
+/// Which entry of the policy lets `origin` in, found by trying each entry alone.
+fn matching_entry(config: &PolicyConfig, origin: &str) -> Option<String> {
+    if config.allow_origins.iter().any(|o| o == "*") {
+        return Some("allow_origins = [\"*\"] allows any origin (ACAO: *)".to_owned());
+    }
+    if origin == "null" {
+        return config
+            .allow_null_origin
+            .then(|| "allow_null_origin = true allows the opaque origin null".to_owned());
+    }
+    for (i, entry) in config.allow_origins.iter().enumerate() {
+        let alone = Policy::builder().allow_origins([entry.as_str()]).build();
+        if alone.is_ok_and(|p| p.allows_origin(origin.as_bytes())) {
+            let how = if entry == origin {
+                "is"
+            } else {
+                "matches the pattern"
+            };
+            return Some(format!("the origin {how} allow_origins[{i}] {entry:?}"));
+        }
+    }
+    for (i, regex) in config.allow_origin_regex.iter().enumerate() {
+        let alone = Policy::builder().allow_origin_regex([regex.as_str()]).build();
+        if alone.is_ok_and(|p| p.allows_origin(origin.as_bytes())) {
+            return Some(format!(
+                "the origin matches allow_origin_regex[{i}] {regex:?} (full match)"
+            ));
+        }
+    }
+    None
+}
+
+fn is_simple_method(m: &str) -> bool {
+    matches!(m, "GET" | "HEAD" | "POST")
+}
+
+/// Browsers upper-case these six methods (Fetch "normalize a method"); others keep their case.
+fn normalize_method(m: &str) -> String {
+    const NORMALIZED: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+    NORMALIZED
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(m))
+        .map_or_else(|| m.to_owned(), |n| (*n).to_owned())
+}
+
+fn parse_header(h: &str) -> (String, String) {
+    match h.split_once(':') {
+        Some((n, v)) => (n.trim().to_owned(), v.trim().to_owned()),
+        None => (h.trim().to_owned(), String::new()),
+    }
+}
+
+/// Why the browser sends a preflight for this request, in words.
+fn preflight_reasons(method: &str, unsafe_names: &[String]) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if !is_simple_method(method) {
+        reasons.push(format!("{method} is not GET, HEAD or POST"));
+    }
+    if !unsafe_names.is_empty() {
+        reasons.push(format!(
+            "{} {} not CORS-safelisted",
+            unsafe_names.join(", "),
+            if unsafe_names.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    reasons
+}
+
+fn preflight_why(config: &PolicyConfig, origin: &str, method: &str, names: &[String]) -> Vec<String> {
+    let mut why = Vec::new();
+    why.extend(matching_entry(config, origin));
+    if is_simple_method(method) {
+        why.push(format!("{method}: GET, HEAD and POST are always allowed"));
+    } else if config.allow_methods.iter().any(|m| m == method) {
+        why.push(format!("{method} is in allow_methods"));
+    } else if config.allow_methods.iter().any(|m| m == "*") {
+        let echo = if config.allow_credentials {
+            " (echoed: with credentials browsers read \"*\" as a method name)"
+        } else {
+            ""
+        };
+        why.push(format!("{method} is covered by allow_methods [\"*\"]{echo}"));
+    }
+    for name in names {
+        if config.allow_headers.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+            why.push(format!("{name} is in allow_headers"));
+        } else if config.allow_headers.iter().any(|h| h == "*") {
+            let note = if name == "authorization" {
+                " (echoed by name: browsers never let \"*\" cover authorization)"
+            } else {
+                ""
+            };
+            why.push(format!("{name} is covered by allow_headers [\"*\"]{note}"));
+        }
+    }
+    if config.allow_credentials {
+        why.push("allow_credentials = true: access-control-allow-credentials: true".to_owned());
+    }
+    why.push(match config.max_age {
+        Some(s) => format!("the browser may cache this answer for {s} s (max_age; browsers cap it)"),
+        None => "no max_age: browsers cache this answer for 5 s".to_owned(),
+    });
+    why
+}
+
+fn actual_why(config: &PolicyConfig, origin: &str, exchange: &Exchange) -> Vec<String> {
+    let mut why = Vec::new();
+    if exchange.allowed() {
+        why.extend(matching_entry(config, origin));
+        if config.allow_origins.iter().any(|o| o == "*") {
+            why.push("any-origin mode: no Vary: Origin, the answer is the same for everyone".to_owned());
+        } else {
+            why.push("Vary: Origin, because the answer depends on the origin".to_owned());
+        }
+        if config.allow_credentials {
+            why.push("allow_credentials = true: access-control-allow-credentials: true".to_owned());
+        }
+    } else {
+        why.push("Vary: Origin, because another origin would get a different answer".to_owned());
+    }
+    why
+}
+
+fn verdict_json(v: &FetchVerdict) -> Value {
+    json!({
+        "allowed": v.allowed(),
+        "preflighted": v.preflighted(),
+        "explanation": v.explanation(),
+        "readable_headers": v
+            .readable_headers()
+            .iter()
+            .map(|(n, r)| json!({"name": n, "readable": r}))
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// Runs `cors explain` and returns the exit status.
+pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
+    let policy = match check::load(&args.policy) {
+        Loaded::Valid(policy) => policy,
+        Loaded::Unreadable(message) => {
+            report_unusable(json, &args.policy, &message, &[], style);
+            return UNUSABLE;
+        }
+        Loaded::Invalid(errors) => {
+            let n = errors.len();
+            let message = format!(
+                "invalid CORS policy ({n} error{}; see `cors check`)",
+                if n == 1 { "" } else { "s" }
+            );
+            report_unusable(json, &args.policy, &message, &errors, style);
+            return UNUSABLE;
+        }
+    };
+    let config = policy.to_config();
+    let origin = args.origin.as_str();
+    let method = normalize_method(&args.method);
+    let headers: Vec<(String, String)> = args.headers.iter().map(|h| parse_header(h)).collect();
+
+    let mut fetch = FetchRequest::new(origin, method.as_str()).credentials(args.credentials);
+    for (n, v) in &headers {
+        fetch = fetch.header(n.as_str(), v.as_str());
+    }
+    for r in &args.read_headers {
+        fetch = fetch.reads_header(r.as_str());
+    }
+    let unsafe_names = fetch.unsafe_header_names();
+    let browser_preflights = fetch.needs_preflight();
+
+    let preflight = (browser_preflights || args.preflight).then(|| {
+        let names = if browser_preflights {
+            unsafe_names.clone()
+        } else {
+            let mut all: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+            all.sort();
+            all.dedup();
+            all
+        };
+        let mut sent = vec![
+            ("origin".to_owned(), origin.to_owned()),
+            ("access-control-request-method".to_owned(), method.clone()),
+        ];
+        if !names.is_empty() {
+            sent.push(("access-control-request-headers".to_owned(), names.join(",")));
+        }
+        let mut raw = RawRequest::new("OPTIONS");
+        for (n, v) in &sent {
+            raw = raw.header(n.as_str(), v.as_str());
+        }
+        let mut exchange = Exchange::new(&policy, &raw, "OPTIONS", sent);
+        if exchange.allowed() {
+            exchange.why = preflight_why(&config, origin, &method, &names);
+        }
+        exchange
+    });
+    // The browser sends the actual request unless its preflight failed.
+    let actual_sent = !browser_preflights || preflight.as_ref().is_some_and(Exchange::allowed);
+    let actual = actual_sent.then(|| {
+        let sent = vec![("origin".to_owned(), origin.to_owned())];
+        let raw = RawRequest::new(method.as_str()).header("origin", origin);
+        let mut exchange = Exchange::new(&policy, &raw, &method, sent);
+        exchange.why = actual_why(&config, origin, &exchange);
+        exchange
+    });
+    let verdict = policy.simulate(&fetch);
+    let code = if verdict.allowed() { ALLOWED } else { BLOCKED };
+
+    if json {
+        let doc = json!({
+            "policy": args.policy.display().to_string(),
+            "request": {
+                "origin": origin,
+                "method": method,
+                "headers": headers.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+                "credentials": args.credentials,
+            },
+            "browser_sends_preflight": browser_preflights,
+            "preflight": preflight.as_ref().map(Exchange::to_json),
+            "actual": actual.as_ref().map(Exchange::to_json),
+            "browser": verdict_json(&verdict),
+        });
+        println!("{doc:#}");
+        return code;
+    }
+
+    let mut summary = format!("{method} from {origin}");
+    if !headers.is_empty() {
+        let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
+        summary.push_str(&format!(", headers {}", names.join(", ")));
+    }
+    if args.credentials {
+        summary.push_str(", with credentials");
+    }
+    println!("{} {summary}", style.bold("Request  "));
+    println!("{} {}", style.bold("Policy   "), args.policy.display());
+    println!();
+    if let Some(p) = &preflight {
+        let reasons = preflight_reasons(&method, &unsafe_names);
+        let heading = if browser_preflights {
+            format!("Preflight (the browser sends one: {})", reasons.join("; "))
+        } else {
+            "Preflight (requested with --preflight; the browser would not send one)".to_owned()
+        };
+        println!("{}", style.bold(&heading));
+        p.print(style);
+        println!();
+    } else {
+        println!(
+            "{}",
+            style.dim("No preflight: a simple method with CORS-safelisted headers only")
+        );
+        println!();
+    }
+    println!("{}", style.bold("Actual request"));
+    match &actual {
+        Some(a) => a.print(style),
+        None => println!("  not sent: the browser stops at the failed preflight"),
+    }
+    println!();
+    let label = if verdict.allowed() {
+        style.green("ALLOWED")
+    } else {
+        style.red("BLOCKED")
+    };
+    println!("{} {label}  {}", style.bold("Browser  "), verdict.explanation());
+    if args.credentials && !config.allow_credentials {
+        println!(
+            "          {}",
+            style.dim("the page sends credentials: set allow_credentials = true and list the origins")
+        );
+    }
+    for (name, readable) in verdict.readable_headers() {
+        let how = if *readable {
+            style.green("readable")
+        } else {
+            format!(
+                "{} (add it to expose_headers)",
+                style.yellow("hidden from the page")
+            )
+        };
+        println!("          {name}: {how}");
+    }
+    if !verdict.allowed() && verdict.preflighted() && !browser_preflights {
+        println!(
+            "          {}",
+            style.dim("(the browser's verdict is for the request as it would really be sent)")
+        );
+    }
+    code
+}
+
+fn report_unusable(json: bool, file: &Path, message: &str, errors: &[ConfigError], style: Style) {
+    if json {
+        let errors: Vec<Value> = errors.iter().map(check::error_json).collect();
+        let doc = json!({ "policy": file.display().to_string(), "error": message, "errors": errors });
+        println!("{doc:#}");
+        return;
+    }
+    eprintln!("{} {message}", style.red("error:"));
+    for e in errors {
+        eprintln!("  {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_are_normalized_like_fetch() {
+        assert_eq!(normalize_method("put"), "PUT");
+        assert_eq!(normalize_method("patch"), "patch");
+        assert_eq!(normalize_method("PATCH"), "PATCH");
+    }
+
+    #[test]
+    fn headers_parse_with_and_without_values() {
+        assert_eq!(
+            parse_header("Content-Type: application/json"),
+            ("Content-Type".into(), "application/json".into())
+        );
+        assert_eq!(parse_header("x-api-key"), ("x-api-key".into(), String::new()));
+    }
+
+    #[test]
+    fn the_matching_entry_is_named() {
+        let config = PolicyConfig {
+            allow_origins: vec!["https://a.example".into(), "https://*.example.org".into()],
+            allow_origin_regex: vec![r"https://pr-[0-9]+\.example\.net".into()],
+            ..PolicyConfig::default()
+        };
+        assert_eq!(
+            matching_entry(&config, "https://x.example.org").as_deref(),
+            Some("the origin matches the pattern allow_origins[1] \"https://*.example.org\"")
+        );
+        assert!(matching_entry(&config, "https://pr-1.example.net")
+            .is_some_and(|s| s.contains("allow_origin_regex[0]")));
+        assert_eq!(matching_entry(&config, "https://evil.example"), None);
+    }
+}

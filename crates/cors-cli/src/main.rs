@@ -1,0 +1,84 @@
+//! `cors`: the command-line companion of the CORS toolkit.
+//!
+//! - `cors check POLICY_FILE` validates a policy file (TOML, JSON or YAML, plus `CORS_*`
+//!   environment overrides) and lists every error and warning with its key and fix.
+//! - `cors explain POLICY_FILE --origin O ...` shows what the library decides for a request,
+//!   the exact response headers, why, and what the browser then does.
+//! - `cors probe URL --origin ALLOWED ...` audits a live server's CORS from outside with
+//!   attack origins and preflights, and fails on a high-severity finding (for CI).
+//!
+//! Output is coloured on a terminal and plain when piped; `--json` prints one JSON document
+//! for machines.
+#![forbid(unsafe_code)]
+
+mod check;
+mod explain;
+mod http;
+mod probe;
+mod style;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Check, explain and probe CORS policies.
+#[derive(Debug, Parser)]
+#[command(name = "cors", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Print one JSON document instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    /// When to use colours (auto: on a terminal, unless NO_COLOR is set).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// When to colour the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate a policy file; list every error and warning with its key and fix.
+    ///
+    /// Exit status: 0 valid (warnings allowed), 1 invalid, 2 unreadable (missing file,
+    /// unknown extension).
+    Check {
+        /// The policy file: .toml, .json, .yaml or .yml. CORS_* environment variables
+        /// override its keys, as in the library.
+        policy: PathBuf,
+    },
+    /// Show what the library decides for a request, the response headers, why, and what the
+    /// browser does with them.
+    ///
+    /// Exit status: 0 when the browser lets the page read the response, 1 when it blocks it,
+    /// 2 when the policy cannot be used (unreadable or invalid).
+    Explain(explain::Args),
+    /// Audit a live server's CORS from outside: attack origins, credentials, Vary, preflights.
+    ///
+    /// Exit status: 0 no finding at or above --fail-on, 1 such a finding, 2 the server could
+    /// not be probed (https, unreachable, bad URL).
+    Probe(probe::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let style = style::Style::for_stdout(cli.color);
+    let code = match cli.command {
+        Command::Check { policy } => check::run(&policy, cli.json, style),
+        Command::Explain(args) => explain::run(&args, cli.json, style),
+        Command::Probe(args) => probe::run(&args, cli.json, style, cli.color),
+    };
+    ExitCode::from(code)
+}

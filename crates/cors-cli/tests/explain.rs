@@ -1,0 +1,268 @@
+//! `cors explain`: the decision, the exact headers, why, and the browser's verdict.
+
+mod support;
+
+use std::path::PathBuf;
+use support::{cors, run, Dir, Run};
+
+const POLICY: &str = r#"
+allow_origins = ["https://app.example.com", "https://*.example.org"]
+allow_methods = ["PUT"]
+allow_headers = ["content-type", "x-api-key"]
+expose_headers = ["x-request-id"]
+allow_credentials = true
+max_age = 600
+"#;
+
+fn policy(dir: &Dir) -> PathBuf {
+    dir.file("cors.toml", POLICY)
+}
+
+fn explain(path: &PathBuf, args: &[&str]) -> Run {
+    run(cors().arg("explain").arg(path).args(args))
+}
+
+#[test]
+fn granted_preflight_and_actual_request_show_the_exact_headers() {
+    let dir = Dir::new();
+    let out = explain(
+        &policy(&dir),
+        &[
+            "--origin",
+            "https://app.example.com",
+            "--method",
+            "put",
+            "--header",
+            "X-Api-Key: 1",
+            "--credentials",
+            "--read-header",
+            "x-request-id",
+            "--read-header",
+            "x-total-count",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let expected = [
+        "Preflight (the browser sends one: PUT is not GET, HEAD or POST; x-api-key is not CORS-safelisted)",
+        "  > OPTIONS",
+        "  > origin: https://app.example.com",
+        "  > access-control-request-method: PUT",
+        "  > access-control-request-headers: x-api-key",
+        "  decision  granted",
+        "  answer    204 from the CORS layer, empty body; the handler does not run",
+        "  < access-control-allow-origin: https://app.example.com",
+        "  < access-control-allow-credentials: true",
+        "  < access-control-allow-methods: PUT",
+        "  < access-control-allow-headers: x-api-key",
+        "  < access-control-max-age: 600",
+        "  < vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers (appended to the response's own Vary)",
+        "  why       the origin is allow_origins[0] \"https://app.example.com\"",
+        "            PUT is in allow_methods",
+        "            x-api-key is in allow_headers",
+        "Actual request",
+        "  > PUT",
+        "  decision  granted",
+        "  answer    the handler runs; its response, whatever its status, gets these headers",
+        "  < access-control-expose-headers: x-request-id",
+        "  < vary: Origin (appended to the response's own Vary)",
+        "Browser   ALLOWED  allowed (after a successful preflight)",
+        "          x-request-id: readable",
+        "          x-total-count: hidden from the page (add it to expose_headers)",
+    ];
+    for line in expected {
+        assert!(out.has_line(line), "missing {line:?} in {out:?}");
+    }
+}
+
+#[test]
+fn a_pattern_match_is_named() {
+    let dir = Dir::new();
+    let out = explain(&policy(&dir), &["--origin", "https://a.b.example.org"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("No preflight: a simple method with CORS-safelisted headers only"),
+        "{out:?}"
+    );
+    assert!(
+        out.has_line("  < access-control-allow-origin: https://a.b.example.org"),
+        "{out:?}"
+    );
+    assert!(
+        out.has_line("  why       the origin matches the pattern allow_origins[1] \"https://*.example.org\""),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn a_header_not_allowed_is_refused_with_the_reason() {
+    let dir = Dir::new();
+    let out = explain(
+        &policy(&dir),
+        &[
+            "--origin",
+            "https://app.example.com",
+            "--method",
+            "PUT",
+            "-H",
+            "x-other",
+        ],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    for line in [
+        "  decision  refused: header \"x-other\" is not in allow_headers; add it or use \"*\"",
+        "  answer    403 from the CORS layer, empty body; the handler does not run",
+        "  < vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers (appended to the response's own Vary)",
+        "  not sent: the browser stops at the failed preflight",
+        "Browser   BLOCKED  preflight refused: header \"x-other\" is not in allow_headers; add it or use \"*\"",
+    ] {
+        assert!(out.has_line(line), "missing {line:?} in {out:?}");
+    }
+    assert!(!out.stdout.contains("< access-control-allow-origin"), "{out:?}");
+}
+
+#[test]
+fn a_method_not_allowed_is_refused() {
+    let dir = Dir::new();
+    let out = explain(
+        &policy(&dir),
+        &["--origin", "https://app.example.com", "--method", "DELETE"],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("refused: the requested method is not in allow_methods"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn an_origin_not_allowed_still_runs_the_handler_without_cors_headers() {
+    let dir = Dir::new();
+    let out = explain(&policy(&dir), &["--origin", "https://evil.example"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    for line in [
+        "  decision  refused: the origin is not in allow_origins, allow_origin_regex or the predicate",
+        "  < vary: Origin (appended to the response's own Vary)",
+        "Browser   BLOCKED  response not shared: the origin is not in allow_origins, allow_origin_regex or the predicate",
+    ] {
+        assert!(out.has_line(line), "missing {line:?} in {out:?}");
+    }
+    assert!(out
+        .stdout
+        .contains("the handler runs (CORS never stops a request on the server)"));
+    assert!(!out.stdout.contains("< access-control-allow-origin"), "{out:?}");
+}
+
+#[test]
+fn forced_preflight_for_a_simple_request() {
+    let dir = Dir::new();
+    let out = explain(
+        &policy(&dir),
+        &[
+            "--origin",
+            "https://app.example.com",
+            "--preflight",
+            "-H",
+            "Content-Type: text/plain",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    for line in [
+        "Preflight (requested with --preflight; the browser would not send one)",
+        "  > access-control-request-method: GET",
+        "  > access-control-request-headers: content-type",
+        "  < access-control-allow-headers: content-type",
+    ] {
+        assert!(out.has_line(line), "missing {line:?} in {out:?}");
+    }
+}
+
+#[test]
+fn any_origin_with_credentials_is_blocked_by_the_browser() {
+    let dir = Dir::new();
+    let path = dir.file("any.json", r#"{"allow_origins": ["*"], "allow_headers": ["*"]}"#);
+    let out = explain(&path, &["--origin", "https://a.example", "--credentials"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.has_line("  < access-control-allow-origin: *"), "{out:?}");
+    assert!(
+        out.stdout.contains(
+            "BLOCKED  response fails the browser's CORS check: Access-Control-Allow-Origin is * but the request has credentials"
+        ),
+        "{out:?}"
+    );
+    // Authorization is echoed, never covered by "*".
+    let out = explain(
+        &path,
+        &["--origin", "https://a.example", "-H", "Authorization: Bearer x"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.has_line("  < access-control-allow-headers: authorization"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn an_unusable_policy_exits_2() {
+    let dir = Dir::new();
+    let bad = dir.file("bad.toml", "allow_origins = [\"https://Example.com/\"]\n");
+    let out = explain(&bad, &["--origin", "https://example.com"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("invalid CORS policy (1 error; see `cors check`)"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("did you mean \"https://example.com\"?"),
+        "{out:?}"
+    );
+
+    let out = explain(
+        &dir.0.path().join("none.yaml"),
+        &["--origin", "https://example.com"],
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("cannot read policy file"), "{out:?}");
+}
+
+#[test]
+fn json_output_parses() {
+    let dir = Dir::new();
+    let out = run(cors().args(["explain", "--json"]).arg(policy(&dir)).args([
+        "--origin",
+        "https://app.example.com",
+        "--method",
+        "PUT",
+        "-H",
+        "content-type: application/json",
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc = out.json();
+    assert_eq!(doc["browser_sends_preflight"], true);
+    assert_eq!(doc["preflight"]["outcome"], "allowed");
+    assert_eq!(doc["preflight"]["status"], 204);
+    assert_eq!(doc["preflight"]["handler_runs"], false);
+    let headers = doc["preflight"]["headers"].as_array().unwrap();
+    assert!(headers.contains(&serde_json::json!({
+        "name": "access-control-allow-headers",
+        "value": "content-type"
+    })));
+    assert_eq!(doc["actual"]["handler_runs"], true);
+    assert_eq!(doc["actual"]["vary"], "Origin");
+    assert_eq!(doc["browser"]["allowed"], true);
+
+    let out = run(cors().args(["--json", "explain"]).arg(policy(&dir)).args([
+        "--origin",
+        "https://app.example.com",
+        "--method",
+        "PATCH",
+    ]));
+    assert_eq!(out.code, 1, "{out:?}");
+    let doc = out.json();
+    assert_eq!(doc["preflight"]["outcome"], "denied");
+    assert_eq!(doc["preflight"]["status"], 403);
+    assert!(doc["actual"].is_null());
+    assert_eq!(doc["browser"]["allowed"], false);
+}
