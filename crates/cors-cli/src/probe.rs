@@ -4,11 +4,14 @@
 //! what came back: reflected attack origins, `*` with credentials, credentials granted to
 //! strangers, missing `Vary: Origin`, preflights granted to `null`, and so on.
 
+use crate::check::{self, Loaded};
 use crate::http::{self, Response, Target, UrlError};
 use crate::style::{self, Style};
 use crate::ColorChoice;
+use cors_core::{derive_attacks, AttackClass, AttackOrigin, AttackPlan, ConfigWarningKind, Policy};
 use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Exit status when no finding reaches `--fail-on`.
@@ -42,7 +45,7 @@ impl Severity {
     }
 
     fn styled(self, style: Style) -> String {
-        let name = format!("{:<6}", self.name());
+        let name = format!("{:<8}", self.name());
         match self {
             Severity::High => style.red(&name),
             Severity::Medium => style.yellow(&name),
@@ -59,8 +62,13 @@ pub(crate) struct Args {
     url: String,
     /// An origin the server is meant to allow (e.g. https://app.example.com). Repeat for more;
     /// the attack origins are derived from these.
-    #[arg(long = "origin", required = true, value_name = "ORIGIN")]
+    #[arg(long = "origin", value_name = "ORIGIN", required_unless_present = "policy")]
     origins: Vec<String>,
+    /// The policy the server is meant to apply: its origins (exact entries, pattern and regex
+    /// samples) are added to --origin, and derived origins it allows on purpose (another
+    /// subdomain under a pattern) are not sent as attacks.
+    #[arg(long, value_name = "POLICY_FILE")]
+    policy: Option<PathBuf>,
     /// The method the preflights ask for.
     #[arg(long, default_value = "PUT")]
     method: String,
@@ -77,10 +85,11 @@ pub(crate) struct Args {
 enum Kind {
     /// No `Origin`.
     Baseline,
-    /// An origin the user says is allowed.
+    /// An origin the server is meant to allow.
     Allowed,
-    /// An origin no one should allow, and how it was derived.
-    Attack(String),
+    /// An origin no one should allow, the trick it tries, and the parent domain when it is a
+    /// sibling subdomain of an allowed origin (which a subdomain pattern allows on purpose).
+    Attack(AttackClass, Option<String>),
     /// The opaque origin `null`.
     Null,
 }
@@ -128,61 +137,56 @@ struct Finding {
     detail: String,
 }
 
-/// Attack origins for a set of allowed origins: `(origin, how it was made)`.
-fn attack_origins(allowed: &[String]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut push = |origin: String, why: String| {
-        if !allowed.contains(&origin) && !out.iter().any(|(o, _)| *o == origin) {
-            out.push((origin, why));
-        }
-    };
-    push(
-        "https://cors-probe-attacker.example".to_owned(),
-        "an unrelated site".to_owned(),
-    );
-    for origin in allowed {
-        let Some((scheme, rest)) = origin.split_once("://") else {
-            continue;
+/// The origins to send: those meant to be allowed, and the attacks derived from them.
+struct Targets {
+    allowed: Vec<String>,
+    attacks: Vec<AttackOrigin>,
+}
+
+/// Derives the attack origins with the core's attack module: from the policy when one is
+/// given (dropping what it allows on purpose), else from the given origins alone.
+fn targets(args: &Args) -> Result<Targets, String> {
+    if let Some(path) = &args.policy {
+        let policy = match check::load(path) {
+            Loaded::Valid(policy) => policy,
+            Loaded::Unreadable(message) => return Err(message),
+            Loaded::Invalid(errors) => {
+                let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+                return Err(format!(
+                    "invalid CORS policy {}:\n{}",
+                    path.display(),
+                    lines.join("\n")
+                ));
+            }
         };
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => (h, Some(p)),
-            _ => (rest, None),
-        };
-        let port_part = port.map(|p| format!(":{p}")).unwrap_or_default();
-        push(
-            format!("{scheme}://{host}.cors-probe-attacker.example{port_part}"),
-            format!("{origin} as a prefix of an attacker's host (starts_with check)"),
-        );
-        push(
-            format!("{scheme}://cors-probe-attacker{host}{port_part}"),
-            format!("an attacker's host ending in {host} (ends_with check)"),
-        );
-        push(
-            format!("{scheme}://cors-probe-attacker.{host}{port_part}"),
-            format!("a subdomain of {host} (unintended subdomain wildcard)"),
-        );
-        if scheme == "https" {
-            push(
-                format!("http://{host}{port_part}"),
-                format!("{origin} over plain http (scheme ignored)"),
-            );
+        let plan = AttackPlan::with_samples(&policy, args.origins.iter().cloned());
+        let mut allowed = plan.allowed;
+        // An any-origin policy has no sample; the user's origins still show what it answers.
+        for o in &args.origins {
+            if !allowed.contains(o) {
+                allowed.push(o.clone());
+            }
         }
-        if let Some((label, rest)) = host.split_once('.') {
-            if rest.contains('.')
-                && !host.starts_with('[')
-                && !host.chars().all(|c| c.is_ascii_digit() || c == '.')
-            {
-                push(
-                    format!("{scheme}://{label}x{rest}{port_part}"),
-                    format!("{host} with a dot replaced (unescaped . in a regex)"),
-                );
+        return Ok(Targets {
+            allowed,
+            attacks: plan.attacks,
+        });
+    }
+    let mut attacks: Vec<AttackOrigin> = Vec::new();
+    for origin in &args.origins {
+        for attack in derive_attacks(origin) {
+            if !args.origins.contains(&attack.origin) && !attacks.iter().any(|a| a.origin == attack.origin) {
+                attacks.push(attack);
             }
         }
     }
-    out
+    Ok(Targets {
+        allowed: args.origins.clone(),
+        attacks,
+    })
 }
 
-fn plan(args: &Args) -> Vec<Probe> {
+fn plan(args: &Args, targets: &Targets) -> Vec<Probe> {
     let get = |kind: Kind, origin: Option<&str>| Probe {
         kind,
         preflight: false,
@@ -204,23 +208,116 @@ fn plan(args: &Args) -> Vec<Probe> {
             ),
         ],
     };
+    let kind_of = |a: &AttackOrigin| match a.class {
+        AttackClass::NullOrigin => Kind::Null,
+        class => Kind::Attack(class, sibling_parent(&a.origin, &a.derived_from)),
+    };
     let mut probes = vec![get(Kind::Baseline, None)];
-    for origin in &args.origins {
+    for origin in &targets.allowed {
         probes.push(get(Kind::Allowed, Some(origin)));
     }
-    let attacks = attack_origins(&args.origins);
-    for (origin, why) in &attacks {
-        probes.push(get(Kind::Attack(why.clone()), Some(origin)));
+    for attack in &targets.attacks {
+        probes.push(get(kind_of(attack), Some(&attack.origin)));
     }
-    probes.push(get(Kind::Null, Some("null")));
-    for origin in &args.origins {
+    for origin in &targets.allowed {
         probes.push(preflight(Kind::Allowed, origin));
     }
-    if let Some((origin, why)) = attacks.first() {
-        probes.push(preflight(Kind::Attack(why.clone()), origin));
+    let arbitrary = targets
+        .attacks
+        .iter()
+        .find(|a| a.class == AttackClass::ArbitraryOrigin);
+    let null = targets
+        .attacks
+        .iter()
+        .find(|a| a.class == AttackClass::NullOrigin);
+    for attack in arbitrary.into_iter().chain(null) {
+        probes.push(preflight(kind_of(attack), &attack.origin));
     }
-    probes.push(preflight(Kind::Null, "null"));
     probes
+}
+
+/// The parent domain when `attack` is another subdomain of the site of `allowed` (same scheme
+/// and port, a host under the allowed host's parent, that parent not a public suffix): such
+/// an origin is what a subdomain pattern allows on purpose.
+fn sibling_parent(attack: &str, allowed: &str) -> Option<String> {
+    let (scheme, rest) = allowed.split_once("://")?;
+    let (a_scheme, a_rest) = attack.split_once("://")?;
+    let split = |r: &str| -> (String, String) {
+        match r.rsplit_once(':') {
+            Some((h, p)) if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+                (h.to_owned(), p.to_owned())
+            }
+            _ => (r.to_owned(), String::new()),
+        }
+    };
+    let ((host, port), (a_host, a_port)) = (split(rest), split(a_rest));
+    let hostname = |h: &str| {
+        h.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+    };
+    if !hostname(&a_host) {
+        return None;
+    }
+    let (_, parent) = host.split_once('.')?;
+    if scheme != a_scheme
+        || port != a_port
+        || !parent.contains('.')
+        || !a_host.ends_with(&format!(".{parent}"))
+    {
+        return None;
+    }
+    // A pattern over a public suffix (`*.github.io`) is not one site: the core warns about it.
+    let pattern = Policy::builder()
+        .allow_origins([format!("{scheme}://*.{parent}")])
+        .build()
+        .ok()?;
+    let public = pattern
+        .warnings()
+        .iter()
+        .any(|w| *w.kind() == ConfigWarningKind::PublicSuffixWildcard);
+    (!public).then(|| parent.to_owned())
+}
+
+/// What an attack origin of `class` tries, in words.
+fn describe(class: AttackClass) -> &'static str {
+    match class {
+        AttackClass::ArbitraryOrigin => "an unrelated origin",
+        AttackClass::ThirdPartyHost => "a site anyone can publish a page on",
+        AttackClass::NullOrigin => "the opaque origin null",
+        AttackClass::PrefixMatch => "the allowed host as a prefix of the attacker's (starts_with check)",
+        AttackClass::SuffixMatch => "the allowed host as a suffix of the attacker's (ends_with check)",
+        AttackClass::SubstringMatch => "part of the allowed host (contains check)",
+        AttackClass::UnescapedDot => "a dot of the host replaced by a letter (unescaped . in a regex)",
+        AttackClass::SpecialCharacter => "a special character after the allowed host",
+        AttackClass::Userinfo => "the allowed host as userinfo (browsers never send it)",
+        AttackClass::OriginList => "a list of origins in one Origin (browsers never send it)",
+        AttackClass::SchemeChange => "the allowed host over the other scheme",
+        AttackClass::OtherSubdomain => "another subdomain or the parent domain",
+        AttackClass::OtherPort => "another port of the allowed host",
+        AttackClass::DefaultPort => "the default port written out (browsers never send it)",
+        AttackClass::UpperCase => "upper-case letters (browsers never send them)",
+        AttackClass::TrailingDot => "a trailing dot",
+        AttackClass::TrailingPath => "a trailing slash or path (browsers never send them)",
+        AttackClass::Homograph => "a look-alike host in raw Unicode (browsers send punycode)",
+        _ => "a derived origin",
+    }
+}
+
+/// How bad it is that an origin of `class` is granted.
+fn reflected_severity(class: AttackClass, credentials: bool) -> Severity {
+    match class {
+        AttackClass::SchemeChange if credentials => Severity::High,
+        AttackClass::SchemeChange | AttackClass::OtherSubdomain | AttackClass::OtherPort => Severity::Medium,
+        // Browsers never send these, so granting them is loose matching, not yet a hole.
+        AttackClass::Userinfo
+        | AttackClass::OriginList
+        | AttackClass::DefaultPort
+        | AttackClass::UpperCase
+        | AttackClass::TrailingDot
+        | AttackClass::TrailingPath
+        | AttackClass::Homograph => Severity::Low,
+        _ => Severity::High,
+    }
 }
 
 /// Progress on standard error, only on a terminal.
@@ -258,22 +355,59 @@ fn credentials_true(response: &Response) -> bool {
         .any(|v| v.eq_ignore_ascii_case("true"))
 }
 
-fn analyse(exchanges: &[Exchange]) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let mut add = |severity, check, probe: &Probe, detail: String| {
-        findings.push(Finding {
-            severity,
-            check,
-            origin: probe.origin.clone().unwrap_or_else(|| "-".to_owned()),
-            request: if probe.preflight {
-                "preflight".to_owned()
-            } else {
-                "GET".to_owned()
+/// Findings of the same check, request kind and attack class, merged into one row.
+#[derive(Default)]
+struct Findings {
+    groups: Vec<(Finding, String, Vec<String>)>,
+}
+
+impl Findings {
+    fn add(&mut self, severity: Severity, check: &'static str, group: &str, probe: &Probe, detail: String) {
+        let origin = probe.origin.clone().unwrap_or_else(|| "-".to_owned());
+        let request = if probe.preflight { "preflight" } else { "GET" };
+        let same = |(f, g, _): &&mut (Finding, String, Vec<String>)| {
+            f.check == check && g == group && !group.is_empty() && f.request == request
+        };
+        if let Some((finding, _, more)) = self.groups.iter_mut().find(|g| same(g)) {
+            finding.severity = finding.severity.max(severity);
+            more.push(origin);
+            return;
+        }
+        self.groups.push((
+            Finding {
+                severity,
+                check,
+                origin,
+                request: request.to_owned(),
+                detail,
             },
-            detail,
-        });
-    };
-    // Whether the answer depends on the origin: some response echoes a specific origin.
+            group.to_owned(),
+            Vec::new(),
+        ));
+    }
+
+    fn finish(self) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = self
+            .groups
+            .into_iter()
+            .map(|(mut f, _, more)| {
+                if !more.is_empty() {
+                    let shown: Vec<String> = more.iter().take(3).map(|o| format!("{o:?}")).collect();
+                    let rest = if more.len() > 3 { ", ..." } else { "" };
+                    f.detail
+                        .push_str(&format!(" (and {} more: {}{rest})", more.len(), shown.join(", ")));
+                }
+                f
+            })
+            .collect();
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        findings
+    }
+}
+
+fn analyse(exchanges: &[Exchange]) -> Vec<Finding> {
+    let mut found = Findings::default();
+    // Whether the answer depends on the origin: some response grants a specific origin.
     let varies = exchanges.iter().any(|e| {
         e.result.as_ref().is_ok_and(|r| {
             r.all("access-control-allow-origin")
@@ -281,37 +415,45 @@ fn analyse(exchanges: &[Exchange]) -> Vec<Finding> {
                 .any(|v| *v != "*" && Some(*v) == e.probe.origin.as_deref())
         })
     });
-    let mut missing_vary = Vec::new();
+    let mut missing_vary: Vec<&Probe> = Vec::new();
     for e in exchanges {
         let p = &e.probe;
         let r = match &e.result {
             Ok(r) => r,
             Err(why) => {
-                add(Severity::Info, "request-failed", p, format!("no answer: {why}"));
+                found.add(
+                    Severity::Info,
+                    "request-failed",
+                    "failed",
+                    p,
+                    format!("no answer: {why}"),
+                );
                 continue;
             }
         };
         let acao = r.all("access-control-allow-origin");
         let creds = credentials_true(r);
         if acao.len() > 1 || acao.iter().any(|v| v.contains(',') || v.contains(' ')) {
-            add(
+            found.add(
                 Severity::Medium,
+                "acao-invalid",
                 "acao-invalid",
                 p,
                 format!(
-                    "Access-Control-Allow-Origin has {} lines / several values ({}): browsers reject it",
+                    "Access-Control-Allow-Origin has {} line(s) with several values ({}): browsers reject it",
                     acao.len(),
                     acao.join(" | ")
                 ),
             );
         }
         if acao.contains(&"*") && creds {
-            add(
+            found.add(
                 Severity::High,
                 "star-with-credentials",
+                "star",
                 p,
                 "Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true \
-                 (browsers refuse the pair; it shows credentials are granted to everyone)"
+                 (browsers refuse the pair, but it shows credentials are granted to everyone)"
                     .to_owned(),
             );
         }
@@ -319,21 +461,21 @@ fn analyse(exchanges: &[Exchange]) -> Vec<Finding> {
         match &p.kind {
             Kind::Baseline => {
                 if let Some(v) = acao.first().filter(|v| **v != "*") {
-                    add(
+                    found.add(
                         Severity::Info,
                         "acao-without-origin",
+                        "",
                         p,
-                        format!(
-                            "a fixed Access-Control-Allow-Origin: {v} is sent to requests without Origin"
-                        ),
+                        format!("Access-Control-Allow-Origin: {v} is sent to a request without Origin"),
                     );
                 }
             }
             Kind::Allowed if !p.preflight => {
                 if !granted_to(r, origin) && !acao.contains(&"*") {
-                    add(
+                    found.add(
                         Severity::Info,
                         "allowed-origin-refused",
+                        "",
                         p,
                         format!(
                             "status {}, no Access-Control-Allow-Origin for this origin: the page cannot read \
@@ -343,102 +485,55 @@ fn analyse(exchanges: &[Exchange]) -> Vec<Finding> {
                     );
                 }
             }
-            Kind::Allowed => {
-                if !(200..300).contains(&r.status) {
-                    add(
-                        Severity::Low,
-                        "preflight-not-answered",
-                        p,
-                        format!(
-                            "the preflight got {}: the browser blocks every non-simple request (answer OPTIONS \
-                             in the CORS layer, before routing)",
-                            r.status
-                        ),
-                    );
-                } else if !granted_to(r, origin) && !acao.contains(&"*") {
-                    add(
-                        Severity::Info,
-                        "preflight-refused",
-                        p,
-                        format!(
-                            "status {}, but no Access-Control-Allow-Origin for this origin",
-                            r.status
-                        ),
-                    );
-                } else {
-                    let methods = r.all("access-control-allow-methods").join(", ");
-                    let headers = r.all("access-control-allow-headers").join(", ");
-                    if creds
-                        && (methods.split(',').any(|m| m.trim() == "*")
-                            || headers.split(',').any(|h| h.trim() == "*"))
-                    {
-                        add(
-                            Severity::Low,
-                            "star-in-credentialed-preflight",
-                            p,
-                            "\"*\" in Access-Control-Allow-Methods/-Headers with credentials: browsers read it \
-                             as a literal name, so requests with credentials fail"
-                                .to_owned(),
-                        );
-                    }
-                    if !(r.varies_on("access-control-request-method")
-                        && r.varies_on("access-control-request-headers"))
-                    {
-                        add(
-                            Severity::Low,
-                            "preflight-vary",
-                            p,
-                            "the preflight answer does not list Access-Control-Request-Method and \
-                             -Headers in Vary: a cache may serve it for other preflights"
-                                .to_owned(),
-                        );
-                    }
-                    add(
-                        Severity::Info,
-                        "preflight-granted",
-                        p,
-                        format!(
-                            "status {}; methods: {}; headers: {}; max-age: {}",
-                            r.status,
-                            if methods.is_empty() { "-" } else { &methods },
-                            if headers.is_empty() { "-" } else { &headers },
-                            r.first("access-control-max-age").unwrap_or("-")
-                        ),
-                    );
-                }
-            }
-            Kind::Attack(how) => {
+            Kind::Allowed => analyse_allowed_preflight(&mut found, p, r, creds),
+            Kind::Attack(class, sibling) => {
                 if granted_to(r, origin) {
-                    let with = if creds {
-                        " with Access-Control-Allow-Credentials: true: any site can read your users' data \
-                         with their cookies"
-                    } else {
-                        ": any site can read these responses"
+                    let loose = reflected_severity(*class, creds) == Severity::Low;
+                    let with = match (creds, loose) {
+                        (true, true) => ", with credentials: the origin check is loose",
+                        (false, true) => ": the origin check is loose",
+                        (true, false) => {
+                            ", with credentials: a page there reads your users' data with their cookies"
+                        }
+                        (false, false) => ": a page there can read the responses",
                     };
                     let what = if p.preflight {
                         "the preflight is granted to"
                     } else {
-                        "Access-Control-Allow-Origin reflects"
+                        "ACAO grants"
                     };
-                    add(
-                        Severity::High,
+                    let mut severity = reflected_severity(*class, creds);
+                    let mut detail = format!("{what} {} [{class}]{with}", describe(*class));
+                    if let Some(parent) = sibling {
+                        // Also another subdomain of the same site: intended under a pattern.
+                        severity = severity.min(Severity::Medium);
+                        detail.push_str(&format!(
+                            "; it is another subdomain of {parent}: fine only if all of {parent} is trusted \
+                             (--policy skips what the policy allows)"
+                        ));
+                    }
+                    let group = format!("{class}{}", if sibling.is_some() { "-sibling" } else { "" });
+                    found.add(
+                        severity,
                         if p.preflight {
                             "attack-preflight-granted"
                         } else {
                             "origin-reflected"
                         },
+                        &group,
                         p,
-                        format!("{what} {how}{with}"),
+                        detail,
                     );
                 } else if creds {
-                    add(
+                    found.add(
                         Severity::Low,
-                        "credentials-for-attack-origin",
+                        "credentials-for-refused-origin",
+                        "credentials",
                         p,
-                        format!(
-                            "Access-Control-Allow-Credentials: true is sent to {how}, though the origin is not \
-                             granted: credentials seem to be allowed regardless of origin"
-                        ),
+                        "Access-Control-Allow-Credentials: true is sent to an origin that is not granted: \
+                         harmless alone (browsers also need the origin), but credentials seem to be granted \
+                         regardless of origin"
+                            .to_owned(),
                     );
                 }
             }
@@ -447,47 +542,125 @@ fn analyse(exchanges: &[Exchange]) -> Vec<Finding> {
                     let (severity, detail) = if p.preflight {
                         (
                             Severity::Low,
-                            "the preflight is granted to Origin: null (sandboxed iframes, data: URLs, \
-                             local files all send it)",
+                            "the preflight is granted to Origin: null (sandboxed iframes, data: URLs and local \
+                             files send it)",
                         )
                     } else if creds {
                         (
                             Severity::High,
-                            "Access-Control-Allow-Origin: null with credentials: any sandboxed iframe can \
-                             read your users' data with their cookies",
+                            "Access-Control-Allow-Origin: null with credentials: any sandboxed iframe can read \
+                             your users' data with their cookies",
                         )
                     } else {
                         (
                             Severity::Medium,
-                            "Access-Control-Allow-Origin: null: any sandboxed iframe or data: URL page can \
-                             read these responses",
+                            "Access-Control-Allow-Origin: null: any sandboxed iframe or data: URL page can read \
+                             these responses",
                         )
                     };
-                    add(severity, "null-origin", p, detail.to_owned());
+                    found.add(severity, "null-origin", "", p, detail.to_owned());
                 }
             }
         }
         if varies && !p.preflight && !r.varies_on("origin") && !acao.contains(&"*") {
-            missing_vary.push(p.clone());
+            missing_vary.push(p);
         }
     }
     if let Some(first) = missing_vary.first() {
-        let shown: Vec<String> = missing_vary.iter().map(Probe::label).collect();
-        add(
+        let shown: Vec<String> = missing_vary.iter().take(4).map(|p| p.label()).collect();
+        let rest = if missing_vary.len() > 4 { "; ..." } else { "" };
+        found.add(
             Severity::Medium,
             "missing-vary-origin",
+            "",
             first,
             format!(
-                "the answer depends on Origin but {} response{} lack Vary: Origin ({}): a shared cache can \
-                 serve one origin's answer to another",
+                "the answer depends on Origin but {} response{} lack Vary: Origin ({}{rest}): a shared \
+                 cache can serve one origin's answer to another",
                 missing_vary.len(),
                 if missing_vary.len() == 1 { "" } else { "s" },
                 shown.join("; ")
             ),
         );
     }
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    findings
+    found.finish()
+}
+
+fn analyse_allowed_preflight(found: &mut Findings, p: &Probe, r: &Response, creds: bool) {
+    let origin = p.origin.as_deref().unwrap_or("");
+    let acao = r.all("access-control-allow-origin");
+    if !(200..300).contains(&r.status) {
+        found.add(
+            Severity::Low,
+            "preflight-not-answered",
+            "",
+            p,
+            format!(
+                "the preflight got {}: the browser blocks every non-simple request (answer OPTIONS in the \
+                 CORS layer, before routing)",
+                r.status
+            ),
+        );
+        return;
+    }
+    if !granted_to(r, origin) && !acao.contains(&"*") {
+        found.add(
+            Severity::Info,
+            "preflight-refused",
+            "",
+            p,
+            format!(
+                "status {}, but no Access-Control-Allow-Origin for this origin",
+                r.status
+            ),
+        );
+        return;
+    }
+    let methods = r.all("access-control-allow-methods").join(", ");
+    let headers = r.all("access-control-allow-headers").join(", ");
+    let has_star = |list: &str| list.split(',').any(|m| m.trim() == "*");
+    if creds && (has_star(&methods) || has_star(&headers)) {
+        found.add(
+            Severity::Low,
+            "star-in-credentialed-preflight",
+            "",
+            p,
+            "\"*\" in Access-Control-Allow-Methods/-Headers with credentials: browsers read it as a \
+             literal name, so credentialed requests fail"
+                .to_owned(),
+        );
+    }
+    if !(r.varies_on("access-control-request-method") && r.varies_on("access-control-request-headers")) {
+        found.add(
+            Severity::Low,
+            "preflight-vary",
+            "",
+            p,
+            "the preflight answer does not list Access-Control-Request-Method and -Headers in Vary: a \
+             cache may serve it for other preflights"
+                .to_owned(),
+        );
+    }
+    let dash = |s: &str| {
+        if s.is_empty() {
+            "-".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    found.add(
+        Severity::Info,
+        "preflight-granted",
+        "",
+        p,
+        format!(
+            "status {}; methods: {}; headers: {}; max-age: {}",
+            r.status,
+            dash(&methods),
+            dash(&headers),
+            r.first("access-control-max-age").unwrap_or("-")
+        ),
+    );
 }
 
 /// Runs `cors probe` and returns the exit status.
@@ -497,7 +670,11 @@ pub(crate) fn run(args: &Args, json: bool, style: Style, color: ColorChoice) -> 
         Err(e) => return fail(json, &args.url, &e.to_string(), style, e == UrlError::Tls),
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let probes = plan(args);
+    let targets = match targets(args) {
+        Ok(t) => t,
+        Err(message) => return fail(json, &args.url, &message, style, false),
+    };
+    let probes = plan(args, &targets);
     let progress = Progress {
         on: !json && std::io::stderr().is_terminal() && style::enabled(color, true),
         total: probes.len(),
@@ -529,9 +706,9 @@ pub(crate) fn run(args: &Args, json: bool, style: Style, color: ColorChoice) -> 
         CLEAN
     };
     if json {
-        print_json(args, &target, &exchanges, &findings, code);
+        print_json(args, &target, &targets, &exchanges, &findings, code);
     } else {
-        print_text(args, &exchanges, &findings, code, style);
+        print_text(args, &targets, &exchanges, &findings, code, style);
     }
     code
 }
@@ -546,7 +723,14 @@ fn fail(json: bool, url: &str, message: &str, style: Style, tls: bool) -> u8 {
     UNPROBED
 }
 
-fn print_json(args: &Args, target: &Target, exchanges: &[Exchange], findings: &[Finding], code: u8) {
+fn print_json(
+    args: &Args,
+    target: &Target,
+    targets: &Targets,
+    exchanges: &[Exchange],
+    findings: &[Finding],
+    code: u8,
+) {
     let requests: Vec<Value> = exchanges
         .iter()
         .map(|e| {
@@ -579,7 +763,8 @@ fn print_json(args: &Args, target: &Target, exchanges: &[Exchange], findings: &[
     let doc = json!({
         "url": args.url,
         "host": target.authority,
-        "allowed_origins": args.origins,
+        "allowed_origins": targets.allowed,
+        "attack_origins": targets.attacks.len(),
         "fail_on": args.fail_on.name(),
         "findings": findings.iter().map(|f| json!({
             "severity": f.severity.name(),
@@ -594,13 +779,25 @@ fn print_json(args: &Args, target: &Target, exchanges: &[Exchange], findings: &[
     println!("{doc:#}");
 }
 
-fn print_text(args: &Args, exchanges: &[Exchange], findings: &[Finding], code: u8, style: Style) {
+fn print_text(
+    args: &Args,
+    targets: &Targets,
+    exchanges: &[Exchange],
+    findings: &[Finding],
+    code: u8,
+    style: Style,
+) {
+    let allowed = if targets.allowed.is_empty() {
+        "none".to_owned()
+    } else {
+        targets.allowed.join(", ")
+    };
     println!(
-        "{} {} ({} requests, allowed origins: {})",
+        "{} {} with {} requests: allowed origins {allowed}; {} attack origins",
         style.bold("Probed"),
         args.url,
         exchanges.len(),
-        args.origins.join(", ")
+        targets.attacks.len()
     );
     println!();
     if findings.is_empty() {
@@ -616,7 +813,7 @@ fn print_text(args: &Args, exchanges: &[Exchange], findings: &[Finding], code: u
         println!(
             "{}",
             style.bold(&format!(
-                "{:<8}{:<check_width$}  {:<10}{:<origin_width$}  DETAIL",
+                "{:<10}{:<check_width$}  {:<10}{:<origin_width$}  DETAIL",
                 "SEVERITY", "CHECK", "REQUEST", "ORIGIN"
             ))
         );
@@ -654,19 +851,85 @@ fn print_text(args: &Args, exchanges: &[Exchange], findings: &[Finding], code: u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn args(argv: &[&str]) -> Args {
+        Cli::parse_from(std::iter::once("probe").chain(argv.iter().copied())).args
+    }
 
     #[test]
-    fn attack_origins_derive_from_the_allowed_ones() {
-        let attacks = attack_origins(&["https://app.example.com".to_owned()]);
-        let origins: Vec<&str> = attacks.iter().map(|(o, _)| o.as_str()).collect();
-        assert!(origins.contains(&"https://app.example.com.cors-probe-attacker.example"));
-        assert!(origins.contains(&"https://cors-probe-attackerapp.example.com"));
-        assert!(origins.contains(&"http://app.example.com"));
-        assert!(origins.contains(&"https://appxexample.com"));
-        assert!(!origins.contains(&"https://app.example.com"));
-        let local = attack_origins(&["http://localhost:3000".to_owned()]);
-        assert!(local
+    fn attacks_come_from_the_core_and_exclude_the_allowed_origins() {
+        let a = args(&["http://x/", "--origin", "https://app.example.com"]);
+        let t = targets(&a).unwrap();
+        assert_eq!(t.allowed, vec!["https://app.example.com"]);
+        let has = |o: &str| t.attacks.iter().any(|a| a.origin == o);
+        assert!(has("https://app.example.com.evil.net"));
+        assert!(has("http://app.example.com"));
+        assert!(has("null"));
+        assert!(!has("https://app.example.com"));
+        let probes = plan(&a, &t);
+        assert_eq!(probes[0].kind, Kind::Baseline);
+        assert!(probes.iter().any(|p| p.preflight && p.kind == Kind::Null));
+        assert!(probes
             .iter()
-            .any(|(o, _)| o == "http://localhost.cors-probe-attacker.example:3000"));
+            .any(|p| p.preflight && p.kind == Kind::Attack(AttackClass::ArbitraryOrigin, None)));
+    }
+
+    #[test]
+    fn sibling_subdomains_are_recognised() {
+        let parent = |attack, allowed| sibling_parent(attack, allowed);
+        assert_eq!(
+            parent("https://evilapp.example.com", "https://app.example.com").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(parent("https://evilexample.com", "https://example.com"), None);
+        assert_eq!(
+            parent("http://evilapp.example.com", "https://app.example.com"),
+            None
+        );
+        assert_eq!(parent("https://evil.github.io", "https://me.github.io"), None);
+        assert_eq!(
+            parent("http://x.a.test:8080", "http://b.a.test:8080").as_deref(),
+            Some("a.test")
+        );
+    }
+
+    #[test]
+    fn findings_of_one_class_are_merged() {
+        let probe = |origin: &str| Probe {
+            kind: Kind::Attack(AttackClass::SpecialCharacter, None),
+            preflight: false,
+            origin: Some(origin.to_owned()),
+            headers: vec![],
+        };
+        let reflect = |origin: &str| Exchange {
+            probe: probe(origin),
+            result: Ok(Response {
+                status: 200,
+                headers: vec![
+                    ("Access-Control-Allow-Origin".into(), origin.into()),
+                    ("Vary".into(), "Origin".into()),
+                ],
+            }),
+        };
+        let findings = analyse(&[
+            reflect("https://a.com_.evil.net"),
+            reflect("https://a.com-.evil.net"),
+        ]);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].severity, Severity::High);
+        assert_eq!(findings[0].origin, "https://a.com_.evil.net");
+        assert!(
+            findings[0]
+                .detail
+                .ends_with("(and 1 more: \"https://a.com-.evil.net\")"),
+            "{findings:?}"
+        );
     }
 }
