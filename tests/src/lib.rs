@@ -17,6 +17,7 @@
 mod alloc_count;
 mod case;
 mod http;
+pub mod probe;
 mod runner;
 
 pub use alloc_count::{count, CountingAllocator};
