@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the browser tests need (Debian's Chromium, the pinned
-# playwright-core from npm) when it is missing, then `cargo test --workspace`.
+# playwright-core from npm) and the CORS scanner the security tests run (CORScanner from PyPI,
+# pinned, in .venv-scanner) when they are missing, then `cargo test --workspace`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,12 @@ fi
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   echo "== installing playwright-core (pinned in tests/browser/package-lock.json)"
   (cd tests/browser && npm ci --no-audit --no-fund)
+fi
+
+if [ ! -x .venv-scanner/bin/cors ]; then
+  echo "== installing CORScanner (PyPI package cors, pinned in tests/scanner/requirements.txt)"
+  python3 -m venv .venv-scanner
+  .venv-scanner/bin/pip install -q --disable-pip-version-check -r tests/scanner/requirements.txt
 fi
 
 cargo test --workspace "$@"
