@@ -78,7 +78,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check { policy } => check::run(&policy, cli.json, style),
         Command::Explain(args) => explain::run(&args, cli.json, style),
-        Command::Probe(args) => probe::run(&args, cli.json, style, cli.color),
+        Command::Probe(args) => probe::run(&args, cli.json, style),
     };
     ExitCode::from(code)
 }

@@ -6,8 +6,7 @@
 
 use crate::check::{self, Loaded};
 use crate::http::{self, Response, Target, UrlError};
-use crate::style::{self, Style};
-use crate::ColorChoice;
+use crate::style::Style;
 use cors_core::{derive_attacks, AttackClass, AttackOrigin, AttackPlan, ConfigWarningKind, Policy};
 use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
@@ -664,7 +663,7 @@ fn analyse_allowed_preflight(found: &mut Findings, p: &Probe, r: &Response, cred
 }
 
 /// Runs `cors probe` and returns the exit status.
-pub(crate) fn run(args: &Args, json: bool, style: Style, color: ColorChoice) -> u8 {
+pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
     let target = match http::parse_url(&args.url) {
         Ok(t) => t,
         Err(e) => return fail(json, &args.url, &e.to_string(), style, e == UrlError::Tls),
@@ -676,7 +675,7 @@ pub(crate) fn run(args: &Args, json: bool, style: Style, color: ColorChoice) -> 
     };
     let probes = plan(args, &targets);
     let progress = Progress {
-        on: !json && std::io::stderr().is_terminal() && style::enabled(color, true),
+        on: !json && std::io::stderr().is_terminal(),
         total: probes.len(),
     };
     let mut exchanges = Vec::with_capacity(probes.len());

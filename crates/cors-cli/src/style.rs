@@ -57,7 +57,7 @@ impl Style {
 }
 
 /// Whether to colour a stream that is (or is not) a terminal.
-pub(crate) fn enabled(choice: ColorChoice, is_terminal: bool) -> bool {
+fn enabled(choice: ColorChoice, is_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
