@@ -449,7 +449,7 @@ impl<'r> TestResponse<'r> {
                 ] {
                     assert!(vary.iter().any(|t| t == token), "preflight Vary lacks {token}");
                 }
-            } else if !(acao.first() == Some(&&b"*"[..])) {
+            } else if acao.first() != Some(&&b"*"[..]) {
                 assert!(vary.iter().any(|t| t == "origin"), "Vary lacks Origin: {vary:?}");
             }
         }

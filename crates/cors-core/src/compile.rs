@@ -80,7 +80,15 @@ pub(crate) fn compile(
         let key = format!("allow_origin_regex[{i}]");
         let anchored = format!(r"\A(?:{raw})\z");
         match RegexBuilder::new(&anchored).size_limit(REGEX_SIZE_LIMIT).build() {
-            Ok(_) => patterns.push(anchored),
+            Ok(_) => {
+                if let Some(fixed) = crate::attack::escape_wildcard_dots(raw) {
+                    warnings.push(ConfigWarning::new(&key, Some(raw), W::RegexUnescapedDot(fixed)));
+                }
+                if credentials {
+                    warnings.push(ConfigWarning::new(&key, Some(raw), W::RegexWithCredentials));
+                }
+                patterns.push(anchored)
+            }
             Err(regex::Error::CompiledTooBig(limit)) => {
                 errors.push(ConfigError::new(key, Some(raw), E::RegexTooLarge(limit)))
             }
@@ -435,5 +443,41 @@ mod tests {
             .build()
             .unwrap();
         assert!(clean.warnings().is_empty());
+    }
+
+    #[test]
+    fn spec_6_regex_warnings_unescaped_dot_and_credentials() {
+        let policy = Policy::builder()
+            .allow_origin_regex([r"https://app.example\.com", r"https://pr-[0-9]+\.example\.com"])
+            .allow_credentials(true)
+            .build()
+            .unwrap();
+        let shown: Vec<String> = policy.warnings().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                r#"allow_origin_regex[0]: "https://app.example\\.com" has a `.` that matches any character, not only a dot (so `exampleXcom` matches `example.com`, and anyone can register it); did you mean `https://app\.example\.com`?"#,
+                r#"allow_origin_regex[0]: "https://app.example\\.com" is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact origins, or check the regex with `cors probe`"#,
+                r#"allow_origin_regex[1]: "https://pr-[0-9]+\\.example\\.com" is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact origins, or check the regex with `cors probe`"#,
+            ]
+        );
+        let without_credentials = Policy::builder()
+            .allow_origin_regex([r"https://pr-[0-9]+\.example\.com", r"https://.+\.example\.com"])
+            .build()
+            .unwrap();
+        assert!(
+            without_credentials.warnings().is_empty(),
+            "{:?}",
+            without_credentials.warnings()
+        );
+        assert_eq!(
+            Policy::builder()
+                .allow_origin_regex(["https://a.test"])
+                .build()
+                .unwrap()
+                .warnings()[0]
+                .kind(),
+            &ConfigWarningKind::RegexUnescapedDot(r"https://a\.test".into())
+        );
     }
 }

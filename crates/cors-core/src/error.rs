@@ -348,6 +348,19 @@ pub enum ConfigWarningKind {
     /// A user predicate, which validation cannot see into.
     #[error("is a user predicate: the library cannot check which origins it allows")]
     UserPredicate,
+    /// A regex with a lone `.`, which matches any character, not only a dot; with the regex
+    /// those dots escaped.
+    #[error(
+        "has a `.` that matches any character, not only a dot (so `exampleXcom` matches `example.com`, \
+         and anyone can register it); did you mean `{0}`?"
+    )]
+    RegexUnescapedDot(String),
+    /// A regex trusted with credentials.
+    #[error(
+        "is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact \
+         origins, or check the regex with `cors probe`"
+    )]
+    RegexWithCredentials,
 }
 
 #[cfg(test)]
