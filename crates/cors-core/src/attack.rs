@@ -182,6 +182,14 @@ pub const SPECIAL_CHARACTERS: [&str; 24] = [
     "=", "%0b", "%2e", "\\",
 ];
 
+/// Origins no policy means to allow. A regex that matches one of them allows (nearly) any
+/// origin, which with credentials is the reflected-origin hole of rs/cors CVE-2018-20744.
+pub const UNRELATED_ORIGINS: [&str; 3] = [
+    "https://evil.example",
+    "http://evil.example",
+    "https://evil.example:8443",
+];
+
 /// Origins anyone can host a page on, which scanners try as "trusted third parties".
 pub const THIRD_PARTY_ORIGINS: [&str; 5] = [
     "https://whatever.github.io",

@@ -80,7 +80,14 @@ pub(crate) fn compile(
         let key = format!("allow_origin_regex[{i}]");
         let anchored = format!(r"\A(?:{raw})\z");
         match RegexBuilder::new(&anchored).size_limit(REGEX_SIZE_LIMIT).build() {
-            Ok(_) => {
+            Ok(re) => {
+                if let Some(&unrelated) = crate::attack::UNRELATED_ORIGINS.iter().find(|o| re.is_match(o)) {
+                    warnings.push(ConfigWarning::new(
+                        &key,
+                        Some(raw),
+                        W::RegexMatchesUnrelatedOrigin(unrelated),
+                    ));
+                }
                 if let Some(fixed) = crate::attack::escape_wildcard_dots(raw) {
                     warnings.push(ConfigWarning::new(&key, Some(raw), W::RegexUnescapedDot(fixed)));
                 }
@@ -470,6 +477,12 @@ mod tests {
             "{:?}",
             without_credentials.warnings()
         );
+        let everything = Policy::builder().allow_origin_regex([".*"]).build().unwrap();
+        assert_eq!(
+            everything.warnings()[0].kind(),
+            &ConfigWarningKind::RegexMatchesUnrelatedOrigin("https://evil.example")
+        );
+        assert_eq!(everything.warnings().len(), 1, "{:?}", everything.warnings());
         assert_eq!(
             Policy::builder()
                 .allow_origin_regex(["https://a.test"])

@@ -355,6 +355,13 @@ pub enum ConfigWarningKind {
          and anyone can register it); did you mean `{0}`?"
     )]
     RegexUnescapedDot(String),
+    /// A regex that matches an unrelated origin such as `https://evil.example`, so it allows
+    /// (nearly) every origin, echoed back one by one.
+    #[error(
+        "matches {0:?}, so it allows nearly every origin, echoed back one by one (with credentials, the \
+         hole of rs/cors CVE-2018-20744); list the origins, or use [\"*\"] without credentials"
+    )]
+    RegexMatchesUnrelatedOrigin(&'static str),
     /// A regex trusted with credentials.
     #[error(
         "is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact \
