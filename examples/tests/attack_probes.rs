@@ -167,11 +167,14 @@ fn exact_credentials() -> ProbePolicy {
     policies().swap_remove(0)
 }
 
+/// Request header lines.
+type Headers = Vec<(String, Vec<u8>)>;
+
 fn header(name: &str, value: &[u8]) -> (String, Vec<u8>) {
     (name.to_owned(), value.to_vec())
 }
 
-fn preflight(origin: &str, extra: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+fn preflight(origin: &str, extra: &[(&str, &str)]) -> Headers {
     let mut headers = vec![
         header("Origin", origin.as_bytes()),
         header("Access-Control-Request-Method", b"PUT"),
@@ -190,7 +193,7 @@ fn cve_2020_5397_preflights_never_reach_the_application() {
     let failures = each_server(|_, binary| {
         let server = start(binary, &policy);
         let mut failures = Vec::new();
-        let cases: [(&str, &str, Vec<(String, Vec<u8>)>, u16); 6] = [
+        let cases: [(&str, &str, Headers, u16); 6] = [
             (
                 "granted",
                 "/api/items",
@@ -268,7 +271,7 @@ fn cve_2023_35943_header_edge_cases_neither_crash_nor_grant() {
     let long_origin = format!("https://{}.example.com", "a".repeat(3000));
     let many_names = (0..200).map(|i| format!("x-{i}")).collect::<Vec<_>>().join(",");
     let comma_flood = ",".repeat(6000);
-    let cases: Vec<(&str, &str, Vec<(String, Vec<u8>)>)> = vec![
+    let cases: Vec<(&str, &str, Headers)> = vec![
         ("empty Origin", "GET", vec![header("Origin", b"")]),
         ("whitespace Origin", "GET", vec![header("Origin", b" \t ")]),
         (
@@ -358,15 +361,13 @@ fn cve_2023_35943_header_edge_cases_neither_crash_nor_grant() {
             // A server may refuse the request outright (e.g. 431 or a closed connection): that
             // grants nothing either; it must still be alive below.
             if let Ok(r) = send_raw(server.addr, method, "/api/items", headers) {
-                {
-                    if let Some(p) = grant(&r) {
-                        failures.push(format!("{what}: {p}"));
-                    }
-                    let preflight =
-                        *method == "OPTIONS" && headers.iter().any(|(n, _)| n.starts_with("Access-Control"));
-                    if preflight && r.handler_ran() {
-                        failures.push(format!("{what}: the preflight reached the handler"));
-                    }
+                if let Some(p) = grant(&r) {
+                    failures.push(format!("{what}: {p}"));
+                }
+                let preflight =
+                    *method == "OPTIONS" && headers.iter().any(|(n, _)| n.starts_with("Access-Control"));
+                if preflight && r.handler_ran() {
+                    failures.push(format!("{what}: the preflight reached the handler"));
                 }
             }
             if !server.is_healthy() {
