@@ -1,0 +1,499 @@
+//! The comparison table: every case on every framework, the toolkit's layer against the
+//! framework's incumbent, in one run; then the origin-count flatness check and the
+//! end-to-end throughput over HTTP on loopback (with `wrk`, when installed).
+//!
+//! ```text
+//! cargo bench -p cors-bench --bench compare                 # the full run (a few minutes)
+//! cargo bench -p cors-bench --bench compare -- --quick      # a quick, noisier run
+//!     [--no-e2e] [--cases a,b] [--frameworks axum,warp] [--out FILE]
+//! ```
+//!
+//! Timing: each case's three applications (without CORS, ours, the incumbent) are timed in
+//! interleaved batches (`cors_bench::interleave`); "added" is the median over rounds of the
+//! difference to the `without` batch of the same round. Allocations: a counting global
+//! allocator (`cors_conformance::CountingAllocator`) counts one batch of each, after a warm-up.
+//! The table is printed and written as Markdown to `target/cors-bench/compare.md`.
+
+use cors_bench::{
+    allocations, interleave, measure, median, paired_median, Answer, Case, Framework, Plan, Timing, Variant,
+};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static GLOBAL: cors_conformance::CountingAllocator = cors_conformance::CountingAllocator;
+
+struct Options {
+    quick: bool,
+    e2e: bool,
+    cases: Option<Vec<String>>,
+    frameworks: Vec<Framework>,
+    out: String,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        quick: false,
+        e2e: true,
+        cases: None,
+        frameworks: Framework::ALL.to_vec(),
+        out: concat!(env!("CARGO_MANIFEST_DIR"), "/../target/cors-bench/compare.md").to_owned(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => options.quick = true,
+            "--no-e2e" => options.e2e = false,
+            "--cases" => options.cases = args.next().map(|s| s.split(',').map(str::to_owned).collect()),
+            "--frameworks" => {
+                options.frameworks = args
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|f| Framework::from_name(f).unwrap_or_else(|| panic!("unknown framework {f}")))
+                    .collect();
+            }
+            "--out" => options.out = args.next().expect("--out FILE"),
+            // What `cargo bench` passes to every bench target.
+            "--bench" => {}
+            other => eprintln!("ignoring argument {other:?}"),
+        }
+    }
+    options
+}
+
+fn count(f: &mut dyn FnMut()) -> usize {
+    cors_conformance::count(f).1
+}
+
+struct Row {
+    case: &'static str,
+    framework: Framework,
+    timing: Timing,
+    allocs: [f64; 3],
+    answers: [Answer; 3],
+}
+
+impl Row {
+    fn ours(&self) -> f64 {
+        self.timing.added(Variant::Ours)
+    }
+
+    fn incumbent(&self) -> f64 {
+        self.timing.added(Variant::Incumbent)
+    }
+
+    /// The ratio of added times, when both add time.
+    fn ratio(&self) -> Option<f64> {
+        (self.ours() > 0.0 && self.incumbent() > 0.0).then(|| self.ours() / self.incumbent())
+    }
+
+    /// Target: ours adds at most a third of what the incumbent adds (nothing at all, or no
+    /// more than the incumbent, when the incumbent's own answer is cheaper than the app's).
+    fn time_met(&self) -> bool {
+        let (ours, incumbent) = (self.ours(), self.incumbent());
+        if incumbent > 0.0 {
+            ours <= incumbent / 3.0
+        } else {
+            ours <= incumbent
+        }
+    }
+
+    fn added_allocs(&self, variant: usize) -> f64 {
+        self.allocs[variant] - self.allocs[0]
+    }
+
+    fn note(&self) -> &'static str {
+        match (self.case, self.framework) {
+            ("wildcard_match", Framework::Warp) => {
+                "warp::cors has no predicate: incumbent runs allow_any_origin"
+            }
+            ("wildcard_match", Framework::Axum) => "incumbent: AllowOrigin::predicate",
+            ("wildcard_match", Framework::Actix) => "incumbent: allowed_origin_fn",
+            ("wildcard_match", Framework::Rocket) => "incumbent: AllowedOrigins::some_regex",
+            _ => "",
+        }
+    }
+}
+
+fn fmt_ns(ns: f64) -> String {
+    if ns.abs() >= 10_000.0 {
+        format!("{:.1} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.0}")
+    }
+}
+
+fn fmt_allocs(n: f64) -> String {
+    if n.fract() == 0.0 {
+        format!("{n:+.0}")
+    } else {
+        format!("{n:+.2}")
+    }
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    format!("{cpus} CPUs ({model})")
+}
+
+fn in_process(options: &Options, plan: Plan, report: &mut String) -> Vec<Row> {
+    let cases: Vec<Case> = Case::all()
+        .into_iter()
+        .filter(|c| {
+            options
+                .cases
+                .as_ref()
+                .is_none_or(|names| names.iter().any(|n| n == c.name))
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for case in &cases {
+        for &framework in &options.frameworks {
+            let started = Instant::now();
+            let mut harness = framework.harness(case);
+            let answers = Variant::ALL.map(|v| harness.answer(v));
+            let timing = measure(harness.as_mut(), &Variant::ALL, plan);
+            let allocs = Variant::ALL.map(|v| allocations(harness.as_mut(), v, &count));
+            drop(harness);
+            let row = Row {
+                case: case.name,
+                framework,
+                timing,
+                allocs,
+                answers,
+            };
+            eprintln!(
+                "{:<27} {:<9} without {:>9} ns, ours {:>+7.0} ns, incumbent {:>+7.0} ns, allocs {}/{} ({:.1}s)",
+                row.case,
+                framework.name(),
+                fmt_ns(row.timing.ns(Variant::Without)),
+                row.ours(),
+                row.incumbent(),
+                fmt_allocs(row.added_allocs(1)),
+                fmt_allocs(row.added_allocs(2)),
+                started.elapsed().as_secs_f64()
+            );
+            rows.push(row);
+        }
+    }
+    writeln!(
+        report,
+        "| case | framework | without (ns/req) | ours: added ns | incumbent: added ns | ratio of added time | ≤ 1/3 | added allocations: ours / incumbent | answers: without / ours / incumbent | note |"
+    )
+    .ok();
+    writeln!(
+        report,
+        "| --- | --- | ---: | ---: | ---: | ---: | :---: | :---: | --- | --- |"
+    )
+    .ok();
+    for row in &rows {
+        let ratio = match row.ratio() {
+            Some(r) => format!("{r:.3}"),
+            None if row.ours() <= 0.0 => "ours adds nothing".into(),
+            None => "incumbent adds nothing".into(),
+        };
+        writeln!(
+            report,
+            "| {} | {} | {} | {} | {} | {} | {} | {} / {} | {} / {} / {} | {} |",
+            row.case,
+            row.framework.name(),
+            fmt_ns(row.timing.ns(Variant::Without)),
+            fmt_ns(row.ours()),
+            fmt_ns(row.incumbent()),
+            ratio,
+            if row.time_met() { "yes" } else { "**no**" },
+            fmt_allocs(row.added_allocs(1)),
+            fmt_allocs(row.added_allocs(2)),
+            row.answers[0],
+            row.answers[1],
+            row.answers[2],
+            row.note(),
+        )
+        .ok();
+    }
+    rows
+}
+
+/// 100,000 exact origins against 3: the core's decision alone, and the time the axum layer
+/// adds to a whole request.
+fn flatness(plan: Plan, report: &mut String) {
+    use cors_core::http1::HttpCors;
+    let small = Case::actual("3 origins", Case::many(3));
+    let large = Case::actual("100,000 origins", Case::many(100_000));
+    let built = Instant::now();
+    let large_policy = large.policy();
+    let build_time = built.elapsed();
+
+    // The core: `HttpCors::evaluate` on the request's header map (the origin lookup).
+    let request: http::HeaderMap = small.http_headers().into_iter().collect();
+    let cores = [HttpCors::new(small.policy()), HttpCors::new(large_policy)];
+    let mut small_core = |n: usize| {
+        let start = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(cores[0].evaluate(&http::Method::GET, std::hint::black_box(&request)));
+        }
+        start.elapsed()
+    };
+    let mut large_core = |n: usize| {
+        let start = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(cores[1].evaluate(&http::Method::GET, std::hint::black_box(&request)));
+        }
+        start.elapsed()
+    };
+    let (_, core) = interleave(&mut [&mut small_core, &mut large_core], plan);
+    let core_small = median(core[0].clone());
+    let core_large = median(core[1].clone());
+
+    // A whole axum request: the time the layer adds, 3 and 100,000 origins interleaved.
+    let mut h3 = Framework::Axum.harness(&small);
+    let mut h100k = Framework::Axum.harness(&large);
+    let time = |h: &mut dyn cors_bench::Harness, v: Variant, n: usize| {
+        let mut elapsed = Duration::ZERO;
+        h.run(v, n, &mut |send| {
+            let start = Instant::now();
+            send();
+            elapsed = start.elapsed();
+        });
+        elapsed
+    };
+    let (h3, h100k) = (
+        std::cell::RefCell::new(h3.as_mut()),
+        std::cell::RefCell::new(h100k.as_mut()),
+    );
+    let (_, axum) = interleave(
+        &mut [
+            &mut |n| time(*h3.borrow_mut(), Variant::Without, n),
+            &mut |n| time(*h3.borrow_mut(), Variant::Ours, n),
+            &mut |n| time(*h100k.borrow_mut(), Variant::Without, n),
+            &mut |n| time(*h100k.borrow_mut(), Variant::Ours, n),
+        ],
+        plan,
+    );
+    let added_small = paired_median(&axum[1], &axum[0]);
+    let added_large = paired_median(&axum[3], &axum[2]);
+
+    let verdict = |r: f64| if r <= 1.1 { "yes" } else { "**no**" };
+    writeln!(
+        report,
+        "| measure | 3 origins (ns) | 100,000 origins (ns) | ratio | ≤ 1.1 |"
+    )
+    .ok();
+    writeln!(report, "| --- | ---: | ---: | ---: | :---: |").ok();
+    writeln!(
+        report,
+        "| core decision (`HttpCors::evaluate`, origin last in the list) | {core_small:.1} | {core_large:.1} | {:.3} | {} |",
+        core_large / core_small,
+        verdict(core_large / core_small)
+    )
+    .ok();
+    writeln!(
+        report,
+        "| time the axum layer adds to a whole request | {added_small:.0} | {added_large:.0} | {:.3} | {} |",
+        added_large / added_small,
+        verdict(added_large / added_small)
+    )
+    .ok();
+    writeln!(
+        report,
+        "\nBuilding and validating the 100,000-origin policy took {:.0} ms.",
+        build_time.as_secs_f64() * 1000.0
+    )
+    .ok();
+    eprintln!("flatness: core {core_small:.1} vs {core_large:.1} ns, axum added {added_small:.0} vs {added_large:.0} ns");
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn start(framework: Framework, cors: bool) -> Server {
+    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let child = Command::new(env!("CARGO_BIN_EXE_cors-bench-server"))
+        .args([
+            framework.name(),
+            if cors { "with" } else { "without" },
+            &addr.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start cors-bench-server");
+    let server = Server {
+        child,
+        url: format!("http://{addr}/api/items"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{} server did not start",
+            framework.name()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server
+}
+
+/// One `wrk` run; requests per second.
+fn wrk(url: &str, seconds: u32) -> f64 {
+    let output = Command::new("wrk")
+        .args(["-t1", "-c16", &format!("-d{seconds}s"), "-H"])
+        .arg(format!("Origin: {}", cors_bench::server::DEMO_ORIGIN))
+        .arg(url)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run wrk");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let non_2xx = text.lines().any(|l| l.contains("Non-2xx"));
+    assert!(!non_2xx, "wrk saw error responses from {url}:\n{text}");
+    BufReader::new(text.as_bytes())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("Requests/sec:")
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or_else(|| panic!("no Requests/sec in wrk output:\n{text}"))
+}
+
+fn end_to_end(options: &Options, report: &mut String) -> bool {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        writeln!(
+            report,
+            "wrk is not installed (`apt-get install -y wrk`): end-to-end run skipped."
+        )
+        .ok();
+        eprintln!("wrk not found: end-to-end run skipped");
+        return false;
+    }
+    let (rounds, seconds) = if options.quick { (3, 1) } else { (7, 2) };
+    writeln!(
+        report,
+        "| framework | without (req/s) | with ours (req/s) | kept | ≥ 97% | rounds |"
+    )
+    .ok();
+    writeln!(report, "| --- | ---: | ---: | ---: | :---: | ---: |").ok();
+    for &framework in &options.frameworks {
+        let servers = [start(framework, false), start(framework, true)];
+        // Warm-up: connections, caches, the allocator's pools.
+        for server in &servers {
+            wrk(&server.url, 1);
+        }
+        let mut rps = [Vec::new(), Vec::new()];
+        for round in 0..rounds {
+            for k in 0..2 {
+                let i = (k + round) % 2;
+                rps[i].push(wrk(&servers[i].url, seconds));
+            }
+        }
+        let (without, with) = (median(rps[0].clone()), median(rps[1].clone()));
+        let kept = with / without;
+        eprintln!(
+            "e2e {:<9} without {without:.0} req/s, with {with:.0} req/s ({:.1}%)",
+            framework.name(),
+            kept * 100.0
+        );
+        writeln!(
+            report,
+            "| {} | {without:.0} | {with:.0} | {:.1}% | {} | {rounds} × {seconds} s each |",
+            framework.name(),
+            kept * 100.0,
+            if kept >= 0.97 { "yes" } else { "**no**" }
+        )
+        .ok();
+    }
+    true
+}
+
+fn main() {
+    let options = options();
+    let plan = if options.quick { Plan::QUICK } else { Plan::FULL };
+    let started = Instant::now();
+    let mut report = String::new();
+    writeln!(
+        report,
+        "Machine: {}. Plan: {} rounds of ~{} ms batches per variant{}.\n",
+        machine(),
+        plan.rounds,
+        plan.batch.as_millis(),
+        if options.quick { " (--quick)" } else { "" }
+    )
+    .ok();
+
+    writeln!(report, "### In-process: time and allocations added per request\n").ok();
+    let rows = in_process(&options, plan, &mut report);
+
+    writeln!(report, "\n### Flat in the number of origins\n").ok();
+    flatness(plan, &mut report);
+
+    if options.e2e {
+        writeln!(
+            report,
+            "\n### End to end over HTTP/1.1 on loopback (wrk -t1 -c16, one server worker thread)\n"
+        )
+        .ok();
+        end_to_end(&options, &mut report);
+    }
+
+    let time_missed: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.time_met())
+        .map(|r| format!("{}/{}", r.case, r.framework.name()))
+        .collect();
+    writeln!(
+        report,
+        "\nTime target (ours ≤ 1/3 of the incumbent's added time): {} of {} rows met{}.",
+        rows.len() - time_missed.len(),
+        rows.len(),
+        if time_missed.is_empty() {
+            String::new()
+        } else {
+            format!("; missed: {}", time_missed.join(", "))
+        }
+    )
+    .ok();
+    writeln!(
+        report,
+        "Total run time: {:.0} s.",
+        started.elapsed().as_secs_f64()
+    )
+    .ok();
+
+    println!("\n{report}");
+    if let Some(dir) = std::path::Path::new(&options.out).parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match std::fs::write(&options.out, &report) {
+        Ok(()) => eprintln!("written to {}", options.out),
+        Err(e) => eprintln!("cannot write {}: {e}", options.out),
+    }
+}

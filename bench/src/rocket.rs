@@ -1,0 +1,142 @@
+//! Rocket 0.5: the toolkit's `cors_rocket::CorsFairing` against `rocket_cors` 0.6's fairing,
+//! each driven through Rocket's asynchronous local client on a current-thread runtime.
+//!
+//! The local client has large fixed costs of its own (it builds a full `rocket::Request`,
+//! runs request and response fairings, Rocket's router and the default `Shield` fairing, and
+//! collects nothing of the body), so the `without` time is tens of microseconds and the time a
+//! CORS fairing adds is a small difference between large numbers.
+
+use crate::{Answer, Case, Harness, Measure, Origins, Variant, HEADERS, ITEMS_JSON, PATH};
+use rocket::config::{Config, LogLevel};
+use rocket::http::{Header, Method};
+use rocket::local::asynchronous::{Client, LocalRequest};
+use rocket::{Build, Responder, Rocket};
+use std::str::FromStr;
+
+/// `GET /api/items`: JSON and an `X-Request-Id` header.
+#[derive(Responder)]
+#[response(content_type = "json")]
+pub struct Items {
+    body: &'static str,
+    request_id: Header<'static>,
+}
+
+#[rocket::get("/api/items")]
+fn items() -> Items {
+    Items {
+        body: ITEMS_JSON,
+        request_id: Header::new("X-Request-Id", "42"),
+    }
+}
+
+#[rocket::put("/api/items")]
+fn put_items() -> &'static str {
+    "put"
+}
+
+/// The application without CORS (logging off).
+pub fn app() -> Rocket<Build> {
+    let config = Config {
+        log_level: LogLevel::Off,
+        cli_colors: false,
+        ..Config::default()
+    };
+    rocket::custom(config).mount("/", rocket::routes![items, put_items])
+}
+
+/// `rocket_cors` configured like the case's policy (the wildcard as an anchored regex).
+pub fn incumbent_cors(case: &Case) -> rocket_cors::Cors {
+    let allowed_origins = match &case.origins {
+        Origins::Exact(list) => rocket_cors::AllowedOrigins::some_exact(list),
+        Origins::Wildcard => {
+            rocket_cors::AllowedOrigins::some_regex(&[r"^https://[a-z0-9-]+(\.[a-z0-9-]+)*\.example\.com$"])
+        }
+    };
+    rocket_cors::CorsOptions {
+        allowed_origins,
+        allowed_methods: ["GET", "HEAD", "POST", "PUT", "DELETE"]
+            .iter()
+            .map(|m| rocket_cors::Method::from_str(m).expect("method"))
+            .collect(),
+        allowed_headers: rocket_cors::AllowedHeaders::some(&HEADERS),
+        ..Default::default()
+    }
+    .to_cors()
+    .expect("valid rocket_cors options")
+}
+
+/// The case's request on `client`.
+pub fn request<'c>(client: &'c Client, case: &Case) -> LocalRequest<'c> {
+    let method = Method::from_str(case.method).expect("method");
+    let mut request = client.req(method, PATH);
+    for (name, value) in &case.headers {
+        request.add_header(Header::new(*name, value.clone()));
+    }
+    request
+}
+
+struct RocketHarness {
+    case: Case,
+    // Dropped before the runtime they run on.
+    clients: [Client; 3],
+    runtime: tokio::runtime::Runtime,
+}
+
+/// The harness for `case`.
+pub fn harness(case: &Case) -> Box<dyn Harness> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = |rocket: Rocket<Build>| {
+        runtime
+            .block_on(Client::untracked(rocket))
+            .expect("rocket ignites")
+    };
+    let clients = [
+        client(app()),
+        client(app().attach(cors_rocket::CorsFairing::new(case.policy()))),
+        client(app().attach(incumbent_cors(case))),
+    ];
+    Box::new(RocketHarness {
+        case: case.clone(),
+        clients,
+        runtime,
+    })
+}
+
+fn index(variant: Variant) -> usize {
+    match variant {
+        Variant::Without => 0,
+        Variant::Ours => 1,
+        Variant::Incumbent => 2,
+    }
+}
+
+impl Harness for RocketHarness {
+    fn run(&mut self, variant: Variant, n: usize, measure: Measure<'_>) {
+        let client = &self.clients[index(variant)];
+        let mut requests: Vec<LocalRequest<'_>> = (0..n).map(|_| request(client, &self.case)).collect();
+        let runtime = &self.runtime;
+        measure(&mut || {
+            runtime.block_on(async {
+                for request in requests.drain(..) {
+                    let response = request.dispatch().await;
+                    drop(response);
+                }
+            })
+        });
+    }
+
+    fn answer(&mut self, variant: Variant) -> Answer {
+        let client = &self.clients[index(variant)];
+        let response = self.runtime.block_on(request(client, &self.case).dispatch());
+        Answer {
+            status: response.status().code,
+            acao: response
+                .headers()
+                .get_one("access-control-allow-origin")
+                .map(str::to_owned),
+        }
+    }
+}
