@@ -175,7 +175,7 @@ impl fmt::Display for AttackOrigin {
 /// The attacker's domain the derived origins point at.
 pub const EVIL_DOMAIN: &str = "evil.net";
 
-/// Characters scanners put after the allowed host (CORScanner's list, plus `@`-less extras).
+/// Characters scanners put after the allowed host (CORScanner's list, plus `%2e` and a backslash).
 /// `%60` and `%0b` are sent as written: some matchers decode them.
 pub const SPECIAL_CHARACTERS: [&str; 24] = [
     "_", "-", "\"", "{", "}", "+", "^", "%60", "!", "~", "`", ";", "|", "&", "'", "(", ")", "*", ",", "$",
