@@ -29,6 +29,7 @@ static GLOBAL: cors_conformance::CountingAllocator = cors_conformance::CountingA
 struct Options {
     quick: bool,
     e2e: bool,
+    instructions: bool,
     cases: Option<Vec<String>>,
     frameworks: Vec<Framework>,
     out: String,
@@ -38,6 +39,7 @@ fn options() -> Options {
     let mut options = Options {
         quick: false,
         e2e: true,
+        instructions: true,
         cases: None,
         frameworks: Framework::ALL.to_vec(),
         out: concat!(env!("CARGO_MANIFEST_DIR"), "/../target/cors-bench/compare.md").to_owned(),
@@ -45,7 +47,12 @@ fn options() -> Options {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--quick" => options.quick = true,
+            "--quick" => {
+                options.quick = true;
+                options.instructions = false;
+            }
+            "--instructions" => options.instructions = true,
+            "--no-instructions" => options.instructions = false,
             "--no-e2e" => options.e2e = false,
             "--cases" => options.cases = args.next().map(|s| s.split(',').map(str::to_owned).collect()),
             "--frameworks" => {
@@ -75,6 +82,8 @@ struct Row {
     timing: Timing,
     allocs: [f64; 3],
     answers: [Answer; 3],
+    /// Instructions per request (callgrind), when measured.
+    instructions: Option<[f64; 3]>,
 }
 
 impl Row {
@@ -168,12 +177,22 @@ fn in_process(options: &Options, plan: Plan, report: &mut String) -> Vec<Row> {
             let timing = measure(harness.as_mut(), &Variant::ALL, plan);
             let allocs = Variant::ALL.map(|v| allocations(harness.as_mut(), v, &count));
             drop(harness);
+            let instructions = options
+                .instructions
+                .then(|| Variant::ALL.map(|v| instructions(framework, case.name, v)))
+                .and_then(|counts| {
+                    counts
+                        .iter()
+                        .all(Option::is_some)
+                        .then(|| counts.map(Option::unwrap_or_default))
+                });
             let row = Row {
                 case: case.name,
                 framework,
                 timing,
                 allocs,
                 answers,
+                instructions,
             };
             eprintln!(
                 "{:<27} {:<9} without {:>9} ns, ours {:>+7.0} ns, incumbent {:>+7.0} ns, allocs {}/{} ({:.1}s)",
@@ -224,7 +243,70 @@ fn in_process(options: &Options, plan: Plan, report: &mut String) -> Vec<Row> {
         )
         .ok();
     }
+    if rows.iter().any(|r| r.instructions.is_some()) {
+        writeln!(
+            report,
+            "\nThe same rows in instructions per request (valgrind callgrind; deterministic, unlike the \
+             times above on a shared machine):\n"
+        )
+        .ok();
+        writeln!(
+            report,
+            "| case | framework | without (instr/req) | ours: added | incumbent: added | ratio | ≤ 1/3 |"
+        )
+        .ok();
+        writeln!(report, "| --- | --- | ---: | ---: | ---: | ---: | :---: |").ok();
+        for row in &rows {
+            let Some([without, ours, incumbent]) = row.instructions else {
+                continue;
+            };
+            let (ours, incumbent) = (ours - without, incumbent - without);
+            let (ratio, met) = if incumbent > 0.0 {
+                (
+                    if ours > 0.0 {
+                        format!("{:.3}", ours / incumbent)
+                    } else {
+                        "ours adds nothing".into()
+                    },
+                    ours <= incumbent / 3.0,
+                )
+            } else {
+                ("incumbent adds nothing".into(), ours <= incumbent)
+            };
+            writeln!(
+                report,
+                "| {} | {} | {without:.0} | {ours:.0} | {incumbent:.0} | {ratio} | {} |",
+                row.case,
+                row.framework.name(),
+                if met { "yes" } else { "**no**" }
+            )
+            .ok();
+        }
+    }
     rows
+}
+
+/// Instructions per request of one variant, from two callgrind runs of this binary in
+/// `--run` mode (400 requests and none, so that the set-up cancels out); `None` when
+/// valgrind is not installed or fails.
+fn instructions(framework: Framework, case: &str, variant: Variant) -> Option<f64> {
+    const N: usize = 400;
+    let exe = std::env::current_exe().ok()?;
+    let collected = |n: usize| -> Option<f64> {
+        let output = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&exe)
+            .args(["--run", framework.name(), case, variant.name(), &n.to_string()])
+            .stdout(Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&output.stderr);
+        text.lines()
+            .find_map(|l| l.split("Collected : ").nth(1))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    let (base, full) = (collected(0)?, collected(N)?);
+    Some((full - base) / N as f64)
 }
 
 /// 100,000 exact origins against 3: the core's decision alone, and the time the axum layer
@@ -434,7 +516,35 @@ fn end_to_end(options: &Options, report: &mut String) -> bool {
     true
 }
 
+/// `--run FRAMEWORK CASE VARIANT N`: only sends N requests of one case through one variant
+/// (after a warm-up), for a profiler: `valgrind --tool=callgrind <bench binary> --run axum
+/// allowed_origin ours 2000`, and the same with N = 0 to subtract the set-up.
+fn run_only(args: &[String]) {
+    let [framework, case, variant, n] = args else {
+        panic!("--run FRAMEWORK CASE VARIANT N");
+    };
+    let framework = Framework::from_name(framework).expect("framework");
+    let case = Case::named(case).expect("case");
+    let variant = Variant::ALL
+        .into_iter()
+        .find(|v| v.name() == variant)
+        .expect("variant: without, ours or incumbent");
+    let n: usize = n.parse().expect("N");
+    let mut harness = framework.harness(&case);
+    harness.run(variant, 16, &mut |send| send());
+    let mut left = n;
+    while left > 0 {
+        let batch = left.min(1024);
+        harness.run(variant, batch, &mut |send| send());
+        left -= batch;
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--run") {
+        return run_only(&args[i + 1..]);
+    }
     let options = options();
     let plan = if options.quick { Plan::QUICK } else { Plan::FULL };
     let started = Instant::now();

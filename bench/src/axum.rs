@@ -4,10 +4,12 @@
 use crate::{ready, Answer, Case, Harness, Measure, Origins, Variant, HEADERS, ITEMS_JSON, PATH};
 use axum::body::Body;
 use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
-use axum::http::{Method, Request};
+use axum::http::{Method, Request, Response};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use std::convert::Infallible;
+use tower::Service;
 use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -29,9 +31,10 @@ pub fn app() -> Router {
     Router::new().route(PATH, get(items).put(put_items))
 }
 
-/// The application with the toolkit's layer.
-pub fn ours(case: &Case) -> Router {
-    app().layer(cors_axum::CorsLayer::new(case.policy()))
+/// The application with the toolkit's layer around it, as a tower service (`Router::layer`
+/// would also box the layered route per request, which costs any layer four allocations).
+pub fn ours(case: &Case) -> cors_axum::Cors<Router> {
+    cors_axum::Cors::new(app(), case.policy())
 }
 
 /// tower-http's layer configured like the case's policy (the wildcard as a predicate).
@@ -54,9 +57,9 @@ pub fn incumbent_layer(case: &Case) -> CorsLayer {
         .allow_headers(HEADERS.map(HeaderName::from_static))
 }
 
-/// The application with tower-http's layer.
-pub fn incumbent(case: &Case) -> Router {
-    app().layer(incumbent_layer(case))
+/// The application with tower-http's layer around it, as a tower service.
+pub fn incumbent(case: &Case) -> tower_http::cors::Cors<Router> {
+    tower::Layer::layer(&incumbent_layer(case), app())
 }
 
 /// The case's request.
@@ -70,51 +73,81 @@ pub fn request(case: &Case, headers: &[(HeaderName, HeaderValue)]) -> Request<Bo
     request
 }
 
-struct AxumHarness {
+struct AxumHarness<A, B, C> {
     case: Case,
-    apps: [Router; 3],
+    without: A,
+    ours: B,
+    incumbent: C,
 }
 
 /// The harness for `case`.
 pub fn harness(case: &Case) -> Box<dyn Harness> {
-    Box::new(AxumHarness {
+    boxed(AxumHarness {
         case: case.clone(),
-        apps: [app(), ours(case), incumbent(case)],
+        without: app(),
+        ours: ours(case),
+        incumbent: incumbent(case),
     })
 }
 
-fn index(variant: Variant) -> usize {
-    match variant {
-        Variant::Without => 0,
-        Variant::Ours => 1,
-        Variant::Incumbent => 2,
+/// What the three applications are: tower services of `Request<Body>`.
+pub trait App:
+    Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone + 'static
+{
+}
+
+impl<S> App for S where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone + 'static
+{
+}
+
+fn boxed<A: App, B: App, C: App>(harness: AxumHarness<A, B, C>) -> Box<dyn Harness>
+where
+    A::Future: 'static,
+    B::Future: 'static,
+    C::Future: 'static,
+{
+    Box::new(harness)
+}
+
+fn send<S: App>(app: &S, requests: &mut Vec<Request<Body>>, measure: Measure<'_>) {
+    measure(&mut || {
+        for request in requests.drain(..) {
+            let response = ready(app.clone().oneshot(request));
+            drop(response);
+        }
+    });
+}
+
+fn answer<S: App>(app: &S, request: Request<Body>) -> Answer {
+    let Ok(response) = ready(app.clone().oneshot(request));
+    Answer {
+        status: response.status().as_u16(),
+        acao: response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
     }
 }
 
-impl Harness for AxumHarness {
+impl<A: App, B: App, C: App> Harness for AxumHarness<A, B, C> {
     fn run(&mut self, variant: Variant, n: usize, measure: Measure<'_>) {
         let mut requests: Vec<_> = (0..n)
             .map(|_| request(&self.case, &self.case.http_headers()))
             .collect();
-        let app = &self.apps[index(variant)];
-        measure(&mut || {
-            for request in requests.drain(..) {
-                let response = ready(app.clone().oneshot(request));
-                drop(response);
-            }
-        });
+        match variant {
+            Variant::Without => send(&self.without, &mut requests, measure),
+            Variant::Ours => send(&self.ours, &mut requests, measure),
+            Variant::Incumbent => send(&self.incumbent, &mut requests, measure),
+        }
     }
 
     fn answer(&mut self, variant: Variant) -> Answer {
-        let app = self.apps[index(variant)].clone();
-        let response =
-            ready(app.oneshot(request(&self.case, &self.case.http_headers()))).expect("infallible");
-        Answer {
-            status: response.status().as_u16(),
-            acao: response
-                .headers()
-                .get("access-control-allow-origin")
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        let request = request(&self.case, &self.case.http_headers());
+        match variant {
+            Variant::Without => answer(&self.without, request),
+            Variant::Ours => answer(&self.ours, request),
+            Variant::Incumbent => answer(&self.incumbent, request),
         }
     }
 }
