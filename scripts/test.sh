@@ -23,4 +23,5 @@ if [ ! -x .venv-scanner/bin/cors ]; then
   .venv-scanner/bin/pip install -q --disable-pip-version-check -r tests/scanner/requirements.txt
 fi
 
-cargo test --workspace "$@"
+# --no-fail-fast: one run reports every failing test binary, not just the first.
+cargo test --workspace --no-fail-fast "$@"
