@@ -166,7 +166,12 @@ pub(crate) fn default_port(scheme: &str) -> Option<u16> {
 }
 
 fn split_scheme(s: &str) -> Option<(&str, &str)> {
-    let idx = s.find("://")?;
+    // A scheme never contains ':', so the first ':' must start "://". (A byte search for one
+    // character: `find("://")` sets up a substring searcher on every request.)
+    let idx = s.find(':')?;
+    if !s[idx..].starts_with("://") {
+        return None;
+    }
     let scheme = &s[..idx];
     let mut bytes = scheme.bytes();
     if !bytes.next()?.is_ascii_lowercase() {
