@@ -273,6 +273,10 @@ impl HeaderTypes for Actix {
         value.as_bytes()
     }
 
+    fn names<'m>(map: &'m HeaderMap) -> impl Iterator<Item = &'m [u8]> {
+        map.keys().map(|name| name.as_str().as_bytes())
+    }
+
     fn insert(map: &mut HeaderMap, name: &HeaderName, value: HeaderValue) {
         map.insert(name.clone(), value);
     }

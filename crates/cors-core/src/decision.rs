@@ -1,6 +1,7 @@
 //! What the policy decided for one request, and how to put it on a response.
 
 use crate::header_values::ValueId;
+use crate::present::PresentHeaders;
 use crate::vary::VaryTokens;
 use std::fmt;
 
@@ -290,15 +291,21 @@ impl Decision {
     /// `Vary`. Adapters implement [`ResponseHeaders`] for their header map and call this for
     /// every response, the handler's or the layer's own.
     pub fn apply_to<R: ResponseHeaders + ?Sized>(&self, response: &mut R) {
+        let present = response.present();
         for (header, action) in self.actions() {
             match action {
                 HeaderAction::Keep => {}
-                HeaderAction::Remove => response.remove(header),
+                HeaderAction::Remove if present.has(header) => response.remove(header),
+                HeaderAction::Remove => {}
                 HeaderAction::Set(value) => response.set(header, value),
             }
         }
         if !self.vary.is_empty() {
-            let missing = self.vary.missing_from(response.vary_lines());
+            let missing = if present.has_vary() {
+                self.vary.missing_from(response.vary_lines())
+            } else {
+                self.vary
+            };
             if !missing.is_empty() {
                 response.append_vary(missing.value_id());
             }
@@ -321,4 +328,12 @@ pub trait ResponseHeaders {
 
     /// Appends one `Vary` line with a precomputed value.
     fn append_vary(&mut self, value: ValueId);
+
+    /// The CORS headers and `Vary` the response has before the decision is applied. The
+    /// default, [`PresentHeaders::UNKNOWN`], is always correct; an adapter that can list its
+    /// response's header names returns [`PresentHeaders::scan`] of them, which spares a map
+    /// lookup for each header the response does not have.
+    fn present(&self) -> PresentHeaders {
+        PresentHeaders::UNKNOWN
+    }
 }

@@ -83,6 +83,7 @@ pub mod native;
 mod origin;
 mod origin_entry;
 mod policy;
+mod present;
 mod request;
 mod simulate;
 mod token;
@@ -103,6 +104,7 @@ pub use error::{
 pub use header_values::{HeaderValues, NativeValues, ValueId};
 pub use origin::{HostKind, Origin, OriginParseError, MAX_ORIGIN_LEN};
 pub use policy::{Policy, PolicyBuilder};
+pub use present::PresentHeaders;
 pub use request::{CorsRequest, RawRequest, RequestHeader};
 pub use simulate::{FetchRequest, FetchVerdict};
 pub use vary::VaryTokens;

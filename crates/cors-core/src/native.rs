@@ -8,8 +8,8 @@
 //! `http` 1.x.
 
 use crate::{
-    CorsHeader, CorsRequest, Decision, HeaderAction, HeaderValueRef, NativeValues, Policy, RequestHeader,
-    ResponseHeaders, ValueId,
+    CorsHeader, CorsRequest, Decision, HeaderAction, HeaderValueRef, NativeValues, Policy, PresentHeaders,
+    RequestHeader, ResponseHeaders, ValueId,
 };
 use std::fmt;
 
@@ -32,6 +32,9 @@ use std::fmt;
 ///         map.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
 ///     }
 ///     fn bytes(value: &String) -> &[u8] { value.as_bytes() }
+///     fn names<'m>(map: &'m Self::Map) -> impl Iterator<Item = &'m [u8]> {
+///         map.iter().map(|(n, _)| n.as_bytes())
+///     }
 ///     fn insert(map: &mut Self::Map, name: &&'static str, value: String) {
 ///         Self::remove(map, name);
 ///         map.push((*name, value));
@@ -67,6 +70,8 @@ pub trait HeaderTypes: 'static {
     fn lines<'m>(map: &'m Self::Map, name: &Self::Name) -> impl Iterator<Item = &'m Self::Value>;
     /// A value's bytes.
     fn bytes(value: &Self::Value) -> &[u8];
+    /// Every header name in the map, once or more each, in any case.
+    fn names<'m>(map: &'m Self::Map) -> impl Iterator<Item = &'m [u8]>;
     /// Replaces every line of `name` with `value`.
     fn insert(map: &mut Self::Map, name: &Self::Name, value: Self::Value);
     /// Adds a line of `name`.
@@ -239,5 +244,9 @@ impl<T: HeaderTypes> ResponseHeaders for NativeResponse<'_, T> {
         if let Some(Some(v)) = self.cors.values.get(value) {
             T::append(self.headers, &self.cors.vary, v.clone());
         }
+    }
+
+    fn present(&self) -> PresentHeaders {
+        PresentHeaders::scan(T::names(self.headers))
     }
 }

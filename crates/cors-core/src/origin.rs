@@ -80,6 +80,86 @@ impl<'a> Origin<'a> {
     /// Parses a canonical serialized origin. `null` is not an origin here: the policy handles
     /// it separately because it is opaque.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, OriginParseError> {
+        // Almost every origin a server sees is `http(s)://` and a domain; one pass over the
+        // bytes accepts those. Anything else, errors included, takes the full parser, which
+        // gives the same result for what the quick pass accepts (a property test checks it).
+        match Self::parse_web_domain(bytes) {
+            Some(origin) => Ok(origin),
+            None => Self::parse_any(bytes),
+        }
+    }
+
+    /// `http://` or `https://`, a domain whose last label is not numeric, an optional port:
+    /// one pass, no string searches. `None` means "not sure": the caller runs the full parser.
+    fn parse_web_domain(bytes: &'a [u8]) -> Option<Self> {
+        if bytes.len() > MAX_ORIGIN_LEN {
+            return None;
+        }
+        let (scheme, default_port, prefix) = if bytes.starts_with(b"https://") {
+            ("https", 443, 8)
+        } else if bytes.starts_with(b"http://") {
+            ("http", 80, 7)
+        } else {
+            return None;
+        };
+        let rest = &bytes[prefix..];
+        let mut label_len = 0usize;
+        let mut label_numeric = true;
+        let mut host_len = rest.len();
+        for (i, &b) in rest.iter().enumerate() {
+            match b {
+                b'a'..=b'z' | b'-' | b'_' => {
+                    label_len += 1;
+                    label_numeric = false;
+                }
+                b'0'..=b'9' => label_len += 1,
+                b'.' if (1..=63).contains(&label_len) => {
+                    label_len = 0;
+                    label_numeric = true;
+                }
+                b':' => {
+                    host_len = i;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        // A numeric last label makes the host an IPv4 address: the full parser checks those.
+        if !(1..=63).contains(&label_len) || label_numeric || host_len > 253 {
+            return None;
+        }
+        let port = match rest.get(host_len + 1..) {
+            None => None,
+            Some(digits) => {
+                if digits.is_empty() || digits.len() > 5 || digits[0] == b'0' {
+                    return None;
+                }
+                let mut port = 0u32;
+                for &d in digits {
+                    if !d.is_ascii_digit() {
+                        return None;
+                    }
+                    port = port * 10 + u32::from(d - b'0');
+                }
+                if port > u32::from(u16::MAX) || port == default_port {
+                    return None;
+                }
+                Some(port as u16)
+            }
+        };
+        // Only ASCII got this far, so this cannot fail.
+        let serialized = std::str::from_utf8(bytes).ok()?;
+        Some(Origin {
+            serialized,
+            scheme,
+            host: serialized.get(prefix..prefix + host_len)?,
+            port,
+            host_kind: HostKind::Domain,
+        })
+    }
+
+    /// The full parser: every scheme, IP literals, and the precise error.
+    fn parse_any(bytes: &'a [u8]) -> Result<Self, OriginParseError> {
         if bytes.is_empty() {
             return Err(OriginParseError::Empty);
         }
@@ -349,6 +429,48 @@ mod tests {
         assert_eq!(Origin::parse(&[b'h', 0xff, 0xfe]), Err(OriginParseError::Host));
         let long = format!("https://{}.com", "a".repeat(MAX_ORIGIN_LEN));
         assert_eq!(Origin::parse(long.as_bytes()), Err(OriginParseError::TooLong));
+    }
+
+    proptest::proptest! {
+        /// The one-pass parser accepts only what the full parser accepts, with the same parts.
+        #[test]
+        fn quick_pass_agrees_with_the_full_parser(
+            s in "(https?|https?|wss?|HTTP|)(://|://|:/)[a-z0-9._-]{0,20}[A-Z:\\[\\]/@]?[a-z0-9.]{0,4}(:[0-9]{0,6})?"
+        ) {
+            // `Origin` compares every part: serialization, scheme, host, port, host kind.
+            if let Some(quick) = Origin::parse_web_domain(s.as_bytes()) {
+                proptest::prop_assert_eq!(Ok(quick), Origin::parse_any(s.as_bytes()));
+            }
+            proptest::prop_assert_eq!(Origin::parse(s.as_bytes()), Origin::parse_any(s.as_bytes()));
+        }
+
+        #[test]
+        fn quick_pass_agrees_on_any_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+            let mut input = b"https://".to_vec();
+            input.extend_from_slice(&bytes);
+            proptest::prop_assert_eq!(Origin::parse(&input), Origin::parse_any(&input));
+            proptest::prop_assert_eq!(Origin::parse(&bytes), Origin::parse_any(&bytes));
+        }
+    }
+
+    #[test]
+    fn quick_pass_takes_the_common_origins() {
+        for s in [
+            "https://example.com",
+            "http://localhost:3000",
+            "https://a-b.c_d.example:65535",
+        ] {
+            assert!(Origin::parse_web_domain(s.as_bytes()).is_some(), "{s}");
+        }
+        for s in [
+            "http://127.0.0.1",
+            "http://[::1]",
+            "wss://example.com",
+            "https://a..b",
+            "https://a.com:443",
+        ] {
+            assert!(Origin::parse_web_domain(s.as_bytes()).is_none(), "{s}");
+        }
     }
 
     #[test]

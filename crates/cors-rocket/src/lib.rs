@@ -101,8 +101,8 @@
 #![deny(missing_docs)]
 
 use cors_core::{
-    CorsHeader, CorsRequest, Decision, HeaderValueRef, Policy, RequestHeader, ResponseHeaders,
-    Route as Answer, ValueId,
+    CorsHeader, CorsRequest, Decision, HeaderValueRef, Policy, PresentHeaders, RequestHeader,
+    ResponseHeaders, Route as Answer, ValueId,
 };
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::uri::Origin;
@@ -470,6 +470,16 @@ impl ResponseHeaders for RocketResponse<'_, '_, '_> {
         if let Some(value) = self.stored(value) {
             self.response.adjoin_raw_header("Vary", value);
         }
+    }
+
+    fn present(&self) -> PresentHeaders {
+        // Rocket's header iterator yields each line as a short-lived `Header`.
+        self.response
+            .headers()
+            .iter()
+            .fold(PresentHeaders::NONE, |present, header| {
+                present.union(PresentHeaders::scan([header.name().as_str().as_bytes()]))
+            })
     }
 }
 
