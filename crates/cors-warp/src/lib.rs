@@ -82,16 +82,16 @@
 //! # Cost
 //!
 //! The policy's header values are converted to `HeaderValue`s once, when the [`Cors`] is
-//! built; wrapping and cloning share them through an `Arc`. Per request, warp gives a
-//! filter no borrowed view of the request headers (its `Route` is crate-private, and
-//! `warp::header::value` shows only the first line of a header, while CORS must see
-//! duplicated `Origin` lines), so the wrapper reads them through
-//! `warp::header::headers_cloned()`, and that copy of the header map is the allocation it
-//! costs on every request. The decision, the echoed request values (reference-counted
-//! clones) and the header application allocate nothing more. A preflight the wrapper answers
-//! itself leaves the filter chain through a warp custom rejection carrying the decision
-//! (warp has no other way to skip the inner filter), which costs two small boxes.
-//! `tests/allocations.rs` measures all of this.
+//! built; wrapping and cloning share them through an `Arc`. Per request nothing is allocated
+//! on an allowed actual request: warp's public filters show every line of a header only as a
+//! copy of the whole header map (`warp::header::headers_cloned()`, two allocations), except
+//! for the `Info` a `warp::log::custom` callback receives, which borrows the request. The
+//! wrapper decides inside such a callback and hands the decision to the next filter through
+//! a thread-local slot, within the same `poll`. The echoed request values are
+//! reference-counted clones. A preflight the wrapper answers itself leaves the filter chain
+//! through a warp custom rejection carrying the decision (warp has no other way to skip the
+//! inner filter), which costs two small boxes, fewer than the 405 warp would build.
+//! `tests/allocations.rs` and `bench/tests/zero_alloc.rs` measure all of this.
 //!
 //! # What CORS is not
 //!
@@ -110,6 +110,7 @@ pub use rejection::default_rejection_response;
 
 use cors_core::http1::{Echo, HttpCors};
 use cors_core::{Decision, Policy};
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::ready;
 use std::sync::Arc;
@@ -185,10 +186,30 @@ impl Cors {
         F::Error: FilterError,
         R: Reply + 'static,
     {
+        // warp shows a filter every line of the request headers, borrowed, in one place only:
+        // the `Info` of a `warp::log::custom` callback, which runs when the filter it wraps
+        // completes. Wrapped around a filter that completes at once, it runs inside the same
+        // `poll` as the `and_then` right after it, on the same thread, so a thread-local slot
+        // hands the decision over without copying the header map (`headers_cloned()` would
+        // cost two allocations per request).
+        let read = {
+            let cors = Arc::clone(&self.cors);
+            warp::any()
+                .map(warp::reply)
+                .with(warp::log::custom(move |info: warp::log::Info<'_>| {
+                    let decided = cors.evaluate(info.method(), info.request_headers());
+                    DECIDED.with(|slot| slot.set(Some(decided)));
+                }))
+        };
         let decide = {
             let cors = Arc::clone(&self.cors);
-            move |method: Method, headers: HeaderMap| {
-                let (decision, echo) = cors.evaluate(&method, &headers);
+            move |_read| {
+                let (decision, echo) = DECIDED.with(Cell::take).unwrap_or_else(|| {
+                    // Unreachable while warp keeps polling `and_then`'s first filter and
+                    // calling its function in one go; if it ever did not, fail closed: no
+                    // CORS grant, `Vary: Origin`.
+                    cors.evaluate(&Method::GET, &HeaderMap::new())
+                });
                 ready(match cors.direct_status(&decision) {
                     // The core answers: leave the chain before the inner filter runs.
                     Some(status) => Err(warp::reject::custom(Answer {
@@ -224,9 +245,7 @@ impl Cors {
                 ready(Ok::<_, Infallible>(response))
             }
         };
-        warp::method()
-            .and(warp::header::headers_cloned())
-            .and_then(decide)
+        read.and_then(decide)
             .and(inner)
             .map(apply)
             .recover(answer)
@@ -238,6 +257,11 @@ impl From<Policy> for Cors {
     fn from(policy: Policy) -> Self {
         Cors::new(policy)
     }
+}
+
+thread_local! {
+    /// The decision `read` makes, until `decide` takes it in the same poll.
+    static DECIDED: Cell<Option<(Decision, Echo)>> = const { Cell::new(None) };
 }
 
 /// A request the inner filter handles, with what to put on its response.
