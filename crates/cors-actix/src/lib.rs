@@ -273,7 +273,7 @@ impl HeaderTypes for Actix {
         value.as_bytes()
     }
 
-    fn names<'m>(map: &'m HeaderMap) -> impl Iterator<Item = &'m [u8]> {
+    fn names(map: &HeaderMap) -> impl Iterator<Item = &[u8]> {
         map.keys().map(|name| name.as_str().as_bytes())
     }
 

@@ -54,7 +54,7 @@ impl HeaderTypes for Http1 {
         value.as_bytes()
     }
 
-    fn names<'m>(map: &'m HeaderMap) -> impl Iterator<Item = &'m [u8]> {
+    fn names(map: &HeaderMap) -> impl Iterator<Item = &[u8]> {
         map.keys().map(|name| name.as_str().as_bytes())
     }
 

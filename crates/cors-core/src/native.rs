@@ -71,7 +71,7 @@ pub trait HeaderTypes: 'static {
     /// A value's bytes.
     fn bytes(value: &Self::Value) -> &[u8];
     /// Every header name in the map, once or more each, in any case.
-    fn names<'m>(map: &'m Self::Map) -> impl Iterator<Item = &'m [u8]>;
+    fn names(map: &Self::Map) -> impl Iterator<Item = &[u8]>;
     /// Replaces every line of `name` with `value`.
     fn insert(map: &mut Self::Map, name: &Self::Name, value: Self::Value);
     /// Adds a line of `name`.
