@@ -159,6 +159,12 @@ impl OriginMatcher {
         if raw == b"null" {
             return self.null.map(OriginMatch::Stored).ok_or(OriginMiss::Null);
         }
+        if self.patterns.is_empty() && self.regex.is_none() && self.predicate.is_none() {
+            // Only exact origins, and this one is not among them: the parse would only say
+            // whether it is malformed or not listed, which needs no `Origin` built.
+            Origin::validate(raw).map_err(OriginMiss::Malformed)?;
+            return Err(OriginMiss::NotAllowed);
+        }
         let origin = Origin::parse(raw).map_err(OriginMiss::Malformed)?;
         if self.matches_pattern(&origin)
             || self

@@ -89,71 +89,26 @@ impl<'a> Origin<'a> {
         }
     }
 
+    /// Checks that `bytes` is a canonical origin without building one: what a policy of exact
+    /// origins needs to tell a malformed origin from one it does not list.
+    pub(crate) fn validate(bytes: &[u8]) -> Result<(), OriginParseError> {
+        match WebDomain::scan(bytes) {
+            Some(_) => Ok(()),
+            None => Origin::parse_any(bytes).map(drop),
+        }
+    }
+
     /// `http://` or `https://`, a domain whose last label is not numeric, an optional port:
     /// one pass, no string searches. `None` means "not sure": the caller runs the full parser.
     fn parse_web_domain(bytes: &'a [u8]) -> Option<Self> {
-        if bytes.len() > MAX_ORIGIN_LEN {
-            return None;
-        }
-        let (scheme, default_port, prefix) = if bytes.starts_with(b"https://") {
-            ("https", 443, 8)
-        } else if bytes.starts_with(b"http://") {
-            ("http", 80, 7)
-        } else {
-            return None;
-        };
-        let rest = &bytes[prefix..];
-        let mut label_len = 0usize;
-        let mut label_numeric = true;
-        let mut host_len = rest.len();
-        for (i, &b) in rest.iter().enumerate() {
-            match b {
-                b'a'..=b'z' | b'-' | b'_' => {
-                    label_len += 1;
-                    label_numeric = false;
-                }
-                b'0'..=b'9' => label_len += 1,
-                b'.' if (1..=63).contains(&label_len) => {
-                    label_len = 0;
-                    label_numeric = true;
-                }
-                b':' => {
-                    host_len = i;
-                    break;
-                }
-                _ => return None,
-            }
-        }
-        // A numeric last label makes the host an IPv4 address: the full parser checks those.
-        if !(1..=63).contains(&label_len) || label_numeric || host_len > 253 {
-            return None;
-        }
-        let port = match rest.get(host_len + 1..) {
-            None => None,
-            Some(digits) => {
-                if digits.is_empty() || digits.len() > 5 || digits[0] == b'0' {
-                    return None;
-                }
-                let mut port = 0u32;
-                for &d in digits {
-                    if !d.is_ascii_digit() {
-                        return None;
-                    }
-                    port = port * 10 + u32::from(d - b'0');
-                }
-                if port > u32::from(u16::MAX) || port == default_port {
-                    return None;
-                }
-                Some(port as u16)
-            }
-        };
+        let found = WebDomain::scan(bytes)?;
         // Only ASCII got this far, so this cannot fail.
         let serialized = std::str::from_utf8(bytes).ok()?;
         Some(Origin {
             serialized,
-            scheme,
-            host: serialized.get(prefix..prefix + host_len)?,
-            port,
+            scheme: found.scheme,
+            host: serialized.get(found.prefix..found.prefix + found.host_len)?,
+            port: found.port,
             host_kind: HostKind::Domain,
         })
     }
@@ -211,6 +166,81 @@ impl<'a> Origin<'a> {
     /// True for `localhost`, `*.localhost`, `127.0.0.0/8` and `[::1]`.
     pub fn is_loopback(&self) -> bool {
         is_loopback_host(self.host)
+    }
+}
+
+/// The parts of an `http(s)://` origin with a domain host, found in one pass.
+struct WebDomain {
+    scheme: &'static str,
+    /// Length of `scheme://`.
+    prefix: usize,
+    host_len: usize,
+    port: Option<u16>,
+}
+
+impl WebDomain {
+    fn scan(bytes: &[u8]) -> Option<WebDomain> {
+        if bytes.len() > MAX_ORIGIN_LEN {
+            return None;
+        }
+        let (scheme, default_port, prefix) = if bytes.starts_with(b"https://") {
+            ("https", 443, 8)
+        } else if bytes.starts_with(b"http://") {
+            ("http", 80, 7)
+        } else {
+            return None;
+        };
+        let rest = &bytes[prefix..];
+        let mut label_len = 0usize;
+        let mut label_numeric = true;
+        let mut host_len = rest.len();
+        for (i, &b) in rest.iter().enumerate() {
+            match b {
+                b'a'..=b'z' | b'-' | b'_' => {
+                    label_len += 1;
+                    label_numeric = false;
+                }
+                b'0'..=b'9' => label_len += 1,
+                b'.' if (1..=63).contains(&label_len) => {
+                    label_len = 0;
+                    label_numeric = true;
+                }
+                b':' => {
+                    host_len = i;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        // A numeric last label makes the host an IPv4 address: the full parser checks those.
+        if !(1..=63).contains(&label_len) || label_numeric || host_len > 253 {
+            return None;
+        }
+        let port = match rest.get(host_len + 1..) {
+            None => None,
+            Some(digits) => {
+                if digits.is_empty() || digits.len() > 5 || digits[0] == b'0' {
+                    return None;
+                }
+                let mut port = 0u32;
+                for &d in digits {
+                    if !d.is_ascii_digit() {
+                        return None;
+                    }
+                    port = port * 10 + u32::from(d - b'0');
+                }
+                if port > u32::from(u16::MAX) || port == default_port {
+                    return None;
+                }
+                Some(port as u16)
+            }
+        };
+        Some(WebDomain {
+            scheme,
+            prefix,
+            host_len,
+            port,
+        })
     }
 }
 
@@ -442,6 +472,7 @@ mod tests {
                 proptest::prop_assert_eq!(Ok(quick), Origin::parse_any(s.as_bytes()));
             }
             proptest::prop_assert_eq!(Origin::parse(s.as_bytes()), Origin::parse_any(s.as_bytes()));
+            proptest::prop_assert_eq!(Origin::validate(s.as_bytes()), Origin::parse_any(s.as_bytes()).map(drop));
         }
 
         #[test]
