@@ -143,13 +143,19 @@ fn a_disallowed_or_non_cors_request_allocates_nothing_more() {
     for lines in [
         &[("host", "api.example"), ("origin", "https://evil.example")][..],
         &[("host", "api.example"), ("accept", "*/*")][..],
-        &[("origin", "https://app.example"), ("origin", "https://app.example")][..],
+        &[
+            ("origin", "https://app.example"),
+            ("origin", "https://app.example"),
+        ][..],
     ] {
         let (_, bare_n) = per_request(&mut bare, "GET", lines);
         let (response, wrapped_n) = per_request(&mut wrapped, "GET", lines);
         println!("{lines:?}: without wrapper {bare_n}, with wrapper {wrapped_n}");
         // No grant (two `Origin` lines never match), and nothing allocated for saying so.
-        assert!(!response.headers().contains_key("access-control-allow-origin"), "{lines:?}");
+        assert!(
+            !response.headers().contains_key("access-control-allow-origin"),
+            "{lines:?}"
+        );
         assert_eq!(response.headers()["vary"], "Origin", "{lines:?}");
         assert_eq!(wrapped_n, bare_n, "{lines:?}");
     }
