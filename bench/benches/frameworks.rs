@@ -1,6 +1,6 @@
 //! The same in-process measurements as the `compare` table, through criterion: one group per
 //! case and framework (`allowed_origin/axum`, ...), one benchmark per variant (`without`,
-//! `ours`, `incumbent`), each timing whole requests through the framework's service stack.
+//! `ours`, `incumbent`, `floor`), each timing whole requests through the framework's service stack.
 //!
 //! ```text
 //! cargo bench -p cors-bench --bench frameworks                       # everything

@@ -1,6 +1,8 @@
 //! axum 0.8: the toolkit's `cors_axum::CorsLayer` against tower-http 0.7's `CorsLayer`, each
-//! driven through `tower::ServiceExt::oneshot` on a `Router`.
+//! driven through `tower::ServiceExt::oneshot` on a `Router`; the floor is [`Floor`], a tower
+//! service around the router like the toolkit's.
 
+use crate::floor::HttpFloor;
 use crate::{ready, Answer, Case, Harness, Measure, Origins, Variant, HEADERS, ITEMS_JSON, PATH};
 use axum::body::Body;
 use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
@@ -9,6 +11,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use tower::Service;
 use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -62,6 +67,98 @@ pub fn incumbent(case: &Case) -> tower_http::cors::Cors<Router> {
     tower::Layer::layer(&incumbent_layer(case), app())
 }
 
+/// The floor for the case around the application, as a tower service (see [`crate::floor`]).
+pub fn floor(case: &Case) -> Floor<Router> {
+    Floor::new(app(), HttpFloor::new(case.floor()))
+}
+
+/// The floor as a tower service around the whole application (the way the toolkit's layer is
+/// built): a preflight floor answers OPTIONS requests itself (every other request goes to the
+/// application untouched); an actual request's floor calls the application and puts the
+/// case's headers on its response.
+#[derive(Clone, Debug)]
+pub struct Floor<S> {
+    inner: S,
+    floor: HttpFloor,
+}
+
+impl<S> Floor<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S, floor: HttpFloor) -> Self {
+        Floor { inner, floor }
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Floor<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Future: Unpin,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = FloorFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let state = match &self.floor {
+            HttpFloor::Actual { allow_origin } => FloorState::Inner {
+                future: self.inner.call(request),
+                allow_origin: Some(allow_origin.clone()),
+            },
+            floor if request.method() == Method::OPTIONS => FloorState::Direct(floor.preflight()),
+            _ => FloorState::Inner {
+                future: self.inner.call(request),
+                allow_origin: None,
+            },
+        };
+        FloorFuture { state }
+    }
+}
+
+/// The future of [`Floor`]: its own preflight answer, or the application's response with an
+/// actual request's headers added. (The application's future must be `Unpin`, as the
+/// `Router`'s is: no pin projection needed.)
+pub struct FloorFuture<F, B> {
+    state: FloorState<F, B>,
+}
+
+enum FloorState<F, B> {
+    Direct(Option<Response<B>>),
+    Inner {
+        future: F,
+        // `None`: a request the floor passes through untouched.
+        allow_origin: Option<Option<HeaderValue>>,
+    },
+}
+
+// The response is never pinned: only the application's future needs to be `Unpin`.
+impl<F: Unpin, B> Unpin for FloorFuture<F, B> {}
+
+impl<F, B, E> Future for FloorFuture<F, B>
+where
+    F: Future<Output = Result<Response<B>, E>> + Unpin,
+    B: Default,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().state {
+            FloorState::Direct(response) => Poll::Ready(Ok(response.take().unwrap_or_default())),
+            FloorState::Inner { future, allow_origin } => {
+                let mut response = std::task::ready!(Pin::new(future).poll(cx))?;
+                if let Some(allow_origin) = allow_origin.take() {
+                    crate::floor::apply_actual(allow_origin, response.headers_mut());
+                }
+                Poll::Ready(Ok(response))
+            }
+        }
+    }
+}
+
 /// The case's request.
 pub fn request(case: &Case, headers: &[(HeaderName, HeaderValue)]) -> Request<Body> {
     let mut request = Request::new(Body::empty());
@@ -73,11 +170,12 @@ pub fn request(case: &Case, headers: &[(HeaderName, HeaderValue)]) -> Request<Bo
     request
 }
 
-struct AxumHarness<A, B, C> {
+struct AxumHarness<A, B, C, D> {
     case: Case,
     without: A,
     ours: B,
     incumbent: C,
+    floor: D,
 }
 
 /// The harness for `case`.
@@ -87,10 +185,11 @@ pub fn harness(case: &Case) -> Box<dyn Harness> {
         without: app(),
         ours: ours(case),
         incumbent: incumbent(case),
+        floor: floor(case),
     })
 }
 
-/// What the three applications are: tower services of `Request<Body>`.
+/// What the four applications are: tower services of `Request<Body>`.
 pub trait App:
     Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone + 'static
 {
@@ -101,11 +200,12 @@ impl<S> App for S where
 {
 }
 
-fn boxed<A: App, B: App, C: App>(harness: AxumHarness<A, B, C>) -> Box<dyn Harness>
+fn boxed<A: App, B: App, C: App, D: App>(harness: AxumHarness<A, B, C, D>) -> Box<dyn Harness>
 where
     A::Future: 'static,
     B::Future: 'static,
     C::Future: 'static,
+    D::Future: 'static,
 {
     Box::new(harness)
 }
@@ -130,7 +230,7 @@ fn answer<S: App>(app: &S, request: Request<Body>) -> Answer {
     }
 }
 
-impl<A: App, B: App, C: App> Harness for AxumHarness<A, B, C> {
+impl<A: App, B: App, C: App, D: App> Harness for AxumHarness<A, B, C, D> {
     fn run(&mut self, variant: Variant, n: usize, measure: Measure<'_>) {
         let mut requests: Vec<_> = (0..n)
             .map(|_| request(&self.case, &self.case.http_headers()))
@@ -139,6 +239,7 @@ impl<A: App, B: App, C: App> Harness for AxumHarness<A, B, C> {
             Variant::Without => send(&self.without, &mut requests, measure),
             Variant::Ours => send(&self.ours, &mut requests, measure),
             Variant::Incumbent => send(&self.incumbent, &mut requests, measure),
+            Variant::Floor => send(&self.floor, &mut requests, measure),
         }
     }
 
@@ -148,6 +249,7 @@ impl<A: App, B: App, C: App> Harness for AxumHarness<A, B, C> {
             Variant::Without => answer(&self.without, request),
             Variant::Ours => answer(&self.ours, request),
             Variant::Incumbent => answer(&self.incumbent, request),
+            Variant::Floor => answer(&self.floor, request),
         }
     }
 }

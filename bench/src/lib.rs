@@ -2,8 +2,10 @@
 //! CORS middleware: tower-http's `CorsLayer` (axum), `actix-cors` (actix-web), `warp::cors`
 //! (warp) and `rocket_cors` (Rocket).
 //!
-//! Every case builds the same application three times: [`Variant::Without`] (no CORS layer),
-//! [`Variant::Ours`] and [`Variant::Incumbent`], and drives each framework's real service stack
+//! Every case builds the same application four times: [`Variant::Without`] (no CORS layer),
+//! [`Variant::Ours`], [`Variant::Incumbent`] and [`Variant::Floor`] (the least any correct CORS
+//! layer must do for the case, hand-written: see [`floor`]), and drives each framework's real
+//! service stack
 //! in-process ([`Harness`]): axum through `tower::ServiceExt::oneshot` on a `Router`, actix-web
 //! through `actix_web::test::init_service` and `call_service`, warp through `warp::service`,
 //! Rocket through its asynchronous local client. What a layer *adds* is its time minus the
@@ -20,11 +22,12 @@ use std::time::{Duration, Instant};
 
 pub mod actix;
 pub mod axum;
+pub mod floor;
 pub mod rocket;
 pub mod server;
 pub mod warp;
 
-/// The three builds of one application.
+/// The four builds of one application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Variant {
     /// No CORS layer.
@@ -33,11 +36,19 @@ pub enum Variant {
     Ours,
     /// The framework's incumbent CORS middleware.
     Incumbent,
+    /// The least any correct CORS layer must do for the case: a hand-written wrapper with no
+    /// policy, writing the case's answer from constants ([`floor::Floor`]).
+    Floor,
 }
 
 impl Variant {
-    /// All three, in table order.
-    pub const ALL: [Variant; 3] = [Variant::Without, Variant::Ours, Variant::Incumbent];
+    /// All four, in table order.
+    pub const ALL: [Variant; 4] = [
+        Variant::Without,
+        Variant::Ours,
+        Variant::Incumbent,
+        Variant::Floor,
+    ];
 
     /// The lowercase name used in benchmark ids.
     pub fn name(self) -> &'static str {
@@ -45,7 +56,13 @@ impl Variant {
             Variant::Without => "without",
             Variant::Ours => "ours",
             Variant::Incumbent => "incumbent",
+            Variant::Floor => "floor",
         }
+    }
+
+    /// From its name (as [`Variant::name`] gives it).
+    pub fn from_name(name: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.name() == name)
     }
 }
 
@@ -320,7 +337,7 @@ impl std::fmt::Display for Answer {
 /// Hands a closure to a measurement (a timer or an allocation counter).
 pub type Measure<'a> = &'a mut dyn FnMut(&mut dyn FnMut());
 
-/// One case on one framework, with its three applications built.
+/// One case on one framework, with its four applications built.
 pub trait Harness {
     /// Builds `n` requests for the case (not measured), then calls `measure` with a closure
     /// that sends all of them through `variant`'s application and drops the responses.

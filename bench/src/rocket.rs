@@ -5,12 +5,19 @@
 //! runs request and response fairings, Rocket's router and the default `Shield` fairing, and
 //! collects nothing of the body), so the `without` time is tens of microseconds and the time a
 //! CORS fairing adds is a small difference between large numbers.
+//!
+//! The floor ([`floor`]): a response fairing for actual requests (Rocket boxes its callback's
+//! future and allocates a `Vec` per header set, as for any fairing), an OPTIONS route for
+//! preflights.
 
+use crate::floor::Floor;
 use crate::{Answer, Case, Harness, Measure, Origins, Variant, HEADERS, ITEMS_JSON, PATH};
 use rocket::config::{Config, LogLevel};
-use rocket::http::{Header, Method};
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::http::{Header, Method, Status};
 use rocket::local::asynchronous::{Client, LocalRequest};
-use rocket::{Build, Responder, Rocket};
+use rocket::route::{self, Handler};
+use rocket::{Build, Data, Request, Responder, Response, Rocket, Route};
 use std::str::FromStr;
 
 /// `GET /api/items`: JSON and an `X-Request-Id` header.
@@ -65,6 +72,74 @@ pub fn incumbent_cors(case: &Case) -> rocket_cors::Cors {
     .expect("valid rocket_cors options")
 }
 
+/// The application with the case's floor: for an actual request, a response fairing setting the
+/// case's header lines (with `'static` values, so none is copied); for a preflight, an OPTIONS
+/// route at the application's path answering it (the floor routes only that path: its answer
+/// is what a browser needs, the routing is the cheapest Rocket has).
+pub fn floor(case: &Case) -> Rocket<Build> {
+    match case.floor() {
+        Floor::Actual { allow_origin } => app().attach(FloorFairing { allow_origin }),
+        floor => app().mount(
+            "/",
+            vec![Route::new(Method::Options, PATH, FloorPreflight(floor))],
+        ),
+    }
+}
+
+/// The floor of an actual request: `Access-Control-Allow-Origin` when the origin is allowed,
+/// and `Vary: Origin`.
+#[derive(Clone, Copy, Debug)]
+pub struct FloorFairing {
+    /// The request's origin, when the case's policy allows it.
+    pub allow_origin: Option<&'static str>,
+}
+
+#[rocket::async_trait]
+impl Fairing for FloorFairing {
+    fn info(&self) -> Info {
+        Info {
+            name: "floor",
+            kind: Kind::Response,
+        }
+    }
+
+    async fn on_response<'r>(&self, _: &'r Request<'_>, response: &mut Response<'r>) {
+        if let Some(origin) = self.allow_origin {
+            response.set_raw_header("Access-Control-Allow-Origin", origin);
+        }
+        response.adjoin_raw_header("Vary", Floor::VARY_ACTUAL);
+    }
+}
+
+/// The floor of a preflight, as a route handler: 204 with the CORS headers, or 403 with only
+/// `Vary` for a preflight to refuse.
+#[derive(Clone, Copy, Debug)]
+struct FloorPreflight(Floor);
+
+#[rocket::async_trait]
+impl Handler for FloorPreflight {
+    async fn handle<'r>(&self, _: &'r Request<'_>, _: Data<'r>) -> route::Outcome<'r> {
+        let mut response = Response::new();
+        if let Floor::Preflight {
+            allow_origin,
+            allow_method,
+            allow_headers,
+        } = self.0
+        {
+            response.set_status(Status::NoContent);
+            response.set_raw_header("Access-Control-Allow-Origin", allow_origin);
+            response.set_raw_header("Access-Control-Allow-Methods", allow_method);
+            if let Some(allow_headers) = allow_headers {
+                response.set_raw_header("Access-Control-Allow-Headers", allow_headers);
+            }
+        } else {
+            response.set_status(Status::Forbidden);
+        }
+        response.set_raw_header("Vary", Floor::VARY_PREFLIGHT);
+        route::Outcome::Success(response)
+    }
+}
+
 /// The case's request on `client`.
 pub fn request<'c>(client: &'c Client, case: &Case) -> LocalRequest<'c> {
     let method = Method::from_str(case.method).expect("method");
@@ -78,7 +153,7 @@ pub fn request<'c>(client: &'c Client, case: &Case) -> LocalRequest<'c> {
 struct RocketHarness {
     case: Case,
     // Dropped before the runtime they run on.
-    clients: [Client; 3],
+    clients: [Client; 4],
     runtime: tokio::runtime::Runtime,
 }
 
@@ -97,6 +172,7 @@ pub fn harness(case: &Case) -> Box<dyn Harness> {
         client(app()),
         client(app().attach(cors_rocket::CorsFairing::new(case.policy()))),
         client(app().attach(incumbent_cors(case))),
+        client(floor(case)),
     ];
     Box::new(RocketHarness {
         case: case.clone(),
@@ -110,6 +186,7 @@ fn index(variant: Variant) -> usize {
         Variant::Without => 0,
         Variant::Ours => 1,
         Variant::Incumbent => 2,
+        Variant::Floor => 3,
     }
 }
 

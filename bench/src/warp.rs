@@ -1,9 +1,13 @@
 //! warp 0.4: the toolkit's `cors_warp` wrapper against warp's own `warp::cors`, each driven
 //! through `warp::service` (the tower service warp's server runs).
 //!
+//! The floor: for an actual request, a `.map` on the routes' reply adding the case's headers;
+//! for a preflight, `warp::options()` answering ahead of the routes (`.or`).
+//!
 //! `warp::cors` has no predicate form, so it cannot express the wildcard case; there it runs
 //! with `allow_any_origin()`, the cheapest configuration it has, and the table says so.
 
+use crate::floor::HttpFloor;
 use crate::{ready, Answer, Case, Harness, Measure, Origins, Variant, HEADERS, ITEMS_JSON};
 use std::convert::Infallible;
 use tower::Service;
@@ -41,6 +45,36 @@ pub fn incumbent_cors(case: &Case) -> warp::cors::Builder {
     }
 }
 
+/// The floor for an actual request: the routes' response with the case's headers added.
+///
+/// # Panics
+///
+/// When `floor` is a preflight's.
+pub fn floor_actual(
+    floor: HttpFloor,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    assert!(!floor.answers_preflight(), "an actual request's floor");
+    routes().map(move |mut response: Response| {
+        floor.apply_actual(response.headers_mut());
+        response
+    })
+}
+
+/// The floor for a preflight: OPTIONS requests answered ahead of the routes.
+///
+/// # Panics
+///
+/// When `floor` is an actual request's.
+pub fn floor_preflight(
+    floor: HttpFloor,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    assert!(floor.answers_preflight(), "a preflight's floor");
+    warp::options()
+        .map(move || floor.preflight().unwrap_or_default())
+        .or(routes())
+        .unify()
+}
+
 /// The case's request.
 pub fn request(case: &Case) -> Request<String> {
     let mut request = Request::new(String::new());
@@ -52,28 +86,44 @@ pub fn request(case: &Case) -> Request<String> {
     request
 }
 
-struct WarpHarness<A, B, C> {
+struct WarpHarness<A, B, C, D> {
     case: Case,
     without: A,
     ours: B,
     incumbent: C,
+    floor: D,
 }
 
 /// The harness for `case`.
 pub fn harness(case: &Case) -> Box<dyn Harness> {
+    let floor = HttpFloor::new(case.floor());
+    // Two filter types: the floor's kind is decided by the case, when the application is built.
+    if floor.answers_preflight() {
+        with_floor(case, warp::service(floor_preflight(floor)))
+    } else {
+        with_floor(case, warp::service(floor_actual(floor)))
+    }
+}
+
+fn with_floor<D>(case: &Case, floor: D) -> Box<dyn Harness>
+where
+    D: Service<Request<String>, Response = Response, Error = Infallible> + 'static,
+{
     boxed(WarpHarness {
         case: case.clone(),
         without: warp::service(routes()),
         ours: warp::service(routes().with(cors_warp::cors!(case.policy()))),
         incumbent: warp::service(routes().with(incumbent_cors(case))),
+        floor,
     })
 }
 
-fn boxed<A, B, C>(harness: WarpHarness<A, B, C>) -> Box<dyn Harness>
+fn boxed<A, B, C, D>(harness: WarpHarness<A, B, C, D>) -> Box<dyn Harness>
 where
     A: Service<Request<String>, Response = Response, Error = Infallible> + 'static,
     B: Service<Request<String>, Response = Response, Error = Infallible> + 'static,
     C: Service<Request<String>, Response = Response, Error = Infallible> + 'static,
+    D: Service<Request<String>, Response = Response, Error = Infallible> + 'static,
 {
     Box::new(harness)
 }
@@ -104,11 +154,12 @@ where
     }
 }
 
-impl<A, B, C> Harness for WarpHarness<A, B, C>
+impl<A, B, C, D> Harness for WarpHarness<A, B, C, D>
 where
     A: Service<Request<String>, Response = Response, Error = Infallible>,
     B: Service<Request<String>, Response = Response, Error = Infallible>,
     C: Service<Request<String>, Response = Response, Error = Infallible>,
+    D: Service<Request<String>, Response = Response, Error = Infallible>,
 {
     fn run(&mut self, variant: Variant, n: usize, measure: Measure<'_>) {
         let mut requests: Vec<_> = (0..n).map(|_| request(&self.case)).collect();
@@ -116,6 +167,7 @@ where
             Variant::Without => send(&mut self.without, &mut requests, measure),
             Variant::Ours => send(&mut self.ours, &mut requests, measure),
             Variant::Incumbent => send(&mut self.incumbent, &mut requests, measure),
+            Variant::Floor => send(&mut self.floor, &mut requests, measure),
         }
     }
 
@@ -125,6 +177,7 @@ where
             Variant::Without => answer(&mut self.without, request),
             Variant::Ours => answer(&mut self.ours, request),
             Variant::Incumbent => answer(&mut self.incumbent, request),
+            Variant::Floor => answer(&mut self.floor, request),
         }
     }
 }
