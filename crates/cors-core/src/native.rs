@@ -116,13 +116,9 @@ impl<T: HeaderTypes> NativeCors<T> {
 
     /// Decides for a request and keeps the request values the decision echoes.
     pub fn evaluate(&self, method: &[u8], headers: &T::Map) -> (Decision, Echo<T::Value>) {
-        let view = NativeRequest::<T> {
-            method,
-            headers,
-            names: &self.request_names,
-        };
+        let view = NativeRequest::<T>::new(method, headers, &self.request_names);
         let decision = self.policy.evaluate(&view);
-        let echo = Echo::capture::<T>(&decision, headers, &self.request_names);
+        let echo = Echo::capture(&decision, &view);
         (decision, echo)
     }
 
@@ -136,10 +132,64 @@ impl<T: HeaderTypes> NativeCors<T> {
     }
 }
 
+/// A request's header map with the lines CORS reads looked up once: the decision and the
+/// echo both read them, and a lookup in a framework's map costs a hash of the name.
 struct NativeRequest<'a, T: HeaderTypes> {
     method: &'a [u8],
     headers: &'a T::Map,
     names: &'a [T::Name; 4],
+    /// Per [`RequestHeader`]; `None` when not looked up yet (the preflight headers of a
+    /// request that cannot be a preflight).
+    fetched: [Option<Fetched<'a, T::Value>>; 4],
+}
+
+/// The first line of a header, and whether more follow.
+struct Fetched<'m, V> {
+    first: Option<&'m V>,
+    more: bool,
+}
+
+impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
+    fn new(method: &'a [u8], headers: &'a T::Map, names: &'a [T::Name; 4]) -> Self {
+        let fetch = |header: RequestHeader| {
+            let mut lines = T::lines(headers, &names[header as usize]);
+            let first = lines.next();
+            let more = first.is_some() && lines.next().is_some();
+            Some(Fetched { first, more })
+        };
+        // Only a preflight reads the other three, and only an OPTIONS request is one.
+        let preflight = |header| if method == b"OPTIONS" { fetch(header) } else { None };
+        NativeRequest {
+            method,
+            headers,
+            names,
+            fetched: [
+                fetch(RequestHeader::Origin),
+                preflight(RequestHeader::AccessControlRequestMethod),
+                preflight(RequestHeader::AccessControlRequestHeaders),
+                preflight(RequestHeader::AccessControlRequestPrivateNetwork),
+            ],
+        }
+    }
+
+    /// Every line of `header`, from what was looked up where possible.
+    fn values(&self, header: RequestHeader) -> impl Iterator<Item = &'a T::Value> {
+        let lookup = || T::lines(self.headers, &self.names[header as usize]);
+        // (first line known, look up the rest?, lines of the lookup already counted)
+        let (first, rest, known) = match &self.fetched[header as usize] {
+            Some(fetched) => (fetched.first, fetched.more, 1),
+            None => (None, true, 0),
+        };
+        let rest = rest.then(|| lookup().skip(known));
+        first.into_iter().chain(rest.into_iter().flatten())
+    }
+
+    fn first(&self, header: RequestHeader) -> Option<&'a T::Value> {
+        match &self.fetched[header as usize] {
+            Some(fetched) => fetched.first,
+            None => self.values(header).next(),
+        }
+    }
 }
 
 impl<T: HeaderTypes> CorsRequest for NativeRequest<'_, T> {
@@ -148,7 +198,7 @@ impl<T: HeaderTypes> CorsRequest for NativeRequest<'_, T> {
     }
 
     fn header_lines(&self, header: RequestHeader) -> impl Iterator<Item = &[u8]> {
-        T::lines(self.headers, &self.names[header as usize]).map(T::bytes)
+        self.values(header).map(T::bytes)
     }
 }
 
@@ -176,26 +226,20 @@ impl<V> Default for Echo<V> {
 }
 
 impl<V: Clone> Echo<V> {
-    fn capture<T: HeaderTypes<Value = V>>(
-        decision: &Decision,
-        request: &T::Map,
-        names: &[T::Name; 4],
-    ) -> Self {
+    fn capture<T: HeaderTypes<Value = V>>(decision: &Decision, request: &NativeRequest<'_, T>) -> Self {
         let mut echo = Echo::default();
-        let first = |h: RequestHeader| T::lines(request, &names[h as usize]).next().cloned();
         for (_, action) in decision.actions() {
             let HeaderAction::Set(value) = action else {
                 continue;
             };
             match value {
                 HeaderValueRef::Stored(_) => {}
-                HeaderValueRef::RequestOrigin => echo.origin = first(RequestHeader::Origin),
+                HeaderValueRef::RequestOrigin => echo.origin = request.first(RequestHeader::Origin).cloned(),
                 HeaderValueRef::RequestMethod => {
-                    echo.method = first(RequestHeader::AccessControlRequestMethod)
+                    echo.method = request.first(RequestHeader::AccessControlRequestMethod).cloned()
                 }
                 HeaderValueRef::RequestHeaders => {
-                    let name = &names[RequestHeader::AccessControlRequestHeaders as usize];
-                    let mut lines = T::lines(request, name);
+                    let mut lines = request.values(RequestHeader::AccessControlRequestHeaders);
                     echo.headers = lines.next().cloned();
                     echo.more_headers = lines.cloned().collect();
                 }
@@ -219,8 +263,13 @@ impl<T: HeaderTypes> ResponseHeaders for NativeResponse<'_, T> {
             HeaderValueRef::RequestOrigin => self.echo.origin.clone(),
             HeaderValueRef::RequestMethod => self.echo.method.clone(),
             HeaderValueRef::RequestHeaders => {
-                T::remove(self.headers, name);
-                for line in self.echo.headers.iter().chain(&self.echo.more_headers) {
+                // The first line replaces whatever the response had; further ones are added.
+                let mut lines = self.echo.headers.iter().chain(&self.echo.more_headers);
+                match lines.next() {
+                    Some(first) => T::insert(self.headers, name, first.clone()),
+                    None => T::remove(self.headers, name),
+                }
+                for line in lines {
                     T::append(self.headers, name, line.clone());
                 }
                 return;

@@ -8,10 +8,22 @@ pub(crate) const fn is_tchar(b: u8) -> bool {
         | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
 }
 
+/// [`is_tchar`] as a table: one load per byte on the request path instead of a chain of
+/// range comparisons.
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_tchar(b as u8);
+        b += 1;
+    }
+    table
+};
+
 /// True when `bytes` is a non-empty RFC 9110 token.
 #[inline]
 pub(crate) fn is_token(bytes: &[u8]) -> bool {
-    !bytes.is_empty() && bytes.iter().all(|&b| is_tchar(b))
+    !bytes.is_empty() && bytes.iter().all(|&b| TCHAR[usize::from(b)])
 }
 
 /// Strips spaces and horizontal tabs (HTTP optional whitespace) from both ends.
