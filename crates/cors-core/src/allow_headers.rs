@@ -55,6 +55,9 @@ fn hash_lowercase<H: Hasher>(bytes: &[u8], state: &mut H) {
     state.write_u64(hash);
 }
 
+/// Up to this many configured names are matched by a scan instead of a hash lookup.
+const FEW_NAMES: usize = 16;
+
 /// A configured header name, stored lowercase.
 #[derive(Debug, PartialEq, Eq)]
 struct LowerName(Box<[u8]>);
@@ -83,6 +86,9 @@ impl Equivalent<LowerName> for AnyCase<'_> {
 #[derive(Debug, Default)]
 pub(crate) struct AllowHeaders {
     names: HashSet<LowerName>,
+    /// The same names when there are few: comparing lengths and then bytes beats hashing a
+    /// name for a list of a dozen or so, which is what policies have.
+    few: Option<Vec<Box<[u8]>>>,
     any: bool,
     /// `*`, sent in any-header mode when credentials are off.
     star: Option<ValueId>,
@@ -103,7 +109,19 @@ impl AllowHeaders {
         if this.any && !credentials {
             this.star = Some(star);
         }
+        if this.names.len() <= FEW_NAMES {
+            this.few = Some(this.names.iter().map(|n| n.0.clone()).collect());
+        }
         this
+    }
+
+    fn allows(&self, name: &[u8]) -> bool {
+        match &self.few {
+            Some(few) => few.iter().any(|lower| {
+                lower.len() == name.len() && lower.iter().zip(name).all(|(l, b)| *l == b.to_ascii_lowercase())
+            }),
+            None => self.names.contains(&AnyCase(name)),
+        }
     }
 
     /// Parses every `Access-Control-Request-Headers` line in one pass and decides the
@@ -139,7 +157,7 @@ impl AllowHeaders {
                     return Err(Rejection::MalformedRequestHeaders);
                 }
                 authorization |= name.eq_ignore_ascii_case(b"authorization");
-                if !self.any && !self.names.contains(&AnyCase(name)) {
+                if !self.any && !self.allows(name) {
                     return Err(Rejection::HeaderNotAllowed(ShortBytes::new(name)));
                 }
             }
@@ -181,6 +199,23 @@ mod tests {
         assert_eq!(check(&h, &["x-api-key", " content-type\t"]), Ok(ECHO));
         assert_eq!(check(&h, &[]), Ok(None));
         assert_eq!(check(&h, &["", " , "]), Ok(None));
+    }
+
+    #[test]
+    fn spec_4_long_lists_match_like_short_ones() {
+        // Past FEW_NAMES the names are looked up in the hash set instead of scanned.
+        let many: Vec<String> = (0..FEW_NAMES + 4).map(|i| format!("X-Header-{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        for list in [&many[..FEW_NAMES], &many[..]] {
+            let h = headers(list, false);
+            assert_eq!(check(&h, &["x-header-0, X-HEADER-3"]), Ok(ECHO), "{}", list.len());
+            assert_eq!(
+                check(&h, &["x-header-0, x-header-"]),
+                Err(Rejection::HeaderNotAllowed(ShortBytes::new(b"x-header-"))),
+                "{}",
+                list.len()
+            );
+        }
     }
 
     #[test]

@@ -157,7 +157,7 @@ impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
             let more = first.is_some() && lines.next().is_some();
             Some(Fetched { first, more })
         };
-        // Only a preflight reads the other three, and only an OPTIONS request is one.
+        // Only a preflight reads the others, and only an OPTIONS request is one.
         let preflight = |header| if method == b"OPTIONS" { fetch(header) } else { None };
         NativeRequest {
             method,
@@ -167,7 +167,8 @@ impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
                 fetch(RequestHeader::Origin),
                 preflight(RequestHeader::AccessControlRequestMethod),
                 preflight(RequestHeader::AccessControlRequestHeaders),
-                preflight(RequestHeader::AccessControlRequestPrivateNetwork),
+                // Read only under a policy with private network access: looked up then.
+                None,
             ],
         }
     }
