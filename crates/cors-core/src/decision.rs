@@ -246,6 +246,9 @@ pub struct Decision {
     pub(crate) route: Route,
     pub(crate) actions: [HeaderAction; 7],
     pub(crate) vary: VaryTokens,
+    /// Whether any action copies a request value: when none does, an adapter keeps nothing
+    /// of the request.
+    pub(crate) echoes: bool,
 }
 
 impl Decision {
@@ -255,11 +258,21 @@ impl Decision {
             route,
             actions: [HeaderAction::Keep; 7],
             vary: VaryTokens::NONE,
+            echoes: false,
         }
     }
 
     pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
         self.actions[header as usize] = action;
+        // Conservative if an action is overwritten: capturing a value not used is harmless.
+        self.echoes |=
+            matches!(action, HeaderAction::Set(value) if !matches!(value, HeaderValueRef::Stored(_)));
+    }
+
+    /// Whether applying the decision copies any value from the request (the origin, the
+    /// requested method or headers), which an adapter must then keep until the response.
+    pub fn echoes_request(&self) -> bool {
+        self.echoes
     }
 
     /// What kind of request this was and whether it was granted (with the reason if not).

@@ -229,6 +229,9 @@ impl<V> Default for Echo<V> {
 impl<V: Clone> Echo<V> {
     fn capture<T: HeaderTypes<Value = V>>(decision: &Decision, request: &NativeRequest<'_, T>) -> Self {
         let mut echo = Echo::default();
+        if !decision.echoes_request() {
+            return echo;
+        }
         for (_, action) in decision.actions() {
             let HeaderAction::Set(value) = action else {
                 continue;
