@@ -58,6 +58,52 @@ fn hash_lowercase<H: Hasher>(bytes: &[u8], state: &mut H) {
 /// Up to this many configured names are matched by a scan instead of a hash lookup.
 const FEW_NAMES: usize = 16;
 
+/// A configured name prepared for a case-insensitive comparison eight bytes at a time: the
+/// request's bytes, with bit 0x20 set where the configured name has a letter, must equal the
+/// lowercase name. (Only `A` and `a` give `a` that way; other positions compare exactly.)
+#[derive(Debug)]
+struct FewName {
+    lower: Box<[u8]>,
+    case_bits: Box<[u8]>,
+}
+
+impl FewName {
+    fn new(lower: &[u8]) -> Self {
+        FewName {
+            lower: lower.into(),
+            case_bits: lower
+                .iter()
+                .map(|b| if b.is_ascii_lowercase() { 0x20 } else { 0 })
+                .collect(),
+        }
+    }
+
+    fn matches(&self, name: &[u8]) -> bool {
+        if name.len() != self.lower.len() {
+            return false;
+        }
+        let mut name = name.chunks_exact(8);
+        let mut lower = self.lower.chunks_exact(8);
+        let mut bits = self.case_bits.chunks_exact(8);
+        for ((n, l), b) in (&mut name).zip(&mut lower).zip(&mut bits) {
+            if word(n) | word(b) != word(l) {
+                return false;
+            }
+        }
+        let tail = name.remainder().iter().zip(bits.remainder());
+        tail.zip(lower.remainder()).all(|((n, b), l)| n | b == *l)
+    }
+}
+
+/// Eight bytes as a word (`bytes` has eight: callers pass `chunks_exact(8)` chunks).
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    for (w, b) in w.iter_mut().zip(bytes) {
+        *w = *b;
+    }
+    u64::from_ne_bytes(w)
+}
+
 /// A configured header name, stored lowercase.
 #[derive(Debug, PartialEq, Eq)]
 struct LowerName(Box<[u8]>);
@@ -88,7 +134,7 @@ pub(crate) struct AllowHeaders {
     names: HashSet<LowerName>,
     /// The same names when there are few: comparing lengths and then bytes beats hashing a
     /// name for a list of a dozen or so, which is what policies have.
-    few: Option<Vec<Box<[u8]>>>,
+    few: Option<Vec<FewName>>,
     any: bool,
     /// `*`, sent in any-header mode when credentials are off.
     star: Option<ValueId>,
@@ -110,16 +156,14 @@ impl AllowHeaders {
             this.star = Some(star);
         }
         if this.names.len() <= FEW_NAMES {
-            this.few = Some(this.names.iter().map(|n| n.0.clone()).collect());
+            this.few = Some(this.names.iter().map(|n| FewName::new(&n.0)).collect());
         }
         this
     }
 
     fn allows(&self, name: &[u8]) -> bool {
         match &self.few {
-            Some(few) => few.iter().any(|lower| {
-                lower.len() == name.len() && lower.iter().zip(name).all(|(l, b)| *l == b.to_ascii_lowercase())
-            }),
+            Some(few) => few.iter().any(|few| few.matches(name)),
             None => self.names.contains(&AnyCase(name)),
         }
     }
@@ -199,6 +243,27 @@ mod tests {
         assert_eq!(check(&h, &["x-api-key", " content-type\t"]), Ok(ECHO));
         assert_eq!(check(&h, &[]), Ok(None));
         assert_eq!(check(&h, &["", " , "]), Ok(None));
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time comparison is exactly ASCII-case-insensitive equality.
+        #[test]
+        fn few_name_matches_is_eq_ignore_ascii_case(
+            lower in "[a-z0-9!#$%&'*+.^_`|~-]{0,20}",
+            name in proptest::collection::vec(proptest::num::u8::ANY, 0..21),
+            flips in proptest::collection::vec(proptest::bool::ANY, 20),
+        ) {
+            let few = FewName::new(lower.as_bytes());
+            proptest::prop_assert_eq!(few.matches(&name), name.eq_ignore_ascii_case(lower.as_bytes()));
+            // The same name in a random case, and one byte off.
+            let cased: Vec<u8> = lower.bytes().zip(&flips).map(|(b, &up)| if up { b.to_ascii_uppercase() } else { b }).collect();
+            proptest::prop_assert!(few.matches(&cased));
+            if let Some(first) = cased.first() {
+                let mut off = cased.clone();
+                off[0] = first ^ 0x01;
+                proptest::prop_assert_eq!(few.matches(&off), off.eq_ignore_ascii_case(lower.as_bytes()));
+            }
+        }
     }
 
     #[test]
