@@ -129,12 +129,24 @@ impl Equivalent<LowerName> for AnyCase<'_> {
     }
 }
 
+/// The configured names (lowercase), in the form that is fastest to search for their number.
+#[derive(Debug)]
+enum Names {
+    /// Comparing lengths and then words beats hashing a name for a list of a dozen or so,
+    /// which is what policies have.
+    Few(Vec<FewName>),
+    Many(HashSet<LowerName>),
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names::Few(Vec::new())
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct AllowHeaders {
-    names: HashSet<LowerName>,
-    /// The same names when there are few: comparing lengths and then bytes beats hashing a
-    /// name for a list of a dozen or so, which is what policies have.
-    few: Option<Vec<FewName>>,
+    names: Names,
     any: bool,
     /// `*`, sent in any-header mode when credentials are off.
     star: Option<ValueId>,
@@ -144,27 +156,29 @@ impl AllowHeaders {
     /// `names` are already validated.
     pub(crate) fn new(names: &[String], credentials: bool, star: ValueId) -> Self {
         let mut this = AllowHeaders::default();
+        let mut set = HashSet::new();
         for n in names {
             if n == "*" {
                 this.any = true;
             } else {
-                this.names
-                    .insert(LowerName(n.to_ascii_lowercase().into_bytes().into()));
+                set.insert(LowerName(n.to_ascii_lowercase().into_bytes().into()));
             }
         }
         if this.any && !credentials {
             this.star = Some(star);
         }
-        if this.names.len() <= FEW_NAMES {
-            this.few = Some(this.names.iter().map(|n| FewName::new(&n.0)).collect());
-        }
+        this.names = if set.len() <= FEW_NAMES {
+            Names::Few(set.iter().map(|n| FewName::new(&n.0)).collect())
+        } else {
+            Names::Many(set)
+        };
         this
     }
 
     fn allows(&self, name: &[u8]) -> bool {
-        match &self.few {
-            Some(few) => few.iter().any(|few| few.matches(name)),
-            None => self.names.contains(&AnyCase(name)),
+        match &self.names {
+            Names::Few(few) => few.iter().any(|few| few.matches(name)),
+            Names::Many(set) => set.contains(&AnyCase(name)),
         }
     }
 

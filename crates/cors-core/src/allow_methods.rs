@@ -14,15 +14,10 @@ pub(crate) const NORMALISED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTI
 /// The CORS-safelisted methods, which always pass.
 const SAFELISTED: [&str; 3] = ["GET", "HEAD", "POST"];
 
-/// Up to this many methods are matched by a scan instead of a hash lookup.
-const FEW_METHODS: usize = 16;
-
 #[derive(Debug, Default)]
 pub(crate) struct AllowMethods {
     /// Each allowed method mapped to its own precomputed `Access-Control-Allow-Methods` value.
     known: HashMap<Box<[u8]>, ValueId>,
-    /// The same when there are few (a policy lists a handful): a scan beats hashing.
-    few: Option<Vec<(Box<[u8]>, ValueId)>>,
     any: bool,
     /// `*`, sent in any-method mode when credentials are off.
     star: Option<ValueId>,
@@ -52,17 +47,7 @@ impl AllowMethods {
         if this.any && !credentials {
             this.star = Some(star);
         }
-        if this.known.len() <= FEW_METHODS {
-            this.few = Some(this.known.iter().map(|(m, &id)| (m.clone(), id)).collect());
-        }
         this
-    }
-
-    fn find(&self, method: &[u8]) -> Option<ValueId> {
-        match &self.few {
-            Some(few) => few.iter().find(|(m, _)| **m == *method).map(|&(_, id)| id),
-            None => self.known.get(method).copied(),
-        }
     }
 
     /// Checks the single `Access-Control-Request-Method` value.
@@ -79,8 +64,8 @@ impl AllowMethods {
         if let Some(star) = self.star {
             return Ok(HeaderValueRef::Stored(star));
         }
-        match self.find(method) {
-            Some(id) => Ok(HeaderValueRef::Stored(id)),
+        match self.known.get(method) {
+            Some(&id) => Ok(HeaderValueRef::Stored(id)),
             None if self.any => Ok(HeaderValueRef::RequestMethod),
             None => Err(Rejection::MethodNotAllowed),
         }
