@@ -63,6 +63,10 @@ impl PortRules {
     }
 }
 
+/// Up to this many subdomain patterns per scheme, a request host is compared with each;
+/// above, its own suffixes are looked up, so the cost stays flat in the number of patterns.
+const FEW_SUFFIXES: usize = 4;
+
 #[derive(Default)]
 struct SchemePatterns {
     /// `scheme://host:*` entries, by host.
@@ -183,11 +187,21 @@ impl OriginMatcher {
             return false;
         };
         let host = origin.host();
-        if patterns.hosts.get(host).is_some_and(|r| r.allows(origin.port())) {
+        if !patterns.hosts.is_empty() && patterns.hosts.get(host).is_some_and(|r| r.allows(origin.port())) {
             return true;
         }
         if origin.host_kind() != HostKind::Domain || patterns.suffixes.is_empty() {
             return false;
+        }
+        if patterns.suffixes.len() <= FEW_SUFFIXES {
+            // Comparing the host's end with each suffix is cheaper than hashing a few of its
+            // own suffixes.
+            return patterns.suffixes.iter().any(|(suffix, rules)| {
+                host.len() > suffix.len()
+                    && host.ends_with(&**suffix)
+                    && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
+                    && rules.allows(origin.port())
+            });
         }
         // Each proper suffix that starts at a label boundary, longest first: at least one whole
         // label always stays in front, so the apex never matches its own pattern.

@@ -105,7 +105,7 @@ pub use header_values::{HeaderValues, NativeValues, ValueId};
 pub use origin::{HostKind, Origin, OriginParseError, MAX_ORIGIN_LEN};
 pub use policy::{Policy, PolicyBuilder};
 pub use present::PresentHeaders;
-pub use request::{CorsRequest, RawRequest, RequestHeader};
+pub use request::{CorsRequest, HeaderLine, RawRequest, RequestHeader};
 pub use simulate::{FetchRequest, FetchVerdict};
 pub use vary::VaryTokens;
 

@@ -8,7 +8,7 @@
 //! `http` 1.x.
 
 use crate::{
-    CorsHeader, CorsRequest, Decision, HeaderAction, HeaderValueRef, NativeValues, Policy, PresentHeaders,
+    CorsHeader, CorsRequest, Decision, HeaderAction, HeaderLine, HeaderValueRef, NativeValues, Policy, PresentHeaders,
     RequestHeader, ResponseHeaders, ValueId,
 };
 use std::fmt;
@@ -200,6 +200,15 @@ impl<T: HeaderTypes> CorsRequest for NativeRequest<'_, T> {
 
     fn header_lines(&self, header: RequestHeader) -> impl Iterator<Item = &[u8]> {
         self.values(header).map(T::bytes)
+    }
+
+    fn line(&self, header: RequestHeader) -> HeaderLine<'_> {
+        match &self.fetched[header as usize] {
+            Some(Fetched { first: None, .. }) => HeaderLine::None,
+            Some(Fetched { more: true, .. }) => HeaderLine::Many,
+            Some(Fetched { first: Some(v), .. }) => HeaderLine::One(T::bytes(v)),
+            None => HeaderLine::of(self.header_lines(header)),
+        }
     }
 }
 

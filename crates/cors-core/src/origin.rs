@@ -169,6 +169,26 @@ impl<'a> Origin<'a> {
     }
 }
 
+const LABEL_BYTE: u8 = 1;
+const DOT_BYTE: u8 = 2;
+
+/// The class of each byte in a canonical domain: a label byte (`a-z`, `0-9`, `-`, `_`), a dot,
+/// or anything else (0).
+static HOST_BYTE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = match c {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => LABEL_BYTE,
+            b'.' => DOT_BYTE,
+            _ => 0,
+        };
+        b += 1;
+    }
+    table
+};
+
 /// The parts of an `http(s)://` origin with a domain host, found in one pass.
 struct WebDomain {
     scheme: &'static str,
@@ -191,29 +211,32 @@ impl WebDomain {
             return None;
         };
         let rest = &bytes[prefix..];
-        let mut label_len = 0usize;
-        let mut label_numeric = true;
+        // One table load and one predictable branch per byte; dots and the end of the host
+        // are the rare cases.
+        let mut label_start = 0usize;
         let mut host_len = rest.len();
         for (i, &b) in rest.iter().enumerate() {
-            match b {
-                b'a'..=b'z' | b'-' | b'_' => {
-                    label_len += 1;
-                    label_numeric = false;
+            match HOST_BYTE[usize::from(b)] {
+                LABEL_BYTE => {}
+                DOT_BYTE => {
+                    if !(1..=63).contains(&(i - label_start)) {
+                        return None;
+                    }
+                    label_start = i + 1;
                 }
-                b'0'..=b'9' => label_len += 1,
-                b'.' if (1..=63).contains(&label_len) => {
-                    label_len = 0;
-                    label_numeric = true;
-                }
-                b':' => {
+                _ if b == b':' => {
                     host_len = i;
                     break;
                 }
                 _ => return None,
             }
         }
+        let last_label = &rest[label_start..host_len];
         // A numeric last label makes the host an IPv4 address: the full parser checks those.
-        if !(1..=63).contains(&label_len) || label_numeric || host_len > 253 {
+        if !(1..=63).contains(&last_label.len())
+            || last_label.iter().all(u8::is_ascii_digit)
+            || host_len > 253
+        {
             return None;
         }
         let port = match rest.get(host_len + 1..) {

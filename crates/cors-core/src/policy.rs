@@ -8,7 +8,7 @@ use crate::decision::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcom
 use crate::error::{ConfigErrors, ConfigWarning};
 use crate::header_values::{HeaderValues, ValueId};
 use crate::origin::{Origin, MAX_ORIGIN_LEN};
-use crate::request::{CorsRequest, Lines, RequestHeader};
+use crate::request::{CorsRequest, HeaderLine, RequestHeader};
 use crate::token::Escaped;
 use crate::vary::VaryTokens;
 use std::fmt;
@@ -131,18 +131,15 @@ impl Policy {
 
     fn decide<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
         let p = &*self.inner;
-        let origin = Lines::of(request.header_lines(RequestHeader::Origin));
-        let is_preflight = origin != Lines::None
+        let origin = request.line(RequestHeader::Origin);
+        let is_preflight = origin != HeaderLine::None
             && request.method() == b"OPTIONS"
-            && request
-                .header_lines(RequestHeader::AccessControlRequestMethod)
-                .next()
-                .is_some();
+            && request.line(RequestHeader::AccessControlRequestMethod) != HeaderLine::None;
         if is_preflight {
             return self.preflight(request, origin);
         }
         let checked = match origin {
-            Lines::None => None,
+            HeaderLine::None => None,
             _ => Some(self.check_origin(origin)),
         };
         if p.origins.is_any() {
@@ -205,11 +202,11 @@ impl Policy {
     }
 
     /// The `Access-Control-Allow-Origin` value for the request's origin lines, or why none.
-    fn check_origin(&self, origin: Lines<'_>) -> Result<HeaderValueRef, Rejection> {
+    fn check_origin(&self, origin: HeaderLine<'_>) -> Result<HeaderValueRef, Rejection> {
         let raw = match origin {
-            Lines::None => return Err(Rejection::EmptyOrigin),
-            Lines::Many => return Err(Rejection::MultipleOrigins),
-            Lines::One(raw) => raw,
+            HeaderLine::None => return Err(Rejection::EmptyOrigin),
+            HeaderLine::Many => return Err(Rejection::MultipleOrigins),
+            HeaderLine::One(raw) => raw,
         };
         if raw.is_empty() {
             return Err(Rejection::EmptyOrigin);
@@ -227,7 +224,7 @@ impl Policy {
         }
     }
 
-    fn preflight<R: CorsRequest + ?Sized>(&self, request: &R, origin: Lines<'_>) -> Decision {
+    fn preflight<R: CorsRequest + ?Sized>(&self, request: &R, origin: HeaderLine<'_>) -> Decision {
         let p = &*self.inner;
         let mut vary = VaryTokens::PREFLIGHT;
         if p.private_network {
@@ -299,21 +296,21 @@ impl Policy {
     fn check_preflight<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        origin: Lines<'_>,
+        origin: HeaderLine<'_>,
     ) -> Result<PreflightGrant, Rejection> {
         let p = &*self.inner;
         let origin = self.check_origin(origin)?;
-        let method = match Lines::of(request.header_lines(RequestHeader::AccessControlRequestMethod)) {
-            Lines::One(m) => p.methods.check(m)?,
-            Lines::Many => return Err(Rejection::MultipleRequestMethods),
-            Lines::None => return Err(Rejection::MalformedRequestMethod),
+        let method = match request.line(RequestHeader::AccessControlRequestMethod) {
+            HeaderLine::One(m) => p.methods.check(m)?,
+            HeaderLine::Many => return Err(Rejection::MultipleRequestMethods),
+            HeaderLine::None => return Err(Rejection::MalformedRequestMethod),
         };
         let headers = p
             .headers
             .check(request.header_lines(RequestHeader::AccessControlRequestHeaders))?;
         let private_network = p.private_network
-            && Lines::of(request.header_lines(RequestHeader::AccessControlRequestPrivateNetwork))
-                == Lines::One(b"true");
+            && request.line(RequestHeader::AccessControlRequestPrivateNetwork)
+                == HeaderLine::One(b"true");
         Ok(PreflightGrant {
             origin,
             method,
@@ -341,7 +338,7 @@ impl Policy {
     /// True when `origin` would be allowed: the same matching as [`Policy::evaluate`], for
     /// tools and tests.
     pub fn allows_origin(&self, origin: &[u8]) -> bool {
-        self.check_origin(Lines::One(origin)).is_ok()
+        self.check_origin(HeaderLine::One(origin)).is_ok()
     }
 }
 

@@ -55,6 +55,13 @@ pub trait CorsRequest {
 
     /// Every line of `header`, in order; duplicates and empty values included.
     fn header_lines(&self, header: RequestHeader) -> impl Iterator<Item = &[u8]>;
+
+    /// Whether `header` has no line, one, or several, with the value of a single one. The
+    /// default reads [`CorsRequest::header_lines`]; an adapter that has already looked the
+    /// header up answers from what it found.
+    fn line(&self, header: RequestHeader) -> HeaderLine<'_> {
+        HeaderLine::of(self.header_lines(header))
+    }
 }
 
 /// A request given as a method and a list of header lines: for tests, tools and fuzzing.
@@ -101,21 +108,35 @@ impl CorsRequest for RawRequest {
     }
 }
 
-/// At most the first line of an iterator, and whether there were more: the one-line rule of
-/// `Origin`, `Access-Control-Request-Method` and `Access-Control-Request-Private-Network`.
+/// How many lines a request header has, with the value when it has exactly one: what the
+/// one-line rule of `Origin`, `Access-Control-Request-Method` and
+/// `Access-Control-Request-Private-Network` needs to know.
+///
+/// ```
+/// use cors_core::HeaderLine;
+///
+/// assert_eq!(HeaderLine::of([b"https://a.test".as_slice()]), HeaderLine::One(b"https://a.test"));
+/// assert_eq!(HeaderLine::of([b"a".as_slice(), b"a".as_slice()]), HeaderLine::Many);
+/// assert_eq!(HeaderLine::of(std::iter::empty()), HeaderLine::None);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Lines<'a> {
+pub enum HeaderLine<'a> {
+    /// No line.
     None,
+    /// Exactly one line, with this value.
     One(&'a [u8]),
+    /// Two or more lines.
     Many,
 }
 
-impl<'a> Lines<'a> {
-    pub(crate) fn of(mut iter: impl Iterator<Item = &'a [u8]>) -> Self {
-        match (iter.next(), iter.next()) {
-            (None, _) => Lines::None,
-            (Some(v), None) => Lines::One(v),
-            (Some(_), Some(_)) => Lines::Many,
+impl<'a> HeaderLine<'a> {
+    /// From every line of a header, reading at most two.
+    pub fn of(lines: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        let mut lines = lines.into_iter();
+        match (lines.next(), lines.next()) {
+            (None, _) => HeaderLine::None,
+            (Some(v), None) => HeaderLine::One(v),
+            (Some(_), Some(_)) => HeaderLine::Many,
         }
     }
 }
