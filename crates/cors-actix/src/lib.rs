@@ -150,12 +150,12 @@ where
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let (decision, echo) = self
+        let evaluated = self
             .cors
             .evaluate(request.method().as_str().as_bytes(), request.headers());
-        if let Some(status) = direct_status(&decision) {
+        if let Some(status) = direct_status(evaluated.decision()) {
             let mut response = HttpResponse::new(status);
-            self.cors.apply(&decision, &echo, response.headers_mut());
+            evaluated.respond_into(response.headers_mut());
             let (request, _payload) = request.into_parts();
             return CorsFuture {
                 state: State::Direct {
@@ -163,11 +163,11 @@ where
                 },
             };
         }
+        let pending = evaluated.pending();
         CorsFuture {
             state: State::Inner {
                 future: self.service.call(request),
-                decision,
-                echo,
+                pending,
                 cors: Arc::clone(&self.cors),
             },
         }
@@ -190,8 +190,7 @@ pin_project! {
         Inner {
             #[pin]
             future: F,
-            decision: Decision,
-            echo: Echo,
+            pending: Pending,
             cors: Arc<ActixCors>,
         },
         Done,
@@ -214,21 +213,19 @@ where
             },
             StateProj::Inner {
                 future,
-                decision,
-                echo,
+                pending,
                 cors,
             } => match std::task::ready!(future.poll(cx)) {
                 Ok(mut response) => {
-                    cors.apply(decision, echo, response.headers_mut());
+                    cors.apply(pending, response.headers_mut());
                     Ok(response.map_into_left_body())
                 }
                 Err(mut error) => {
                     // The error stays an error; whoever renders it gets the CORS headers.
                     let cors = Arc::clone(cors);
-                    let decision = *decision;
-                    let echo = std::mem::take(echo);
+                    let pending = pending.clone();
                     error.add_response_mapper(move |mut response| {
-                        cors.apply(&decision, &echo, response.headers_mut());
+                        cors.apply(&pending, response.headers_mut());
                         response
                     });
                     Err(error)
@@ -291,7 +288,7 @@ impl HeaderTypes for Actix {
 }
 
 type ActixCors = NativeCors<Actix>;
-type Echo = cors_core::native::Echo<HeaderValue>;
+type Pending = cors_core::native::Pending<HeaderValue>;
 
 /// The status of the middleware's own response, when the decision answers without the inner
 /// service.

@@ -28,8 +28,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use cors_core::http1::{Echo, HttpCors};
-use cors_core::{Decision, Policy};
+use cors_core::http1::{HttpCors, Pending};
+use cors_core::Policy;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -106,19 +106,19 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let (decision, echo) = self.cors.evaluate(request.method(), request.headers());
-        if let Some(response) = self.cors.direct_response(&decision, &echo) {
+        let evaluated = self.cors.evaluate(request.method(), request.headers());
+        if let Some(response) = self.cors.direct_response(&evaluated) {
             return ResponseFuture {
                 state: State::Direct {
                     response: Some(response),
                 },
             };
         }
+        let pending = evaluated.pending();
         ResponseFuture {
             state: State::Inner {
                 future: self.inner.call(request),
-                decision,
-                echo,
+                pending,
                 cors: Arc::clone(&self.cors),
             },
         }
@@ -141,8 +141,7 @@ pin_project! {
         Inner {
             #[pin]
             future: F,
-            decision: Decision,
-            echo: Echo,
+            pending: Pending,
             cors: Arc<HttpCors>,
         },
     }
@@ -163,12 +162,11 @@ where
             }
             StateProj::Inner {
                 future,
-                decision,
-                echo,
+                pending,
                 cors,
             } => {
                 let mut response = std::task::ready!(future.poll(cx))?;
-                cors.apply(decision, echo, response.headers_mut());
+                cors.apply(pending, response.headers_mut());
                 Poll::Ready(Ok(response))
             }
         }

@@ -244,11 +244,7 @@ pub enum Route {
 pub struct Decision {
     pub(crate) outcome: Outcome,
     pub(crate) route: Route,
-    pub(crate) actions: [HeaderAction; 7],
-    pub(crate) vary: VaryTokens,
-    /// Whether any action copies a request value: when none does, an adapter keeps nothing
-    /// of the request.
-    pub(crate) echoes: bool,
+    pub(crate) plan: ResponsePlan,
 }
 
 impl Decision {
@@ -256,23 +252,29 @@ impl Decision {
         Decision {
             outcome,
             route,
-            actions: [HeaderAction::Keep; 7],
-            vary: VaryTokens::NONE,
-            echoes: false,
+            plan: ResponsePlan {
+                actions: [HeaderAction::Keep; 7],
+                vary: VaryTokens::NONE,
+                echoes: false,
+            },
         }
     }
 
     pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
-        self.actions[header as usize] = action;
+        self.plan.actions[header as usize] = action;
         // Conservative if an action is overwritten: capturing a value not used is harmless.
-        self.echoes |=
+        self.plan.echoes |=
             matches!(action, HeaderAction::Set(value) if !matches!(value, HeaderValueRef::Stored(_)));
+    }
+
+    pub(crate) fn set_vary(&mut self, vary: VaryTokens) {
+        self.plan.vary = vary;
     }
 
     /// Whether applying the decision copies any value from the request (the origin, the
     /// requested method or headers), which an adapter must then keep until the response.
     pub fn echoes_request(&self) -> bool {
-        self.echoes
+        self.plan.echoes
     }
 
     /// What kind of request this was and whether it was granted (with the reason if not).
@@ -285,6 +287,58 @@ impl Decision {
         self.route
     }
 
+    /// What to do with one header.
+    pub fn action(&self, header: CorsHeader) -> HeaderAction {
+        self.plan.actions[header as usize]
+    }
+
+    /// Every header with what to do with it, in [`CorsHeader::ALL`] order.
+    pub fn actions(&self) -> impl Iterator<Item = (CorsHeader, HeaderAction)> + '_ {
+        self.plan.actions()
+    }
+
+    /// The `Vary` tokens the response must list.
+    pub fn vary(&self) -> VaryTokens {
+        self.plan.vary
+    }
+
+    /// The response half of the decision: what an adapter keeps until the handler's response
+    /// exists, without the outcome and its reason.
+    pub fn plan(&self) -> ResponsePlan {
+        self.plan
+    }
+
+    /// Applies the decision to a response: sets and removes the CORS headers, then merges
+    /// `Vary`. Adapters implement [`ResponseHeaders`] for their header map and call this for
+    /// every response, the handler's or the layer's own.
+    pub fn apply_to<R: ResponseHeaders + ?Sized>(&self, response: &mut R) {
+        self.plan.apply_to(response);
+    }
+}
+
+/// What a [`Decision`] does to a response: an action per CORS header and the `Vary` tokens.
+/// Small and `Copy`, so that an adapter keeps this, not the whole decision, while the handler
+/// runs.
+///
+/// ```
+/// use cors_core::{CorsHeader, HeaderAction, Policy, RawRequest};
+///
+/// let policy = Policy::builder().allow_origins(["https://a.test"]).build()?;
+/// let plan = policy.evaluate(&RawRequest::new("GET").header("Origin", "https://evil.test")).plan();
+/// assert_eq!(plan.action(CorsHeader::AllowOrigin), HeaderAction::Remove);
+/// assert!(!plan.vary().is_empty());
+/// # Ok::<(), cors_core::ConfigErrors>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResponsePlan {
+    actions: [HeaderAction; 7],
+    vary: VaryTokens,
+    /// Whether any action copies a request value: when none does, an adapter keeps nothing
+    /// of the request.
+    echoes: bool,
+}
+
+impl ResponsePlan {
     /// What to do with one header.
     pub fn action(&self, header: CorsHeader) -> HeaderAction {
         self.actions[header as usize]
@@ -300,9 +354,12 @@ impl Decision {
         self.vary
     }
 
-    /// Applies the decision to a response: sets and removes the CORS headers, then merges
-    /// `Vary`. Adapters implement [`ResponseHeaders`] for their header map and call this for
-    /// every response, the handler's or the layer's own.
+    /// Whether applying the plan copies any value from the request.
+    pub fn echoes_request(&self) -> bool {
+        self.echoes
+    }
+
+    /// Sets and removes the CORS headers, then merges `Vary`: see [`Decision::apply_to`].
     pub fn apply_to<R: ResponseHeaders + ?Sized>(&self, response: &mut R) {
         let present = response.present();
         for (header, action) in self.actions() {

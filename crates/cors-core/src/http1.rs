@@ -10,10 +10,11 @@
 //! let mut request = HeaderMap::new();
 //! request.insert("origin", HeaderValue::from_static("https://example.com"));
 //!
-//! let (decision, echo) = cors.evaluate(&Method::GET, &request);
-//! assert_eq!(decision.route(), Route::CallHandler);
+//! let evaluated = cors.evaluate(&Method::GET, &request);
+//! assert_eq!(evaluated.decision().route(), Route::CallHandler);
+//! let pending = evaluated.pending(); // kept while the handler runs
 //! let mut response = Response::new(());
-//! cors.apply(&decision, &echo, response.headers_mut());
+//! cors.apply(&pending, response.headers_mut());
 //! assert_eq!(response.headers()["access-control-allow-origin"], "https://example.com");
 //! assert_eq!(response.headers()["vary"], "Origin");
 //! # Ok::<(), cors_core::ConfigErrors>(())
@@ -71,8 +72,11 @@ impl HeaderTypes for Http1 {
     }
 }
 
-/// The request values a decision echoes, for `http` 1.x.
-pub type Echo = crate::native::Echo<HeaderValue>;
+/// What a layer keeps of a decision while the handler runs, for `http` 1.x.
+pub type Pending = crate::native::Pending<HeaderValue>;
+
+/// A decision with the `http` 1.x request it was made for.
+pub type Evaluated<'r> = crate::native::Evaluated<'r, Http1>;
 
 /// A [`Policy`] with every value converted to `http` 1.x types. Adapters build one per layer
 /// and share it behind an `Arc`.
@@ -98,9 +102,10 @@ impl HttpCors {
         self.native.policy()
     }
 
-    /// Decides for a request and keeps the request values the decision echoes (cloning an
-    /// `http` 1.x value received by hyper is a reference-count increment).
-    pub fn evaluate(&self, method: &Method, headers: &HeaderMap) -> (Decision, Echo) {
+    /// Decides for a request. Echoed values are taken from the request when the layer answers
+    /// ([`HttpCors::direct_response`]) or kept by [`Evaluated::pending`](crate::native::Evaluated::pending)
+    /// (cloning an `http` 1.x value received by hyper is a reference-count increment).
+    pub fn evaluate<'r>(&'r self, method: &'r Method, headers: &'r HeaderMap) -> Evaluated<'r> {
         self.native.evaluate(method.as_str().as_bytes(), headers)
     }
 
@@ -117,16 +122,16 @@ impl HttpCors {
     }
 
     /// The layer's own response (empty body) when the decision answers without the handler.
-    pub fn direct_response<B: Default>(&self, decision: &Decision, echo: &Echo) -> Option<Response<B>> {
-        let status = self.direct_status(decision)?;
+    pub fn direct_response<B: Default>(&self, evaluated: &Evaluated<'_>) -> Option<Response<B>> {
+        let status = self.direct_status(evaluated.decision())?;
         let mut response = Response::new(B::default());
         *response.status_mut() = status;
-        self.apply(decision, echo, response.headers_mut());
+        evaluated.respond_into(response.headers_mut());
         Some(response)
     }
 
-    /// Applies the decision to a response's headers.
-    pub fn apply(&self, decision: &Decision, echo: &Echo, headers: &mut HeaderMap) {
-        self.native.apply(decision, echo, headers);
+    /// Applies what was kept of a decision to the handler's response headers.
+    pub fn apply(&self, pending: &Pending, headers: &mut HeaderMap) {
+        self.native.apply(pending, headers);
     }
 }

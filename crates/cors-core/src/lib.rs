@@ -95,8 +95,8 @@ pub use attack::{allowed_samples, derive_attacks, AttackClass, AttackOrigin, Att
 pub use compile::{MAX_MAX_AGE, REGEX_SIZE_LIMIT};
 pub use config::{Format, LoadError, PolicyConfig, ENV_PREFIX};
 pub use decision::{
-    CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, ResponseHeaders, Route,
-    ShortBytes,
+    CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, ResponseHeaders, ResponsePlan,
+    Route, ShortBytes,
 };
 pub use error::{
     ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, ConfigWarningKind, OriginProblem,

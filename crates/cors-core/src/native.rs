@@ -1,15 +1,15 @@
 //! The adapter glue every framework needs, written once over its header types: the policy's
 //! values converted to native header values at construction, a [`CorsRequest`] view of a
-//! native header map, the echoed request values kept past the handler, and
-//! [`ResponseHeaders`] over a native response map.
+//! native header map, what is kept past the handler ([`Pending`]: the response plan and the
+//! echoed request values), and [`ResponseHeaders`] over a native response map.
 //!
 //! An adapter describes its framework's header types once with [`HeaderTypes`] (a dozen
 //! lines, no CORS logic) and gets all of it; [`crate::http1`] is the implementation for
 //! `http` 1.x.
 
 use crate::{
-    CorsHeader, CorsRequest, Decision, HeaderAction, HeaderLine, HeaderValueRef, NativeValues, Policy, PresentHeaders,
-    RequestHeader, ResponseHeaders, ValueId,
+    CorsHeader, CorsRequest, Decision, HeaderAction, HeaderLine, HeaderValueRef, NativeValues, Policy,
+    PresentHeaders, RequestHeader, ResponseHeaders, ResponsePlan, ValueId,
 };
 use std::fmt;
 
@@ -47,9 +47,11 @@ use std::fmt;
 ///
 /// let cors = NativeCors::<Toy>::new(Policy::builder().allow_origins(["https://a.test"]).build()?);
 /// let request = vec![("origin", "https://a.test".to_owned())];
-/// let (decision, echo) = cors.evaluate(b"GET", &request);
+/// let evaluated = cors.evaluate(b"GET", &request);
+/// assert_eq!(evaluated.decision().route(), cors_core::Route::CallHandler);
+/// let pending = evaluated.pending(); // kept while the handler runs
 /// let mut response = vec![("content-type", "text/plain".to_owned())];
-/// cors.apply(&decision, &echo, &mut response);
+/// cors.apply(&pending, &mut response);
 /// assert!(response.contains(&("access-control-allow-origin", "https://a.test".to_owned())));
 /// assert!(response.contains(&("vary", "Origin".to_owned())));
 /// # Ok::<(), cors_core::ConfigErrors>(())
@@ -114,21 +116,64 @@ impl<T: HeaderTypes> NativeCors<T> {
         &self.policy
     }
 
-    /// Decides for a request and keeps the request values the decision echoes.
-    pub fn evaluate(&self, method: &[u8], headers: &T::Map) -> (Decision, Echo<T::Value>) {
-        let view = NativeRequest::<T>::new(method, headers, &self.request_names);
-        let decision = self.policy.evaluate(&view);
-        let echo = Echo::capture(&decision, &view);
-        (decision, echo)
+    /// Decides for a request. The result borrows the request: a response the layer sends
+    /// itself is written with [`Evaluated::respond_into`] while the request is at hand, and
+    /// [`Evaluated::pending`] is what to keep for the handler's response.
+    pub fn evaluate<'r>(&'r self, method: &'r [u8], headers: &'r T::Map) -> Evaluated<'r, T> {
+        let request = NativeRequest::<T>::new(method, headers, &self.request_names);
+        let decision = self.policy.evaluate(&request);
+        Evaluated {
+            cors: self,
+            request,
+            decision,
+        }
     }
 
-    /// Applies a decision to a response's headers.
-    pub fn apply(&self, decision: &Decision, echo: &Echo<T::Value>, headers: &mut T::Map) {
-        decision.apply_to(&mut NativeResponse::<T> {
+    /// Applies what was kept of a decision to the handler's response headers.
+    pub fn apply(&self, pending: &Pending<T::Value>, headers: &mut T::Map) {
+        pending.plan.apply_to(&mut NativeResponse::<T, _> {
             headers,
             cors: self,
-            echo,
+            echo: pending,
         });
+    }
+}
+
+/// A decision with the request it was made for.
+pub struct Evaluated<'r, T: HeaderTypes> {
+    cors: &'r NativeCors<T>,
+    request: NativeRequest<'r, T>,
+    decision: Decision,
+}
+
+impl<T: HeaderTypes> fmt::Debug for Evaluated<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Evaluated")
+            .field("decision", &self.decision)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: HeaderTypes> Evaluated<'_, T> {
+    /// The decision.
+    pub fn decision(&self) -> &Decision {
+        &self.decision
+    }
+
+    /// Writes the decision's headers into the headers of a response the layer sends itself
+    /// (a preflight it answers): echoed values are read from the request, nothing is kept.
+    pub fn respond_into(&self, headers: &mut T::Map) {
+        self.decision.plan().apply_to(&mut NativeResponse::<T, _> {
+            headers,
+            cors: self.cors,
+            echo: &self.request,
+        });
+    }
+
+    /// What to keep until the handler's response: the decision's [`ResponsePlan`] and the
+    /// request values it echoes (for `http`-based frameworks, reference-count increments).
+    pub fn pending(&self) -> Pending<T::Value> {
+        Pending::capture(self.decision.plan(), &self.request)
     }
 }
 
@@ -212,72 +257,125 @@ impl<T: HeaderTypes> CorsRequest for NativeRequest<'_, T> {
     }
 }
 
-/// The request values a decision copies to the response, kept past the point where the
-/// request is handed to the application.
+/// What an adapter keeps of a decision while the handler runs: the [`ResponsePlan`] and the
+/// request values it copies to the response. A few words, so that it is cheap to move
+/// through the framework's futures.
 #[derive(Clone, Debug)]
-pub struct Echo<V> {
+pub struct Pending<V> {
+    plan: ResponsePlan,
     origin: Option<V>,
+    /// The requested method and headers, echoed only by a preflight the handler answers
+    /// (OPTIONS passthrough) under credentials with any method or header. Boxed, so that
+    /// every other request carries one null pointer instead of their room.
+    preflight: Option<Box<PreflightEcho<V>>>,
+}
+
+#[derive(Clone, Debug)]
+struct PreflightEcho<V> {
     method: Option<V>,
     headers: Option<V>,
-    /// Further `Access-Control-Request-Headers` lines; browsers send one, so this stays an
-    /// empty, unallocated `Vec` in practice.
+    /// Further `Access-Control-Request-Headers` lines; browsers send one.
     more_headers: Vec<V>,
 }
 
-impl<V> Default for Echo<V> {
-    fn default() -> Self {
-        Echo {
+impl<V: Clone + 'static> Pending<V> {
+    fn capture<T: HeaderTypes<Value = V>>(plan: ResponsePlan, request: &NativeRequest<'_, T>) -> Self {
+        let mut pending = Pending {
+            plan,
             origin: None,
-            method: None,
-            headers: None,
-            more_headers: Vec::new(),
+            preflight: None,
+        };
+        if !plan.echoes_request() {
+            return pending;
         }
-    }
-}
-
-impl<V: Clone> Echo<V> {
-    fn capture<T: HeaderTypes<Value = V>>(decision: &Decision, request: &NativeRequest<'_, T>) -> Self {
-        let mut echo = Echo::default();
-        if !decision.echoes_request() {
-            return echo;
-        }
-        for (_, action) in decision.actions() {
+        for (_, action) in plan.actions() {
             let HeaderAction::Set(value) = action else {
                 continue;
             };
             match value {
                 HeaderValueRef::Stored(_) => {}
-                HeaderValueRef::RequestOrigin => echo.origin = request.first(RequestHeader::Origin).cloned(),
-                HeaderValueRef::RequestMethod => {
-                    echo.method = request.first(RequestHeader::AccessControlRequestMethod).cloned()
-                }
+                HeaderValueRef::RequestOrigin => pending.origin = request.origin(),
+                HeaderValueRef::RequestMethod => pending.preflight_echo().method = request.method_value(),
                 HeaderValueRef::RequestHeaders => {
                     let mut lines = request.values(RequestHeader::AccessControlRequestHeaders);
+                    let echo = pending.preflight_echo();
                     echo.headers = lines.next().cloned();
                     echo.more_headers = lines.cloned().collect();
                 }
             }
         }
-        echo
+        pending
+    }
+
+    fn preflight_echo(&mut self) -> &mut PreflightEcho<V> {
+        self.preflight.get_or_insert_with(|| {
+            Box::new(PreflightEcho {
+                method: None,
+                headers: None,
+                more_headers: Vec::new(),
+            })
+        })
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> ResponsePlan {
+        self.plan
     }
 }
 
-struct NativeResponse<'a, T: HeaderTypes> {
-    headers: &'a mut T::Map,
-    cors: &'a NativeCors<T>,
-    echo: &'a Echo<T::Value>,
+/// Where a response takes the request values it echoes from.
+trait EchoSource<V: 'static> {
+    fn origin(&self) -> Option<V>;
+    fn method_value(&self) -> Option<V>;
+    fn header_values(&self) -> impl Iterator<Item = &V>;
 }
 
-impl<T: HeaderTypes> ResponseHeaders for NativeResponse<'_, T> {
+impl<'a, T: HeaderTypes> EchoSource<T::Value> for NativeRequest<'a, T> {
+    fn origin(&self) -> Option<T::Value> {
+        self.first(RequestHeader::Origin).cloned()
+    }
+
+    fn method_value(&self) -> Option<T::Value> {
+        self.first(RequestHeader::AccessControlRequestMethod).cloned()
+    }
+
+    fn header_values(&self) -> impl Iterator<Item = &T::Value> {
+        self.values(RequestHeader::AccessControlRequestHeaders)
+    }
+}
+
+impl<V: Clone + 'static> EchoSource<V> for Pending<V> {
+    fn origin(&self) -> Option<V> {
+        self.origin.clone()
+    }
+
+    fn method_value(&self) -> Option<V> {
+        self.preflight.as_ref().and_then(|p| p.method.clone())
+    }
+
+    fn header_values(&self) -> impl Iterator<Item = &V> {
+        self.preflight
+            .iter()
+            .flat_map(|p| p.headers.iter().chain(&p.more_headers))
+    }
+}
+
+struct NativeResponse<'a, T: HeaderTypes, E> {
+    headers: &'a mut T::Map,
+    cors: &'a NativeCors<T>,
+    echo: &'a E,
+}
+
+impl<T: HeaderTypes, E: EchoSource<T::Value>> ResponseHeaders for NativeResponse<'_, T, E> {
     fn set(&mut self, header: CorsHeader, value: HeaderValueRef) {
         let name = &self.cors.cors_names[header as usize];
         let one = match value {
             HeaderValueRef::Stored(id) => self.cors.values.get(id).cloned().flatten(),
-            HeaderValueRef::RequestOrigin => self.echo.origin.clone(),
-            HeaderValueRef::RequestMethod => self.echo.method.clone(),
+            HeaderValueRef::RequestOrigin => self.echo.origin(),
+            HeaderValueRef::RequestMethod => self.echo.method_value(),
             HeaderValueRef::RequestHeaders => {
                 // The first line replaces whatever the response had; further ones are added.
-                let mut lines = self.echo.headers.iter().chain(&self.echo.more_headers);
+                let mut lines = self.echo.header_values();
                 match lines.next() {
                     Some(first) => T::insert(self.headers, name, first.clone()),
                     None => T::remove(self.headers, name),

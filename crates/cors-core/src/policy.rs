@@ -168,7 +168,7 @@ impl Policy {
             Some(Err(reason)) => Outcome::ActualDenied(reason),
         };
         let mut d = Decision::new(outcome, Route::CallHandler);
-        d.vary = VaryTokens::ORIGIN;
+        d.set_vary(VaryTokens::ORIGIN);
         match checked {
             Some(Ok(allow_origin)) => {
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
@@ -251,7 +251,7 @@ impl Policy {
                 },
             ),
         };
-        d.vary = vary;
+        d.set_vary(vary);
         match granted {
             Ok(grant) => {
                 if p.passthrough {
@@ -309,8 +309,7 @@ impl Policy {
             .headers
             .check(request.header_lines(RequestHeader::AccessControlRequestHeaders))?;
         let private_network = p.private_network
-            && request.line(RequestHeader::AccessControlRequestPrivateNetwork)
-                == HeaderLine::One(b"true");
+            && request.line(RequestHeader::AccessControlRequestPrivateNetwork) == HeaderLine::One(b"true");
         Ok(PreflightGrant {
             origin,
             method,

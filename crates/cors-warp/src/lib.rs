@@ -108,13 +108,13 @@ pub use cors_core;
 pub use filter_error::FilterError;
 pub use rejection::default_rejection_response;
 
-use cors_core::http1::{Echo, HttpCors};
-use cors_core::{Decision, Policy};
+use cors_core::http1::{HttpCors, Pending};
+use cors_core::Policy;
 use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::ready;
-use std::sync::Arc;
-use warp::http::{HeaderMap, Method, StatusCode};
+use std::sync::{Arc, Mutex};
+use warp::http::{HeaderMap, Method};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
@@ -197,27 +197,31 @@ impl Cors {
             warp::any()
                 .map(warp::reply)
                 .with(warp::log::custom(move |info: warp::log::Info<'_>| {
-                    let decided = cors.evaluate(info.method(), info.request_headers());
+                    let evaluated = cors.evaluate(info.method(), info.request_headers());
+                    // A response the core sends itself is written here, while the request
+                    // is at hand; otherwise only the small `Pending` travels on.
+                    let decided = match cors.direct_response(&evaluated) {
+                        Some(response) => Decided::Respond(response),
+                        None => Decided::Pending(evaluated.pending()),
+                    };
                     DECIDED.with(|slot| slot.set(Some(decided)));
                 }))
         };
         let decide = {
             let cors = Arc::clone(&self.cors);
             move |_read| {
-                let (decision, echo) = DECIDED.with(Cell::take).unwrap_or_else(|| {
+                let decided = DECIDED.with(Cell::take).unwrap_or_else(|| {
                     // Unreachable while warp keeps polling `and_then`'s first filter and
                     // calling its function in one go; if it ever did not, fail closed: no
                     // CORS grant, `Vary: Origin`.
-                    cors.evaluate(&Method::GET, &HeaderMap::new())
+                    Decided::Pending(cors.evaluate(&Method::GET, &HeaderMap::new()).pending())
                 });
-                ready(match cors.direct_status(&decision) {
+                ready(match decided {
                     // The core answers: leave the chain before the inner filter runs.
-                    Some(status) => Err(warp::reject::custom(Answer {
-                        status,
-                        decision,
-                        echo,
+                    Decided::Respond(response) => Err(warp::reject::custom(Answer {
+                        response: Mutex::new(Some(response)),
                     })),
-                    None => Ok(Pending { decision, echo }),
+                    Decided::Pending(pending) => Ok(pending),
                 })
             }
         };
@@ -230,20 +234,17 @@ impl Cors {
         let apply = {
             let cors = Arc::clone(&self.cors);
             move |pending: Pending, mut response: Response| {
-                cors.apply(&pending.decision, &pending.echo, response.headers_mut());
+                cors.apply(&pending, response.headers_mut());
                 response
             }
         };
-        let answer = {
-            let cors = Arc::clone(&self.cors);
-            move |rejection: Rejection| {
-                // The only rejection that gets here is `decide`'s: `inner` never rejects.
-                let response = match rejection.find::<Answer>() {
-                    Some(answer) => answer.respond(&cors),
-                    None => default_rejection_response(&rejection),
-                };
-                ready(Ok::<_, Infallible>(response))
-            }
+        let answer = |rejection: Rejection| {
+            // The only rejection that gets here is `decide`'s: `inner` never rejects.
+            let response = match rejection.find::<Answer>().and_then(Answer::take) {
+                Some(response) => response,
+                None => default_rejection_response(&rejection),
+            };
+            ready(Ok::<_, Infallible>(response))
         };
         read.and_then(decide)
             .and(inner)
@@ -261,30 +262,26 @@ impl From<Policy> for Cors {
 
 thread_local! {
     /// The decision `read` makes, until `decide` takes it in the same poll.
-    static DECIDED: Cell<Option<(Decision, Echo)>> = const { Cell::new(None) };
+    static DECIDED: Cell<Option<Decided>> = const { Cell::new(None) };
 }
 
-/// A request the inner filter handles, with what to put on its response.
-struct Pending {
-    decision: Decision,
-    echo: Echo,
+/// What `read` decided: the core's own response, or what to put on the inner filter's.
+enum Decided {
+    Respond(Response),
+    Pending(Pending),
 }
 
-/// A request the core answers itself (a preflight), carried out of the filter chain.
+/// A response the core sends itself (a preflight), carried out of the filter chain. warp
+/// hands a rejection over by reference, hence the slot to take it from.
 #[derive(Debug)]
 struct Answer {
-    status: StatusCode,
-    decision: Decision,
-    echo: Echo,
+    response: Mutex<Option<Response>>,
 }
 
 impl warp::reject::Reject for Answer {}
 
 impl Answer {
-    fn respond(&self, cors: &HttpCors) -> Response {
-        let mut response = Response::default();
-        *response.status_mut() = self.status;
-        cors.apply(&self.decision, &self.echo, response.headers_mut());
-        response
+    fn take(&self) -> Option<Response> {
+        self.response.lock().ok()?.take()
     }
 }
