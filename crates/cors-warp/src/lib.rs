@@ -88,9 +88,10 @@
 //! for the `Info` a `warp::log::custom` callback receives, which borrows the request. The
 //! wrapper decides inside such a callback and hands the decision to the next filter through
 //! a thread-local slot, within the same `poll`. The echoed request values are
-//! reference-counted clones. A preflight the wrapper answers itself leaves the filter chain
-//! through a warp custom rejection carrying the decision (warp has no other way to skip the
-//! inner filter), which costs two small boxes, fewer than the 405 warp would build.
+//! reference-counted clones. A preflight the wrapper answers itself is written in that
+//! callback too, and leaves the filter chain by `not_found`, the rejection warp builds without
+//! allocating (warp has no other way to skip the inner filter); the `or` that follows hands
+//! over the written response, fewer allocations than the 405 warp would build.
 //! `tests/allocations.rs` and `bench/tests/zero_alloc.rs` measure all of this.
 //!
 //! # What CORS is not
@@ -113,8 +114,8 @@ use cors_core::Policy;
 use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::ready;
-use std::sync::{Arc, Mutex};
-use warp::http::{HeaderMap, Method};
+use std::sync::Arc;
+use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
@@ -210,19 +211,20 @@ impl Cors {
         let decide = {
             let cors = Arc::clone(&self.cors);
             move |_read| {
-                let decided = DECIDED.with(Cell::take).unwrap_or_else(|| {
+                ready(DECIDED.with(|slot| match slot.take() {
+                    Some(Decided::Pending(pending)) => Ok(pending),
+                    // The core answers: leave the chain before the inner filter runs, with
+                    // the one rejection warp builds without allocating. The response stays
+                    // in the slot for `answer`, which `or` runs next, in the same poll.
+                    Some(respond) => {
+                        slot.set(Some(respond));
+                        Err(warp::reject::not_found())
+                    }
                     // Unreachable while warp keeps polling `and_then`'s first filter and
                     // calling its function in one go; if it ever did not, fail closed: no
                     // CORS grant, `Vary: Origin`.
-                    Decided::Pending(cors.evaluate(&Method::GET, &HeaderMap::new()).pending())
-                });
-                ready(match decided {
-                    // The core answers: leave the chain before the inner filter runs.
-                    Decided::Respond(response) => Err(warp::reject::custom(Answer {
-                        response: Mutex::new(Some(response)),
-                    })),
-                    Decided::Pending(pending) => Ok(pending),
-                })
+                    None => Ok(cors.evaluate(&Method::GET, &HeaderMap::new()).pending()),
+                }))
             }
         };
         let inner = F::Error::lift(filter)
@@ -238,19 +240,17 @@ impl Cors {
                 response
             }
         };
-        let answer = |rejection: Rejection| {
-            // The only rejection that gets here is `decide`'s: `inner` never rejects.
-            let response = match rejection.find::<Answer>().and_then(Answer::take) {
-                Some(response) => response,
-                None => default_rejection_response(&rejection),
-            };
-            ready(Ok::<_, Infallible>(response))
-        };
-        read.and_then(decide)
-            .and(inner)
-            .map(apply)
-            .recover(answer)
-            .unify()
+        // Reached only through `decide`'s rejection: `inner` never rejects.
+        let answer = warp::any().map(|| match DECIDED.with(Cell::take) {
+            Some(Decided::Respond(response)) => response,
+            // Unreachable for the same reason as above; fail closed.
+            _ => {
+                let mut refused = Response::default();
+                *refused.status_mut() = StatusCode::FORBIDDEN;
+                refused
+            }
+        });
+        read.and_then(decide).and(inner).map(apply).or(answer).unify()
     }
 }
 
@@ -261,7 +261,8 @@ impl From<Policy> for Cors {
 }
 
 thread_local! {
-    /// The decision `read` makes, until `decide` takes it in the same poll.
+    /// The decision `read` makes, until `decide` (or, for the core's own response, `answer`)
+    /// takes it in the same poll.
     static DECIDED: Cell<Option<Decided>> = const { Cell::new(None) };
 }
 
@@ -271,17 +272,3 @@ enum Decided {
     Pending(Pending),
 }
 
-/// A response the core sends itself (a preflight), carried out of the filter chain. warp
-/// hands a rejection over by reference, hence the slot to take it from.
-#[derive(Debug)]
-struct Answer {
-    response: Mutex<Option<Response>>,
-}
-
-impl warp::reject::Reject for Answer {}
-
-impl Answer {
-    fn take(&self) -> Option<Response> {
-        self.response.lock().ok()?.take()
-    }
-}
