@@ -3,7 +3,7 @@
 
 use crate::decision::{HeaderValueRef, Rejection, ShortBytes};
 use crate::header_values::ValueId;
-use crate::token::{is_token, trim_ows};
+use crate::token::{ows_len, tchars_len};
 use hashbrown::{Equivalent, HashSet};
 use std::hash::{Hash, Hasher};
 
@@ -198,26 +198,38 @@ impl AllowHeaders {
             if total > MAX_REQUEST_HEADERS_LEN {
                 return Err(Rejection::RequestHeadersTooLong);
             }
-            for element in line.split(|&b| b == b',') {
-                let name = trim_ows(element);
-                if name.is_empty() {
+            // One pass per line: each element is optional whitespace, a token, optional
+            // whitespace, then a comma or the end. Anything else makes the element malformed,
+            // which is what splitting, trimming and checking the token would find, in the same
+            // order of errors (a property test compares the two).
+            let mut i = 0;
+            while i <= line.len() {
+                i += ows_len(&line[i..]);
+                let start = i;
+                i += tchars_len(&line[i..]);
+                let name = &line[start..i];
+                i += ows_len(&line[i..]);
+                let element_ends = matches!(line.get(i), None | Some(b','));
+                if name.is_empty() && element_ends {
                     empty += 1;
                     if empty > MAX_EMPTY_ELEMENTS {
                         return Err(Rejection::MalformedRequestHeaders);
                     }
+                    i += 1;
                     continue;
                 }
                 names += 1;
                 if names > MAX_REQUEST_HEADER_NAMES {
                     return Err(Rejection::TooManyRequestHeaders);
                 }
-                if !is_token(name) {
+                if !element_ends || name.is_empty() {
                     return Err(Rejection::MalformedRequestHeaders);
                 }
                 authorization |= name.eq_ignore_ascii_case(b"authorization");
                 if !self.any && !self.allows(name) {
                     return Err(Rejection::HeaderNotAllowed(ShortBytes::new(name)));
                 }
+                i += 1;
             }
         }
         if names == 0 {
@@ -259,7 +271,64 @@ mod tests {
         assert_eq!(check(&h, &["", " , "]), Ok(None));
     }
 
+    /// The list grammar written the obvious way (split on commas, trim, check the token), in the
+    /// same order of checks: what the one-pass parser must agree with.
+    fn check_by_splitting(h: &AllowHeaders, lines: &[&[u8]]) -> Result<Option<HeaderValueRef>, Rejection> {
+        let (mut total, mut names, mut empty, mut authorization) = (0usize, 0usize, 0usize, false);
+        for line in lines {
+            total += line.len();
+            if total > MAX_REQUEST_HEADERS_LEN {
+                return Err(Rejection::RequestHeadersTooLong);
+            }
+            for element in line.split(|&b| b == b',') {
+                let name = crate::token::trim_ows(element);
+                if name.is_empty() {
+                    empty += 1;
+                    if empty > MAX_EMPTY_ELEMENTS {
+                        return Err(Rejection::MalformedRequestHeaders);
+                    }
+                    continue;
+                }
+                names += 1;
+                if names > MAX_REQUEST_HEADER_NAMES {
+                    return Err(Rejection::TooManyRequestHeaders);
+                }
+                if !crate::token::is_token(name) {
+                    return Err(Rejection::MalformedRequestHeaders);
+                }
+                authorization |= name.eq_ignore_ascii_case(b"authorization");
+                if !h.any && !h.allows(name) {
+                    return Err(Rejection::HeaderNotAllowed(ShortBytes::new(name)));
+                }
+            }
+        }
+        if names == 0 {
+            return Ok(None);
+        }
+        match h.star {
+            Some(star) if !authorization => Ok(Some(HeaderValueRef::Stored(star))),
+            _ => Ok(Some(HeaderValueRef::RequestHeaders)),
+        }
+    }
+
     proptest::proptest! {
+        /// The one-pass parser decides exactly as splitting and trimming would, errors and
+        /// their order included.
+        #[test]
+        fn one_pass_parser_agrees_with_splitting(
+            lines in proptest::collection::vec(
+                "([ \t,]{0,3}(content-type|X-Api-Key|authorization|x-other|a b|;|\u{e9})?){0,24}",
+                0..3,
+            ),
+            any in proptest::bool::ANY,
+            credentials in proptest::bool::ANY,
+        ) {
+            let list: &[&str] = if any { &["*", "content-type"] } else { &["content-type", "x-api-key"] };
+            let h = headers(list, credentials);
+            let lines: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+            proptest::prop_assert_eq!(h.check(lines.iter().copied()), check_by_splitting(&h, &lines));
+        }
+
         /// The word-at-a-time comparison is exactly ASCII-case-insensitive equality.
         #[test]
         fn few_name_matches_is_eq_ignore_ascii_case(

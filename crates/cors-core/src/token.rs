@@ -27,6 +27,18 @@ pub(crate) fn is_token(bytes: &[u8]) -> bool {
 }
 
 /// Strips spaces and horizontal tabs (HTTP optional whitespace) from both ends.
+/// How many token characters `bytes` starts with.
+#[inline]
+pub(crate) fn tchars_len(bytes: &[u8]) -> usize {
+    bytes.iter().position(|&b| !TCHAR[usize::from(b)]).unwrap_or(bytes.len())
+}
+
+/// How many spaces and tabs `bytes` starts with.
+#[inline]
+pub(crate) fn ows_len(bytes: &[u8]) -> usize {
+    bytes.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(bytes.len())
+}
+
 #[inline]
 pub(crate) fn trim_ows(mut bytes: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = bytes {
