@@ -238,7 +238,12 @@ impl WebDomain {
         // the first chunk that has anything else (the port's colon, or an error).
         let mut start = 0usize;
         while let Some(chunk) = rest.get(start..start + 8) {
-            let Some(mut dots) = chunk.try_into().ok().map(u64::from_le_bytes).and_then(domain_chunk) else {
+            let Some(mut dots) = chunk
+                .try_into()
+                .ok()
+                .map(u64::from_le_bytes)
+                .and_then(domain_chunk)
+            else {
                 break;
             };
             while dots != 0 {

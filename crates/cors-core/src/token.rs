@@ -30,13 +30,19 @@ pub(crate) fn is_token(bytes: &[u8]) -> bool {
 /// How many token characters `bytes` starts with.
 #[inline]
 pub(crate) fn tchars_len(bytes: &[u8]) -> usize {
-    bytes.iter().position(|&b| !TCHAR[usize::from(b)]).unwrap_or(bytes.len())
+    bytes
+        .iter()
+        .position(|&b| !TCHAR[usize::from(b)])
+        .unwrap_or(bytes.len())
 }
 
 /// How many spaces and tabs `bytes` starts with.
 #[inline]
 pub(crate) fn ows_len(bytes: &[u8]) -> usize {
-    bytes.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(bytes.len())
+    bytes
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(bytes.len())
 }
 
 #[inline]

@@ -271,4 +271,3 @@ enum Decided {
     Respond(Response),
     Pending(Pending),
 }
-
