@@ -70,9 +70,9 @@ const FEW_SUFFIXES: usize = 4;
 #[derive(Default)]
 struct SchemePatterns {
     /// `scheme://host:*` entries, by host.
-    hosts: HashMap<Box<str>, PortRules>,
+    hosts: HashMap<Box<[u8]>, PortRules>,
     /// `scheme://*.suffix` entries, by suffix.
-    suffixes: HashMap<Box<str>, PortRules>,
+    suffixes: HashMap<Box<[u8]>, PortRules>,
 }
 
 /// Matches request origins against a policy's origin entries.
@@ -130,7 +130,7 @@ impl OriginMatcher {
                 } else {
                     &mut by_scheme.hosts
                 };
-                map.entry(host.as_str().into()).or_default().add(*port);
+                map.entry(host.as_bytes().into()).or_default().add(*port);
             }
         }
     }
@@ -169,12 +169,27 @@ impl OriginMatcher {
             Origin::validate(raw).map_err(OriginMiss::Malformed)?;
             return Err(OriginMiss::NotAllowed);
         }
+        if self.regex.is_none() && self.predicate.is_none() {
+            // Patterns only: they need the scheme, host and port, which the one-pass scan
+            // gives without building an `Origin`.
+            if let Some((scheme, host, port)) = Origin::web_domain_parts(raw) {
+                return if self.matches_pattern(scheme, host, port, HostKind::Domain) {
+                    Ok(OriginMatch::Echo)
+                } else {
+                    Err(OriginMiss::NotAllowed)
+                };
+            }
+        }
         let origin = Origin::parse(raw).map_err(OriginMiss::Malformed)?;
-        if self.matches_pattern(&origin)
-            || self
-                .regex
-                .as_ref()
-                .is_some_and(|set| set.is_match(origin.as_str()))
+        if self.matches_pattern(
+            origin.scheme(),
+            origin.host().as_bytes(),
+            origin.port(),
+            origin.host_kind(),
+        ) || self
+            .regex
+            .as_ref()
+            .is_some_and(|set| set.is_match(origin.as_str()))
             || self.predicate.as_ref().is_some_and(|p| p(&origin))
         {
             return Ok(OriginMatch::Echo);
@@ -182,15 +197,14 @@ impl OriginMatcher {
         Err(OriginMiss::NotAllowed)
     }
 
-    fn matches_pattern(&self, origin: &Origin<'_>) -> bool {
-        let Some((_, patterns)) = self.patterns.iter().find(|(s, _)| **s == *origin.scheme()) else {
+    fn matches_pattern(&self, scheme: &str, host: &[u8], port: Option<u16>, kind: HostKind) -> bool {
+        let Some((_, patterns)) = self.patterns.iter().find(|(s, _)| **s == *scheme) else {
             return false;
         };
-        let host = origin.host();
-        if !patterns.hosts.is_empty() && patterns.hosts.get(host).is_some_and(|r| r.allows(origin.port())) {
+        if !patterns.hosts.is_empty() && patterns.hosts.get(host).is_some_and(|r| r.allows(port)) {
             return true;
         }
-        if origin.host_kind() != HostKind::Domain || patterns.suffixes.is_empty() {
+        if kind != HostKind::Domain || patterns.suffixes.is_empty() {
             return false;
         }
         if patterns.suffixes.len() <= FEW_SUFFIXES {
@@ -198,18 +212,19 @@ impl OriginMatcher {
             // own suffixes.
             return patterns.suffixes.iter().any(|(suffix, rules)| {
                 host.len() > suffix.len()
-                    && host.ends_with(&**suffix)
-                    && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
-                    && rules.allows(origin.port())
+                    && host.ends_with(suffix)
+                    && host[host.len() - suffix.len() - 1] == b'.'
+                    && rules.allows(port)
             });
         }
         // Each proper suffix that starts at a label boundary, longest first: at least one whole
         // label always stays in front, so the apex never matches its own pattern.
-        host.match_indices('.').any(|(dot, _)| {
-            patterns
-                .suffixes
-                .get(&host[dot + 1..])
-                .is_some_and(|r| r.allows(origin.port()))
+        host.iter().enumerate().any(|(i, &b)| {
+            b == b'.'
+                && patterns
+                    .suffixes
+                    .get(&host[i + 1..])
+                    .is_some_and(|r| r.allows(port))
         })
     }
 }
@@ -253,9 +268,20 @@ mod tests {
 
     #[test]
     fn spec_2_subdomain_pattern_matches_whole_labels_only() {
-        let m = matcher(&["https://*.example.com"]);
-        assert!(allowed(&m, "https://a.example.com"));
-        assert!(allowed(&m, "https://a.b.example.com"));
+        // A few patterns are compared one by one, more are looked up by the host's suffixes:
+        // both must answer alike.
+        let decoys = (0..=FEW_SUFFIXES).map(|i| format!("https://*.decoy{i}.test"));
+        let many: Vec<String> = decoys.chain(["https://*.example.com".to_owned()]).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        for m in [matcher(&["https://*.example.com"]), matcher(&many)] {
+            assert_subdomain_pattern(&m);
+        }
+        assert!(allowed(&matcher(&many), "https://x.decoy0.test"));
+    }
+
+    fn assert_subdomain_pattern(m: &OriginMatcher) {
+        assert!(allowed(m, "https://a.example.com"));
+        assert!(allowed(m, "https://a.b.example.com"));
         for other in [
             "https://example.com",
             "https://evilexample.com",
@@ -266,7 +292,7 @@ mod tests {
             "https://a.example.com.evil.net",
             "https://A.example.com",
         ] {
-            assert!(!allowed(&m, other), "{other}");
+            assert!(!allowed(m, other), "{other}");
         }
         assert_eq!(
             m.find(b"https://A.example.com"),

@@ -261,6 +261,13 @@ impl Decision {
     }
 
     pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
+        // Adapters keep each echo for the one header it belongs to (`native::Pending`).
+        debug_assert!(match action {
+            HeaderAction::Set(HeaderValueRef::RequestOrigin) => header == CorsHeader::AllowOrigin,
+            HeaderAction::Set(HeaderValueRef::RequestMethod) => header == CorsHeader::AllowMethods,
+            HeaderAction::Set(HeaderValueRef::RequestHeaders) => header == CorsHeader::AllowHeaders,
+            _ => true,
+        });
         self.plan.actions[header as usize] = action;
         // Conservative if an action is overwritten: capturing a value not used is harmless.
         self.plan.echoes |=

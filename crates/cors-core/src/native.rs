@@ -288,21 +288,20 @@ impl<V: Clone + 'static> Pending<V> {
         if !plan.echoes_request() {
             return pending;
         }
-        for (_, action) in plan.actions() {
-            let HeaderAction::Set(value) = action else {
-                continue;
-            };
-            match value {
-                HeaderValueRef::Stored(_) => {}
-                HeaderValueRef::RequestOrigin => pending.origin = request.origin(),
-                HeaderValueRef::RequestMethod => pending.preflight_echo().method = request.method_value(),
-                HeaderValueRef::RequestHeaders => {
-                    let mut lines = request.values(RequestHeader::AccessControlRequestHeaders);
-                    let echo = pending.preflight_echo();
-                    echo.headers = lines.next().cloned();
-                    echo.more_headers = lines.cloned().collect();
-                }
-            }
+        // Each echo has one header it can appear in: the origin in Allow-Origin, the method
+        // in Allow-Methods, the requested headers in Allow-Headers.
+        let echoes = |header, value| plan.action(header) == HeaderAction::Set(value);
+        if echoes(CorsHeader::AllowOrigin, HeaderValueRef::RequestOrigin) {
+            pending.origin = request.origin();
+        }
+        if echoes(CorsHeader::AllowMethods, HeaderValueRef::RequestMethod) {
+            pending.preflight_echo().method = request.method_value();
+        }
+        if echoes(CorsHeader::AllowHeaders, HeaderValueRef::RequestHeaders) {
+            let mut lines = request.values(RequestHeader::AccessControlRequestHeaders);
+            let echo = pending.preflight_echo();
+            echo.headers = lines.next().cloned();
+            echo.more_headers = lines.cloned().collect();
         }
         pending
     }

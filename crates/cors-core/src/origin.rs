@@ -98,6 +98,15 @@ impl<'a> Origin<'a> {
         }
     }
 
+    /// The scheme, domain and port of an `http(s)://` origin with a domain host, found by the
+    /// one-pass scan without building an `Origin` (which needs the bytes checked as UTF-8);
+    /// `None` when the full parser must decide.
+    pub(crate) fn web_domain_parts(bytes: &[u8]) -> Option<(&'static str, &[u8], Option<u16>)> {
+        let found = WebDomain::scan(bytes)?;
+        let host = bytes.get(found.prefix..found.prefix + found.host_len)?;
+        Some((found.scheme, host, found.port))
+    }
+
     /// `http://` or `https://`, a domain whose last label is not numeric, an optional port:
     /// one pass, no string searches. `None` means "not sure": the caller runs the full parser.
     fn parse_web_domain(bytes: &'a [u8]) -> Option<Self> {
