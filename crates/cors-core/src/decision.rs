@@ -254,6 +254,8 @@ impl Decision {
             route,
             plan: ResponsePlan {
                 actions: [HeaderAction::Keep; 7],
+                sets: 0,
+                removes: 0,
                 vary: VaryTokens::NONE,
                 echoes: false,
             },
@@ -269,6 +271,14 @@ impl Decision {
             _ => true,
         });
         self.plan.actions[header as usize] = action;
+        let bit = 1 << header as u8;
+        self.plan.sets &= !bit;
+        self.plan.removes &= !bit;
+        match action {
+            HeaderAction::Keep => {}
+            HeaderAction::Remove => self.plan.removes |= bit,
+            HeaderAction::Set(_) => self.plan.sets |= bit,
+        }
         // Conservative if an action is overwritten: capturing a value not used is harmless.
         self.plan.echoes |=
             matches!(action, HeaderAction::Set(value) if !matches!(value, HeaderValueRef::Stored(_)));
@@ -339,6 +349,10 @@ impl Decision {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResponsePlan {
     actions: [HeaderAction; 7],
+    /// The headers whose action is `Set`, and those whose action is `Remove`, one bit each
+    /// (`1 << CorsHeader as u8`, as in [`PresentHeaders`]): applying visits only these.
+    sets: u8,
+    removes: u8,
     vary: VaryTokens,
     /// Whether any action copies a request value: when none does, an adapter keeps nothing
     /// of the request.
@@ -369,12 +383,14 @@ impl ResponsePlan {
     /// Sets and removes the CORS headers, then merges `Vary`: see [`Decision::apply_to`].
     pub fn apply_to<R: ResponseHeaders + ?Sized>(&self, response: &mut R) {
         let present = response.present();
-        for (header, action) in self.actions() {
-            match action {
-                HeaderAction::Keep => {}
-                HeaderAction::Remove if present.has(header) => response.remove(header),
-                HeaderAction::Remove => {}
-                HeaderAction::Set(value) => response.set(header, value),
+        // Most plans set two or three headers and remove what is absent anyway: visit the
+        // headers named by the bit masks, not all seven.
+        for header in headers_in(self.removes & present.cors_bits()) {
+            response.remove(header);
+        }
+        for header in headers_in(self.sets) {
+            if let HeaderAction::Set(value) = self.actions[header as usize] {
+                response.set(header, value);
             }
         }
         if !self.vary.is_empty() {
@@ -388,6 +404,16 @@ impl ResponsePlan {
             }
         }
     }
+}
+
+/// The headers whose bits (`1 << CorsHeader as u8`) are set in `bits`, in [`CorsHeader::ALL`]
+/// order.
+fn headers_in(mut bits: u8) -> impl Iterator<Item = CorsHeader> {
+    std::iter::from_fn(move || {
+        let header = *CorsHeader::ALL.get(bits.trailing_zeros() as usize)?;
+        bits &= bits - 1;
+        Some(header)
+    })
 }
 
 /// The primitive header operations an adapter provides on its framework's response, so that

@@ -51,6 +51,11 @@ impl PresentHeaders {
         self.0 & (1 << header as u8) != 0
     }
 
+    /// The CORS headers' bits (`1 << CorsHeader as u8`), without `Vary`'s.
+    pub(crate) fn cors_bits(self) -> u8 {
+        self.0 & !VARY
+    }
+
     /// Whether the response may have a `Vary` header.
     pub fn has_vary(self) -> bool {
         self.0 & VARY != 0
