@@ -26,7 +26,6 @@ pub(crate) fn is_token(bytes: &[u8]) -> bool {
     !bytes.is_empty() && bytes.iter().all(|&b| TCHAR[usize::from(b)])
 }
 
-/// Strips spaces and horizontal tabs (HTTP optional whitespace) from both ends.
 /// How many token characters `bytes` starts with.
 #[inline]
 pub(crate) fn tchars_len(bytes: &[u8]) -> usize {
@@ -45,6 +44,7 @@ pub(crate) fn ows_len(bytes: &[u8]) -> usize {
         .unwrap_or(bytes.len())
 }
 
+/// Strips spaces and horizontal tabs (HTTP optional whitespace) from both ends.
 #[inline]
 pub(crate) fn trim_ows(mut bytes: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = bytes {
