@@ -243,11 +243,12 @@ impl Cors {
         // Reached only through `decide`'s rejection: `inner` never rejects.
         let answer = warp::any().map(|| match DECIDED.with(Cell::take) {
             Some(Decided::Respond(response)) => response,
-            // Unreachable for the same reason as above; fail closed.
+            // Unreachable for the same reason as above. Not a CORS answer (the core makes
+            // those) but a broken handover: a server error, with no CORS grant.
             _ => {
-                let mut refused = Response::default();
-                *refused.status_mut() = StatusCode::FORBIDDEN;
-                refused
+                let mut broken = Response::default();
+                *broken.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                broken
             }
         });
         read.and_then(decide).and(inner).map(apply).or(answer).unify()
