@@ -767,23 +767,8 @@ fn end_to_end(options: &Options, report: &mut String) -> bool {
             rounded(&e2e.rps[2]),
         );
         let [without, ours, floor] = Mode::ALL;
-        eprintln!(
-            "e2e {:<9} without {:.0} req/s ({:.2} µs CPU/req), with {:.0} req/s ({:.2} µs CPU/req), \
-             floor {:.0} req/s ({:.2} µs CPU/req): kept {:.1}% / floor {:.1}% (req/s), {:.1}% / floor {:.1}% (CPU)",
-            framework.name(),
-            e2e.rps(without),
-            e2e.cpu_us(without),
-            e2e.rps(ours),
-            e2e.cpu_us(ours),
-            e2e.rps(floor),
-            e2e.cpu_us(floor),
-            e2e.kept_rps(ours) * 100.0,
-            e2e.kept_rps(floor) * 100.0,
-            e2e.kept_cpu(ours) * 100.0,
-            e2e.kept_cpu(floor) * 100.0,
-        );
-        writeln!(
-            report,
+        // One row, for the report and, as it is measured, for the log.
+        let row = format!(
             "| {} | {:.0} | {:.0} | {:.0} | {:.1}% | {:.1}% | {:.2} | {:.2} | {:.2} | {:+.2} / {:+.2} | {:.1}% | {:.1}% | {} | {} |",
             framework.name(),
             e2e.rps(without),
@@ -800,8 +785,9 @@ fn end_to_end(options: &Options, report: &mut String) -> bool {
             e2e.kept_cpu(floor) * 100.0,
             yes_no(e2e.kept_cpu(ours) >= KEPT_TARGET),
             reachable(e2e.kept_cpu(floor), &e2e.kept_cpu_rounds(floor)),
-        )
-        .ok();
+        );
+        eprintln!("e2e {row}");
+        writeln!(report, "{row}").ok();
         if options.instructions {
             let started = Instant::now();
             let count = Mode::ALL.map(|mode| server_instructions(framework, mode));
