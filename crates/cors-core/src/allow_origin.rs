@@ -309,7 +309,11 @@ mod tests {
             assert_eq!(ids.len(), n, "each entry sends its own value");
             // Same length as every entry, and a prefix of one: both refused.
             for miss in ["https://o99.test", "https://o0"] {
-                assert_eq!(m.find(miss.as_bytes()), Err(OriginMiss::NotAllowed), "{n}: {miss}");
+                assert_eq!(
+                    m.find(miss.as_bytes()),
+                    Err(OriginMiss::NotAllowed),
+                    "{n}: {miss}"
+                );
             }
         }
     }

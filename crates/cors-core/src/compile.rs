@@ -9,7 +9,7 @@ use crate::error::{ConfigError, ConfigErrorKind as E, ConfigErrors, ConfigWarnin
 use crate::header_values::HeaderValues;
 use crate::origin::is_loopback_host;
 use crate::origin_entry::{parse_entry, OriginEntry};
-use crate::policy::PolicyInner;
+use crate::policy::{ActualPlans, PolicyInner};
 use crate::token::is_token;
 use crate::vary::VaryTokens;
 use regex::{RegexBuilder, RegexSetBuilder};
@@ -216,7 +216,7 @@ pub(crate) fn compile(
     };
     let max_age = config.max_age.map(|s| values.push(s.to_string()));
 
-    Ok(PolicyInner {
+    let mut inner = PolicyInner {
         origins,
         methods,
         headers,
@@ -232,7 +232,10 @@ pub(crate) fn compile(
         warnings,
         has_predicate,
         config,
-    })
+        actual_plans: ActualPlans::UNSET,
+    };
+    inner.actual_plans = ActualPlans::of(&inner);
+    Ok(inner)
 }
 
 fn lint_origin(

@@ -249,17 +249,11 @@ pub struct Decision {
 
 impl Decision {
     pub(crate) fn new(outcome: Outcome, route: Route) -> Self {
-        Decision {
-            outcome,
-            route,
-            plan: ResponsePlan {
-                actions: [HeaderAction::Keep; 7],
-                sets: 0,
-                removes: 0,
-                vary: VaryTokens::NONE,
-                echoes: false,
-            },
-        }
+        Self::with_plan(outcome, route, ResponsePlan::EMPTY)
+    }
+
+    pub(crate) fn with_plan(outcome: Outcome, route: Route, plan: ResponsePlan) -> Self {
+        Decision { outcome, route, plan }
     }
 
     pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
@@ -360,6 +354,15 @@ pub struct ResponsePlan {
 }
 
 impl ResponsePlan {
+    /// Keeps every header and adds no `Vary` token.
+    pub(crate) const EMPTY: ResponsePlan = ResponsePlan {
+        actions: [HeaderAction::Keep; 7],
+        sets: 0,
+        removes: 0,
+        vary: VaryTokens::NONE,
+        echoes: false,
+    };
+
     /// What to do with one header.
     pub fn action(&self, header: CorsHeader) -> HeaderAction {
         self.actions[header as usize]

@@ -4,7 +4,9 @@ use crate::allow_headers::AllowHeaders;
 use crate::allow_methods::AllowMethods;
 use crate::allow_origin::{OriginMatch, OriginMatcher, OriginMiss, OriginPredicate};
 use crate::config::{LoadError, PolicyConfig};
-use crate::decision::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, Route};
+use crate::decision::{
+    CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, ResponsePlan, Route,
+};
 use crate::error::{ConfigErrors, ConfigWarning};
 use crate::header_values::{HeaderValues, ValueId};
 use crate::origin::{Origin, MAX_ORIGIN_LEN};
@@ -53,6 +55,60 @@ pub(crate) struct PolicyInner {
     pub(crate) values: HeaderValues,
     pub(crate) warnings: Vec<ConfigWarning>,
     pub(crate) has_predicate: bool,
+    /// What an actual request's response gets, allowed (less `Access-Control-Allow-Origin`,
+    /// which depends on the origin) and refused. The same for every request, so built once:
+    /// a request copies one instead of setting each header.
+    pub(crate) actual_plans: ActualPlans,
+}
+
+impl PolicyInner {
+    fn credentials_action(&self) -> HeaderAction {
+        if self.credentials {
+            HeaderAction::Set(HeaderValueRef::Stored(self.true_value))
+        } else {
+            HeaderAction::Remove
+        }
+    }
+}
+
+/// See [`PolicyInner::actual_plans`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ActualPlans {
+    allowed: ResponsePlan,
+    refused: ResponsePlan,
+}
+
+impl ActualPlans {
+    /// Placeholder until [`ActualPlans::of`] can read the finished policy.
+    pub(crate) const UNSET: ActualPlans = ActualPlans {
+        allowed: ResponsePlan::EMPTY,
+        refused: ResponsePlan::EMPTY,
+    };
+
+    pub(crate) fn of(p: &PolicyInner) -> ActualPlans {
+        let mut allowed = Decision::new(Outcome::ActualAllowed, Route::CallHandler);
+        allowed.set_vary(VaryTokens::ORIGIN);
+        allowed.set(CorsHeader::AllowCredentials, p.credentials_action());
+        if let Some(expose) = p.expose {
+            allowed.set(
+                CorsHeader::ExposeHeaders,
+                HeaderAction::Set(HeaderValueRef::Stored(expose)),
+            );
+        }
+        let mut refused = Decision::new(Outcome::NotCors, Route::CallHandler);
+        refused.set_vary(VaryTokens::ORIGIN);
+        for h in [
+            CorsHeader::AllowOrigin,
+            CorsHeader::AllowCredentials,
+            CorsHeader::ExposeHeaders,
+        ] {
+            refused.set(h, HeaderAction::Remove);
+        }
+        ActualPlans {
+            allowed: allowed.plan(),
+            refused: refused.plan(),
+        }
+    }
 }
 
 impl fmt::Debug for Policy {
@@ -162,42 +218,17 @@ impl Policy {
             }
             return d;
         }
-        let outcome = match checked {
-            None => Outcome::NotCors,
-            Some(Ok(_)) => Outcome::ActualAllowed,
-            Some(Err(reason)) => Outcome::ActualDenied(reason),
-        };
-        let mut d = Decision::new(outcome, Route::CallHandler);
-        d.set_vary(VaryTokens::ORIGIN);
+        let plans = &p.actual_plans;
         match checked {
             Some(Ok(allow_origin)) => {
+                let mut d = Decision::with_plan(Outcome::ActualAllowed, Route::CallHandler, plans.allowed);
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
-                d.set(CorsHeader::AllowCredentials, self.credentials_action());
-                if let Some(expose) = p.expose {
-                    d.set(
-                        CorsHeader::ExposeHeaders,
-                        HeaderAction::Set(HeaderValueRef::Stored(expose)),
-                    );
-                }
+                d
             }
-            _ => {
-                for h in [
-                    CorsHeader::AllowOrigin,
-                    CorsHeader::AllowCredentials,
-                    CorsHeader::ExposeHeaders,
-                ] {
-                    d.set(h, HeaderAction::Remove);
-                }
+            Some(Err(reason)) => {
+                Decision::with_plan(Outcome::ActualDenied(reason), Route::CallHandler, plans.refused)
             }
-        }
-        d
-    }
-
-    fn credentials_action(&self) -> HeaderAction {
-        if self.inner.credentials {
-            HeaderAction::Set(HeaderValueRef::Stored(self.inner.true_value))
-        } else {
-            HeaderAction::Remove
+            None => Decision::with_plan(Outcome::NotCors, Route::CallHandler, plans.refused),
         }
     }
 
@@ -263,7 +294,7 @@ impl Policy {
                 }
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(grant.origin));
                 if p.credentials {
-                    d.set(CorsHeader::AllowCredentials, self.credentials_action());
+                    d.set(CorsHeader::AllowCredentials, p.credentials_action());
                 }
                 d.set(CorsHeader::AllowMethods, HeaderAction::Set(grant.method));
                 if let Some(headers) = grant.headers {
