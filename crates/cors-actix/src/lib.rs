@@ -223,9 +223,10 @@ where
                 Err(mut error) => {
                     // The error stays an error; whoever renders it gets the CORS headers.
                     let cors = Arc::clone(cors);
-                    let pending = pending.clone();
+                    // A mapper may run more than once (`Fn`), so each run gets its own copy.
+                    let pending = std::mem::take(pending);
                     error.add_response_mapper(move |mut response| {
-                        cors.apply(&pending, response.headers_mut());
+                        cors.apply(&mut pending.clone(), response.headers_mut());
                         response
                     });
                     Err(error)

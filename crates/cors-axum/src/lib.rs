@@ -166,6 +166,7 @@ where
                 cors,
             } => {
                 let mut response = std::task::ready!(future.poll(cx))?;
+                // An echoed origin moves into the response; a ready future is not polled again.
                 cors.apply(pending, response.headers_mut());
                 Poll::Ready(Ok(response))
             }

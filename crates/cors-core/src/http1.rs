@@ -14,7 +14,7 @@
 //! assert_eq!(evaluated.decision().route(), Route::CallHandler);
 //! let pending = evaluated.pending(); // kept while the handler runs
 //! let mut response = Response::new(());
-//! cors.apply(&pending, response.headers_mut());
+//! cors.apply(&mut pending, response.headers_mut());
 //! assert_eq!(response.headers()["access-control-allow-origin"], "https://example.com");
 //! assert_eq!(response.headers()["vary"], "Origin");
 //! # Ok::<(), cors_core::ConfigErrors>(())
@@ -130,8 +130,9 @@ impl HttpCors {
         Some(response)
     }
 
-    /// Applies what was kept of a decision to the handler's response headers.
-    pub fn apply(&self, pending: &Pending, headers: &mut HeaderMap) {
+    /// Applies what was kept of a decision to the handler's response headers, moving the
+    /// echoed request values out of `pending` (so it is applied once).
+    pub fn apply(&self, pending: &mut Pending, headers: &mut HeaderMap) {
         self.native.apply(pending, headers);
     }
 }

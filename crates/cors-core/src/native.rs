@@ -51,7 +51,7 @@ use std::fmt;
 /// assert_eq!(evaluated.decision().route(), cors_core::Route::CallHandler);
 /// let pending = evaluated.pending(); // kept while the handler runs
 /// let mut response = vec![("content-type", "text/plain".to_owned())];
-/// cors.apply(&pending, &mut response);
+/// cors.apply(&mut { pending }, &mut response);
 /// assert!(response.contains(&("access-control-allow-origin", "https://a.test".to_owned())));
 /// assert!(response.contains(&("vary", "Origin".to_owned())));
 /// # Ok::<(), cors_core::ConfigErrors>(())
@@ -129,9 +129,12 @@ impl<T: HeaderTypes> NativeCors<T> {
         }
     }
 
-    /// Applies what was kept of a decision to the handler's response headers.
-    pub fn apply(&self, pending: &Pending<T::Value>, headers: &mut T::Map) {
-        pending.plan.apply_to(&mut NativeResponse::<T, _> {
+    /// Applies what was kept of a decision to the handler's response headers. The echoed
+    /// request values move out of `pending` into the response (an echo costs one copy of a
+    /// value, not two), so a `Pending` is applied once.
+    pub fn apply(&self, pending: &mut Pending<T::Value>, headers: &mut T::Map) {
+        let plan = pending.plan;
+        plan.apply_to(&mut NativeResponse::<T, _> {
             headers,
             cors: self,
             echo: pending,
@@ -278,8 +281,19 @@ struct PreflightEcho<V> {
     more_headers: Vec<V>,
 }
 
+impl<V> Default for Pending<V> {
+    /// A plan that changes nothing, for a slot whose `Pending` was applied already.
+    fn default() -> Self {
+        Pending {
+            plan: ResponsePlan::EMPTY,
+            origin: None,
+            preflight: None,
+        }
+    }
+}
+
 impl<V: Clone + 'static> Pending<V> {
-    fn capture<T: HeaderTypes<Value = V>>(plan: ResponsePlan, request: &NativeRequest<'_, T>) -> Self {
+    fn capture<T: HeaderTypes<Value = V>>(plan: ResponsePlan, mut request: &NativeRequest<'_, T>) -> Self {
         let mut pending = Pending {
             plan,
             origin: None,
@@ -322,19 +336,20 @@ impl<V: Clone + 'static> Pending<V> {
     }
 }
 
-/// Where a response takes the request values it echoes from.
+/// Where a response takes the request values it echoes from: copied from the request, or
+/// moved out of what was kept (each is set once per response).
 trait EchoSource<V: 'static> {
-    fn origin(&self) -> Option<V>;
-    fn method_value(&self) -> Option<V>;
+    fn origin(&mut self) -> Option<V>;
+    fn method_value(&mut self) -> Option<V>;
     fn header_values(&self) -> impl Iterator<Item = &V>;
 }
 
-impl<'a, T: HeaderTypes> EchoSource<T::Value> for NativeRequest<'a, T> {
-    fn origin(&self) -> Option<T::Value> {
+impl<'a, T: HeaderTypes> EchoSource<T::Value> for &NativeRequest<'a, T> {
+    fn origin(&mut self) -> Option<T::Value> {
         self.first(RequestHeader::Origin).cloned()
     }
 
-    fn method_value(&self) -> Option<T::Value> {
+    fn method_value(&mut self) -> Option<T::Value> {
         self.first(RequestHeader::AccessControlRequestMethod).cloned()
     }
 
@@ -343,13 +358,13 @@ impl<'a, T: HeaderTypes> EchoSource<T::Value> for NativeRequest<'a, T> {
     }
 }
 
-impl<V: Clone + 'static> EchoSource<V> for Pending<V> {
-    fn origin(&self) -> Option<V> {
-        self.origin.clone()
+impl<V: Clone + 'static> EchoSource<V> for &mut Pending<V> {
+    fn origin(&mut self) -> Option<V> {
+        self.origin.take()
     }
 
-    fn method_value(&self) -> Option<V> {
-        self.preflight.as_ref().and_then(|p| p.method.clone())
+    fn method_value(&mut self) -> Option<V> {
+        self.preflight.as_mut().and_then(|p| p.method.take())
     }
 
     fn header_values(&self) -> impl Iterator<Item = &V> {
@@ -362,7 +377,7 @@ impl<V: Clone + 'static> EchoSource<V> for Pending<V> {
 struct NativeResponse<'a, T: HeaderTypes, E> {
     headers: &'a mut T::Map,
     cors: &'a NativeCors<T>,
-    echo: &'a E,
+    echo: E,
 }
 
 impl<T: HeaderTypes, E: EchoSource<T::Value>> ResponseHeaders for NativeResponse<'_, T, E> {

@@ -235,8 +235,8 @@ impl Cors {
             .unify();
         let apply = {
             let cors = Arc::clone(&self.cors);
-            move |pending: Pending, mut response: Response| {
-                cors.apply(&pending, response.headers_mut());
+            move |mut pending: Pending, mut response: Response| {
+                cors.apply(&mut pending, response.headers_mut());
                 response
             }
         };

@@ -195,13 +195,13 @@ fn applying_the_headers_to_a_built_response_allocates_nothing() {
     // The first use of each converted value moves its bytes to shared storage (one
     // allocation per value, once per `Cors`, as on the first request a server handles);
     // from then on a value is copied by reference count.
-    let ((), first_n) = count(|| cors.apply(&pending, Response::default().headers_mut()));
+    let ((), first_n) = count(|| cors.apply(&mut pending.clone(), Response::default().headers_mut()));
     // A handler's reply with its content type and one header of its own.
     let mut response = "items".into_response();
     response
         .headers_mut()
         .insert("x-request-id", HeaderValue::from_static("7"));
-    let ((), apply_n) = count(|| cors.apply(&pending, response.headers_mut()));
+    let ((), apply_n) = count(|| cors.apply(&mut { pending }, response.headers_mut()));
     println!("evaluate {evaluate_n}, apply {apply_n} (first use of the values: {first_n})");
     assert_eq!(evaluate_n, 0);
     assert_eq!(apply_n, 0);
