@@ -12,7 +12,7 @@
 //!
 //! let evaluated = cors.evaluate(&Method::GET, &request);
 //! assert_eq!(evaluated.decision().route(), Route::CallHandler);
-//! let pending = evaluated.pending(); // kept while the handler runs
+//! let mut pending = evaluated.pending(); // kept while the handler runs
 //! let mut response = Response::new(());
 //! cors.apply(&mut pending, response.headers_mut());
 //! assert_eq!(response.headers()["access-control-allow-origin"], "https://example.com");

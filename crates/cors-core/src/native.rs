@@ -49,9 +49,9 @@ use std::fmt;
 /// let request = vec![("origin", "https://a.test".to_owned())];
 /// let evaluated = cors.evaluate(b"GET", &request);
 /// assert_eq!(evaluated.decision().route(), cors_core::Route::CallHandler);
-/// let pending = evaluated.pending(); // kept while the handler runs
+/// let mut pending = evaluated.pending(); // kept while the handler runs
 /// let mut response = vec![("content-type", "text/plain".to_owned())];
-/// cors.apply(&mut { pending }, &mut response);
+/// cors.apply(&mut pending, &mut response);
 /// assert!(response.contains(&("access-control-allow-origin", "https://a.test".to_owned())));
 /// assert!(response.contains(&("vary", "Origin".to_owned())));
 /// # Ok::<(), cors_core::ConfigErrors>(())
