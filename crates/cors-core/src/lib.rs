@@ -74,7 +74,6 @@ mod allow_headers;
 mod allow_methods;
 mod allow_origin;
 pub mod attack;
-mod bytes_map;
 mod compile;
 mod config;
 mod decision;
