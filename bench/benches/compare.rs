@@ -388,8 +388,10 @@ fn in_process(options: &Options, plan: Plan, report: &mut String) -> Vec<Row> {
     if rows.iter().any(|r| r.instructions.is_some()) {
         writeln!(
             report,
-            "\nThe same rows in instructions per request (valgrind callgrind; deterministic, unlike the \
-             times above on a shared machine):\n"
+            "\nThe same rows in instructions per request (valgrind callgrind; unlike the times above \
+             on a shared machine, repeatable from run to run within a few instructions for most rows. \
+             Not for all: glibc's malloc takes different paths from run to run of the same binary in \
+             some rows, warp's `preflight_adversarial_acrh` with ours by about 450 per request):\n"
         )
         .ok();
         writeln!(
