@@ -34,7 +34,7 @@ pub(crate) enum OriginMiss {
     Malformed(OriginParseError),
 }
 
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct PortRules {
     default: bool,
     any: bool,
@@ -73,9 +73,6 @@ struct SchemePatterns {
     hosts: HashMap<Box<[u8]>, PortRules>,
     /// `scheme://*.suffix` entries, by suffix.
     suffixes: HashMap<Box<[u8]>, PortRules>,
-    /// The same entries as a list while there are at most [`FEW_SUFFIXES`]: walking a hash
-    /// map's table costs more than the few comparisons.
-    few_suffixes: Vec<(Box<[u8]>, PortRules)>,
 }
 
 /// Matches request origins against a policy's origin entries.
@@ -138,12 +135,6 @@ impl OriginMatcher {
                     &mut by_scheme.hosts
                 };
                 map.entry(host.as_bytes().into()).or_default().add(*port);
-                by_scheme.few_suffixes = if by_scheme.suffixes.len() <= FEW_SUFFIXES {
-                    let entries = by_scheme.suffixes.iter();
-                    entries.map(|(s, r)| (s.clone(), r.clone())).collect()
-                } else {
-                    Vec::new()
-                };
             }
         }
     }
@@ -223,7 +214,7 @@ impl OriginMatcher {
         if patterns.suffixes.len() <= FEW_SUFFIXES {
             // Comparing the host's end with each suffix is cheaper than hashing a few of its
             // own suffixes.
-            return patterns.few_suffixes.iter().any(|(suffix, rules)| {
+            return patterns.suffixes.iter().any(|(suffix, rules)| {
                 host.len() > suffix.len()
                     && host.ends_with(suffix)
                     && host[host.len() - suffix.len() - 1] == b'.'
