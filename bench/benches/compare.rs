@@ -390,8 +390,9 @@ fn in_process(options: &Options, plan: Plan, report: &mut String) -> Vec<Row> {
             report,
             "\nThe same rows in instructions per request (valgrind callgrind; unlike the times above \
              on a shared machine, repeatable from run to run within a few instructions for most rows. \
-             Not for all: glibc's malloc takes different paths from run to run of the same binary in \
-             some rows, warp's `preflight_adversarial_acrh` with ours by about 450 per request):\n"
+             Not for all: with a 1 KiB request header (`preflight_adversarial_acrh`), glibc's malloc \
+             takes one of two paths from run to run of the same binary, in warp by up to about 450 \
+             instructions per request for any variant):\n"
         )
         .ok();
         writeln!(
@@ -431,16 +432,25 @@ fn in_process(options: &Options, plan: Plan, report: &mut String) -> Vec<Row> {
 }
 
 /// Instructions per request of one variant, from two callgrind runs of this binary in
-/// `--run` mode (400 requests and none, so that the set-up cancels out); `None` when
-/// valgrind is not installed or fails.
+/// `--run` mode: one builds 400 requests and sends them, the other builds the same 400 and
+/// sends none, so that the set-up and the building of the requests cancel out (building a
+/// request allocates, and where glibc's malloc stands when it does moved one row by hundreds
+/// of instructions from run to run); `None` when valgrind is not installed or fails.
 fn instructions(framework: Framework, case: &str, variant: Variant) -> Option<f64> {
     const N: usize = 400;
     let exe = std::env::current_exe().ok()?;
-    let collected = |n: usize| -> Option<f64> {
+    let collected = |mode: &str| -> Option<f64> {
         let output = Command::new("valgrind")
             .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
             .arg(&exe)
-            .args(["--run", framework.name(), case, variant.name(), &n.to_string()])
+            .args([
+                "--run",
+                framework.name(),
+                case,
+                variant.name(),
+                &N.to_string(),
+                mode,
+            ])
             .stdout(Stdio::null())
             .output()
             .ok()?;
@@ -449,7 +459,7 @@ fn instructions(framework: Framework, case: &str, variant: Variant) -> Option<f6
             .find_map(|l| l.split("Collected : ").nth(1))
             .and_then(|v| v.trim().parse().ok())
     };
-    let (base, full) = (collected(0)?, collected(N)?);
+    let (base, full) = (collected("--build-only")?, collected("--send")?);
     Some((full - base) / N as f64)
 }
 
@@ -927,12 +937,18 @@ fn callgrind_server(
         .and_then(|v| v.trim().parse().ok())
 }
 
-/// `--run FRAMEWORK CASE VARIANT N`: only sends N requests of one case through one variant
-/// (after a warm-up), for a profiler: `valgrind --tool=callgrind <bench binary> --run axum
-/// allowed_origin ours 2000`, and the same with N = 0 to subtract the set-up.
+/// `--run FRAMEWORK CASE VARIANT N [--build-only]`: only sends N requests of one case
+/// through one variant (after a warm-up), for a profiler: `valgrind --tool=callgrind <bench
+/// binary> --run axum allowed_origin ours 2000`, and the same with `--build-only` (the N
+/// requests are built, none is sent) to subtract the set-up and the building.
 fn run_only(args: &[String]) {
+    let (args, send) = match args {
+        [rest @ .., last] if last == "--build-only" => (rest, false),
+        [rest @ .., last] if last == "--send" => (rest, true),
+        _ => (args, true),
+    };
     let [framework, case, variant, n] = args else {
-        panic!("--run FRAMEWORK CASE VARIANT N");
+        panic!("--run FRAMEWORK CASE VARIANT N [--build-only]");
     };
     let framework = Framework::from_name(framework).expect("framework");
     let case = Case::named(case).expect("case");
@@ -943,7 +959,11 @@ fn run_only(args: &[String]) {
     let mut left = n;
     while left > 0 {
         let batch = left.min(1024);
-        harness.run(variant, batch, &mut |send| send());
+        harness.run(variant, batch, &mut |send_all| {
+            if send {
+                send_all()
+            }
+        });
         left -= batch;
     }
 }
