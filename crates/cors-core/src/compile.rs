@@ -9,7 +9,8 @@ use crate::error::{ConfigError, ConfigErrorKind as E, ConfigErrors, ConfigWarnin
 use crate::header_values::HeaderValues;
 use crate::origin::is_loopback_host;
 use crate::origin_entry::{parse_entry, OriginEntry};
-use crate::policy::{ActualPlans, PolicyInner};
+use crate::plans::{PlanSettings, Plans};
+use crate::policy::PolicyInner;
 use crate::token::is_token;
 use crate::vary::VaryTokens;
 use regex::{RegexBuilder, RegexSetBuilder};
@@ -216,13 +217,19 @@ pub(crate) fn compile(
     };
     let max_age = config.max_age.map(|s| values.push(s.to_string()));
 
-    let mut inner = PolicyInner {
+    let plans = Plans::new(&PlanSettings {
+        credentials,
+        true_value,
+        star,
+        expose,
+        max_age,
+        private_network: config.allow_private_network,
+        passthrough: config.options_passthrough,
+    });
+    Ok(PolicyInner {
         origins,
         methods,
         headers,
-        credentials,
-        expose,
-        max_age,
         private_network: config.allow_private_network,
         preflight_status: config.preflight_status,
         passthrough: config.options_passthrough,
@@ -232,10 +239,8 @@ pub(crate) fn compile(
         warnings,
         has_predicate,
         config,
-        actual_plans: ActualPlans::UNSET,
-    };
-    inner.actual_plans = ActualPlans::of(&inner);
-    Ok(inner)
+        plans,
+    })
 }
 
 fn lint_origin(

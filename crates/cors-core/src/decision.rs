@@ -248,38 +248,12 @@ pub struct Decision {
 }
 
 impl Decision {
-    pub(crate) fn new(outcome: Outcome, route: Route) -> Self {
-        Self::with_plan(outcome, route, ResponsePlan::EMPTY)
-    }
-
     pub(crate) fn with_plan(outcome: Outcome, route: Route, plan: ResponsePlan) -> Self {
         Decision { outcome, route, plan }
     }
 
     pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
-        // Adapters keep each echo for the one header it belongs to (`native::Pending`).
-        debug_assert!(match action {
-            HeaderAction::Set(HeaderValueRef::RequestOrigin) => header == CorsHeader::AllowOrigin,
-            HeaderAction::Set(HeaderValueRef::RequestMethod) => header == CorsHeader::AllowMethods,
-            HeaderAction::Set(HeaderValueRef::RequestHeaders) => header == CorsHeader::AllowHeaders,
-            _ => true,
-        });
-        self.plan.actions[header as usize] = action;
-        let bit = 1 << header as u8;
-        self.plan.sets &= !bit;
-        self.plan.removes &= !bit;
-        match action {
-            HeaderAction::Keep => {}
-            HeaderAction::Remove => self.plan.removes |= bit,
-            HeaderAction::Set(_) => self.plan.sets |= bit,
-        }
-        // Conservative if an action is overwritten: capturing a value not used is harmless.
-        self.plan.echoes |=
-            matches!(action, HeaderAction::Set(value) if !matches!(value, HeaderValueRef::Stored(_)));
-    }
-
-    pub(crate) fn set_vary(&mut self, vary: VaryTokens) {
-        self.plan.vary = vary;
+        self.plan.set(header, action);
     }
 
     /// Whether applying the decision copies any value from the request (the origin, the
@@ -355,13 +329,40 @@ pub struct ResponsePlan {
 
 impl ResponsePlan {
     /// Keeps every header and adds no `Vary` token.
-    pub(crate) const EMPTY: ResponsePlan = ResponsePlan {
-        actions: [HeaderAction::Keep; 7],
-        sets: 0,
-        removes: 0,
-        vary: VaryTokens::NONE,
-        echoes: false,
-    };
+    pub(crate) const EMPTY: ResponsePlan = ResponsePlan::with_vary(VaryTokens::NONE);
+
+    /// Keeps every header and lists `vary`.
+    pub(crate) const fn with_vary(vary: VaryTokens) -> ResponsePlan {
+        ResponsePlan {
+            actions: [HeaderAction::Keep; 7],
+            sets: 0,
+            removes: 0,
+            vary,
+            echoes: false,
+        }
+    }
+
+    pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
+        // Adapters keep each echo for the one header it belongs to (`native::Pending`).
+        debug_assert!(match action {
+            HeaderAction::Set(HeaderValueRef::RequestOrigin) => header == CorsHeader::AllowOrigin,
+            HeaderAction::Set(HeaderValueRef::RequestMethod) => header == CorsHeader::AllowMethods,
+            HeaderAction::Set(HeaderValueRef::RequestHeaders) => header == CorsHeader::AllowHeaders,
+            _ => true,
+        });
+        self.actions[header as usize] = action;
+        let bit = 1 << header as u8;
+        self.sets &= !bit;
+        self.removes &= !bit;
+        match action {
+            HeaderAction::Keep => {}
+            HeaderAction::Remove => self.removes |= bit,
+            HeaderAction::Set(_) => self.sets |= bit,
+        }
+        // Conservative if an action is overwritten: capturing a value not used is harmless.
+        self.echoes |=
+            matches!(action, HeaderAction::Set(value) if !matches!(value, HeaderValueRef::Stored(_)));
+    }
 
     /// What to do with one header.
     pub fn action(&self, header: CorsHeader) -> HeaderAction {

@@ -82,6 +82,7 @@ mod header_values;
 pub mod native;
 mod origin;
 mod origin_entry;
+mod plans;
 mod policy;
 mod present;
 mod request;

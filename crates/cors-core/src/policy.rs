@@ -4,15 +4,13 @@ use crate::allow_headers::AllowHeaders;
 use crate::allow_methods::AllowMethods;
 use crate::allow_origin::{OriginMatch, OriginMatcher, OriginMiss, OriginPredicate};
 use crate::config::{LoadError, PolicyConfig};
-use crate::decision::{
-    CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, ResponsePlan, Route,
-};
+use crate::decision::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, Route};
 use crate::error::{ConfigErrors, ConfigWarning};
 use crate::header_values::{HeaderValues, ValueId};
 use crate::origin::{Origin, MAX_ORIGIN_LEN};
+use crate::plans::Plans;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
 use crate::token::Escaped;
-use crate::vary::VaryTokens;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -44,9 +42,6 @@ pub(crate) struct PolicyInner {
     pub(crate) origins: OriginMatcher,
     pub(crate) methods: AllowMethods,
     pub(crate) headers: AllowHeaders,
-    pub(crate) credentials: bool,
-    pub(crate) expose: Option<ValueId>,
-    pub(crate) max_age: Option<ValueId>,
     pub(crate) private_network: bool,
     pub(crate) preflight_status: u16,
     pub(crate) passthrough: bool,
@@ -55,60 +50,8 @@ pub(crate) struct PolicyInner {
     pub(crate) values: HeaderValues,
     pub(crate) warnings: Vec<ConfigWarning>,
     pub(crate) has_predicate: bool,
-    /// What an actual request's response gets, allowed (less `Access-Control-Allow-Origin`,
-    /// which depends on the origin) and refused. The same for every request, so built once:
-    /// a request copies one instead of setting each header.
-    pub(crate) actual_plans: ActualPlans,
-}
-
-impl PolicyInner {
-    fn credentials_action(&self) -> HeaderAction {
-        if self.credentials {
-            HeaderAction::Set(HeaderValueRef::Stored(self.true_value))
-        } else {
-            HeaderAction::Remove
-        }
-    }
-}
-
-/// See [`PolicyInner::actual_plans`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ActualPlans {
-    allowed: ResponsePlan,
-    refused: ResponsePlan,
-}
-
-impl ActualPlans {
-    /// Placeholder until [`ActualPlans::of`] can read the finished policy.
-    pub(crate) const UNSET: ActualPlans = ActualPlans {
-        allowed: ResponsePlan::EMPTY,
-        refused: ResponsePlan::EMPTY,
-    };
-
-    pub(crate) fn of(p: &PolicyInner) -> ActualPlans {
-        let mut allowed = Decision::new(Outcome::ActualAllowed, Route::CallHandler);
-        allowed.set_vary(VaryTokens::ORIGIN);
-        allowed.set(CorsHeader::AllowCredentials, p.credentials_action());
-        if let Some(expose) = p.expose {
-            allowed.set(
-                CorsHeader::ExposeHeaders,
-                HeaderAction::Set(HeaderValueRef::Stored(expose)),
-            );
-        }
-        let mut refused = Decision::new(Outcome::NotCors, Route::CallHandler);
-        refused.set_vary(VaryTokens::ORIGIN);
-        for h in [
-            CorsHeader::AllowOrigin,
-            CorsHeader::AllowCredentials,
-            CorsHeader::ExposeHeaders,
-        ] {
-            refused.set(h, HeaderAction::Remove);
-        }
-        ActualPlans {
-            allowed: allowed.plan(),
-            refused: refused.plan(),
-        }
-    }
+    /// The plan each kind of decision starts from.
+    pub(crate) plans: Plans,
 }
 
 impl fmt::Debug for Policy {
@@ -204,31 +147,21 @@ impl Policy {
                 None => Outcome::NotCors,
                 Some(_) => Outcome::ActualAllowed,
             };
-            let mut d = Decision::new(outcome, Route::CallHandler);
-            d.set(
-                CorsHeader::AllowOrigin,
-                HeaderAction::Set(HeaderValueRef::Stored(p.star)),
-            );
-            d.set(CorsHeader::AllowCredentials, HeaderAction::Remove);
-            if let Some(expose) = p.expose {
-                d.set(
-                    CorsHeader::ExposeHeaders,
-                    HeaderAction::Set(HeaderValueRef::Stored(expose)),
-                );
-            }
-            return d;
+            return Decision::with_plan(outcome, Route::CallHandler, p.plans.any_origin);
         }
-        let plans = &p.actual_plans;
         match checked {
             Some(Ok(allow_origin)) => {
-                let mut d = Decision::with_plan(Outcome::ActualAllowed, Route::CallHandler, plans.allowed);
+                let mut d =
+                    Decision::with_plan(Outcome::ActualAllowed, Route::CallHandler, p.plans.actual_allowed);
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
                 d
             }
-            Some(Err(reason)) => {
-                Decision::with_plan(Outcome::ActualDenied(reason), Route::CallHandler, plans.refused)
-            }
-            None => Decision::with_plan(Outcome::NotCors, Route::CallHandler, plans.refused),
+            Some(Err(reason)) => Decision::with_plan(
+                Outcome::ActualDenied(reason),
+                Route::CallHandler,
+                p.plans.actual_refused,
+            ),
+            None => Decision::with_plan(Outcome::NotCors, Route::CallHandler, p.plans.actual_refused),
         }
     }
 
@@ -257,54 +190,24 @@ impl Policy {
 
     fn preflight<R: CorsRequest + ?Sized>(&self, request: &R, origin: HeaderLine<'_>) -> Decision {
         let p = &*self.inner;
-        let mut vary = VaryTokens::PREFLIGHT;
-        if p.private_network {
-            vary = vary.union(VaryTokens::REQUEST_PRIVATE_NETWORK);
-        }
-        let granted = self.check_preflight(request, origin);
-        let mut d = match granted {
-            Ok(_) => Decision::new(
-                Outcome::PreflightAllowed,
-                if p.passthrough {
-                    Route::CallHandler
-                } else {
-                    Route::Respond {
-                        status: p.preflight_status,
-                    }
-                },
-            ),
-            Err(reason) => Decision::new(
-                Outcome::PreflightDenied(reason),
-                if p.passthrough {
-                    Route::CallHandler
-                } else {
-                    Route::Respond { status: 403 }
-                },
-            ),
+        let route = |status| {
+            if p.passthrough {
+                Route::CallHandler
+            } else {
+                Route::Respond { status }
+            }
         };
-        d.set_vary(vary);
-        match granted {
+        match self.check_preflight(request, origin) {
             Ok(grant) => {
-                if p.passthrough {
-                    // The handler's response is kept, but only the policy grants: clear what
-                    // the handler may have set before setting the policy's own values.
-                    for h in CorsHeader::ALL {
-                        d.set(h, HeaderAction::Remove);
-                    }
-                }
+                let mut d = Decision::with_plan(
+                    Outcome::PreflightAllowed,
+                    route(p.preflight_status),
+                    p.plans.preflight_granted,
+                );
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(grant.origin));
-                if p.credentials {
-                    d.set(CorsHeader::AllowCredentials, p.credentials_action());
-                }
                 d.set(CorsHeader::AllowMethods, HeaderAction::Set(grant.method));
                 if let Some(headers) = grant.headers {
                     d.set(CorsHeader::AllowHeaders, HeaderAction::Set(headers));
-                }
-                if let Some(max_age) = p.max_age {
-                    d.set(
-                        CorsHeader::MaxAge,
-                        HeaderAction::Set(HeaderValueRef::Stored(max_age)),
-                    );
                 }
                 if grant.private_network {
                     d.set(
@@ -312,16 +215,14 @@ impl Policy {
                         HeaderAction::Set(HeaderValueRef::Stored(p.true_value)),
                     );
                 }
+                d
             }
-            Err(_) if p.passthrough => {
-                // The handler answers; it must not grant what the policy refused.
-                for h in CorsHeader::ALL {
-                    d.set(h, HeaderAction::Remove);
-                }
-            }
-            Err(_) => {}
+            Err(reason) => Decision::with_plan(
+                Outcome::PreflightDenied(reason),
+                route(403),
+                p.plans.preflight_refused,
+            ),
         }
-        d
     }
 
     fn check_preflight<R: CorsRequest + ?Sized>(
