@@ -66,9 +66,9 @@ impl AllowMethods {
 
     /// Checks the single `Access-Control-Request-Method` value.
     pub(crate) fn check(&self, method: &[u8]) -> Result<HeaderValueRef, Rejection> {
-        // A listed method is a valid token and not forbidden (the build checked it), so the
-        // checks below only run for the others. Any-method mode without credentials sends
-        // `*` for every method, so it must check first.
+        // A listed method is a valid token and not forbidden (the build checked it), so only
+        // the others need those checks. Any-method mode without credentials sends `*` for
+        // every valid method, listed or not, so it skips the lookup.
         if self.star.is_none() {
             if let Some(id) = self.known(method) {
                 return Ok(HeaderValueRef::Stored(id));
@@ -83,11 +83,8 @@ impl AllowMethods {
         {
             return Err(Rejection::ForbiddenMethod);
         }
-        if let Some(star) = self.star {
-            return Ok(HeaderValueRef::Stored(star));
-        }
-        match self.known(method) {
-            Some(id) => Ok(HeaderValueRef::Stored(id)),
+        match self.star {
+            Some(star) => Ok(HeaderValueRef::Stored(star)),
             None if self.any => Ok(HeaderValueRef::RequestMethod),
             None => Err(Rejection::MethodNotAllowed),
         }
