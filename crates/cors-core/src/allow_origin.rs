@@ -5,7 +5,7 @@
 //! looked up in (one lookup per label, never one per pattern), regexes in one `RegexSet`.
 
 use crate::header_values::{HeaderValues, ValueId};
-use crate::origin::{HostKind, Origin, OriginParseError};
+use crate::origin::{is_domain_labels, HostKind, Origin, OriginParseError};
 use crate::origin_entry::{OriginEntry, OriginPattern, PortRule};
 use hashbrown::HashMap;
 use regex::RegexSet;
@@ -66,6 +66,9 @@ impl PortRules {
 /// Up to this many subdomain patterns per scheme, a request host is compared with each;
 /// above, its own suffixes are looked up, so the cost stays flat in the number of patterns.
 const FEW_SUFFIXES: usize = 4;
+
+/// The longest domain a canonical origin can have.
+const MAX_HOST_LEN: usize = 253;
 
 #[derive(Default)]
 struct SchemePatterns {
@@ -174,6 +177,9 @@ impl OriginMatcher {
             return Err(OriginMiss::NotAllowed);
         }
         if self.regex.is_none() && self.predicate.is_none() {
+            if self.matches_few_suffixes(raw) {
+                return Ok(OriginMatch::Echo);
+            }
             // Patterns only: they need the scheme, host and port, which the one-pass scan
             // gives without building an `Origin`.
             if let Some((scheme, host, port)) = Origin::web_domain_parts(raw) {
@@ -199,6 +205,39 @@ impl OriginMatcher {
             return Ok(OriginMatch::Echo);
         }
         Err(OriginMiss::NotAllowed)
+    }
+
+    /// The usual subdomain match, decided without scanning the whole origin: an origin with
+    /// no port whose host ends with one of a scheme's few subdomain suffixes. The suffix was
+    /// validated with the policy, so only the labels in front of it are checked. `false`
+    /// means "not decided here": the full scan decides, and it accepts everything this does
+    /// (a property test checks it).
+    fn matches_few_suffixes(&self, raw: &[u8]) -> bool {
+        let (scheme, host) = if let Some(host) = raw.strip_prefix(b"https://") {
+            ("https", host)
+        } else if let Some(host) = raw.strip_prefix(b"http://") {
+            ("http", host)
+        } else {
+            return false;
+        };
+        if host.len() > MAX_HOST_LEN {
+            return false;
+        }
+        let Some((_, patterns)) = self.patterns.iter().find(|(s, _)| **s == *scheme) else {
+            return false;
+        };
+        patterns.suffixes.len() <= FEW_SUFFIXES
+            && patterns.suffixes.iter().any(|(suffix, rules)| {
+                rules.allows(None)
+                    && host.ends_with(suffix)
+                    && host
+                        .len()
+                        .checked_sub(suffix.len() + 1)
+                        .and_then(|labels| host.split_at_checked(labels))
+                        .is_some_and(|(labels, dot_suffix)| {
+                            dot_suffix.first() == Some(&b'.') && is_domain_labels(labels)
+                        })
+            })
     }
 
     fn matches_pattern(&self, scheme: &str, host: &[u8], port: Option<u16>, kind: HostKind) -> bool {
@@ -302,6 +341,51 @@ mod tests {
             m.find(b"https://A.example.com"),
             Err(OriginMiss::Malformed(OriginParseError::Host))
         );
+    }
+
+    /// What the full parse and pattern match decide, without the quick suffix match.
+    fn full_match(m: &OriginMatcher, raw: &[u8]) -> bool {
+        Origin::parse(raw)
+            .is_ok_and(|o| m.matches_pattern(o.scheme(), o.host().as_bytes(), o.port(), o.host_kind()))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The quick suffix match accepts only what the full parse and match accept, and
+        /// `find` answers as the full path does: labels around the 63-byte limit, ports, bytes
+        /// just outside the label alphabet, numeric labels, hosts near the 253-byte limit.
+        #[test]
+        fn quick_suffix_match_agrees_with_the_full_match(
+            junk in r"([A-Z:/@`{~.]|)",
+            labels in r"(([a-z0-9_-]{1,4}|[a-z]{62,64}|[0-9]{1,3})\.){0,4}",
+            long in proptest::option::of(r"([a-z]{63}\.){3}[a-z]{50,62}\."),
+            suffix in r"(example\.com|ex\.org|example\.com\.evil|com|)",
+            scheme in "(https?|wss)://",
+            port in "(:[0-9]{1,5}|:|)",
+        ) {
+            let m = matcher(&["https://*.example.com", "http://*.ex.org", "https://*.com:*", "https://*.ex.org:8443"]);
+            let raw = format!("{scheme}{}{junk}{labels}{suffix}{port}", long.unwrap_or_default());
+            let full = full_match(&m, raw.as_bytes());
+            proptest::prop_assert!(!m.matches_few_suffixes(raw.as_bytes()) || full, "{raw}");
+            proptest::prop_assert_eq!(m.find(raw.as_bytes()).is_ok(), full, "{}", raw);
+        }
+    }
+
+    #[test]
+    fn quick_suffix_match_takes_the_usual_origins() {
+        let m = matcher(&["https://*.example.com"]);
+        assert!(m.matches_few_suffixes(b"https://a.example.com"));
+        assert!(m.matches_few_suffixes(b"https://a-b.c_d.example.com"));
+        for not_here in [
+            "https://example.com",
+            "https://.example.com",
+            "https://a..example.com",
+            "https://a.example.com:8443",
+            "http://a.example.com",
+            "https://A.example.com",
+        ] {
+            assert!(!m.matches_few_suffixes(not_here.as_bytes()), "{not_here}");
+        }
     }
 
     #[test]

@@ -178,6 +178,20 @@ impl<'a> Origin<'a> {
     }
 }
 
+/// Whether `bytes` is one or more dot-separated labels of a canonical domain, each 1 to 63
+/// label bytes: what must stand in front of a subdomain pattern's (already validated) suffix.
+pub(crate) fn is_domain_labels(bytes: &[u8]) -> bool {
+    let mut label_len = 0usize;
+    for &b in bytes {
+        match HOST_BYTE[usize::from(b)] {
+            LABEL_BYTE => label_len += 1,
+            DOT_BYTE if (1..=63).contains(&label_len) => label_len = 0,
+            _ => return false,
+        }
+    }
+    (1..=63).contains(&label_len)
+}
+
 const LABEL_BYTE: u8 = 1;
 const DOT_BYTE: u8 = 2;
 
