@@ -169,8 +169,12 @@ fn whole_requests_with_and_without_the_fairing() {
     let with = client(&[CorsFairing::new(policy())]);
     let without = client(&[]);
     let measure = |client: &Client, method: Method, headers: &[(&'static str, &'static str)]| {
-        // Warm up (lazy statics, the runtime's first task), then count the second request.
-        for round in 0..2 {
+        // Warm up (lazy statics, the runtime's first task), then keep the fewest of a few
+        // requests: a test running on another thread can make this one register a shared
+        // callsite or grow a shared table once (seen in a full workspace run as +8 on one
+        // request), which is not the request's own cost.
+        let mut fewest = None;
+        for round in 0..6 {
             let (status, n) = count(|| {
                 let mut request = client.req(method, "/items");
                 for (name, value) in headers {
@@ -178,11 +182,11 @@ fn whole_requests_with_and_without_the_fairing() {
                 }
                 request.dispatch().status()
             });
-            if round == 1 {
-                return (status, n);
+            if round >= 1 && fewest.is_none_or(|(_, least)| n < least) {
+                fewest = Some((status, n));
             }
         }
-        unreachable!()
+        fewest.expect("six rounds ran")
     };
     let actual = [("Origin", APP)];
     let (status, with_actual) = measure(&with, Method::Get, &actual);
