@@ -253,9 +253,22 @@ impl Case {
         ]
     }
 
-    /// The case named `name`.
+    /// The case named `name`: one of [`Case::all`] or of [`Case::flatness`].
     pub fn named(name: &str) -> Option<Case> {
-        Case::all().into_iter().find(|c| c.name == name)
+        let [small, large] = Case::flatness();
+        Case::all()
+            .into_iter()
+            .chain([small, large])
+            .find(|c| c.name == name)
+    }
+
+    /// The flatness check's two cases: an allowed `GET` whose origin is the last of 3, and of
+    /// 100,000, exact origins.
+    pub fn flatness() -> [Case; 2] {
+        [
+            Case::actual("origins_3_last", Case::many(3)),
+            Case::actual("origins_100000_last", Case::many(100_000)),
+        ]
     }
 
     /// The toolkit's policy for this case.
