@@ -437,7 +437,11 @@ fn in_process(options: &Options, plan: Plan, report: &mut String) -> Vec<Row> {
 /// request allocates, and where glibc's malloc stands when it does moved one row by hundreds
 /// of instructions from run to run); `None` when valgrind is not installed or fails.
 fn instructions(framework: Framework, case: &str, variant: Variant) -> Option<f64> {
-    const N: usize = 400;
+    instructions_per(400, framework, case, variant)
+}
+
+/// [`instructions`] over `n` requests.
+fn instructions_per(n: usize, framework: Framework, case: &str, variant: Variant) -> Option<f64> {
     let exe = std::env::current_exe().ok()?;
     let collected = |mode: &str| -> Option<f64> {
         let output = Command::new("valgrind")
@@ -448,7 +452,7 @@ fn instructions(framework: Framework, case: &str, variant: Variant) -> Option<f6
                 framework.name(),
                 case,
                 variant.name(),
-                &N.to_string(),
+                &n.to_string(),
                 mode,
             ])
             .stdout(Stdio::null())
@@ -460,7 +464,7 @@ fn instructions(framework: Framework, case: &str, variant: Variant) -> Option<f6
             .and_then(|v| v.trim().parse().ok())
     };
     let (base, full) = (collected("--build-only")?, collected("--send")?);
-    Some((full - base) / N as f64)
+    Some((full - base) / n as f64)
 }
 
 /// 100,000 exact origins against 3: the core's decision alone, and the time the axum layer
@@ -544,10 +548,12 @@ fn flatness(plan: Plan, report: &mut String) {
     .ok();
     // Instructions do not see the cache misses a large table costs, which the times above
     // do; but they repeat from run to run, where the difference of two times on a shared
-    // machine moves by more than the 10% this checks.
+    // machine moves by more than the 10% this checks. Over 4,000 requests, not 400: building
+    // the 100,000-entry table costs a little more or less in each process (the hasher's seed
+    // is random), and over 400 requests that alone moved the figure by about 100.
     let added_instructions = |case: &Case| {
-        let ours = instructions(Framework::Axum, case.name, Variant::Ours)?;
-        Some(ours - instructions(Framework::Axum, case.name, Variant::Without)?)
+        let ours = instructions_per(4000, Framework::Axum, case.name, Variant::Ours)?;
+        Some(ours - instructions_per(4000, Framework::Axum, case.name, Variant::Without)?)
     };
     if let (Some(small_i), Some(large_i)) = (added_instructions(&small), added_instructions(&large)) {
         writeln!(
