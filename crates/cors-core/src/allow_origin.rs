@@ -5,7 +5,7 @@
 //! looked up in (one lookup per label, never one per pattern), regexes in one `RegexSet`.
 
 use crate::header_values::{HeaderValues, ValueId};
-use crate::origin::{is_domain_labels, HostKind, Origin, OriginParseError};
+use crate::origin::{is_domain_labels, HostKind, Origin, OriginParseError, MAX_DOMAIN_LEN};
 use crate::origin_entry::{OriginEntry, OriginPattern, PortRule};
 use hashbrown::HashMap;
 use regex::RegexSet;
@@ -66,9 +66,6 @@ impl PortRules {
 /// Up to this many subdomain patterns per scheme, a request host is compared with each;
 /// above, its own suffixes are looked up, so the cost stays flat in the number of patterns.
 const FEW_SUFFIXES: usize = 4;
-
-/// The longest domain a canonical origin can have.
-const MAX_HOST_LEN: usize = 253;
 
 #[derive(Default)]
 struct SchemePatterns {
@@ -220,7 +217,7 @@ impl OriginMatcher {
         } else {
             return false;
         };
-        if host.len() > MAX_HOST_LEN {
+        if host.len() > MAX_DOMAIN_LEN {
             return false;
         }
         let Some((_, patterns)) = self.patterns.iter().find(|(s, _)| **s == *scheme) else {
@@ -228,15 +225,7 @@ impl OriginMatcher {
         };
         patterns.suffixes.len() <= FEW_SUFFIXES
             && patterns.suffixes.iter().any(|(suffix, rules)| {
-                rules.allows(None)
-                    && host.ends_with(suffix)
-                    && host
-                        .len()
-                        .checked_sub(suffix.len() + 1)
-                        .and_then(|labels| host.split_at_checked(labels))
-                        .is_some_and(|(labels, dot_suffix)| {
-                            dot_suffix.first() == Some(&b'.') && is_domain_labels(labels)
-                        })
+                rules.allows(None) && labels_in_front(host, suffix).is_some_and(is_domain_labels)
             })
     }
 
@@ -253,12 +242,10 @@ impl OriginMatcher {
         if patterns.suffixes.len() <= FEW_SUFFIXES {
             // Comparing the host's end with each suffix is cheaper than hashing a few of its
             // own suffixes.
-            return patterns.suffixes.iter().any(|(suffix, rules)| {
-                host.len() > suffix.len()
-                    && host.ends_with(suffix)
-                    && host[host.len() - suffix.len() - 1] == b'.'
-                    && rules.allows(port)
-            });
+            return patterns
+                .suffixes
+                .iter()
+                .any(|(suffix, rules)| labels_in_front(host, suffix).is_some() && rules.allows(port));
         }
         // Each proper suffix that starts at a label boundary, longest first: at least one whole
         // label always stays in front, so the apex never matches its own pattern.
@@ -270,6 +257,12 @@ impl OriginMatcher {
                     .is_some_and(|r| r.allows(port))
         })
     }
+}
+
+/// What stands in front of `.suffix` when `host` ends with it: one byte or more, unchecked.
+fn labels_in_front<'h>(host: &'h [u8], suffix: &[u8]) -> Option<&'h [u8]> {
+    let front = host.strip_suffix(suffix)?.strip_suffix(b".")?;
+    (!front.is_empty()).then_some(front)
 }
 
 #[cfg(test)]

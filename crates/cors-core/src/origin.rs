@@ -178,6 +178,9 @@ impl<'a> Origin<'a> {
     }
 }
 
+/// The longest domain a canonical origin can have, in bytes.
+pub(crate) const MAX_DOMAIN_LEN: usize = 253;
+
 /// Whether `bytes` is one or more dot-separated labels of a canonical domain, each 1 to 63
 /// label bytes: what must stand in front of a subdomain pattern's (already validated) suffix.
 pub(crate) fn is_domain_labels(bytes: &[u8]) -> bool {
@@ -301,7 +304,7 @@ impl WebDomain {
         // A numeric last label makes the host an IPv4 address: the full parser checks those.
         if !(1..=63).contains(&last_label.len())
             || last_label.iter().all(u8::is_ascii_digit)
-            || host_len > 253
+            || host_len > MAX_DOMAIN_LEN
         {
             return None;
         }
@@ -412,7 +415,7 @@ fn split_authority(authority: &str) -> Result<(&str, Option<&str>, HostKind), Or
 
 /// Checks a non-bracketed host and says whether it is a domain or an IPv4 address.
 fn classify_host(host: &str) -> Result<HostKind, OriginParseError> {
-    if host.is_empty() || host.len() > 253 {
+    if host.is_empty() || host.len() > MAX_DOMAIN_LEN {
         return Err(OriginParseError::Host);
     }
     let mut last_label = "";

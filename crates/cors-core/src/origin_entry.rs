@@ -4,7 +4,7 @@
 //! every problem at once and derive the corrected value; it never accepts one.
 
 use crate::error::OriginProblem;
-use crate::origin::{default_port, is_canonical_ipv4, is_canonical_ipv6, Origin};
+use crate::origin::{default_port, is_canonical_ipv4, is_canonical_ipv6, Origin, MAX_DOMAIN_LEN};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Schemes an entry may use besides http and https: the browser-extension schemes whose
@@ -182,7 +182,7 @@ pub(crate) fn parse_entry(raw: &str) -> Result<OriginEntry, Diagnosis> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
             || host.split('.').any(|l| l.len() > 63)
-            || host.len() > 253
+            || host.len() > MAX_DOMAIN_LEN
         {
             problems.push(OriginProblem::InvalidHostCharacter);
             fixable = false;
