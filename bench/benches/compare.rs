@@ -467,8 +467,8 @@ fn instructions_per(n: usize, framework: Framework, case: &str, variant: Variant
     Some((full - base) / n as f64)
 }
 
-/// 100,000 exact origins against 3: the core's decision alone, and the time the axum layer
-/// adds to a whole request.
+/// 100,000 exact origins against 3: the core's decision alone, and the time and the
+/// instructions the axum layer adds to a whole request.
 fn flatness(plan: Plan, report: &mut String) {
     use cors_core::http1::HttpCors;
     let [small, large] = Case::flatness();

@@ -170,9 +170,10 @@ fn whole_requests_with_and_without_the_fairing() {
     let without = client(&[]);
     let measure = |client: &Client, method: Method, headers: &[(&'static str, &'static str)]| {
         // Warm up (lazy statics, the runtime's first task), then keep the fewest of a few
-        // requests: a test running on another thread can make this one register a shared
-        // callsite or grow a shared table once (seen in a full workspace run as +8 on one
-        // request), which is not the request's own cost.
+        // requests: with another test running on another thread, one request can now and
+        // then count allocations that are not its own (this test failed once in a full
+        // workspace run, and run repeatedly under load, both counts once came out 8 higher
+        // than usual).
         let mut fewest = None;
         for round in 0..6 {
             let (status, n) = count(|| {
