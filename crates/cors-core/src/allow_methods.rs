@@ -16,11 +16,11 @@ const SAFELISTED: [&str; 3] = ["GET", "HEAD", "POST"];
 
 #[derive(Debug, Default)]
 pub(crate) struct AllowMethods {
-    /// Each allowed method mapped to its own precomputed `Access-Control-Allow-Methods` value.
-    /// Each allowed method of up to seven bytes (all the usual ones), by its [`packed`] word:
-    /// hashing one word is cheaper than hashing or comparing the bytes.
+    /// Each allowed method of up to seven bytes (all the usual ones), by its [`packed`] word,
+    /// mapped to its own precomputed `Access-Control-Allow-Methods` value: hashing one word is
+    /// cheaper than hashing or comparing the bytes.
     short: HashMap<u64, ValueId>,
-    /// The longer ones.
+    /// The longer ones, by their bytes.
     long: HashMap<Box<[u8]>, ValueId>,
     any: bool,
     /// `*`, sent in any-method mode when credentials are off.
