@@ -64,7 +64,10 @@ impl Exchange {
         let (outcome, reason) = match decision.outcome() {
             Outcome::NotCors => ("not_cors", None),
             Outcome::ActualAllowed | Outcome::PreflightAllowed => ("allowed", None),
-            other => ("denied", other.rejection().map(ToString::to_string)),
+            other => (
+                "denied",
+                other.rejection().map(|r| r.with_detail(raw).to_string()),
+            ),
         };
         let vary: Vec<&str> = decision.vary().names().collect();
         Exchange {

@@ -5,7 +5,7 @@
 //! looked up in (one lookup per label, never one per pattern), regexes in one `RegexSet`.
 
 use crate::header_values::{HeaderValues, ValueId};
-use crate::origin::{is_domain_labels, HostKind, Origin, OriginParseError, MAX_DOMAIN_LEN};
+use crate::origin::{is_domain_labels, HostKind, Origin, MAX_DOMAIN_LEN};
 use crate::origin_entry::{OriginEntry, OriginPattern, PortRule};
 use hashbrown::HashMap;
 use regex::RegexSet;
@@ -26,12 +26,13 @@ pub(crate) enum OriginMatch {
     Echo,
 }
 
-/// Why an origin did not match.
+/// Why an origin did not match. A malformed origin is simply not allowed: no allowed origin
+/// is malformed, so telling the two apart is left to [`crate::Rejection::with_detail`], off the
+/// request path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OriginMiss {
     NotAllowed,
     Null,
-    Malformed(OriginParseError),
 }
 
 #[derive(Default)]
@@ -168,9 +169,8 @@ impl OriginMatcher {
             return self.null.map(OriginMatch::Stored).ok_or(OriginMiss::Null);
         }
         if self.patterns.is_empty() && self.regex.is_none() && self.predicate.is_none() {
-            // Only exact origins, and this one is not among them: the parse would only say
-            // whether it is malformed or not listed, which needs no `Origin` built.
-            Origin::validate(raw).map_err(OriginMiss::Malformed)?;
+            // Only exact origins, and this one is not among them: a parse would only tell a
+            // malformed origin from one not listed, and both are refused alike.
             return Err(OriginMiss::NotAllowed);
         }
         if self.regex.is_none() && self.predicate.is_none() {
@@ -187,7 +187,9 @@ impl OriginMatcher {
                 };
             }
         }
-        let origin = Origin::parse(raw).map_err(OriginMiss::Malformed)?;
+        let Ok(origin) = Origin::parse(raw) else {
+            return Err(OriginMiss::NotAllowed);
+        };
         if self.matches_pattern(
             origin.scheme(),
             origin.host().as_bytes(),
@@ -330,10 +332,7 @@ mod tests {
         ] {
             assert!(!allowed(m, other), "{other}");
         }
-        assert_eq!(
-            m.find(b"https://A.example.com"),
-            Err(OriginMiss::Malformed(OriginParseError::Host))
-        );
+        assert_eq!(m.find(b"https://A.example.com"), Err(OriginMiss::NotAllowed));
     }
 
     /// What the full parse and pattern match decide, without the quick suffix match.

@@ -2,6 +2,7 @@
 
 use crate::header_values::ValueId;
 use crate::present::PresentHeaders;
+use crate::request::{CorsRequest, HeaderLine, RequestHeader};
 use crate::vary::VaryTokens;
 use std::fmt;
 
@@ -137,10 +138,14 @@ pub enum Rejection {
     /// An `Origin` value over 2 KiB.
     #[error("the Origin header is longer than 2048 bytes")]
     OriginTooLong,
-    /// An `Origin` that is not a canonical serialized origin.
+    /// An `Origin` that is not a canonical serialized origin. [`crate::Policy::evaluate`]
+    /// reports such an origin as [`Rejection::OriginNotAllowed`];
+    /// [`Rejection::with_detail`] tells the two apart.
     #[error("the Origin header is not a canonical origin: {0}")]
     MalformedOrigin(crate::OriginParseError),
-    /// A well-formed origin the policy does not allow.
+    /// An origin the policy does not allow. From [`crate::Policy::evaluate`] this includes
+    /// malformed origins: none of them is ever allowed, so the lookup alone decides, and the
+    /// parse that would tell them apart is left to [`Rejection::with_detail`].
     #[error("the origin is not in allow_origins, allow_origin_regex or the predicate")]
     OriginNotAllowed,
     /// `Origin: null` while the null origin is not enabled.
@@ -173,6 +178,38 @@ pub enum Rejection {
     /// A requested header not in `allow_headers`.
     #[error("header \"{0}\" is not in allow_headers; add it or use \"*\"")]
     HeaderNotAllowed(ShortBytes),
+}
+
+impl Rejection {
+    /// The reason with the detail that [`crate::Policy::evaluate`] leaves out to stay fast: an
+    /// origin refused as [`Rejection::OriginNotAllowed`] that is not a canonical serialized
+    /// origin comes back as [`Rejection::MalformedOrigin`] with what is wrong with it. Any
+    /// other reason comes back as it is. `request` is the request the reason was given for.
+    ///
+    /// The refusal's debug log and `cors explain` show this reason. It parses the origin, so
+    /// call it when the reason is read, not on every request; it does not allocate.
+    ///
+    /// ```
+    /// use cors_core::{OriginParseError, Policy, RawRequest, Rejection};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://app.example.com"]).build().unwrap();
+    /// let request = RawRequest::new("GET").header("Origin", "https://App.example.com");
+    /// let reason = *policy.evaluate(&request).outcome().rejection().unwrap();
+    /// assert_eq!(reason, Rejection::OriginNotAllowed);
+    /// assert_eq!(
+    ///     reason.with_detail(&request),
+    ///     Rejection::MalformedOrigin(OriginParseError::Host)
+    /// );
+    /// ```
+    pub fn with_detail<R: CorsRequest + ?Sized>(self, request: &R) -> Rejection {
+        match (self, request.line(RequestHeader::Origin)) {
+            (Rejection::OriginNotAllowed, HeaderLine::One(raw)) => match crate::Origin::parse(raw) {
+                Err(e) => Rejection::MalformedOrigin(e),
+                Ok(_) => self,
+            },
+            _ => self,
+        }
+    }
 }
 
 /// The kind of request and what the policy made of it.

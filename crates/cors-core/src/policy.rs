@@ -184,7 +184,6 @@ impl Policy {
             Ok(OriginMatch::Echo) => Ok(HeaderValueRef::RequestOrigin),
             Err(OriginMiss::NotAllowed) => Err(Rejection::OriginNotAllowed),
             Err(OriginMiss::Null) => Err(Rejection::NullOriginNotAllowed),
-            Err(OriginMiss::Malformed(e)) => Err(Rejection::MalformedOrigin(e)),
         }
     }
 
@@ -256,7 +255,7 @@ impl Policy {
         // event costs no extra header lookups.
         tracing::debug!(
             target: "cors",
-            %reason,
+            reason = %Detailed(request, *reason),
             origin = %FirstLine(request, RequestHeader::Origin),
             method = %Escaped(request.method()),
             requested_method = %FirstLine(request, RequestHeader::AccessControlRequestMethod),
@@ -278,6 +277,15 @@ struct PreflightGrant {
     method: HeaderValueRef,
     headers: Option<HeaderValueRef>,
     private_network: bool,
+}
+
+/// A rejection with its detail ([`Rejection::with_detail`]), worked out only when formatted.
+struct Detailed<'r, R: ?Sized>(&'r R, Rejection);
+
+impl<R: CorsRequest + ?Sized> fmt::Display for Detailed<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.1.with_detail(self.0), f)
+    }
 }
 
 /// The first line of a request header, escaped for a log line, read only when formatted.

@@ -154,6 +154,7 @@ impl Policy {
             let decision = self.evaluate(&preflight);
             verdict.preflight_headers = self.resolve(&decision, request);
             if let Outcome::PreflightDenied(reason) = decision.outcome() {
+                let reason = reason.with_detail(&preflight);
                 verdict.blocked = Some(format!("preflight refused: {reason}"));
                 return verdict;
             }
@@ -172,6 +173,7 @@ impl Policy {
         let decision = self.evaluate(&actual);
         verdict.actual_headers = self.resolve(&decision, request);
         if let Some(reason) = decision.outcome().rejection() {
+            let reason = reason.with_detail(&actual);
             verdict.blocked = Some(format!("response not shared: {reason}"));
             return verdict;
         }

@@ -4,9 +4,9 @@
 //! the final status and response headers exactly.
 
 use cors_core::{
-    CorsHeader, CorsRequest, Decision, Format, HeaderAction, HeaderValueRef, Outcome, Policy, PolicyConfig,
-    RawRequest, Rejection, RequestHeader, ResponseHeaders, Route, ValueId, VaryTokens, MAX_EMPTY_ELEMENTS,
-    MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES,
+    CorsHeader, CorsRequest, Decision, Format, HeaderAction, HeaderValueRef, OriginParseError, Outcome,
+    Policy, PolicyConfig, RawRequest, Rejection, RequestHeader, ResponseHeaders, Route, ValueId, VaryTokens,
+    MAX_EMPTY_ELEMENTS, MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -448,11 +448,15 @@ fn s2_origin_over_2_kib_is_refused_before_parsing() {
     let policy = basic();
     let at_limit = format!("https://{}", "a".repeat(MAX_ORIGIN_LEN - "https://".len()));
     assert_eq!(at_limit.len(), MAX_ORIGIN_LEN);
-    // At the limit the origin is parsed (and refused because its host is too long).
-    assert!(matches!(
-        denied_actual(&serve(&policy, &get(&at_limit))),
-        Rejection::MalformedOrigin(_)
-    ));
+    // At the limit the origin is looked up, and refused: its host is too long, which the
+    // detail says.
+    let request = get(&at_limit);
+    let reason = denied_actual(&serve(&policy, &request));
+    assert_eq!(reason, Rejection::OriginNotAllowed);
+    assert_eq!(
+        reason.with_detail(&request),
+        Rejection::MalformedOrigin(OriginParseError::Host)
+    );
     let over = format!("{at_limit}a");
     assert_eq!(
         denied_actual(&serve(&policy, &get(&over))),
@@ -597,17 +601,18 @@ fn s2_regex_is_matched_only_against_a_valid_origin() {
         serve(&policy, &get("https://anything.test")).outcome(),
         Outcome::ActualAllowed
     );
-    for bad in [
-        "not an origin",
-        "https://Anything.test",
-        "https://anything.test/",
-        "https://anything.test:443",
+    for (bad, error) in [
+        ("not an origin", OriginParseError::Scheme),
+        ("https://Anything.test", OriginParseError::Host),
+        ("https://anything.test/", OriginParseError::Trailing),
+        ("https://anything.test:443", OriginParseError::Port),
     ] {
-        assert!(
-            matches!(
-                denied_actual(&serve(&policy, &get(bad))),
-                Rejection::MalformedOrigin(_)
-            ),
+        let request = get(bad);
+        let reason = denied_actual(&serve(&policy, &request));
+        assert_eq!(reason, Rejection::OriginNotAllowed, "{bad}");
+        assert_eq!(
+            reason.with_detail(&request),
+            Rejection::MalformedOrigin(error),
             "{bad}"
         );
     }

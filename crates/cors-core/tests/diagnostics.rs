@@ -1,0 +1,160 @@
+//! What a refusal tells the person reading the logs or `explain`: the decision stays fast
+//! (a malformed origin is refused by the lookup as "not allowed"), and the detail is worked out
+//! when it is read.
+
+use cors_core::{OriginParseError, Outcome, Policy, RawRequest, Rejection};
+use std::io;
+use std::sync::{Arc, Mutex};
+
+/// Every log line a subscriber writes, kept for the test to read.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| io::ErrorKind::Other)?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Evaluates `request` under a debug-level subscriber and returns the one log line it wrote.
+fn log_of(policy: &Policy, request: &RawRequest) -> String {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        policy.evaluate(request);
+    });
+    let text = captured.text();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    text
+}
+
+fn get(origin: &str) -> RawRequest {
+    RawRequest::new("GET").header("Origin", origin)
+}
+
+fn exact_only() -> Policy {
+    Policy::builder()
+        .allow_origins(["https://app.example.com"])
+        .build()
+        .unwrap()
+}
+
+fn with_pattern() -> Policy {
+    Policy::builder()
+        .allow_origins(["https://*.example.com"])
+        .build()
+        .unwrap()
+}
+
+fn with_regex() -> Policy {
+    Policy::builder()
+        .allow_origin_regex([r"https://pr-\d+\.preview\.example\.com"])
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn every_policy_refuses_a_malformed_origin_as_not_allowed_and_the_detail_says_why() {
+    for (bad, error) in [
+        ("https://App.example.com", OriginParseError::Host),
+        ("https://app.example.com/", OriginParseError::Trailing),
+        ("https://app.example.com:443", OriginParseError::Port),
+        ("app.example.com", OriginParseError::Scheme),
+        ("https://[::0001]", OriginParseError::IpLiteral),
+    ] {
+        for (shape, policy) in [
+            ("exact", exact_only()),
+            ("pattern", with_pattern()),
+            ("regex", with_regex()),
+        ] {
+            let request = get(bad);
+            let decision = policy.evaluate(&request);
+            assert_eq!(
+                *decision.outcome(),
+                Outcome::ActualDenied(Rejection::OriginNotAllowed),
+                "{shape}: {bad}"
+            );
+            assert_eq!(
+                Rejection::OriginNotAllowed.with_detail(&request),
+                Rejection::MalformedOrigin(error),
+                "{shape}: {bad}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_detail_leaves_well_formed_origins_and_other_reasons_as_they_are() {
+    let listed_elsewhere = get("https://evil.example.net");
+    assert_eq!(
+        Rejection::OriginNotAllowed.with_detail(&listed_elsewhere),
+        Rejection::OriginNotAllowed
+    );
+    // Only `OriginNotAllowed` is refined: another reason for the same bytes stays.
+    let malformed = get("https://App.example.com");
+    assert_eq!(
+        Rejection::MultipleRequestMethods.with_detail(&malformed),
+        Rejection::MultipleRequestMethods
+    );
+    // Two Origin lines: there is no one origin to parse.
+    let two = RawRequest::new("GET")
+        .header("Origin", "https://App.example.com")
+        .header("Origin", "https://b.example.com");
+    assert_eq!(
+        Rejection::OriginNotAllowed.with_detail(&two),
+        Rejection::OriginNotAllowed
+    );
+    // Non-UTF-8 bytes are refused, and the detail names the host, without a panic.
+    let hostile = RawRequest::new("GET").header("Origin", b"https://\xff\xfe.example.com".as_slice());
+    assert_eq!(
+        *exact_only().evaluate(&hostile).outcome(),
+        Outcome::ActualDenied(Rejection::OriginNotAllowed)
+    );
+    assert_eq!(
+        Rejection::OriginNotAllowed.with_detail(&hostile),
+        Rejection::MalformedOrigin(OriginParseError::Host)
+    );
+}
+
+#[test]
+fn the_refusal_log_says_what_is_wrong_with_a_malformed_origin() {
+    let log = log_of(&exact_only(), &get("https://App.example.com"));
+    assert!(
+        log.contains(&Rejection::MalformedOrigin(OriginParseError::Host).to_string()),
+        "{log}"
+    );
+    assert!(log.contains("https://App.example.com"), "{log}");
+
+    let log = log_of(&exact_only(), &get("https://evil.example.net"));
+    assert!(log.contains(&Rejection::OriginNotAllowed.to_string()), "{log}");
+    assert!(!log.contains("canonical"), "{log}");
+}
+
+#[test]
+fn a_browser_simulation_reports_the_detail() {
+    let verdict = exact_only().simulate(&cors_core::FetchRequest::new("https://App.example.com", "GET"));
+    let why = verdict.blocked_because().unwrap_or_default();
+    assert!(
+        why.contains(&Rejection::MalformedOrigin(OriginParseError::Host).to_string()),
+        "{why}"
+    );
+}
