@@ -392,7 +392,8 @@ fn in_process(options: &Options, plan: Plan, report: &mut String) -> Vec<Row> {
              on a shared machine, repeatable from run to run within a few instructions for most rows. \
              Not for all: with a 1 KiB request header (`preflight_adversarial_acrh`), glibc's malloc \
              takes one of two paths from run to run of the same binary, in warp by up to about 450 \
-             instructions per request for any variant):\n"
+             instructions per request for any variant; Rocket's preflight rows move between modes \
+             about 200 apart, by up to 400 in all):\n"
         )
         .ok();
         writeln!(
