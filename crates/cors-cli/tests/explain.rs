@@ -155,6 +155,21 @@ fn an_origin_not_allowed_still_runs_the_handler_without_cors_headers() {
 }
 
 #[test]
+fn a_malformed_origin_is_refused_with_what_is_wrong_with_it() {
+    let dir = Dir::new();
+    // A trailing slash: what a page's URL, pasted as the origin, looks like.
+    let out = explain(&policy(&dir), &["--origin", "https://app.example.com/"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    for line in [
+        "  decision  refused: the Origin header is not a canonical origin: the origin has a path, query, fragment or userinfo",
+        "Browser   BLOCKED  response not shared: the Origin header is not a canonical origin: the origin has a path, query, fragment or userinfo",
+    ] {
+        assert!(out.has_line(line), "missing {line:?} in {out:?}");
+    }
+    assert!(!out.stdout.contains("< access-control-allow-origin"), "{out:?}");
+}
+
+#[test]
 fn forced_preflight_for_a_simple_request() {
     let dir = Dir::new();
     let out = explain(
