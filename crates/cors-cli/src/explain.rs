@@ -22,7 +22,7 @@ const UNUSABLE: u8 = 2;
 pub(crate) struct Args {
     /// The policy file (.toml, .json, .yaml or .yml; CORS_* variables override it).
     policy: PathBuf,
-    /// The page's origin, as the browser sends it in `Origin` (e.g. https://app.example.com).
+    /// The page's origin, as the browser sends it in `Origin` (e.g. `https://app.example.com`).
     #[arg(long)]
     origin: String,
     /// The request method (fetch's `method`; delete/get/head/options/post/put are upper-cased

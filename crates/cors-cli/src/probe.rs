@@ -59,7 +59,7 @@ impl Severity {
 pub(crate) struct Args {
     /// The URL to audit (http only), e.g. http://127.0.0.1:8081/api/items.
     url: String,
-    /// An origin the server is meant to allow (e.g. https://app.example.com). Repeat for more;
+    /// An origin the server is meant to allow (e.g. `https://app.example.com`). Repeat for more;
     /// the attack origins are derived from these.
     #[arg(long = "origin", value_name = "ORIGIN", required_unless_present = "policy")]
     origins: Vec<String>,

@@ -4,8 +4,8 @@
 //! echoed request values), and [`ResponseHeaders`] over a native response map.
 //!
 //! An adapter describes its framework's header types once with [`HeaderTypes`] (a dozen
-//! lines, no CORS logic) and gets all of it; [`crate::http1`] is the implementation for
-//! `http` 1.x.
+//! lines, no CORS logic) and gets all of it; the `http1` module (feature `http`) is the
+//! implementation for `http` 1.x.
 
 use crate::{
     CorsHeader, CorsRequest, Decision, HeaderAction, HeaderLine, HeaderValueRef, NativeValues, Policy,
