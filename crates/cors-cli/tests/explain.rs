@@ -136,22 +136,32 @@ fn a_method_not_allowed_is_refused() {
     );
 }
 
+/// An actual request refused for `reason`: exit 1, the reason in the decision and in the
+/// browser's verdict, and no `Access-Control-Allow-Origin`.
+fn assert_refused(out: &Run, reason: &str) {
+    assert_eq!(out.code, 1, "{out:?}");
+    for line in [
+        format!("  decision  refused: {reason}"),
+        format!("Browser   BLOCKED  response not shared: {reason}"),
+    ] {
+        assert!(out.has_line(&line), "missing {line:?} in {out:?}");
+    }
+    assert!(!out.stdout.contains("< access-control-allow-origin"), "{out:?}");
+}
+
 #[test]
 fn an_origin_not_allowed_still_runs_the_handler_without_cors_headers() {
     let dir = Dir::new();
     let out = explain(&policy(&dir), &["--origin", "https://evil.example"]);
-    assert_eq!(out.code, 1, "{out:?}");
-    for line in [
-        "  decision  refused: the origin is not in allow_origins, allow_origin_regex or the predicate",
-        "  < vary: Origin (appended to the response's own Vary)",
-        "Browser   BLOCKED  response not shared: the origin is not in allow_origins, allow_origin_regex or the predicate",
-    ] {
-        assert!(out.has_line(line), "missing {line:?} in {out:?}");
-    }
+    assert_refused(
+        &out,
+        "the origin is not in allow_origins, allow_origin_regex or the predicate",
+    );
+    let vary = "  < vary: Origin (appended to the response's own Vary)";
+    assert!(out.has_line(vary), "missing {vary:?} in {out:?}");
     assert!(out
         .stdout
         .contains("the handler runs (CORS never stops a request on the server)"));
-    assert!(!out.stdout.contains("< access-control-allow-origin"), "{out:?}");
 }
 
 #[test]
@@ -159,14 +169,10 @@ fn a_malformed_origin_is_refused_with_what_is_wrong_with_it() {
     let dir = Dir::new();
     // A trailing slash: what a page's URL, pasted as the origin, looks like.
     let out = explain(&policy(&dir), &["--origin", "https://app.example.com/"]);
-    assert_eq!(out.code, 1, "{out:?}");
-    for line in [
-        "  decision  refused: the Origin header is not a canonical origin: the origin has a path, query, fragment or userinfo",
-        "Browser   BLOCKED  response not shared: the Origin header is not a canonical origin: the origin has a path, query, fragment or userinfo",
-    ] {
-        assert!(out.has_line(line), "missing {line:?} in {out:?}");
-    }
-    assert!(!out.stdout.contains("< access-control-allow-origin"), "{out:?}");
+    assert_refused(
+        &out,
+        "the Origin header is not a canonical origin: the origin has a path, query, fragment or userinfo",
+    );
 }
 
 #[test]
