@@ -17,6 +17,7 @@ use rocket::local::blocking::{Client, LocalRequest};
 use rocket::{get, routes, Request, Response};
 use std::future::Future;
 use std::pin::pin;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 #[global_allocator]
@@ -67,7 +68,20 @@ impl Fairing for Noop {
     async fn on_response<'r>(&self, _: &'r Request<'_>, _: &mut Response<'r>) {}
 }
 
+/// Rocket's log level is global to the process: `rocket::custom` sets it to the debug
+/// default's (logging on) until `ignite` applies the config's `Off`. A client built on one
+/// test's thread thus turns logging on for a moment, and a request measured on another thread
+/// then counts the allocations of its log lines (seen once in CI: the measured requests'
+/// "GET /items" lines in the output, and 8 more allocations each). Building a client and
+/// measuring whole requests hold this lock.
+static ROCKET_LOG_LEVEL: Mutex<()> = Mutex::new(());
+
+fn log_level_settled() -> MutexGuard<'static, ()> {
+    ROCKET_LOG_LEVEL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn client(fairings: &[CorsFairing]) -> Client {
+    let _settled = log_level_settled();
     let mut rocket = rocket::custom(Config {
         log_level: LogLevel::Off,
         ..Config::debug_default()
@@ -170,10 +184,10 @@ fn whole_requests_with_and_without_the_fairing() {
     let without = client(&[]);
     let measure = |client: &Client, method: Method, headers: &[(&'static str, &'static str)]| {
         // Warm up (lazy statics, the runtime's first task), then keep the fewest of a few
-        // requests: with another test running on another thread, one request can now and
-        // then count allocations that are not its own (this test failed once in a full
-        // workspace run, and run repeatedly under load, both counts once came out 8 higher
-        // than usual).
+        // requests. The lock keeps the other test from turning Rocket's logging on meanwhile
+        // ([`ROCKET_LOG_LEVEL`]): with a thread building clients in a loop and no lock here,
+        // the fairing's count came out 36 instead of 31 (logged requests allocate 8 more).
+        let _settled = log_level_settled();
         let mut fewest = None;
         for round in 0..6 {
             let (status, n) = count(|| {
