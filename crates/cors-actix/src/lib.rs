@@ -71,7 +71,9 @@
 #![deny(missing_docs)]
 
 use actix_web::body::EitherBody;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse, Transform};
+use actix_web::middleware::Compat;
+use actix_web::web;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpResponse};
@@ -105,6 +107,59 @@ impl Cors {
     /// The policy the middleware applies.
     pub fn policy(&self) -> &Policy {
         self.cors.policy()
+    }
+
+    /// actix-web's own default service (an empty 404) under this policy, for
+    /// [`App::default_service`](actix_web::App::default_service) when policies wrap scopes
+    /// rather than the whole `App`.
+    ///
+    /// actix-web sends a request that no scope matches to the `App`'s default service, outside
+    /// every scope's middleware: the asterisk-form target of `OPTIONS * HTTP/1.1` (a scope's
+    /// path always starts with `/`, even `web::scope("")`'s) and paths outside every scope.
+    /// With this default service they are decided by this policy too: a preflight is answered,
+    /// an actual request gets its 404 with `Vary: Origin`. A scope without a default service
+    /// of its own falls back to the `App`'s, inside its own middleware; give the scope
+    /// `web::to(HttpResponse::NotFound)` so that its 404s are not decided twice.
+    ///
+    /// ```
+    /// use actix_web::{test, web, App, HttpResponse};
+    /// use cors_actix::Cors;
+    /// use cors_core::Policy;
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let cors = Cors::new(Policy::builder().allow_origins(["https://app.example.com"]).build()?);
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .service(
+    ///             web::scope("")
+    ///                 .wrap(cors.clone())
+    ///                 .route("/api/items", web::get().to(HttpResponse::Ok))
+    ///                 .default_service(web::to(HttpResponse::NotFound)),
+    ///         )
+    ///         .default_service(cors.default_service()),
+    /// )
+    /// .await;
+    /// let request = test::TestRequest::default()
+    ///     .uri("*")
+    ///     .insert_header(("Origin", "https://app.example.com"))
+    ///     .to_request();
+    /// let response = test::call_service(&app, request).await;
+    /// assert_eq!(response.status(), 404);
+    /// assert_eq!(response.headers().get("vary").unwrap(), "Origin");
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn default_service(
+        &self,
+    ) -> impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse,
+        Error = Error,
+        InitError = (),
+    > + 'static {
+        // `Compat` boxes the body, as `App::default_service` requires; only these 404s pay it.
+        actix_service::apply(Compat::new(self.clone()), web::to(HttpResponse::NotFound))
     }
 }
 

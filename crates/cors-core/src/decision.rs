@@ -62,8 +62,26 @@ pub enum HeaderValueRef {
     RequestOrigin,
     /// The request's single `Access-Control-Request-Method` line.
     RequestMethod,
-    /// Every `Access-Control-Request-Headers` line, one response line per request line.
+    /// Every `Access-Control-Request-Headers` line that names a header, one response line
+    /// per such request line ([`HeaderValueRef::echoes_line`]).
     RequestHeaders,
+}
+
+impl HeaderValueRef {
+    /// For [`HeaderValueRef::RequestHeaders`]: whether an `Access-Control-Request-Headers`
+    /// line is echoed. A line that names no header (empty, or only commas, spaces and tabs)
+    /// is not, so that no empty `Access-Control-Allow-Headers` line is sent.
+    ///
+    /// ```
+    /// use cors_core::HeaderValueRef;
+    ///
+    /// assert!(HeaderValueRef::echoes_line(b"content-type"));
+    /// assert!(!HeaderValueRef::echoes_line(b""));
+    /// assert!(!HeaderValueRef::echoes_line(b" , \t"));
+    /// ```
+    pub fn echoes_line(line: &[u8]) -> bool {
+        line.iter().any(|b| !matches!(b, b' ' | b'\t' | b','))
+    }
 }
 
 /// What to do with one CORS response header.
@@ -226,13 +244,17 @@ pub enum Outcome {
     PreflightAllowed,
     /// A preflight the policy refuses.
     PreflightDenied(Rejection),
+    /// A request whose method the framework rewrote (Rocket's `_method` form field) to one
+    /// its origin never got through a preflight for: refused with 403, the handler does not
+    /// run (behaviour spec §9; [`crate::Policy::evaluate_overridden`]).
+    OverrideDenied(Rejection),
 }
 
 impl Outcome {
     /// The reason, for a denied request.
     pub fn rejection(&self) -> Option<&Rejection> {
         match self {
-            Outcome::ActualDenied(r) | Outcome::PreflightDenied(r) => Some(r),
+            Outcome::ActualDenied(r) | Outcome::PreflightDenied(r) | Outcome::OverrideDenied(r) => Some(r),
             _ => None,
         }
     }

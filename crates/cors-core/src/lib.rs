@@ -79,6 +79,7 @@ mod config;
 mod decision;
 mod error;
 mod header_values;
+mod method_override;
 pub mod native;
 mod origin;
 mod origin_entry;

@@ -312,7 +312,7 @@ impl<V: Clone + 'static> Pending<V> {
             pending.preflight_echo().method = request.method_value();
         }
         if echoes(CorsHeader::AllowHeaders, HeaderValueRef::RequestHeaders) {
-            let mut lines = request.values(RequestHeader::AccessControlRequestHeaders);
+            let mut lines = request.header_values();
             let echo = pending.preflight_echo();
             echo.headers = lines.next().cloned();
             echo.more_headers = lines.cloned().collect();
@@ -355,6 +355,7 @@ impl<'a, T: HeaderTypes> EchoSource<T::Value> for &NativeRequest<'a, T> {
 
     fn header_values(&self) -> impl Iterator<Item = &T::Value> {
         self.values(RequestHeader::AccessControlRequestHeaders)
+            .filter(|value| HeaderValueRef::echoes_line(T::bytes(value)))
     }
 }
 

@@ -7,6 +7,7 @@ use crate::config::{LoadError, PolicyConfig};
 use crate::decision::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, Route};
 use crate::error::{ConfigErrors, ConfigWarning};
 use crate::header_values::{HeaderValues, ValueId};
+use crate::method_override;
 use crate::origin::{Origin, MAX_ORIGIN_LEN};
 use crate::plans::Plans;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
@@ -126,6 +127,55 @@ impl Policy {
             self.log_rejection(request, reason, decision.outcome().is_preflight());
         }
         decision
+    }
+
+    /// Decides a request whose method the framework rewrote from the one the client sent
+    /// (Rocket turns a form `POST` with a `_method` field into that method), given the
+    /// request's `Host` lines (behaviour spec §9). `request.method()` is the method the
+    /// application will run.
+    ///
+    /// A browser sends such a form without a preflight, so a cross-origin request whose
+    /// method is not `GET`, `HEAD` or `POST` is decided as the preflight for that method would
+    /// have been: where that preflight would be refused, the request is refused as a failed
+    /// preflight is (403, no CORS headers, the handler does not run:
+    /// [`Outcome::OverrideDenied`]); otherwise, and for a same-origin request (the origin's
+    /// host and port are the `Host`'s), it is decided as [`Policy::evaluate`] decides it.
+    ///
+    /// ```
+    /// use cors_core::{HeaderLine, Outcome, Policy, RawRequest, Rejection, Route};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .allow_methods(["PUT"])
+    ///     .build()?;
+    /// let host = HeaderLine::One(b"api.example.com");
+    /// // A form POST from the allowed page, rewritten to PATCH: PATCH was never allowed.
+    /// let patch = RawRequest::new("PATCH").header("Origin", "https://app.example.com");
+    /// let decision = policy.evaluate_overridden(&patch, host);
+    /// assert_eq!(decision.outcome(), &Outcome::OverrideDenied(Rejection::MethodNotAllowed));
+    /// assert_eq!(decision.route(), Route::Respond { status: 403 });
+    /// // Rewritten to PUT, which a preflight would have granted: an allowed actual request.
+    /// let put = RawRequest::new("PUT").header("Origin", "https://app.example.com");
+    /// assert_eq!(policy.evaluate_overridden(&put, host).outcome(), &Outcome::ActualAllowed);
+    /// // The server's own page may send any method.
+    /// let own = RawRequest::new("PATCH").header("Origin", "https://api.example.com");
+    /// assert_eq!(policy.evaluate_overridden(&own, host).route(), Route::CallHandler);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn evaluate_overridden<R: CorsRequest + ?Sized>(&self, request: &R, host: HeaderLine<'_>) -> Decision {
+        let origin = request.line(RequestHeader::Origin);
+        let method = request.method();
+        let unguarded = origin != HeaderLine::None
+            && !method_override::is_simple_method(method)
+            && !method_override::is_same_origin(origin, host);
+        if unguarded {
+            if let Err(reason) = self.check_origin(origin).and_then(|_| self.inner.methods.check(method)) {
+                let outcome = Outcome::OverrideDenied(reason);
+                self.log_rejection(request, &reason, false);
+                return Decision::with_plan(outcome, Route::Respond { status: 403 }, self.inner.plans.actual_refused);
+            }
+        }
+        self.evaluate(request)
     }
 
     fn decide<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {

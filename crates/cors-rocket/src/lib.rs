@@ -101,12 +101,13 @@
 #![deny(missing_docs)]
 
 use cors_core::{
-    CorsHeader, CorsRequest, Decision, HeaderValueRef, Policy, PresentHeaders, RequestHeader,
-    ResponseHeaders, Route as Answer, ValueId,
+    CorsHeader, CorsRequest, Decision, HeaderLine, HeaderValueRef, Policy, PresentHeaders,
+    RequestHeader, ResponseHeaders, Route as Answer, ValueId,
 };
+use rocket::form::Form;
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::uri::Origin;
-use rocket::http::{Method, Status};
+use rocket::http::{MediaType, Method, Status};
 use rocket::route::{self, Handler};
 use rocket::{Build, Data, Request, Response, Rocket, Route};
 use std::fmt;
@@ -230,22 +231,70 @@ impl CorsFairing {
         self.rank
     }
 
-    /// The routes mounted at the base: OPTIONS only for the whole application (requests of
-    /// other methods fall back to it), every method for a scope (so that it claims them).
+    /// The routes mounted at the base. A scope claims requests of every method. The whole
+    /// application's fairing sees only what it must decide before routing: OPTIONS (to answer
+    /// preflights), and the requests Rocket may have rewritten from a form POST (see
+    /// [`routed_by_global`]); requests of other methods fall back to it in `on_response`.
     fn routes(&self) -> Vec<Route> {
-        let methods: &[Method] = if self.global { &[Method::Options] } else { &METHODS };
-        methods
-            .iter()
-            .map(|&method| {
-                let handler = ScopeRoute {
-                    scope: Arc::clone(&self.scope),
-                };
-                let mut route = Route::ranked(self.rank, method, "/<path..>", handler);
-                route.name = Some(ROUTE_NAME.into());
-                route
-            })
-            .collect()
+        let route = |method, format: Option<MediaType>| {
+            let handler = ScopeRoute {
+                scope: Arc::clone(&self.scope),
+            };
+            let mut route = Route::ranked(self.rank, method, "/<path..>", handler);
+            route.name = Some(ROUTE_NAME.into());
+            route.format = format;
+            route
+        };
+        if !self.global {
+            return METHODS.iter().map(|&method| route(method, None)).collect();
+        }
+        let mut routes = vec![
+            route(Method::Options, None),
+            route(Method::Trace, None),
+            route(Method::Connect, None),
+        ];
+        routes.extend(PAYLOAD_METHODS.iter().map(|&m| route(m, Some(MediaType::Form))));
+        routes
     }
+}
+
+/// The methods other than POST whose routes Rocket matches on `Content-Type`.
+const PAYLOAD_METHODS: [Method; 3] = [Method::Put, Method::Delete, Method::Patch];
+
+/// Whether the whole application's fairing mounts a route that Rocket tries for `request`
+/// (see [`CorsFairing::routes`]): the same test as Rocket's router, so that a request the route
+/// decided is never decided again in `on_response`.
+fn routed_by_global(request: &Request<'_>) -> bool {
+    match request.method() {
+        Method::Options | Method::Trace | Method::Connect => true,
+        method if PAYLOAD_METHODS.contains(&method) => request
+            .format()
+            .is_some_and(|format| {
+                // Rocket's `formats_match`: a fully specified type equal to the route's.
+                let form = MediaType::Form;
+                format.specificity() == 2 && format.top() == form.top() && format.sub() == form.sub()
+            }),
+        _ => false,
+    }
+}
+
+/// Whether Rocket rewrote the request's method from a form POST's `_method` field
+/// (`Rocket::preprocess_request`, which this repeats on the bytes it peeked): a method the
+/// page may never have been granted by a preflight (behaviour spec §9).
+async fn is_overridden(request: &Request<'_>, data: &mut Data<'_>) -> bool {
+    let method = request.method();
+    if matches!(method, Method::Get | Method::Head | Method::Post)
+        || !request.content_type().is_some_and(|ct| ct.is_form())
+    {
+        return false;
+    }
+    let peeked = data.peek("_method=delete".len()).await;
+    std::str::from_utf8(peeked)
+        .ok()
+        .and_then(|form| Form::values(form).next())
+        .filter(|field| field.name == "_method")
+        .and_then(|field| field.value.parse::<Method>().ok())
+        == Some(method)
 }
 
 impl From<Policy> for CorsFairing {
@@ -307,7 +356,7 @@ impl Fairing for CorsFairing {
         }
         let cell = request.local_cache(OnceLock::<Stash>::new);
         let stash = if self.global {
-            cell.get_or_init(|| Stash::new(&self.scope, request))
+            cell.get_or_init(|| Stash::new(&self.scope, request, false))
         } else {
             match cell.get() {
                 Some(stash) => stash,
@@ -326,7 +375,7 @@ impl CorsFairing {
     /// from the application's managed state for as long as the request, so that the decision
     /// needs no request-local cache entry (which Rocket allocates).
     fn unclaimed<'r>(&self, request: &'r Request<'_>) -> Option<&'r Arc<Scope>> {
-        if !self.global || request.method() == Method::Options {
+        if !self.global || routed_by_global(request) {
             return None;
         }
         let registry = request.rocket().state::<Registry>()?;
@@ -364,9 +413,16 @@ struct Stash {
 }
 
 impl Stash {
-    fn new(scope: &Arc<Scope>, request: &Request<'_>) -> Self {
+    fn new(scope: &Arc<Scope>, request: &Request<'_>, overridden: bool) -> Self {
+        let policy = &scope.policy;
+        let decision = if overridden {
+            let host = HeaderLine::of(request.headers().get("host").map(str::as_bytes));
+            policy.evaluate_overridden(&RocketRequest(request), host)
+        } else {
+            policy.evaluate(&RocketRequest(request))
+        };
         Stash {
-            decision: scope.policy.evaluate(&RocketRequest(request)),
+            decision,
             scope: Arc::clone(scope),
         }
     }
@@ -382,10 +438,11 @@ struct ScopeRoute {
 
 #[rocket::async_trait]
 impl Handler for ScopeRoute {
-    async fn handle<'r>(&self, request: &'r Request<'_>, data: Data<'r>) -> route::Outcome<'r> {
+    async fn handle<'r>(&self, request: &'r Request<'_>, mut data: Data<'r>) -> route::Outcome<'r> {
+        let overridden = is_overridden(request, &mut data).await;
         let stash = request
             .local_cache(OnceLock::<Stash>::new)
-            .get_or_init(|| Stash::new(&self.scope, request));
+            .get_or_init(|| Stash::new(&self.scope, request, overridden));
         match stash.decision.route() {
             Answer::CallHandler => route::Outcome::forward(data, Status::NotFound),
             Answer::Respond { status } => {
@@ -444,6 +501,7 @@ impl ResponseHeaders for RocketResponse<'_, '_, '_> {
                 for line in request
                     .headers()
                     .get(RequestHeader::AccessControlRequestHeaders.name())
+                    .filter(|line| HeaderValueRef::echoes_line(line.as_bytes()))
                 {
                     self.response.adjoin_raw_header(name, line);
                 }
@@ -517,7 +575,7 @@ mod tests {
 
     #[test]
     fn routes_are_valid_for_every_method() {
-        assert_eq!(CorsFairing::new(policy()).routes().len(), 1);
+        assert_eq!(CorsFairing::new(policy()).routes().len(), 3 + PAYLOAD_METHODS.len());
         let routes = CorsFairing::scoped("/public", policy()).unwrap().routes();
         assert_eq!(routes.len(), METHODS.len());
         assert!(routes.iter().all(|r| r.name.as_deref() == Some(ROUTE_NAME)));

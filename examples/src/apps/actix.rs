@@ -126,7 +126,14 @@ pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), 
                     get().to(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
                 ))
                 // Everything else, the default 404 included, under the `--config` policy.
-                .service(web::scope("").wrap(cors.clone()).configure(api))
+                .service(
+                    web::scope("")
+                        .wrap(cors.clone())
+                        .configure(api)
+                        .default_service(web::to(HttpResponse::NotFound)),
+                )
+                // What no scope matches (`OPTIONS *`: a scope's path starts with `/`).
+                .default_service(cors.default_service())
         })
         .bind(settings.addr)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;

@@ -1,0 +1,100 @@
+//! Method overrides (behaviour spec §9).
+//!
+//! A framework that rewrites the method from the body (Rocket's `_method` form field) lets a
+//! page run a method it never preflighted: a browser sends the form POST without asking. So
+//! such a request is decided as the preflight for the method the application will run would
+//! have been, unless it comes from the server's own origin (a same-origin form).
+
+use crate::origin::Origin;
+use crate::request::HeaderLine;
+
+/// True for the methods a browser sends without a preflight.
+pub(crate) fn is_simple_method(method: &[u8]) -> bool {
+    matches!(method, b"GET" | b"HEAD" | b"POST")
+}
+
+/// Whether the request's `Origin` names the host and port of its `Host` line: a same-origin
+/// request, which no preflight guards. Anything that cannot be read (several lines, a
+/// malformed value, `null`) is treated as cross-origin, so that the stricter rule applies.
+pub(crate) fn is_same_origin(origin: HeaderLine<'_>, host: HeaderLine<'_>) -> bool {
+    let (HeaderLine::One(origin), HeaderLine::One(host)) = (origin, host) else {
+        return false;
+    };
+    let Ok(origin) = Origin::parse(origin) else {
+        return false;
+    };
+    let Some(origin_port) = origin.port().or_else(|| default_port(origin.scheme())) else {
+        return false;
+    };
+    let Some((host_name, host_port)) = split_host(host) else {
+        return false;
+    };
+    let host_port = host_port.or_else(|| default_port(origin.scheme()));
+    host_name.eq_ignore_ascii_case(origin.host().as_bytes()) && host_port == Some(origin_port)
+}
+
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    }
+}
+
+/// A `Host` value split into its host (brackets kept for IPv6) and port; `None` when the value
+/// is not `host[:port]` with a decimal port.
+fn split_host(host: &[u8]) -> Option<(&[u8], Option<u16>)> {
+    let colon = match host.iter().rposition(|&b| b == b':') {
+        // `[::1]` alone: the colons are inside the brackets.
+        Some(i) if host.last() != Some(&b']') => i,
+        _ => return non_empty(host).map(|h| (h, None)),
+    };
+    let (name, port) = (&host[..colon], &host[colon + 1..]);
+    if port.is_empty() || port.len() > 5 || !port.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let port = std::str::from_utf8(port).ok()?.parse::<u16>().ok()?;
+    non_empty(name).map(|n| (n, Some(port)))
+}
+
+fn non_empty(bytes: &[u8]) -> Option<&[u8]> {
+    (!bytes.is_empty()).then_some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(origin: &str, host: &str) -> bool {
+        is_same_origin(HeaderLine::One(origin.as_bytes()), HeaderLine::One(host.as_bytes()))
+    }
+
+    #[test]
+    fn spec_9_same_origin_compares_host_and_port() {
+        assert!(same("https://app.example.com", "app.example.com"));
+        assert!(same("https://app.example.com", "App.Example.com:443"));
+        assert!(same("http://127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(same("http://[::1]:3000", "[::1]:3000"));
+        assert!(same("http://[::1]", "[::1]"));
+        assert!(!same("https://app.example.com", "app.example.com:80"));
+        assert!(!same("http://127.0.0.1:8080", "127.0.0.1:8081"));
+        assert!(!same("http://127.0.0.1:8080", "127.0.0.1"));
+        assert!(!same("https://evil.com", "app.example.com"));
+        assert!(!same("https://app.example.com.evil.com", "app.example.com"));
+        assert!(!same("null", "app.example.com"));
+        assert!(!same("https://app.example.com", ""));
+        assert!(!same("https://app.example.com", "app.example.com:"));
+        assert!(!same("https://app.example.com", "app.example.com:99999"));
+        assert!(!same("https://app.example.com", ":443"));
+        let origin = HeaderLine::One(b"https://a.test");
+        assert!(!is_same_origin(origin, HeaderLine::Many));
+        assert!(!is_same_origin(origin, HeaderLine::None));
+        assert!(!is_same_origin(HeaderLine::Many, HeaderLine::One(b"a.test")));
+    }
+
+    #[test]
+    fn spec_9_simple_methods_are_case_sensitive() {
+        assert!(is_simple_method(b"GET") && is_simple_method(b"HEAD") && is_simple_method(b"POST"));
+        assert!(!is_simple_method(b"post") && !is_simple_method(b"PATCH") && !is_simple_method(b"OPTIONS"));
+    }
+}
