@@ -5,7 +5,7 @@
 //! over HTTP in each adapter. See docs/security.md.
 
 use cors_conformance::probe::{run_plan, Probe, ProbePolicy, RunningServer};
-use cors_conformance::{send_raw, RawResponse};
+use cors_conformance::{send_raw, send_with_body, RawResponse};
 use std::path::Path;
 
 const SERVERS: [(&str, &str); 4] = [
@@ -378,6 +378,153 @@ fn cve_2023_35943_header_edge_cases_neither_crash_nor_grant() {
         failures
     });
     assert!(failures.is_empty(), "{}", report(&failures));
+}
+
+/// The outside attack run's first finding (behaviour spec §9): Rocket turns a form POST with
+/// a `_method` field into that method, and a browser sends such a form from any page without
+/// a preflight. So an overridden cross-origin request is decided as its preflight would have
+/// been: refused (403, no CORS headers, no handler) where that preflight fails. Frameworks
+/// without overrides run the POST they were sent.
+#[test]
+fn spec_9_a_method_override_never_runs_a_method_its_preflight_would_refuse() {
+    let policy = ProbePolicy::new(
+        "override",
+        r#"
+allow_origins = ["https://app.example.com"]
+allow_credentials = true
+allow_methods = ["GET", "POST", "PUT", "DELETE"]
+"#,
+    );
+    // (path, origin, `_method` value, what Rocket must do)
+    let own = "own";
+    let cases: [(&str, &str, &str, Expected); 8] = [
+        (
+            "/api/items",
+            "https://app.example.com",
+            "PATCH",
+            Expected::Refused,
+        ),
+        (
+            "/api/items",
+            "https://app.example.com",
+            "patch",
+            Expected::Refused,
+        ),
+        ("/api/items", "https://evil.com", "PATCH", Expected::Refused),
+        ("/api/items", "https://evil.com", "PUT", Expected::Refused),
+        ("/api/items", "https://evil.com", "DELETE", Expected::Refused),
+        ("/public/info", "https://evil.com", "PUT", Expected::Refused),
+        (
+            "/api/items",
+            "https://app.example.com",
+            "PUT",
+            Expected::Granted("PUT"),
+        ),
+        ("/api/items", own, "PATCH", Expected::SameOrigin("PATCH")),
+    ];
+    let failures = each_server(|name, binary| {
+        let server = start(binary, &policy);
+        let own_origin = format!("http://{}", server.addr);
+        let mut failures = Vec::new();
+        for (path, origin, method, expected) in &cases {
+            let origin = if *origin == own {
+                own_origin.as_str()
+            } else {
+                origin
+            };
+            let what = format!("POST {path} from {origin} with _method={method}");
+            let headers = vec![
+                header("Origin", origin.as_bytes()),
+                header("Content-Type", b"application/x-www-form-urlencoded"),
+                header("Cookie", b"sid=1"),
+            ];
+            let body = format!("_method={method}");
+            let r = match send_with_body(server.addr, "POST", path, &headers, body.as_bytes()) {
+                Ok(r) => r,
+                Err(e) => {
+                    failures.push(format!("{what}: {e}"));
+                    continue;
+                }
+            };
+            let expected = if name == "rocket" {
+                *expected
+            } else {
+                Expected::RanAsPost
+            };
+            failures.extend(
+                expected
+                    .problems(&r, path, origin)
+                    .into_iter()
+                    .map(|p| format!("{what}: {p}")),
+            );
+        }
+        failures
+    });
+    assert!(failures.is_empty(), "{}", report(&failures));
+}
+
+/// What a server must do with a form POST carrying `_method`.
+#[derive(Clone, Copy, Debug)]
+enum Expected {
+    /// 403 from the layer: no handler, no CORS grant, `Vary: Origin`.
+    Refused,
+    /// The overridden handler ran, with the grant.
+    Granted(&'static str),
+    /// The overridden handler ran (a same-origin form needs no grant).
+    SameOrigin(&'static str),
+    /// No override in this framework: whatever handles the POST ran, never another method's.
+    RanAsPost,
+}
+
+impl Expected {
+    fn problems(self, r: &RawResponse, path: &str, origin: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        let ran = |method: &str| r.body == cors_examples::method_echo_json(method).as_bytes();
+        match self {
+            Expected::Refused => {
+                if r.status != 403 || r.handler_ran() {
+                    problems.push(format!(
+                        "status {}, handler ran {}: {:?}",
+                        r.status,
+                        r.handler_ran(),
+                        r.text()
+                    ));
+                }
+                problems.extend(grant(r));
+                if !r.vary_tokens().iter().any(|t| t.eq_ignore_ascii_case("origin")) {
+                    problems.push(format!("no Vary: Origin ({:?})", r.vary_tokens()));
+                }
+            }
+            Expected::Granted(method) | Expected::SameOrigin(method) => {
+                if !ran(method) {
+                    problems.push(format!(
+                        "the {method} handler did not run: {} {:?}",
+                        r.status,
+                        r.text()
+                    ));
+                }
+                let granted = r.joined("access-control-allow-origin").as_deref() == Some(origin)
+                    && r.joined("access-control-allow-credentials").as_deref() == Some("true");
+                if matches!(self, Expected::Granted(_)) && !granted {
+                    problems.push("no grant for an allowed origin and method".to_owned());
+                }
+            }
+            Expected::RanAsPost => {
+                let other = ["PUT", "PATCH", "DELETE"].into_iter().find(|m| ran(m));
+                if let Some(method) = other {
+                    problems.push(format!("the {method} handler ran"));
+                }
+                if path == "/api/items" && !ran("POST") {
+                    problems.push(format!(
+                        "the POST handler did not run: {} {:?}",
+                        r.status,
+                        r.text()
+                    ));
+                }
+            }
+        }
+        problems
+    }
 }
 
 /// A CORS grant in a response, if any.

@@ -26,15 +26,19 @@
 //!         .service(
 //!             web::scope("/public")
 //!                 .wrap(public_cors.clone())
-//!                 .route("/info", web::get().to(HttpResponse::Ok)),
+//!                 .route("/info", web::get().to(HttpResponse::Ok))
+//!                 .default_service(web::to(HttpResponse::NotFound)),
 //!         )
 //!         // Everything else, the default 404 included, carries the API policy.
 //!         .service(
 //!             web::scope("")
 //!                 .wrap(api_cors.clone())
 //!                 .route("/api/items", web::get().to(HttpResponse::Ok))
-//!                 .route("/api/items", web::put().to(HttpResponse::Ok)),
+//!                 .route("/api/items", web::put().to(HttpResponse::Ok))
+//!                 .default_service(web::to(HttpResponse::NotFound)),
 //!         )
+//!         // What no scope matches, such as `OPTIONS *` (see `Cors::default_service`).
+//!         .default_service(api_cors.default_service())
 //! };
 //! # let _ = app();
 //! // actix_web::HttpServer::new(app).bind(("127.0.0.1", 8081))?.run().await
@@ -72,10 +76,10 @@
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse, Transform};
-use actix_web::middleware::Compat;
-use actix_web::web;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::middleware::Compat;
+use actix_web::web;
 use actix_web::{Error, HttpResponse};
 use cors_core::native::{HeaderTypes, NativeCors};
 use cors_core::{Decision, Policy, Route};
@@ -118,8 +122,9 @@ impl Cors {
     /// path always starts with `/`, even `web::scope("")`'s) and paths outside every scope.
     /// With this default service they are decided by this policy too: a preflight is answered,
     /// an actual request gets its 404 with `Vary: Origin`. A scope without a default service
-    /// of its own falls back to the `App`'s, inside its own middleware; give the scope
-    /// `web::to(HttpResponse::NotFound)` so that its 404s are not decided twice.
+    /// of its own falls back to the `App`'s, inside the scope's own middleware: give every
+    /// scope `default_service(web::to(HttpResponse::NotFound))`, or a scope with another
+    /// policy would have its 404s decided by this one as well.
     ///
     /// ```
     /// use actix_web::{test, web, App, HttpResponse};

@@ -66,7 +66,10 @@ mod tests {
     use super::*;
 
     fn same(origin: &str, host: &str) -> bool {
-        is_same_origin(HeaderLine::One(origin.as_bytes()), HeaderLine::One(host.as_bytes()))
+        is_same_origin(
+            HeaderLine::One(origin.as_bytes()),
+            HeaderLine::One(host.as_bytes()),
+        )
     }
 
     #[test]

@@ -162,17 +162,28 @@ impl Policy {
     /// assert_eq!(policy.evaluate_overridden(&own, host).route(), Route::CallHandler);
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
-    pub fn evaluate_overridden<R: CorsRequest + ?Sized>(&self, request: &R, host: HeaderLine<'_>) -> Decision {
+    pub fn evaluate_overridden<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        host: HeaderLine<'_>,
+    ) -> Decision {
         let origin = request.line(RequestHeader::Origin);
         let method = request.method();
         let unguarded = origin != HeaderLine::None
             && !method_override::is_simple_method(method)
             && !method_override::is_same_origin(origin, host);
         if unguarded {
-            if let Err(reason) = self.check_origin(origin).and_then(|_| self.inner.methods.check(method)) {
+            if let Err(reason) = self
+                .check_origin(origin)
+                .and_then(|_| self.inner.methods.check(method))
+            {
                 let outcome = Outcome::OverrideDenied(reason);
                 self.log_rejection(request, &reason, false);
-                return Decision::with_plan(outcome, Route::Respond { status: 403 }, self.inner.plans.actual_refused);
+                return Decision::with_plan(
+                    outcome,
+                    Route::Respond { status: 403 },
+                    self.inner.plans.actual_refused,
+                );
             }
         }
         self.evaluate(request)

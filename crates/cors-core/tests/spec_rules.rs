@@ -4,9 +4,9 @@
 //! the final status and response headers exactly.
 
 use cors_core::{
-    CorsHeader, CorsRequest, Decision, Format, HeaderAction, HeaderValueRef, OriginParseError, Outcome,
-    Policy, PolicyConfig, RawRequest, Rejection, RequestHeader, ResponseHeaders, Route, ValueId, VaryTokens,
-    MAX_EMPTY_ELEMENTS, MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES,
+    CorsHeader, CorsRequest, Decision, Format, HeaderAction, HeaderLine, HeaderValueRef, OriginParseError,
+    Outcome, Policy, PolicyConfig, RawRequest, Rejection, RequestHeader, ResponseHeaders, Route, ValueId,
+    VaryTokens, MAX_EMPTY_ELEMENTS, MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -63,7 +63,11 @@ impl ResponseHeaders for TestResponse<'_> {
                 assert_eq!(lines.len(), 1, "an echoed method must be a single line");
                 lines
             }
-            HeaderValueRef::RequestHeaders => self.request_lines(RequestHeader::AccessControlRequestHeaders),
+            HeaderValueRef::RequestHeaders => {
+                let mut lines = self.request_lines(RequestHeader::AccessControlRequestHeaders);
+                lines.retain(|line| HeaderValueRef::echoes_line(line));
+                lines
+            }
         };
         for line in lines {
             self.headers.push((header.name().to_owned(), line));
@@ -162,7 +166,23 @@ fn serve_with(
     handler_status: u16,
     handler_headers: &[(&str, &str)],
 ) -> Served {
-    let decision = policy.evaluate(request);
+    serve_decided(
+        policy,
+        request,
+        policy.evaluate(request),
+        handler_status,
+        handler_headers,
+    )
+}
+
+/// [`serve_with`] for a decision already made.
+fn serve_decided(
+    policy: &Policy,
+    request: &RawRequest,
+    decision: Decision,
+    handler_status: u16,
+    handler_headers: &[(&str, &str)],
+) -> Served {
     let (status, handler_ran, headers) = match decision.route() {
         Route::Respond { status } => (status, false, Vec::new()),
         Route::CallHandler => (
@@ -1539,4 +1559,128 @@ fn s5_header_values_are_precomputed() {
             "{v:?}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// §4 (the outside attack run) and §9: method overrides
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn spec_4_a_request_headers_line_that_names_no_header_is_not_echoed() {
+    let request = preflight(APP, "PUT")
+        .header("Access-Control-Request-Headers", "content-type")
+        .header("Access-Control-Request-Headers", "")
+        .header("Access-Control-Request-Headers", " ,\t, ");
+    let served = serve(&basic(), &request);
+    assert_eq!(served.outcome(), Outcome::PreflightAllowed);
+    assert_eq!(served.lines(ACAH), ["content-type"]);
+    let blank = preflight(APP, "PUT").header("Access-Control-Request-Headers", " , ");
+    assert_eq!(serve(&basic(), &blank).lines(ACAH), Vec::<String>::new());
+}
+
+const HOST: &[u8] = b"api.example.com";
+
+fn overridden(policy: &Policy, method: &str, origin: Option<&str>, host: HeaderLine<'_>) -> Served {
+    let mut request = RawRequest::new(method);
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    let decision = policy.evaluate_overridden(&request, host);
+    serve_decided(policy, &request, decision, 200, &[])
+}
+
+fn assert_refused_override(served: &Served, reason: Rejection) {
+    assert_eq!(served.outcome(), Outcome::OverrideDenied(reason));
+    assert_eq!((served.status, served.handler_ran), (403, false));
+    served.assert_cors(&[]);
+    served.assert_vary(&["Origin"]);
+}
+
+#[test]
+fn spec_9_an_override_is_decided_as_its_preflight_would_have_been() {
+    let policy = contract();
+    let host = HeaderLine::One(HOST);
+    // Refused where the preflight would be: an unlisted method, an unlisted origin.
+    let patch = overridden(&policy, "PATCH", Some("https://example.com"), host);
+    assert_refused_override(&patch, Rejection::MethodNotAllowed);
+    let evil = overridden(&policy, "PUT", Some("https://evil.com"), host);
+    assert_refused_override(&evil, Rejection::OriginNotAllowed);
+    let trace = overridden(&policy, "TRACE", Some("https://example.com"), host);
+    assert_refused_override(&trace, Rejection::ForbiddenMethod);
+    let lower = overridden(&policy, "put", Some("https://example.com"), host);
+    assert_refused_override(&lower, Rejection::MethodNotAllowed);
+    // Granted where the preflight would be: the actual request's headers, handler runs.
+    let put = overridden(&policy, "PUT", Some("https://a.example.org"), host);
+    assert_eq!(put.outcome(), Outcome::ActualAllowed);
+    assert!(put.handler_ran);
+    assert_eq!(put.one(ACAO).as_deref(), Some("https://a.example.org"));
+    assert_eq!(put.one(ACAC).as_deref(), Some("true"));
+}
+
+#[test]
+fn spec_9_what_no_preflight_guards_is_decided_as_usual() {
+    let policy = contract();
+    let host = HeaderLine::One(HOST);
+    // Simple methods, requests without Origin, and the server's own origin.
+    for (method, origin) in [
+        ("GET", Some("https://evil.com")),
+        ("POST", Some("https://evil.com")),
+        ("PATCH", None),
+        ("PATCH", Some("https://api.example.com")),
+    ] {
+        let served = overridden(&policy, method, origin, host);
+        let usual = {
+            let mut request = RawRequest::new(method);
+            if let Some(origin) = origin {
+                request = request.header("Origin", origin);
+            }
+            serve(&policy, &request)
+        };
+        assert_eq!(served.decision, usual.decision, "{method} from {origin:?}");
+        assert!(served.handler_ran);
+    }
+}
+
+#[test]
+fn spec_9_an_origin_that_cannot_be_read_is_cross_origin() {
+    let policy = contract();
+    // A Host the request does not have, or has twice, proves nothing.
+    for host in [HeaderLine::None, HeaderLine::Many] {
+        let own = overridden(&policy, "PATCH", Some("https://api.example.com"), host);
+        assert_refused_override(&own, Rejection::OriginNotAllowed);
+    }
+    // Another port of the same host is another origin.
+    let port = overridden(
+        &policy,
+        "PATCH",
+        Some("https://api.example.com:8443"),
+        HeaderLine::One(HOST),
+    );
+    assert_refused_override(&port, Rejection::OriginNotAllowed);
+    // `null` is never the server's own, and is refused unless enabled.
+    let null = overridden(&policy, "DELETE", Some("null"), HeaderLine::One(HOST));
+    assert_refused_override(&null, Rejection::NullOriginNotAllowed);
+    // Two Origin lines.
+    let request = RawRequest::new("PUT")
+        .header("Origin", "https://example.com")
+        .header("Origin", "https://example.com");
+    let served = serve_decided(
+        &policy,
+        &request,
+        policy.evaluate_overridden(&request, HeaderLine::One(HOST)),
+        200,
+        &[],
+    );
+    assert_refused_override(&served, Rejection::MultipleOrigins);
+}
+
+#[test]
+fn spec_9_any_origin_mode_still_checks_the_method() {
+    let policy = any_origin();
+    let host = HeaderLine::One(HOST);
+    let delete = overridden(&policy, "DELETE", Some("https://evil.com"), host);
+    assert_refused_override(&delete, Rejection::MethodNotAllowed);
+    let put = overridden(&policy, "PUT", Some("https://evil.com"), host);
+    assert_eq!(put.outcome(), Outcome::ActualAllowed);
+    assert_eq!(put.one(ACAO).as_deref(), Some("*"));
 }

@@ -70,6 +70,17 @@
 //! kept alive by the application's managed state or by the request-local cache), and echoed
 //! values are borrowed from the request, so no value is formatted or copied per request.
 //!
+//! # Method overrides
+//!
+//! Rocket turns a form `POST` whose first field is `_method` into that method before any
+//! route or fairing sees it, and a browser sends such a form from any page without a
+//! preflight. So the fairing also routes the requests Rocket may have rewritten (PUT, DELETE
+//! and PATCH with a form `Content-Type`, OPTIONS, TRACE and CONNECT), repeats Rocket's test on
+//! the body Rocket peeked, and decides a rewritten request with
+//! [`Policy::evaluate_overridden`]: a cross-origin request whose preflight for that method
+//! would fail is refused with 403, no CORS headers, and its handler does not run. A
+//! same-origin form (its `Origin` names the `Host` it was sent to) runs as before.
+//!
 //! # Per-route policies
 //!
 //! [`CorsFairing::scoped`] applies a policy to everything Rocket routes under a mount base:
@@ -82,8 +93,15 @@
 //!
 //! # Limits that come from Rocket
 //!
-//! - Rocket drops request header lines that are not UTF-8 before anything else sees them; a
-//!   non-UTF-8 `Origin` is therefore treated as absent, not as malformed.
+//! - Rocket drops request header lines that are not UTF-8 before anything else sees them
+//!   (`Request::from_hyp` logs a warning and keeps nothing of the line: no raw header count,
+//!   no hyper request, nothing a request guard can read), so the fairing cannot fail closed
+//!   on them as the other adapters do. A non-UTF-8 `Origin` is treated as absent, not as
+//!   malformed; of two `Origin` lines the UTF-8 one looks like the only one and is decided
+//!   alone; a preflight whose `Origin` or `Access-Control-Request-Method` is not UTF-8 reaches
+//!   the application as an ordinary OPTIONS request. Browsers never send such bytes; a
+//!   deployment that must refuse them puts a reverse proxy in front that rejects header values
+//!   with bytes outside printable ASCII (see `docs/security.md`).
 //! - A request Rocket cannot parse at all (an unknown method, a malformed URI) is answered
 //!   with 400 by Rocket without running response fairings, so it carries no CORS headers.
 //! - Rocket's header map stores each header's lines in a `Vec`, so every header the fairing
@@ -101,11 +119,11 @@
 #![deny(missing_docs)]
 
 use cors_core::{
-    CorsHeader, CorsRequest, Decision, HeaderLine, HeaderValueRef, Policy, PresentHeaders,
-    RequestHeader, ResponseHeaders, Route as Answer, ValueId,
+    CorsHeader, CorsRequest, Decision, HeaderLine, HeaderValueRef, Policy, PresentHeaders, RequestHeader,
+    ResponseHeaders, Route as Answer, ValueId,
 };
-use rocket::form::Form;
 use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::form::Form;
 use rocket::http::uri::Origin;
 use rocket::http::{MediaType, Method, Status};
 use rocket::route::{self, Handler};
@@ -267,13 +285,11 @@ const PAYLOAD_METHODS: [Method; 3] = [Method::Put, Method::Delete, Method::Patch
 fn routed_by_global(request: &Request<'_>) -> bool {
     match request.method() {
         Method::Options | Method::Trace | Method::Connect => true,
-        method if PAYLOAD_METHODS.contains(&method) => request
-            .format()
-            .is_some_and(|format| {
-                // Rocket's `formats_match`: a fully specified type equal to the route's.
-                let form = MediaType::Form;
-                format.specificity() == 2 && format.top() == form.top() && format.sub() == form.sub()
-            }),
+        method if PAYLOAD_METHODS.contains(&method) => request.format().is_some_and(|format| {
+            // Rocket's `formats_match`: a fully specified type equal to the route's.
+            let form = MediaType::Form;
+            format.specificity() == 2 && format.top() == form.top() && format.sub() == form.sub()
+        }),
         _ => false,
     }
 }
@@ -575,7 +591,10 @@ mod tests {
 
     #[test]
     fn routes_are_valid_for_every_method() {
-        assert_eq!(CorsFairing::new(policy()).routes().len(), 3 + PAYLOAD_METHODS.len());
+        assert_eq!(
+            CorsFairing::new(policy()).routes().len(),
+            3 + PAYLOAD_METHODS.len()
+        );
         let routes = CorsFairing::scoped("/public", policy()).unwrap().routes();
         assert_eq!(routes.len(), METHODS.len());
         assert!(routes.iter().all(|r| r.name.as_deref() == Some(ROUTE_NAME)));

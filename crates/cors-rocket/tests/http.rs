@@ -432,12 +432,29 @@ async fn the_fairings_routes_have_no_address_of_their_own() {
         .routes()
         .filter(|r| r.name.as_deref() == Some(ROUTE_NAME))
         .collect();
-    assert_eq!(ours.len(), 1);
-    assert_eq!(ours[0].method, rocket::http::Method::Options);
-    assert_eq!(ours[0].uri.to_string(), "/<path..>");
-    assert!(RESERVED_RANKS.contains(&ours[0].rank));
+    // OPTIONS for preflights; the methods Rocket may rewrite a form POST to (§9), PUT, DELETE
+    // and PATCH only for a form body.
+    use rocket::http::{MediaType, Method};
+    let mut mounted: Vec<_> = ours.iter().map(|r| (r.method, r.format.clone())).collect();
+    mounted.sort_by_key(|(m, _)| m.as_str());
+    let form = || Some(MediaType::Form);
+    let expected = [
+        (Method::Connect, None),
+        (Method::Delete, form()),
+        (Method::Options, None),
+        (Method::Patch, form()),
+        (Method::Put, form()),
+        (Method::Trace, None),
+    ];
+    assert_eq!(mounted, expected);
+    let rank = ours[0].rank;
+    for route in &ours {
+        assert_eq!(route.uri.to_string(), "/<path..>");
+        assert_eq!(route.rank, rank);
+    }
+    assert!(RESERVED_RANKS.contains(&rank));
     // No application route shares its rank, so none can collide with it.
-    assert!(rocket.routes().filter(|r| r.rank == ours[0].rank).count() == 1);
+    assert!(rocket.routes().filter(|r| r.rank == rank).count() == ours.len());
 
     let addr = serve(app(&calls)).await;
     // What rocket_cors exposed, and anything else: only genuine preflights are answered.

@@ -121,10 +121,16 @@ pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), 
                 .wrap(Logger::default())
                 // /public/* has its own any-origin policy only. Registered first, so the
                 // catch-all scope below never sees these paths.
-                .service(web::scope("/public").wrap(public_cors.clone()).route(
-                    "/info",
-                    get().to(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
-                ))
+                .service(
+                    web::scope("/public")
+                        .wrap(public_cors.clone())
+                        .route(
+                            "/info",
+                            get().to(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
+                        )
+                        // Its own 404, not the App's (which carries the `--config` policy).
+                        .default_service(web::to(HttpResponse::NotFound)),
+                )
                 // Everything else, the default 404 included, under the `--config` policy.
                 .service(
                     web::scope("")
