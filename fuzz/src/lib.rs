@@ -236,7 +236,7 @@ pub fn policy_file(data: &[u8]) {
         }
     }
     // Whatever the policy, the attack origins derived from it are refused.
-    let plan = cors_core::AttackPlan::for_policy(&policy);
+    let plan = cors_audit::attack::AttackPlan::for_policy(&policy);
     for attack in &plan.attacks {
         assert!(!policy.allows_origin(attack.origin.as_bytes()));
     }

@@ -1,10 +1,11 @@
 //! Attack probes: start an example server with a policy, send it the origins a CORS scanner
-//! would send (derived by `cors_core::attack`) as actual requests and preflights, with and
+//! would send (derived by `cors_audit::attack`) as actual requests and preflights, with and
 //! without cookies, and check that none is granted and every response carries the right
 //! `Vary`. Used by `examples/tests/attack_probes.rs` and the scanner test.
 
 use crate::http::{send_raw, RawResponse};
-use cors_core::{AttackOrigin, AttackPlan, Format, Policy, PolicyConfig};
+use cors_audit::attack::{AttackOrigin, AttackPlan};
+use cors_core::{Format, Policy, PolicyConfig};
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

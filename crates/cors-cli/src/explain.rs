@@ -3,9 +3,9 @@
 
 use crate::check::{self, Loaded};
 use crate::style::Style;
+use cors_audit::browser::{simulate, FetchRequest, FetchVerdict};
 use cors_core::{
-    ConfigError, Decision, FetchRequest, FetchVerdict, HeaderAction, HeaderValueRef, Outcome, Policy,
-    PolicyConfig, RawRequest, Route,
+    ConfigError, Decision, HeaderAction, HeaderValueRef, Outcome, Policy, PolicyConfig, RawRequest, Route,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -398,7 +398,7 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
         exchange.why = actual_why(&config, origin, &exchange);
         exchange
     });
-    let verdict = policy.simulate(&fetch);
+    let verdict = simulate(&policy, &fetch);
     let code = if verdict.allowed() { ALLOWED } else { BLOCKED };
 
     if json {

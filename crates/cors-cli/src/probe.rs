@@ -7,7 +7,8 @@
 use crate::check::{self, Loaded};
 use crate::http::{self, Response, Target, UrlError};
 use crate::style::Style;
-use cors_core::{derive_attacks, AttackClass, AttackOrigin, AttackPlan, ConfigWarningKind, Policy};
+use cors_audit::attack::{derive_attacks, AttackClass, AttackOrigin, AttackPlan};
+use cors_core::{ConfigWarningKind, Policy};
 use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;

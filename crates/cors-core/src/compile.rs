@@ -82,14 +82,17 @@ pub(crate) fn compile(
         let anchored = format!(r"\A(?:{raw})\z");
         match RegexBuilder::new(&anchored).size_limit(REGEX_SIZE_LIMIT).build() {
             Ok(re) => {
-                if let Some(&unrelated) = crate::attack::UNRELATED_ORIGINS.iter().find(|o| re.is_match(o)) {
+                if let Some(&unrelated) = crate::regex_lint::UNRELATED_ORIGINS
+                    .iter()
+                    .find(|o| re.is_match(o))
+                {
                     warnings.push(ConfigWarning::new(
                         &key,
                         Some(raw),
                         W::RegexMatchesUnrelatedOrigin(unrelated),
                     ));
                 }
-                if let Some(fixed) = crate::attack::escape_wildcard_dots(raw) {
+                if let Some(fixed) = crate::regex_lint::escape_wildcard_dots(raw) {
                     warnings.push(ConfigWarning::new(&key, Some(raw), W::RegexUnescapedDot(fixed)));
                 }
                 if credentials {

@@ -73,7 +73,6 @@
 mod allow_headers;
 mod allow_methods;
 mod allow_origin;
-pub mod attack;
 mod compile;
 mod config;
 mod decision;
@@ -86,14 +85,13 @@ mod origin_entry;
 mod plans;
 mod policy;
 mod present;
+mod regex_lint;
 mod request;
-mod simulate;
 mod token;
 mod vary;
 
 pub use allow_headers::{MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES};
 pub use allow_origin::OriginPredicate;
-pub use attack::{allowed_samples, derive_attacks, AttackClass, AttackOrigin, AttackPlan};
 pub use compile::{MAX_MAX_AGE, REGEX_SIZE_LIMIT};
 pub use config::{Format, LoadError, PolicyConfig, ENV_PREFIX};
 pub use decision::{
@@ -108,7 +106,6 @@ pub use origin::{HostKind, Origin, OriginParseError, MAX_ORIGIN_LEN};
 pub use policy::{Policy, PolicyBuilder};
 pub use present::PresentHeaders;
 pub use request::{CorsRequest, HeaderLine, RawRequest, RequestHeader};
-pub use simulate::{FetchRequest, FetchVerdict};
 pub use vary::VaryTokens;
 
 #[cfg(feature = "http")]

@@ -3,10 +3,10 @@
 //! Envoy CVE-2023-35943, path confusion) are also tested over HTTP against every adapter in
 //! `examples/tests/attack_probes.rs`. See docs/security.md.
 
+use cors_audit::attack::{derive_attacks, AttackPlan};
 use cors_core::{
-    derive_attacks, AttackPlan, ConfigErrorKind, ConfigWarningKind, CorsHeader, Decision, Format,
-    HeaderAction, HeaderValueRef, Outcome, Policy, PolicyConfig, RawRequest, Rejection, ResponseHeaders,
-    Route, ValueId,
+    ConfigErrorKind, ConfigWarningKind, CorsHeader, Decision, Format, HeaderAction, HeaderValueRef, Outcome,
+    Policy, PolicyConfig, RawRequest, Rejection, ResponseHeaders, Route, ValueId,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -151,7 +151,10 @@ fn the_refusal_log_says_what_is_wrong_with_a_malformed_origin() {
 
 #[test]
 fn a_browser_simulation_reports_the_detail() {
-    let verdict = exact_only().simulate(&cors_core::FetchRequest::new("https://App.example.com", "GET"));
+    let verdict = cors_audit::browser::simulate(
+        &exact_only(),
+        &cors_audit::browser::FetchRequest::new("https://App.example.com", "GET"),
+    );
     let why = verdict.blocked_because().unwrap_or_default();
     assert!(
         why.contains(&Rejection::MalformedOrigin(OriginParseError::Host).to_string()),

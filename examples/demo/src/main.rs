@@ -1,7 +1,7 @@
 //! The demo: starts the four example servers on 127.0.0.1 with one shared policy, serves a
 //! page from a separate origin, and prints that page's URL. The page runs a matrix of
 //! cross-origin `fetch` calls against every server and shows, per framework, what the browser
-//! allowed next to what the policy says (computed by `Policy::simulate`).
+//! allowed next to what the policy says (computed by `cors_audit::browser::simulate`).
 //!
 //! ```text
 //! cargo run -p cors-demo [-- --config examples/cors.toml --page-addr 127.0.0.1:8080 --base-port 8081]
@@ -11,7 +11,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use cors_core::{FetchRequest, Policy};
+use cors_audit::browser::{simulate, FetchRequest};
+use cors_core::Policy;
 use cors_examples::{apps, Framework, Run, Settings};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -218,11 +219,11 @@ fn matrix(
         .iter()
         .map(|t| {
             let policy = if t.path.starts_with("/public/") { public } else { policy };
-            let verdict = policy.simulate(&fetch_request(origin, t));
+            let verdict = simulate(policy, &fetch_request(origin, t));
             let mut allowed = verdict.allowed();
             let mut explanation = verdict.explanation();
             if let Some(before) = t.before {
-                let first = policy.simulate(&fetch_request(origin, &Test { path: before, ..*t }));
+                let first = simulate(policy, &fetch_request(origin, &Test { path: before, ..*t }));
                 if !first.allowed() {
                     allowed = false;
                     explanation = format!("{before}: {}", first.explanation());

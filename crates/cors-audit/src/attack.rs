@@ -13,7 +13,8 @@
 //! allow (say `https://a.b.example.com` under `https://*.example.com`) is not an attack.
 //!
 //! ```
-//! use cors_core::{AttackClass, AttackPlan, Policy};
+//! use cors_audit::attack::{AttackClass, AttackPlan};
+//! use cors_core::Policy;
 //!
 //! let policy = Policy::builder().allow_origins(["https://*.example.com"]).build()?;
 //! let plan = AttackPlan::for_policy(&policy);
@@ -29,9 +30,7 @@
 //! # Ok::<(), cors_core::ConfigErrors>(())
 //! ```
 
-use crate::origin::{HostKind, Origin};
-use crate::origin_entry::{parse_entry, OriginEntry, PortRule};
-use crate::policy::Policy;
+use cors_core::{HostKind, Origin, Policy};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::fmt;
 
@@ -207,7 +206,7 @@ pub const THIRD_PARTY_ORIGINS: [&str; 5] = [
 /// duplicates and never contains `allowed` itself.
 ///
 /// ```
-/// use cors_core::{derive_attacks, AttackClass};
+/// use cors_audit::attack::{derive_attacks, AttackClass};
 ///
 /// let attacks = derive_attacks("https://example.com");
 /// let has = |class, origin: &str| attacks.iter().any(|a| a.class == class && a.origin == origin);
@@ -356,7 +355,7 @@ pub fn derive_attacks(allowed: &str) -> Vec<AttackOrigin> {
         None => {
             out.push(AttackClass::OtherPort, format!("{scheme}://{host}:8443"));
             out.push(AttackClass::OtherPort, format!("{scheme}://{host}:1"));
-            if let Some(default) = crate::origin::default_port(scheme) {
+            if let Some(default) = default_port(scheme) {
                 out.push(AttackClass::DefaultPort, format!("{scheme}://{host}:{default}"));
             }
         }
@@ -438,7 +437,8 @@ impl Attacks<'_> {
 /// [`AttackPlan::with_samples`] for it.
 ///
 /// ```
-/// use cors_core::{allowed_samples, Policy};
+/// use cors_audit::attack::allowed_samples;
+/// use cors_core::Policy;
 ///
 /// let policy = Policy::builder()
 ///     .allow_origins(["https://example.com", "http://localhost:*"])
@@ -459,26 +459,7 @@ pub fn allowed_samples(policy: &Policy) -> Vec<String> {
     let config = policy.to_config();
     let mut candidates = Vec::new();
     for raw in &config.allow_origins {
-        match parse_entry(raw) {
-            Ok(OriginEntry::Any) | Err(_) => {}
-            Ok(OriginEntry::Exact(origin)) => candidates.push(origin),
-            Ok(OriginEntry::Pattern(p)) => {
-                let host = if p.subdomains {
-                    format!("a.{}", p.host)
-                } else {
-                    p.host.clone()
-                };
-                let base = format!("{}://{host}", p.scheme);
-                match p.port {
-                    PortRule::Default => candidates.push(base),
-                    PortRule::Exact(n) => candidates.push(format!("{base}:{n}")),
-                    PortRule::Any => {
-                        candidates.push(base.clone());
-                        candidates.push(format!("{base}:3000"));
-                    }
-                }
-            }
-        }
+        candidates.extend(entry_samples(raw));
     }
     for raw in &config.allow_origin_regex {
         candidates.extend(regex_samples(raw));
@@ -493,6 +474,29 @@ pub fn allowed_samples(policy: &Policy) -> Vec<String> {
         }
     }
     samples
+}
+
+/// An origin for an `allow_origins` entry: the entry itself, `a.` for the `*.` of a subdomain
+/// pattern, no port and port 3000 for the `:*` of a port pattern. Not every result is allowed
+/// (an invalid entry); the caller checks them against the policy.
+fn entry_samples(entry: &str) -> Vec<String> {
+    if entry == "*" {
+        return Vec::new();
+    }
+    let entry = entry.replacen("://*.", "://a.", 1);
+    match entry.strip_suffix(":*") {
+        Some(base) => vec![base.to_owned(), format!("{base}:3000")],
+        None => vec![entry],
+    }
+}
+
+/// The default port of a scheme that has one.
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" | "ws" => Some(80),
+        "https" | "wss" => Some(443),
+        _ => None,
+    }
 }
 
 /// Strings a regex matches, for use as sample origins: one per combination of "prefer a
@@ -564,59 +568,6 @@ fn sample_hir(hir: &Hir, prefer_dot: bool, at_least_once: bool, out: &mut String
         }
     }
     Some(())
-}
-
-/// For a regex with a `.` that matches any character where a literal dot was surely meant
-/// (a lone `.`, not `.*`, `.+` or another repetition), the regex with those dots escaped;
-/// `None` when there is none or the regex does not parse. `https://app.example.com` as a regex
-/// also matches `https://appxexample.com`, which anyone can register.
-///
-/// ```
-/// use cors_core::attack::escape_wildcard_dots;
-///
-/// assert_eq!(
-///     escape_wildcard_dots(r"https://pr-[0-9]+.preview\.example.com").as_deref(),
-///     Some(r"https://pr-[0-9]+\.preview\.example\.com")
-/// );
-/// assert_eq!(escape_wildcard_dots(r"https://app\.example\.com"), None);
-/// // A repeated dot is a deliberate wildcard, and a dot in a class is literal already.
-/// assert_eq!(escape_wildcard_dots(r"https://.+\.example\.com"), None);
-/// assert_eq!(escape_wildcard_dots(r"https://[.a-z]+\.example\.com"), None);
-/// ```
-pub fn escape_wildcard_dots(regex: &str) -> Option<String> {
-    let ast = regex_syntax::ast::parse::Parser::new().parse(regex).ok()?;
-    let mut dots = Vec::new();
-    lone_dots(&ast, &mut dots, 0);
-    if dots.is_empty() {
-        return None;
-    }
-    dots.sort_unstable();
-    let mut fixed = String::with_capacity(regex.len() + dots.len());
-    let mut last = 0;
-    for at in dots {
-        fixed.push_str(regex.get(last..at)?);
-        fixed.push('\\');
-        last = at;
-    }
-    fixed.push_str(regex.get(last..)?);
-    Some(fixed)
-}
-
-/// The offsets of every `.` (any character) that is not the operand of a repetition.
-fn lone_dots(ast: &regex_syntax::ast::Ast, out: &mut Vec<usize>, depth: u32) {
-    use regex_syntax::ast::Ast;
-    if depth > 256 {
-        return;
-    }
-    match ast {
-        Ast::Dot(span) => out.push(span.start.offset),
-        // `.*`, `.+`, `.{2}` are deliberate wildcards; look inside other repetitions only.
-        Ast::Repetition(rep) if !matches!(*rep.ast, Ast::Dot(_)) => lone_dots(&rep.ast, out, depth + 1),
-        Ast::Group(group) => lone_dots(&group.ast, out, depth + 1),
-        Ast::Alternation(alt) => alt.asts.iter().for_each(|a| lone_dots(a, out, depth + 1)),
-        Ast::Concat(concat) => concat.asts.iter().for_each(|a| lone_dots(a, out, depth + 1)),
-        _ => {}
-    }
 }
 
 /// The attack origins for a policy: derived from each allowed origin, split into those the
@@ -876,32 +827,6 @@ mod tests {
             .build()
             .unwrap();
         assert!(AttackPlan::for_policy(&escaped).allowed_by_policy.is_empty());
-    }
-
-    #[test]
-    fn wildcard_dots_are_found_and_escaped() {
-        for (regex, fixed) in [
-            ("https://app.example.com", Some(r"https://app\.example\.com")),
-            (
-                r"https://(app|admin).example\.com",
-                Some(r"https://(app|admin)\.example\.com"),
-            ),
-            (
-                r"https://([a-z]+.)?example\.com",
-                Some(r"https://([a-z]+\.)?example\.com"),
-            ),
-            (r"https://app\.example\.com", None),
-            (r"https://.*\.example\.com", None),
-            (r"https://[a-z.]+\.example\.com", None),
-            ("(", None),
-        ] {
-            assert_eq!(escape_wildcard_dots(regex).as_deref(), fixed, "{regex}");
-        }
-        // The fix compiles and no longer matches the letter-for-dot origin.
-        let fixed = escape_wildcard_dots("https://app.example.com").unwrap_or_default();
-        let policy = Policy::builder().allow_origin_regex([fixed]).build().unwrap();
-        assert!(policy.allows_origin(b"https://app.example.com"));
-        assert!(!policy.allows_origin(b"https://appxexample.com"));
     }
 
     #[test]

@@ -5,20 +5,20 @@
 //! it for the "policy says" column beside what a real browser did. It allocates freely: it is
 //! never on the request path.
 
-use crate::decision::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Route};
-use crate::{Policy, RawRequest};
+use cors_core::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Policy, RawRequest, Route};
 
 /// A `fetch()` as a page would make it.
 ///
 /// ```
-/// use cors_core::{FetchRequest, Policy};
+/// use cors_audit::browser::{simulate, FetchRequest};
+/// use cors_core::Policy;
 ///
 /// let policy = Policy::builder()
 ///     .allow_origins(["https://app.example.com"])
 ///     .allow_methods(["PUT"])
 ///     .build()?;
 /// let put = FetchRequest::new("https://app.example.com", "PUT").header("x-api-key", "1");
-/// let verdict = policy.simulate(&put);
+/// let verdict = simulate(&policy, &put);
 /// assert!(!verdict.allowed());
 /// assert_eq!(verdict.explanation(), "preflight refused: header \"x-api-key\" is not in allow_headers; add it or use \"*\"");
 /// # Ok::<(), cors_core::ConfigErrors>(())
@@ -133,87 +133,85 @@ impl FetchVerdict {
     }
 }
 
-impl Policy {
-    /// Runs a page's `fetch()` against this policy as a browser would, without a network.
-    pub fn simulate(&self, request: &FetchRequest) -> FetchVerdict {
-        let mut verdict = FetchVerdict {
-            preflighted: request.needs_preflight(),
-            blocked: None,
-            readable: Vec::new(),
-            preflight_headers: Vec::new(),
-            actual_headers: Vec::new(),
-        };
-        if verdict.preflighted {
-            let names = request.unsafe_header_names();
-            let mut preflight = RawRequest::new("OPTIONS")
-                .header("Origin", &request.origin)
-                .header("Access-Control-Request-Method", &request.method);
-            if !names.is_empty() {
-                preflight = preflight.header("Access-Control-Request-Headers", names.join(","));
-            }
-            let decision = self.evaluate(&preflight);
-            verdict.preflight_headers = self.resolve(&decision, request);
-            if let Outcome::PreflightDenied(reason) = decision.outcome() {
-                let reason = reason.with_detail(&preflight);
-                verdict.blocked = Some(format!("preflight refused: {reason}"));
-                return verdict;
-            }
-            if let Route::Respond { status } = decision.route() {
-                if !(200..=299).contains(&status) {
-                    verdict.blocked = Some(format!("preflight answered {status}"));
-                    return verdict;
-                }
-            }
-            if let Err(why) = preflight_check(&verdict.preflight_headers, request, &names) {
-                verdict.blocked = Some(format!("preflight response fails the browser's check: {why}"));
+/// Runs a page's `fetch()` against this policy as a browser would, without a network.
+pub fn simulate(policy: &Policy, request: &FetchRequest) -> FetchVerdict {
+    let mut verdict = FetchVerdict {
+        preflighted: request.needs_preflight(),
+        blocked: None,
+        readable: Vec::new(),
+        preflight_headers: Vec::new(),
+        actual_headers: Vec::new(),
+    };
+    if verdict.preflighted {
+        let names = request.unsafe_header_names();
+        let mut preflight = RawRequest::new("OPTIONS")
+            .header("Origin", &request.origin)
+            .header("Access-Control-Request-Method", &request.method);
+        if !names.is_empty() {
+            preflight = preflight.header("Access-Control-Request-Headers", names.join(","));
+        }
+        let decision = policy.evaluate(&preflight);
+        verdict.preflight_headers = resolve(policy, &decision, request);
+        if let Outcome::PreflightDenied(reason) = decision.outcome() {
+            let reason = reason.with_detail(&preflight);
+            verdict.blocked = Some(format!("preflight refused: {reason}"));
+            return verdict;
+        }
+        if let Route::Respond { status } = decision.route() {
+            if !(200..=299).contains(&status) {
+                verdict.blocked = Some(format!("preflight answered {status}"));
                 return verdict;
             }
         }
-        let actual = RawRequest::new(&request.method).header("Origin", &request.origin);
-        let decision = self.evaluate(&actual);
-        verdict.actual_headers = self.resolve(&decision, request);
-        if let Some(reason) = decision.outcome().rejection() {
-            let reason = reason.with_detail(&actual);
-            verdict.blocked = Some(format!("response not shared: {reason}"));
+        if let Err(why) = preflight_check(&verdict.preflight_headers, request, &names) {
+            verdict.blocked = Some(format!("preflight response fails the browser's check: {why}"));
             return verdict;
         }
-        if let Err(why) = cors_check(&verdict.actual_headers, request) {
-            verdict.blocked = Some(format!("response fails the browser's CORS check: {why}"));
-            return verdict;
-        }
-        let exposed = get(&verdict.actual_headers, CorsHeader::ExposeHeaders).unwrap_or_default();
-        let exposed: Vec<&str> = exposed.split(',').map(str::trim).collect();
-        verdict.readable = request
-            .read_headers
-            .iter()
-            .map(|h| {
-                let readable = is_safelisted_response_header(h)
-                    || exposed.iter().any(|e| e.eq_ignore_ascii_case(h))
-                    || (!request.credentials && exposed.contains(&"*"));
-                (h.clone(), readable)
-            })
-            .collect();
-        verdict
     }
+    let actual = RawRequest::new(&request.method).header("Origin", &request.origin);
+    let decision = policy.evaluate(&actual);
+    verdict.actual_headers = resolve(policy, &decision, request);
+    if let Some(reason) = decision.outcome().rejection() {
+        let reason = reason.with_detail(&actual);
+        verdict.blocked = Some(format!("response not shared: {reason}"));
+        return verdict;
+    }
+    if let Err(why) = cors_check(&verdict.actual_headers, request) {
+        verdict.blocked = Some(format!("response fails the browser's CORS check: {why}"));
+        return verdict;
+    }
+    let exposed = get(&verdict.actual_headers, CorsHeader::ExposeHeaders).unwrap_or_default();
+    let exposed: Vec<&str> = exposed.split(',').map(str::trim).collect();
+    verdict.readable = request
+        .read_headers
+        .iter()
+        .map(|h| {
+            let readable = is_safelisted_response_header(h)
+                || exposed.iter().any(|e| e.eq_ignore_ascii_case(h))
+                || (!request.credentials && exposed.contains(&"*"));
+            (h.clone(), readable)
+        })
+        .collect();
+    verdict
+}
 
-    /// The header values a decision puts on a fresh response, as text.
-    fn resolve(&self, decision: &Decision, fetch: &FetchRequest) -> Vec<(&'static str, String)> {
-        decision
-            .actions()
-            .filter_map(|(h, action)| match action {
-                HeaderAction::Set(value) => {
-                    let text = match value {
-                        HeaderValueRef::Stored(id) => self.header_values().get(id)?.to_owned(),
-                        HeaderValueRef::RequestOrigin => fetch.origin.clone(),
-                        HeaderValueRef::RequestMethod => fetch.method.clone(),
-                        HeaderValueRef::RequestHeaders => fetch.unsafe_header_names().join(","),
-                    };
-                    Some((h.name(), text))
-                }
-                _ => None,
-            })
-            .collect()
-    }
+/// The header values a decision puts on a fresh response, as text.
+fn resolve(policy: &Policy, decision: &Decision, fetch: &FetchRequest) -> Vec<(&'static str, String)> {
+    decision
+        .actions()
+        .filter_map(|(h, action)| match action {
+            HeaderAction::Set(value) => {
+                let text = match value {
+                    HeaderValueRef::Stored(id) => policy.header_values().get(id)?.to_owned(),
+                    HeaderValueRef::RequestOrigin => fetch.origin.clone(),
+                    HeaderValueRef::RequestMethod => fetch.method.clone(),
+                    HeaderValueRef::RequestHeaders => fetch.unsafe_header_names().join(","),
+                };
+                Some((h.name(), text))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn get(headers: &[(&'static str, String)], h: CorsHeader) -> Option<String> {
@@ -329,33 +327,37 @@ mod tests {
 
     #[test]
     fn simple_get_is_not_preflighted() {
-        let v = demo().simulate(&FetchRequest::new(PAGE, "GET"));
+        let v = simulate(&demo(), &FetchRequest::new(PAGE, "GET"));
         assert!(v.allowed() && !v.preflighted());
     }
 
     #[test]
     fn json_post_is_preflighted_and_allowed() {
-        let v = demo().simulate(&FetchRequest::new(PAGE, "POST").header("Content-Type", "application/json"));
+        let v = simulate(
+            &demo(),
+            &FetchRequest::new(PAGE, "POST").header("Content-Type", "application/json"),
+        );
         assert!(v.preflighted());
         assert!(v.allowed(), "{}", v.explanation());
     }
 
     #[test]
     fn delete_and_unknown_header_are_blocked_with_reasons() {
-        let v = demo().simulate(&FetchRequest::new(PAGE, "DELETE"));
+        let v = simulate(&demo(), &FetchRequest::new(PAGE, "DELETE"));
         assert!(!v.allowed());
         assert!(
             v.explanation().contains("not in allow_methods"),
             "{}",
             v.explanation()
         );
-        let v = demo().simulate(&FetchRequest::new(PAGE, "PUT").header("X-Other", "1"));
+        let v = simulate(&demo(), &FetchRequest::new(PAGE, "PUT").header("X-Other", "1"));
         assert!(v.explanation().contains("\"x-other\""), "{}", v.explanation());
     }
 
     #[test]
     fn exposure() {
-        let v = demo().simulate(
+        let v = simulate(
+            &demo(),
             &FetchRequest::new(PAGE, "GET")
                 .credentials(true)
                 .reads_header("X-Request-Id")
@@ -374,7 +376,7 @@ mod tests {
 
     #[test]
     fn other_origin_is_blocked() {
-        let v = demo().simulate(&FetchRequest::new("http://127.0.0.1:9999", "GET"));
+        let v = simulate(&demo(), &FetchRequest::new("http://127.0.0.1:9999", "GET"));
         assert!(!v.allowed());
         assert!(v.actual_headers().is_empty());
     }
