@@ -473,15 +473,15 @@ fn instructions_per(n: usize, framework: Framework, case: &str, variant: Variant
 /// 100,000 exact origins against 3: the core's decision alone, and the time and the
 /// instructions the axum layer adds to a whole request.
 fn flatness(plan: Plan, report: &mut String) {
-    use cors_core::http1::HttpCors;
+    use cors_core::adapter::http::HttpPolicy;
     let [small, large] = Case::flatness();
     let built = Instant::now();
     let large_policy = large.policy();
     let build_time = built.elapsed();
 
-    // The core: `HttpCors::evaluate` on the request's header map (the origin lookup).
+    // The core: `HttpPolicy::evaluate` on the request's header map (the origin lookup).
     let request: http::HeaderMap = small.http_headers().into_iter().collect();
-    let cores = [HttpCors::new(small.policy()), HttpCors::new(large_policy)];
+    let cores = [HttpPolicy::new(small.policy()), HttpPolicy::new(large_policy)];
     let mut small_core = |n: usize| {
         let start = Instant::now();
         for _ in 0..n {
@@ -537,7 +537,7 @@ fn flatness(plan: Plan, report: &mut String) {
     writeln!(report, "| --- | ---: | ---: | ---: | :---: |").ok();
     writeln!(
         report,
-        "| core decision (`HttpCors::evaluate`, origin last in the list), ns | {core_small:.1} | {core_large:.1} | {:.3} | {} |",
+        "| core decision (`HttpPolicy::evaluate`, origin last in the list), ns | {core_small:.1} | {core_large:.1} | {:.3} | {} |",
         core_large / core_small,
         verdict(core_large / core_small)
     )

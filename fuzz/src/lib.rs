@@ -6,10 +6,10 @@
 //! kept there run on each `cargo test`. Every function panics when an invariant of the
 //! behaviour spec breaks; none may panic for any other reason.
 
-use cors_core::{
-    CorsHeader, CorsRequest, Format, HeaderValueRef, Origin, Outcome, Policy, PolicyConfig, RawRequest,
-    RequestHeader, ResponseHeaders, Route, ValueId,
+use cors_core::adapter::{
+    CorsHeader, CorsRequest, HeaderValueRef, RequestHeader, ResponseHeaders, Route, ValueId,
 };
+use cors_core::{Format, Origin, Outcome, Policy, PolicyConfig, RawRequest};
 use std::sync::OnceLock;
 
 /// The fuzz targets, by name (the `fuzz_targets/*.rs` files and `corpus/*` folders).
@@ -172,14 +172,14 @@ pub fn request_headers(data: &[u8]) {
             continue;
         }
         let total: usize = lines.iter().map(|l| l.len()).sum();
-        assert!(total <= cors_core::MAX_REQUEST_HEADERS_LEN);
+        assert!(total <= cors_core::limits::MAX_REQUEST_HEADERS_LEN);
         let names: Vec<&[u8]> = lines
             .iter()
             .flat_map(|l| l.split(|&b| b == b','))
             .map(trim_ows)
             .filter(|n| !n.is_empty())
             .collect();
-        assert!(names.len() <= cors_core::MAX_REQUEST_HEADER_NAMES);
+        assert!(names.len() <= cors_core::limits::MAX_REQUEST_HEADER_NAMES);
         for name in &names {
             assert!(name.iter().all(|&b| is_tchar(b)), "granted a non-token {name:?}");
             if !any {
@@ -310,7 +310,7 @@ pub fn decision(data: &[u8]) {
         .allow_headers(bits.pick(&HEADERS))
         .expose_headers(bits.pick(&EXPOSE));
     if flags & 32 != 0 {
-        builder = builder.max_age(u32::from(bits.byte()) * 300);
+        builder = builder.max_age(std::time::Duration::from_secs(u64::from(bits.byte()) * 300));
     }
     let handler_headers = bits.byte();
     let Ok(policy) = builder.build() else {

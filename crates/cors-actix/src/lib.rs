@@ -81,8 +81,9 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Compat;
 use actix_web::web;
 use actix_web::{Error, HttpResponse};
-use cors_core::native::{HeaderTypes, NativeCors};
-use cors_core::{Decision, Policy, Route};
+use cors_core::adapter::Route;
+use cors_core::adapter::{HeaderTypes, NativePolicy};
+use cors_core::{Decision, Policy};
 use pin_project_lite::pin_project;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -301,7 +302,7 @@ where
     }
 }
 
-/// actix-web's header types, for the core's adapter glue ([`NativeCors`]).
+/// actix-web's header types, for the core's adapter glue ([`NativePolicy`]).
 #[derive(Debug)]
 enum Actix {}
 
@@ -348,8 +349,8 @@ impl HeaderTypes for Actix {
     }
 }
 
-type ActixCors = NativeCors<Actix>;
-type Pending = cors_core::native::Pending<HeaderValue>;
+type ActixCors = NativePolicy<Actix>;
+type Pending = cors_core::adapter::Pending<HeaderValue>;
 
 /// The status of the middleware's own response, when the decision answers without the inner
 /// service.

@@ -26,7 +26,7 @@ fn policy() -> Policy {
         .allow_headers(["content-type", "x-api-key"])
         .expose_headers(["x-request-id"])
         .allow_credentials(true)
-        .max_age(600)
+        .max_age(std::time::Duration::from_secs(600))
         .build()
         .expect("valid policy")
 }

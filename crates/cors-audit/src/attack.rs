@@ -30,7 +30,8 @@
 //! # Ok::<(), cors_core::ConfigErrors>(())
 //! ```
 
-use cors_core::{HostKind, Origin, Policy};
+use cors_core::origin::HostKind;
+use cors_core::{Origin, Policy};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::fmt;
 

@@ -5,7 +5,8 @@
 //! it for the "policy says" column beside what a real browser did. It allocates freely: it is
 //! never on the request path.
 
-use cors_core::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Policy, RawRequest, Route};
+use cors_core::adapter::{CorsHeader, HeaderAction, HeaderValueRef, Route};
+use cors_core::{Decision, Outcome, Policy, RawRequest};
 
 /// A `fetch()` as a page would make it.
 ///
@@ -318,7 +319,7 @@ mod tests {
             .allow_headers(["content-type", "x-api-key"])
             .expose_headers(["x-request-id"])
             .allow_credentials(true)
-            .max_age(600)
+            .max_age(std::time::Duration::from_secs(600))
             .build()
             .unwrap()
     }

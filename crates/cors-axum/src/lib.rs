@@ -28,7 +28,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use cors_core::http1::{HttpCors, Pending};
+use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::Policy;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
@@ -44,14 +44,14 @@ pub use cors_core;
 /// A tower layer applying a CORS [`Policy`].
 #[derive(Clone, Debug)]
 pub struct CorsLayer {
-    cors: Arc<HttpCors>,
+    cors: Arc<HttpPolicy>,
 }
 
 impl CorsLayer {
     /// Builds the layer, converting the policy's header values once.
     pub fn new(policy: Policy) -> Self {
         CorsLayer {
-            cors: Arc::new(HttpCors::new(policy)),
+            cors: Arc::new(HttpPolicy::new(policy)),
         }
     }
 
@@ -82,7 +82,7 @@ impl<S> Layer<S> for CorsLayer {
 #[derive(Clone, Debug)]
 pub struct Cors<S> {
     inner: S,
-    cors: Arc<HttpCors>,
+    cors: Arc<HttpPolicy>,
 }
 
 impl<S> Cors<S> {
@@ -142,7 +142,7 @@ pin_project! {
             #[pin]
             future: F,
             pending: Pending,
-            cors: Arc<HttpCors>,
+            cors: Arc<HttpPolicy>,
         },
     }
 }

@@ -1,7 +1,7 @@
 //! `cors check`: validate a policy file and list every problem.
 
 use crate::style::Style;
-use cors_core::{ConfigError, ConfigWarning, LoadError, Policy, PolicyConfig, ENV_PREFIX};
+use cors_core::{ConfigError, ConfigWarning, LoadError, Policy, PolicyConfig};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -39,7 +39,7 @@ pub(crate) fn load(path: &Path) -> Loaded {
 pub(crate) fn env_overrides() -> Vec<String> {
     let mut names: Vec<String> = std::env::vars_os()
         .filter_map(|(k, _)| k.into_string().ok())
-        .filter(|k| k.starts_with(ENV_PREFIX))
+        .filter(|k| k.starts_with(PolicyConfig::ENV_PREFIX))
         .collect();
     names.sort();
     names

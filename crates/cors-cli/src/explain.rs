@@ -4,9 +4,8 @@
 use crate::check::{self, Loaded};
 use crate::style::Style;
 use cors_audit::browser::{simulate, FetchRequest, FetchVerdict};
-use cors_core::{
-    ConfigError, Decision, HeaderAction, HeaderValueRef, Outcome, Policy, PolicyConfig, RawRequest, Route,
-};
+use cors_core::adapter::{HeaderAction, HeaderValueRef, Route};
+use cors_core::{ConfigError, Decision, Outcome, Policy, PolicyConfig, RawRequest};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 

@@ -96,7 +96,7 @@ fn good_policy() -> cors_core::Policy {
         .allow_methods(["PUT"])
         .allow_headers(["content-type"])
         .allow_credentials(true)
-        .max_age(600)
+        .max_age(std::time::Duration::from_secs(600))
         .build()
         .expect("policy")
 }

@@ -4,10 +4,10 @@
 //!
 //! `cargo bench -p cors-core --bench decision -- --warm-up-time 1 --measurement-time 2`
 
-use cors_core::{
-    CorsHeader, CorsRequest, HeaderValueRef, HeaderValues, Outcome, Policy, Rejection, RequestHeader,
-    ResponseHeaders, ValueId,
+use cors_core::adapter::{
+    CorsHeader, CorsRequest, HeaderValueRef, HeaderValues, RequestHeader, ResponseHeaders, ValueId,
 };
+use cors_core::{Outcome, Policy, Rejection};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
@@ -104,7 +104,7 @@ fn three_exact() -> Policy {
         ])
         .allow_methods(["PUT", "DELETE"])
         .allow_headers(["content-type", "x-api-key"])
-        .max_age(600)
+        .max_age(std::time::Duration::from_secs(600))
         .build()
         .expect("valid policy")
 }

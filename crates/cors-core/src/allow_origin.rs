@@ -5,8 +5,8 @@
 //! looked up in (one lookup per label, never one per pattern), regexes in one `RegexSet`.
 
 use crate::header_values::{HeaderValues, ValueId};
-use crate::origin::{is_domain_labels, HostKind, Origin, MAX_DOMAIN_LEN};
 use crate::origin_entry::{OriginEntry, OriginPattern, PortRule};
+use crate::origin_syntax::{is_domain_labels, HostKind, Origin, MAX_DOMAIN_LEN};
 use hashbrown::HashMap;
 use regex::RegexSet;
 use std::fmt;

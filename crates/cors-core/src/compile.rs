@@ -7,8 +7,8 @@ use crate::allow_origin::{OriginMatcher, OriginPredicate};
 use crate::config::PolicyConfig;
 use crate::error::{ConfigError, ConfigErrorKind as E, ConfigErrors, ConfigWarning, ConfigWarningKind as W};
 use crate::header_values::HeaderValues;
-use crate::origin::is_loopback_host;
 use crate::origin_entry::{parse_entry, OriginEntry};
+use crate::origin_syntax::is_loopback_host;
 use crate::plans::{PlanSettings, Plans};
 use crate::policy::PolicyInner;
 use crate::token::is_token;
@@ -332,7 +332,7 @@ mod tests {
                 .allow_methods(["put", "TRACE", "BAD METHOD"])
                 .allow_headers(["cookie", "x ok", "Sec-Fetch-Mode"])
                 .expose_headers(["*", "set-cookie"])
-                .max_age(86_401)
+                .max_age(std::time::Duration::from_secs(86_401))
                 .preflight_status(302),
         );
         assert_eq!(

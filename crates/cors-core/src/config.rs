@@ -141,10 +141,13 @@ const KEYS: [(&str, KeyType); 11] = [
     ("options_passthrough", KeyType::Bool),
 ];
 
-/// Prefix of the environment overrides.
-pub const ENV_PREFIX: &str = "CORS_";
+const ENV_PREFIX: &str = PolicyConfig::ENV_PREFIX;
 
 impl PolicyConfig {
+    /// The prefix of the environment variables that override a policy file's keys
+    /// (`CORS_ALLOW_ORIGINS`, `CORS_MAX_AGE`...).
+    pub const ENV_PREFIX: &'static str = "CORS_";
+
     /// Parses a policy from text. Every syntax, key and type problem is reported at once;
     /// values are validated later, by [`PolicyConfig::build`].
     pub fn parse(text: &str, format: Format) -> Result<Self, ConfigErrors> {

@@ -56,7 +56,7 @@ impl CorsHeader {
 /// increment, not an allocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeaderValueRef {
-    /// A value of the policy's [`crate::HeaderValues`] table.
+    /// A value of the policy's [`crate::adapter::HeaderValues`] table.
     Stored(ValueId),
     /// The request's single `Origin` line.
     RequestOrigin,
@@ -73,7 +73,7 @@ impl HeaderValueRef {
     /// is not, so that no empty `Access-Control-Allow-Headers` line is sent.
     ///
     /// ```
-    /// use cors_core::HeaderValueRef;
+    /// use cors_core::adapter::HeaderValueRef;
     ///
     /// assert!(HeaderValueRef::echoes_line(b"content-type"));
     /// assert!(!HeaderValueRef::echoes_line(b""));
@@ -160,7 +160,7 @@ pub enum Rejection {
     /// reports such an origin as [`Rejection::OriginNotAllowed`];
     /// [`Rejection::with_detail`] tells the two apart.
     #[error("the Origin header is not a canonical origin: {0}")]
-    MalformedOrigin(crate::OriginParseError),
+    MalformedOrigin(crate::origin::OriginParseError),
     /// An origin the policy does not allow. From [`crate::Policy::evaluate`] this includes
     /// malformed origins: none of them is ever allowed, so the lookup alone decides, and the
     /// parse that would tell them apart is left to [`Rejection::with_detail`].
@@ -208,7 +208,8 @@ impl Rejection {
     /// call it when the reason is read, not on every request; it does not allocate.
     ///
     /// ```
-    /// use cors_core::{OriginParseError, Policy, RawRequest, Rejection};
+    /// use cors_core::{Policy, RawRequest, Rejection};
+    /// use cors_core::origin::OriginParseError;
     ///
     /// let policy = Policy::builder().allow_origins(["https://app.example.com"]).build().unwrap();
     /// let request = RawRequest::new("GET").header("Origin", "https://App.example.com");
@@ -281,7 +282,8 @@ pub enum Route {
 /// A complete, allocation-free answer for one request.
 ///
 /// ```
-/// use cors_core::{CorsHeader, HeaderAction, HeaderValueRef, Outcome, Policy, RawRequest, Route};
+/// use cors_core::{Outcome, Policy, RawRequest};
+/// use cors_core::adapter::{CorsHeader, HeaderAction, HeaderValueRef, Route};
 ///
 /// let policy = Policy::builder()
 ///     .allow_origins(["https://app.example.com"])
@@ -365,7 +367,8 @@ impl Decision {
 /// runs.
 ///
 /// ```
-/// use cors_core::{CorsHeader, HeaderAction, Policy, RawRequest};
+/// use cors_core::{Policy, RawRequest};
+/// use cors_core::adapter::{CorsHeader, HeaderAction};
 ///
 /// let policy = Policy::builder().allow_origins(["https://a.test"]).build()?;
 /// let plan = policy.evaluate(&RawRequest::new("GET").header("Origin", "https://evil.test")).plan();

@@ -62,7 +62,8 @@ impl HeaderValues {
 /// An adapter's copy of [`HeaderValues`], converted once to its own header type `V`.
 ///
 /// ```
-/// use cors_core::{NativeValues, Policy};
+/// use cors_core::Policy;
+/// use cors_core::adapter::NativeValues;
 ///
 /// let policy = Policy::builder().allow_origins(["https://example.com"]).build().unwrap();
 /// // An adapter would convert to `http::HeaderValue`; any type works.

@@ -1,75 +1,60 @@
-//! The framework-neutral CORS policy engine.
+//! The framework-neutral CORS policy engine, correct to the Fetch Standard.
 //!
-//! A [`Policy`] is validated once (every problem reported at once, with fixes), then answers
-//! each request with a [`Decision`] without allocating: header values are precomputed, origin
-//! lookups are hash lookups, and echoed values are the request's own. Adapters for actix-web,
-//! axum/tower, Rocket and warp only translate requests and responses.
+//! Build a [`Policy`] once, in code or from a policy file: every problem is reported at once,
+//! each with its key and fix. Hand it to the adapter of your framework (`cors-axum` for axum,
+//! hyper and tonic, `cors-actix`, `cors-rocket`, `cors-warp`), which answers preflights and puts
+//! the CORS headers on every response, without allocating per request.
 //!
 //! ```
-//! use cors_core::{
-//!     CorsHeader, CorsRequest, Decision, HeaderValueRef, Outcome, Policy, PolicyConfig, Format,
-//!     RawRequest, ResponseHeaders, Route, ValueId,
-//! };
+//! use cors_core::{Format, Outcome, Policy, PolicyConfig, RawRequest, Rejection};
+//! use http::Method;
+//! use std::time::Duration;
 //!
-//! // 1. A policy, from code or from a file (TOML, JSON or YAML, plus CORS_* variables).
-//! let policy = PolicyConfig::parse(r#"
+//! // In code...
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com", "https://*.example.org"])
+//!     .allow_methods([Method::PUT, Method::DELETE])
+//!     .allow_headers(["content-type"])
+//!     .allow_credentials(true)
+//!     .max_age(Duration::from_secs(600))
+//!     .build()?;
+//!
+//! // ...or from a file (`Policy::from_file("cors.toml")`), here from its text.
+//! let same = PolicyConfig::parse(r#"
 //!     allow_origins = ["https://app.example.com", "https://*.example.org"]
-//!     allow_methods = ["PUT"]
+//!     allow_methods = ["PUT", "DELETE"]
 //!     allow_headers = ["content-type"]
+//!     allow_credentials = true
 //!     max_age = 600
 //! "#, Format::Toml)?.build()?;
+//! assert_eq!(policy.to_config(), same.to_config());
 //!
-//! // 2. A request, through the adapter's `CorsRequest` view of it.
-//! let preflight = RawRequest::new("OPTIONS")
+//! // What the policy decides for a request, and why not when it refuses.
+//! let put = RawRequest::new("OPTIONS")
 //!     .header("Origin", "https://app.example.com")
-//!     .header("Access-Control-Request-Method", "PUT")
-//!     .header("Access-Control-Request-Headers", "content-type");
+//!     .header("Access-Control-Request-Method", "PATCH");
+//! let decision = policy.evaluate(&put);
+//! assert_eq!(decision.outcome(), &Outcome::PreflightDenied(Rejection::MethodNotAllowed));
 //!
-//! // 3. The decision: answer here with 204, or call the handler.
-//! let decision: Decision = policy.evaluate(&preflight);
-//! assert_eq!(decision.outcome(), &Outcome::PreflightAllowed);
-//! assert_eq!(decision.route(), Route::Respond { status: 204 });
-//!
-//! // 4. The adapter applies it to its response type through `ResponseHeaders`.
-//! struct Headers<'p>(Vec<(&'static str, String)>, &'p Policy, &'p RawRequest);
-//! impl ResponseHeaders for Headers<'_> {
-//!     fn set(&mut self, header: CorsHeader, value: HeaderValueRef) {
-//!         self.remove(header);
-//!         let value = match value {
-//!             HeaderValueRef::Stored(id) => self.1.header_values().get(id).unwrap_or("").to_owned(),
-//!             HeaderValueRef::RequestOrigin => "https://app.example.com".into(),
-//!             HeaderValueRef::RequestMethod => "PUT".into(),
-//!             HeaderValueRef::RequestHeaders => "content-type".into(),
-//!         };
-//!         self.0.push((header.name(), value));
-//!     }
-//!     fn remove(&mut self, header: CorsHeader) {
-//!         self.0.retain(|(n, _)| *n != header.name());
-//!     }
-//!     fn vary_lines(&self) -> impl Iterator<Item = &[u8]> {
-//!         self.0.iter().filter(|(n, _)| *n == "vary").map(|(_, v)| v.as_bytes())
-//!     }
-//!     fn append_vary(&mut self, value: ValueId) {
-//!         let value = self.1.header_values().get(value).unwrap_or("").to_owned();
-//!         self.0.push(("vary", value));
-//!     }
-//! }
-//! let mut response = Headers(Vec::new(), &policy, &preflight);
-//! decision.apply_to(&mut response);
-//! assert!(response.0.contains(&("access-control-allow-methods", "PUT".into())));
-//! assert!(response.0.contains(&("access-control-max-age", "600".into())));
-//! assert!(response.0.contains(&(
-//!     "vary",
-//!     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers".into()
-//! )));
+//! // Mistakes are build errors, all at once, each with the fix.
+//! let errors = Policy::builder()
+//!     .allow_origins(["https://Example.com/"])
+//!     .allow_credentials(true)
+//!     .expose_headers(["*"])
+//!     .build()
+//!     .unwrap_err();
+//! assert_eq!(errors.len(), 2);
+//! assert!(errors.to_string().contains(r#"did you mean "https://example.com"?"#));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Rejections carry a typed [`Rejection`] and are logged at debug level under the `cors`
-//! target, so `RUST_LOG=cors=debug` shows why a browser was refused.
+//! Refusals are logged at debug level under the `cors` target (`RUST_LOG=cors=debug` shows why
+//! a browser was refused); a policy's warnings (risky but valid choices) are logged when it is
+//! built and kept in [`Policy::warnings`]. Adapter authors start at [`adapter`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod adapter;
 mod allow_headers;
 mod allow_methods;
 mod allow_origin;
@@ -79,9 +64,9 @@ mod decision;
 mod error;
 mod header_values;
 mod method_override;
-pub mod native;
-mod origin;
+mod native;
 mod origin_entry;
+mod origin_syntax;
 mod plans;
 mod policy;
 mod present;
@@ -90,23 +75,25 @@ mod request;
 mod token;
 mod vary;
 
-pub use allow_headers::{MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES};
-pub use allow_origin::OriginPredicate;
-pub use compile::{MAX_MAX_AGE, REGEX_SIZE_LIMIT};
-pub use config::{Format, LoadError, PolicyConfig, ENV_PREFIX};
-pub use decision::{
-    CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, ResponseHeaders, ResponsePlan,
-    Route, ShortBytes,
-};
-pub use error::{
-    ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, ConfigWarningKind, OriginProblem,
-};
-pub use header_values::{HeaderValues, NativeValues, ValueId};
-pub use origin::{HostKind, Origin, OriginParseError, MAX_ORIGIN_LEN};
+pub use config::{Format, LoadError, PolicyConfig};
+pub use decision::{Decision, Outcome, Rejection, ShortBytes};
+pub use error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, ConfigWarningKind};
+pub use origin_syntax::Origin;
 pub use policy::{Policy, PolicyBuilder};
-pub use present::PresentHeaders;
-pub use request::{CorsRequest, HeaderLine, RawRequest, RequestHeader};
-pub use vary::VaryTokens;
+pub use request::RawRequest;
 
-#[cfg(feature = "http")]
-pub mod http1;
+/// The parts of an origin and of origin checks: what [`Origin`] is made of, why bytes are not
+/// one, what is wrong with a configured entry, and a user predicate.
+pub mod origin {
+    pub use crate::allow_origin::OriginPredicate;
+    pub use crate::error::OriginProblem;
+    pub use crate::origin_syntax::{HostKind, OriginParseError};
+}
+
+/// The bounds the engine puts on requests and policies. A request over a bound is refused
+/// (fail closed), never truncated; a policy over one is a build error.
+pub mod limits {
+    pub use crate::allow_headers::{MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES};
+    pub use crate::compile::{MAX_MAX_AGE, REGEX_SIZE_LIMIT};
+    pub use crate::origin_syntax::MAX_ORIGIN_LEN;
+}

@@ -5,7 +5,7 @@
 //! such a request is decided as the preflight for the method the application will run would
 //! have been, unless it comes from the server's own origin (a same-origin form).
 
-use crate::origin::Origin;
+use crate::origin_syntax::{default_port, Origin};
 use crate::request::HeaderLine;
 
 /// True for the methods a browser sends without a preflight.
@@ -31,14 +31,6 @@ pub(crate) fn is_same_origin(origin: HeaderLine<'_>, host: HeaderLine<'_>) -> bo
     };
     let host_port = host_port.or_else(|| default_port(origin.scheme()));
     host_name.eq_ignore_ascii_case(origin.host().as_bytes()) && host_port == Some(origin_port)
-}
-
-fn default_port(scheme: &str) -> Option<u16> {
-    match scheme {
-        "http" => Some(80),
-        "https" => Some(443),
-        _ => None,
-    }
 }
 
 /// A `Host` value split into its host (brackets kept for IPv6) and port; `None` when the value

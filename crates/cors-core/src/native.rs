@@ -4,19 +4,20 @@
 //! echoed request values), and [`ResponseHeaders`] over a native response map.
 //!
 //! An adapter describes its framework's header types once with [`HeaderTypes`] (a dozen
-//! lines, no CORS logic) and gets all of it; the `http1` module (feature `http`) is the
+//! lines, no CORS logic) and gets all of it; the [`http`](crate::adapter::http) module (feature `http`) is the
 //! implementation for `http` 1.x.
 
-use crate::{
-    CorsHeader, CorsRequest, Decision, HeaderAction, HeaderLine, HeaderValueRef, NativeValues, Policy,
-    PresentHeaders, RequestHeader, ResponseHeaders, ResponsePlan, ValueId,
+use crate::adapter::{
+    CorsHeader, CorsRequest, HeaderAction, HeaderLine, HeaderValueRef, NativeValues, PresentHeaders,
+    RequestHeader, ResponseHeaders, ResponsePlan, ValueId,
 };
+use crate::{Decision, Policy};
 use std::fmt;
 
 /// A framework's header map, name and value types, and the primitive operations on them.
 ///
 /// ```
-/// use cors_core::native::{HeaderTypes, NativeCors};
+/// use cors_core::adapter::{HeaderTypes, NativePolicy};
 /// use cors_core::Policy;
 ///
 /// /// A toy framework whose header map is a list of pairs.
@@ -45,10 +46,10 @@ use std::fmt;
 ///     }
 /// }
 ///
-/// let cors = NativeCors::<Toy>::new(Policy::builder().allow_origins(["https://a.test"]).build()?);
+/// let cors = NativePolicy::<Toy>::new(Policy::builder().allow_origins(["https://a.test"]).build()?);
 /// let request = vec![("origin", "https://a.test".to_owned())];
 /// let evaluated = cors.evaluate(b"GET", &request);
-/// assert_eq!(evaluated.decision().route(), cors_core::Route::CallHandler);
+/// assert_eq!(evaluated.decision().route(), cors_core::adapter::Route::CallHandler);
 /// let mut pending = evaluated.pending(); // kept while the handler runs
 /// let mut response = vec![("content-type", "text/plain".to_owned())];
 /// cors.apply(&mut pending, &mut response);
@@ -83,7 +84,7 @@ pub trait HeaderTypes: 'static {
 }
 
 /// A [`Policy`] with every value and header name converted to a framework's types, once.
-pub struct NativeCors<T: HeaderTypes> {
+pub struct NativePolicy<T: HeaderTypes> {
     policy: Policy,
     values: NativeValues<Option<T::Value>>,
     cors_names: [T::Name; 7],
@@ -91,18 +92,18 @@ pub struct NativeCors<T: HeaderTypes> {
     vary: T::Name,
 }
 
-impl<T: HeaderTypes> fmt::Debug for NativeCors<T> {
+impl<T: HeaderTypes> fmt::Debug for NativePolicy<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NativeCors")
+        f.debug_struct("NativePolicy")
             .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
 }
 
-impl<T: HeaderTypes> NativeCors<T> {
+impl<T: HeaderTypes> NativePolicy<T> {
     /// Converts the policy's values and the CORS header names once.
     pub fn new(policy: Policy) -> Self {
-        NativeCors {
+        NativePolicy {
             values: NativeValues::new(&policy, T::value),
             cors_names: CorsHeader::ALL.map(|h| T::name(h.name())),
             request_names: RequestHeader::ALL.map(|h| T::name(h.name())),
@@ -144,7 +145,7 @@ impl<T: HeaderTypes> NativeCors<T> {
 
 /// A decision with the request it was made for.
 pub struct Evaluated<'r, T: HeaderTypes> {
-    cors: &'r NativeCors<T>,
+    cors: &'r NativePolicy<T>,
     request: NativeRequest<'r, T>,
     decision: Decision,
 }
@@ -377,7 +378,7 @@ impl<V: Clone + 'static> EchoSource<V> for &mut Pending<V> {
 
 struct NativeResponse<'a, T: HeaderTypes, E> {
     headers: &'a mut T::Map,
-    cors: &'a NativeCors<T>,
+    cors: &'a NativePolicy<T>,
     echo: E,
 }
 

@@ -4,7 +4,7 @@
 //! every problem at once and derive the corrected value; it never accepts one.
 
 use crate::error::OriginProblem;
-use crate::origin::{default_port, is_canonical_ipv4, is_canonical_ipv6, Origin, MAX_DOMAIN_LEN};
+use crate::origin_syntax::{default_port, is_canonical_ipv4, is_canonical_ipv6, Origin, MAX_DOMAIN_LEN};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Schemes an entry may use besides http and https: the browser-extension schemes whose

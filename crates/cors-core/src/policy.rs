@@ -8,13 +8,14 @@ use crate::decision::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcom
 use crate::error::{ConfigErrors, ConfigWarning};
 use crate::header_values::{HeaderValues, ValueId};
 use crate::method_override;
-use crate::origin::{Origin, MAX_ORIGIN_LEN};
+use crate::origin_syntax::{Origin, MAX_ORIGIN_LEN};
 use crate::plans::Plans;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
 use crate::token::Escaped;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A validated, immutable CORS policy. Cloning it costs one reference-count increment.
 ///
@@ -26,7 +27,7 @@ use std::sync::Arc;
 ///     .allow_methods(["PUT", "DELETE"])
 ///     .allow_headers(["content-type"])
 ///     .allow_credentials(true)
-///     .max_age(600)
+///     .max_age(std::time::Duration::from_secs(600))
 ///     .build()?;
 ///
 /// let request = RawRequest::new("GET").header("Origin", "https://a.example.org");
@@ -106,7 +107,7 @@ impl Policy {
     }
 
     /// Every header value this policy can send; adapters convert it once with
-    /// [`crate::NativeValues`].
+    /// [`crate::adapter::NativeValues`].
     pub fn header_values(&self) -> &HeaderValues {
         &self.inner.values
     }
@@ -142,7 +143,8 @@ impl Policy {
     /// host and port are the `Host`'s), it is decided as [`Policy::evaluate`] decides it.
     ///
     /// ```
-    /// use cors_core::{HeaderLine, Outcome, Policy, RawRequest, Rejection, Route};
+    /// use cors_core::{Outcome, Policy, RawRequest, Rejection};
+    /// use cors_core::adapter::{HeaderLine, Route};
     ///
     /// let policy = Policy::builder()
     ///     .allow_origins(["https://app.example.com"])
@@ -395,7 +397,7 @@ impl<R: CorsRequest + ?Sized> fmt::Display for RequestedHeaders<'_, R> {
 /// let errors = Policy::builder()
 ///     .allow_origins(["*"])
 ///     .allow_credentials(true)
-///     .max_age(100_000)
+///     .max_age(std::time::Duration::from_secs(100_000))
 ///     .build()
 ///     .unwrap_err();
 /// assert_eq!(errors.len(), 2);
@@ -415,12 +417,27 @@ impl fmt::Debug for PolicyBuilder {
     }
 }
 
-fn strings<I>(items: I) -> Vec<String>
+/// Names given as `&str`, `String`, or the `http` crate's `Method` and `HeaderName` (any
+/// version: they are `AsRef<str>`).
+fn names<I>(items: I) -> Vec<String>
 where
     I: IntoIterator,
-    I::Item: Into<String>,
+    I::Item: AsRef<str>,
 {
-    items.into_iter().map(Into::into).collect()
+    items.into_iter().map(|item| item.as_ref().to_owned()).collect()
+}
+
+/// Origins given as `&str`, `String` or `HeaderValue` bytes. Bytes that are not UTF-8 become
+/// U+FFFD, which validation then reports as a non-ASCII origin.
+fn origin_strings<I>(items: I) -> Vec<String>
+where
+    I: IntoIterator,
+    I::Item: AsRef<[u8]>,
+{
+    items
+        .into_iter()
+        .map(|item| String::from_utf8_lossy(item.as_ref()).into_owned())
+        .collect()
 }
 
 impl PolicyBuilder {
@@ -433,12 +450,24 @@ impl PolicyBuilder {
     }
 
     /// Exact origins and patterns; `["*"]` alone allows any origin. Replaces earlier ones.
+    /// Takes `&str`, `String` or `http::HeaderValue`.
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use http::HeaderValue;
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins([HeaderValue::from_static("https://app.example.com")])
+    ///     .build()?;
+    /// assert!(policy.allows_origin(b"https://app.example.com"));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
     pub fn allow_origins<I>(mut self, origins: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: AsRef<[u8]>,
     {
-        self.config.allow_origins = strings(origins);
+        self.config.allow_origins = origin_strings(origins);
         self
     }
 
@@ -446,9 +475,9 @@ impl PolicyBuilder {
     pub fn allow_origin_regex<I>(mut self, regexes: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: AsRef<str>,
     {
-        self.config.allow_origin_regex = strings(regexes);
+        self.config.allow_origin_regex = names(regexes);
         self
     }
 
@@ -479,33 +508,75 @@ impl PolicyBuilder {
         self
     }
 
-    /// Methods a preflight may request; `"*"` = any. Replaces earlier ones.
+    /// Methods a preflight may request; `"*"` = any. Replaces earlier ones. Takes `&str`,
+    /// `String` or `http::Method`; methods are case-sensitive (`"put"` is not `PUT`).
+    ///
+    /// ```
+    /// use cors_core::{Outcome, Policy, RawRequest};
+    /// use http::Method;
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .allow_methods([Method::PUT, Method::DELETE])
+    ///     .build()?;
+    /// let put = RawRequest::new("OPTIONS")
+    ///     .header("Origin", "https://app.example.com")
+    ///     .header("Access-Control-Request-Method", "PUT");
+    /// assert_eq!(policy.evaluate(&put).outcome(), &Outcome::PreflightAllowed);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
     pub fn allow_methods<I>(mut self, methods: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: AsRef<str>,
     {
-        self.config.allow_methods = strings(methods);
+        self.config.allow_methods = names(methods);
         self
     }
 
-    /// Request headers a preflight may request; `"*"` = any. Replaces earlier ones.
+    /// Request headers a preflight may request; `"*"` = any. Replaces earlier ones. Takes
+    /// `&str`, `String` or `http::HeaderName`; names compare case-insensitively.
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use http::header::{AUTHORIZATION, CONTENT_TYPE};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+    ///     .build()?;
+    /// assert_eq!(policy.to_config().allow_headers, ["content-type", "authorization"]);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
     pub fn allow_headers<I>(mut self, headers: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: AsRef<str>,
     {
-        self.config.allow_headers = strings(headers);
+        self.config.allow_headers = names(headers);
         self
     }
 
-    /// Response headers the page may read; `"*"` = all. Replaces earlier ones.
+    /// Response headers the page may read; `"*"` = all (not with credentials). Replaces
+    /// earlier ones. Takes `&str`, `String` or `http::HeaderName`.
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use http::HeaderName;
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .expose_headers([HeaderName::from_static("x-request-id")])
+    ///     .build()?;
+    /// assert_eq!(policy.to_config().expose_headers, ["x-request-id"]);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
     pub fn expose_headers<I>(mut self, headers: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: AsRef<str>,
     {
-        self.config.expose_headers = strings(headers);
+        self.config.expose_headers = names(headers);
         self
     }
 
@@ -515,8 +586,25 @@ impl PolicyBuilder {
         self
     }
 
-    /// `Access-Control-Max-Age` in seconds (at most 86400).
-    pub fn max_age(mut self, seconds: u32) -> Self {
+    /// `Access-Control-Max-Age`: how long a browser may cache a granted preflight, in whole
+    /// seconds (at most 86400; browsers cap it lower: Chromium at 7200).
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use std::time::Duration;
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .max_age(Duration::from_secs(600))
+    ///     .build()?;
+    /// assert_eq!(policy.to_config().max_age, Some(600));
+    /// let too_long = Policy::builder().allow_origins(["*"]).max_age(Duration::from_secs(86_401)).build();
+    /// assert!(too_long.is_err());
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        // Above u32::MAX seconds stays above the limit, which validation reports.
+        let seconds = u32::try_from(max_age.as_secs()).unwrap_or(u32::MAX);
         self.config.max_age = Some(seconds);
         self
     }

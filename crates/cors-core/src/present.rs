@@ -6,14 +6,14 @@
 //! of which costs a hash lookup in the framework's header map. One scan over the names is
 //! cheaper than two such lookups for any ordinary response.
 
-use crate::CorsHeader;
+use crate::adapter::CorsHeader;
 
 const VARY: u8 = 1 << 7;
 
 /// The CORS response headers and `Vary` present on a response.
 ///
 /// ```
-/// use cors_core::{CorsHeader, PresentHeaders};
+/// use cors_core::adapter::{CorsHeader, PresentHeaders};
 ///
 /// let present = PresentHeaders::scan(["content-type", "Vary", "Access-Control-Allow-Origin"].map(str::as_bytes));
 /// assert!(present.has(CorsHeader::AllowOrigin));

@@ -37,7 +37,7 @@ impl RequestHeader {
 /// copied.
 ///
 /// ```
-/// use cors_core::{CorsRequest, RequestHeader};
+/// use cors_core::adapter::{CorsRequest, RequestHeader};
 ///
 /// struct Minimal<'a> { method: &'a str, origin: Option<&'a str> }
 ///
@@ -113,7 +113,7 @@ impl CorsRequest for RawRequest {
 /// `Access-Control-Request-Private-Network` needs to know.
 ///
 /// ```
-/// use cors_core::HeaderLine;
+/// use cors_core::adapter::HeaderLine;
 ///
 /// assert_eq!(HeaderLine::of([b"https://a.test".as_slice()]), HeaderLine::One(b"https://a.test"));
 /// assert_eq!(HeaderLine::of([b"a".as_slice(), b"a".as_slice()]), HeaderLine::Many);

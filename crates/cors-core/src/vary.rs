@@ -60,7 +60,7 @@ impl VaryTokens {
     /// (case-insensitively); none at all when a line says `*`.
     ///
     /// ```
-    /// use cors_core::VaryTokens;
+    /// use cors_core::adapter::VaryTokens;
     ///
     /// let lines: [&[u8]; 1] = [b"accept-encoding, origin"];
     /// assert_eq!(VaryTokens::PREFLIGHT.missing_from(lines),

@@ -4,9 +4,10 @@
 //! `examples/tests/attack_probes.rs`. See docs/security.md.
 
 use cors_audit::attack::{derive_attacks, AttackPlan};
+use cors_core::adapter::{CorsHeader, HeaderAction, HeaderValueRef, ResponseHeaders, Route, ValueId};
 use cors_core::{
-    ConfigErrorKind, ConfigWarningKind, CorsHeader, Decision, Format, HeaderAction, HeaderValueRef, Outcome,
-    Policy, PolicyConfig, RawRequest, Rejection, ResponseHeaders, Route, ValueId,
+    ConfigErrorKind, ConfigWarningKind, Decision, Format, Outcome, Policy, PolicyConfig, RawRequest,
+    Rejection,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -51,7 +52,7 @@ impl<'a> Lines<'a> {
 
 impl ResponseHeaders for Lines<'_> {
     fn set(&mut self, header: CorsHeader, value: HeaderValueRef) {
-        use cors_core::{CorsRequest, RequestHeader};
+        use cors_core::adapter::{CorsRequest, RequestHeader};
         self.remove(header);
         let values: Vec<String> = match value {
             HeaderValueRef::Stored(id) => vec![self.policy.header_values().get(id).unwrap_or("?").to_owned()],

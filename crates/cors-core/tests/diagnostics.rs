@@ -2,7 +2,8 @@
 //! (a malformed origin is refused by the lookup as "not allowed"), and the detail is worked out
 //! when it is read.
 
-use cors_core::{OriginParseError, Outcome, Policy, RawRequest, Rejection};
+use cors_core::origin::OriginParseError;
+use cors_core::{Outcome, Policy, RawRequest, Rejection};
 use std::io;
 use std::sync::{Arc, Mutex};
 

@@ -4,10 +4,10 @@
 //! allocator counts only on the thread that opened a measuring window, so the test harness and
 //! other tests running in parallel do not disturb the counts.
 
-use cors_core::{
-    CorsHeader, CorsRequest, HeaderValueRef, HeaderValues, Outcome, Policy, RawRequest, RequestHeader,
-    ResponseHeaders, Route, ValueId,
+use cors_core::adapter::{
+    CorsHeader, CorsRequest, HeaderValueRef, HeaderValues, RequestHeader, ResponseHeaders, Route, ValueId,
 };
+use cors_core::{Outcome, Policy, RawRequest};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
@@ -184,7 +184,7 @@ fn three_exact() -> Policy {
         .allow_headers(["content-type", "x-api-key"])
         .expose_headers(["x-request-id"])
         .allow_credentials(true)
-        .max_age(600)
+        .max_age(std::time::Duration::from_secs(600))
         .allow_private_network(true)
         .build()
         .unwrap()
@@ -369,7 +369,7 @@ fn measure(case: &Case) -> usize {
     assert_eq!(decision.outcome(), &case.expected, "{}", case.name);
     // The decision was really applied.
     let expected_acao = match decision.action(CorsHeader::AllowOrigin) {
-        cors_core::HeaderAction::Set(value) => Some(value),
+        cors_core::adapter::HeaderAction::Set(value) => Some(value),
         _ => None,
     };
     assert_eq!(

@@ -5,11 +5,14 @@
 //! the work done is bounded by the limits, not by the input; (d) a subdomain pattern only
 //! matches label by label; (e) configurations round-trip through a policy and every format.
 
-use cors_core::{
-    CorsHeader, CorsRequest, Format, HeaderValueRef, HostKind, Origin, Outcome, Policy, PolicyConfig,
-    Rejection, RequestHeader, ResponseHeaders, Route, ValueId, MAX_EMPTY_ELEMENTS, MAX_ORIGIN_LEN,
-    MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES,
+use cors_core::adapter::{
+    CorsHeader, CorsRequest, HeaderValueRef, RequestHeader, ResponseHeaders, Route, ValueId,
 };
+use cors_core::limits::{
+    MAX_EMPTY_ELEMENTS, MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES,
+};
+use cors_core::origin::HostKind;
+use cors_core::{Format, Origin, Outcome, Policy, PolicyConfig, Rejection};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -582,7 +585,7 @@ fn fixed_policies() -> &'static [Policy] {
                 .allow_methods(["*"])
                 .allow_headers(["*"])
                 .allow_credentials(true)
-                .max_age(600)
+                .max_age(std::time::Duration::from_secs(600))
                 .allow_private_network(true)
                 .build()
                 .unwrap(),

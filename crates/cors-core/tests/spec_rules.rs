@@ -3,11 +3,15 @@
 //! [`Decision::apply_to`] on a response model that resolves every value, so each test asserts
 //! the final status and response headers exactly.
 
-use cors_core::{
-    CorsHeader, CorsRequest, Decision, Format, HeaderAction, HeaderLine, HeaderValueRef, OriginParseError,
-    Outcome, Policy, PolicyConfig, RawRequest, Rejection, RequestHeader, ResponseHeaders, Route, ValueId,
-    VaryTokens, MAX_EMPTY_ELEMENTS, MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES,
+use cors_core::adapter::{
+    CorsHeader, CorsRequest, HeaderAction, HeaderLine, HeaderValueRef, RequestHeader, ResponseHeaders, Route,
+    ValueId, VaryTokens,
 };
+use cors_core::limits::{
+    MAX_EMPTY_ELEMENTS, MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES,
+};
+use cors_core::origin::OriginParseError;
+use cors_core::{Decision, Format, Outcome, Policy, PolicyConfig, RawRequest, Rejection};
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -1266,7 +1270,7 @@ fn s4_max_age_is_sent_only_when_configured() {
     for max_age in [0, 86_400] {
         let policy = Policy::builder()
             .allow_origins([APP])
-            .max_age(max_age)
+            .max_age(std::time::Duration::from_secs(max_age))
             .build()
             .unwrap();
         let served = serve(&policy, &preflight(APP, "GET"));
@@ -1276,7 +1280,7 @@ fn s4_max_age_is_sent_only_when_configured() {
     }
     assert!(Policy::builder()
         .allow_origins([APP])
-        .max_age(86_401)
+        .max_age(std::time::Duration::from_secs(86_401))
         .build()
         .is_err());
 }
@@ -1358,7 +1362,7 @@ fn passthrough_policy(credentials: bool) -> Policy {
         .allow_methods(["PUT"])
         .allow_headers(["content-type"])
         .allow_credentials(credentials)
-        .max_age(60)
+        .max_age(std::time::Duration::from_secs(60))
         .options_passthrough(true)
         .build()
         .unwrap()

@@ -118,10 +118,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use cors_core::{
-    CorsHeader, CorsRequest, Decision, HeaderLine, HeaderValueRef, Policy, PresentHeaders, RequestHeader,
-    ResponseHeaders, Route as Answer, ValueId,
+use cors_core::adapter::{
+    CorsHeader, CorsRequest, HeaderLine, HeaderValueRef, PresentHeaders, RequestHeader, ResponseHeaders,
+    Route as Answer, ValueId,
 };
+use cors_core::{Decision, Policy};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::form::Form;
 use rocket::http::uri::Origin;

@@ -514,7 +514,7 @@ async fn configured_preflight_status_and_echoed_request_headers() {
         .allow_headers(["*"])
         .allow_credentials(true)
         .preflight_status(200)
-        .max_age(600)
+        .max_age(std::time::Duration::from_secs(600))
         .build()
         .unwrap();
     let addr = serve(quiet().attach(CorsFairing::new(policy))).await;

@@ -109,7 +109,7 @@ pub use cors_core;
 pub use filter_error::FilterError;
 pub use rejection::default_rejection_response;
 
-use cors_core::http1::{HttpCors, Pending};
+use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::Policy;
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -123,7 +123,7 @@ use warp::{Filter, Rejection, Reply};
 /// and shared by every filter it wraps. Cloning costs a reference count.
 #[derive(Clone, Debug)]
 pub struct Cors {
-    cors: Arc<HttpCors>,
+    cors: Arc<HttpPolicy>,
 }
 
 /// The same as [`Cors::new`].
@@ -162,7 +162,7 @@ impl Cors {
     /// Converts the policy's header values once.
     pub fn new(policy: Policy) -> Self {
         Cors {
-            cors: Arc::new(HttpCors::new(policy)),
+            cors: Arc::new(HttpPolicy::new(policy)),
         }
     }
 

@@ -12,7 +12,7 @@
 
 use bytes::Bytes;
 use cors_conformance::count;
-use cors_core::http1::HttpCors;
+use cors_core::adapter::http::HttpPolicy;
 use cors_core::Policy;
 use cors_warp::Cors;
 use std::future::Future;
@@ -34,7 +34,7 @@ fn policy() -> Policy {
         .allow_headers(["content-type", "x-api-key"])
         .expose_headers(["x-request-id"])
         .allow_credentials(true)
-        .max_age(600)
+        .max_age(std::time::Duration::from_secs(600))
         .build()
         .expect("valid policy")
 }
@@ -189,7 +189,7 @@ fn a_preflight_costs_only_its_response() {
 /// converted when the `Cors` was built, and the request's own (reference-counted).
 #[test]
 fn applying_the_headers_to_a_built_response_allocates_nothing() {
-    let cors = HttpCors::new(policy());
+    let cors = HttpPolicy::new(policy());
     let request = browser_request("GET", "/items", ACTUAL);
     let (pending, evaluate_n) = count(|| cors.evaluate(request.method(), request.headers()).pending());
     // The first use of each converted value moves its bytes to shared storage (one

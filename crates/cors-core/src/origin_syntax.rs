@@ -27,7 +27,8 @@ pub enum HostKind {
 /// It borrows the request's bytes; parsing never allocates.
 ///
 /// ```
-/// use cors_core::{HostKind, Origin};
+/// use cors_core::Origin;
+/// use cors_core::origin::HostKind;
 ///
 /// let origin = Origin::parse(b"https://api.example.com:8443").unwrap();
 /// assert_eq!(origin.scheme(), "https");

@@ -2,11 +2,12 @@
 //! `http`'s [`HeaderMap`], and the statuses and empty responses the layer answers with.
 //!
 //! ```
-//! use cors_core::http1::HttpCors;
-//! use cors_core::{Policy, Route};
+//! use cors_core::adapter::http::HttpPolicy;
+//! use cors_core::Policy;
+//! use cors_core::adapter::Route;
 //! use http::{HeaderMap, HeaderValue, Method, Response};
 //!
-//! let cors = HttpCors::new(Policy::builder().allow_origins(["https://example.com"]).build()?);
+//! let cors = HttpPolicy::new(Policy::builder().allow_origins(["https://example.com"]).build()?);
 //! let mut request = HeaderMap::new();
 //! request.insert("origin", HeaderValue::from_static("https://example.com"));
 //!
@@ -20,16 +21,17 @@
 //! # Ok::<(), cors_core::ConfigErrors>(())
 //! ```
 
-use crate::native::{HeaderTypes, NativeCors};
-use crate::{Decision, Policy, Route};
+use crate::adapter::Route;
+use crate::native::{HeaderTypes, NativePolicy};
+use crate::{Decision, Policy};
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Response, StatusCode};
 
 /// `http` 1.x header types.
 #[derive(Debug)]
-pub enum Http1 {}
+pub enum HttpTypes {}
 
-impl HeaderTypes for Http1 {
+impl HeaderTypes for HttpTypes {
     type Map = HeaderMap;
     type Name = HeaderName;
     type Value = HeaderValue;
@@ -76,23 +78,23 @@ impl HeaderTypes for Http1 {
 pub type Pending = crate::native::Pending<HeaderValue>;
 
 /// A decision with the `http` 1.x request it was made for.
-pub type Evaluated<'r> = crate::native::Evaluated<'r, Http1>;
+pub type Evaluated<'r> = crate::native::Evaluated<'r, HttpTypes>;
 
 /// A [`Policy`] with every value converted to `http` 1.x types. Adapters build one per layer
 /// and share it behind an `Arc`.
 #[derive(Debug)]
-pub struct HttpCors {
-    native: NativeCors<Http1>,
+pub struct HttpPolicy {
+    native: NativePolicy<HttpTypes>,
     preflight_status: StatusCode,
 }
 
-impl HttpCors {
+impl HttpPolicy {
     /// Converts the policy's precomputed values once.
     pub fn new(policy: Policy) -> Self {
         let preflight_status =
             StatusCode::from_u16(policy.preflight_status()).unwrap_or(StatusCode::NO_CONTENT);
-        HttpCors {
-            native: NativeCors::new(policy),
+        HttpPolicy {
+            native: NativePolicy::new(policy),
             preflight_status,
         }
     }
@@ -103,7 +105,7 @@ impl HttpCors {
     }
 
     /// Decides for a request. Echoed values are taken from the request when the layer answers
-    /// ([`HttpCors::direct_response`]) or kept by [`Evaluated::pending`](crate::native::Evaluated::pending)
+    /// ([`HttpPolicy::direct_response`]) or kept by [`Evaluated::pending`](crate::adapter::Evaluated::pending)
     /// (cloning an `http` 1.x value received by hyper is a reference-count increment).
     pub fn evaluate<'r>(&'r self, method: &'r Method, headers: &'r HeaderMap) -> Evaluated<'r> {
         self.native.evaluate(method.as_str().as_bytes(), headers)
