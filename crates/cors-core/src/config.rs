@@ -119,6 +119,46 @@ impl From<ConfigErrors> for LoadError {
     }
 }
 
+/// So that `?` works in a `main` that returns `std::io::Result<()>`, as async runtimes' examples
+/// do: an unreadable file keeps its I/O error kind, anything else is
+/// [`std::io::ErrorKind::InvalidData`], and the message lists every problem.
+///
+/// ```no_run
+/// fn main() -> std::io::Result<()> {
+///     let policy = cors_core::Policy::from_file("cors.toml")?;
+///     # let _ = policy;
+///     Ok(())
+/// }
+/// ```
+impl From<LoadError> for std::io::Error {
+    fn from(e: LoadError) -> Self {
+        let kind = match &e {
+            LoadError::Io { source, .. } => source.kind(),
+            _ => std::io::ErrorKind::InvalidData,
+        };
+        std::io::Error::new(kind, e.to_string())
+    }
+}
+
+/// So that `?` on [`crate::PolicyBuilder::build`] works in a `main` that returns
+/// `std::io::Result<()>`: [`std::io::ErrorKind::InvalidData`] with every problem in the message.
+///
+/// ```
+/// fn main() -> std::io::Result<()> {
+///     let policy = cors_core::Policy::builder().allow_origins(["https://app.example.com"]).build()?;
+///     # let _ = policy;
+///     Ok(())
+/// }
+/// ```
+impl From<ConfigErrors> for std::io::Error {
+    fn from(e: ConfigErrors) -> Self {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("invalid CORS policy:\n{e}"),
+        )
+    }
+}
+
 /// How each key is written in the environment and read from it.
 #[derive(Clone, Copy)]
 enum KeyType {
