@@ -94,11 +94,10 @@ impl Format {
 }
 
 /// Why a policy could not be loaded.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("cannot read policy file {path}: {source}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -106,11 +105,35 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// The extension is not `.toml`, `.json`, `.yaml` or `.yml`.
-    #[error("cannot tell the format of {0}: use a .toml, .json, .yaml or .yml file")]
     UnknownFormat(PathBuf),
     /// Syntax, unknown keys, wrong types or invalid values: every problem found.
-    #[error("invalid CORS policy:\n{0}")]
     Invalid(ConfigErrors),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Io { path, source } => {
+                write!(f, "cannot read policy file {}: {source}", path.display())
+            }
+            LoadError::UnknownFormat(path) => write!(
+                f,
+                "cannot tell the format of {}: use a .toml, .json, .yaml or .yml file",
+                path.display()
+            ),
+            LoadError::Invalid(v0) => write!(f, "invalid CORS policy:\n{v0}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoadError::Io { source, .. } => Some(source),
+            LoadError::Invalid(errors) => Some(errors),
+            _ => None,
+        }
+    }
 }
 
 impl From<ConfigErrors> for LoadError {

@@ -144,59 +144,66 @@ impl fmt::Debug for ShortBytes {
 }
 
 /// Why a CORS request was not granted. `Display` says it in words a user can act on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Rejection {
     /// More than one `Origin` line.
-    #[error("the request has more than one Origin header")]
     MultipleOrigins,
     /// An empty `Origin` value.
-    #[error("the Origin header is empty")]
     EmptyOrigin,
     /// An `Origin` value over 2 KiB.
-    #[error("the Origin header is longer than 2048 bytes")]
     OriginTooLong,
     /// An `Origin` that is not a canonical serialized origin. [`crate::Policy::evaluate`]
     /// reports such an origin as [`Rejection::OriginNotAllowed`];
     /// [`Rejection::with_detail`] tells the two apart.
-    #[error("the Origin header is not a canonical origin: {0}")]
     MalformedOrigin(crate::origin::OriginParseError),
     /// An origin the policy does not allow. From [`crate::Policy::evaluate`] this includes
     /// malformed origins: none of them is ever allowed, so the lookup alone decides, and the
     /// parse that would tell them apart is left to [`Rejection::with_detail`].
-    #[error("the origin is not in allow_origins, allow_origin_regex or the predicate")]
     OriginNotAllowed,
     /// `Origin: null` while the null origin is not enabled.
-    #[error("the origin is null and allow_null_origin is false")]
     NullOriginNotAllowed,
     /// More than one `Access-Control-Request-Method` line.
-    #[error("the preflight has more than one Access-Control-Request-Method header")]
     MultipleRequestMethods,
     /// An `Access-Control-Request-Method` that is not a method token.
-    #[error("Access-Control-Request-Method is not a method token")]
     MalformedRequestMethod,
     /// `CONNECT`, `TRACE` or `TRACK`.
-    #[error("the requested method is CONNECT, TRACE or TRACK, which CORS never allows")]
     ForbiddenMethod,
     /// A method not in `allow_methods` (methods are case-sensitive).
-    #[error(
-        "the requested method is not in allow_methods (methods are case-sensitive); add it or use \"*\""
-    )]
     MethodNotAllowed,
     /// `Access-Control-Request-Headers` has an element that is not a token, or too many
     /// empty elements.
-    #[error("Access-Control-Request-Headers is malformed")]
     MalformedRequestHeaders,
     /// More than 64 requested header names.
-    #[error("Access-Control-Request-Headers names more than 64 headers")]
     TooManyRequestHeaders,
     /// More than 4 KiB of requested headers.
-    #[error("Access-Control-Request-Headers is longer than 4096 bytes")]
     RequestHeadersTooLong,
     /// A requested header not in `allow_headers`.
-    #[error("header \"{0}\" is not in allow_headers; add it or use \"*\"")]
     HeaderNotAllowed(ShortBytes),
 }
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::MultipleOrigins => f.write_str("the request has more than one Origin header"),
+            Rejection::EmptyOrigin => f.write_str("the Origin header is empty"),
+            Rejection::OriginTooLong => f.write_str("the Origin header is longer than 2048 bytes"),
+            Rejection::MalformedOrigin(v0) => write!(f, "the Origin header is not a canonical origin: {v0}"),
+            Rejection::OriginNotAllowed => f.write_str("the origin is not in allow_origins, allow_origin_regex or the predicate"),
+            Rejection::NullOriginNotAllowed => f.write_str("the origin is null and allow_null_origin is false"),
+            Rejection::MultipleRequestMethods => f.write_str("the preflight has more than one Access-Control-Request-Method header"),
+            Rejection::MalformedRequestMethod => f.write_str("Access-Control-Request-Method is not a method token"),
+            Rejection::ForbiddenMethod => f.write_str("the requested method is CONNECT, TRACE or TRACK, which CORS never allows"),
+            Rejection::MethodNotAllowed => f.write_str("the requested method is not in allow_methods (methods are case-sensitive); add it or use \"*\""),
+            Rejection::MalformedRequestHeaders => f.write_str("Access-Control-Request-Headers is malformed"),
+            Rejection::TooManyRequestHeaders => f.write_str("Access-Control-Request-Headers names more than 64 headers"),
+            Rejection::RequestHeadersTooLong => f.write_str("Access-Control-Request-Headers is longer than 4096 bytes"),
+            Rejection::HeaderNotAllowed(v0) => write!(f, "header \"{v0}\" is not in allow_headers; add it or use \"*\""),
+        }
+    }
+}
+
+impl std::error::Error for Rejection {}
 
 impl Rejection {
     /// The reason with the detail that [`crate::Policy::evaluate`] leaves out to stay fast: an

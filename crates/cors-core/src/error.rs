@@ -210,67 +210,76 @@ impl fmt::Display for OriginProblem {
 }
 
 /// What is wrong with a configuration value.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigErrorKind {
     /// An origin entry that is not canonical or not a valid pattern.
-    #[error("has {}", join_problems(.0))]
     InvalidOrigin(Vec<OriginProblem>),
     /// `null` listed among the origins.
-    #[error("is not an origin; set allow_null_origin = true to allow the opaque origin null")]
     NullInOrigins,
     /// `*` beside other origins.
-    #[error("must stand alone: \"*\" already allows any origin; remove the other entries or the \"*\"")]
     WildcardNotAlone,
     /// Any-origin mode together with credentials.
-    #[error("cannot be used with allow_credentials = true (browsers refuse \"*\" with credentials); list the origins instead")]
     AnyOriginWithCredentials,
     /// The null origin together with credentials.
-    #[error("cannot be true with allow_credentials = true: any sandboxed page can send Origin: null")]
     NullOriginWithCredentials,
     /// `*` in exposed headers together with credentials.
-    #[error("cannot be used with allow_credentials = true (browsers then read it as a header named \"*\"); list the header names instead")]
     ExposeAnyWithCredentials,
     /// No origin source at all.
-    #[error("allows no origin: list origins, add allow_origin_regex, or use [\"*\"] to allow any origin")]
     NoOrigins,
     /// A method that is not an RFC 9110 token.
-    #[error("is not an HTTP method (a token such as PUT)")]
     InvalidMethod,
     /// `CONNECT`, `TRACE` or `TRACK`.
-    #[error("is a forbidden method: browsers never send CONNECT, TRACE or TRACK cross-origin")]
     ForbiddenMethod,
     /// A header name that is not an RFC 9110 token.
-    #[error("is not a header name (a token such as x-api-key)")]
     InvalidHeaderName,
     /// A forbidden request header in `allow_headers`.
-    #[error("is a forbidden request header: browsers never let a page set it, so allowing it does nothing")]
     ForbiddenRequestHeader,
     /// `set-cookie` in `expose_headers`.
-    #[error("can never be exposed: browsers hide Set-Cookie from pages whatever the server says")]
     SetCookieExposed,
     /// `max_age` above one day.
-    #[error("is above the maximum of 86400 seconds (browsers cap it lower anyway)")]
     MaxAgeTooLarge,
     /// `preflight_status` outside 200..=299.
-    #[error("is not a 2xx status (use 204 or another status from 200 to 299)")]
     PreflightStatus,
     /// A regex that does not compile.
-    #[error("is not a valid regex: {0}")]
     InvalidRegex(String),
     /// A regex whose compiled form is larger than the limit.
-    #[error("compiles to more than the size limit of {0} bytes; simplify it")]
     RegexTooLarge(usize),
     /// A key the policy format does not have.
-    #[error("is not a policy key")]
     UnknownKey,
     /// A value of the wrong type for its key.
-    #[error("has the wrong type: expected {0}")]
     WrongType(&'static str),
     /// The file is not valid TOML, JSON or YAML.
-    #[error("cannot be parsed: {0}")]
     Syntax(String),
 }
+
+impl std::fmt::Display for ConfigErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigErrorKind::InvalidOrigin(v0) => write!(f, "has {}", join_problems(v0)),
+            ConfigErrorKind::NullInOrigins => f.write_str("is not an origin; set allow_null_origin = true to allow the opaque origin null"),
+            ConfigErrorKind::WildcardNotAlone => f.write_str("must stand alone: \"*\" already allows any origin; remove the other entries or the \"*\""),
+            ConfigErrorKind::AnyOriginWithCredentials => f.write_str("cannot be used with allow_credentials = true (browsers refuse \"*\" with credentials); list the origins instead"),
+            ConfigErrorKind::NullOriginWithCredentials => f.write_str("cannot be true with allow_credentials = true: any sandboxed page can send Origin: null"),
+            ConfigErrorKind::ExposeAnyWithCredentials => f.write_str("cannot be used with allow_credentials = true (browsers then read it as a header named \"*\"); list the header names instead"),
+            ConfigErrorKind::NoOrigins => f.write_str("allows no origin: list origins, add allow_origin_regex, or use [\"*\"] to allow any origin"),
+            ConfigErrorKind::InvalidMethod => f.write_str("is not an HTTP method (a token such as PUT)"),
+            ConfigErrorKind::ForbiddenMethod => f.write_str("is a forbidden method: browsers never send CONNECT, TRACE or TRACK cross-origin"),
+            ConfigErrorKind::InvalidHeaderName => f.write_str("is not a header name (a token such as x-api-key)"),
+            ConfigErrorKind::ForbiddenRequestHeader => f.write_str("is a forbidden request header: browsers never let a page set it, so allowing it does nothing"),
+            ConfigErrorKind::SetCookieExposed => f.write_str("can never be exposed: browsers hide Set-Cookie from pages whatever the server says"),
+            ConfigErrorKind::MaxAgeTooLarge => f.write_str("is above the maximum of 86400 seconds (browsers cap it lower anyway)"),
+            ConfigErrorKind::PreflightStatus => f.write_str("is not a 2xx status (use 204 or another status from 200 to 299)"),
+            ConfigErrorKind::InvalidRegex(v0) => write!(f, "is not a valid regex: {v0}"),
+            ConfigErrorKind::RegexTooLarge(v0) => write!(f, "compiles to more than the size limit of {v0} bytes; simplify it"),
+            ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
+            ConfigErrorKind::WrongType(v0) => write!(f, "has the wrong type: expected {v0}"),
+            ConfigErrorKind::Syntax(v0) => write!(f, "cannot be parsed: {v0}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigErrorKind {}
 
 fn join_problems(problems: &[OriginProblem]) -> String {
     let mut out = String::new();
@@ -328,47 +337,45 @@ impl fmt::Display for ConfigWarning {
 }
 
 /// The risks a policy can be built with, on purpose or by accident.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigWarningKind {
     /// A plain-http, non-loopback origin trusted with credentials.
-    #[error(
-        "is plain http but trusted with credentials: anyone on the network path can inject a page there"
-    )]
     InsecureOriginWithCredentials,
     /// A subdomain pattern trusted with credentials.
-    #[error("trusts every subdomain with credentials: one subdomain takeover or XSS exposes your users")]
     SubdomainWildcardWithCredentials,
     /// A pattern over a public suffix or shared hosting domain.
-    #[error("covers a public suffix or shared hosting domain: anyone can register a subdomain there")]
     PublicSuffixWildcard,
     /// A loopback origin (`localhost`, `127.0.0.1`, `[::1]`).
-    #[error("is a loopback origin: any local program can serve it; keep it out of production policies")]
     LoopbackOrigin,
     /// A user predicate, which validation cannot see into.
-    #[error("is a user predicate: the library cannot check which origins it allows")]
     UserPredicate,
     /// A regex with a lone `.`, which matches any character, not only a dot; with the regex
     /// those dots escaped.
-    #[error(
-        "has a `.` that matches any character, not only a dot (so `exampleXcom` matches `example.com`, \
-         and anyone can register it); did you mean `{0}`?"
-    )]
     RegexUnescapedDot(String),
     /// A regex that matches an unrelated origin such as `https://evil.example`, so it allows
     /// (nearly) every origin, echoed back one by one.
-    #[error(
-        "matches {0:?}, so it allows nearly every origin, echoed back one by one (with credentials, the \
-         hole of rs/cors CVE-2018-20744); list the origins, or use [\"*\"] without credentials"
-    )]
     RegexMatchesUnrelatedOrigin(&'static str),
     /// A regex trusted with credentials.
-    #[error(
-        "is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact \
-         origins, or check the regex with `cors probe`"
-    )]
     RegexWithCredentials,
 }
+
+impl std::fmt::Display for ConfigWarningKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigWarningKind::InsecureOriginWithCredentials => f.write_str("is plain http but trusted with credentials: anyone on the network path can inject a page there"),
+            ConfigWarningKind::SubdomainWildcardWithCredentials => f.write_str("trusts every subdomain with credentials: one subdomain takeover or XSS exposes your users"),
+            ConfigWarningKind::PublicSuffixWildcard => f.write_str("covers a public suffix or shared hosting domain: anyone can register a subdomain there"),
+            ConfigWarningKind::LoopbackOrigin => f.write_str("is a loopback origin: any local program can serve it; keep it out of production policies"),
+            ConfigWarningKind::UserPredicate => f.write_str("is a user predicate: the library cannot check which origins it allows"),
+            ConfigWarningKind::RegexUnescapedDot(v0) => write!(f, "has a `.` that matches any character, not only a dot (so `exampleXcom` matches `example.com`, and anyone can register it); did you mean `{v0}`?"),
+            ConfigWarningKind::RegexMatchesUnrelatedOrigin(v0) => write!(f, "matches {v0:?}, so it allows nearly every origin, echoed back one by one (with credentials, the hole of rs/cors CVE-2018-20744); list the origins, or use [\"*\"] without credentials"),
+            ConfigWarningKind::RegexWithCredentials => f.write_str("is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact origins, or check the regex with `cors probe`"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigWarningKind {}
 
 #[cfg(test)]
 mod tests {

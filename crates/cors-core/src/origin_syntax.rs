@@ -51,31 +51,44 @@ pub struct Origin<'a> {
 }
 
 /// Why bytes are not a canonical serialized origin.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OriginParseError {
     /// Empty value.
-    #[error("the origin is empty")]
     Empty,
     /// Longer than [`MAX_ORIGIN_LEN`].
-    #[error("the origin is longer than {MAX_ORIGIN_LEN} bytes")]
     TooLong,
     /// No `scheme://` prefix, or a scheme with characters a scheme cannot have.
-    #[error("the origin has no valid scheme")]
     Scheme,
     /// The host is empty, has an empty label, a trailing dot, or characters a host cannot have.
-    #[error("the origin's host is not a canonical host name")]
     Host,
     /// An IP literal that is malformed or not in canonical form.
-    #[error("the origin's IP address is malformed or not canonical")]
     IpLiteral,
     /// A port that is empty, has a leading zero, is 0, above 65535, or the scheme's default.
-    #[error("the origin's port is malformed, zero, out of range or the scheme's default")]
     Port,
     /// A path, query, fragment or userinfo after the host.
-    #[error("the origin has a path, query, fragment or userinfo")]
     Trailing,
 }
+
+impl std::fmt::Display for OriginParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OriginParseError::Empty => f.write_str("the origin is empty"),
+            OriginParseError::TooLong => write!(f, "the origin is longer than {MAX_ORIGIN_LEN} bytes"),
+            OriginParseError::Scheme => f.write_str("the origin has no valid scheme"),
+            OriginParseError::Host => f.write_str("the origin's host is not a canonical host name"),
+            OriginParseError::IpLiteral => {
+                f.write_str("the origin's IP address is malformed or not canonical")
+            }
+            OriginParseError::Port => {
+                f.write_str("the origin's port is malformed, zero, out of range or the scheme's default")
+            }
+            OriginParseError::Trailing => f.write_str("the origin has a path, query, fragment or userinfo"),
+        }
+    }
+}
+
+impl std::error::Error for OriginParseError {}
 
 impl<'a> Origin<'a> {
     /// Parses a canonical serialized origin. `null` is not an origin here: the policy handles
