@@ -214,5 +214,5 @@ fn print_summary(c: &PolicyConfig, style: Style) {
 }
 
 fn summary_json(c: &PolicyConfig) -> Value {
-    serde_json::to_value(c).unwrap_or(Value::Null)
+    serde_json::from_str(&c.to_string(cors_core::Format::Json)).unwrap_or(Value::Null)
 }

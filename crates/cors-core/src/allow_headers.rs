@@ -2,8 +2,10 @@
 //! `Access-Control-Request-Headers` and the `Access-Control-Allow-Headers` answer.
 
 use crate::decision::{HeaderValueRef, Rejection, ShortBytes};
+use crate::error::{ConfigError, ConfigErrorKind as E};
 use crate::header_values::ValueId;
-use crate::token::{ows_len, tchars_len};
+use crate::report::{token_fix, Report};
+use crate::token::{is_token, ows_len, tchars_len};
 use hashbrown::{Equivalent, HashSet};
 use std::hash::{Hash, Hasher};
 
@@ -245,6 +247,39 @@ impl AllowHeaders {
         match self.star {
             Some(star) if !authorization => Ok(Some(HeaderValueRef::Stored(star))),
             _ => Ok(Some(HeaderValueRef::RequestHeaders)),
+        }
+    }
+}
+
+/// Checks `allow_headers`: tokens, and none a browser forbids a page to set.
+pub(crate) fn validate_allow_headers(headers: &[String], report: &mut Report) {
+    for (i, h) in headers.iter().enumerate() {
+        let key = format!("allow_headers[{i}]");
+        let lower = h.to_ascii_lowercase();
+        if h != "*" && !is_token(h.as_bytes()) {
+            report.error(ConfigError::new(key, Some(h), E::InvalidHeaderName).with_fix(token_fix(h)));
+        } else if FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
+            || FORBIDDEN_REQUEST_HEADER_PREFIXES
+                .iter()
+                .any(|p| lower.starts_with(p))
+        {
+            report.error(ConfigError::new(key, Some(h), E::ForbiddenRequestHeader));
+        }
+    }
+}
+
+/// Checks `expose_headers`: tokens, no `Set-Cookie`, and no `*` with credentials.
+pub(crate) fn validate_expose_headers(headers: &[String], credentials: bool, report: &mut Report) {
+    for (i, h) in headers.iter().enumerate() {
+        let key = format!("expose_headers[{i}]");
+        if h == "*" {
+            if credentials {
+                report.error(ConfigError::new(key, Some(h), E::ExposeAnyWithCredentials));
+            }
+        } else if !is_token(h.as_bytes()) {
+            report.error(ConfigError::new(key, Some(h), E::InvalidHeaderName).with_fix(token_fix(h)));
+        } else if h.eq_ignore_ascii_case("set-cookie") || h.eq_ignore_ascii_case("set-cookie2") {
+            report.error(ConfigError::new(key, Some(h), E::SetCookieExposed));
         }
     }
 }

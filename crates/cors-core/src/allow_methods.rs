@@ -1,7 +1,9 @@
 //! Which methods a preflight may ask for, and the `Access-Control-Allow-Methods` value.
 
 use crate::decision::{HeaderValueRef, Rejection};
+use crate::error::{ConfigError, ConfigErrorKind as E};
 use crate::header_values::{HeaderValues, ValueId};
+use crate::report::{token_fix, Report};
 use crate::token::is_token;
 use hashbrown::HashMap;
 
@@ -103,6 +105,22 @@ fn packed(method: &[u8]) -> Option<u64> {
     }
     word[7] = method.len() as u8;
     Some(u64::from_le_bytes(word))
+}
+
+/// Checks `allow_methods`, upper-casing the six methods Fetch normalises (`put` is `PUT`);
+/// every other method keeps its case, as browsers send it.
+pub(crate) fn validate_methods(methods: &mut [String], report: &mut Report) {
+    for (i, m) in methods.iter_mut().enumerate() {
+        if let Some(upper) = NORMALISED_METHODS.iter().find(|n| n.eq_ignore_ascii_case(m)) {
+            *m = (*upper).to_owned();
+        }
+        let key = format!("allow_methods[{i}]");
+        if m != "*" && !is_token(m.as_bytes()) {
+            report.error(ConfigError::new(key, Some(m), E::InvalidMethod).with_fix(token_fix(m)));
+        } else if FORBIDDEN_METHODS.iter().any(|f| f.eq_ignore_ascii_case(m)) {
+            report.error(ConfigError::new(key, Some(m), E::ForbiddenMethod));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,231 +1,44 @@
-//! Turns a [`PolicyConfig`] into a policy: validates every key, collects every problem, and
-//! precomputes every header value the policy can send.
+//! Turns a [`PolicyConfig`] into a policy: validates it (every concept's own validator, all
+//! problems at once), then precomputes every header value the policy can send and the plan
+//! each kind of decision starts from.
 
-use crate::allow_headers::{AllowHeaders, FORBIDDEN_REQUEST_HEADERS, FORBIDDEN_REQUEST_HEADER_PREFIXES};
-use crate::allow_methods::{AllowMethods, FORBIDDEN_METHODS, NORMALISED_METHODS};
+use crate::allow_headers::AllowHeaders;
+use crate::allow_methods::AllowMethods;
 use crate::allow_origin::{OriginMatcher, OriginPredicate};
-use crate::config::PolicyConfig;
-use crate::error::{ConfigError, ConfigErrorKind as E, ConfigErrors, ConfigWarning, ConfigWarningKind as W};
-use crate::header_values::HeaderValues;
-use crate::origin_entry::{parse_entry, OriginEntry};
-use crate::origin_syntax::is_loopback_host;
+use crate::error::ConfigErrors;
+use crate::header_values::{HeaderValues, ValueId};
+use crate::origin_regex::compile_set;
 use crate::plans::{PlanSettings, Plans};
 use crate::policy::PolicyInner;
-use crate::token::is_token;
+use crate::policy_config::PolicyConfig;
+use crate::validate::{validate, Validated};
 use crate::vary::VaryTokens;
-use regex::{RegexBuilder, RegexSetBuilder};
-
-/// Largest compiled size of one origin regex.
-pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
-/// Longest `Access-Control-Max-Age` accepted, in seconds.
-pub const MAX_MAX_AGE: u32 = 86_400;
 
 pub(crate) fn compile(
     mut config: PolicyConfig,
     predicate: Option<OriginPredicate>,
 ) -> Result<PolicyInner, ConfigErrors> {
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    let credentials = config.allow_credentials;
-
-    // Origins.
-    let mut entries = Vec::new();
-    for (i, raw) in config.allow_origins.iter().enumerate() {
-        let key = format!("allow_origins[{i}]");
-        if raw == "null" {
-            errors.push(ConfigError::new(key, Some(raw), E::NullInOrigins));
-            continue;
-        }
-        match parse_entry(raw) {
-            Ok(entry) => entries.push((key, raw.as_str(), entry)),
-            Err(d) => {
-                errors.push(ConfigError::new(key, Some(raw), E::InvalidOrigin(d.problems)).with_fix(d.fix))
-            }
-        }
-    }
-    let any_origin = entries.iter().any(|(_, _, e)| *e == OriginEntry::Any);
-    if any_origin && config.allow_origins.len() > 1 {
-        errors.push(ConfigError::new("allow_origins", Some("*"), E::WildcardNotAlone));
-    }
-    if any_origin && credentials {
-        errors.push(ConfigError::new(
-            "allow_origins",
-            Some("*"),
-            E::AnyOriginWithCredentials,
-        ));
-    }
-    if config.allow_null_origin && credentials {
-        errors.push(ConfigError::new(
-            "allow_null_origin",
-            Some("true"),
-            E::NullOriginWithCredentials,
-        ));
-    }
-    if config.allow_origins.is_empty() && config.allow_origin_regex.is_empty() && predicate.is_none() {
-        errors.push(ConfigError::new("allow_origins", None, E::NoOrigins));
-    }
-    for (key, raw, entry) in &entries {
-        lint_origin(key, raw, entry, credentials, &mut warnings);
-    }
-    if predicate.is_some() {
-        warnings.push(ConfigWarning::new(
-            "allow_origin_predicate",
-            None,
-            W::UserPredicate,
-        ));
-    }
-
-    // Regexes: compiled one by one so each error names its entry, then as one set.
-    let mut patterns = Vec::new();
-    for (i, raw) in config.allow_origin_regex.iter().enumerate() {
-        let key = format!("allow_origin_regex[{i}]");
-        let anchored = format!(r"\A(?:{raw})\z");
-        match RegexBuilder::new(&anchored).size_limit(REGEX_SIZE_LIMIT).build() {
-            Ok(re) => {
-                if let Some(&unrelated) = crate::regex_lint::UNRELATED_ORIGINS
-                    .iter()
-                    .find(|o| re.is_match(o))
-                {
-                    warnings.push(ConfigWarning::new(
-                        &key,
-                        Some(raw),
-                        W::RegexMatchesUnrelatedOrigin(unrelated),
-                    ));
-                }
-                if let Some(fixed) = crate::regex_lint::escape_wildcard_dots(raw) {
-                    warnings.push(ConfigWarning::new(&key, Some(raw), W::RegexUnescapedDot(fixed)));
-                }
-                if credentials {
-                    warnings.push(ConfigWarning::new(&key, Some(raw), W::RegexWithCredentials));
-                }
-                patterns.push(anchored)
-            }
-            Err(regex::Error::CompiledTooBig(limit)) => {
-                errors.push(ConfigError::new(key, Some(raw), E::RegexTooLarge(limit)))
-            }
-            Err(e) => errors.push(ConfigError::new(
-                key,
-                Some(raw),
-                E::InvalidRegex(first_line(&e.to_string())),
-            )),
-        }
-    }
-
-    // Methods, normalised the way Fetch normalises them.
-    for (i, m) in config.allow_methods.iter_mut().enumerate() {
-        if let Some(upper) = NORMALISED_METHODS.iter().find(|n| n.eq_ignore_ascii_case(m)) {
-            *m = (*upper).to_owned();
-        }
-        let key = format!("allow_methods[{i}]");
-        if m != "*" && !is_token(m.as_bytes()) {
-            errors.push(ConfigError::new(key, Some(m), E::InvalidMethod).with_fix(token_fix(m)));
-        } else if FORBIDDEN_METHODS.iter().any(|f| f.eq_ignore_ascii_case(m)) {
-            errors.push(ConfigError::new(key, Some(m), E::ForbiddenMethod));
-        }
-    }
-
-    // Request and response header names.
-    for (i, h) in config.allow_headers.iter().enumerate() {
-        let key = format!("allow_headers[{i}]");
-        let lower = h.to_ascii_lowercase();
-        if h != "*" && !is_token(h.as_bytes()) {
-            errors.push(ConfigError::new(key, Some(h), E::InvalidHeaderName).with_fix(token_fix(h)));
-        } else if FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
-            || FORBIDDEN_REQUEST_HEADER_PREFIXES
-                .iter()
-                .any(|p| lower.starts_with(p))
-        {
-            errors.push(ConfigError::new(key, Some(h), E::ForbiddenRequestHeader));
-        }
-    }
-    for (i, h) in config.expose_headers.iter().enumerate() {
-        let key = format!("expose_headers[{i}]");
-        if h == "*" {
-            if credentials {
-                errors.push(ConfigError::new(key, Some(h), E::ExposeAnyWithCredentials));
-            }
-        } else if !is_token(h.as_bytes()) {
-            errors.push(ConfigError::new(key, Some(h), E::InvalidHeaderName).with_fix(token_fix(h)));
-        } else if h.eq_ignore_ascii_case("set-cookie") || h.eq_ignore_ascii_case("set-cookie2") {
-            errors.push(ConfigError::new(key, Some(h), E::SetCookieExposed));
-        }
-    }
-
-    if let Some(max_age) = config.max_age {
-        if max_age > MAX_MAX_AGE {
-            errors.push(
-                ConfigError::new("max_age", Some(&max_age.to_string()), E::MaxAgeTooLarge)
-                    .with_fix(Some(MAX_MAX_AGE.to_string())),
-            );
-        }
-    }
-    if !(200..=299).contains(&config.preflight_status) {
-        errors.push(
-            ConfigError::new(
-                "preflight_status",
-                Some(&config.preflight_status.to_string()),
-                E::PreflightStatus,
-            )
-            .with_fix(Some("204".into())),
-        );
-    }
-
-    if let Some(errors) = ConfigErrors::from_vec(errors) {
+    let mut validated = validate(&mut config, predicate.is_some());
+    if let Some(errors) = ConfigErrors::from_vec(std::mem::take(&mut validated.errors)) {
         return Err(errors);
     }
-
     // Everything is valid: precompute. The sixteen Vary combinations come first so that
     // their ids are the same in every policy.
     let mut values = HeaderValues::default();
     VaryTokens::precompute(&mut values);
     let star = values.push("*");
     let true_value = values.push("true");
-
-    let mut origins = OriginMatcher::default();
-    for (_, _, entry) in &entries {
-        origins.add(entry, &mut values);
-    }
-    if !patterns.is_empty() {
-        let set = RegexSetBuilder::new(&patterns)
-            .size_limit(REGEX_SIZE_LIMIT.saturating_mul(patterns.len()))
-            .build();
-        match set {
-            Ok(set) => origins.set_regex(set),
-            Err(e) => {
-                let error = ConfigError::new(
-                    "allow_origin_regex",
-                    None,
-                    E::InvalidRegex(first_line(&e.to_string())),
-                );
-                return Err(ConfigErrors::one(error));
-            }
-        }
-    }
-    if config.allow_null_origin {
-        origins.allow_null(&mut values);
-    }
     let has_predicate = predicate.is_some();
-    if let Some(p) = predicate {
-        origins.set_predicate(p);
-    }
-
+    let origins = origin_matcher(&config, &validated, predicate, &mut values)?;
+    let credentials = config.allow_credentials;
     let methods = AllowMethods::new(&config.allow_methods, credentials, star, &mut values);
     let headers = AllowHeaders::new(&config.allow_headers, credentials, star);
-    let expose = if config.expose_headers.iter().any(|h| h == "*") {
-        Some(star)
-    } else if config.expose_headers.is_empty() {
-        None
-    } else {
-        Some(values.push(config.expose_headers.join(", ")))
-    };
-    let max_age = config.max_age.map(|s| values.push(s.to_string()));
-
     let plans = Plans::new(&PlanSettings {
         credentials,
         true_value,
         star,
-        expose,
-        max_age,
+        expose: expose_value(&config.expose_headers, star, &mut values),
+        max_age: config.max_age.map(|s| values.push(s.to_string())),
         private_network: config.allow_private_network,
         passthrough: config.options_passthrough,
     });
@@ -239,74 +52,43 @@ pub(crate) fn compile(
         star,
         true_value,
         values,
-        warnings,
+        warnings: validated.warnings,
         has_predicate,
         config,
         plans,
     })
 }
 
-fn lint_origin(
-    key: &str,
-    raw: &str,
-    entry: &OriginEntry,
-    credentials: bool,
-    warnings: &mut Vec<ConfigWarning>,
-) {
-    let (scheme, host, subdomains) = match entry {
-        OriginEntry::Any => return,
-        OriginEntry::Exact(origin) => match crate::Origin::parse(origin.as_bytes()) {
-            Ok(o) => (o.scheme(), o.host(), false),
-            Err(_) => return,
-        },
-        OriginEntry::Pattern(p) => (p.scheme.as_str(), p.host.as_str(), p.subdomains),
-    };
-    let loopback = is_loopback_host(host) || (subdomains && host == "localhost");
-    if loopback {
-        warnings.push(ConfigWarning::new(key, Some(raw), W::LoopbackOrigin));
+/// Every origin source of the policy in one matcher.
+fn origin_matcher(
+    config: &PolicyConfig,
+    validated: &Validated,
+    predicate: Option<OriginPredicate>,
+    values: &mut HeaderValues,
+) -> Result<OriginMatcher, ConfigErrors> {
+    let mut origins = OriginMatcher::default();
+    for entry in &validated.origins {
+        origins.add(entry, values);
     }
-    if credentials && scheme == "http" && !loopback {
-        warnings.push(ConfigWarning::new(
-            key,
-            Some(raw),
-            W::InsecureOriginWithCredentials,
-        ));
+    origins.set_regex(compile_set(&validated.regexes).map_err(ConfigErrors::one)?);
+    if config.allow_null_origin {
+        origins.allow_null(values);
     }
-    if subdomains {
-        if credentials {
-            warnings.push(ConfigWarning::new(
-                key,
-                Some(raw),
-                W::SubdomainWildcardWithCredentials,
-            ));
-        }
-        if is_public_suffix(host) {
-            warnings.push(ConfigWarning::new(key, Some(raw), W::PublicSuffixWildcard));
-        }
+    if let Some(p) = predicate {
+        origins.set_predicate(p);
     }
+    Ok(origins)
 }
 
-/// True when `domain` is itself a public suffix (ICANN or private section, so shared hosting
-/// such as `github.io` counts).
-fn is_public_suffix(domain: &str) -> bool {
-    psl::suffix(domain.as_bytes()).is_some_and(|s| s.as_bytes() == domain.as_bytes() && s.is_known())
-}
-
-/// For a name with spaces or other non-token characters, the likely intended token.
-fn token_fix(raw: &str) -> Option<String> {
-    let fixed: String = raw.trim().replace([' ', '_'], "-");
-    (fixed != raw && is_token(fixed.as_bytes())).then_some(fixed)
-}
-
-fn first_line(message: &str) -> String {
-    // regex errors are multi-line pictures of the pattern; the last line names the problem.
-    message
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(message)
-        .trim()
-        .to_owned()
+/// `Access-Control-Expose-Headers`: `*`, the names, or none.
+fn expose_value(expose: &[String], star: ValueId, values: &mut HeaderValues) -> Option<ValueId> {
+    if expose.iter().any(|h| h == "*") {
+        Some(star)
+    } else if expose.is_empty() {
+        None
+    } else {
+        Some(values.push(expose.join(", ")))
+    }
 }
 
 #[cfg(test)]

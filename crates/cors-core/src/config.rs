@@ -1,97 +1,11 @@
-//! The policy file: a serde type with exactly the keys of the contract, loaded from TOML, JSON
-//! or YAML, with `CORS_*` environment overrides.
+//! Reading a policy: a policy file's text (TOML, JSON or YAML, one feature each) or a file by
+//! its extension, with `CORS_*` environment overrides, into a [`PolicyConfig`]; every syntax,
+//! key and type problem reported at once.
 
+use crate::config_value::{self, ParseError, RawValue};
 use crate::error::{ConfigError, ConfigErrorKind, ConfigErrors};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use crate::policy_config::{Format, PolicyConfig};
 use std::path::{Path, PathBuf};
-
-/// The policy as written in a file, before validation. Every field is a key of the policy
-/// file; [`crate::Policy::to_config`] gives it back from a built policy.
-///
-/// ```
-/// use cors_core::{Format, PolicyConfig};
-///
-/// let config = PolicyConfig::parse(r#"
-///     allow_origins = ["https://example.com"]
-///     allow_methods = ["PUT"]
-///     max_age = 600
-/// "#, Format::Toml)?;
-/// assert_eq!(config.max_age, Some(600));
-/// let policy = config.build()?;
-/// assert_eq!(policy.to_config(), config);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PolicyConfig {
-    /// Exact origins and patterns (`https://*.example.com`, `http://localhost:*`); `["*"]`
-    /// alone allows any origin.
-    pub allow_origins: Vec<String>,
-    /// Full-match regexes over the serialized origin.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub allow_origin_regex: Vec<String>,
-    /// Whether the opaque origin `null` is allowed (never with credentials).
-    pub allow_null_origin: bool,
-    /// Methods a preflight may request; `GET`, `HEAD` and `POST` always pass; `"*"` = any.
-    pub allow_methods: Vec<String>,
-    /// Request headers a preflight may request; `"*"` = any.
-    pub allow_headers: Vec<String>,
-    /// Response headers the page may read; `"*"` = all (not with credentials).
-    pub expose_headers: Vec<String>,
-    /// Whether cookies and HTTP authentication may be sent and read.
-    pub allow_credentials: bool,
-    /// `Access-Control-Max-Age` in seconds, 0 to 86400; `None` sends no header.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_age: Option<u32>,
-    /// Whether to answer Private Network Access preflights.
-    pub allow_private_network: bool,
-    /// Status of a granted preflight, 200 to 299.
-    pub preflight_status: u16,
-    /// Whether granted and refused preflights reach the handler.
-    pub options_passthrough: bool,
-}
-
-impl Default for PolicyConfig {
-    fn default() -> Self {
-        PolicyConfig {
-            allow_origins: Vec::new(),
-            allow_origin_regex: Vec::new(),
-            allow_null_origin: false,
-            allow_methods: Vec::new(),
-            allow_headers: Vec::new(),
-            expose_headers: Vec::new(),
-            allow_credentials: false,
-            max_age: None,
-            allow_private_network: false,
-            preflight_status: 204,
-            options_passthrough: false,
-        }
-    }
-}
-
-/// A policy file format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// `.toml`
-    Toml,
-    /// `.json`
-    Json,
-    /// `.yaml` or `.yml`
-    Yaml,
-}
-
-impl Format {
-    /// The format a file name's extension names.
-    pub fn from_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "toml" => Some(Format::Toml),
-            "json" => Some(Format::Json),
-            "yaml" | "yml" => Some(Format::Yaml),
-            _ => None,
-        }
-    }
-}
 
 /// Why a policy could not be loaded.
 #[derive(Debug)]
@@ -239,7 +153,7 @@ impl PolicyConfig {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        from_value(Value::Object(Map::new()), vars)
+        from_value(RawValue::Table(Vec::new()), vars)
     }
 
     /// Reads a policy file (format by extension) and applies the process's `CORS_*`
@@ -256,31 +170,27 @@ impl PolicyConfig {
         Ok(Self::parse_with_env(&text, format, vars)?)
     }
 
-    /// Writes the policy in `format`; parsing the result gives an equal config.
+    /// Writes the policy in `format`; parsing the result gives an equal config. Writing needs
+    /// no feature; reading the text back needs the format's.
+    ///
+    /// ```
+    /// use cors_core::{Format, PolicyConfig};
+    ///
+    /// let config = PolicyConfig { allow_origins: vec!["https://a.example".into()], ..Default::default() };
+    /// assert!(config.to_string(Format::Toml).starts_with("allow_origins = [\"https://a.example\"]\n"));
+    /// ```
     pub fn to_string(&self, format: Format) -> String {
-        let rendered = match format {
-            Format::Toml => toml::to_string(self).map_err(|e| e.to_string()),
-            Format::Json => serde_json::to_string_pretty(self).map_err(|e| e.to_string()),
-            Format::Yaml => serde_saphyr::to_string(self).map_err(|e| e.to_string()),
-        };
-        // Serialising plain strings, numbers and booleans cannot fail in any of the three.
-        rendered.unwrap_or_default()
+        crate::config_write::render(self, format)
     }
 }
 
-fn parse_value(text: &str, format: Format) -> Result<Value, ConfigErrors> {
-    let parsed: Result<Value, String> = match format {
-        Format::Toml => toml::from_str(text).map_err(|e| e.to_string()),
-        Format::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
-        Format::Yaml => {
-            if text.trim().is_empty() {
-                Ok(Value::Object(Map::new()))
-            } else {
-                serde_saphyr::from_str(text).map_err(|e| e.to_string())
-            }
+fn parse_value(text: &str, format: Format) -> Result<RawValue, ConfigErrors> {
+    config_value::parse(text, format).map_err(|e| match e {
+        ParseError::Syntax(message) => {
+            single("policy", None, ConfigErrorKind::Syntax(message.trim().to_owned()))
         }
-    };
-    parsed.map_err(|message| single("policy", None, ConfigErrorKind::Syntax(message.trim().to_owned())))
+        ParseError::NeedsFeature(feature) => single("policy", None, ConfigErrorKind::NeedsFeature(feature)),
+    })
 }
 
 fn single(key: &str, value: Option<&str>, kind: ConfigErrorKind) -> ConfigErrors {
@@ -288,14 +198,14 @@ fn single(key: &str, value: Option<&str>, kind: ConfigErrorKind) -> ConfigErrors
 }
 
 fn from_value<K, V>(
-    value: Value,
+    value: RawValue,
     vars: impl IntoIterator<Item = (K, V)>,
 ) -> Result<PolicyConfig, ConfigErrors>
 where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    let Value::Object(mut map) = value else {
+    let RawValue::Table(mut map) = value else {
         return Err(single(
             "policy",
             None,
@@ -303,7 +213,10 @@ where
         ));
     };
     let mut errors = Vec::new();
-    for key in map.keys() {
+    // One message per unknown key, in a stable order whatever the format kept.
+    let mut unknown: Vec<&String> = map.iter().map(|(k, _)| k).collect();
+    unknown.sort();
+    for key in unknown {
         if !KEYS.iter().any(|(k, _)| k == key) {
             errors.push(
                 ConfigError::new(key.as_str(), None, ConfigErrorKind::UnknownKey).with_fix(suggest_key(key)),
@@ -324,7 +237,8 @@ where
             ),
             Some((key, ty)) => match env_value(raw, *ty) {
                 Some(v) => {
-                    map.insert((*key).to_owned(), v);
+                    map.retain(|(k, _)| k != key);
+                    map.push(((*key).to_owned(), v));
                     env_keys.push(((*key).to_owned(), name.to_owned()));
                 }
                 None => errors.push(ConfigError::new(
@@ -338,7 +252,10 @@ where
 
     let mut config = PolicyConfig::default();
     for (key, ty) in KEYS {
-        let Some(v) = map.remove(key) else { continue };
+        let Some(at) = map.iter().position(|(k, _)| k == key) else {
+            continue;
+        };
+        let v = map.swap_remove(at).1;
         let shown_key = env_keys
             .iter()
             .find(|(k, _)| k == key)
@@ -371,13 +288,11 @@ where
             let key = e.key().to_ascii_lowercase();
             key.contains("allow_origin")
         });
-        if let Err(more) = crate::compile::compile(config.clone(), None) {
-            errors.extend(
-                more.iter()
-                    .filter(|e| !(origin_key_failed && *e.kind() == ConfigErrorKind::NoOrigins))
-                    .cloned(),
-            );
-        }
+        let more = crate::validate::validate(&mut config.clone(), false).errors;
+        errors.extend(
+            more.into_iter()
+                .filter(|e| !(origin_key_failed && *e.kind() == ConfigErrorKind::NoOrigins)),
+        );
     }
     match ConfigErrors::from_vec(errors) {
         Some(errors) => Err(errors),
@@ -385,14 +300,64 @@ where
     }
 }
 
-fn take<T: serde::de::DeserializeOwned>(value: Value, slot: &mut T) -> Result<(), String> {
-    let shown = value.to_string();
-    match serde_json::from_value(value) {
-        Ok(v) => {
+/// A key's value in its field's type; `Err` shows the value that has another type.
+trait FromRaw: Sized {
+    fn from_raw(value: &RawValue) -> Option<Self>;
+}
+
+impl FromRaw for Vec<String> {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        let RawValue::List(items) = value else { return None };
+        items
+            .iter()
+            .map(|item| match item {
+                RawValue::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl FromRaw for bool {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        match value {
+            RawValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+impl FromRaw for u32 {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        match value {
+            RawValue::Int(i) => u32::try_from(*i).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl FromRaw for u16 {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        match value {
+            RawValue::Int(i) => u16::try_from(*i).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl FromRaw for Option<u32> {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        u32::from_raw(value).map(Some)
+    }
+}
+
+fn take<T: FromRaw>(value: RawValue, slot: &mut T) -> Result<(), String> {
+    match T::from_raw(&value) {
+        Some(v) => {
             *slot = v;
             Ok(())
         }
-        Err(_) => Err(shown),
+        None => Err(value.to_string()),
     }
 }
 
@@ -404,21 +369,26 @@ fn expected(ty: KeyType) -> &'static str {
     }
 }
 
-fn env_value(raw: &str, ty: KeyType) -> Option<Value> {
+fn env_value(raw: &str, ty: KeyType) -> Option<RawValue> {
     match ty {
-        KeyType::List => Some(Value::Array(
+        KeyType::List => Some(RawValue::List(
             raw.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| Value::String(s.to_owned()))
+                .map(|s| RawValue::Str(s.to_owned()))
                 .collect(),
         )),
         KeyType::Bool => match raw.trim() {
-            "true" => Some(Value::Bool(true)),
-            "false" => Some(Value::Bool(false)),
+            "true" => Some(RawValue::Bool(true)),
+            "false" => Some(RawValue::Bool(false)),
             _ => None,
         },
-        KeyType::Number => raw.trim().parse::<u64>().ok().map(Value::from),
+        KeyType::Number => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(RawValue::Int),
     }
 }
 

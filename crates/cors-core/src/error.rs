@@ -251,6 +251,9 @@ pub enum ConfigErrorKind {
     WrongType(&'static str),
     /// The file is not valid TOML, JSON or YAML.
     Syntax(String),
+    /// The policy needs a feature of `cors-core` that is off: a file format (`toml`, `json`,
+    /// `yaml`) or `regex` for `allow_origin_regex`. Every adapter forwards the feature.
+    NeedsFeature(&'static str),
 }
 
 impl std::fmt::Display for ConfigErrorKind {
@@ -275,6 +278,11 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
             ConfigErrorKind::WrongType(v0) => write!(f, "has the wrong type: expected {v0}"),
             ConfigErrorKind::Syntax(v0) => write!(f, "cannot be parsed: {v0}"),
+            ConfigErrorKind::NeedsFeature(feature) => write!(
+                f,
+                "needs the \"{feature}\" feature, which is off: turn it on in Cargo.toml (every adapter \
+                 forwards it, e.g. cors-axum = {{ version = \"0.1\", features = [\"{feature}\"] }})"
+            ),
         }
     }
 }

@@ -60,26 +60,35 @@ mod allow_methods;
 mod allow_origin;
 mod compile;
 mod config;
+mod config_value;
+mod config_write;
 mod decision;
 mod error;
 mod header_values;
+mod log;
 mod method_override;
 mod native;
 mod origin_entry;
+mod origin_regex;
 mod origin_syntax;
 mod plans;
 mod policy;
+mod policy_config;
 mod present;
+#[cfg(feature = "regex")]
 mod regex_lint;
+mod report;
 mod request;
 mod token;
+mod validate;
 mod vary;
 
-pub use config::{Format, LoadError, PolicyConfig};
+pub use config::LoadError;
 pub use decision::{Decision, Outcome, Rejection, ShortBytes};
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, ConfigWarningKind};
 pub use origin_syntax::Origin;
 pub use policy::{Policy, PolicyBuilder};
+pub use policy_config::{Format, PolicyConfig};
 pub use request::RawRequest;
 
 /// The parts of an origin and of origin checks: what [`Origin`] is made of, why bytes are not
@@ -94,6 +103,7 @@ pub mod origin {
 /// (fail closed), never truncated; a policy over one is a build error.
 pub mod limits {
     pub use crate::allow_headers::{MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES};
-    pub use crate::compile::{MAX_MAX_AGE, REGEX_SIZE_LIMIT};
+    pub use crate::origin_regex::REGEX_SIZE_LIMIT;
     pub use crate::origin_syntax::MAX_ORIGIN_LEN;
+    pub use crate::validate::MAX_MAX_AGE;
 }

@@ -3,15 +3,15 @@
 use crate::allow_headers::AllowHeaders;
 use crate::allow_methods::AllowMethods;
 use crate::allow_origin::{OriginMatch, OriginMatcher, OriginMiss, OriginPredicate};
-use crate::config::{LoadError, PolicyConfig};
+use crate::config::LoadError;
 use crate::decision::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, Route};
 use crate::error::{ConfigErrors, ConfigWarning};
 use crate::header_values::{HeaderValues, ValueId};
 use crate::method_override;
 use crate::origin_syntax::{Origin, MAX_ORIGIN_LEN};
 use crate::plans::Plans;
+use crate::policy_config::PolicyConfig;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
-use crate::token::Escaped;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -86,9 +86,7 @@ impl Policy {
 
     fn compile(config: PolicyConfig, predicate: Option<OriginPredicate>) -> Result<Policy, ConfigErrors> {
         let inner = crate::compile::compile(config, predicate)?;
-        for warning in &inner.warnings {
-            tracing::warn!(target: "cors", "{warning}");
-        }
+        crate::log::warnings(&inner.warnings);
         Ok(Policy {
             inner: Arc::new(inner),
         })
@@ -125,7 +123,7 @@ impl Policy {
         if let Some(reason) = decision.outcome().rejection() {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
             // crate's level), so there is no separate gate here.
-            self.log_rejection(request, reason, decision.outcome().is_preflight());
+            crate::log::rejection(request, reason, decision.outcome().is_preflight());
         }
         decision
     }
@@ -180,7 +178,7 @@ impl Policy {
                 .and_then(|_| self.inner.methods.check(method))
             {
                 let outcome = Outcome::OverrideDenied(reason);
-                self.log_rejection(request, &reason, false);
+                crate::log::rejection(request, &reason, false);
                 return Decision::with_plan(
                     outcome,
                     Route::Respond { status: 403 },
@@ -312,22 +310,6 @@ impl Policy {
         })
     }
 
-    #[cold]
-    fn log_rejection<R: CorsRequest + ?Sized>(&self, request: &R, reason: &Rejection, preflight: bool) {
-        // The fields read the request only when a subscriber formats the event, so a disabled
-        // event costs no extra header lookups.
-        tracing::debug!(
-            target: "cors",
-            reason = %Detailed(request, *reason),
-            origin = %FirstLine(request, RequestHeader::Origin),
-            method = %Escaped(request.method()),
-            requested_method = %FirstLine(request, RequestHeader::AccessControlRequestMethod),
-            requested_headers = %RequestedHeaders(request),
-            preflight,
-            "CORS request not granted"
-        );
-    }
-
     /// True when `origin` would be allowed: the same matching as [`Policy::evaluate`], for
     /// tools and tests.
     pub fn allows_origin(&self, origin: &[u8]) -> bool {
@@ -340,52 +322,6 @@ struct PreflightGrant {
     method: HeaderValueRef,
     headers: Option<HeaderValueRef>,
     private_network: bool,
-}
-
-/// A rejection with its detail ([`Rejection::with_detail`]), worked out only when formatted.
-struct Detailed<'r, R: ?Sized>(&'r R, Rejection);
-
-impl<R: CorsRequest + ?Sized> fmt::Display for Detailed<'_, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.1.with_detail(self.0), f)
-    }
-}
-
-/// The first line of a request header, escaped for a log line, read only when formatted.
-struct FirstLine<'r, R: ?Sized>(&'r R, RequestHeader);
-
-impl<R: CorsRequest + ?Sized> fmt::Display for FirstLine<'_, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}",
-            Escaped(self.0.header_lines(self.1).next().unwrap_or(b""))
-        )
-    }
-}
-
-/// Every `Access-Control-Request-Headers` line, joined for a log line without allocating.
-struct RequestedHeaders<'r, R: ?Sized>(&'r R);
-
-impl<R: CorsRequest + ?Sized> fmt::Display for RequestedHeaders<'_, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A log line stays bounded however many lines an attacker sends.
-        const SHOWN: usize = 8;
-        for (i, line) in self
-            .0
-            .header_lines(RequestHeader::AccessControlRequestHeaders)
-            .enumerate()
-        {
-            if i == SHOWN {
-                return f.write_str(" | ...");
-            }
-            if i > 0 {
-                f.write_str(" | ")?;
-            }
-            write!(f, "{}", Escaped(line))?;
-        }
-        Ok(())
-    }
 }
 
 /// Builds a [`Policy`] in code. Every setter mirrors a key of the policy file; `build`

@@ -1,0 +1,62 @@
+//! Validation of a whole [`PolicyConfig`]: each concept's module checks its own keys (origins,
+//! regexes, methods, headers), this one runs them all and collects every problem, so that one
+//! message lists everything wrong with a policy.
+
+use crate::allow_headers::{validate_allow_headers, validate_expose_headers};
+use crate::allow_methods::validate_methods;
+use crate::allow_origin::validate_origins;
+use crate::error::{ConfigError, ConfigErrorKind as E, ConfigWarning};
+use crate::origin_entry::OriginEntry;
+use crate::origin_regex::validate_regexes;
+use crate::policy_config::PolicyConfig;
+use crate::report::Report;
+
+/// Longest `Access-Control-Max-Age` accepted, in seconds.
+pub const MAX_MAX_AGE: u32 = 86_400;
+
+/// What validation found, and what it parsed on the way for the policy to be built from.
+pub(crate) struct Validated {
+    pub(crate) errors: Vec<ConfigError>,
+    pub(crate) warnings: Vec<ConfigWarning>,
+    /// The origin entries, parsed.
+    pub(crate) origins: Vec<OriginEntry>,
+    /// The regexes, anchored.
+    pub(crate) regexes: Vec<String>,
+}
+
+/// Checks every key of `config`, normalising method names in place (as Fetch does).
+pub(crate) fn validate(config: &mut PolicyConfig, has_predicate: bool) -> Validated {
+    let mut report = Report::default();
+    let credentials = config.allow_credentials;
+    let origins = validate_origins(config, has_predicate, &mut report);
+    let regexes = validate_regexes(&config.allow_origin_regex, credentials, &mut report);
+    validate_methods(&mut config.allow_methods, &mut report);
+    validate_allow_headers(&config.allow_headers, &mut report);
+    validate_expose_headers(&config.expose_headers, credentials, &mut report);
+    validate_max_age(config.max_age, &mut report);
+    validate_preflight_status(config.preflight_status, &mut report);
+    Validated {
+        errors: report.errors,
+        warnings: report.warnings,
+        origins,
+        regexes,
+    }
+}
+
+fn validate_max_age(max_age: Option<u32>, report: &mut Report) {
+    if let Some(max_age) = max_age.filter(|s| *s > MAX_MAX_AGE) {
+        report.error(
+            ConfigError::new("max_age", Some(&max_age.to_string()), E::MaxAgeTooLarge)
+                .with_fix(Some(MAX_MAX_AGE.to_string())),
+        );
+    }
+}
+
+fn validate_preflight_status(status: u16, report: &mut Report) {
+    if !(200..=299).contains(&status) {
+        report.error(
+            ConfigError::new("preflight_status", Some(&status.to_string()), E::PreflightStatus)
+                .with_fix(Some("204".into())),
+        );
+    }
+}
