@@ -70,7 +70,8 @@
 //! # Ok::<(), cors_core::ConfigErrors>(())
 //! ```
 
-pub use crate::decision::{CorsHeader, HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan, Route};
+pub use crate::cors_header::CorsHeader;
+pub use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan, Route};
 pub use crate::header_values::{HeaderValues, NativeValues, ValueId};
 pub use crate::native::{Evaluated, HeaderTypes, NativePolicy, Pending};
 pub use crate::present::PresentHeaders;

@@ -6,13 +6,31 @@ use crate::allow_headers::AllowHeaders;
 use crate::allow_methods::AllowMethods;
 use crate::allow_origin::{OriginMatcher, OriginPredicate};
 use crate::error::ConfigErrors;
+use crate::error::ConfigWarning;
 use crate::header_values::{HeaderValues, ValueId};
 use crate::origin_regex::compile_set;
 use crate::plans::{PlanSettings, Plans};
-use crate::policy::PolicyInner;
 use crate::policy_config::PolicyConfig;
 use crate::validate::{validate, Validated};
 use crate::vary::VaryTokens;
+
+/// A policy, validated and precomputed: what [`crate::Policy`] shares between requests.
+pub(crate) struct PolicyInner {
+    pub(crate) config: PolicyConfig,
+    pub(crate) origins: OriginMatcher,
+    pub(crate) methods: AllowMethods,
+    pub(crate) headers: AllowHeaders,
+    pub(crate) private_network: bool,
+    pub(crate) preflight_status: u16,
+    pub(crate) passthrough: bool,
+    pub(crate) star: ValueId,
+    pub(crate) true_value: ValueId,
+    pub(crate) values: HeaderValues,
+    pub(crate) warnings: Vec<ConfigWarning>,
+    pub(crate) has_predicate: bool,
+    /// The plan each kind of decision starts from.
+    pub(crate) plans: Plans,
+}
 
 pub(crate) fn compile(
     mut config: PolicyConfig,

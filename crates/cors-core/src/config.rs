@@ -197,6 +197,8 @@ fn single(key: &str, value: Option<&str>, kind: ConfigErrorKind) -> ConfigErrors
     ConfigErrors::one(ConfigError::new(key, value, kind))
 }
 
+/// The policy from a parsed file and `CORS_*` variables: every unknown key, wrong type and
+/// (when something is already wrong) invalid value, reported at once.
 fn from_value<K, V>(
     value: RawValue,
     vars: impl IntoIterator<Item = (K, V)>,
@@ -212,54 +214,95 @@ where
             ConfigErrorKind::WrongType("a table of keys such as allow_origins"),
         ));
     };
-    let mut errors = Vec::new();
-    // One message per unknown key, in a stable order whatever the format kept.
-    let mut unknown: Vec<&String> = map.iter().map(|(k, _)| k).collect();
-    unknown.sort();
-    for key in unknown {
-        if !KEYS.iter().any(|(k, _)| k == key) {
-            errors.push(
-                ConfigError::new(key.as_str(), None, ConfigErrorKind::UnknownKey).with_fix(suggest_key(key)),
-            );
-        }
+    let mut errors = unknown_keys(&map);
+    let env_keys = apply_env(&mut map, vars, &mut errors);
+    let config = read_keys(map, &env_keys, &mut errors);
+    if !errors.is_empty() {
+        // The file is already refused; validate what did parse too, so that one message
+        // lists every problem. A missing origin source is no news when an origin key failed.
+        let origin_key_failed = errors
+            .iter()
+            .any(|e| e.key().to_ascii_lowercase().contains("allow_origin"));
+        let more = crate::validate::validate(&mut config.clone(), false).errors;
+        errors.extend(
+            more.into_iter()
+                .filter(|e| !(origin_key_failed && *e.kind() == ConfigErrorKind::NoOrigins)),
+        );
     }
-    let mut env_keys: Vec<(String, String)> = Vec::new();
+    match ConfigErrors::from_vec(errors) {
+        Some(errors) => Err(errors),
+        None => Ok(config),
+    }
+}
+
+/// One error per key that is not a policy key, in a stable order whatever the format kept.
+fn unknown_keys(map: &[(String, RawValue)]) -> Vec<ConfigError> {
+    let mut unknown: Vec<&String> = map
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|key| !KEYS.iter().any(|(k, _)| k == key))
+        .collect();
+    unknown.sort();
+    unknown
+        .into_iter()
+        .map(|key| {
+            ConfigError::new(key.as_str(), None, ConfigErrorKind::UnknownKey).with_fix(suggest_key(key))
+        })
+        .collect()
+}
+
+/// Puts the `CORS_*` variables' values over the file's, key by key. Returns which variable
+/// set which key, so that an error names what the user wrote.
+fn apply_env<K, V>(
+    map: &mut Vec<(String, RawValue)>,
+    vars: impl IntoIterator<Item = (K, V)>,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<(&'static str, String)>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut env_keys = Vec::new();
     for (name, raw) in vars {
         let (name, raw) = (name.as_ref(), raw.as_ref());
         let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
             continue;
         };
         let key = rest.to_ascii_lowercase();
-        match KEYS.iter().find(|(k, _)| *k == key) {
-            None => errors.push(
-                ConfigError::new(name, Some(raw), ConfigErrorKind::UnknownKey)
-                    .with_fix(suggest_key(&key).map(|k| format!("{ENV_PREFIX}{}", k.to_ascii_uppercase()))),
-            ),
-            Some((key, ty)) => match env_value(raw, *ty) {
-                Some(v) => {
-                    map.retain(|(k, _)| k != key);
-                    map.push(((*key).to_owned(), v));
-                    env_keys.push(((*key).to_owned(), name.to_owned()));
-                }
-                None => errors.push(ConfigError::new(
-                    name,
-                    Some(raw),
-                    ConfigErrorKind::WrongType(expected(*ty)),
-                )),
-            },
+        let Some(&(key, ty)) = KEYS.iter().find(|(k, _)| *k == key) else {
+            let fix = suggest_key(&key).map(|k| format!("{ENV_PREFIX}{}", k.to_ascii_uppercase()));
+            errors.push(ConfigError::new(name, Some(raw), ConfigErrorKind::UnknownKey).with_fix(fix));
+            continue;
+        };
+        match env_value(raw, ty) {
+            Some(v) => {
+                map.retain(|(k, _)| k != key);
+                map.push((key.to_owned(), v));
+                env_keys.push((key, name.to_owned()));
+            }
+            None => errors.push(ConfigError::new(
+                name,
+                Some(raw),
+                ConfigErrorKind::WrongType(expected(ty)),
+            )),
         }
     }
+    env_keys
+}
 
+/// Each known key's value into its field; a value of the wrong type is an error naming the
+/// key (or the variable that set it).
+fn read_keys(
+    mut map: Vec<(String, RawValue)>,
+    env_keys: &[(&'static str, String)],
+    errors: &mut Vec<ConfigError>,
+) -> PolicyConfig {
     let mut config = PolicyConfig::default();
     for (key, ty) in KEYS {
         let Some(at) = map.iter().position(|(k, _)| k == key) else {
             continue;
         };
         let v = map.swap_remove(at).1;
-        let shown_key = env_keys
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or(key, |(_, var)| var.as_str());
         let ok = match key {
             "allow_origins" => take(v, &mut config.allow_origins),
             "allow_origin_regex" => take(v, &mut config.allow_origin_regex),
@@ -274,6 +317,10 @@ where
             _ => take(v, &mut config.options_passthrough),
         };
         if let Err(shown) = ok {
+            let shown_key = env_keys
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(key, |(_, var)| var.as_str());
             errors.push(ConfigError::new(
                 shown_key,
                 Some(&shown),
@@ -281,23 +328,7 @@ where
             ));
         }
     }
-    if !errors.is_empty() {
-        // The file is already refused; validate what did parse too, so that one message
-        // lists every problem. A missing origin source is no news when an origin key failed.
-        let origin_key_failed = errors.iter().any(|e| {
-            let key = e.key().to_ascii_lowercase();
-            key.contains("allow_origin")
-        });
-        let more = crate::validate::validate(&mut config.clone(), false).errors;
-        errors.extend(
-            more.into_iter()
-                .filter(|e| !(origin_key_failed && *e.kind() == ConfigErrorKind::NoOrigins)),
-        );
-    }
-    match ConfigErrors::from_vec(errors) {
-        Some(errors) => Err(errors),
-        None => Ok(config),
-    }
+    config
 }
 
 /// A key's value in its field's type; `Err` shows the value that has another type.

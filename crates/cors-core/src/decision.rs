@@ -1,55 +1,11 @@
 //! What the policy decided for one request, and how to put it on a response.
 
+use crate::cors_header::CorsHeader;
 use crate::header_values::ValueId;
 use crate::present::PresentHeaders;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
 use crate::vary::VaryTokens;
 use std::fmt;
-
-/// A CORS response header the layer sets or removes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CorsHeader {
-    /// `Access-Control-Allow-Origin`.
-    AllowOrigin,
-    /// `Access-Control-Allow-Credentials`.
-    AllowCredentials,
-    /// `Access-Control-Allow-Methods`.
-    AllowMethods,
-    /// `Access-Control-Allow-Headers`.
-    AllowHeaders,
-    /// `Access-Control-Expose-Headers`.
-    ExposeHeaders,
-    /// `Access-Control-Max-Age`.
-    MaxAge,
-    /// `Access-Control-Allow-Private-Network`.
-    AllowPrivateNetwork,
-}
-
-impl CorsHeader {
-    /// Every header the layer manages, in the order [`Decision::actions`] lists them.
-    pub const ALL: [CorsHeader; 7] = [
-        CorsHeader::AllowOrigin,
-        CorsHeader::AllowCredentials,
-        CorsHeader::AllowMethods,
-        CorsHeader::AllowHeaders,
-        CorsHeader::ExposeHeaders,
-        CorsHeader::MaxAge,
-        CorsHeader::AllowPrivateNetwork,
-    ];
-
-    /// The lowercase header name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            CorsHeader::AllowOrigin => "access-control-allow-origin",
-            CorsHeader::AllowCredentials => "access-control-allow-credentials",
-            CorsHeader::AllowMethods => "access-control-allow-methods",
-            CorsHeader::AllowHeaders => "access-control-allow-headers",
-            CorsHeader::ExposeHeaders => "access-control-expose-headers",
-            CorsHeader::MaxAge => "access-control-max-age",
-            CorsHeader::AllowPrivateNetwork => "access-control-allow-private-network",
-        }
-    }
-}
 
 /// Where a header value comes from. Echoes name a request header whose (validated) value the
 /// adapter copies to the response, which for `http`-based frameworks is a reference-count

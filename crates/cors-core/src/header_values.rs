@@ -67,7 +67,7 @@ impl HeaderValues {
 ///
 /// let policy = Policy::builder().allow_origins(["https://example.com"]).build().unwrap();
 /// // An adapter would convert to `http::HeaderValue`; any type works.
-/// let native: NativeValues<String> = NativeValues::new(&policy, |v| v.to_owned());
+/// let native: NativeValues<String> = NativeValues::new(policy.header_values(), |v| v.to_owned());
 /// assert_eq!(native.len(), policy.header_values().len());
 /// ```
 #[derive(Clone, Debug)]
@@ -76,10 +76,11 @@ pub struct NativeValues<V> {
 }
 
 impl<V> NativeValues<V> {
-    /// Converts every value of `policy` with `convert`, in order.
-    pub fn new(policy: &crate::Policy, convert: impl FnMut(&str) -> V) -> Self {
+    /// Converts every value of a policy's table ([`crate::Policy::header_values`]) with
+    /// `convert`, in order.
+    pub fn new(values: &HeaderValues, convert: impl FnMut(&str) -> V) -> Self {
         NativeValues {
-            values: policy.header_values().iter().map(convert).collect(),
+            values: values.iter().map(convert).collect(),
         }
     }
 

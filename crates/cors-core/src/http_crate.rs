@@ -21,7 +21,7 @@
 //! # Ok::<(), cors_core::ConfigErrors>(())
 //! ```
 
-use crate::adapter::Route;
+use crate::decision::Route;
 use crate::native::{HeaderTypes, NativePolicy};
 use crate::{Decision, Policy};
 use http::header::{HeaderMap, HeaderName, HeaderValue};

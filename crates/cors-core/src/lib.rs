@@ -62,6 +62,7 @@ mod compile;
 mod config;
 mod config_value;
 mod config_write;
+mod cors_header;
 mod decision;
 mod error;
 mod header_values;

@@ -2,9 +2,9 @@
 //! policy's warnings when it is built, and why a request was refused (at debug level). Without
 //! the feature, nothing is logged and these cost nothing.
 
-use crate::adapter::CorsRequest;
+use crate::decision::Rejection;
 use crate::error::ConfigWarning;
-use crate::Rejection;
+use crate::request::CorsRequest;
 
 /// Logs each warning of a policy just built.
 #[cfg(feature = "tracing")]
@@ -21,7 +21,7 @@ pub(crate) fn warnings(_: &[ConfigWarning]) {}
 #[cfg(feature = "tracing")]
 #[cold]
 pub(crate) fn rejection<R: CorsRequest + ?Sized>(request: &R, reason: &Rejection, preflight: bool) {
-    use crate::adapter::RequestHeader;
+    use crate::request::RequestHeader;
     use crate::token::Escaped;
     // The fields read the request only when a subscriber formats the event, so a disabled
     // event costs no extra header lookups.
@@ -43,9 +43,9 @@ pub(crate) fn rejection<R: CorsRequest + ?Sized>(_: &R, _: &Rejection, _: bool) 
 
 #[cfg(feature = "tracing")]
 mod fields {
-    use crate::adapter::{CorsRequest, RequestHeader};
+    use crate::decision::Rejection;
+    use crate::request::{CorsRequest, RequestHeader};
     use crate::token::Escaped;
-    use crate::Rejection;
     use std::fmt;
 
     /// A rejection with its detail ([`Rejection::with_detail`]), worked out only when formatted.

@@ -7,10 +7,11 @@
 //! lines, no CORS logic) and gets all of it; the [`http`](crate::adapter::http) module (feature `http`) is the
 //! implementation for `http` 1.x.
 
-use crate::adapter::{
-    CorsHeader, CorsRequest, HeaderAction, HeaderLine, HeaderValueRef, NativeValues, PresentHeaders,
-    RequestHeader, ResponseHeaders, ResponsePlan, ValueId,
-};
+use crate::cors_header::CorsHeader;
+use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
+use crate::header_values::{NativeValues, ValueId};
+use crate::present::PresentHeaders;
+use crate::request::{CorsRequest, HeaderLine, RequestHeader};
 use crate::{Decision, Policy};
 use std::fmt;
 
@@ -104,7 +105,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// Converts the policy's values and the CORS header names once.
     pub fn new(policy: Policy) -> Self {
         NativePolicy {
-            values: NativeValues::new(&policy, T::value),
+            values: NativeValues::new(policy.header_values(), T::value),
             cors_names: CorsHeader::ALL.map(|h| T::name(h.name())),
             request_names: RequestHeader::ALL.map(|h| T::name(h.name())),
             vary: T::name("vary"),

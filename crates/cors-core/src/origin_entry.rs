@@ -47,67 +47,126 @@ pub(crate) struct Diagnosis {
     pub(crate) fix: Option<String>,
 }
 
+/// What is wrong with an entry so far, and whether a fix can still be offered.
+struct Findings {
+    problems: Vec<OriginProblem>,
+    fixable: bool,
+}
+
+impl Findings {
+    /// A problem with an obvious fix.
+    fn add(&mut self, problem: OriginProblem) {
+        self.problems.push(problem);
+    }
+
+    /// A problem whose fix would be a guess.
+    fn unfixable(&mut self, problem: OriginProblem) {
+        self.problems.push(problem);
+        self.fixable = false;
+    }
+}
+
+/// Parses one `allow_origins` entry: `*`, an exact origin, or a pattern. A rejected entry
+/// comes back with every problem found, in reading order, and the fixed entry when each
+/// problem has an obvious fix.
 pub(crate) fn parse_entry(raw: &str) -> Result<OriginEntry, Diagnosis> {
     if raw == "*" {
         return Ok(OriginEntry::Any);
     }
-    let mut problems = Vec::new();
-    let mut fixable = true;
-
+    let mut found = Findings {
+        problems: Vec::new(),
+        fixable: true,
+    };
     let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     if compact.len() != raw.len() {
-        problems.push(OriginProblem::Whitespace);
+        found.add(OriginProblem::Whitespace);
     }
-    let s = compact.as_str();
+    let (scheme_raw, rest) = split_scheme(&compact, &mut found);
+    let scheme = check_scheme(scheme_raw, &mut found);
+    let authority = strip_userinfo(split_tail(rest, &mut found), &mut found);
+    let (host_raw, port_raw) = split_port(authority);
+    let (host, subdomains) = check_host(host_raw, scheme_raw != scheme, &mut found);
+    let port = check_port(port_raw, &scheme, &mut found);
+    let entry = if subdomains || port == PortRule::Any {
+        OriginEntry::Pattern(OriginPattern {
+            scheme,
+            host,
+            subdomains,
+            port,
+        })
+    } else {
+        let port = match port {
+            PortRule::Exact(p) => format!(":{p}"),
+            _ => String::new(),
+        };
+        OriginEntry::Exact(format!("{scheme}://{host}{port}"))
+    };
+    diagnose(entry, found)
+}
 
-    let (scheme_raw, rest) = match s.find("://") {
+/// The scheme as written and the rest; a missing scheme is taken as `https`.
+fn split_scheme<'a>(s: &'a str, found: &mut Findings) -> (&'a str, &'a str) {
+    match s.find("://") {
         Some(i) => (&s[..i], &s[i + 3..]),
         None => {
-            problems.push(OriginProblem::NoScheme);
+            found.add(OriginProblem::NoScheme);
             ("https", s.trim_start_matches('/'))
         }
-    };
+    }
+}
+
+/// The scheme, lowercase; only `http`, `https` and the browser extensions' are origins here.
+fn check_scheme(scheme_raw: &str, found: &mut Findings) -> String {
     let scheme = scheme_raw.to_ascii_lowercase();
-    let mut upper = scheme_raw != scheme;
     let scheme_ok = !scheme.is_empty()
         && scheme.as_bytes()[0].is_ascii_lowercase()
         && scheme
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'));
     if !scheme_ok || !(scheme == "http" || scheme == "https" || EXTRA_SCHEMES.contains(&scheme.as_str())) {
-        problems.push(OriginProblem::UnsupportedScheme(scheme_raw.to_owned()));
-        fixable = false;
+        found.unfixable(OriginProblem::UnsupportedScheme(scheme_raw.to_owned()));
     }
+    scheme
+}
 
-    // Split the authority from whatever follows it.
+/// The authority, after noting any path, query or fragment that follows it.
+fn split_tail<'a>(rest: &'a str, found: &mut Findings) -> &'a str {
     let tail_at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(tail_at);
     if tail == "/" {
-        problems.push(OriginProblem::TrailingSlash);
+        found.add(OriginProblem::TrailingSlash);
     } else if !tail.is_empty() {
         let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
         if path_end > 0 {
-            problems.push(OriginProblem::Path);
+            found.add(OriginProblem::Path);
         }
         if let Some(q) = tail.find('?') {
             if tail.find('#').is_none_or(|h| q < h) {
-                problems.push(OriginProblem::Query);
+                found.add(OriginProblem::Query);
             }
         }
         if tail.contains('#') {
-            problems.push(OriginProblem::Fragment);
+            found.add(OriginProblem::Fragment);
         }
     }
-    let authority = match authority.rfind('@') {
+    authority
+}
+
+/// The authority without `user:password@`.
+fn strip_userinfo<'a>(authority: &'a str, found: &mut Findings) -> &'a str {
+    match authority.rfind('@') {
         Some(i) => {
-            problems.insert(problem_pos(&problems, 3), OriginProblem::Userinfo);
+            let at = problem_pos(&found.problems, 3);
+            found.problems.insert(at, OriginProblem::Userinfo);
             &authority[i + 1..]
         }
         None => authority,
-    };
+    }
+}
 
-    // Host and port.
-    let (host_raw, port_raw) = if authority.starts_with('[') {
+/// The host (brackets kept for IPv6) and the port as written, if any.
+fn split_port(authority: &str) -> (&str, Option<&str>) {
+    if authority.starts_with('[') {
         match authority.find(']') {
             Some(end) => {
                 let after = &authority[end + 1..];
@@ -123,127 +182,130 @@ pub(crate) fn parse_entry(raw: &str) -> Result<OriginEntry, Diagnosis> {
             Some(i) => (&authority[..i], Some(&authority[i + 1..])),
             None => (authority, None),
         }
-    };
+    }
+}
 
+/// The host, lowercase and without a leading `*.` (then `true`): checks its case, its
+/// wildcard, a trailing dot, and that it is a canonical IP literal or domain.
+fn check_host(host_raw: &str, scheme_upper: bool, found: &mut Findings) -> (String, bool) {
     if !host_raw.is_ascii() {
-        problems.push(OriginProblem::NonAsciiHost);
-        fixable = false;
+        found.unfixable(OriginProblem::NonAsciiHost);
     }
-    let mut host = host_raw.to_ascii_lowercase();
-    upper |= host != host_raw;
-    if upper {
-        problems.push(OriginProblem::UpperCase);
+    let host = host_raw.to_ascii_lowercase();
+    if scheme_upper || host != host_raw {
+        found.add(OriginProblem::UpperCase);
     }
-
-    let mut subdomains = false;
-    if host.contains('*') {
-        let stripped = host.trim_start_matches(['*', '.']);
-        let leading = &host[..host.len() - stripped.len()];
-        let well_formed = leading == "*." && !stripped.contains('*') && !stripped.is_empty();
-        if !well_formed {
-            problems.push(OriginProblem::MisplacedWildcard);
-            // `*example.com` and `*.*.example.com` have one obvious meaning; others do not.
-            if stripped.contains('*') || stripped.is_empty() {
-                fixable = false;
-            }
-        }
-        subdomains = true;
-        host = stripped.to_owned();
-    }
-
+    let (mut host, subdomains) = strip_wildcard(host, found);
     if host.ends_with('.') && host.len() > 1 {
-        problems.push(OriginProblem::TrailingDot);
+        found.add(OriginProblem::TrailingDot);
         host.truncate(host.trim_end_matches('.').len());
     }
-
     if host.starts_with('[') {
-        let inner = host.trim_start_matches('[').trim_end_matches(']');
-        match inner.parse::<Ipv6Addr>() {
-            Ok(ip) if host.ends_with(']') => {
-                if !is_canonical_ipv6(inner) {
-                    problems.push(OriginProblem::NonCanonicalIp);
-                    host = format!("[{ip}]");
-                }
-            }
-            _ => {
-                problems.push(OriginProblem::InvalidHostCharacter);
-                fixable = false;
-            }
-        }
-        if subdomains {
-            fixable = false;
-        }
+        check_ipv6(&mut host, subdomains, found);
     } else if host_raw.is_ascii() {
-        let labels_ok = !host.is_empty() && host.split('.').all(|l| !l.is_empty());
-        if !labels_ok {
-            problems.push(OriginProblem::EmptyLabel);
-            fixable = false;
-        } else if !host
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
-            || host.split('.').any(|l| l.len() > 63)
-            || host.len() > MAX_DOMAIN_LEN
-        {
-            problems.push(OriginProblem::InvalidHostCharacter);
-            fixable = false;
-        } else if host
-            .rsplit('.')
-            .next()
-            .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
-        {
-            if subdomains {
-                problems.push(OriginProblem::MisplacedWildcard);
-                fixable = false;
-            } else if !is_canonical_ipv4(&host) {
-                problems.push(OriginProblem::NonCanonicalIp);
-                match lenient_ipv4(&host) {
-                    Some(ip) => host = ip.to_string(),
-                    None => fixable = false,
-                }
+        check_domain(&mut host, subdomains, found);
+    }
+    (host, subdomains)
+}
+
+/// The host without its `*.` (a subdomain pattern), noting a wildcard anywhere else.
+fn strip_wildcard(host: String, found: &mut Findings) -> (String, bool) {
+    if !host.contains('*') {
+        return (host, false);
+    }
+    let stripped = host.trim_start_matches(['*', '.']);
+    let leading = &host[..host.len() - stripped.len()];
+    let well_formed = leading == "*." && !stripped.contains('*') && !stripped.is_empty();
+    if !well_formed {
+        // `*example.com` and `*.*.example.com` have one obvious meaning; others do not.
+        if stripped.contains('*') || stripped.is_empty() {
+            found.unfixable(OriginProblem::MisplacedWildcard);
+        } else {
+            found.add(OriginProblem::MisplacedWildcard);
+        }
+    }
+    (stripped.to_owned(), true)
+}
+
+/// A bracketed IPv6 literal, which must be in its canonical (compressed, lowercase) form.
+fn check_ipv6(host: &mut String, subdomains: bool, found: &mut Findings) {
+    let inner = host.trim_start_matches('[').trim_end_matches(']');
+    match inner.parse::<Ipv6Addr>() {
+        Ok(ip) if host.ends_with(']') => {
+            if !is_canonical_ipv6(inner) {
+                found.add(OriginProblem::NonCanonicalIp);
+                *host = format!("[{ip}]");
+            }
+        }
+        _ => found.unfixable(OriginProblem::InvalidHostCharacter),
+    }
+    if subdomains {
+        found.fixable = false;
+    }
+}
+
+/// A domain (non-empty labels of host characters, within the length limits), or a dotted
+/// IPv4 address in canonical form, which no wildcard may precede.
+fn check_domain(host: &mut String, subdomains: bool, found: &mut Findings) {
+    let labels_ok = !host.is_empty() && host.split('.').all(|l| !l.is_empty());
+    if !labels_ok {
+        found.unfixable(OriginProblem::EmptyLabel);
+    } else if !host
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
+        || host.split('.').any(|l| l.len() > 63)
+        || host.len() > MAX_DOMAIN_LEN
+    {
+        found.unfixable(OriginProblem::InvalidHostCharacter);
+    } else if host
+        .rsplit('.')
+        .next()
+        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
+    {
+        if subdomains {
+            found.unfixable(OriginProblem::MisplacedWildcard);
+        } else if !is_canonical_ipv4(host) {
+            found.add(OriginProblem::NonCanonicalIp);
+            match lenient_ipv4(host) {
+                Some(ip) => *host = ip.to_string(),
+                None => found.fixable = false,
             }
         }
     }
+}
 
-    let port = match port_raw {
-        None => PortRule::Default,
-        Some("*") => PortRule::Any,
-        Some(p) => match p.parse::<u32>() {
-            Ok(n) if p.bytes().all(|b| b.is_ascii_digit()) && (1..=65535).contains(&n) => {
-                let n = n as u16;
-                if Some(n) == default_port(&scheme) {
-                    problems.push(OriginProblem::DefaultPort(n));
-                    PortRule::Default
-                } else {
-                    if p.starts_with('0') {
-                        problems.push(OriginProblem::InvalidPort(p.to_owned()));
-                    }
-                    PortRule::Exact(n)
-                }
-            }
-            _ => {
-                problems.push(OriginProblem::InvalidPort(p.to_owned()));
-                fixable = false;
+/// The port rule: none (the scheme's default), `*`, or a number from 1 to 65535 that is not
+/// the default and has no leading zero.
+fn check_port(port_raw: Option<&str>, scheme: &str, found: &mut Findings) -> PortRule {
+    let Some(p) = port_raw else {
+        return PortRule::Default;
+    };
+    if p == "*" {
+        return PortRule::Any;
+    }
+    match p.parse::<u32>() {
+        Ok(n) if p.bytes().all(|b| b.is_ascii_digit()) && (1..=65535).contains(&n) => {
+            let n = n as u16;
+            if Some(n) == default_port(scheme) {
+                found.add(OriginProblem::DefaultPort(n));
                 PortRule::Default
+            } else {
+                if p.starts_with('0') {
+                    found.add(OriginProblem::InvalidPort(p.to_owned()));
+                }
+                PortRule::Exact(n)
             }
-        },
-    };
+        }
+        _ => {
+            found.unfixable(OriginProblem::InvalidPort(p.to_owned()));
+            PortRule::Default
+        }
+    }
+}
 
-    let entry = if subdomains || port == PortRule::Any {
-        OriginEntry::Pattern(OriginPattern {
-            scheme,
-            host,
-            subdomains,
-            port,
-        })
-    } else {
-        let port = match port {
-            PortRule::Exact(p) => format!(":{p}"),
-            _ => String::new(),
-        };
-        OriginEntry::Exact(format!("{scheme}://{host}{port}"))
-    };
-
-    if problems.is_empty() {
+/// The entry when nothing was found wrong, or the problems with the fixed entry.
+fn diagnose(entry: OriginEntry, found: Findings) -> Result<OriginEntry, Diagnosis> {
+    if found.problems.is_empty() {
         // Belt and braces: an exact entry must be exactly what a browser would send.
         if let OriginEntry::Exact(s) = &entry {
             if Origin::parse(s.as_bytes()).is_err() {
@@ -255,10 +317,14 @@ pub(crate) fn parse_entry(raw: &str) -> Result<OriginEntry, Diagnosis> {
         }
         return Ok(entry);
     }
-    let fix = fixable
+    let fix = found
+        .fixable
         .then(|| entry.to_string())
         .filter(|fixed| parse_entry(fixed).is_ok());
-    Err(Diagnosis { problems, fix })
+    Err(Diagnosis {
+        problems: found.problems,
+        fix,
+    })
 }
 
 /// Where a problem goes so that messages list problems in reading order.

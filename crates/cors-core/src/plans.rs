@@ -6,7 +6,8 @@
 //! of decision starts from a plan built here, and a request sets at most those few headers on
 //! its copy.
 
-use crate::decision::{CorsHeader, HeaderAction, HeaderValueRef, ResponsePlan};
+use crate::cors_header::CorsHeader;
+use crate::decision::{HeaderAction, HeaderValueRef, ResponsePlan};
 use crate::header_values::ValueId;
 use crate::vary::VaryTokens;
 

@@ -1,15 +1,14 @@
 //! The immutable policy: built once, validated, shared by every request.
 
-use crate::allow_headers::AllowHeaders;
-use crate::allow_methods::AllowMethods;
-use crate::allow_origin::{OriginMatch, OriginMatcher, OriginMiss, OriginPredicate};
+use crate::allow_origin::{OriginMatch, OriginMiss, OriginPredicate};
+use crate::compile::PolicyInner;
 use crate::config::LoadError;
-use crate::decision::{CorsHeader, Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, Route};
+use crate::cors_header::CorsHeader;
+use crate::decision::{Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, Route};
 use crate::error::{ConfigErrors, ConfigWarning};
-use crate::header_values::{HeaderValues, ValueId};
+use crate::header_values::HeaderValues;
 use crate::method_override;
 use crate::origin_syntax::{Origin, MAX_ORIGIN_LEN};
-use crate::plans::Plans;
 use crate::policy_config::PolicyConfig;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
 use std::fmt;
@@ -37,23 +36,6 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Policy {
     inner: Arc<PolicyInner>,
-}
-
-pub(crate) struct PolicyInner {
-    pub(crate) config: PolicyConfig,
-    pub(crate) origins: OriginMatcher,
-    pub(crate) methods: AllowMethods,
-    pub(crate) headers: AllowHeaders,
-    pub(crate) private_network: bool,
-    pub(crate) preflight_status: u16,
-    pub(crate) passthrough: bool,
-    pub(crate) star: ValueId,
-    pub(crate) true_value: ValueId,
-    pub(crate) values: HeaderValues,
-    pub(crate) warnings: Vec<ConfigWarning>,
-    pub(crate) has_predicate: bool,
-    /// The plan each kind of decision starts from.
-    pub(crate) plans: Plans,
 }
 
 impl fmt::Debug for Policy {

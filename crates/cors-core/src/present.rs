@@ -6,7 +6,7 @@
 //! of which costs a hash lookup in the framework's header map. One scan over the names is
 //! cheaper than two such lookups for any ordinary response.
 
-use crate::adapter::CorsHeader;
+use crate::cors_header::CorsHeader;
 
 const VARY: u8 = 1 << 7;
 
