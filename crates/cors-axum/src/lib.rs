@@ -5,6 +5,7 @@
 //! use cors_axum::CorsLayer;
 //! use cors_core::Policy;
 //!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let api = Policy::builder()
 //!     .allow_origins(["https://app.example.com"])
 //!     .allow_methods(["PUT", "DELETE"])
@@ -12,12 +13,50 @@
 //!     .build()?;
 //! let public = Policy::builder().allow_origins(["*"]).build()?;
 //!
+//! // A per-route policy: a router with its own layer, added after the API router's `layer`
+//! // call, so that the API layer does not wrap it (see "Per-route policies" below).
+//! let public_routes = Router::new()
+//!     .route("/info", get(|| async { "info" }))
+//!     .layer(CorsLayer::new(public));
 //! let app: Router = Router::new()
 //!     .route("/api/items", get(|| async { "items" }).put(|| async { "put" }))
-//!     // A per-route policy: a nested router with its own layer.
-//!     .nest("/public", Router::new().route("/info", get(|| async { "info" })).layer(CorsLayer::new(public)))
-//!     .layer(CorsLayer::new(api));
-//! # Ok::<(), cors_core::ConfigErrors>(())
+//!     .layer(CorsLayer::new(api)) // the routes above and the 404 of every unknown path
+//!     .nest_service("/public", public_routes);
+//!
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! use axum::body::Body;
+//! use http::Request;
+//! use tower::ServiceExt; // `oneshot`
+//!
+//! // Any origin reads /public/info, and its preflight is granted: the public policy decides.
+//! let request = Request::get("/public/info").header("origin", "https://other.example");
+//! let response = app.clone().oneshot(request.body(Body::empty())?).await?;
+//! assert_eq!(response.headers()["access-control-allow-origin"], "*");
+//! let preflight = Request::options("/public/info")
+//!     .header("origin", "https://other.example")
+//!     .header("access-control-request-method", "GET");
+//! let response = app.clone().oneshot(preflight.body(Body::empty())?).await?;
+//! assert_eq!(response.status(), 204);
+//! assert_eq!(response.headers()["access-control-allow-origin"], "*");
+//!
+//! // /api/items is under the API policy: the app's origin only, PUT preflights granted.
+//! let request = Request::get("/api/items").header("origin", "https://app.example.com");
+//! let response = app.clone().oneshot(request.body(Body::empty())?).await?;
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//! let request = Request::get("/api/items").header("origin", "https://other.example");
+//! let response = app.clone().oneshot(request.body(Body::empty())?).await?;
+//! assert_eq!(response.headers().get("access-control-allow-origin"), None);
+//! assert_eq!(response.headers()["vary"], "Origin");
+//! let preflight = Request::options("/api/items")
+//!     .header("origin", "https://app.example.com")
+//!     .header("access-control-request-method", "PUT");
+//! let response = app.oneshot(preflight.body(Body::empty())?).await?;
+//! assert_eq!(response.status(), 204);
+//! assert_eq!(response.headers()["access-control-allow-methods"], "PUT");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! The layer answers preflights itself (the inner service never sees them, so a path without
@@ -25,6 +64,30 @@
 //! service (handler errors, the router's 404 and 405, extractor rejections), and allocates
 //! nothing per request: the policy's values were converted to `HeaderValue`s when the layer was
 //! built, and cloning the service costs one reference count.
+//!
+//! # Per-route policies
+//!
+//! Give each route exactly one `CorsLayer`. When two CORS layers wrap the same request, the
+//! outer one decides: a preflight is answered by the outermost layer (the inner one never
+//! sees it), and on every other request the outer layer's headers replace the inner one's.
+//!
+//! An axum `layer` call wraps the routes (and the fallback) added *before* it. So nesting a
+//! router that has its own layer and then calling `layer` on the outer router,
+//!
+//! ```text
+//! Router::new()
+//!     .route("/api/items", ...)
+//!     .nest("/public", public_routes.layer(CorsLayer::new(public)))
+//!     .layer(CorsLayer::new(api))   // wraps /public/* too: the API policy decides there
+//! ```
+//!
+//! puts `/public/*` under the API policy: `GET /public/info` from another origin gets only
+//! `Vary: Origin`, and its preflight a 403. Add the scoped router after the outer router's
+//! `layer` call instead, as above (`nest_service` hands every `/public/...` path, unknown
+//! ones included, to the nested router and its own layer).
+//!
+//! When a request reaches no route and no nested service, the fallback decides, under the
+//! layer of the router that owns it (in the example above, the API layer).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
