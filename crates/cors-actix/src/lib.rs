@@ -40,13 +40,35 @@
 //!         // What no scope matches, such as `OPTIONS *` (see `Cors::default_service`).
 //!         .default_service(api_cors.default_service())
 //! };
-//! # let _ = app();
 //! // actix_web::HttpServer::new(app).bind(("127.0.0.1", 8081))?.run().await
+//!
+//! // Each scope's policy alone decides for its paths.
+//! # actix_web::rt::System::new().block_on(async {
+//! use actix_web::test::{call_service, init_service, TestRequest};
+//! let app = init_service(app()).await;
+//! let info = TestRequest::get().uri("/public/info").insert_header(("Origin", "https://other.example"));
+//! let response = call_service(&app, info.to_request()).await;
+//! assert_eq!(response.headers().get("access-control-allow-origin").unwrap(), "*");
+//! let items = TestRequest::get().uri("/api/items").insert_header(("Origin", "https://app.example.com"));
+//! let response = call_service(&app, items.to_request()).await;
+//! assert_eq!(response.headers().get("access-control-allow-origin").unwrap(), "https://app.example.com");
+//! let items = TestRequest::get().uri("/api/items").insert_header(("Origin", "https://other.example"));
+//! let response = call_service(&app, items.to_request()).await;
+//! assert!(response.headers().get("access-control-allow-origin").is_none());
+//! # });
 //! # Ok::<(), cors_core::ConfigErrors>(())
 //! ```
 //!
 //! The simplest form is `App::new().wrap(Cors::new(policy))`, which covers every route and the
 //! app's default service.
+//!
+//! For per-scope policies, give every request exactly one CORS middleware, as above: sibling
+//! scopes, each wrapped with its own policy and given its own default service, and no CORS
+//! middleware on the `App` around them. When two CORS middlewares wrap the same request, the
+//! outer one decides: a preflight is answered by the outermost one (the inner never sees it),
+//! and on other requests the outer one's headers replace the inner one's. So with
+//! `App::new().wrap(api_cors).service(web::scope("/public").wrap(public_cors)...)`,
+//! `GET /public/info` from another origin gets only `Vary: Origin`, and its preflight a 403.
 //!
 //! What the middleware does:
 //!

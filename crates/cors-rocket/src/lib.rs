@@ -91,6 +91,17 @@
 //! Two fairings for the same base are a route collision, which Rocket reports when it
 //! ignites.
 //!
+//! Fairings do not stack the way tower layers or actix middlewares do: every request is
+//! decided by exactly one fairing (the deepest scope covering it, else [`CorsFairing::new`]),
+//! and the others leave its response alone, so `/public/info` above gets the public policy
+//! only, catchers and 404s included.
+//!
+//! [`CorsFairing::scoped`] and [`Policy`]'s builder return `Result`s. A
+//! `#[launch] fn rocket() -> _` returns the `Rocket` itself and cannot use `?` on them:
+//! handle the error there (print it and exit, or `expect("...")`), or write
+//! `#[rocket::main] async fn main() -> Result<(), Box<dyn std::error::Error>>`, which can
+//! (`rocket::build()...launch().await?`).
+//!
 //! # Limits that come from Rocket
 //!
 //! - Rocket drops request header lines that are not UTF-8 before anything else sees them
@@ -456,10 +467,20 @@ struct ScopeRoute {
 #[rocket::async_trait]
 impl Handler for ScopeRoute {
     async fn handle<'r>(&self, request: &'r Request<'_>, mut data: Data<'r>) -> route::Outcome<'r> {
-        let overridden = is_overridden(request, &mut data).await;
-        let stash = request
-            .local_cache(OnceLock::<Stash>::new)
-            .get_or_init(|| Stash::new(&self.scope, request, overridden));
+        let cell = request.local_cache(OnceLock::<Stash>::new);
+        if cell.get().is_none() {
+            let mut stash = Stash::new(&self.scope, request, false);
+            // A preflight is no rewritten form: only other requests need the body looked at,
+            // which spares every preflight a header lookup.
+            if !stash.decision.outcome().is_preflight() && is_overridden(request, &mut data).await {
+                stash = Stash::new(&self.scope, request, true);
+            }
+            // The first scope to see the request claims it.
+            let _ = cell.set(stash);
+        }
+        let Some(stash) = cell.get() else {
+            return route::Outcome::forward(data, Status::NotFound);
+        };
         match stash.decision.route() {
             Answer::CallHandler => route::Outcome::forward(data, Status::NotFound),
             Answer::Respond { status } => {

@@ -73,6 +73,12 @@
 //!   `or`. A wrapper has to decide before the inner filter runs (a preflight must not reach
 //!   a handler), so whatever reaches it is its request: in `cors.wrap(a).or(b)`, `b` is
 //!   never reached (and every preflight is answered under `cors`).
+//! - Give every route exactly one wrapper: never wrap a filter that already contains a
+//!   wrapper. When two wrappers see the same request, the outer one decides: it answers the
+//!   preflight itself (the inner one never sees it), and on other requests its headers
+//!   replace the inner one's. So `api.wrap(warp::path("public").and(public.wrap(info)).or(items))`
+//!   gives `GET /public/info` from another origin only `Vary: Origin`, and its preflight a
+//!   403; put the two scopes side by side, as in the example above.
 //! - A `recover` handler of yours goes inside: `cors.wrap(routes.recover(handle))`. It runs
 //!   exactly as without the wrapper, with the original [`Rejection`] (so `find` works),
 //!   and its response gets the CORS headers; if it passes a rejection on, the wrapper renders
