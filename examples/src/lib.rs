@@ -145,13 +145,26 @@ pub type OnListening = Box<dyn FnOnce(SocketAddr) + Send>;
 /// A server's blocking entry point.
 pub type Run = fn(Settings, OnListening) -> Result<(), String>;
 
-/// The whole `main` of an example server: logging, command line, policy, serve.
+/// The whole `main` of an example server: command line, policy and its warnings, logging,
+/// serve.
 pub fn main(framework: Framework, run: Run) {
-    init_tracing();
     let settings = settings_or_exit(framework);
+    print_warnings(&settings.policy);
+    // After the policy is built: the core also logs its warnings with `tracing::warn!` when
+    // building it, and they are printed above already.
+    init_tracing();
     if let Err(message) = run(settings, Box::new(announce)) {
         eprintln!("error: {message}");
         std::process::exit(1);
+    }
+}
+
+/// Prints each of the policy's warnings (risky but valid choices, such as a loopback origin)
+/// to stderr as `warning: ...`, so that whoever starts the server sees them, with or without
+/// `RUST_LOG` and a `tracing` subscriber.
+pub fn print_warnings(policy: &Policy) {
+    for warning in policy.warnings() {
+        eprintln!("warning: {warning}");
     }
 }
 
