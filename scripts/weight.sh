@@ -4,7 +4,8 @@
 # so the same versions) is built clean in release mode, and the crates in its normal
 # dependency tree are counted. Prints crates, seconds and the ratios to tower-http.
 #
-#   scripts/weight.sh            # the three builds, about two minutes on two cores
+#   scripts/weight.sh              # the three builds, under a minute on two cores
+#   scripts/weight.sh --features   # and each optional feature's cost on top of the defaults
 #
 # Targets (issue 19): cors-axum with default features at most 25 crates and 8x tower-http's
 # build time; with `default-features = false` at most 15 crates and 4x.
@@ -20,6 +21,13 @@ variants=(
   "cors-axum|cors-axum = { path = \"$root/crates/cors-axum\" }"
   "cors-axum (no default features)|cors-axum = { path = \"$root/crates/cors-axum\", default-features = false }"
 )
+# `--features`: also each optional feature on top of the defaults, and all of them.
+if [ "${1:-}" = "--features" ]; then
+  for f in json yaml regex psl; do
+    variants+=("cors-axum + $f|cors-axum = { path = \"$root/crates/cors-axum\", features = [\"$f\"] }")
+  done
+  variants+=("cors-axum, every feature|cors-axum = { path = \"$root/crates/cors-axum\", features = [\"json\", \"yaml\", \"regex\", \"psl\"] }")
+fi
 
 measure() {
   local name="$1" dep="$2" dir="$work/$3"
