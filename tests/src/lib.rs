@@ -18,6 +18,7 @@ mod alloc_count;
 mod case;
 mod http;
 pub mod probe;
+pub mod reconfigure;
 mod runner;
 
 pub use alloc_count::{count, CountingAllocator};

@@ -103,9 +103,8 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Compat;
 use actix_web::web;
 use actix_web::{Error, HttpResponse};
-use cors_core::adapter::Route;
-use cors_core::adapter::{HeaderTypes, NativePolicy};
-use cors_core::{Decision, Policy};
+use cors_core::adapter::{HeaderTypes, LivePolicy, NativePolicy, Route};
+use cors_core::{Decision, Policy, PolicyHandle};
 use pin_project_lite::pin_project;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -120,20 +119,38 @@ pub use cors_core;
 /// `HttpServer::new` factory and cloned into every worker's `App`.
 #[derive(Clone, Debug)]
 pub struct Cors {
-    cors: Arc<ActixCors>,
+    live: Arc<LivePolicy<ActixCors>>,
 }
 
 impl Cors {
     /// Builds the middleware, converting the policy's header values to actix types once.
     pub fn new(policy: Policy) -> Self {
         Cors {
-            cors: Arc::new(ActixCors::new(policy)),
+            live: Arc::new(LivePolicy::new(policy)),
         }
     }
 
-    /// The policy the middleware applies.
-    pub fn policy(&self) -> &Policy {
-        self.cors.policy()
+    /// The policy in force.
+    pub fn policy(&self) -> Policy {
+        self.live.load().policy().clone()
+    }
+
+    /// A handle that changes the policy of this middleware (in every worker's `App` it was
+    /// cloned into) from any thread or task: requests that start afterwards get the new
+    /// policy, requests in flight finish with theirs.
+    ///
+    /// ```
+    /// use cors_actix::Cors;
+    /// use cors_core::Policy;
+    ///
+    /// let cors = Cors::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
+    /// let handle = cors.handle();
+    /// handle.set(Policy::builder().allow_origins(["https://b.example"]).build()?);
+    /// assert!(cors.policy().allows_origin(b"https://b.example"));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn handle(&self) -> PolicyHandle {
+        PolicyHandle::new(Arc::clone(&self.live))
     }
 
     /// actix-web's own default service (an empty 404) under this policy, for
@@ -210,7 +227,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(CorsMiddleware {
             service,
-            cors: Arc::clone(&self.cors),
+            live: Arc::clone(&self.live),
         }))
     }
 }
@@ -219,7 +236,7 @@ where
 #[derive(Debug)]
 pub struct CorsMiddleware<S> {
     service: S,
-    cors: Arc<ActixCors>,
+    live: Arc<LivePolicy<ActixCors>>,
 }
 
 impl<S, B> Service<ServiceRequest> for CorsMiddleware<S>
@@ -233,9 +250,9 @@ where
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let evaluated = self
-            .cors
-            .evaluate(request.method().as_str().as_bytes(), request.headers());
+        // The policy in force now decides the whole request, whatever is swapped in meanwhile.
+        let cors = self.live.load();
+        let evaluated = cors.evaluate(request.method().as_str().as_bytes(), request.headers());
         if let Some(status) = direct_status(evaluated.decision()) {
             let mut response = HttpResponse::new(status);
             evaluated.respond_into(response.headers_mut());
@@ -251,7 +268,7 @@ where
             state: State::Inner {
                 future: self.service.call(request),
                 pending,
-                cors: Arc::clone(&self.cors),
+                cors,
             },
         }
     }

@@ -682,3 +682,31 @@ fn cors_is_cheap_to_clone_and_send() {
     let cors = Cors::from(policy());
     assert_eq!(cors.policy().preflight_status(), 204);
 }
+
+/// Behaviour spec §8: 1,000 swaps between two policies through the middleware's handle while
+/// requests run (two workers, each with its own `App`); every request answered, every answer
+/// wholly one policy's.
+#[test]
+fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
+    use cors_conformance::reconfigure::{assert_swaps_clean, policy_a, swap_under_load};
+    let cors = Cors::new(policy_a());
+    let handle = cors.handle();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                App::new()
+                    .wrap(cors.clone())
+                    .route("/api/items", web::get().to(HttpResponse::Ok))
+            })
+            .workers(2)
+            .disable_signals()
+            .bind(("127.0.0.1", 0))
+            .expect("bind 127.0.0.1:0");
+            tx.send(server.addrs()[0]).expect("report the address");
+            server.run().await
+        })
+    });
+    let addr = rx.recv().expect("the server started");
+    assert_swaps_clean(&swap_under_load(addr, "/api/items", &handle, 1_000, 3));
+}

@@ -92,7 +92,8 @@
 #![deny(missing_docs)]
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
-use cors_core::Policy;
+use cors_core::adapter::LivePolicy;
+use cors_core::{Policy, PolicyHandle};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -104,23 +105,43 @@ use tower_service::Service;
 
 pub use cors_core;
 
-/// A tower layer applying a CORS [`Policy`].
+/// A tower layer applying a CORS [`Policy`], which can be changed while the server runs
+/// through its [`PolicyHandle`].
 #[derive(Clone, Debug)]
 pub struct CorsLayer {
-    cors: Arc<HttpPolicy>,
+    live: Arc<LivePolicy<HttpPolicy>>,
 }
 
 impl CorsLayer {
     /// Builds the layer, converting the policy's header values once.
     pub fn new(policy: Policy) -> Self {
         CorsLayer {
-            cors: Arc::new(HttpPolicy::new(policy)),
+            live: Arc::new(LivePolicy::new(policy)),
         }
     }
 
-    /// The policy the layer applies.
-    pub fn policy(&self) -> &Policy {
-        self.cors.policy()
+    /// The policy in force.
+    pub fn policy(&self) -> Policy {
+        self.live.load().policy().clone()
+    }
+
+    /// A handle that changes the policy of this layer, and of every service it wrapped, from
+    /// any thread or task: requests that start afterwards get the new policy, requests in
+    /// flight finish with theirs.
+    ///
+    /// ```
+    /// use cors_axum::CorsLayer;
+    /// use cors_core::Policy;
+    ///
+    /// let layer = CorsLayer::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
+    /// let handle = layer.handle();
+    /// // Later, from anywhere (an admin endpoint, a file watcher):
+    /// handle.set(Policy::builder().allow_origins(["https://b.example"]).build()?);
+    /// assert!(layer.policy().allows_origin(b"https://b.example"));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn handle(&self) -> PolicyHandle {
+        PolicyHandle::new(Arc::clone(&self.live))
     }
 }
 
@@ -136,7 +157,7 @@ impl<S> Layer<S> for CorsLayer {
     fn layer(&self, inner: S) -> Cors<S> {
         Cors {
             inner,
-            cors: Arc::clone(&self.cors),
+            live: Arc::clone(&self.live),
         }
     }
 }
@@ -145,7 +166,7 @@ impl<S> Layer<S> for CorsLayer {
 #[derive(Clone, Debug)]
 pub struct Cors<S> {
     inner: S,
-    cors: Arc<HttpPolicy>,
+    live: Arc<LivePolicy<HttpPolicy>>,
 }
 
 impl<S> Cors<S> {
@@ -169,8 +190,10 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let evaluated = self.cors.evaluate(request.method(), request.headers());
-        if let Some(response) = self.cors.direct_response(&evaluated) {
+        // The policy in force now decides the whole request, whatever is swapped in meanwhile.
+        let cors = self.live.load();
+        let evaluated = cors.evaluate(request.method(), request.headers());
+        if let Some(response) = cors.direct_response(&evaluated) {
             return ResponseFuture {
                 state: State::Direct {
                     response: Some(response),
@@ -182,7 +205,7 @@ where
             state: State::Inner {
                 future: self.inner.call(request),
                 pending,
-                cors: Arc::clone(&self.cors),
+                cors,
             },
         }
     }

@@ -234,3 +234,20 @@ async fn route_layer_scopes_a_policy_to_matched_routes() {
         "/b is outside the route layer"
     );
 }
+
+/// Behaviour spec §8: 1,000 swaps between two policies through the layer's handle while
+/// requests run; every request answered, every answer wholly one policy's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
+    use cors_conformance::reconfigure::{assert_swaps_clean, policy_a, swap_under_load};
+    let layer = CorsLayer::new(policy_a());
+    let handle = layer.handle();
+    let app = Router::new()
+        .route("/api/items", get(|| async { "items" }))
+        .layer(layer);
+    let addr = serve(app).await;
+    let report = tokio::task::spawn_blocking(move || swap_under_load(addr, "/api/items", &handle, 1_000, 3))
+        .await
+        .unwrap();
+    assert_swaps_clean(&report);
+}

@@ -88,6 +88,16 @@ pub struct HttpPolicy {
     preflight_status: StatusCode,
 }
 
+impl crate::live::FromPolicy for HttpPolicy {
+    fn from_policy(policy: Policy) -> Self {
+        HttpPolicy::new(policy)
+    }
+
+    fn policy(&self) -> &Policy {
+        self.native.policy()
+    }
+}
+
 impl HttpPolicy {
     /// Converts the policy's precomputed values once.
     pub fn new(policy: Policy) -> Self {

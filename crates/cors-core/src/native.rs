@@ -10,6 +10,7 @@
 use crate::cors_header::CorsHeader;
 use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
 use crate::header_values::{NativeValues, ValueId};
+use crate::live::FromPolicy;
 use crate::present::PresentHeaders;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
 use crate::{Decision, Policy};
@@ -98,6 +99,20 @@ impl<T: HeaderTypes> fmt::Debug for NativePolicy<T> {
         f.debug_struct("NativePolicy")
             .field("policy", &self.policy)
             .finish_non_exhaustive()
+    }
+}
+
+impl<T: HeaderTypes> FromPolicy for NativePolicy<T>
+where
+    T::Value: Send + Sync,
+    T::Name: Send + Sync,
+{
+    fn from_policy(policy: Policy) -> Self {
+        NativePolicy::new(policy)
+    }
+
+    fn policy(&self) -> &Policy {
+        &self.policy
     }
 }
 

@@ -130,10 +130,10 @@
 #![deny(missing_docs)]
 
 use cors_core::adapter::{
-    CorsHeader, CorsRequest, HeaderLine, HeaderValueRef, PresentHeaders, RequestHeader, ResponseHeaders,
-    Route as Answer, ValueId,
+    CorsHeader, CorsRequest, HeaderLine, HeaderValueRef, LivePolicy, PresentHeaders, RequestHeader,
+    ResponseHeaders, Route as Answer, ValueId,
 };
-use cors_core::{Decision, Policy};
+use cors_core::{Decision, Policy, PolicyHandle};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::form::Form;
 use rocket::http::uri::Origin;
@@ -185,7 +185,37 @@ pub struct CorsFairing {
 /// What a fairing shares with its routes, the application's managed state and the
 /// request-local cache.
 struct Scope {
-    policy: Policy,
+    policy: ScopePolicy,
+}
+
+/// A fairing's policy: fixed when it was built, or swapped through a [`PolicyHandle`].
+enum ScopePolicy {
+    Fixed(Policy),
+    Live(Arc<LivePolicy<Policy>>),
+}
+
+impl Scope {
+    fn fixed(policy: Policy) -> Arc<Scope> {
+        Arc::new(Scope {
+            policy: ScopePolicy::Fixed(policy),
+        })
+    }
+
+    /// The policy in force (a reference count, no allocation).
+    fn current(&self) -> Policy {
+        match &self.policy {
+            ScopePolicy::Fixed(policy) => policy.clone(),
+            ScopePolicy::Live(live) => Policy::clone(&live.load()),
+        }
+    }
+
+    /// The fixed policy, which a request may borrow for as long as the application lives.
+    fn fixed_policy(&self) -> Option<&Policy> {
+        match &self.policy {
+            ScopePolicy::Fixed(policy) => Some(policy),
+            ScopePolicy::Live(_) => None,
+        }
+    }
 }
 
 impl fmt::Debug for CorsFairing {
@@ -193,7 +223,7 @@ impl fmt::Debug for CorsFairing {
         f.debug_struct("CorsFairing")
             .field("base", &self.base.path().as_str())
             .field("rank", &self.rank)
-            .field("policy", &self.scope.policy)
+            .field("policy", &self.scope.current())
             .finish()
     }
 }
@@ -203,7 +233,7 @@ impl CorsFairing {
     /// fairing claims, whether a route matched it or not.
     pub fn new(policy: Policy) -> Self {
         CorsFairing {
-            scope: Arc::new(Scope { policy }),
+            scope: Scope::fixed(policy),
             base: Origin::ROOT,
             rank: rank_for_depth(0),
             global: true,
@@ -228,7 +258,7 @@ impl CorsFairing {
         }
         let depth = origin.path().segments().len();
         let fairing = CorsFairing {
-            scope: Arc::new(Scope { policy }),
+            scope: Scope::fixed(policy),
             rank: rank_for_depth(depth),
             global: depth == 0,
             base: origin,
@@ -246,9 +276,36 @@ impl CorsFairing {
         Ok(fairing)
     }
 
-    /// The policy the fairing applies.
-    pub fn policy(&self) -> &Policy {
-        &self.scope.policy
+    /// The policy in force.
+    pub fn policy(&self) -> Policy {
+        self.scope.current()
+    }
+
+    /// This fairing, made reconfigurable, and the handle that changes its policy from any
+    /// thread or task: requests that start afterwards get the new policy, requests in flight
+    /// finish with theirs. Call it before attaching the fairing.
+    ///
+    /// A reconfigurable fairing keeps each request's policy in Rocket's request-local cache,
+    /// which Rocket allocates (two allocations per request); a fixed one does that only for
+    /// preflights and in applications with scopes.
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use cors_rocket::CorsFairing;
+    ///
+    /// let (fairing, handle) = CorsFairing::new(Policy::builder().allow_origins(["https://a.example"]).build()?)
+    ///     .with_handle();
+    /// handle.set(Policy::builder().allow_origins(["https://b.example"]).build()?);
+    /// assert!(fairing.policy().allows_origin(b"https://b.example"));
+    /// # let _ = rocket::build().attach(fairing);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn with_handle(mut self) -> (Self, PolicyHandle) {
+        let live = Arc::new(LivePolicy::new(self.scope.current()));
+        self.scope = Arc::new(Scope {
+            policy: ScopePolicy::Live(Arc::clone(&live)),
+        });
+        (self, PolicyHandle::new(live))
     }
 
     /// The mount base the fairing covers (`/` for [`CorsFairing::new`]).
@@ -377,9 +434,9 @@ impl Fairing for CorsFairing {
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        if let Some(scope) = self.unclaimed(request) {
-            let decision = scope.policy.evaluate(&RocketRequest(request));
-            apply(&decision, &scope.policy, request, response);
+        if let Some(policy) = self.unclaimed(request) {
+            let decision = policy.evaluate(&RocketRequest(request));
+            apply(&decision, policy, request, response);
             return;
         }
         let cell = request.local_cache(OnceLock::<Stash>::new);
@@ -392,17 +449,17 @@ impl Fairing for CorsFairing {
             }
         };
         if Arc::ptr_eq(&stash.scope, &self.scope) {
-            apply(&stash.decision, &stash.scope.policy, request, response);
+            apply(&stash.decision, &stash.policy, request, response);
         }
     }
 }
 
 impl CorsFairing {
-    /// For the whole-application fairing of an application without scopes, on a request
-    /// none of the fairing's routes saw (they only route OPTIONS then): its scope, borrowed
-    /// from the application's managed state for as long as the request, so that the decision
-    /// needs no request-local cache entry (which Rocket allocates).
-    fn unclaimed<'r>(&self, request: &'r Request<'_>) -> Option<&'r Arc<Scope>> {
+    /// For the fixed whole-application fairing of an application without scopes, on a
+    /// request none of the fairing's routes saw (they only route OPTIONS then): its policy,
+    /// borrowed from the application's managed state for as long as the request, so that the
+    /// decision needs no request-local cache entry (which Rocket allocates).
+    fn unclaimed<'r>(&self, request: &'r Request<'_>) -> Option<&'r Policy> {
         if !self.global || routed_by_global(request) {
             return None;
         }
@@ -414,6 +471,7 @@ impl CorsFairing {
             .global
             .get()
             .filter(|scope| Arc::ptr_eq(scope, &self.scope))
+            .and_then(|scope| scope.fixed_policy())
     }
 }
 
@@ -433,16 +491,17 @@ fn apply<'r>(decision: &Decision, policy: &'r Policy, request: &'r Request<'_>, 
     });
 }
 
-/// The decision for one request and the scope that made it, kept in the request-local cache
-/// from routing to the response callback.
+/// The decision for one request, the scope that made it and the policy it was made with,
+/// kept in the request-local cache from routing to the response callback.
 struct Stash {
     scope: Arc<Scope>,
+    policy: Policy,
     decision: Decision,
 }
 
 impl Stash {
     fn new(scope: &Arc<Scope>, request: &Request<'_>, overridden: bool) -> Self {
-        let policy = &scope.policy;
+        let policy = scope.current();
         let decision = if overridden {
             let host = HeaderLine::of(request.headers().get("host").map(str::as_bytes));
             policy.evaluate_overridden(&RocketRequest(request), host)
@@ -451,6 +510,7 @@ impl Stash {
         };
         Stash {
             decision,
+            policy,
             scope: Arc::clone(scope),
         }
     }

@@ -559,3 +559,25 @@ async fn two_policies_for_one_base_fail_to_ignite_without_panicking() {
         Err(e) => assert!(matches!(e.kind(), rocket::error::ErrorKind::Collisions(_))),
     }
 }
+
+/// Behaviour spec §8: 1,000 swaps between two policies through a reconfigurable fairing's
+/// handle while requests run, on an application without scopes and on a scope; every request
+/// answered, every answer wholly one policy's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
+    use cors_conformance::reconfigure::{assert_swaps_clean, policy_a, swap_under_load};
+    let (global, handle) = CorsFairing::new(policy_a()).with_handle();
+    let addr = serve(quiet().mount("/api", routes![info]).attach(global)).await;
+    let report = tokio::task::spawn_blocking(move || swap_under_load(addr, "/api/info", &handle, 1_000, 3))
+        .await
+        .unwrap();
+    assert_swaps_clean(&report);
+
+    let (scope, handle) = CorsFairing::scoped("/public", policy_a()).unwrap().with_handle();
+    let addr = serve(quiet().mount("/public", routes![info]).attach(scope)).await;
+    let report =
+        tokio::task::spawn_blocking(move || swap_under_load(addr, "/public/info", &handle, 1_000, 3))
+            .await
+            .unwrap();
+    assert_swaps_clean(&report);
+}

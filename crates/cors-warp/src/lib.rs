@@ -116,7 +116,8 @@ pub use filter_error::FilterError;
 pub use rejection::default_rejection_response;
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
-use cors_core::Policy;
+use cors_core::adapter::LivePolicy;
+use cors_core::{Policy, PolicyHandle};
 use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::ready;
@@ -129,7 +130,7 @@ use warp::{Filter, Rejection, Reply};
 /// and shared by every filter it wraps. Cloning costs a reference count.
 #[derive(Clone, Debug)]
 pub struct Cors {
-    cors: Arc<HttpPolicy>,
+    live: Arc<LivePolicy<HttpPolicy>>,
 }
 
 /// The same as [`Cors::new`].
@@ -168,13 +169,30 @@ impl Cors {
     /// Converts the policy's header values once.
     pub fn new(policy: Policy) -> Self {
         Cors {
-            cors: Arc::new(HttpPolicy::new(policy)),
+            live: Arc::new(LivePolicy::new(policy)),
         }
     }
 
-    /// The policy applied.
-    pub fn policy(&self) -> &Policy {
-        self.cors.policy()
+    /// The policy in force.
+    pub fn policy(&self) -> Policy {
+        self.live.load().policy().clone()
+    }
+
+    /// A handle that changes the policy of every filter this wraps, from any thread or task:
+    /// requests that start afterwards get the new policy, requests in flight finish with
+    /// theirs.
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    ///
+    /// let cors = cors_warp::Cors::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
+    /// let handle = cors.handle();
+    /// handle.set(Policy::builder().allow_origins(["https://b.example"]).build()?);
+    /// assert!(cors.policy().allows_origin(b"https://b.example"));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn handle(&self) -> PolicyHandle {
+        PolicyHandle::new(Arc::clone(&self.live))
     }
 
     /// Wraps `filter` (one route, a tree of routes joined with `or`, or a whole application)
@@ -200,25 +218,31 @@ impl Cors {
         // hands the decision over without copying the header map (`headers_cloned()` would
         // cost two allocations per request).
         let read = {
-            let cors = Arc::clone(&self.cors);
+            let live = Arc::clone(&self.live);
             warp::any()
                 .map(warp::reply)
                 .with(warp::log::custom(move |info: warp::log::Info<'_>| {
+                    // The policy in force now decides the whole request.
+                    let cors = live.load();
                     let evaluated = cors.evaluate(info.method(), info.request_headers());
                     // A response the core sends itself is written here, while the request
-                    // is at hand; otherwise only the small `Pending` travels on.
+                    // is at hand; otherwise only the small `Pending` travels on, with the
+                    // policy that made it.
                     let decided = match cors.direct_response(&evaluated) {
                         Some(response) => Decided::Respond(response),
-                        None => Decided::Pending(evaluated.pending()),
+                        None => Decided::Kept(Kept {
+                            pending: evaluated.pending(),
+                            cors: Arc::clone(&cors),
+                        }),
                     };
                     DECIDED.with(|slot| slot.set(Some(decided)));
                 }))
         };
         let decide = {
-            let cors = Arc::clone(&self.cors);
+            let live = Arc::clone(&self.live);
             move |_read| {
                 ready(DECIDED.with(|slot| match slot.take() {
-                    Some(Decided::Pending(pending)) => Ok(pending),
+                    Some(Decided::Kept(kept)) => Ok(kept),
                     // The core answers: leave the chain before the inner filter runs, with
                     // the one rejection warp builds without allocating. The response stays
                     // in the slot for `answer`, which `or` runs next, in the same poll.
@@ -229,7 +253,11 @@ impl Cors {
                     // Unreachable while warp keeps polling `and_then`'s first filter and
                     // calling its function in one go; if it ever did not, fail closed: no
                     // CORS grant, `Vary: Origin`.
-                    None => Ok(cors.evaluate(&Method::GET, &HeaderMap::new()).pending()),
+                    None => {
+                        let cors = live.load();
+                        let pending = cors.evaluate(&Method::GET, &HeaderMap::new()).pending();
+                        Ok(Kept { pending, cors })
+                    }
                 }))
             }
         };
@@ -239,12 +267,9 @@ impl Cors {
                 ready(Ok::<_, Infallible>(default_rejection_response(&rejection)))
             })
             .unify();
-        let apply = {
-            let cors = Arc::clone(&self.cors);
-            move |mut pending: Pending, mut response: Response| {
-                cors.apply(&mut pending, response.headers_mut());
-                response
-            }
+        let apply = |mut kept: Kept, mut response: Response| {
+            kept.cors.apply(&mut kept.pending, response.headers_mut());
+            response
         };
         // Reached only through `decide`'s rejection: `inner` never rejects.
         let answer = warp::any().map(|| match DECIDED.with(Cell::take) {
@@ -276,5 +301,12 @@ thread_local! {
 /// What `read` decided: the core's own response, or what to put on the inner filter's.
 enum Decided {
     Respond(Response),
-    Pending(Pending),
+    Kept(Kept),
+}
+
+/// What the inner filter's response gets: the decision's plan and echoes, and the policy that
+/// made them (kept even if another is swapped in meanwhile).
+struct Kept {
+    pending: Pending,
+    cors: Arc<HttpPolicy>,
 }

@@ -602,3 +602,15 @@ fn cors_is_cheap_to_clone_and_send() {
     let from: Cors = policy().into();
     assert_eq!(from.policy().preflight_status(), 204);
 }
+
+/// Behaviour spec §8: 1,000 swaps between two policies through the wrapper's handle while
+/// requests run; every request answered, every answer wholly one policy's.
+#[test]
+fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
+    use cors_conformance::reconfigure::{assert_swaps_clean, policy_a, swap_under_load};
+    let cors = Cors::new(policy_a());
+    let handle = cors.handle();
+    let routes = warp::path!("api" / "items").map(|| "items");
+    let addr = serve(cors.wrap(routes));
+    assert_swaps_clean(&swap_under_load(addr, "/api/items", &handle, 1_000, 3));
+}
