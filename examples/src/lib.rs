@@ -2,7 +2,7 @@
 //! and the response bodies of the routes of the examples contract. No CORS logic lives here:
 //! that is the core's, reached through each framework's adapter.
 
-use cors_core::Policy;
+use cors_core::{Policy, PolicyHandle};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -55,16 +55,22 @@ impl Framework {
     }
 }
 
-/// A server's start-up settings: `--config FILE --addr HOST:PORT`.
+/// A server's start-up settings: `--config FILE --addr HOST:PORT [--watch]`.
 #[derive(Debug)]
 pub struct Settings {
     /// The policy for `/api/*` and unmatched paths.
     pub policy: Policy,
+    /// The file it was read from.
+    pub config: PathBuf,
+    /// `--watch`: reload `config` when it changes and on `SIGHUP`.
+    pub watch: bool,
     /// The fixed any-origin policy of `/public/*`.
     pub public_policy: Policy,
     /// Where to listen.
     pub addr: SocketAddr,
 }
+
+const USAGE: &str = "usage: [--config FILE] [--addr HOST:PORT] [--watch]";
 
 /// Reads the command line and the policy; on any problem prints it and exits non-zero.
 pub fn settings_or_exit(framework: Framework) -> Settings {
@@ -79,6 +85,7 @@ pub fn settings_or_exit(framework: Framework) -> Settings {
 
 fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Result<Settings, String> {
     let mut config = None;
+    let mut watch = false;
     let mut addr = SocketAddr::from(([127, 0, 0, 1], framework.default_port()));
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -97,15 +104,12 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
                 let v = value()?;
                 addr = v.parse().map_err(|e| format!("--addr {v:?}: {e}"))?;
             }
+            "--watch" => watch = true,
             "-h" | "--help" => {
-                println!("usage: [--config FILE] [--addr 127.0.0.1:PORT]");
+                println!("{USAGE}");
                 std::process::exit(0);
             }
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}; usage: [--config FILE] [--addr HOST:PORT]"
-                ))
-            }
+            other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
     }
     let config = config.unwrap_or_else(default_config);
@@ -116,6 +120,8 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
         .map_err(|e| e.to_string())?;
     Ok(Settings {
         policy,
+        config,
+        watch,
         public_policy,
         addr,
     })
@@ -165,6 +171,72 @@ pub fn main(framework: Framework, run: Run) {
 pub fn print_warnings(policy: &Policy) {
     for warning in policy.warnings() {
         eprintln!("warning: {warning}");
+    }
+}
+
+/// With `--watch`: reloads the policy file through `handle` when it changes (checked every
+/// 200 ms) and on `SIGHUP`, on a thread of its own. A valid file applies to requests that
+/// start afterwards (`policy reloaded from FILE`); an invalid one is refused with every
+/// problem and the policy in force keeps serving (`policy refused, still serving the previous
+/// one: ...`). Both go to stderr.
+pub fn watch(settings: &Settings, handle: PolicyHandle) {
+    if !settings.watch {
+        return;
+    }
+    let path = settings.config.clone();
+    std::thread::spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(e) => return eprintln!("error: --watch cannot start: {e}"),
+        };
+        runtime.block_on(watch_loop(path, handle));
+    });
+}
+
+async fn watch_loop(path: PathBuf, handle: PolicyHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangup = match signal(SignalKind::hangup()) {
+        Ok(hangup) => Some(hangup),
+        Err(e) => {
+            eprintln!("warning: --watch cannot catch SIGHUP ({e}); watching the file only");
+            None
+        }
+    };
+    let stamp = |path: &PathBuf| {
+        std::fs::metadata(path)
+            .and_then(|m| Ok((m.modified()?, m.len())))
+            .ok()
+    };
+    let mut seen = stamp(&path);
+    loop {
+        let hung_up = async {
+            match hangup.as_mut() {
+                Some(h) => h.recv().await.is_some(),
+                None => std::future::pending().await,
+            }
+        };
+        let reason = tokio::select! {
+            true = hung_up => "SIGHUP",
+            () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {
+                let now = stamp(&path);
+                if now == seen {
+                    continue;
+                }
+                seen = now;
+                "a change"
+            }
+        };
+        reload(&path, &handle, reason);
+    }
+}
+
+fn reload(path: &std::path::Path, handle: &PolicyHandle, reason: &str) {
+    match handle.reload(path) {
+        Ok(()) => {
+            eprintln!("policy reloaded from {} ({reason})", path.display());
+            print_warnings(&handle.policy());
+        }
+        Err(e) => eprintln!("policy refused, still serving the previous one ({reason}): {e}"),
     }
 }
 

@@ -27,8 +27,22 @@ impl RunningServer {
     /// Starts `binary --config config --addr 127.0.0.1:0` with `RUST_LOG=rust_log` and no
     /// `CORS_*` variables, and waits for its `listening on http://ADDR` line.
     pub fn start(binary: &Path, config: &Path, rust_log: &str) -> Result<RunningServer, String> {
+        Self::start_with(binary, config, rust_log, &[])
+    }
+
+    /// [`RunningServer::start`] with more arguments (`--watch`...).
+    pub fn start_with(
+        binary: &Path,
+        config: &Path,
+        rust_log: &str,
+        extra: &[&str],
+    ) -> Result<RunningServer, String> {
         let mut cmd = Command::new(binary);
-        cmd.arg("--config").arg(config).arg("--addr").arg("127.0.0.1:0");
+        cmd.arg("--config")
+            .arg(config)
+            .arg("--addr")
+            .arg("127.0.0.1:0")
+            .args(extra);
         for (k, _) in std::env::vars_os() {
             if k.to_string_lossy().starts_with("CORS_") {
                 cmd.env_remove(k);
@@ -88,6 +102,11 @@ impl RunningServer {
             .lock()
             .map(|s| String::from_utf8_lossy(&s).into_owned())
             .unwrap_or_default()
+    }
+
+    /// The server's process id (to send it a signal).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// True while the process runs and answers `GET /health` with 200.

@@ -312,6 +312,8 @@ fn run() -> Result<(), String> {
         };
         let settings = Settings {
             policy: policy.clone(),
+            config: args.config.clone(),
+            watch: false,
             public_policy: public.clone(),
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
         };

@@ -114,6 +114,7 @@ pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), 
     actix_web::rt::System::new().block_on(async move {
         // Built once; each worker's App gets a clone (one reference count each).
         let cors = Cors::new(settings.policy.clone());
+        ex::watch(&settings, cors.handle());
         let public_cors = Cors::new(settings.public_policy.clone());
         let server = HttpServer::new(move || {
             App::new()

@@ -39,6 +39,8 @@ async fn cookie_echo(headers: HeaderMap) -> Response {
 }
 
 fn app(settings: &ex::Settings) -> Router {
+    let api_cors = CorsLayer::new(settings.policy.clone());
+    ex::watch(settings, api_cors.handle());
     let api = Router::new()
         .route(
             "/health",
@@ -75,7 +77,7 @@ fn app(settings: &ex::Settings) -> Router {
         )
         .route("/api/cookie/echo", get(cookie_echo))
         // The layer wraps every route above and the router's own 404 fallback.
-        .layer(CorsLayer::new(settings.policy.clone()));
+        .layer(api_cors);
     // Routes added after `layer` are outside it: /public/* has its own policy only.
     let public = Router::new()
         .route(

@@ -154,12 +154,21 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
         ..Config::default()
     };
     let public = CorsFairing::scoped("/public", settings.public_policy.clone()).map_err(|e| e.to_string())?;
+    // Reconfigurable only with --watch: a fixed fairing needs no request-local cache entry.
+    let api = CorsFairing::new(settings.policy.clone());
+    let api = if settings.watch {
+        let (api, handle) = api.with_handle();
+        ex::watch(settings, handle);
+        api
+    } else {
+        api
+    };
     // The liftoff callback is `Sync`; the announcement is called once.
     let on_listening = Mutex::new(Some(on_listening));
     Ok(rocket::custom(config)
         .attach(Shield::new())
         // The policy from --config: every route below and Rocket's 404s and other catchers.
-        .attach(CorsFairing::new(settings.policy.clone()))
+        .attach(api)
         // /public/* has its own policy only: everything Rocket routes under that base.
         .attach(public)
         .attach(AdHoc::on_liftoff("announce", move |rocket| {

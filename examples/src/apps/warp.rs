@@ -100,9 +100,11 @@ fn routes(
     // The path filter in front scopes the public policy to /public/* (warp's 404 for unknown
     // paths there included); every other path falls through to the API policy, applied with
     // warp's own `with`.
+    let api_cors = Cors::new(settings.policy.clone());
+    ex::watch(settings, api_cors.handle());
     warp::path("public")
         .and(Cors::new(settings.public_policy.clone()).wrap(public_info))
-        .or(api.with(cors_warp::cors!(settings.policy.clone())))
+        .or(api.with(cors_warp::cors!(api_cors)))
         .unify()
 }
 

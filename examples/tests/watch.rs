@@ -1,0 +1,118 @@
+//! `--watch` in every example server (examples contract, "Live policies"): a valid edit of the
+//! policy file applies to the next requests without a restart, an invalid edit is refused with
+//! its errors on stderr while the old policy keeps serving, and `SIGHUP` reloads the file even
+//! when nothing about it looks changed.
+
+use cors_conformance::probe::RunningServer;
+use cors_conformance::send_raw;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const SERVERS: [(&str, &str); 4] = [
+    ("axum", env!("CARGO_BIN_EXE_axum-server")),
+    ("actix", env!("CARGO_BIN_EXE_actix-server")),
+    ("rocket", env!("CARGO_BIN_EXE_rocket-server")),
+    ("warp", env!("CARGO_BIN_EXE_warp-server")),
+];
+
+/// Two policies of the same length, so that a rewrite can keep the file's size and time.
+const ALLOW_A: &str = "allow_origins = [\"https://a.example\"]\n";
+const ALLOW_B: &str = "allow_origins = [\"https://b.example\"]\n";
+const ALLOW_C: &str = "allow_origins = [\"https://c.example\"]\n";
+const INVALID: &str = "allow_origins = [\"https://Bad.example/\"]\n";
+
+fn granted(server: &RunningServer, origin: &str) -> bool {
+    let headers = vec![("Origin".to_owned(), origin.as_bytes().to_vec())];
+    send_raw(server.addr, "GET", "/api/items", &headers)
+        .is_ok_and(|r| r.joined("access-control-allow-origin").as_deref() == Some(origin))
+}
+
+/// Waits up to 5 s for `check`; the watcher looks every 200 ms.
+fn eventually(check: impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// Writes `text` over `path` and gives it back its previous modification time.
+fn rewrite_unseen(path: &Path, text: &str) {
+    let before = std::fs::metadata(path).and_then(|m| m.modified()).unwrap();
+    std::fs::write(path, text).unwrap();
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(before).unwrap();
+}
+
+fn policy_file(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cors-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, ALLOW_A).unwrap();
+    path
+}
+
+fn check_server(name: &str, binary: &str) -> Result<(), String> {
+    let path = policy_file(name);
+    let server = RunningServer::start_with(Path::new(binary), &path, "off", &["--watch"])?;
+    let fail = |what: &str| Err(format!("{what}; stderr:\n{}", server.stderr()));
+    if !granted(&server, "https://a.example") || granted(&server, "https://b.example") {
+        return fail("the starting policy is not in force");
+    }
+    // A valid edit applies.
+    std::fs::write(&path, ALLOW_B).unwrap();
+    if !eventually(|| granted(&server, "https://b.example")) || granted(&server, "https://a.example") {
+        return fail("a valid edit did not apply");
+    }
+    if !server.stderr().contains("policy reloaded from") {
+        return fail("no reload line");
+    }
+    // An invalid edit is refused; the policy in force keeps serving.
+    std::fs::write(&path, INVALID).unwrap();
+    if !eventually(|| server.stderr().contains("policy refused")) {
+        return fail("an invalid edit was not refused");
+    }
+    if !server.stderr().contains("allow_origins[0]") || !granted(&server, "https://b.example") {
+        return fail("the refusal lost its reason or the old policy");
+    }
+    // SIGHUP reloads a file whose change the watcher cannot see (same size and time).
+    std::fs::write(&path, ALLOW_B).unwrap();
+    if !eventually(|| server.stderr().matches("policy reloaded from").count() >= 2) {
+        return fail("the restored file was not reloaded");
+    }
+    rewrite_unseen(&path, ALLOW_C);
+    std::thread::sleep(Duration::from_millis(500));
+    if granted(&server, "https://c.example") {
+        return fail("an unseen rewrite applied before SIGHUP (the test cannot tell SIGHUP apart)");
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() || !eventually(|| granted(&server, "https://c.example")) {
+        return fail("SIGHUP did not reload the file");
+    }
+    if !server.stderr().contains("(SIGHUP)") {
+        return fail("the SIGHUP reload was not logged as such");
+    }
+    Ok(())
+}
+
+#[test]
+fn watch_applies_valid_edits_refuses_invalid_ones_and_reloads_on_sighup() {
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = SERVERS
+            .iter()
+            .map(|(name, binary)| {
+                scope.spawn(move || check_server(name, binary).map_err(|e| format!("[{name}] {e}")))
+            })
+            .collect();
+        runs.into_iter()
+            .filter_map(|r| r.join().unwrap_or_else(|_| Err("a check panicked".into())).err())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
