@@ -102,8 +102,8 @@ impl<P: FromPolicy> Swap for LivePolicy<P> {
 /// started with.
 ///
 /// ```
-/// use cors_core::{Policy, PolicyConfig};
-/// use cors_core::adapter::{LivePolicy, PolicyHandle};
+/// use cors_core::adapter::LivePolicy;
+/// use cors_core::{Policy, PolicyHandle};
 /// use std::sync::Arc;
 ///
 /// # let live = Arc::new(LivePolicy::<Policy>::new(Policy::builder().allow_origins(["https://a.example"]).build()?));
