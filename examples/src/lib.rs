@@ -174,15 +174,23 @@ pub fn print_warnings(policy: &Policy) {
     }
 }
 
-/// With `--watch`: reloads the policy file through `handle` when it changes (checked every
+/// An adapter's layer, made reconfigurable and watched with `--watch` (see [`watch`]), or as
+/// it is without: `with_handle` is the adapter's own (`CorsLayer::with_handle`...).
+pub fn live<L>(settings: &Settings, layer: L, with_handle: fn(L) -> (L, PolicyHandle)) -> L {
+    if !settings.watch {
+        return layer;
+    }
+    let (layer, handle) = with_handle(layer);
+    watch(settings, handle);
+    layer
+}
+
+/// Reloads the policy file through `handle` when it changes (checked every
 /// 200 ms) and on `SIGHUP`, on a thread of its own. A valid file applies to requests that
 /// start afterwards (`policy reloaded from FILE`); an invalid one is refused with every
 /// problem and the policy in force keeps serving (`policy refused, still serving the previous
 /// one: ...`). Both go to stderr.
 pub fn watch(settings: &Settings, handle: PolicyHandle) {
-    if !settings.watch {
-        return;
-    }
     let path = settings.config.clone();
     std::thread::spawn(move || {
         let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

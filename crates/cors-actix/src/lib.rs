@@ -103,7 +103,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Compat;
 use actix_web::web;
 use actix_web::{Error, HttpResponse};
-use cors_core::adapter::{HeaderTypes, LivePolicy, NativePolicy, Route};
+use cors_core::adapter::{HeaderTypes, NativePolicy, Route, SharedPolicy};
 use cors_core::{Decision, Policy, PolicyHandle};
 use pin_project_lite::pin_project;
 use std::future::{ready, Future, Ready};
@@ -119,38 +119,40 @@ pub use cors_core;
 /// `HttpServer::new` factory and cloned into every worker's `App`.
 #[derive(Clone, Debug)]
 pub struct Cors {
-    live: Arc<LivePolicy<ActixCors>>,
+    shared: SharedPolicy<ActixCors>,
 }
 
 impl Cors {
     /// Builds the middleware, converting the policy's header values to actix types once.
     pub fn new(policy: Policy) -> Self {
         Cors {
-            live: Arc::new(LivePolicy::new(policy)),
+            shared: SharedPolicy::new(policy),
         }
     }
 
     /// The policy in force.
     pub fn policy(&self) -> Policy {
-        self.live.load().policy().clone()
+        self.shared.policy()
     }
 
-    /// A handle that changes the policy of this middleware (in every worker's `App` it was
-    /// cloned into) from any thread or task: requests that start afterwards get the new
-    /// policy, requests in flight finish with theirs.
+    /// This middleware, made reconfigurable, and the handle that changes its policy (in every
+    /// worker's `App` it is cloned into afterwards) from any thread or task: requests that
+    /// start afterwards get the new policy, requests in flight finish with theirs. Ask for the
+    /// handle before cloning the middleware into `HttpServer::new`'s factory. A middleware
+    /// built without a handle keeps its policy for good and pays nothing for swaps.
     ///
     /// ```
     /// use cors_actix::Cors;
     /// use cors_core::Policy;
     ///
-    /// let cors = Cors::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
-    /// let handle = cors.handle();
+    /// let (cors, handle) = Cors::new(Policy::builder().allow_origins(["https://a.example"]).build()?).with_handle();
     /// handle.set(Policy::builder().allow_origins(["https://b.example"]).build()?);
     /// assert!(cors.policy().allows_origin(b"https://b.example"));
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
-    pub fn handle(&self) -> PolicyHandle {
-        PolicyHandle::new(Arc::clone(&self.live))
+    pub fn with_handle(mut self) -> (Self, PolicyHandle) {
+        let handle = self.shared.handle();
+        (self, handle)
     }
 
     /// actix-web's own default service (an empty 404) under this policy, for
@@ -227,7 +229,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(CorsMiddleware {
             service,
-            live: Arc::clone(&self.live),
+            shared: self.shared.clone(),
         }))
     }
 }
@@ -236,7 +238,7 @@ where
 #[derive(Debug)]
 pub struct CorsMiddleware<S> {
     service: S,
-    live: Arc<LivePolicy<ActixCors>>,
+    shared: SharedPolicy<ActixCors>,
 }
 
 impl<S, B> Service<ServiceRequest> for CorsMiddleware<S>
@@ -251,7 +253,7 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         // The policy in force now decides the whole request, whatever is swapped in meanwhile.
-        let cors = self.live.load();
+        let cors = self.shared.load();
         let evaluated = cors.evaluate(request.method().as_str().as_bytes(), request.headers());
         if let Some(status) = direct_status(evaluated.decision()) {
             let mut response = HttpResponse::new(status);

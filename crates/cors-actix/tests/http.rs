@@ -689,8 +689,7 @@ fn cors_is_cheap_to_clone_and_send() {
 #[test]
 fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
     use cors_conformance::reconfigure::{assert_swaps_clean, policy_a, swap_under_load};
-    let cors = Cors::new(policy_a());
-    let handle = cors.handle();
+    let (cors, handle) = Cors::new(policy_a()).with_handle();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {

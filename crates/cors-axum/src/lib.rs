@@ -92,7 +92,7 @@
 #![deny(missing_docs)]
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
-use cors_core::adapter::LivePolicy;
+use cors_core::adapter::SharedPolicy;
 use cors_core::{Policy, PolicyHandle};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
@@ -109,39 +109,41 @@ pub use cors_core;
 /// through its [`PolicyHandle`].
 #[derive(Clone, Debug)]
 pub struct CorsLayer {
-    live: Arc<LivePolicy<HttpPolicy>>,
+    shared: SharedPolicy<HttpPolicy>,
 }
 
 impl CorsLayer {
     /// Builds the layer, converting the policy's header values once.
     pub fn new(policy: Policy) -> Self {
         CorsLayer {
-            live: Arc::new(LivePolicy::new(policy)),
+            shared: SharedPolicy::new(policy),
         }
     }
 
     /// The policy in force.
     pub fn policy(&self) -> Policy {
-        self.live.load().policy().clone()
+        self.shared.policy()
     }
 
-    /// A handle that changes the policy of this layer, and of every service it wrapped, from
-    /// any thread or task: requests that start afterwards get the new policy, requests in
-    /// flight finish with theirs.
+    /// This layer, made reconfigurable, and the handle that changes its policy (and that of
+    /// every service it wraps) from any thread or task: requests that start afterwards get the
+    /// new policy, requests in flight finish with theirs. A layer built without a handle keeps
+    /// its policy for good and pays nothing for swaps.
     ///
     /// ```
     /// use cors_axum::CorsLayer;
     /// use cors_core::Policy;
     ///
-    /// let layer = CorsLayer::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
-    /// let handle = layer.handle();
+    /// let (layer, handle) = CorsLayer::new(Policy::builder().allow_origins(["https://a.example"]).build()?)
+    ///     .with_handle();
     /// // Later, from anywhere (an admin endpoint, a file watcher):
     /// handle.set(Policy::builder().allow_origins(["https://b.example"]).build()?);
     /// assert!(layer.policy().allows_origin(b"https://b.example"));
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
-    pub fn handle(&self) -> PolicyHandle {
-        PolicyHandle::new(Arc::clone(&self.live))
+    pub fn with_handle(mut self) -> (Self, PolicyHandle) {
+        let handle = self.shared.handle();
+        (self, handle)
     }
 }
 
@@ -157,7 +159,7 @@ impl<S> Layer<S> for CorsLayer {
     fn layer(&self, inner: S) -> Cors<S> {
         Cors {
             inner,
-            live: Arc::clone(&self.live),
+            shared: self.shared.clone(),
         }
     }
 }
@@ -166,7 +168,7 @@ impl<S> Layer<S> for CorsLayer {
 #[derive(Clone, Debug)]
 pub struct Cors<S> {
     inner: S,
-    live: Arc<LivePolicy<HttpPolicy>>,
+    shared: SharedPolicy<HttpPolicy>,
 }
 
 impl<S> Cors<S> {
@@ -191,7 +193,7 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The policy in force now decides the whole request, whatever is swapped in meanwhile.
-        let cors = self.live.load();
+        let cors = self.shared.load();
         let evaluated = cors.evaluate(request.method(), request.headers());
         if let Some(response) = cors.direct_response(&evaluated) {
             return ResponseFuture {

@@ -240,8 +240,7 @@ async fn route_layer_scopes_a_policy_to_matched_routes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
     use cors_conformance::reconfigure::{assert_swaps_clean, policy_a, swap_under_load};
-    let layer = CorsLayer::new(policy_a());
-    let handle = layer.handle();
+    let (layer, handle) = CorsLayer::new(policy_a()).with_handle();
     let app = Router::new()
         .route("/api/items", get(|| async { "items" }))
         .layer(layer);

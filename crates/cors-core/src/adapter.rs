@@ -73,7 +73,7 @@
 pub use crate::cors_header::CorsHeader;
 pub use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan, Route};
 pub use crate::header_values::{HeaderValues, NativeValues, ValueId};
-pub use crate::live::{FromPolicy, LivePolicy};
+pub use crate::live::{FromPolicy, LivePolicy, SharedPolicy};
 pub use crate::native::{Evaluated, HeaderTypes, NativePolicy, Pending};
 pub use crate::present::PresentHeaders;
 pub use crate::request::{CorsRequest, HeaderLine, RequestHeader};

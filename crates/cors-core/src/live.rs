@@ -77,6 +77,79 @@ impl<P: FromPolicy> fmt::Debug for LivePolicy<P> {
     }
 }
 
+/// How an adapter holds its policy: fixed when it was built (sharing it costs a reference
+/// count per request, as any `Arc`), or live, swapped through a [`PolicyHandle`] (one more
+/// lock-free load per request). An adapter starts fixed and turns live only when the
+/// application asks for a handle, so that a policy that never changes pays nothing for it.
+///
+/// ```
+/// use cors_core::adapter::SharedPolicy;
+/// use cors_core::Policy;
+///
+/// let mut shared: SharedPolicy<Policy> = SharedPolicy::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
+/// let handle = shared.handle();
+/// handle.set(Policy::builder().allow_origins(["https://b.example"]).build()?);
+/// assert!(shared.load().allows_origin(b"https://b.example"));
+/// # Ok::<(), cors_core::ConfigErrors>(())
+/// ```
+pub enum SharedPolicy<P> {
+    /// The policy the adapter was built with, for good.
+    Fixed(Arc<P>),
+    /// Swapped through handles.
+    Live(Arc<LivePolicy<P>>),
+}
+
+impl<P: FromPolicy> fmt::Debug for SharedPolicy<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self {
+            SharedPolicy::Fixed(_) => "Fixed",
+            SharedPolicy::Live(_) => "Live",
+        };
+        f.debug_tuple(kind).field(self.load().policy()).finish()
+    }
+}
+
+impl<P> Clone for SharedPolicy<P> {
+    fn clone(&self) -> Self {
+        match self {
+            SharedPolicy::Fixed(p) => SharedPolicy::Fixed(Arc::clone(p)),
+            SharedPolicy::Live(l) => SharedPolicy::Live(Arc::clone(l)),
+        }
+    }
+}
+
+impl<P: FromPolicy> SharedPolicy<P> {
+    /// A fixed policy.
+    pub fn new(policy: Policy) -> Self {
+        SharedPolicy::Fixed(Arc::new(P::from_policy(policy)))
+    }
+
+    /// The policy in force now; a request keeps it until its response.
+    #[inline]
+    pub fn load(&self) -> Arc<P> {
+        match self {
+            SharedPolicy::Fixed(p) => Arc::clone(p),
+            SharedPolicy::Live(l) => l.load(),
+        }
+    }
+
+    /// The policy in force, as a [`Policy`].
+    pub fn policy(&self) -> Policy {
+        self.load().policy().clone()
+    }
+
+    /// Turns the policy live (if it is not yet) and gives a handle on it. Copies of this
+    /// `SharedPolicy` made before stay fixed: ask for the handle before sharing it.
+    pub fn handle(&mut self) -> PolicyHandle {
+        let live = match self {
+            SharedPolicy::Live(l) => Arc::clone(l),
+            SharedPolicy::Fixed(p) => Arc::new(LivePolicy::new(p.policy().clone())),
+        };
+        *self = SharedPolicy::Live(Arc::clone(&live));
+        PolicyHandle::new(live)
+    }
+}
+
 /// What a handle swaps, whatever an adapter keeps.
 trait Swap: Send + Sync {
     fn store(&self, policy: Policy);
@@ -94,7 +167,8 @@ impl<P: FromPolicy> Swap for LivePolicy<P> {
 }
 
 /// Changes the policy of a running adapter (an axum layer, an actix-web middleware, a Rocket
-/// fairing, a warp wrapper) from any thread or task. Every adapter gives one out; cloning it
+/// fairing, a warp wrapper) from any thread or task. Every adapter gives one out with its
+/// `with_handle`; cloning it
 /// costs a reference count.
 ///
 /// A new policy is validated before it is swapped in: an invalid one is refused with every
@@ -108,7 +182,7 @@ impl<P: FromPolicy> Swap for LivePolicy<P> {
 ///
 /// # let live = Arc::new(LivePolicy::<Policy>::new(Policy::builder().allow_origins(["https://a.example"]).build()?));
 /// # let handle = PolicyHandle::new(live);
-/// // `handle` came from an adapter, e.g. `cors_axum::CorsLayer::handle`.
+/// // `handle` came from an adapter, e.g. `cors_axum::CorsLayer::with_handle`.
 /// let mut config = handle.policy().to_config();
 /// config.allow_origins.push("https://b.example".into());
 /// handle.set_config(&config)?;

@@ -130,8 +130,8 @@
 #![deny(missing_docs)]
 
 use cors_core::adapter::{
-    CorsHeader, CorsRequest, HeaderLine, HeaderValueRef, LivePolicy, PresentHeaders, RequestHeader,
-    ResponseHeaders, Route as Answer, ValueId,
+    CorsHeader, CorsRequest, HeaderLine, HeaderValueRef, PresentHeaders, RequestHeader, ResponseHeaders,
+    Route as Answer, SharedPolicy, ValueId,
 };
 use cors_core::{Decision, Policy, PolicyHandle};
 use rocket::fairing::{self, Fairing, Info, Kind};
@@ -185,35 +185,26 @@ pub struct CorsFairing {
 /// What a fairing shares with its routes, the application's managed state and the
 /// request-local cache.
 struct Scope {
-    policy: ScopePolicy,
-}
-
-/// A fairing's policy: fixed when it was built, or swapped through a [`PolicyHandle`].
-enum ScopePolicy {
-    Fixed(Policy),
-    Live(Arc<LivePolicy<Policy>>),
+    policy: SharedPolicy<Policy>,
 }
 
 impl Scope {
     fn fixed(policy: Policy) -> Arc<Scope> {
         Arc::new(Scope {
-            policy: ScopePolicy::Fixed(policy),
+            policy: SharedPolicy::new(policy),
         })
     }
 
     /// The policy in force (a reference count, no allocation).
     fn current(&self) -> Policy {
-        match &self.policy {
-            ScopePolicy::Fixed(policy) => policy.clone(),
-            ScopePolicy::Live(live) => Policy::clone(&live.load()),
-        }
+        self.policy.policy()
     }
 
     /// The fixed policy, which a request may borrow for as long as the application lives.
     fn fixed_policy(&self) -> Option<&Policy> {
         match &self.policy {
-            ScopePolicy::Fixed(policy) => Some(policy),
-            ScopePolicy::Live(_) => None,
+            SharedPolicy::Fixed(policy) => Some(policy),
+            SharedPolicy::Live(_) => None,
         }
     }
 }
@@ -301,11 +292,10 @@ impl CorsFairing {
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
     pub fn with_handle(mut self) -> (Self, PolicyHandle) {
-        let live = Arc::new(LivePolicy::new(self.scope.current()));
-        self.scope = Arc::new(Scope {
-            policy: ScopePolicy::Live(Arc::clone(&live)),
-        });
-        (self, PolicyHandle::new(live))
+        let mut policy = SharedPolicy::new(self.scope.current());
+        let handle = policy.handle();
+        self.scope = Arc::new(Scope { policy });
+        (self, handle)
     }
 
     /// The mount base the fairing covers (`/` for [`CorsFairing::new`]).

@@ -116,7 +116,7 @@ pub use filter_error::FilterError;
 pub use rejection::default_rejection_response;
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
-use cors_core::adapter::LivePolicy;
+use cors_core::adapter::SharedPolicy;
 use cors_core::{Policy, PolicyHandle};
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -130,7 +130,7 @@ use warp::{Filter, Rejection, Reply};
 /// and shared by every filter it wraps. Cloning costs a reference count.
 #[derive(Clone, Debug)]
 pub struct Cors {
-    live: Arc<LivePolicy<HttpPolicy>>,
+    shared: SharedPolicy<HttpPolicy>,
 }
 
 /// The same as [`Cors::new`].
@@ -169,30 +169,32 @@ impl Cors {
     /// Converts the policy's header values once.
     pub fn new(policy: Policy) -> Self {
         Cors {
-            live: Arc::new(LivePolicy::new(policy)),
+            shared: SharedPolicy::new(policy),
         }
     }
 
     /// The policy in force.
     pub fn policy(&self) -> Policy {
-        self.live.load().policy().clone()
+        self.shared.policy()
     }
 
-    /// A handle that changes the policy of every filter this wraps, from any thread or task:
-    /// requests that start afterwards get the new policy, requests in flight finish with
-    /// theirs.
+    /// This wrapper, made reconfigurable, and the handle that changes the policy of every
+    /// filter it wraps afterwards, from any thread or task: requests that start afterwards get
+    /// the new policy, requests in flight finish with theirs. A wrapper built without a handle
+    /// keeps its policy for good and pays nothing for swaps.
     ///
     /// ```
     /// use cors_core::Policy;
     ///
-    /// let cors = cors_warp::Cors::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
-    /// let handle = cors.handle();
+    /// let (cors, handle) = cors_warp::Cors::new(Policy::builder().allow_origins(["https://a.example"]).build()?)
+    ///     .with_handle();
     /// handle.set(Policy::builder().allow_origins(["https://b.example"]).build()?);
     /// assert!(cors.policy().allows_origin(b"https://b.example"));
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
-    pub fn handle(&self) -> PolicyHandle {
-        PolicyHandle::new(Arc::clone(&self.live))
+    pub fn with_handle(mut self) -> (Self, PolicyHandle) {
+        let handle = self.shared.handle();
+        (self, handle)
     }
 
     /// Wraps `filter` (one route, a tree of routes joined with `or`, or a whole application)
@@ -218,12 +220,12 @@ impl Cors {
         // hands the decision over without copying the header map (`headers_cloned()` would
         // cost two allocations per request).
         let read = {
-            let live = Arc::clone(&self.live);
+            let shared = self.shared.clone();
             warp::any()
                 .map(warp::reply)
                 .with(warp::log::custom(move |info: warp::log::Info<'_>| {
                     // The policy in force now decides the whole request.
-                    let cors = live.load();
+                    let cors = shared.load();
                     let evaluated = cors.evaluate(info.method(), info.request_headers());
                     // A response the core sends itself is written here, while the request
                     // is at hand; otherwise only the small `Pending` travels on, with the
@@ -239,7 +241,7 @@ impl Cors {
                 }))
         };
         let decide = {
-            let live = Arc::clone(&self.live);
+            let shared = self.shared.clone();
             move |_read| {
                 ready(DECIDED.with(|slot| match slot.take() {
                     Some(Decided::Kept(kept)) => Ok(kept),
@@ -254,7 +256,7 @@ impl Cors {
                     // calling its function in one go; if it ever did not, fail closed: no
                     // CORS grant, `Vary: Origin`.
                     None => {
-                        let cors = live.load();
+                        let cors = shared.load();
                         let pending = cors.evaluate(&Method::GET, &HeaderMap::new()).pending();
                         Ok(Kept { pending, cors })
                     }

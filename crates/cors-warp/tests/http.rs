@@ -608,8 +608,7 @@ fn cors_is_cheap_to_clone_and_send() {
 #[test]
 fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
     use cors_conformance::reconfigure::{assert_swaps_clean, policy_a, swap_under_load};
-    let cors = Cors::new(policy_a());
-    let handle = cors.handle();
+    let (cors, handle) = Cors::new(policy_a()).with_handle();
     let routes = warp::path!("api" / "items").map(|| "items");
     let addr = serve(cors.wrap(routes));
     assert_swaps_clean(&swap_under_load(addr, "/api/items", &handle, 1_000, 3));

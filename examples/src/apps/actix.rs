@@ -113,8 +113,8 @@ fn api(config: &mut web::ServiceConfig) {
 pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         // Built once; each worker's App gets a clone (one reference count each).
-        let cors = Cors::new(settings.policy.clone());
-        ex::watch(&settings, cors.handle());
+        // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
+        let cors = ex::live(&settings, Cors::new(settings.policy.clone()), Cors::with_handle);
         let public_cors = Cors::new(settings.public_policy.clone());
         let server = HttpServer::new(move || {
             App::new()

@@ -39,8 +39,12 @@ async fn cookie_echo(headers: HeaderMap) -> Response {
 }
 
 fn app(settings: &ex::Settings) -> Router {
-    let api_cors = CorsLayer::new(settings.policy.clone());
-    ex::watch(settings, api_cors.handle());
+    // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
+    let api_cors = ex::live(
+        settings,
+        CorsLayer::new(settings.policy.clone()),
+        CorsLayer::with_handle,
+    );
     let api = Router::new()
         .route(
             "/health",

@@ -155,14 +155,11 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
     };
     let public = CorsFairing::scoped("/public", settings.public_policy.clone()).map_err(|e| e.to_string())?;
     // Reconfigurable only with --watch: a fixed fairing needs no request-local cache entry.
-    let api = CorsFairing::new(settings.policy.clone());
-    let api = if settings.watch {
-        let (api, handle) = api.with_handle();
-        ex::watch(settings, handle);
-        api
-    } else {
-        api
-    };
+    let api = ex::live(
+        settings,
+        CorsFairing::new(settings.policy.clone()),
+        CorsFairing::with_handle,
+    );
     // The liftoff callback is `Sync`; the announcement is called once.
     let on_listening = Mutex::new(Some(on_listening));
     Ok(rocket::custom(config)

@@ -100,8 +100,8 @@ fn routes(
     // The path filter in front scopes the public policy to /public/* (warp's 404 for unknown
     // paths there included); every other path falls through to the API policy, applied with
     // warp's own `with`.
-    let api_cors = Cors::new(settings.policy.clone());
-    ex::watch(settings, api_cors.handle());
+    // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
+    let api_cors = ex::live(settings, Cors::new(settings.policy.clone()), Cors::with_handle);
     warp::path("public")
         .and(Cors::new(settings.public_policy.clone()).wrap(public_info))
         .or(api.with(cors_warp::cors!(api_cors)))
