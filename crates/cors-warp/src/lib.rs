@@ -224,18 +224,14 @@ impl Cors {
             warp::any()
                 .map(warp::reply)
                 .with(warp::log::custom(move |info: warp::log::Info<'_>| {
-                    // The policy in force now decides the whole request.
-                    let cors = shared.load();
-                    let evaluated = cors.evaluate(info.method(), info.request_headers());
-                    // A response the core sends itself is written here, while the request
-                    // is at hand; otherwise only the small `Pending` travels on, with the
-                    // policy that made it.
-                    let decided = match cors.direct_response(&evaluated) {
-                        Some(response) => Decided::Respond(response),
-                        None => Decided::Kept(Kept {
-                            pending: evaluated.pending(),
-                            cors: Arc::clone(&cors),
-                        }),
+                    // The policy in force now decides the whole request. A fixed one is
+                    // borrowed (the wrapper keeps it); a live one travels with the request.
+                    let decided = match &shared {
+                        SharedPolicy::Fixed(cors) => decide_with(cors, None, &info),
+                        SharedPolicy::Live(live) => {
+                            let cors = live.load();
+                            decide_with(&cors, Some(&cors), &info)
+                        }
                     };
                     DECIDED.with(|slot| slot.set(Some(decided)));
                 }))
@@ -258,7 +254,10 @@ impl Cors {
                     None => {
                         let cors = shared.load();
                         let pending = cors.evaluate(&Method::GET, &HeaderMap::new()).pending();
-                        Ok(Kept { pending, cors })
+                        Ok(Kept {
+                            pending,
+                            cors: Some(cors),
+                        })
                     }
                 }))
             }
@@ -269,9 +268,21 @@ impl Cors {
                 ready(Ok::<_, Infallible>(default_rejection_response(&rejection)))
             })
             .unify();
-        let apply = |mut kept: Kept, mut response: Response| {
-            kept.cors.apply(&mut kept.pending, response.headers_mut());
-            response
+        let apply = {
+            let shared = self.shared.clone();
+            move |mut kept: Kept, mut response: Response| {
+                let loaded;
+                let cors: &HttpPolicy = match (&kept.cors, &shared) {
+                    (Some(cors), _) | (None, SharedPolicy::Fixed(cors)) => cors,
+                    // A live policy always travels with the request; this is only a fallback.
+                    (None, SharedPolicy::Live(live)) => {
+                        loaded = live.load();
+                        &loaded
+                    }
+                };
+                cors.apply(&mut kept.pending, response.headers_mut());
+                response
+            }
         };
         // Reached only through `decide`'s rejection: `inner` never rejects.
         let answer = warp::any().map(|| match DECIDED.with(Cell::take) {
@@ -306,9 +317,25 @@ enum Decided {
     Kept(Kept),
 }
 
-/// What the inner filter's response gets: the decision's plan and echoes, and the policy that
-/// made them (kept even if another is swapped in meanwhile).
+/// What the inner filter's response gets: the decision's plan and echoes, and, for a live
+/// policy, the policy that made them (kept even if another is swapped in meanwhile; a fixed
+/// one is the wrapper's own).
 struct Kept {
     pending: Pending,
-    cors: Arc<HttpPolicy>,
+    cors: Option<Arc<HttpPolicy>>,
+}
+
+/// The decision for the request `info` shows, made by `cors`; `live` is `cors` when it must
+/// travel with the request.
+fn decide_with(cors: &HttpPolicy, live: Option<&Arc<HttpPolicy>>, info: &warp::log::Info<'_>) -> Decided {
+    let evaluated = cors.evaluate(info.method(), info.request_headers());
+    // A response the core sends itself is written here, while the request is at hand;
+    // otherwise only the small `Pending` travels on.
+    match cors.direct_response(&evaluated) {
+        Some(response) => Decided::Respond(response),
+        None => Decided::Kept(Kept {
+            pending: evaluated.pending(),
+            cors: live.cloned(),
+        }),
+    }
 }
