@@ -20,7 +20,7 @@ pub enum CorsHeader {
 }
 
 impl CorsHeader {
-    /// Every header the layer manages, in the order [`Decision::actions`] lists them.
+    /// Every header the layer manages, in the order [`Decision::actions`](crate::Decision::actions) lists them.
     pub const ALL: [CorsHeader; 7] = [
         CorsHeader::AllowOrigin,
         CorsHeader::AllowCredentials,
