@@ -16,6 +16,11 @@ pub(crate) const NORMALISED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTI
 /// The CORS-safelisted methods, which always pass.
 const SAFELISTED: [&str; 3] = ["GET", "HEAD", "POST"];
 
+/// True for the methods a browser sends without a preflight (case-sensitive, as methods are).
+pub(crate) fn is_safelisted(method: &[u8]) -> bool {
+    SAFELISTED.iter().any(|m| m.as_bytes() == method)
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct AllowMethods {
     /// Each allowed method of up to seven bytes (all the usual ones), by its [`packed`] word,
@@ -191,6 +196,12 @@ mod tests {
             assert_eq!(value(&m, &v, method).as_deref(), Ok(method));
         }
         assert_eq!(value(&m, &v, "PUT"), Err(Rejection::MethodNotAllowed));
+    }
+
+    #[test]
+    fn spec_9_simple_methods_are_case_sensitive() {
+        assert!(is_safelisted(b"GET") && is_safelisted(b"HEAD") && is_safelisted(b"POST"));
+        assert!(!is_safelisted(b"post") && !is_safelisted(b"PATCH") && !is_safelisted(b"OPTIONS"));
     }
 
     #[test]

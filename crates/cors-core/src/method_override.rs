@@ -8,11 +8,6 @@
 use crate::origin_syntax::{default_port, Origin};
 use crate::request::HeaderLine;
 
-/// True for the methods a browser sends without a preflight.
-pub(crate) fn is_simple_method(method: &[u8]) -> bool {
-    matches!(method, b"GET" | b"HEAD" | b"POST")
-}
-
 /// Whether the request's `Origin` names the host and port of its `Host` line: a same-origin
 /// request, which no preflight guards. Anything that cannot be read (several lines, a
 /// malformed value, `null`) is treated as cross-origin, so that the stricter rule applies.
@@ -85,11 +80,5 @@ mod tests {
         assert!(!is_same_origin(origin, HeaderLine::Many));
         assert!(!is_same_origin(origin, HeaderLine::None));
         assert!(!is_same_origin(HeaderLine::Many, HeaderLine::One(b"a.test")));
-    }
-
-    #[test]
-    fn spec_9_simple_methods_are_case_sensitive() {
-        assert!(is_simple_method(b"GET") && is_simple_method(b"HEAD") && is_simple_method(b"POST"));
-        assert!(!is_simple_method(b"post") && !is_simple_method(b"PATCH") && !is_simple_method(b"OPTIONS"));
     }
 }
