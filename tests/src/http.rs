@@ -16,6 +16,18 @@ pub struct RawResponse {
 }
 
 impl RawResponse {
+    /// A response with `status`, these header lines and no body: for checking the checkers.
+    pub fn with_headers(status: u16, headers: &[(&str, &str)]) -> RawResponse {
+        RawResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), v.as_bytes().to_vec()))
+                .collect(),
+            body: Vec::new(),
+        }
+    }
+
     /// Every line of `name`.
     pub fn all(&self, name: &str) -> Vec<&[u8]> {
         self.headers

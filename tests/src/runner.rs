@@ -374,14 +374,7 @@ mod tests {
     use super::*;
 
     fn response(status: u16, headers: &[(&str, &str)]) -> RawResponse {
-        RawResponse {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
-                .collect(),
-            body: Vec::new(),
-        }
+        RawResponse::with_headers(status, headers)
     }
 
     #[test]
