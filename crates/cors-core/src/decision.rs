@@ -38,6 +38,20 @@ impl HeaderValueRef {
     pub fn echoes_line(line: &[u8]) -> bool {
         line.iter().any(|b| !matches!(b, b' ' | b'\t' | b','))
     }
+
+    /// For [`HeaderValueRef::RequestHeaders`]: the request's `Access-Control-Request-Headers`
+    /// lines that are echoed, in order, one response line each ([`HeaderValueRef::echoes_line`]).
+    ///
+    /// ```
+    /// use cors_core::adapter::HeaderValueRef;
+    ///
+    /// let lines = ["content-type", "", "x-api-key"];
+    /// let echoed: Vec<&str> = HeaderValueRef::echoed_lines(lines).collect();
+    /// assert_eq!(echoed, ["content-type", "x-api-key"]);
+    /// ```
+    pub fn echoed_lines<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>) -> impl Iterator<Item = L> {
+        lines.into_iter().filter(|line| Self::echoes_line(line.as_ref()))
+    }
 }
 
 /// What to do with one CORS response header.

@@ -586,11 +586,10 @@ impl ResponseHeaders for RocketResponse<'_, '_, '_> {
             HeaderValueRef::RequestHeaders => {
                 self.response.remove_header(name);
                 let request = self.request;
-                for line in request
+                let lines = request
                     .headers()
-                    .get(RequestHeader::AccessControlRequestHeaders.name())
-                    .filter(|line| HeaderValueRef::echoes_line(line.as_bytes()))
-                {
+                    .get(RequestHeader::AccessControlRequestHeaders.name());
+                for line in HeaderValueRef::echoed_lines(lines) {
                     self.response.adjoin_raw_header(name, line);
                 }
                 return;
