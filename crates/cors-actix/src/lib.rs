@@ -104,7 +104,9 @@ use actix_web::middleware::Compat;
 use actix_web::web;
 use actix_web::{Error, HttpResponse};
 use cors_core::adapter::{HeaderTypes, NativePolicy, Route, SharedPolicy};
-use cors_core::{Decision, Policy, PolicyHandle};
+#[cfg(feature = "live")]
+use cors_core::PolicyHandle;
+use cors_core::{Decision, Policy};
 use pin_project_lite::pin_project;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -135,11 +137,9 @@ impl Cors {
         self.shared.policy()
     }
 
-    /// This middleware, made reconfigurable, and the handle that changes its policy (in every
-    /// worker's `App` it is cloned into afterwards) from any thread or task: requests that
-    /// start afterwards get the new policy, requests in flight finish with theirs. Ask for the
-    /// handle before cloning the middleware into `HttpServer::new`'s factory. A middleware
-    /// built without a handle keeps its policy for good and pays nothing for swaps.
+    /// This middleware, made reconfigurable, and its [`PolicyHandle`] (feature `live`), which
+    /// swaps the policy in every worker's `App` it is cloned into afterwards (so ask before
+    /// cloning it into `HttpServer::new`'s factory); see the handle for what a swap does.
     ///
     /// ```
     /// use cors_actix::Cors;
@@ -150,6 +150,7 @@ impl Cors {
     /// assert!(cors.policy().allows_origin(b"https://b.example"));
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
+    #[cfg(feature = "live")]
     pub fn with_handle(mut self) -> (Self, PolicyHandle) {
         let handle = self.shared.handle();
         (self, handle)

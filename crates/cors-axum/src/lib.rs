@@ -93,7 +93,9 @@
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::adapter::SharedPolicy;
-use cors_core::{Policy, PolicyHandle};
+use cors_core::Policy;
+#[cfg(feature = "live")]
+use cors_core::PolicyHandle;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -125,10 +127,8 @@ impl CorsLayer {
         self.shared.policy()
     }
 
-    /// This layer, made reconfigurable, and the handle that changes its policy (and that of
-    /// every service it wraps) from any thread or task: requests that start afterwards get the
-    /// new policy, requests in flight finish with theirs. A layer built without a handle keeps
-    /// its policy for good and pays nothing for swaps.
+    /// This layer, made reconfigurable, and its [`PolicyHandle`] (feature `live`), which swaps the
+    /// policy of every service the layer wraps; see the handle for what a swap does.
     ///
     /// ```
     /// use cors_axum::CorsLayer;
@@ -141,6 +141,7 @@ impl CorsLayer {
     /// assert!(layer.policy().allows_origin(b"https://b.example"));
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
+    #[cfg(feature = "live")]
     pub fn with_handle(mut self) -> (Self, PolicyHandle) {
         let handle = self.shared.handle();
         (self, handle)

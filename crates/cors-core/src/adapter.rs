@@ -73,10 +73,12 @@
 pub use crate::cors_header::CorsHeader;
 pub use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan, Route};
 pub use crate::header_values::{HeaderValues, NativeValues, ValueId};
-pub use crate::live::{FromPolicy, LivePolicy, SharedPolicy};
 pub use crate::native::{Evaluated, HeaderTypes, NativePolicy, Pending};
 pub use crate::present::PresentHeaders;
 pub use crate::request::{CorsRequest, HeaderLine, RequestHeader};
+#[cfg(feature = "live")]
+pub use crate::shared::LivePolicy;
+pub use crate::shared::{FromPolicy, SharedPolicy};
 pub use crate::vary::VaryTokens;
 
 #[cfg(feature = "http")]

@@ -88,7 +88,7 @@ pub struct HttpPolicy {
     preflight_status: StatusCode,
 }
 
-impl crate::live::FromPolicy for HttpPolicy {
+impl crate::shared::FromPolicy for HttpPolicy {
     fn from_policy(policy: Policy) -> Self {
         HttpPolicy::new(policy)
     }

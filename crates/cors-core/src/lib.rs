@@ -66,6 +66,7 @@ mod cors_header;
 mod decision;
 mod error;
 mod header_values;
+#[cfg(feature = "live")]
 mod live;
 mod log;
 mod method_override;
@@ -81,6 +82,7 @@ mod present;
 mod regex_lint;
 mod report;
 mod request;
+mod shared;
 mod token;
 mod validate;
 mod vary;
@@ -88,6 +90,7 @@ mod vary;
 pub use config::LoadError;
 pub use decision::{Decision, Outcome, Rejection, ShortBytes};
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, ConfigWarningKind};
+#[cfg(feature = "live")]
 pub use live::PolicyHandle;
 pub use origin_syntax::Origin;
 pub use policy::{Policy, PolicyBuilder};

@@ -1,143 +1,19 @@
 //! Policies that change while the server runs (behaviour spec §8): an adapter keeps its policy
-//! in a [`LivePolicy`], loads it once per request and keeps what it loaded until the response,
+//! in a [`LivePolicy`](crate::adapter::LivePolicy), loads it once per request and keeps what it loaded until the response,
 //! so a request is decided wholly by the policy in force when it started; a [`PolicyHandle`]
-//! swaps in a new one from any thread or task, after it was validated.
+//! swaps in a new one from any thread or task, after it was validated. Feature `live`.
 
 use crate::config::LoadError;
 use crate::error::ConfigErrors;
 use crate::policy::Policy;
 use crate::policy_config::PolicyConfig;
-use arc_swap::ArcSwap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-/// What an adapter keeps of a policy: the policy itself, or the policy with its header values
-/// converted to the framework's types ([`crate::adapter::NativePolicy`]).
-pub trait FromPolicy: Send + Sync + 'static {
-    /// Prepares `policy` (converting its values once, on every swap, never per request).
-    fn from_policy(policy: Policy) -> Self;
-
-    /// The policy it was prepared from.
-    fn policy(&self) -> &Policy;
-}
-
-impl FromPolicy for Policy {
-    fn from_policy(policy: Policy) -> Self {
-        policy
-    }
-
-    fn policy(&self) -> &Policy {
-        self
-    }
-}
-
-/// An adapter's current policy, swapped atomically. Loading it costs a reference-count
-/// increment and never allocates; a swap converts the new policy once.
-///
-/// ```
-/// use cors_core::adapter::LivePolicy;
-/// use cors_core::Policy;
-///
-/// let live: LivePolicy<Policy> = LivePolicy::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
-/// let in_flight = live.load(); // a request keeps this until its response
-/// live.store(Policy::builder().allow_origins(["https://b.example"]).build()?);
-/// assert!(in_flight.allows_origin(b"https://a.example"));
-/// assert!(live.load().allows_origin(b"https://b.example"));
-/// # Ok::<(), cors_core::ConfigErrors>(())
-/// ```
-pub struct LivePolicy<P> {
-    current: ArcSwap<P>,
-}
-
-impl<P: FromPolicy> LivePolicy<P> {
-    /// Starts with `policy`.
-    pub fn new(policy: Policy) -> Self {
-        LivePolicy {
-            current: ArcSwap::from_pointee(P::from_policy(policy)),
-        }
-    }
-
-    /// The policy in force now. A request keeps what it loaded until its response is written.
-    pub fn load(&self) -> Arc<P> {
-        self.current.load_full()
-    }
-
-    /// Puts `policy` in force for requests that start from now on.
-    pub fn store(&self, policy: Policy) {
-        self.current.store(Arc::new(P::from_policy(policy)));
-    }
-}
-
-impl<P: FromPolicy> fmt::Debug for LivePolicy<P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LivePolicy")
-            .field("policy", self.current.load().policy())
-            .finish()
-    }
-}
-
-/// How an adapter holds its policy: fixed when it was built (sharing it costs a reference
-/// count per request, as any `Arc`), or live, swapped through a [`PolicyHandle`] (one more
-/// lock-free load per request). An adapter starts fixed and turns live only when the
-/// application asks for a handle, so that a policy that never changes pays nothing for it.
-///
-/// ```
-/// use cors_core::adapter::SharedPolicy;
-/// use cors_core::Policy;
-///
-/// let mut shared: SharedPolicy<Policy> = SharedPolicy::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
-/// let handle = shared.handle();
-/// handle.set(Policy::builder().allow_origins(["https://b.example"]).build()?);
-/// assert!(shared.load().allows_origin(b"https://b.example"));
-/// # Ok::<(), cors_core::ConfigErrors>(())
-/// ```
-pub enum SharedPolicy<P> {
-    /// The policy the adapter was built with, for good.
-    Fixed(Arc<P>),
-    /// Swapped through handles.
-    Live(Arc<LivePolicy<P>>),
-}
-
-impl<P: FromPolicy> fmt::Debug for SharedPolicy<P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self {
-            SharedPolicy::Fixed(_) => "Fixed",
-            SharedPolicy::Live(_) => "Live",
-        };
-        f.debug_tuple(kind).field(self.load().policy()).finish()
-    }
-}
-
-impl<P> Clone for SharedPolicy<P> {
-    fn clone(&self) -> Self {
-        match self {
-            SharedPolicy::Fixed(p) => SharedPolicy::Fixed(Arc::clone(p)),
-            SharedPolicy::Live(l) => SharedPolicy::Live(Arc::clone(l)),
-        }
-    }
-}
+use crate::shared::{FromPolicy, LivePolicy, SharedPolicy};
 
 impl<P: FromPolicy> SharedPolicy<P> {
-    /// A fixed policy.
-    pub fn new(policy: Policy) -> Self {
-        SharedPolicy::Fixed(Arc::new(P::from_policy(policy)))
-    }
-
-    /// The policy in force now; a request keeps it until its response.
-    #[inline]
-    pub fn load(&self) -> Arc<P> {
-        match self {
-            SharedPolicy::Fixed(p) => Arc::clone(p),
-            SharedPolicy::Live(l) => l.load(),
-        }
-    }
-
-    /// The policy in force, as a [`Policy`].
-    pub fn policy(&self) -> Policy {
-        self.load().policy().clone()
-    }
-
     /// Turns the policy live (if it is not yet) and gives a handle on it. Copies of this
     /// `SharedPolicy` made before stay fixed: ask for the handle before sharing it.
     pub fn handle(&mut self) -> PolicyHandle {
@@ -162,18 +38,18 @@ impl<P: FromPolicy> Swap for LivePolicy<P> {
     }
 
     fn current(&self) -> Policy {
-        self.current.load().policy().clone()
+        self.load().policy().clone()
     }
 }
 
 /// Changes the policy of a running adapter (an axum layer, an actix-web middleware, a Rocket
 /// fairing, a warp wrapper) from any thread or task. Every adapter gives one out with its
-/// `with_handle`; cloning it
-/// costs a reference count.
+/// `with_handle` (feature `live`); cloning it costs a reference count.
 ///
 /// A new policy is validated before it is swapped in: an invalid one is refused with every
-/// problem, and the old one keeps serving. Requests in flight finish with the policy they
-/// started with.
+/// problem, and the old one keeps serving. Requests that start afterwards get the new policy;
+/// requests in flight finish with the policy they started with. An adapter built without a
+/// handle keeps its policy for good and pays nothing for swaps.
 ///
 /// ```
 /// use cors_core::adapter::LivePolicy;

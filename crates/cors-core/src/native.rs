@@ -10,9 +10,9 @@
 use crate::cors_header::CorsHeader;
 use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
 use crate::header_values::{NativeValues, ValueId};
-use crate::live::FromPolicy;
 use crate::present::PresentHeaders;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
+use crate::shared::FromPolicy;
 use crate::{Decision, Policy};
 use std::fmt;
 

@@ -133,7 +133,9 @@ use cors_core::adapter::{
     CorsHeader, CorsRequest, HeaderLine, HeaderValueRef, PresentHeaders, RequestHeader, ResponseHeaders,
     Route as Answer, SharedPolicy, ValueId,
 };
-use cors_core::{Decision, Policy, PolicyHandle};
+#[cfg(feature = "live")]
+use cors_core::PolicyHandle;
+use cors_core::{Decision, Policy};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::form::Form;
 use rocket::http::uri::Origin;
@@ -202,10 +204,7 @@ impl Scope {
 
     /// The fixed policy, which a request may borrow for as long as the application lives.
     fn fixed_policy(&self) -> Option<&Policy> {
-        match &self.policy {
-            SharedPolicy::Fixed(policy) => Some(policy),
-            SharedPolicy::Live(_) => None,
-        }
+        self.policy.fixed()
     }
 }
 
@@ -272,9 +271,8 @@ impl CorsFairing {
         self.scope.current()
     }
 
-    /// This fairing, made reconfigurable, and the handle that changes its policy from any
-    /// thread or task: requests that start afterwards get the new policy, requests in flight
-    /// finish with theirs. Call it before attaching the fairing.
+    /// This fairing, made reconfigurable, and its [`PolicyHandle`] (feature `live`); see the
+    /// handle for what a swap does. Call it before attaching the fairing.
     ///
     /// A reconfigurable fairing keeps each request's policy in Rocket's request-local cache,
     /// which Rocket allocates (two allocations per request); a fixed one does that only for
@@ -291,6 +289,7 @@ impl CorsFairing {
     /// # let _ = rocket::build().attach(fairing);
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
+    #[cfg(feature = "live")]
     pub fn with_handle(mut self) -> (Self, PolicyHandle) {
         let mut policy = SharedPolicy::new(self.scope.current());
         let handle = policy.handle();

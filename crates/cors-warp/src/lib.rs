@@ -117,7 +117,9 @@ pub use rejection::default_rejection_response;
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::adapter::SharedPolicy;
-use cors_core::{Policy, PolicyHandle};
+use cors_core::Policy;
+#[cfg(feature = "live")]
+use cors_core::PolicyHandle;
 use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::ready;
@@ -178,10 +180,8 @@ impl Cors {
         self.shared.policy()
     }
 
-    /// This wrapper, made reconfigurable, and the handle that changes the policy of every
-    /// filter it wraps afterwards, from any thread or task: requests that start afterwards get
-    /// the new policy, requests in flight finish with theirs. A wrapper built without a handle
-    /// keeps its policy for good and pays nothing for swaps.
+    /// This wrapper, made reconfigurable, and its [`PolicyHandle`] (feature `live`), which swaps
+    /// the policy of every filter it wraps afterwards; see the handle for what a swap does.
     ///
     /// ```
     /// use cors_core::Policy;
@@ -192,6 +192,7 @@ impl Cors {
     /// assert!(cors.policy().allows_origin(b"https://b.example"));
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
+    #[cfg(feature = "live")]
     pub fn with_handle(mut self) -> (Self, PolicyHandle) {
         let handle = self.shared.handle();
         (self, handle)
@@ -226,10 +227,10 @@ impl Cors {
                 .with(warp::log::custom(move |info: warp::log::Info<'_>| {
                     // The policy in force now decides the whole request. A fixed one is
                     // borrowed (the wrapper keeps it); a live one travels with the request.
-                    let decided = match &shared {
-                        SharedPolicy::Fixed(cors) => decide_with(cors, None, &info),
-                        SharedPolicy::Live(live) => {
-                            let cors = live.load();
+                    let decided = match shared.fixed() {
+                        Some(cors) => decide_with(cors, None, &info),
+                        None => {
+                            let cors = shared.load();
                             decide_with(&cors, Some(&cors), &info)
                         }
                     };
@@ -254,10 +255,7 @@ impl Cors {
                     None => {
                         let cors = shared.load();
                         let pending = cors.evaluate(&Method::GET, &HeaderMap::new()).pending();
-                        Ok(Kept {
-                            pending,
-                            cors: Some(cors),
-                        })
+                        Ok(Kept::new(pending, Some(&cors)))
                     }
                 }))
             }
@@ -270,17 +268,8 @@ impl Cors {
             .unify();
         let apply = {
             let shared = self.shared.clone();
-            move |mut kept: Kept, mut response: Response| {
-                let loaded;
-                let cors: &HttpPolicy = match (&kept.cors, &shared) {
-                    (Some(cors), _) | (None, SharedPolicy::Fixed(cors)) => cors,
-                    // A live policy always travels with the request; this is only a fallback.
-                    (None, SharedPolicy::Live(live)) => {
-                        loaded = live.load();
-                        &loaded
-                    }
-                };
-                cors.apply(&mut kept.pending, response.headers_mut());
+            move |kept: Kept, mut response: Response| {
+                kept.apply(&shared, response.headers_mut());
                 response
             }
         };
@@ -322,7 +311,34 @@ enum Decided {
 /// one is the wrapper's own).
 struct Kept {
     pending: Pending,
+    #[cfg(feature = "live")]
     cors: Option<Arc<HttpPolicy>>,
+}
+
+impl Kept {
+    /// `live` is the policy that decided, when it must travel with the request.
+    fn new(pending: Pending, live: Option<&Arc<HttpPolicy>>) -> Kept {
+        #[cfg(not(feature = "live"))]
+        let _ = live;
+        Kept {
+            pending,
+            #[cfg(feature = "live")]
+            cors: live.cloned(),
+        }
+    }
+
+    /// Puts the decision on the response's headers, with the policy that made it.
+    fn apply(mut self, shared: &SharedPolicy<HttpPolicy>, headers: &mut HeaderMap) {
+        #[cfg(feature = "live")]
+        if let Some(cors) = &self.cors {
+            return cors.apply(&mut self.pending, headers);
+        }
+        match shared.fixed() {
+            Some(cors) => cors.apply(&mut self.pending, headers),
+            // A live policy always travels with the request; this is only a fallback.
+            None => shared.load().apply(&mut self.pending, headers),
+        }
+    }
 }
 
 /// The decision for the request `info` shows, made by `cors`; `live` is `cors` when it must
@@ -333,9 +349,6 @@ fn decide_with(cors: &HttpPolicy, live: Option<&Arc<HttpPolicy>>, info: &warp::l
     // otherwise only the small `Pending` travels on.
     match cors.direct_response(&evaluated) {
         Some(response) => Decided::Respond(response),
-        None => Decided::Kept(Kept {
-            pending: evaluated.pending(),
-            cors: live.cloned(),
-        }),
+        None => Decided::Kept(Kept::new(evaluated.pending(), live)),
     }
 }
