@@ -70,6 +70,7 @@
 //! # Ok::<(), cors_core::ConfigErrors>(())
 //! ```
 
+pub use crate::allow_methods::is_safelisted_method;
 pub use crate::cors_header::CorsHeader;
 pub use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan, Route};
 pub use crate::header_values::{HeaderValues, NativeValues, ValueId};

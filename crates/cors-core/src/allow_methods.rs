@@ -16,8 +16,16 @@ pub(crate) const NORMALISED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTI
 /// The CORS-safelisted methods, which always pass.
 const SAFELISTED: [&str; 3] = ["GET", "HEAD", "POST"];
 
-/// True for the methods a browser sends without a preflight (case-sensitive, as methods are).
-pub(crate) fn is_safelisted(method: &[u8]) -> bool {
+/// True for the methods a browser sends without a preflight: `GET`, `HEAD`, `POST`
+/// (case-sensitive, as methods are). Any other method a page uses was granted by a preflight.
+///
+/// ```
+/// use cors_core::adapter::is_safelisted_method;
+///
+/// assert!(is_safelisted_method(b"POST"));
+/// assert!(!is_safelisted_method(b"PATCH") && !is_safelisted_method(b"post"));
+/// ```
+pub fn is_safelisted_method(method: &[u8]) -> bool {
     SAFELISTED.iter().any(|m| m.as_bytes() == method)
 }
 
@@ -200,8 +208,14 @@ mod tests {
 
     #[test]
     fn spec_9_simple_methods_are_case_sensitive() {
-        assert!(is_safelisted(b"GET") && is_safelisted(b"HEAD") && is_safelisted(b"POST"));
-        assert!(!is_safelisted(b"post") && !is_safelisted(b"PATCH") && !is_safelisted(b"OPTIONS"));
+        assert!(
+            is_safelisted_method(b"GET") && is_safelisted_method(b"HEAD") && is_safelisted_method(b"POST")
+        );
+        assert!(
+            !is_safelisted_method(b"post")
+                && !is_safelisted_method(b"PATCH")
+                && !is_safelisted_method(b"OPTIONS")
+        );
     }
 
     #[test]

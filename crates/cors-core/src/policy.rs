@@ -152,7 +152,7 @@ impl Policy {
         let origin = request.line(RequestHeader::Origin);
         let method = request.method();
         let unguarded = origin != HeaderLine::None
-            && !crate::allow_methods::is_safelisted(method)
+            && !crate::allow_methods::is_safelisted_method(method)
             && !method_override::is_same_origin(origin, host);
         if unguarded {
             if let Err(reason) = self

@@ -130,8 +130,8 @@
 #![deny(missing_docs)]
 
 use cors_core::adapter::{
-    CorsHeader, CorsRequest, HeaderLine, HeaderValueRef, PresentHeaders, RequestHeader, ResponseHeaders,
-    Route as Answer, SharedPolicy, ValueId,
+    is_safelisted_method, CorsHeader, CorsRequest, HeaderLine, HeaderValueRef, PresentHeaders, RequestHeader,
+    ResponseHeaders, Route as Answer, SharedPolicy, ValueId,
 };
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
@@ -357,7 +357,8 @@ fn routed_by_global(request: &Request<'_>) -> bool {
 /// page may never have been granted by a preflight (behaviour spec §9).
 async fn is_overridden(request: &Request<'_>, data: &mut Data<'_>) -> bool {
     let method = request.method();
-    if matches!(method, Method::Get | Method::Head | Method::Post)
+    // Rocket rewrites only a POST, and a rewrite to a safelisted method needs no preflight.
+    if is_safelisted_method(method.as_str().as_bytes())
         || !request.content_type().is_some_and(|ct| ct.is_form())
     {
         return false;
