@@ -190,7 +190,7 @@ pub fn live<L>(settings: &Settings, layer: L, with_handle: fn(L) -> (L, PolicyHa
 /// start afterwards (`policy reloaded from FILE`); an invalid one is refused with every
 /// problem and the policy in force keeps serving (`policy refused, still serving the previous
 /// one: ...`). Both go to stderr.
-pub fn watch(settings: &Settings, handle: PolicyHandle) {
+fn watch(settings: &Settings, handle: PolicyHandle) {
     let path = settings.config.clone();
     std::thread::spawn(move || {
         let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

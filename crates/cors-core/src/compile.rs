@@ -37,7 +37,7 @@ pub(crate) fn compile(
     predicate: Option<OriginPredicate>,
 ) -> Result<PolicyInner, ConfigErrors> {
     let mut validated = validate(&mut config, predicate.is_some());
-    if let Some(errors) = ConfigErrors::from_vec(std::mem::take(&mut validated.errors)) {
+    if let Some(errors) = ConfigErrors::from_vec(std::mem::take(&mut validated.report.errors)) {
         return Err(errors);
     }
     // Everything is valid: precompute. The sixteen Vary combinations come first so that
@@ -70,7 +70,7 @@ pub(crate) fn compile(
         star,
         true_value,
         values,
-        warnings: validated.warnings,
+        warnings: validated.report.warnings,
         has_predicate,
         config,
         plans,

@@ -223,7 +223,9 @@ where
         let origin_key_failed = errors
             .iter()
             .any(|e| e.key().to_ascii_lowercase().contains("allow_origin"));
-        let more = crate::validate::validate(&mut config.clone(), false).errors;
+        let more = crate::validate::validate(&mut config.clone(), false)
+            .report
+            .errors;
         errors.extend(
             more.into_iter()
                 .filter(|e| !(origin_key_failed && *e.kind() == ConfigErrorKind::NoOrigins)),

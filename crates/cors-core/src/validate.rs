@@ -5,7 +5,7 @@
 use crate::allow_headers::{validate_allow_headers, validate_expose_headers};
 use crate::allow_methods::validate_methods;
 use crate::allow_origin::validate_origins;
-use crate::error::{ConfigError, ConfigErrorKind as E, ConfigWarning};
+use crate::error::{ConfigError, ConfigErrorKind as E};
 use crate::origin_entry::OriginEntry;
 use crate::origin_regex::validate_regexes;
 use crate::policy_config::PolicyConfig;
@@ -16,8 +16,8 @@ pub const MAX_MAX_AGE: u32 = 86_400;
 
 /// What validation found, and what it parsed on the way for the policy to be built from.
 pub(crate) struct Validated {
-    pub(crate) errors: Vec<ConfigError>,
-    pub(crate) warnings: Vec<ConfigWarning>,
+    /// Every error and warning.
+    pub(crate) report: Report,
     /// The origin entries, parsed.
     pub(crate) origins: Vec<OriginEntry>,
     /// The regexes, anchored.
@@ -36,8 +36,7 @@ pub(crate) fn validate(config: &mut PolicyConfig, has_predicate: bool) -> Valida
     validate_max_age(config.max_age, &mut report);
     validate_preflight_status(config.preflight_status, &mut report);
     Validated {
-        errors: report.errors,
-        warnings: report.warnings,
+        report,
         origins,
         regexes,
     }
