@@ -174,7 +174,7 @@ pub fn print_warnings(policy: &Policy) {
     }
 }
 
-/// An adapter's layer, made reconfigurable and watched with `--watch` (see [`watch`]), or as
+/// An adapter's layer, made reconfigurable and watched with `--watch` (see `watch` below), or as
 /// it is without: `with_handle` is the adapter's own (`CorsLayer::with_handle`...).
 pub fn live<L>(settings: &Settings, layer: L, with_handle: fn(L) -> (L, PolicyHandle)) -> L {
     if !settings.watch {

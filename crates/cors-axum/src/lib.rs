@@ -108,7 +108,7 @@ use tower_service::Service;
 pub use cors_core;
 
 /// A tower layer applying a CORS [`Policy`], which can be changed while the server runs
-/// through its [`PolicyHandle`].
+/// through the handle of `with_handle` (feature `live`).
 #[derive(Clone, Debug)]
 pub struct CorsLayer {
     shared: SharedPolicy<HttpPolicy>,

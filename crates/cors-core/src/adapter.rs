@@ -20,7 +20,7 @@
 //! Header values are precomputed with the policy ([`HeaderValues`], referred to by
 //! [`ValueId`]); an adapter converts them once to its framework's types ([`NativeValues`]).
 //! [`NativePolicy`] does all of this over a framework's header types described once with
-//! [`HeaderTypes`]; [`http`] is that description for the `http` 1.x crate (feature `http`),
+//! [`HeaderTypes`]; the `http` module is that description for the `http` 1.x crate (feature `http`),
 //! which axum, hyper, tonic and warp use.
 //!
 //! ```

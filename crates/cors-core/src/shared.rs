@@ -25,7 +25,7 @@ impl FromPolicy for Policy {
 }
 
 /// How an adapter holds its policy: fixed when it was built (sharing it costs a reference
-/// count per request, as any `Arc`), or live, swapped through a [`PolicyHandle`] (one more
+/// count per request, as any `Arc`), or live, swapped through a `PolicyHandle` (feature `live`; one more
 /// lock-free load per request). An adapter starts fixed and turns live only when the
 /// application asks for a handle (feature `live`), so that a policy that never changes pays
 /// nothing for it.
