@@ -182,14 +182,6 @@ pub const SPECIAL_CHARACTERS: [&str; 24] = [
     "=", "%0b", "%2e", "\\",
 ];
 
-/// Origins no policy means to allow. A regex that matches one of them allows (nearly) any
-/// origin, which with credentials is the reflected-origin hole of rs/cors CVE-2018-20744.
-pub const UNRELATED_ORIGINS: [&str; 3] = [
-    "https://evil.example",
-    "http://evil.example",
-    "https://evil.example:8443",
-];
-
 /// Origins anyone can host a page on, which scanners try as "trusted third parties".
 pub const THIRD_PARTY_ORIGINS: [&str; 5] = [
     "https://whatever.github.io",
@@ -356,7 +348,7 @@ pub fn derive_attacks(allowed: &str) -> Vec<AttackOrigin> {
         None => {
             out.push(AttackClass::OtherPort, format!("{scheme}://{host}:8443"));
             out.push(AttackClass::OtherPort, format!("{scheme}://{host}:1"));
-            if let Some(default) = default_port(scheme) {
+            if let Some(default) = origin.default_port() {
                 out.push(AttackClass::DefaultPort, format!("{scheme}://{host}:{default}"));
             }
         }
@@ -488,15 +480,6 @@ fn entry_samples(entry: &str) -> Vec<String> {
     match entry.strip_suffix(":*") {
         Some(base) => vec![base.to_owned(), format!("{base}:3000")],
         None => vec![entry],
-    }
-}
-
-/// The default port of a scheme that has one.
-fn default_port(scheme: &str) -> Option<u16> {
-    match scheme {
-        "http" | "ws" => Some(80),
-        "https" | "wss" => Some(443),
-        _ => None,
     }
 }
 

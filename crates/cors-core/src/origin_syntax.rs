@@ -172,6 +172,20 @@ impl<'a> Origin<'a> {
         self.port
     }
 
+    /// The default port of the origin's scheme (80 for `http`, 443 for `https`), which a
+    /// canonical origin never writes out; `None` for a scheme without one.
+    ///
+    /// ```
+    /// use cors_core::Origin;
+    ///
+    /// assert_eq!(Origin::parse(b"https://example.com")?.default_port(), Some(443));
+    /// assert_eq!(Origin::parse(b"chrome-extension://abc")?.default_port(), None);
+    /// # Ok::<(), cors_core::origin::OriginParseError>(())
+    /// ```
+    pub fn default_port(&self) -> Option<u16> {
+        default_port(self.scheme)
+    }
+
     /// Whether the host is a domain or an IP literal.
     pub fn host_kind(&self) -> HostKind {
         self.host_kind
