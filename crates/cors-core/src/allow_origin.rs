@@ -18,6 +18,26 @@ use std::sync::Arc;
 /// A user-supplied origin check. It sees a parsed, canonical origin, never raw bytes.
 pub type OriginPredicate = Arc<dyn Fn(&Origin<'_>) -> bool + Send + Sync>;
 
+/// The origin sources given in code, which a policy file cannot express: a policy built
+/// from a file through a handle keeps those of the policy it replaces.
+#[derive(Clone, Default)]
+pub(crate) struct OriginHooks {
+    pub(crate) predicate: Option<OriginPredicate>,
+    #[cfg(feature = "lookup")]
+    pub(crate) lookup: Option<crate::lookup::LookedUpOrigins>,
+}
+
+impl OriginHooks {
+    /// True when some origin source is given in code.
+    fn any(&self) -> bool {
+        #[cfg(feature = "lookup")]
+        if self.lookup.is_some() {
+            return true;
+        }
+        self.predicate.is_some()
+    }
+}
+
 /// What the matcher found for a request origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OriginMatch {
@@ -42,7 +62,7 @@ pub(crate) enum OriginMiss {
 /// and gives back the valid entries, parsed.
 pub(crate) fn validate_origins(
     config: &PolicyConfig,
-    has_predicate: bool,
+    hooks: &OriginHooks,
     report: &mut Report,
 ) -> Vec<OriginEntry> {
     let credentials = config.allow_credentials;
@@ -81,10 +101,10 @@ pub(crate) fn validate_origins(
             E::NullOriginWithCredentials,
         ));
     }
-    if config.allow_origins.is_empty() && config.allow_origin_regex.is_empty() && !has_predicate {
+    if config.allow_origins.is_empty() && config.allow_origin_regex.is_empty() && !hooks.any() {
         report.error(ConfigError::new("allow_origins", None, E::NoOrigins));
     }
-    if has_predicate {
+    if hooks.predicate.is_some() {
         report.warning(ConfigWarning::new(
             "allow_origin_predicate",
             None,

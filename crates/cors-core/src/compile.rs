@@ -4,7 +4,7 @@
 
 use crate::allow_headers::AllowHeaders;
 use crate::allow_methods::AllowMethods;
-use crate::allow_origin::{OriginMatcher, OriginPredicate};
+use crate::allow_origin::{OriginHooks, OriginMatcher};
 use crate::error::ConfigErrors;
 use crate::error::ConfigWarning;
 use crate::header_values::{HeaderValues, ValueId};
@@ -27,16 +27,14 @@ pub(crate) struct PolicyInner {
     pub(crate) true_value: ValueId,
     pub(crate) values: HeaderValues,
     pub(crate) warnings: Vec<ConfigWarning>,
-    pub(crate) has_predicate: bool,
+    /// The origin sources given in code.
+    pub(crate) hooks: OriginHooks,
     /// The plan each kind of decision starts from.
     pub(crate) plans: Plans,
 }
 
-pub(crate) fn compile(
-    mut config: PolicyConfig,
-    predicate: Option<OriginPredicate>,
-) -> Result<PolicyInner, ConfigErrors> {
-    let mut validated = validate(&mut config, predicate.is_some());
+pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<PolicyInner, ConfigErrors> {
+    let mut validated = validate(&mut config, &hooks);
     if let Some(errors) = ConfigErrors::from_vec(std::mem::take(&mut validated.report.errors)) {
         return Err(errors);
     }
@@ -46,8 +44,7 @@ pub(crate) fn compile(
     VaryTokens::precompute(&mut values);
     let star = values.push("*");
     let true_value = values.push("true");
-    let has_predicate = predicate.is_some();
-    let origins = origin_matcher(&config, &validated, predicate, &mut values)?;
+    let origins = origin_matcher(&config, &validated, &hooks, &mut values)?;
     let credentials = config.allow_credentials;
     let methods = AllowMethods::new(&config.allow_methods, credentials, star, &mut values);
     let headers = AllowHeaders::new(&config.allow_headers, credentials, star);
@@ -71,7 +68,7 @@ pub(crate) fn compile(
         true_value,
         values,
         warnings: validated.report.warnings,
-        has_predicate,
+        hooks,
         config,
         plans,
     })
@@ -81,7 +78,7 @@ pub(crate) fn compile(
 fn origin_matcher(
     config: &PolicyConfig,
     validated: &Validated,
-    predicate: Option<OriginPredicate>,
+    hooks: &OriginHooks,
     values: &mut HeaderValues,
 ) -> Result<OriginMatcher, ConfigErrors> {
     let mut origins = OriginMatcher::default();
@@ -92,8 +89,8 @@ fn origin_matcher(
     if config.allow_null_origin {
         origins.allow_null(values);
     }
-    if let Some(p) = predicate {
-        origins.set_predicate(p);
+    if let Some(p) = &hooks.predicate {
+        origins.set_predicate(p.clone());
     }
     Ok(origins)
 }

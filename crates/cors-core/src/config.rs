@@ -223,7 +223,7 @@ where
         let origin_key_failed = errors
             .iter()
             .any(|e| e.key().to_ascii_lowercase().contains("allow_origin"));
-        let more = crate::validate::validate(&mut config.clone(), false)
+        let more = crate::validate::validate(&mut config.clone(), &Default::default())
             .report
             .errors;
         errors.extend(

@@ -133,6 +133,9 @@ pub enum Rejection {
     OriginNotAllowed,
     /// `Origin: null` while the null origin is not enabled.
     NullOriginNotAllowed,
+    /// An origin that only a lookup could allow, whose lookup failed or timed out (feature
+    /// `lookup`; the log says why).
+    OriginLookupFailed,
     /// More than one `Access-Control-Request-Method` line.
     MultipleRequestMethods,
     /// An `Access-Control-Request-Method` that is not a method token.
@@ -159,7 +162,8 @@ impl std::fmt::Display for Rejection {
             Rejection::EmptyOrigin => f.write_str("the Origin header is empty"),
             Rejection::OriginTooLong => f.write_str("the Origin header is longer than 2048 bytes"),
             Rejection::MalformedOrigin(v0) => write!(f, "the Origin header is not a canonical origin: {v0}"),
-            Rejection::OriginNotAllowed => f.write_str("the origin is not in allow_origins, allow_origin_regex or the predicate"),
+            Rejection::OriginNotAllowed => f.write_str("the origin is not in allow_origins, allow_origin_regex, the predicate or the looked-up origins"),
+            Rejection::OriginLookupFailed => f.write_str("the origin's lookup failed or timed out, so it is refused for this request"),
             Rejection::NullOriginNotAllowed => f.write_str("the origin is null and allow_null_origin is false"),
             Rejection::MultipleRequestMethods => f.write_str("the preflight has more than one Access-Control-Request-Method header"),
             Rejection::MalformedRequestMethod => f.write_str("Access-Control-Request-Method is not a method token"),

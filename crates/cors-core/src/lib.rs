@@ -69,9 +69,12 @@ mod header_values;
 #[cfg(feature = "live")]
 mod live;
 mod log;
+#[cfg(feature = "lookup")]
+mod lookup_cache;
 mod method_override;
 mod native;
 mod origin_entry;
+mod origin_lookup;
 mod origin_regex;
 mod origin_syntax;
 mod plans;
@@ -103,6 +106,19 @@ pub mod origin {
     pub use crate::allow_origin::OriginPredicate;
     pub use crate::error::OriginProblem;
     pub use crate::origin_syntax::{HostKind, OriginParseError};
+}
+
+/// Origins looked up while serving (behaviour spec §8): a database, a tenants service. The
+/// source and its cache are feature `lookup`; [`OriginLookup`](lookup::OriginLookup) and
+/// [`LookedUp`](lookup::LookedUp) are what an adapter awaits and hands back, with every
+/// feature set.
+pub mod lookup {
+    #[cfg(feature = "lookup")]
+    pub use crate::lookup_cache::{
+        from_fn, CacheStats, LookedUpOrigins, LookedUpOriginsBuilder, LookupError, LookupErrorKind,
+        LookupFuture, OriginSource,
+    };
+    pub use crate::origin_lookup::{LookedUp, OriginLookup};
 }
 
 /// The bounds the engine puts on requests and policies. A request over a bound is refused

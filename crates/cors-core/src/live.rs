@@ -94,17 +94,19 @@ impl PolicyHandle {
     }
 
     /// Validates `config` and puts it in force; an invalid one is refused with every problem
-    /// and the policy in force stays.
+    /// and the policy in force stays. What a configuration cannot say (a predicate, looked-up
+    /// origins) carries over from the policy in force.
     pub fn set_config(&self, config: &PolicyConfig) -> Result<(), ConfigErrors> {
-        self.set(Policy::from_config(config)?);
+        self.set(self.policy().with_config(config)?);
         Ok(())
     }
 
     /// Reads a policy file again (format by extension, with the `CORS_*` variables) and puts
-    /// it in force; a file that cannot be read or is invalid is refused, and the policy in
-    /// force stays.
+    /// it in force, as [`PolicyHandle::set_config`] does; a file that cannot be read or is
+    /// invalid is refused, and the policy in force stays.
     pub fn reload(&self, path: impl AsRef<Path>) -> Result<(), LoadError> {
-        self.set(Policy::from_file(path)?);
+        let config = PolicyConfig::load(path)?;
+        self.set_config(&config)?;
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! The immutable policy: built once, validated, shared by every request.
 
-use crate::allow_origin::{OriginMatch, OriginMiss, OriginPredicate};
+use crate::allow_origin::{OriginHooks, OriginMatch, OriginMiss};
 use crate::compile::PolicyInner;
 use crate::config::LoadError;
 use crate::cors_header::CorsHeader;
@@ -8,6 +8,7 @@ use crate::decision::{Decision, HeaderAction, HeaderValueRef, Outcome, Rejection
 use crate::error::{ConfigErrors, ConfigWarning};
 use crate::header_values::HeaderValues;
 use crate::method_override;
+use crate::origin_lookup::{LookedUp, Mode, OriginLookup};
 use crate::origin_syntax::{Origin, MAX_ORIGIN_LEN};
 use crate::policy_config::PolicyConfig;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
@@ -43,7 +44,7 @@ impl fmt::Debug for Policy {
         f.debug_struct("Policy")
             .field("config", &self.inner.config)
             .field("origins", &self.inner.origins)
-            .field("predicate", &self.inner.has_predicate)
+            .field("predicate", &self.inner.hooks.predicate.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -56,7 +57,14 @@ impl Policy {
 
     /// Validates `config` and builds the policy.
     pub fn from_config(config: &PolicyConfig) -> Result<Policy, ConfigErrors> {
-        Self::compile(config.clone(), None)
+        Self::compile(config.clone(), OriginHooks::default())
+    }
+
+    /// Builds `config` with this policy's origin sources given in code (a predicate, looked-up
+    /// origins), which a policy file cannot express: what a handle swaps in from a file.
+    #[cfg(feature = "live")]
+    pub(crate) fn with_config(&self, config: &PolicyConfig) -> Result<Policy, ConfigErrors> {
+        Self::compile(config.clone(), self.inner.hooks.clone())
     }
 
     /// Reads a policy file (TOML, JSON or YAML by extension), applies the process's `CORS_*`
@@ -66,8 +74,8 @@ impl Policy {
         Ok(Self::from_config(&config)?)
     }
 
-    fn compile(config: PolicyConfig, predicate: Option<OriginPredicate>) -> Result<Policy, ConfigErrors> {
-        let inner = crate::compile::compile(config, predicate)?;
+    fn compile(config: PolicyConfig, hooks: OriginHooks) -> Result<Policy, ConfigErrors> {
+        let inner = crate::compile::compile(config, hooks)?;
         crate::log::warnings(&inner.warnings);
         Ok(Policy {
             inner: Arc::new(inner),
@@ -78,6 +86,12 @@ impl Policy {
     /// gives an equivalent policy. A user predicate is not part of it.
     pub fn to_config(&self) -> PolicyConfig {
         self.inner.config.clone()
+    }
+
+    /// The looked-up origins this policy consults, if any (feature `lookup`).
+    #[cfg(feature = "lookup")]
+    pub fn looked_up_origins(&self) -> Option<&crate::lookup::LookedUpOrigins> {
+        self.inner.hooks.lookup.as_ref()
     }
 
     /// The risks this policy was built with. They were logged with `tracing::warn!` when it
@@ -100,8 +114,50 @@ impl Policy {
     /// Decides what to do with a request. Never allocates (an origin regex builds its match
     /// cache once per thread, on first use); rejections are logged at debug level under the
     /// `cors` target.
+    ///
+    /// An origin that only a lookup could allow (`PolicyBuilder::look_up_origins`, feature `lookup`) is
+    /// decided from the cache, and refused when it is not there: `evaluate` never waits.
+    /// Adapters use [`Policy::try_evaluate`], which asks for the lookup instead.
     pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
-        let decision = self.decide(request);
+        // The cache alone decides here, so there is never a lookup to make.
+        let decision = self.decide(request, Mode::Cached);
+        let refused = || {
+            let outcome = Outcome::ActualDenied(Rejection::OriginNotAllowed);
+            Decision::with_plan(outcome, Route::CallHandler, self.inner.plans.actual_refused)
+        };
+        Self::logged(request, decision.unwrap_or_else(|_| refused()))
+    }
+
+    /// Decides as [`Policy::evaluate`] does, unless the origin must be looked up first
+    /// (feature `lookup`): then it gives the [`OriginLookup`] to await, and the request is
+    /// decided by calling again with its answer, which never asks for another lookup. Without
+    /// looked-up origins this is `evaluate` and never fails.
+    ///
+    /// ```
+    /// use cors_core::{Outcome, Policy, RawRequest};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://app.example.com"]).build()?;
+    /// let request = RawRequest::new("GET").header("Origin", "https://app.example.com");
+    /// # let looked_up = None;
+    /// let decision = match policy.try_evaluate(&request, None) {
+    ///     Ok(decision) => decision,
+    ///     // In an async adapter: `let looked_up = lookup.await;`
+    ///     Err(_lookup) => policy.evaluate(&request),
+    /// };
+    /// assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
+    /// # let _: Option<&cors_core::lookup::LookedUp> = looked_up;
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn try_evaluate<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        looked_up: Option<&LookedUp>,
+    ) -> Result<Decision, OriginLookup> {
+        let mode = looked_up.map_or(Mode::MayLookUp, Mode::Given);
+        Ok(Self::logged(request, self.decide(request, mode)?))
+    }
+
+    fn logged<R: CorsRequest + ?Sized>(request: &R, decision: Decision) -> Decision {
         if let Some(reason) = decision.outcome().rejection() {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
             // crate's level), so there is no separate gate here.
@@ -149,50 +205,82 @@ impl Policy {
         request: &R,
         host: HeaderLine<'_>,
     ) -> Decision {
+        let decision = self.decide_overridden(request, host, Mode::Cached);
+        // The cache alone decides here, so there is never a lookup to make.
+        let decision = decision.unwrap_or_else(|_| self.refuse_override(Rejection::OriginNotAllowed));
+        Self::logged(request, decision)
+    }
+
+    /// [`Policy::evaluate_overridden`], unless the origin must be looked up first: as
+    /// [`Policy::try_evaluate`].
+    pub fn try_evaluate_overridden<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        host: HeaderLine<'_>,
+        looked_up: Option<&LookedUp>,
+    ) -> Result<Decision, OriginLookup> {
+        let mode = looked_up.map_or(Mode::MayLookUp, Mode::Given);
+        Ok(Self::logged(
+            request,
+            self.decide_overridden(request, host, mode)?,
+        ))
+    }
+
+    fn decide_overridden<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        host: HeaderLine<'_>,
+        mode: Mode<'_>,
+    ) -> Result<Decision, OriginLookup> {
         let origin = request.line(RequestHeader::Origin);
         let method = request.method();
         let unguarded = origin != HeaderLine::None
             && !crate::allow_methods::is_safelisted_method(method)
             && !method_override::is_same_origin(origin, host);
         if unguarded {
-            if let Err(reason) = self
-                .check_origin(origin)
-                .and_then(|_| self.inner.methods.check(method))
-            {
-                let outcome = Outcome::OverrideDenied(reason);
-                crate::log::rejection(request, &reason, false);
-                return Decision::with_plan(
-                    outcome,
-                    Route::Respond { status: 403 },
-                    self.inner.plans.actual_refused,
-                );
+            let checked = self.check_origin(origin, mode)?;
+            if let Err(reason) = checked.and_then(|_| self.inner.methods.check(method)) {
+                return Ok(self.refuse_override(reason));
             }
         }
-        self.evaluate(request)
+        self.decide(request, mode)
     }
 
-    fn decide<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
+    /// A request refused as a failed preflight is: 403, no CORS headers.
+    fn refuse_override(&self, reason: Rejection) -> Decision {
+        Decision::with_plan(
+            Outcome::OverrideDenied(reason),
+            Route::Respond { status: 403 },
+            self.inner.plans.actual_refused,
+        )
+    }
+
+    fn decide<R: CorsRequest + ?Sized>(&self, request: &R, mode: Mode<'_>) -> Result<Decision, OriginLookup> {
         let p = &*self.inner;
         let origin = request.line(RequestHeader::Origin);
+        let checked = match origin {
+            HeaderLine::None => None,
+            _ => Some(self.check_origin(origin, mode)?),
+        };
         let is_preflight = origin != HeaderLine::None
             && request.method() == b"OPTIONS"
             && request.line(RequestHeader::AccessControlRequestMethod) != HeaderLine::None;
-        if is_preflight {
-            return self.preflight(request, origin);
+        if let (true, Some(checked)) = (is_preflight, checked) {
+            return Ok(self.preflight(request, checked));
         }
-        let checked = match origin {
-            HeaderLine::None => None,
-            _ => Some(self.check_origin(origin)),
-        };
         if p.origins.is_any() {
             // Any-origin mode: every non-preflight response is public, Origin or not.
             let outcome = match checked {
                 None => Outcome::NotCors,
                 Some(_) => Outcome::ActualAllowed,
             };
-            return Decision::with_plan(outcome, Route::CallHandler, p.plans.any_origin);
+            return Ok(Decision::with_plan(
+                outcome,
+                Route::CallHandler,
+                p.plans.any_origin,
+            ));
         }
-        match checked {
+        Ok(match checked {
             Some(Ok(allow_origin)) => {
                 let mut d =
                     Decision::with_plan(Outcome::ActualAllowed, Route::CallHandler, p.plans.actual_allowed);
@@ -205,32 +293,66 @@ impl Policy {
                 p.plans.actual_refused,
             ),
             None => Decision::with_plan(Outcome::NotCors, Route::CallHandler, p.plans.actual_refused),
-        }
+        })
     }
 
-    /// The `Access-Control-Allow-Origin` value for the request's origin lines, or why none.
-    fn check_origin(&self, origin: HeaderLine<'_>) -> Result<HeaderValueRef, Rejection> {
+    /// The `Access-Control-Allow-Origin` value for the request's origin lines, or why none;
+    /// or the lookup to make first.
+    fn check_origin(
+        &self,
+        origin: HeaderLine<'_>,
+        mode: Mode<'_>,
+    ) -> Result<Result<HeaderValueRef, Rejection>, OriginLookup> {
         let raw = match origin {
-            HeaderLine::None => return Err(Rejection::EmptyOrigin),
-            HeaderLine::Many => return Err(Rejection::MultipleOrigins),
+            HeaderLine::None => return Ok(Err(Rejection::EmptyOrigin)),
+            HeaderLine::Many => return Ok(Err(Rejection::MultipleOrigins)),
             HeaderLine::One(raw) => raw,
         };
         if raw.is_empty() {
-            return Err(Rejection::EmptyOrigin);
+            return Ok(Err(Rejection::EmptyOrigin));
         }
         if raw.len() > MAX_ORIGIN_LEN {
-            return Err(Rejection::OriginTooLong);
+            return Ok(Err(Rejection::OriginTooLong));
         }
-        match self.inner.origins.find(raw) {
+        Ok(match self.inner.origins.find(raw) {
             Ok(OriginMatch::Any) => Ok(HeaderValueRef::Stored(self.inner.star)),
             Ok(OriginMatch::Stored(id)) => Ok(HeaderValueRef::Stored(id)),
             Ok(OriginMatch::Echo) => Ok(HeaderValueRef::RequestOrigin),
-            Err(OriginMiss::NotAllowed) => Err(Rejection::OriginNotAllowed),
+            Err(OriginMiss::NotAllowed) => return self.look_up(raw, mode),
             Err(OriginMiss::Null) => Err(Rejection::NullOriginNotAllowed),
+        })
+    }
+
+    /// An origin the static entries do not match: the looked-up origins decide, if any.
+    #[cfg(feature = "lookup")]
+    fn look_up(&self, raw: &[u8], mode: Mode<'_>) -> Result<Result<HeaderValueRef, Rejection>, OriginLookup> {
+        let Some(origins) = &self.inner.hooks.lookup else {
+            return Ok(Err(Rejection::OriginNotAllowed));
+        };
+        let answer = match mode {
+            Mode::Given(looked_up) => looked_up.answer_for(raw).or_else(|| origins.cached(raw)),
+            Mode::Cached | Mode::MayLookUp => origins.cached(raw),
+        };
+        match (answer, mode) {
+            (Some(answer), _) => Ok(answer.verdict()),
+            (None, Mode::MayLookUp) => origins
+                .start(raw)
+                .map_or(Ok(Err(Rejection::OriginNotAllowed)), Err),
+            (None, _) => Ok(Err(Rejection::OriginNotAllowed)),
         }
     }
 
-    fn preflight<R: CorsRequest + ?Sized>(&self, request: &R, origin: HeaderLine<'_>) -> Decision {
+    #[cfg(not(feature = "lookup"))]
+    #[inline(always)]
+    fn look_up(&self, _: &[u8], _: Mode<'_>) -> Result<Result<HeaderValueRef, Rejection>, OriginLookup> {
+        Ok(Err(Rejection::OriginNotAllowed))
+    }
+
+    fn preflight<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        origin: Result<HeaderValueRef, Rejection>,
+    ) -> Decision {
         let p = &*self.inner;
         let route = |status| {
             if p.passthrough {
@@ -270,10 +392,10 @@ impl Policy {
     fn check_preflight<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        origin: HeaderLine<'_>,
+        origin: Result<HeaderValueRef, Rejection>,
     ) -> Result<PreflightGrant, Rejection> {
         let p = &*self.inner;
-        let origin = self.check_origin(origin)?;
+        let origin = origin?;
         let method = match request.line(RequestHeader::AccessControlRequestMethod) {
             HeaderLine::One(m) => p.methods.check(m)?,
             HeaderLine::Many => return Err(Rejection::MultipleRequestMethods),
@@ -295,7 +417,10 @@ impl Policy {
     /// True when `origin` would be allowed: the same matching as [`Policy::evaluate`], for
     /// tools and tests.
     pub fn allows_origin(&self, origin: &[u8]) -> bool {
-        self.check_origin(HeaderLine::One(origin)).is_ok()
+        matches!(
+            self.check_origin(HeaderLine::One(origin), Mode::Cached),
+            Ok(Ok(_))
+        )
     }
 }
 
@@ -323,15 +448,15 @@ struct PreflightGrant {
 #[derive(Default)]
 pub struct PolicyBuilder {
     config: PolicyConfig,
-    predicate: Option<OriginPredicate>,
+    hooks: OriginHooks,
 }
 
 impl fmt::Debug for PolicyBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PolicyBuilder")
             .field("config", &self.config)
-            .field("predicate", &self.predicate.is_some())
-            .finish()
+            .field("predicate", &self.hooks.predicate.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -363,7 +488,7 @@ impl PolicyBuilder {
     pub fn from_config(config: PolicyConfig) -> Self {
         PolicyBuilder {
             config,
-            predicate: None,
+            hooks: OriginHooks::default(),
         }
     }
 
@@ -416,7 +541,17 @@ impl PolicyBuilder {
     where
         F: Fn(&Origin<'_>) -> bool + Send + Sync + 'static,
     {
-        self.predicate = Some(Arc::new(predicate));
+        self.hooks.predicate = Some(Arc::new(predicate));
+        self
+    }
+
+    /// Also allows the origins `origins` finds (feature `lookup`): a looked-up origin gets the
+    /// same credentials, methods, headers and `Vary` as a listed one. It is consulted last,
+    /// only for canonical origins nothing else matched; see
+    /// [`LookedUpOrigins`](crate::lookup::LookedUpOrigins) for its cache and timeout.
+    #[cfg(feature = "lookup")]
+    pub fn look_up_origins(mut self, origins: crate::lookup::LookedUpOrigins) -> Self {
+        self.hooks.lookup = Some(origins);
         self
     }
 
@@ -547,7 +682,7 @@ impl PolicyBuilder {
 
     /// Validates everything and builds the policy; every problem is reported at once.
     pub fn build(self) -> Result<Policy, ConfigErrors> {
-        Policy::compile(self.config, self.predicate)
+        Policy::compile(self.config, self.hooks)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::allow_headers::{validate_allow_headers, validate_expose_headers};
 use crate::allow_methods::validate_methods;
-use crate::allow_origin::validate_origins;
+use crate::allow_origin::{validate_origins, OriginHooks};
 use crate::error::{ConfigError, ConfigErrorKind as E};
 use crate::origin_entry::OriginEntry;
 use crate::origin_regex::validate_regexes;
@@ -25,10 +25,10 @@ pub(crate) struct Validated {
 }
 
 /// Checks every key of `config`, normalising method names in place (as Fetch does).
-pub(crate) fn validate(config: &mut PolicyConfig, has_predicate: bool) -> Validated {
+pub(crate) fn validate(config: &mut PolicyConfig, hooks: &OriginHooks) -> Validated {
     let mut report = Report::default();
     let credentials = config.allow_credentials;
-    let origins = validate_origins(config, has_predicate, &mut report);
+    let origins = validate_origins(config, hooks, &mut report);
     let regexes = validate_regexes(&config.allow_origin_regex, credentials, &mut report);
     validate_methods(&mut config.allow_methods, &mut report);
     validate_allow_headers(&config.allow_headers, &mut report);

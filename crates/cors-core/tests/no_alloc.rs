@@ -555,3 +555,34 @@ fn allowed_paths_do_not_allocate_with_a_debug_subscriber() {
         assert!(measure(rejected) > 0, "the debug subscriber formatted nothing");
     });
 }
+
+#[test]
+fn a_cached_looked_up_origin_allocates_nothing() {
+    use cors_core::lookup::{self, LookedUpOrigins};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let tenants = LookedUpOrigins::new(lookup::from_fn(|origin: String| async move {
+        Ok(origin == "https://shop.tenant.example")
+    }));
+    let policy = Policy::builder()
+        .allow_origins(["https://app.example.com"])
+        .allow_credentials(true)
+        .look_up_origins(tenants)
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    for (origin, allowed) in [
+        ("https://shop.tenant.example", true),
+        ("https://other.example", false),
+    ] {
+        let request = RawRequest::new("GET").header("Origin", origin);
+        let lookup = policy.try_evaluate(&request, None).expect_err("not cached yet");
+        assert_eq!(runtime.block_on(lookup).is_allowed(), allowed);
+        let (count, decision) = allocations(|| policy.try_evaluate(black_box(&request), None));
+        let decision = decision.expect("cached now");
+        assert_eq!(count, 0, "{origin}: a cache hit allocated");
+        assert_eq!(decision.outcome().rejection().is_none(), allowed, "{origin}");
+    }
+}

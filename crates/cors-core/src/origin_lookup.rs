@@ -1,0 +1,115 @@
+//! The request side of looked-up origins (behaviour spec §8): what an adapter awaits when a
+//! policy needs an origin looked up before it can decide, and the answer it hands back.
+//! Compiled with every feature set, so that an adapter is written once; without the feature
+//! `lookup` no policy ever asks for a lookup and [`OriginLookup`] cannot be made.
+// Without the feature, nothing makes an answer: only the types remain, for the adapters.
+#![cfg_attr(not(feature = "lookup"), allow(dead_code))]
+
+use crate::decision::{HeaderValueRef, Rejection};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// What a lookup said of an origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Answer {
+    Allowed,
+    Refused,
+    /// The source failed or passed the timeout: refused, with its own reason.
+    Failed,
+}
+
+impl Answer {
+    /// The `Access-Control-Allow-Origin` value, or why none. A looked-up origin was parsed as
+    /// canonical before it was looked up, so its own bytes are echoed.
+    pub(crate) fn verdict(self) -> Result<HeaderValueRef, Rejection> {
+        match self {
+            Answer::Allowed => Ok(HeaderValueRef::RequestOrigin),
+            Answer::Refused => Err(Rejection::OriginNotAllowed),
+            Answer::Failed => Err(Rejection::OriginLookupFailed),
+        }
+    }
+}
+
+/// How a decision treats an origin the static entries do not match.
+#[derive(Clone, Copy)]
+pub(crate) enum Mode<'a> {
+    /// The cache decides; a miss is a refusal (never waits).
+    Cached,
+    /// A miss asks for a lookup.
+    MayLookUp,
+    /// The answer of a lookup just made (for this origin: otherwise as `Cached`).
+    Given(&'a LookedUp),
+}
+
+/// The answer of an [`OriginLookup`]: hand it back to the policy's `try_evaluate` (or
+/// `try_evaluate_overridden`) for the same request, which then decides without waiting.
+#[derive(Clone)]
+pub struct LookedUp {
+    pub(crate) origin: Box<[u8]>,
+    pub(crate) answer: Answer,
+}
+
+impl LookedUp {
+    /// True when the origin was granted.
+    pub fn is_allowed(&self) -> bool {
+        self.answer == Answer::Allowed
+    }
+
+    /// The answer for `raw`, if this is its lookup.
+    pub(crate) fn answer_for(&self, raw: &[u8]) -> Option<Answer> {
+        (*self.origin == *raw).then_some(self.answer)
+    }
+}
+
+impl fmt::Debug for LookedUp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LookedUp")
+            .field("origin", &String::from_utf8_lossy(&self.origin))
+            .field("answer", &self.answer)
+            .finish()
+    }
+}
+
+/// An origin being looked up for a request (feature `lookup`): a `Send + 'static` future an
+/// adapter awaits (or keeps in its response future) before deciding the request with the
+/// [`LookedUp`] it gives. It never takes longer than the lookup's timeout, and it never fails:
+/// a failed lookup is an answer that refuses the origin.
+pub struct OriginLookup {
+    inner: Inner,
+}
+
+#[cfg(feature = "lookup")]
+type Inner = Pin<Box<dyn Future<Output = LookedUp> + Send>>;
+#[cfg(not(feature = "lookup"))]
+type Inner = std::convert::Infallible;
+
+impl OriginLookup {
+    #[cfg(feature = "lookup")]
+    pub(crate) fn new(future: impl Future<Output = LookedUp> + Send + 'static) -> Self {
+        OriginLookup {
+            inner: Box::pin(future),
+        }
+    }
+}
+
+impl Future for OriginLookup {
+    type Output = LookedUp;
+
+    #[cfg(feature = "lookup")]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LookedUp> {
+        self.inner.as_mut().poll(cx)
+    }
+
+    #[cfg(not(feature = "lookup"))]
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<LookedUp> {
+        match self.inner {}
+    }
+}
+
+impl fmt::Debug for OriginLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OriginLookup").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,423 @@
+//! Looked-up origins (behaviour spec §8): the cache in front of a source, one call for
+//! concurrent requests, the timeout, failures, invalidation, and the same treatment as a
+//! listed origin.
+
+use cors_core::adapter::Route;
+use cors_core::lookup::{LookedUpOrigins, LookupError, LookupFuture, OriginSource};
+use cors_core::{Outcome, Policy, RawRequest, Rejection};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// An in-process source that counts its calls and can be slowed down or broken.
+#[derive(Clone, Default)]
+struct Tenants {
+    allowed: Arc<Mutex<HashSet<String>>>,
+    calls: Arc<AtomicUsize>,
+    asked: Arc<Mutex<Vec<String>>>,
+    delay: Arc<Mutex<Duration>>,
+    broken: Arc<Mutex<bool>>,
+}
+
+impl Tenants {
+    fn with(origins: &[&str]) -> Self {
+        let tenants = Tenants::default();
+        tenants
+            .allowed
+            .lock()
+            .unwrap()
+            .extend(origins.iter().map(|o| o.to_string()));
+        tenants
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl OriginSource for Tenants {
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a> {
+        Box::pin(async move {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            self.asked.lock().unwrap().push(origin.to_owned());
+            // Reads its data when asked, and answers after its delay (a slow query).
+            let delay = *self.delay.lock().unwrap();
+            let answer = if *self.broken.lock().unwrap() {
+                Err(LookupError::unavailable("connection refused"))
+            } else {
+                Ok(self.allowed.lock().unwrap().contains(origin))
+            };
+            tokio::time::sleep(delay).await;
+            answer
+        })
+    }
+}
+
+fn policy(origins: LookedUpOrigins) -> Policy {
+    Policy::builder()
+        .allow_origins(["https://app.example.com"])
+        .allow_methods(["PUT"])
+        .allow_headers(["content-type"])
+        .allow_credentials(true)
+        .look_up_origins(origins)
+        .build()
+        .unwrap()
+}
+
+fn get(origin: &str) -> RawRequest {
+    RawRequest::new("GET").header("Origin", origin)
+}
+
+/// Decides `request` as an adapter does: a lookup first when the policy asks for one.
+async fn decide(policy: &Policy, request: &RawRequest) -> cors_core::Decision {
+    match policy.try_evaluate(request, None) {
+        Ok(decision) => decision,
+        Err(lookup) => {
+            let looked_up = lookup.await;
+            policy
+                .try_evaluate(request, Some(&looked_up))
+                .expect("an answer never asks again")
+        }
+    }
+}
+
+#[tokio::test]
+async fn spec_8_a_looked_up_origin_is_treated_as_a_listed_one() {
+    let tenants = Tenants::with(&["https://shop.tenant.example"]);
+    let policy = policy(LookedUpOrigins::new(tenants.clone()));
+    let preflight = RawRequest::new("OPTIONS")
+        .header("Origin", "https://shop.tenant.example")
+        .header("Access-Control-Request-Method", "PUT")
+        .header("Access-Control-Request-Headers", "content-type");
+    let decision = decide(&policy, &preflight).await;
+    assert_eq!(decision.outcome(), &Outcome::PreflightAllowed);
+    assert_eq!(decision.route(), Route::Respond { status: 204 });
+    let listed = RawRequest::new("OPTIONS")
+        .header("Origin", "https://app.example.com")
+        .header("Access-Control-Request-Method", "PUT")
+        .header("Access-Control-Request-Headers", "content-type");
+    // The same headers as for a listed origin, the origin echoed.
+    let headers = |d: &cors_core::Decision, r: &RawRequest| cors_conformance_free::lines(&policy, d, r);
+    let looked_up = headers(&decision, &preflight);
+    let listed = headers(&policy.evaluate(&listed), &listed);
+    assert_eq!(
+        looked_up.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        listed.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()
+    );
+    assert!(looked_up.contains(&(
+        "access-control-allow-origin".into(),
+        "https://shop.tenant.example".into()
+    )));
+    assert!(looked_up.contains(&("access-control-allow-credentials".into(), "true".into())));
+    // The method rules still apply to it.
+    let patch = RawRequest::new("OPTIONS")
+        .header("Origin", "https://shop.tenant.example")
+        .header("Access-Control-Request-Method", "PATCH");
+    let decision = decide(&policy, &patch).await;
+    assert_eq!(
+        decision.outcome(),
+        &Outcome::PreflightDenied(Rejection::MethodNotAllowed)
+    );
+    assert_eq!(tenants.calls(), 1, "the preflight's answer was cached");
+}
+
+#[tokio::test]
+async fn spec_8_null_and_non_canonical_origins_never_reach_the_source() {
+    let tenants = Tenants::with(&["https://shop.tenant.example"]);
+    let policy = policy(LookedUpOrigins::new(tenants.clone()));
+    for origin in [
+        "null",
+        "https://Shop.tenant.example",
+        "https://shop.tenant.example/",
+        "https://shop.tenant.example:443",
+        "garbage",
+    ] {
+        let decision = decide(&policy, &get(origin)).await;
+        assert!(decision.outcome().rejection().is_some(), "{origin} was granted");
+    }
+    assert_eq!(
+        tenants.calls(),
+        0,
+        "asked for {:?}",
+        tenants.asked.lock().unwrap()
+    );
+    // Static entries are matched without asking.
+    let decision = decide(&policy, &get("https://app.example.com")).await;
+    assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
+    assert_eq!(tenants.calls(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spec_8_concurrent_lookups_of_one_origin_make_one_call() {
+    let tenants = Tenants::with(&["https://shop.tenant.example"]);
+    *tenants.delay.lock().unwrap() = Duration::from_millis(200);
+    let policy = policy(LookedUpOrigins::new(tenants.clone()));
+    let requests = (0..50).map(|_| {
+        let policy = policy.clone();
+        tokio::spawn(async move { decide(&policy, &get("https://shop.tenant.example")).await })
+    });
+    for request in requests.collect::<Vec<_>>() {
+        assert_eq!(request.await.unwrap().outcome(), &Outcome::ActualAllowed);
+    }
+    assert_eq!(tenants.calls(), 1);
+}
+
+#[tokio::test]
+async fn spec_8_refusals_are_cached_for_their_own_ttl() {
+    let tenants = Tenants::with(&[]);
+    let origins = LookedUpOrigins::builder(tenants.clone())
+        .grant_ttl(Duration::from_secs(60))
+        .refusal_ttl(Duration::from_millis(300))
+        .build();
+    let policy = policy(origins);
+    let request = get("https://new.tenant.example");
+    let refused = Outcome::ActualDenied(Rejection::OriginNotAllowed);
+    assert_eq!(decide(&policy, &request).await.outcome(), &refused);
+    assert_eq!(decide(&policy, &request).await.outcome(), &refused);
+    assert_eq!(tenants.calls(), 1, "the refusal was cached");
+    // The tenant signs up; the cached refusal holds until its TTL.
+    tenants
+        .allowed
+        .lock()
+        .unwrap()
+        .insert("https://new.tenant.example".into());
+    assert_eq!(decide(&policy, &request).await.outcome(), &refused);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(decide(&policy, &request).await.outcome(), &Outcome::ActualAllowed);
+    assert_eq!(tenants.calls(), 2);
+}
+
+#[tokio::test]
+async fn spec_8_invalidation_drops_one_answer_or_all() {
+    let tenants = Tenants::with(&["https://a.tenant.example", "https://b.tenant.example"]);
+    let origins = LookedUpOrigins::new(tenants.clone());
+    let policy = policy(origins.clone());
+    for origin in ["https://a.tenant.example", "https://b.tenant.example"] {
+        assert_eq!(
+            decide(&policy, &get(origin)).await.outcome(),
+            &Outcome::ActualAllowed
+        );
+    }
+    tenants.allowed.lock().unwrap().clear();
+    origins.invalidate("https://a.tenant.example");
+    let refused = Outcome::ActualDenied(Rejection::OriginNotAllowed);
+    assert_eq!(
+        decide(&policy, &get("https://a.tenant.example")).await.outcome(),
+        &refused
+    );
+    assert_eq!(
+        decide(&policy, &get("https://b.tenant.example")).await.outcome(),
+        &Outcome::ActualAllowed,
+        "still cached"
+    );
+    origins.invalidate_all();
+    assert_eq!(
+        decide(&policy, &get("https://b.tenant.example")).await.outcome(),
+        &refused
+    );
+    assert_eq!(tenants.calls(), 4);
+}
+
+#[tokio::test]
+async fn spec_8_an_answer_older_than_an_invalidation_is_not_cached() {
+    let tenants = Tenants::with(&["https://a.tenant.example"]);
+    *tenants.delay.lock().unwrap() = Duration::from_millis(200);
+    let origins = LookedUpOrigins::new(tenants.clone());
+    let policy = policy(origins.clone());
+    let lookup = policy
+        .try_evaluate(&get("https://a.tenant.example"), None)
+        .unwrap_err();
+    let pending = tokio::spawn(lookup);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The row is deleted while the lookup that read it is under way.
+    tenants.allowed.lock().unwrap().clear();
+    origins.invalidate("https://a.tenant.example");
+    assert!(
+        pending.await.unwrap().is_allowed(),
+        "the request that asked gets its answer"
+    );
+    *tenants.delay.lock().unwrap() = Duration::ZERO;
+    let decision = decide(&policy, &get("https://a.tenant.example")).await;
+    assert_eq!(
+        decision.outcome(),
+        &Outcome::ActualDenied(Rejection::OriginNotAllowed)
+    );
+}
+
+#[tokio::test]
+async fn spec_8_a_slow_source_refuses_within_the_timeout() {
+    let tenants = Tenants::with(&["https://slow.tenant.example"]);
+    *tenants.delay.lock().unwrap() = Duration::from_secs(30);
+    let origins = LookedUpOrigins::builder(tenants.clone())
+        .timeout(Duration::from_millis(200))
+        .build();
+    let policy = policy(origins);
+    let started = Instant::now();
+    let decision = decide(&policy, &get("https://slow.tenant.example")).await;
+    let waited = started.elapsed();
+    assert_eq!(
+        decision.outcome(),
+        &Outcome::ActualDenied(Rejection::OriginLookupFailed)
+    );
+    assert!(
+        waited >= Duration::from_millis(190) && waited < Duration::from_millis(700),
+        "{waited:?}"
+    );
+    // A failure is not cached: the next request asks again (and is answered once the source is).
+    *tenants.delay.lock().unwrap() = Duration::ZERO;
+    assert_eq!(
+        decide(&policy, &get("https://slow.tenant.example"))
+            .await
+            .outcome(),
+        &Outcome::ActualAllowed
+    );
+}
+
+#[tokio::test]
+async fn spec_8_a_failing_source_refuses_but_keeps_what_it_said_before() {
+    let tenants = Tenants::with(&["https://a.tenant.example", "https://b.tenant.example"]);
+    let policy = policy(LookedUpOrigins::new(tenants.clone()));
+    assert_eq!(
+        decide(&policy, &get("https://a.tenant.example")).await.outcome(),
+        &Outcome::ActualAllowed
+    );
+    *tenants.broken.lock().unwrap() = true;
+    assert_eq!(
+        decide(&policy, &get("https://a.tenant.example")).await.outcome(),
+        &Outcome::ActualAllowed,
+        "cached before the outage"
+    );
+    let failed = Outcome::ActualDenied(Rejection::OriginLookupFailed);
+    assert_eq!(
+        decide(&policy, &get("https://b.tenant.example")).await.outcome(),
+        &failed
+    );
+    *tenants.broken.lock().unwrap() = false;
+    assert_eq!(
+        decide(&policy, &get("https://b.tenant.example")).await.outcome(),
+        &Outcome::ActualAllowed
+    );
+}
+
+#[tokio::test]
+async fn spec_8_the_cache_keeps_at_most_its_capacity() {
+    let tenants = Tenants::with(&[]);
+    let origins = LookedUpOrigins::builder(tenants.clone()).capacity(16).build();
+    let policy = policy(origins.clone());
+    for i in 0..100 {
+        decide(&policy, &get(&format!("https://t{i}.tenant.example"))).await;
+        assert!(origins.stats().entries <= 16, "{:?}", origins.stats());
+    }
+    assert_eq!(tenants.calls(), 100);
+}
+
+#[test]
+fn spec_8_without_a_runtime_a_lookup_refuses_instead_of_panicking() {
+    let tenants = Tenants::with(&["https://a.tenant.example"]);
+    let policy = policy(LookedUpOrigins::new(tenants.clone()));
+    let request = get("https://a.tenant.example");
+    let lookup = policy.try_evaluate(&request, None).unwrap_err();
+    let looked_up = futures_lite_block_on(lookup);
+    assert!(!looked_up.is_allowed());
+    let decision = policy.try_evaluate(&request, Some(&looked_up)).unwrap();
+    assert_eq!(
+        decision.outcome(),
+        &Outcome::ActualDenied(Rejection::OriginLookupFailed)
+    );
+    // `evaluate` never waits: an origin not cached is refused.
+    assert_eq!(
+        policy.evaluate(&request).outcome(),
+        &Outcome::ActualDenied(Rejection::OriginNotAllowed)
+    );
+}
+
+#[tokio::test]
+async fn spec_8_a_handle_reload_keeps_the_looked_up_origins() {
+    use cors_core::adapter::LivePolicy;
+    use cors_core::PolicyHandle;
+    let tenants = Tenants::with(&["https://a.tenant.example"]);
+    let live = Arc::new(LivePolicy::<Policy>::new(policy(LookedUpOrigins::new(tenants))));
+    let handle = PolicyHandle::new(live);
+    let mut config = handle.policy().to_config();
+    config.allow_origins = vec!["https://other.example.com".into()];
+    handle.set_config(&config).unwrap();
+    let decision = decide(&handle.policy(), &get("https://a.tenant.example")).await;
+    assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
+    // An empty allow-list is valid when origins are looked up.
+    config.allow_origins.clear();
+    handle.set_config(&config).unwrap();
+}
+
+/// Polls a future on this thread, outside any runtime.
+fn futures_lite_block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::yield_now();
+    }
+}
+
+mod cors_conformance_free {
+    use cors_core::adapter::{
+        CorsHeader, CorsRequest, HeaderValueRef, RequestHeader, ResponseHeaders, ValueId,
+    };
+    use cors_core::{Decision, Policy, RawRequest};
+
+    /// The header lines a decision writes on an empty response.
+    pub fn lines(policy: &Policy, decision: &Decision, request: &RawRequest) -> Vec<(String, String)> {
+        let mut response = Lines {
+            lines: Vec::new(),
+            policy,
+            request,
+        };
+        decision.apply_to(&mut response);
+        response.lines
+    }
+
+    struct Lines<'p> {
+        lines: Vec<(String, String)>,
+        policy: &'p Policy,
+        request: &'p RawRequest,
+    }
+
+    impl ResponseHeaders for Lines<'_> {
+        fn set(&mut self, header: CorsHeader, value: HeaderValueRef) {
+            self.remove(header);
+            let echo = |h| {
+                String::from_utf8_lossy(self.request.header_lines(h).next().unwrap_or_default()).into_owned()
+            };
+            let value = match value {
+                HeaderValueRef::Stored(id) => {
+                    self.policy.header_values().get(id).unwrap_or_default().to_owned()
+                }
+                HeaderValueRef::RequestOrigin => echo(RequestHeader::Origin),
+                HeaderValueRef::RequestMethod => echo(RequestHeader::AccessControlRequestMethod),
+                HeaderValueRef::RequestHeaders => echo(RequestHeader::AccessControlRequestHeaders),
+            };
+            self.lines.push((header.name().to_owned(), value));
+        }
+        fn remove(&mut self, header: CorsHeader) {
+            self.lines.retain(|(name, _)| name != header.name());
+        }
+        fn vary_lines(&self) -> impl Iterator<Item = &[u8]> {
+            self.lines
+                .iter()
+                .filter(|(n, _)| n == "vary")
+                .map(|(_, v)| v.as_bytes())
+        }
+        fn append_vary(&mut self, value: ValueId) {
+            let value = self
+                .policy
+                .header_values()
+                .get(value)
+                .unwrap_or_default()
+                .to_owned();
+            self.lines.push(("vary".into(), value));
+        }
+    }
+}
