@@ -17,6 +17,7 @@
 mod alloc_count;
 mod case;
 mod http;
+pub mod lookup;
 pub mod probe;
 pub mod reconfigure;
 mod runner;

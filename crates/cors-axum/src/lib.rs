@@ -93,6 +93,7 @@
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::adapter::SharedPolicy;
+use cors_core::lookup::{LookedUp, OriginLookup};
 use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
@@ -181,12 +182,12 @@ impl<S> Cors<S> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
     ResBody: Default,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future>;
+    type Future = ResponseFuture<S, ReqBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -195,70 +196,146 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The policy in force now decides the whole request, whatever is swapped in meanwhile.
         let cors = self.shared.load();
-        let evaluated = cors.evaluate(request.method(), request.headers());
-        if let Some(response) = cors.direct_response(&evaluated) {
-            return ResponseFuture {
-                state: State::Direct {
-                    response: Some(response),
-                },
-            };
-        }
-        let pending = evaluated.pending();
-        ResponseFuture {
-            state: State::Inner {
-                future: self.inner.call(request),
-                pending,
+        let state = match start(cors, &mut self.inner, request, None) {
+            Started::Ready(state) => state,
+            Started::LookUp {
+                lookup,
+                request,
                 cors,
-            },
-        }
+            } => {
+                // The service made ready goes with the request; a clone stays for the next one.
+                let clone = self.inner.clone();
+                let ready = std::mem::replace(&mut self.inner, clone);
+                State::Lookup {
+                    lookup,
+                    waiting: Some((request, ready, cors)),
+                }
+            }
+        };
+        ResponseFuture { state }
     }
+}
+
+/// What a request turned into: its response under way, or a lookup to make first.
+enum Started<S: Service<Request<B>>, B> {
+    Ready(State<S, B>),
+    LookUp {
+        lookup: OriginLookup,
+        request: Request<B>,
+        cors: Arc<HttpPolicy>,
+    },
+}
+
+/// Decides `request` (with the answer of its origin's lookup, once there is one) and calls
+/// the inner service or answers it.
+fn start<S, B, R>(
+    cors: Arc<HttpPolicy>,
+    inner: &mut S,
+    request: Request<B>,
+    looked_up: Option<&LookedUp>,
+) -> Started<S, B>
+where
+    S: Service<Request<B>, Response = Response<R>>,
+{
+    let evaluated = match cors.try_evaluate(request.method(), request.headers(), looked_up) {
+        Ok(evaluated) => evaluated,
+        Err(lookup) if looked_up.is_none() => {
+            return Started::LookUp {
+                lookup,
+                request,
+                cors,
+            }
+        }
+        // An answer is never asked for again; were it, the cache alone would decide.
+        Err(_) => cors.evaluate(request.method(), request.headers()),
+    };
+    if let Some(response) = cors.direct_response(&evaluated) {
+        return Started::Ready(State::Direct {
+            response: Some(response),
+        });
+    }
+    let pending = evaluated.pending();
+    Started::Ready(State::Inner {
+        future: inner.call(request),
+        pending,
+        cors,
+    })
 }
 
 pin_project! {
     /// The future of [`Cors`]: the layer's own preflight answer, or the inner service's
-    /// response with the CORS headers applied.
-    pub struct ResponseFuture<F> {
+    /// response with the CORS headers applied, after the origin's lookup when the policy
+    /// looks origins up.
+    pub struct ResponseFuture<S: Service<Request<B>>, B> {
         #[pin]
-        state: State<F>,
+        state: State<S, B>,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<F> {
+    enum State<S: Service<Request<B>>, B> {
+        Lookup {
+            lookup: OriginLookup,
+            waiting: Option<(Request<B>, S, Arc<HttpPolicy>)>,
+        },
         Direct { response: Option<Response<()>> },
         Inner {
             #[pin]
-            future: F,
+            future: S::Future,
             pending: Pending,
             cors: Arc<HttpPolicy>,
         },
     }
 }
 
-impl<F, B, E> Future for ResponseFuture<F>
+impl<S, B, R> Future for ResponseFuture<S, B>
 where
-    F: Future<Output = Result<Response<B>, E>>,
-    B: Default,
+    S: Service<Request<B>, Response = Response<R>>,
+    R: Default,
 {
-    type Output = Result<Response<B>, E>;
+    type Output = Result<Response<R>, S::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            StateProj::Direct { response } => {
-                let response = response.take().unwrap_or_default();
-                Poll::Ready(Ok(response.map(|()| B::default())))
-            }
-            StateProj::Inner {
-                future,
-                pending,
-                cors,
-            } => {
-                let mut response = std::task::ready!(future.poll(cx))?;
-                // An echoed origin moves into the response; a ready future is not polled again.
-                cors.apply(pending, response.headers_mut());
-                Poll::Ready(Ok(response))
+        let mut state = self.project().state;
+        loop {
+            match state.as_mut().project() {
+                StateProj::Lookup { lookup, waiting } => {
+                    let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
+                    let Some((request, mut inner, cors)) = waiting.take() else {
+                        // Polled again after it finished.
+                        return Poll::Pending;
+                    };
+                    let next = match start(cors, &mut inner, request, Some(&looked_up)) {
+                        Started::Ready(next) => next,
+                        // `start` with an answer never asks again; fail closed all the same.
+                        Started::LookUp { .. } => State::Direct {
+                            response: Some(forbidden()),
+                        },
+                    };
+                    state.set(next);
+                }
+                StateProj::Direct { response } => {
+                    let response = response.take().unwrap_or_default();
+                    return Poll::Ready(Ok(response.map(|()| R::default())));
+                }
+                StateProj::Inner {
+                    future,
+                    pending,
+                    cors,
+                } => {
+                    let mut response = std::task::ready!(future.poll(cx))?;
+                    // An echoed origin moves into the response; a ready future is not polled again.
+                    cors.apply(pending, response.headers_mut());
+                    return Poll::Ready(Ok(response));
+                }
             }
         }
     }
+}
+
+fn forbidden() -> Response<()> {
+    let mut response = Response::new(());
+    *response.status_mut() = http::StatusCode::FORBIDDEN;
+    response
 }

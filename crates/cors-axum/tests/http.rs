@@ -250,3 +250,18 @@ async fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
         .unwrap();
     assert_swaps_clean(&report);
 }
+
+/// Behaviour spec §8: origins looked up in a source, over HTTP (see the conformance check).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spec_8_looked_up_origins_over_http() {
+    use cors_conformance::lookup::{check_looked_up_origins, lookup_policy, Tenants};
+    let tenants = Tenants::new();
+    let (policy, origins) = lookup_policy(&tenants);
+    let app = Router::new()
+        .route("/api/items", get(|| async { ([("x-handler", "ran")], "items") }))
+        .layer(CorsLayer::new(policy));
+    let addr = serve(app).await;
+    tokio::task::spawn_blocking(move || check_looked_up_origins(addr, "/api/items", &tenants, &origins))
+        .await
+        .unwrap();
+}

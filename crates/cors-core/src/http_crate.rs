@@ -23,6 +23,7 @@
 
 use crate::decision::Route;
 use crate::native::{HeaderTypes, NativePolicy};
+use crate::origin_lookup::{LookedUp, OriginLookup};
 use crate::{Decision, Policy};
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Response, StatusCode};
@@ -119,6 +120,19 @@ impl HttpPolicy {
     /// (cloning an `http` 1.x value received by hyper is a reference-count increment).
     pub fn evaluate<'r>(&'r self, method: &'r Method, headers: &'r HeaderMap) -> Evaluated<'r> {
         self.native.evaluate(method.as_str().as_bytes(), headers)
+    }
+
+    /// Decides for a request unless its origin must be looked up first
+    /// ([`Policy::try_evaluate`]): then await the [`OriginLookup`] and call again with its
+    /// answer.
+    pub fn try_evaluate<'r>(
+        &'r self,
+        method: &'r Method,
+        headers: &'r HeaderMap,
+        looked_up: Option<&LookedUp>,
+    ) -> Result<Evaluated<'r>, OriginLookup> {
+        self.native
+            .try_evaluate(method.as_str().as_bytes(), headers, looked_up)
     }
 
     /// The status of the response the layer sends itself, when it answers without calling

@@ -10,6 +10,7 @@
 use crate::cors_header::CorsHeader;
 use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
 use crate::header_values::{NativeValues, ValueId};
+use crate::origin_lookup::{LookedUp, OriginLookup};
 use crate::present::PresentHeaders;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
 use crate::shared::FromPolicy;
@@ -144,6 +145,24 @@ impl<T: HeaderTypes> NativePolicy<T> {
             request,
             decision,
         }
+    }
+
+    /// Decides for a request unless its origin must be looked up first
+    /// ([`Policy::try_evaluate`]): then await the [`OriginLookup`] and call again with its
+    /// answer, which decides without another lookup.
+    pub fn try_evaluate<'r>(
+        &'r self,
+        method: &'r [u8],
+        headers: &'r T::Map,
+        looked_up: Option<&LookedUp>,
+    ) -> Result<Evaluated<'r, T>, OriginLookup> {
+        let request = NativeRequest::<T>::new(method, headers, &self.request_names);
+        let decision = self.policy.try_evaluate(&request, looked_up)?;
+        Ok(Evaluated {
+            cors: self,
+            request,
+            decision,
+        })
     }
 
     /// Applies what was kept of a decision to the handler's response headers. The echoed
