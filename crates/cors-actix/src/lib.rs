@@ -91,6 +91,10 @@
 //!   are reference-counted clones of the request's own, and the future is not boxed. Only the
 //!   error path above allocates (the mapper).
 //!
+//! Origins looked up in a database or a service (feature `lookup`, see [`cors_core::lookup`]):
+//! the middleware awaits an origin's lookup (at most its timeout) before deciding, then calls
+//! the inner service or answers itself; a cached answer decides at once.
+//!
 //! CORS decides whether a page may *read* a response; it does not stop a simple request from
 //! being sent and executed, and it is no defence against CSRF.
 #![forbid(unsafe_code)]
@@ -104,12 +108,14 @@ use actix_web::middleware::Compat;
 use actix_web::web;
 use actix_web::{Error, HttpResponse};
 use cors_core::adapter::{HeaderTypes, NativePolicy, Route, SharedPolicy};
+use cors_core::lookup::{LookedUp, OriginLookup};
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
 use cors_core::{Decision, Policy};
 use pin_project_lite::pin_project;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -229,7 +235,7 @@ where
 
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(CorsMiddleware {
-            service,
+            service: Rc::new(service),
             shared: self.shared.clone(),
         }))
     }
@@ -238,7 +244,8 @@ where
 /// The service [`Cors`] wraps around the inner service.
 #[derive(Debug)]
 pub struct CorsMiddleware<S> {
-    service: S,
+    // Shared with the futures of requests whose origin is being looked up.
+    service: Rc<S>,
     shared: SharedPolicy<ActixCors>,
 }
 
@@ -248,51 +255,100 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = CorsFuture<S::Future, B>;
+    type Future = CorsFuture<S, B>;
 
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         // The policy in force now decides the whole request, whatever is swapped in meanwhile.
         let cors = self.shared.load();
-        let evaluated = cors.evaluate(request.method().as_str().as_bytes(), request.headers());
-        if let Some(status) = direct_status(evaluated.decision()) {
-            let mut response = HttpResponse::new(status);
-            evaluated.respond_into(response.headers_mut());
-            let (request, _payload) = request.into_parts();
-            return CorsFuture {
-                state: State::Direct {
-                    response: Some(ServiceResponse::new(request, response).map_into_right_body()),
-                },
-            };
-        }
-        let pending = evaluated.pending();
-        CorsFuture {
-            state: State::Inner {
-                future: self.service.call(request),
-                pending,
+        let state = match start(cors, &*self.service, request, None) {
+            Started::Ready(state) => state,
+            // The service goes with the request, to be called once the origin is looked up.
+            Started::LookUp {
+                lookup,
+                request,
                 cors,
+            } => State::Lookup {
+                lookup,
+                waiting: Some((request, Rc::clone(&self.service), cors)),
             },
-        }
+        };
+        CorsFuture { state }
     }
+}
+
+/// What a request turned into: its response under way, or a lookup to make first.
+enum Started<S: Service<ServiceRequest>, B> {
+    Ready(State<S, B>),
+    LookUp {
+        lookup: OriginLookup,
+        request: ServiceRequest,
+        cors: Arc<ActixCors>,
+    },
+}
+
+/// Decides `request` (with the answer of its origin's lookup, once there is one) and calls
+/// the inner service or answers it.
+fn start<S, B>(
+    cors: Arc<ActixCors>,
+    service: &S,
+    request: ServiceRequest,
+    looked_up: Option<&LookedUp>,
+) -> Started<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    let method = request.method().as_str().as_bytes();
+    let evaluated = match cors.try_evaluate(method, request.headers(), looked_up) {
+        Ok(evaluated) => evaluated,
+        Err(lookup) if looked_up.is_none() => {
+            return Started::LookUp {
+                lookup,
+                request,
+                cors,
+            }
+        }
+        // An answer is never asked for again; were it, the cache alone would decide.
+        Err(_) => cors.evaluate(method, request.headers()),
+    };
+    if let Some(status) = direct_status(evaluated.decision()) {
+        let mut response = HttpResponse::new(status);
+        evaluated.respond_into(response.headers_mut());
+        let (request, _payload) = request.into_parts();
+        return Started::Ready(State::Direct {
+            response: Some(ServiceResponse::new(request, response).map_into_right_body()),
+        });
+    }
+    let pending = evaluated.pending();
+    Started::Ready(State::Inner {
+        future: service.call(request),
+        pending,
+        cors,
+    })
 }
 
 pin_project! {
     /// The future of [`CorsMiddleware`]: the middleware's own preflight answer, or the inner
-    /// service's response with the CORS headers applied.
-    pub struct CorsFuture<F, B> {
+    /// service's response with the CORS headers applied, after the origin's lookup when the
+    /// policy looks origins up.
+    pub struct CorsFuture<S: Service<ServiceRequest>, B> {
         #[pin]
-        state: State<F, B>,
+        state: State<S, B>,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<F, B> {
+    enum State<S: Service<ServiceRequest>, B> {
+        Lookup {
+            lookup: OriginLookup,
+            waiting: Option<(ServiceRequest, Rc<S>, Arc<ActixCors>)>,
+        },
         Direct { response: Option<ServiceResponse<EitherBody<B>>> },
         Inner {
             #[pin]
-            future: F,
+            future: S::Future,
             pending: Pending,
             cors: Arc<ActixCors>,
         },
@@ -300,48 +356,68 @@ pin_project! {
     }
 }
 
-impl<F, B> Future for CorsFuture<F, B>
+impl<S, B> Future for CorsFuture<S, B>
 where
-    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
     type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let output = match self.as_mut().project().state.project() {
-            StateProj::Direct { response } => match response.take() {
-                Some(response) => Ok(response),
-                None => Err(actix_web::error::ErrorInternalServerError(
-                    "CorsFuture polled after completion",
-                )),
-            },
-            StateProj::Inner {
-                future,
-                pending,
-                cors,
-            } => match std::task::ready!(future.poll(cx)) {
-                Ok(mut response) => {
-                    cors.apply(pending, response.headers_mut());
-                    Ok(response.map_into_left_body())
+        let output = loop {
+            match self.as_mut().project().state.project() {
+                StateProj::Lookup { lookup, waiting } => {
+                    let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
+                    let Some((request, service, cors)) = waiting.take() else {
+                        break Err(polled_after_completion());
+                    };
+                    let next = match start(cors, &*service, request, Some(&looked_up)) {
+                        Started::Ready(next) => next,
+                        // `start` with an answer never asks again; fail closed all the same.
+                        Started::LookUp { request, .. } => {
+                            let (request, _payload) = request.into_parts();
+                            let response = HttpResponse::new(StatusCode::FORBIDDEN);
+                            State::Direct {
+                                response: Some(ServiceResponse::new(request, response).map_into_right_body()),
+                            }
+                        }
+                    };
+                    self.as_mut().project().state.set(next);
                 }
-                Err(mut error) => {
-                    // The error stays an error; whoever renders it gets the CORS headers.
-                    let cors = Arc::clone(cors);
-                    // A mapper may run more than once (`Fn`), so each run gets its own copy.
-                    let pending = std::mem::take(pending);
-                    error.add_response_mapper(move |mut response| {
-                        cors.apply(&mut pending.clone(), response.headers_mut());
-                        response
-                    });
-                    Err(error)
-                }
-            },
-            StateProj::Done => Err(actix_web::error::ErrorInternalServerError(
-                "CorsFuture polled after completion",
-            )),
+                StateProj::Direct { response } => match response.take() {
+                    Some(response) => break Ok(response),
+                    None => break Err(polled_after_completion()),
+                },
+                StateProj::Inner {
+                    future,
+                    pending,
+                    cors,
+                } => match std::task::ready!(future.poll(cx)) {
+                    Ok(mut response) => {
+                        cors.apply(pending, response.headers_mut());
+                        break Ok(response.map_into_left_body());
+                    }
+                    Err(mut error) => {
+                        // The error stays an error; whoever renders it gets the CORS headers.
+                        let cors = Arc::clone(cors);
+                        // A mapper may run more than once (`Fn`), so each run gets its own copy.
+                        let pending = std::mem::take(pending);
+                        error.add_response_mapper(move |mut response| {
+                            cors.apply(&mut pending.clone(), response.headers_mut());
+                            response
+                        });
+                        break Err(error);
+                    }
+                },
+                StateProj::Done => break Err(polled_after_completion()),
+            }
         };
         self.project().state.set(State::Done);
         Poll::Ready(output)
     }
+}
+
+fn polled_after_completion() -> Error {
+    actix_web::error::ErrorInternalServerError("CorsFuture polled after completion")
 }
 
 /// actix-web's header types, for the core's adapter glue ([`NativePolicy`]).

@@ -709,3 +709,23 @@ fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
     let addr = rx.recv().expect("the server started");
     assert_swaps_clean(&swap_under_load(addr, "/api/items", &handle, 1_000, 3));
 }
+
+/// Behaviour spec §8: origins looked up in a source, over HTTP (see the conformance check).
+#[test]
+fn spec_8_looked_up_origins_over_http() {
+    use cors_conformance::lookup::{check_looked_up_origins, lookup_policy, Tenants};
+    let tenants = Tenants::new();
+    let (policy, origins) = lookup_policy(&tenants);
+    let cors = Cors::new(policy);
+    let addr = serve!(move || {
+        App::new().wrap(cors.clone()).route(
+            "/api/items",
+            web::get().to(|| async {
+                HttpResponse::Ok()
+                    .insert_header(("x-handler", "ran"))
+                    .body("items")
+            }),
+        )
+    });
+    check_looked_up_origins(addr, "/api/items", &tenants, &origins);
+}
