@@ -70,6 +70,11 @@
 //! kept alive by the application's managed state or by the request-local cache), and echoed
 //! values are borrowed from the request, so no value is formatted or copied per request.
 //!
+//! Origins looked up in a database or a service (feature `lookup`, see [`cors_core::lookup`]):
+//! the fairing awaits an origin's lookup (at most its timeout) where it decides, in its route
+//! for a preflight or a rewritten form, in the response callback for other requests; a cached
+//! answer decides at once.
+//!
 //! # Method overrides
 //!
 //! Rocket turns a form `POST` whose first field is `_method` into that method before any
@@ -133,6 +138,7 @@ use cors_core::adapter::{
     is_safelisted_method, CorsHeader, CorsRequest, HeaderLine, HeaderValueRef, PresentHeaders, RequestHeader,
     ResponseHeaders, Route as Answer, SharedPolicy, ValueId,
 };
+use cors_core::lookup::LookedUp;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
 use cors_core::{Decision, Policy};
@@ -425,18 +431,16 @@ impl Fairing for CorsFairing {
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         if let Some(policy) = self.unclaimed(request) {
-            let decision = policy.evaluate(&RocketRequest(request));
+            let decision = decide(policy, request, false, &mut None).await;
             apply(&decision, policy, request, response);
             return;
         }
         let cell = request.local_cache(OnceLock::<Stash>::new);
-        let stash = if self.global {
-            cell.get_or_init(|| Stash::new(&self.scope, request, false))
-        } else {
-            match cell.get() {
-                Some(stash) => stash,
-                None => return,
-            }
+        if self.global && cell.get().is_none() {
+            let _ = cell.set(Stash::new(&self.scope, request).await);
+        }
+        let Some(stash) = cell.get() else {
+            return;
         };
         if Arc::ptr_eq(&stash.scope, &self.scope) {
             apply(&stash.decision, &stash.policy, request, response);
@@ -490,20 +494,51 @@ struct Stash {
 }
 
 impl Stash {
-    fn new(scope: &Arc<Scope>, request: &Request<'_>, overridden: bool) -> Self {
+    /// The decision of the policy in force for `request`, as Rocket routes it.
+    async fn new(scope: &Arc<Scope>, request: &Request<'_>) -> Self {
         let policy = scope.current();
-        let decision = if overridden {
-            let host = HeaderLine::of(request.headers().get("host").map(str::as_bytes));
-            policy.evaluate_overridden(&RocketRequest(request), host)
-        } else {
-            policy.evaluate(&RocketRequest(request))
-        };
+        let decision = decide(&policy, request, false, &mut None).await;
         Stash {
             decision,
             policy,
             scope: Arc::clone(scope),
         }
     }
+}
+
+/// Decides for `request` (as rewritten from a form POST when `overridden`), awaiting the
+/// lookup of its origin when the policy looks origins up and has no answer cached (feature
+/// `lookup`). `looked_up` keeps the answer, so that a second decision of the same request
+/// does not look the origin up again.
+async fn decide(
+    policy: &Policy,
+    request: &Request<'_>,
+    overridden: bool,
+    looked_up: &mut Option<LookedUp>,
+) -> Decision {
+    let cors_request = RocketRequest(request);
+    let host = || HeaderLine::of(request.headers().get("host").map(str::as_bytes));
+    let attempt = |looked_up: Option<&LookedUp>| {
+        if overridden {
+            policy.try_evaluate_overridden(&cors_request, host(), looked_up)
+        } else {
+            policy.try_evaluate(&cors_request, looked_up)
+        }
+    };
+    // An answer is never asked for again; were it, the cache alone would decide.
+    let cached = || {
+        if overridden {
+            policy.evaluate_overridden(&cors_request, host())
+        } else {
+            policy.evaluate(&cors_request)
+        }
+    };
+    match attempt(looked_up.as_ref()) {
+        Ok(decision) => return decision,
+        Err(lookup) if looked_up.is_none() => *looked_up = Some(lookup.await),
+        Err(_) => return cached(),
+    }
+    attempt(looked_up.as_ref()).unwrap_or_else(|_| cached())
 }
 
 /// The route a fairing mounts at `<base>/<path..>`: decides for the request (the first, most
@@ -519,14 +554,21 @@ impl Handler for ScopeRoute {
     async fn handle<'r>(&self, request: &'r Request<'_>, mut data: Data<'r>) -> route::Outcome<'r> {
         let cell = request.local_cache(OnceLock::<Stash>::new);
         if cell.get().is_none() {
-            let mut stash = Stash::new(&self.scope, request, false);
+            // One policy decides the whole request, whatever is swapped in meanwhile.
+            let policy = self.scope.current();
+            let mut looked_up = None;
+            let mut decision = decide(&policy, request, false, &mut looked_up).await;
             // A preflight is no rewritten form: only other requests need the body looked at,
             // which spares every preflight a header lookup.
-            if !stash.decision.outcome().is_preflight() && is_overridden(request, &mut data).await {
-                stash = Stash::new(&self.scope, request, true);
+            if !decision.outcome().is_preflight() && is_overridden(request, &mut data).await {
+                decision = decide(&policy, request, true, &mut looked_up).await;
             }
             // The first scope to see the request claims it.
-            let _ = cell.set(stash);
+            let _ = cell.set(Stash {
+                scope: Arc::clone(&self.scope),
+                policy,
+                decision,
+            });
         }
         let Some(stash) = cell.get() else {
             return route::Outcome::forward(data, Status::NotFound);

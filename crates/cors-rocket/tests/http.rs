@@ -581,3 +581,115 @@ async fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
             .unwrap();
     assert_swaps_clean(&report);
 }
+
+/// A handler that says it ran.
+struct Ran;
+
+impl<'r> rocket::response::Responder<'r, 'static> for Ran {
+    fn respond_to(self, _: &'r Request<'_>) -> rocket::response::Result<'static> {
+        rocket::Response::build()
+            .raw_header("x-handler", "ran")
+            .sized_body(5, std::io::Cursor::new("items"))
+            .ok()
+    }
+}
+
+#[get("/items")]
+fn ran() -> Ran {
+    Ran
+}
+
+/// Behaviour spec §8: origins looked up in a source, over HTTP (see the conformance check),
+/// for the whole application's fairing (fixed, then reconfigurable: their decisions are made
+/// in different places) and for a scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spec_8_looked_up_origins_over_http() {
+    use cors_conformance::lookup::{check_looked_up_origins, lookup_policy, Tenants};
+    for variant in ["fixed", "live", "scoped"] {
+        let tenants = Tenants::new();
+        let (policy, origins) = lookup_policy(&tenants);
+        let (rocket, path) = match variant {
+            "fixed" => (
+                quiet()
+                    .mount("/api", routes![ran])
+                    .attach(CorsFairing::new(policy)),
+                "/api/items",
+            ),
+            "live" => {
+                let (fairing, _handle) = CorsFairing::new(policy).with_handle();
+                (quiet().mount("/api", routes![ran]).attach(fairing), "/api/items")
+            }
+            _ => {
+                let fairing = CorsFairing::scoped("/public", policy).unwrap();
+                (
+                    quiet().mount("/public", routes![ran]).attach(fairing),
+                    "/public/items",
+                )
+            }
+        };
+        let addr = serve(rocket).await;
+        tokio::task::spawn_blocking(move || check_looked_up_origins(addr, path, &tenants, &origins))
+            .await
+            .unwrap_or_else(|e| panic!("{variant}: {e}"));
+    }
+}
+
+#[rocket::put("/items")]
+fn put_ran() -> Ran {
+    Ran
+}
+
+#[rocket::delete("/items")]
+fn delete_ran() -> Ran {
+    Ran
+}
+
+/// Behaviour specs §8 and §9: a form POST that Rocket rewrites is decided as an override once
+/// its origin is looked up, with the same answer (one call to the source).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn looked_up_origin_of_a_rewritten_form() {
+    use cors_conformance::lookup::{lookup_policy, Tenants};
+    let tenants = Tenants::new();
+    let (policy, _origins) = lookup_policy(&tenants);
+    let rocket = quiet()
+        .mount("/api", routes![put_ran, delete_ran])
+        .attach(CorsFairing::new(policy));
+    let addr = serve(rocket).await;
+    let form = |origin: &str, method: &str| {
+        let headers = [
+            ("Origin".to_owned(), origin.as_bytes().to_vec()),
+            (
+                "Content-Type".to_owned(),
+                b"application/x-www-form-urlencoded".to_vec(),
+            ),
+        ];
+        let body = format!("_method={method}");
+        move || {
+            cors_conformance::send_with_body(addr, "POST", "/api/items", &headers, body.as_bytes()).unwrap()
+        }
+    };
+    let put_from = "https://put.tenant.example";
+    let delete_from = "https://delete.tenant.example";
+    tenants.allow(put_from);
+    tenants.allow(delete_from);
+    let r = tokio::task::spawn_blocking(form(put_from, "put")).await.unwrap();
+    assert!(r.handler_ran(), "{r:?}");
+    assert_eq!(
+        header(&r, "access-control-allow-origin").as_deref(),
+        Some(put_from)
+    );
+    // A method the policy does not allow: refused as its preflight would be.
+    let r = tokio::task::spawn_blocking(form(delete_from, "delete"))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 403, "{r:?}");
+    assert!(!r.handler_ran(), "{r:?}");
+    // An origin the source refuses.
+    let refused = "https://refused.tenant.example";
+    let r = tokio::task::spawn_blocking(form(refused, "put")).await.unwrap();
+    assert_eq!(r.status, 403, "{r:?}");
+    assert!(!r.handler_ran(), "{r:?}");
+    for origin in [put_from, delete_from, refused] {
+        assert_eq!(tenants.calls(origin), 1, "{origin}");
+    }
+}
