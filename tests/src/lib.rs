@@ -21,6 +21,7 @@ pub mod lookup;
 pub mod probe;
 pub mod reconfigure;
 mod runner;
+pub mod store_servers;
 
 pub use alloc_count::{count, CountingAllocator};
 pub use case::{Case, Expect, HeaderValueSpec, InvalidPolicy, Suite};

@@ -1,0 +1,530 @@
+//! Allowed origins kept in a store that a fleet of servers shares: PostgreSQL or Redis, with
+//! change notifications, behind `cors-core`'s looked-up origins cache (behaviour spec §8).
+//!
+//! ```no_run
+//! use cors_core::Policy;
+//! use cors_store::OriginStore;
+//! use std::time::Duration;
+//!
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = OriginStore::open("postgres://cors@db.internal:5432/app")?;
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com"])
+//!     .look_up_origins(store.looked_up_origins(Duration::from_secs(60)))
+//!     .build()?;
+//! // Any tool may change the store; every server sees it within a second:
+//! store.add("https://shop.tenant.example").await?;
+//! # drop(policy);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Store layout
+//!
+//! A contract, so that any tool can administer the store:
+//!
+//! - **PostgreSQL**: table `cors_allowed_origins (origin text primary key)`, created when
+//!   missing together with a trigger that calls `pg_notify('cors_allowed_origins_changed',
+//!   origin)` for each inserted, updated or deleted row (and with `''`, meaning every origin, on
+//!   `TRUNCATE`). A committed `INSERT` or `DELETE`, from `psql` or anything else, reaches every
+//!   connected server within a second, with no other step.
+//! - **Redis**: set `cors:allowed_origins`. A change takes effect within a second once announced
+//!   with `PUBLISH cors:allowed_origins:changed <origin>` (an empty message means every
+//!   origin); without the announcement, within the cache's TTL.
+//! - Values that are not canonical origins (`https://Example.com/`) are never granted: the
+//!   engine looks up canonical origins only, with an exact match. [`OriginStore::list`] skips
+//!   them with a warning.
+//!
+//! # Outages
+//!
+//! Each store connects in the background and reconnects by itself (after 100 ms, doubling up
+//! to 5 s, forever). While it is not connected, a lookup fails at once
+//! ([`cors_core::lookup::LookupError::unavailable`]): answers cached before the outage keep
+//! serving until their TTL and other origins are refused, promptly. On reconnecting, every
+//! cache made by [`OriginStore::looked_up_origins`] is emptied, since changes may have been
+//! missed. Connections are checked every 10 s, so that one that died silently is replaced.
+//!
+//! # Features and clients
+//!
+//! - `postgres`: [`tokio-postgres`](https://docs.rs/tokio-postgres), because it is pure Rust
+//!   and async, and delivers `LISTEN` notifications as the connection's messages, so no
+//!   polling and no C library.
+//! - `redis`: [`redis`](https://docs.rs/redis) (redis-rs) with only `tokio-comp`, because it
+//!   is the maintained Redis client of the ecosystem and its async pub/sub gives the
+//!   notifications as a stream; its default features (scripts, streams, big numbers) are off.
+//!
+//! Neither is on by default; a build without a store's feature refuses its URLs with
+//! [`StoreError::FeatureDisabled`]. Neither build speaks TLS.
+//!
+//! Logs go to `tracing` with target `cors`: a lost connection and values that are not origins
+//! at warn level, reconnections at info level.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+// Without a backend, `Backend` has no variant and everything past a `match` on it is unreachable.
+#![cfg_attr(
+    not(any(feature = "postgres", feature = "redis")),
+    allow(unreachable_code, unused_variables, unused_mut, dead_code, unused_imports),
+    allow(clippy::never_loop)
+)]
+
+mod error;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
+
+pub use error::StoreError;
+
+use cors_core::lookup::{LookedUpOrigins, LookupError, LookupFuture, OriginSource};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::AbortHandle;
+
+/// The first wait before reconnecting; it doubles after each failure.
+const BACKOFF_START: Duration = Duration::from_millis(100);
+/// The longest wait before reconnecting.
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// How long connecting (and preparing the connection) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a query may take, so that one on a connection that died silently ends.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a connection is checked while no notification comes.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(10);
+
+/// A store of allowed origins shared by a fleet of servers.
+///
+/// Cloning it shares the connections. See the [crate docs](crate) for the store layout and
+/// what happens during an outage.
+#[derive(Clone)]
+pub struct OriginStore {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for OriginStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OriginStore")
+            .field("store", &self.shared.inner.describe)
+            .field("connected", &*self.shared.inner.connected.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the store handles and the caches' sources share: the background task ends when the
+/// last of them is dropped.
+struct Shared {
+    inner: Arc<Inner>,
+    task: AbortHandle,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// What the background task shares with the handles.
+pub(crate) struct Inner {
+    /// `PostgreSQL at host:port/db`, without credentials.
+    pub(crate) describe: String,
+    /// Whether the store is connected now.
+    pub(crate) connected: watch::Sender<bool>,
+    /// The last connection error, for messages while disconnected.
+    pub(crate) last_error: Mutex<String>,
+    /// The caches to invalidate on a change.
+    caches: Mutex<Vec<LookedUpOrigins>>,
+    pub(crate) backend: Backend,
+}
+
+/// The store's kind, with its connection.
+pub(crate) enum Backend {
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::Postgres),
+    #[cfg(feature = "redis")]
+    Redis(redis::Redis),
+}
+
+pub(crate) fn unpoisoned<G>(result: Result<G, PoisonError<G>>) -> G {
+    // The locks guard plain data that no panic leaves half-written.
+    result.unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Inner {
+    /// A change notification: one origin, or every origin when empty.
+    pub(crate) fn changed(&self, origin: &str) {
+        if origin.is_empty() {
+            self.invalidate_all();
+            return;
+        }
+        if let Err(error) = error::check_origin(origin) {
+            // Never cached (only canonical origins are looked up), so nothing to drop.
+            tracing::warn!(target: "cors", store = %self.describe, "a value in the store is ignored: {error}");
+            return;
+        }
+        for cache in unpoisoned(self.caches.lock()).iter() {
+            cache.invalidate(origin);
+        }
+    }
+
+    /// Empties every cache (after a reconnection: changes may have been missed).
+    pub(crate) fn invalidate_all(&self) {
+        for cache in unpoisoned(self.caches.lock()).iter() {
+            cache.invalidate_all();
+        }
+    }
+
+    pub(crate) fn set_connected(&self, connected: bool) {
+        self.connected.send_replace(connected);
+    }
+
+    pub(crate) fn set_error(&self, error: impl std::fmt::Display) {
+        *unpoisoned(self.last_error.lock()) = error.to_string();
+    }
+
+    pub(crate) fn unavailable(&self) -> StoreError {
+        StoreError::Unavailable {
+            store: self.describe.clone(),
+            detail: unpoisoned(self.last_error.lock()).clone(),
+        }
+    }
+
+    pub(crate) fn timed_out(&self) -> StoreError {
+        StoreError::TimedOut {
+            store: self.describe.clone(),
+            after: QUERY_TIMEOUT,
+        }
+    }
+
+    pub(crate) fn failed(&self, detail: impl std::fmt::Display) -> StoreError {
+        StoreError::Failed {
+            store: self.describe.clone(),
+            detail: detail.to_string(),
+        }
+    }
+
+    /// Whether `origin` is in the store (`origin` is canonical).
+    async fn contains(&self, origin: &str) -> Result<bool, StoreError> {
+        match self.backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(ref store) => store.contains(self, origin).await,
+            #[cfg(feature = "redis")]
+            Backend::Redis(ref store) => store.contains(self, origin).await,
+        }
+    }
+
+    /// Reconnects forever (the task is aborted when the store is dropped).
+    async fn run(self: Arc<Self>) {
+        let mut backoff = BACKOFF_START;
+        let mut failures = 0u32;
+        loop {
+            let ended: Result<(), String> = match self.backend {
+                #[cfg(feature = "postgres")]
+                Backend::Postgres(ref store) => store.serve(&self).await,
+                #[cfg(feature = "redis")]
+                Backend::Redis(ref store) => store.serve(&self).await,
+            };
+            // `serve` marks the store disconnected before it returns.
+            match ended {
+                // It was connected: start again quickly.
+                Ok(()) => {
+                    backoff = BACKOFF_START;
+                    failures = 0;
+                }
+                Err(error) => {
+                    if failures == 0 {
+                        tracing::warn!(target: "cors", store = %self.describe, "cannot connect to the origin store ({error}); retrying in the background");
+                    } else {
+                        tracing::debug!(target: "cors", store = %self.describe, attempt = failures + 1, "cannot connect to the origin store: {error}");
+                    }
+                    self.set_error(&error);
+                    failures = failures.saturating_add(1);
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(BACKOFF_MAX);
+        }
+    }
+}
+
+/// A looked-up origins source that asks the store.
+struct StoreSource {
+    shared: Arc<Shared>,
+}
+
+impl OriginSource for StoreSource {
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a> {
+        Box::pin(async move {
+            let inner = &self.shared.inner;
+            inner.contains(origin).await.map_err(|error| match error {
+                StoreError::Unavailable { .. } | StoreError::TimedOut { .. } => {
+                    LookupError::unavailable(error)
+                }
+                other => LookupError::failed(other),
+            })
+        })
+    }
+}
+
+impl OriginStore {
+    /// Parses the URL (`postgres://user@host:port/db` or `redis://host:port/N`) and starts
+    /// connecting in the background on the current Tokio runtime, reconnecting with backoff
+    /// (100 ms doubling to 5 s, forever).
+    ///
+    /// Fails only for a malformed URL, an unknown scheme, or a backend whose feature is off,
+    /// and outside a Tokio runtime (never a panic). An unreachable store is not an error
+    /// here: see [`OriginStore::wait_connected`].
+    ///
+    /// `postgresql://` is accepted for `postgres://`. The task and its connections end when
+    /// the last clone of the store and of the caches it made is dropped, or with the runtime.
+    ///
+    /// ```
+    /// use cors_store::{OriginStore, StoreError};
+    ///
+    /// // Outside a runtime: an error, not a panic.
+    /// assert_eq!(OriginStore::open("redis://127.0.0.1:6379/0").err(), Some(StoreError::NoRuntime));
+    /// ```
+    pub fn open(url: &str) -> Result<OriginStore, StoreError> {
+        let (scheme, _) = url.split_once("://").ok_or_else(|| StoreError::UnknownScheme {
+            scheme: error::redact(url),
+        })?;
+        let backend = match scheme.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Self::postgres(url)?,
+            "redis" | "rediss" | "redis+unix" => Self::redis(url)?,
+            _ => {
+                return Err(StoreError::UnknownScheme {
+                    scheme: scheme.to_owned(),
+                })
+            }
+        };
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| StoreError::NoRuntime)?;
+        let describe = match backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(ref store) => store.describe(),
+            #[cfg(feature = "redis")]
+            Backend::Redis(ref store) => store.describe(),
+        };
+        let (connected, _) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            describe,
+            connected,
+            last_error: Mutex::new("connecting".to_owned()),
+            caches: Mutex::new(Vec::new()),
+            backend,
+        });
+        let task = runtime.spawn(Arc::clone(&inner).run()).abort_handle();
+        Ok(OriginStore {
+            shared: Arc::new(Shared { inner, task }),
+        })
+    }
+
+    #[cfg(feature = "postgres")]
+    fn postgres(url: &str) -> Result<Backend, StoreError> {
+        postgres::Postgres::parse(url).map(Backend::Postgres)
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    fn postgres(_: &str) -> Result<Backend, StoreError> {
+        Err(StoreError::FeatureDisabled {
+            backend: "PostgreSQL",
+            feature: "postgres",
+        })
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis(url: &str) -> Result<Backend, StoreError> {
+        redis::Redis::parse(url).map(Backend::Redis)
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn redis(_: &str) -> Result<Backend, StoreError> {
+        Err(StoreError::FeatureDisabled {
+            backend: "Redis",
+            feature: "redis",
+        })
+    }
+
+    /// Looked-up origins backed by this store, for
+    /// [`PolicyBuilder::look_up_origins`](cors_core::PolicyBuilder::look_up_origins): grants
+    /// and refusals are cached for `ttl`, and the store's change notifications drop the
+    /// cached answer of the origin that changed (every answer after a reconnection, since
+    /// notifications may have been missed).
+    ///
+    /// May be called more than once: each cache is kept up to date. Build your own with
+    /// [`OriginStore::source`] for other settings (then invalidation is yours to do).
+    ///
+    /// ```no_run
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), cors_store::StoreError> {
+    /// let store = cors_store::OriginStore::open("redis://127.0.0.1:6379/0")?;
+    /// let origins = store.looked_up_origins(std::time::Duration::from_secs(60));
+    /// assert!(!origins.is_allowed("https://not-there.example").await);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn looked_up_origins(&self, ttl: Duration) -> LookedUpOrigins {
+        let cache = LookedUpOrigins::builder(self.source())
+            .grant_ttl(ttl)
+            .refusal_ttl(ttl)
+            .build();
+        unpoisoned(self.shared.inner.caches.lock()).push(cache.clone());
+        cache
+    }
+
+    /// The store as an [`OriginSource`], without a cache.
+    ///
+    /// ```no_run
+    /// use cors_core::lookup::LookedUpOrigins;
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), cors_store::StoreError> {
+    /// let store = cors_store::OriginStore::open("redis://127.0.0.1:6379/0")?;
+    /// let origins = LookedUpOrigins::builder(store.source())
+    ///     .timeout(std::time::Duration::from_millis(200))
+    ///     .build();
+    /// # drop(origins);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn source(&self) -> impl OriginSource {
+        StoreSource {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Whether the store is connected now.
+    pub fn is_connected(&self) -> bool {
+        *self.shared.inner.connected.borrow()
+    }
+
+    /// Which store this is, without credentials: `PostgreSQL at 127.0.0.1:5432/app`.
+    pub fn describe(&self) -> &str {
+        &self.shared.inner.describe
+    }
+
+    /// Waits until connected (for tools and tests); false if still not connected after
+    /// `timeout`.
+    ///
+    /// ```no_run
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), cors_store::StoreError> {
+    /// let store = cors_store::OriginStore::open("postgres://postgres@127.0.0.1:5432/postgres")?;
+    /// if !store.wait_connected(std::time::Duration::from_secs(5)).await {
+    ///     eprintln!("{} is not reachable yet", store.describe());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_connected(&self, timeout: Duration) -> bool {
+        let mut connected = self.shared.inner.connected.subscribe();
+        let waited = tokio::time::timeout(timeout, connected.wait_for(|connected| *connected))
+            .await
+            .is_ok_and(|ready| ready.is_ok());
+        waited
+    }
+
+    /// Adds an origin and announces it to every server. It must be a canonical origin
+    /// ([`cors_core::Origin::parse`]); otherwise [`StoreError::InvalidOrigin`] says why and
+    /// what was probably meant. Adding one already there is not an error.
+    ///
+    /// ```no_run
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), cors_store::StoreError> {
+    /// let store = cors_store::OriginStore::open("redis://127.0.0.1:6379/0")?;
+    /// store.wait_connected(std::time::Duration::from_secs(5)).await;
+    /// store.add("https://shop.tenant.example").await?;
+    /// let error = store.add("https://Shop.tenant.example/").await.unwrap_err();
+    /// assert!(error.to_string().contains(r#"did you mean "https://shop.tenant.example"?"#));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn add(&self, origin: &str) -> Result<(), StoreError> {
+        error::check_origin(origin)?;
+        let inner = &*self.shared.inner;
+        match inner.backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(ref store) => store.add(inner, origin).await,
+            #[cfg(feature = "redis")]
+            Backend::Redis(ref store) => store.add(inner, origin).await,
+        }
+    }
+
+    /// Removes an origin (any value, so that one that is not an origin can be removed too)
+    /// and announces it. Removing one that is not there is not an error.
+    ///
+    /// ```no_run
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), cors_store::StoreError> {
+    /// let store = cors_store::OriginStore::open("redis://127.0.0.1:6379/0")?;
+    /// store.wait_connected(std::time::Duration::from_secs(5)).await;
+    /// store.remove("https://shop.tenant.example").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn remove(&self, origin: &str) -> Result<(), StoreError> {
+        let inner = &*self.shared.inner;
+        match inner.backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(ref store) => store.remove(inner, origin).await,
+            #[cfg(feature = "redis")]
+            Backend::Redis(ref store) => store.remove(inner, origin).await,
+        }
+    }
+
+    /// Every origin in the store, sorted. Values that are not canonical origins are skipped,
+    /// each with a warning (target `cors`); see [`OriginStore::list_all`] to see them.
+    ///
+    /// ```no_run
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), cors_store::StoreError> {
+    /// let store = cors_store::OriginStore::open("redis://127.0.0.1:6379/0")?;
+    /// store.wait_connected(std::time::Duration::from_secs(5)).await;
+    /// for origin in store.list().await? {
+    ///     println!("{origin}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn list(&self) -> Result<Vec<String>, StoreError> {
+        let (valid, invalid) = self.list_all().await?;
+        for (value, error) in &invalid {
+            tracing::warn!(target: "cors", store = %self.describe(), value = %value.escape_debug(), "a value in the store is ignored: {error}");
+        }
+        Ok(valid)
+    }
+
+    /// Every value in the store, sorted: the canonical origins, and the others each with why
+    /// it is ignored.
+    ///
+    /// ```no_run
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), cors_store::StoreError> {
+    /// let store = cors_store::OriginStore::open("redis://127.0.0.1:6379/0")?;
+    /// store.wait_connected(std::time::Duration::from_secs(5)).await;
+    /// let (_origins, ignored) = store.list_all().await?;
+    /// for (value, why) in ignored {
+    ///     eprintln!("ignored {value:?}: {why}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn list_all(&self) -> Result<(Vec<String>, Vec<(String, StoreError)>), StoreError> {
+        let inner = &*self.shared.inner;
+        let mut values: Vec<String> = match inner.backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(ref store) => store.list(inner).await?,
+            #[cfg(feature = "redis")]
+            Backend::Redis(ref store) => store.list(inner).await?,
+        };
+        values.sort_unstable();
+        values.dedup();
+        let mut valid = Vec::with_capacity(values.len());
+        let mut invalid = Vec::new();
+        for value in values {
+            match error::check_origin(&value) {
+                Ok(()) => valid.push(value),
+                Err(error) => invalid.push((value, error)),
+            }
+        }
+        Ok((valid, invalid))
+    }
+}

@@ -1,0 +1,307 @@
+//! PostgreSQL stores: table `cors_allowed_origins`, changes announced by a trigger on the
+//! channel `cors_allowed_origins_changed`, which a dedicated connection LISTENs to.
+
+use crate::{error::redact, unpoisoned, Inner, StoreError, CONNECT_TIMEOUT, HEALTH_INTERVAL, QUERY_TIMEOUT};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use tokio::task::JoinHandle;
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::tls::NoTlsStream;
+use tokio_postgres::{AsyncMessage, Client, Config, Connection, NoTls, Socket, Statement};
+
+/// The channel the trigger notifies.
+const CHANNEL: &str = "cors_allowed_origins_changed";
+
+/// Whether the table and both triggers exist.
+const SCHEMA_PRESENT: &str = "\
+SELECT to_regclass('cors_allowed_origins') IS NOT NULL
+   AND (SELECT count(*) FROM pg_trigger
+         WHERE tgrelid = to_regclass('cors_allowed_origins')
+           AND tgname IN ('cors_allowed_origins_changed', 'cors_allowed_origins_truncated')) = 2";
+
+/// Creates the table, the function and the triggers that are missing, in one transaction
+/// under an advisory lock, so that servers starting together do it once.
+const CREATE_SCHEMA: &str = "\
+BEGIN;
+SELECT pg_advisory_xact_lock(7305406839183624297);
+CREATE TABLE IF NOT EXISTS cors_allowed_origins (origin text PRIMARY KEY);
+CREATE OR REPLACE FUNCTION cors_allowed_origins_notify() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  -- The payload is the origin that changed, '' for every origin. Values longer than an origin
+  -- can be are never cached, and would not fit in a notification.
+  IF TG_LEVEL = 'STATEMENT' THEN
+    PERFORM pg_notify('cors_allowed_origins_changed', '');
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
+    IF octet_length(OLD.origin) <= 2048 THEN
+      PERFORM pg_notify('cors_allowed_origins_changed', OLD.origin);
+    END IF;
+  END IF;
+  IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
+    IF octet_length(NEW.origin) <= 2048 THEN
+      PERFORM pg_notify('cors_allowed_origins_changed', NEW.origin);
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+DO $do$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'cors_allowed_origins'::regclass
+                  AND tgname = 'cors_allowed_origins_changed') THEN
+    CREATE TRIGGER cors_allowed_origins_changed
+      AFTER INSERT OR UPDATE OR DELETE ON cors_allowed_origins
+      FOR EACH ROW EXECUTE FUNCTION cors_allowed_origins_notify();
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'cors_allowed_origins'::regclass
+                  AND tgname = 'cors_allowed_origins_truncated') THEN
+    CREATE TRIGGER cors_allowed_origins_truncated
+      AFTER TRUNCATE ON cors_allowed_origins
+      FOR EACH STATEMENT EXECUTE FUNCTION cors_allowed_origins_notify();
+  END IF;
+END
+$do$;
+COMMIT;";
+
+const CONTAINS: &str = "SELECT EXISTS (SELECT 1 FROM cors_allowed_origins WHERE origin = $1)";
+const INSERT: &str = "INSERT INTO cors_allowed_origins (origin) VALUES ($1) ON CONFLICT DO NOTHING";
+const DELETE: &str = "DELETE FROM cors_allowed_origins WHERE origin = $1";
+const SELECT_ALL: &str = "SELECT origin FROM cors_allowed_origins";
+
+type PgConnection = Connection<Socket, NoTlsStream>;
+
+/// A PostgreSQL store and its query connection, when connected.
+pub(crate) struct Postgres {
+    config: Config,
+    url: String,
+    connection: Mutex<Option<Arc<Queries>>>,
+}
+
+/// The query connection with its prepared lookup.
+struct Queries {
+    client: Client,
+    contains: Statement,
+}
+
+/// Aborts a task when dropped: the connections' tasks end with the one that serves them.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> AbortOnDrop<T> {
+    /// Waits for the task's end.
+    async fn ended(&mut self) {
+        let _ = (&mut self.0).await;
+    }
+}
+
+/// Bounds a step of connecting or querying.
+async fn bounded<T, E: std::fmt::Display>(
+    step: &str,
+    future: impl Future<Output = Result<T, E>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, future).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(format!("{step}: {error}")),
+        Err(_) => Err(format!("{step}: no answer within {CONNECT_TIMEOUT:?}")),
+    }
+}
+
+impl Postgres {
+    pub(crate) fn parse(url: &str) -> Result<Self, StoreError> {
+        let mut config: Config =
+            url.parse()
+                .map_err(|error: tokio_postgres::Error| StoreError::InvalidUrl {
+                    url: redact(url),
+                    reason: error.to_string(),
+                })?;
+        if config.get_ssl_mode() == SslMode::Require {
+            return Err(StoreError::InvalidUrl {
+                url: redact(url),
+                reason: "sslmode=require needs TLS, which this build does not speak; use \
+                         sslmode=disable or prefer, or a TLS proxy"
+                    .to_owned(),
+            });
+        }
+        config.connect_timeout(CONNECT_TIMEOUT);
+        if config.get_application_name().is_none() {
+            config.application_name("cors-store");
+        }
+        Ok(Postgres {
+            config,
+            url: redact(url),
+            connection: Mutex::new(None),
+        })
+    }
+
+    /// `PostgreSQL at host:port/db`.
+    pub(crate) fn describe(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(Host::Tcp(host)) => host.clone(),
+            Some(Host::Unix(path)) => path.display().to_string(),
+            None => "localhost".to_owned(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        let db = self
+            .config
+            .get_dbname()
+            .or(self.config.get_user())
+            .unwrap_or("postgres");
+        if host.starts_with('/') {
+            format!("PostgreSQL at {host}/.s.PGSQL.{port} db {db}")
+        } else if host.contains(':') {
+            format!("PostgreSQL at [{host}]:{port}/{db}")
+        } else {
+            format!("PostgreSQL at {host}:{port}/{db}")
+        }
+    }
+
+    fn queries(&self, inner: &Inner) -> Result<Arc<Queries>, StoreError> {
+        unpoisoned(self.connection.lock())
+            .clone()
+            .ok_or_else(|| inner.unavailable())
+    }
+
+    /// Runs a query on the query connection, bounded.
+    async fn query<T>(
+        &self,
+        inner: &Inner,
+        run: impl AsyncFnOnce(&Queries) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let queries = self.queries(inner)?;
+        match tokio::time::timeout(QUERY_TIMEOUT, run(&queries)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) if error.is_closed() => Err(StoreError::Unavailable {
+                store: inner.describe.clone(),
+                detail: error.to_string(),
+            }),
+            Ok(Err(error)) => Err(inner.failed(db_error(&error))),
+            Err(_) => Err(inner.timed_out()),
+        }
+    }
+
+    pub(crate) async fn contains(&self, inner: &Inner, origin: &str) -> Result<bool, StoreError> {
+        let row = self
+            .query(inner, async |q| q.client.query_one(&q.contains, &[&origin]).await)
+            .await?;
+        row.try_get::<_, bool>(0).map_err(|error| inner.failed(error))
+    }
+
+    pub(crate) async fn add(&self, inner: &Inner, origin: &str) -> Result<(), StoreError> {
+        self.query(inner, async |q| q.client.execute(INSERT, &[&origin]).await)
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn remove(&self, inner: &Inner, origin: &str) -> Result<(), StoreError> {
+        self.query(inner, async |q| q.client.execute(DELETE, &[&origin]).await)
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn list(&self, inner: &Inner) -> Result<Vec<String>, StoreError> {
+        let rows = self
+            .query(inner, async |q| q.client.query(SELECT_ALL, &[]).await)
+            .await?;
+        rows.iter()
+            .map(|row| row.try_get::<_, String>(0).map_err(|error| inner.failed(error)))
+            .collect()
+    }
+
+    async fn connect(&self) -> Result<(Client, PgConnection), String> {
+        bounded(&format!("connecting to {}", self.url), self.config.connect(NoTls)).await
+    }
+
+    /// Connects both connections, serves until one is lost, then marks the store
+    /// disconnected. An error when it never got connected.
+    pub(crate) async fn serve(&self, inner: &Arc<Inner>) -> Result<(), String> {
+        let (client, connection) = self.connect().await?;
+        let mut query_task = AbortOnDrop(tokio::spawn(connection));
+        let present: bool = bounded("checking the table", client.query_one(SCHEMA_PRESENT, &[]))
+            .await?
+            .try_get(0)
+            .map_err(|error| error.to_string())?;
+        if !present {
+            bounded(
+                "creating table cors_allowed_origins and its trigger",
+                client.batch_execute(CREATE_SCHEMA),
+            )
+            .await?;
+        }
+        let contains = bounded("preparing the lookup", client.prepare(CONTAINS)).await?;
+
+        let (listener, connection) = self.connect().await?;
+        let mut listen_task = AbortOnDrop(tokio::spawn(listen(connection, Arc::clone(inner))));
+        bounded(
+            "listening for changes",
+            listener.batch_execute(&format!("LISTEN {CHANNEL}")),
+        )
+        .await?;
+
+        let queries = Arc::new(Queries { client, contains });
+        *unpoisoned(self.connection.lock()) = Some(Arc::clone(&queries));
+        // Changes made while not listening were missed.
+        inner.invalidate_all();
+        inner.set_connected(true);
+        tracing::info!(target: "cors", store = %inner.describe, "connected to the origin store");
+
+        let lost = tokio::select! {
+            _ = query_task.ended() => "the query connection closed".to_owned(),
+            _ = listen_task.ended() => "the listening connection closed".to_owned(),
+            lost = health(&queries.client, &listener) => lost,
+        };
+        *unpoisoned(self.connection.lock()) = None;
+        inner.set_error(&lost);
+        inner.set_connected(false);
+        tracing::warn!(target: "cors", store = %inner.describe, "lost the origin store ({lost}); reconnecting, and refusing origins not cached meanwhile");
+        Ok(())
+    }
+}
+
+/// Checks both connections now and then; returns when one does not answer.
+async fn health(queries: &Client, listener: &Client) -> String {
+    loop {
+        tokio::time::sleep(HEALTH_INTERVAL).await;
+        for client in [queries, listener] {
+            if let Err(error) = bounded("health check", client.batch_execute("SELECT 1")).await {
+                return error;
+            }
+        }
+    }
+}
+
+/// Drives the listening connection, forwarding its notifications.
+async fn listen(mut connection: PgConnection, inner: Arc<Inner>) {
+    loop {
+        match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            Some(Ok(AsyncMessage::Notification(notification))) => {
+                if notification.channel() == CHANNEL {
+                    inner.changed(notification.payload());
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => {
+                inner.set_error(&error);
+                return;
+            }
+            None => return,
+        }
+    }
+}
+
+/// The server's message and detail, for an error from the database.
+fn db_error(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => error.to_string(),
+    }
+}

@@ -1,0 +1,309 @@
+//! PostgreSQL stores against a private server (never a system service, never mocked): changes
+//! made by a plain SQL client reach the cache within a second, the schema is created once even
+//! when servers start together, an outage refuses promptly and heals by itself, values that
+//! are not origins are never granted.
+
+mod support;
+
+use cors_conformance::store_servers::PostgresServer;
+use cors_store::{OriginStore, StoreError};
+use std::time::{Duration, Instant};
+use support::{answer_within, blocking, init_logs, CONTRACT, RECONNECT};
+use tokio_postgres::NoTls;
+
+const TTL: Duration = Duration::from_secs(60);
+
+/// A plain SQL connection, as psql would be: not through the store.
+async fn sql(server: &PostgresServer) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(&server.url(), NoTls)
+        .await
+        .expect("connect a plain SQL client");
+    tokio::spawn(connection);
+    client
+}
+
+async fn connected_store(server: &PostgresServer) -> OriginStore {
+    let store = OriginStore::open(&server.url()).expect("open the store");
+    assert!(
+        store.wait_connected(Duration::from_secs(20)).await,
+        "not connected to {}",
+        store.describe()
+    );
+    store
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_committed_insert_is_granted_within_a_second_and_a_delete_refused() {
+    init_logs();
+    let server = blocking(PostgresServer::start);
+    let store = connected_store(&server).await;
+    let cache = store.looked_up_origins(TTL);
+    let second_cache = store.looked_up_origins(TTL);
+    let origin = "https://shop.tenant.example";
+
+    // Refused, and the refusal is cached for the TTL (60 s).
+    assert!(!cache.is_allowed(origin).await);
+    assert!(!second_cache.is_allowed(origin).await);
+    assert_eq!(cache.stats().entries, 1);
+
+    let psql = sql(&server).await;
+    let committed = Instant::now();
+    psql.execute(
+        "INSERT INTO cors_allowed_origins (origin) VALUES ($1)",
+        &[&origin],
+    )
+    .await
+    .expect("insert");
+    let granted = answer_within(&cache, origin, true, CONTRACT * 3).await;
+    let took = committed.elapsed();
+    eprintln!("insert granted after {granted:?} ({took:?} since the commit)");
+    assert!(took <= CONTRACT, "granted after {took:?} (or never: {granted:?})");
+    // Every cache made by the store is kept up to date.
+    assert!(second_cache.is_allowed(origin).await);
+
+    let committed = Instant::now();
+    psql.execute("DELETE FROM cors_allowed_origins WHERE origin = $1", &[&origin])
+        .await
+        .expect("delete");
+    let refused = answer_within(&cache, origin, false, CONTRACT * 3).await;
+    let took = committed.elapsed();
+    eprintln!("delete refused after {refused:?} ({took:?} since the commit)");
+    assert!(took <= CONTRACT, "refused after {took:?} (or never: {refused:?})");
+
+    // TRUNCATE announces every origin.
+    psql.execute("INSERT INTO cors_allowed_origins VALUES ($1)", &[&origin])
+        .await
+        .expect("insert");
+    assert!(answer_within(&cache, origin, true, CONTRACT).await.is_some());
+    let committed = Instant::now();
+    psql.batch_execute("TRUNCATE cors_allowed_origins")
+        .await
+        .expect("truncate");
+    assert!(answer_within(&cache, origin, false, CONTRACT * 3).await.is_some());
+    let took = committed.elapsed();
+    eprintln!("truncate refused after {took:?}");
+    assert!(took <= CONTRACT, "refused after {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_table_and_its_triggers_are_created_once_when_missing_even_by_concurrent_opens() {
+    init_logs();
+    let server = blocking(PostgresServer::start);
+    let psql = sql(&server).await;
+    let exists = "SELECT to_regclass('cors_allowed_origins') IS NOT NULL";
+    let triggers = "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'cors_allowed_origins'::regclass \
+                    AND NOT tgisinternal";
+    let row = psql.query_one(exists, &[]).await.expect("query");
+    assert!(!row.get::<_, bool>(0), "a fresh server has no table");
+
+    // Eight servers starting together: one creates, the others wait for it and find it.
+    let stores: Vec<OriginStore> = (0..8)
+        .map(|_| OriginStore::open(&server.url()).expect("open"))
+        .collect();
+    for store in &stores {
+        assert!(store.wait_connected(Duration::from_secs(20)).await);
+    }
+    assert!(psql
+        .query_one(exists, &[])
+        .await
+        .expect("query")
+        .get::<_, bool>(0));
+    let count: i64 = psql.query_one(triggers, &[]).await.expect("query").get(0);
+    assert_eq!(count, 2, "one row trigger and one TRUNCATE trigger");
+
+    // A change through one server reaches the others.
+    let cache = stores[7].looked_up_origins(TTL);
+    assert!(!cache.is_allowed("https://a.example").await);
+    stores[0].add("https://a.example").await.expect("add");
+    assert!(answer_within(&cache, "https://a.example", true, CONTRACT)
+        .await
+        .is_some());
+
+    // A table whose triggers were dropped gets them back at the next connection.
+    psql.batch_execute(
+        "DROP TRIGGER cors_allowed_origins_changed ON cors_allowed_origins; \
+         DROP TRIGGER cors_allowed_origins_truncated ON cors_allowed_origins",
+    )
+    .await
+    .expect("drop triggers");
+    let again = OriginStore::open(&server.url()).expect("open");
+    assert!(again.wait_connected(Duration::from_secs(20)).await);
+    let count: i64 = psql.query_one(triggers, &[]).await.expect("query").get(0);
+    assert_eq!(count, 2);
+    // The rows were kept.
+    assert_eq!(again.list().await.expect("list"), ["https://a.example"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_keeps_cached_grants_refuses_others_promptly_and_heals_by_itself() {
+    init_logs();
+    let mut server = blocking(PostgresServer::start);
+    let store = connected_store(&server).await;
+    let timeout = Duration::from_secs(1);
+    let cache = cors_core::lookup::LookedUpOrigins::builder(store.source())
+        .grant_ttl(TTL)
+        .refusal_ttl(TTL)
+        .timeout(timeout)
+        .build();
+    let watched = store.looked_up_origins(TTL);
+    store.add("https://cached.example").await.expect("add");
+    // Let the announcement of the addition arrive first: it would drop what is cached.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(cache.is_allowed("https://cached.example").await);
+    assert!(watched.is_allowed("https://cached.example").await);
+
+    blocking(|| server.stop());
+    let stopped = Instant::now();
+    while store.is_connected() && stopped.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    eprintln!("disconnect noticed after {:?}", stopped.elapsed());
+
+    // Cached before the outage: still granted.
+    assert!(cache.is_allowed("https://cached.example").await);
+    assert!(watched.is_allowed("https://cached.example").await);
+    // Unknown: refused at once, never after waiting for a connection.
+    for origin in ["https://unknown.example", "https://other.example"] {
+        let asked = Instant::now();
+        assert!(!cache.is_allowed(origin).await);
+        let took = asked.elapsed();
+        eprintln!("{origin} refused during the outage in {took:?}");
+        assert!(took < timeout + Duration::from_millis(200), "took {took:?}");
+    }
+    // The store's own operations fail promptly with a message that helps.
+    let asked = Instant::now();
+    let error = store.add("https://new.example").await.unwrap_err();
+    assert!(asked.elapsed() < Duration::from_secs(1));
+    assert!(matches!(error, StoreError::Unavailable { .. }), "{error:?}");
+    assert!(error.to_string().contains("is not reachable"), "{error}");
+    // Failed lookups are not cached: nothing was kept for the unknown origins.
+    assert_eq!(cache.stats().entries, 1);
+
+    // Back: the store reconnects by itself, and changes flow again without reopening.
+    blocking(|| server.start_again());
+    let restarted = Instant::now();
+    assert!(store.wait_connected(RECONNECT).await, "no reconnection");
+    eprintln!("reconnected {:?} after the restart", restarted.elapsed());
+    // Reconnecting emptied the watched cache (changes may have been missed).
+    assert_eq!(watched.stats().entries, 0);
+    let psql = sql(&server).await;
+    assert!(!watched.is_allowed("https://unknown.example").await);
+    let committed = Instant::now();
+    psql.execute(
+        "INSERT INTO cors_allowed_origins VALUES ($1)",
+        &[&"https://unknown.example"],
+    )
+    .await
+    .expect("insert");
+    assert!(
+        answer_within(&watched, "https://unknown.example", true, CONTRACT * 3)
+            .await
+            .is_some()
+    );
+    let took = committed.elapsed();
+    eprintln!("after the outage, an insert was granted in {took:?}");
+    assert!(took <= CONTRACT, "{took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_that_are_not_canonical_origins_are_listed_apart_and_never_granted() {
+    init_logs();
+    let server = blocking(PostgresServer::start);
+    let store = connected_store(&server).await;
+    let cache = store.looked_up_origins(TTL);
+    let psql = sql(&server).await;
+    for value in [
+        "https://Bad.example/",
+        "https://ok.example",
+        "https://app.example.com:443",
+        "*",
+        "null",
+        " https://space.example",
+    ] {
+        psql.execute("INSERT INTO cors_allowed_origins VALUES ($1)", &[&value])
+            .await
+            .expect("insert");
+    }
+    assert_eq!(store.list().await.expect("list"), ["https://ok.example"]);
+    let (valid, ignored) = store.list_all().await.expect("list_all");
+    assert_eq!(valid, ["https://ok.example"]);
+    let ignored: Vec<&str> = ignored.iter().map(|(value, _)| value.as_str()).collect();
+    assert_eq!(
+        ignored,
+        [
+            " https://space.example",
+            "*",
+            "https://Bad.example/",
+            "https://app.example.com:443",
+            "null"
+        ]
+    );
+    for value in ["https://Bad.example/", "https://app.example.com:443", "*", "null"] {
+        assert!(!cache.is_allowed(value).await, "{value} granted");
+    }
+    // The canonical forms are different values, not in the store.
+    assert!(!cache.is_allowed("https://bad.example").await);
+    assert!(!cache.is_allowed("https://app.example.com").await);
+    assert!(cache.is_allowed("https://ok.example").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_remove_and_list_round_trip_and_add_explains_a_bad_origin() {
+    init_logs();
+    let server = blocking(PostgresServer::start);
+    let store = connected_store(&server).await;
+    assert_eq!(store.list().await.expect("list"), Vec::<String>::new());
+    store.add("https://b.example").await.expect("add");
+    store.add("https://a.example:8443").await.expect("add");
+    store
+        .add("https://b.example")
+        .await
+        .expect("adding twice is fine");
+    assert_eq!(
+        store.list().await.expect("list"),
+        ["https://a.example:8443", "https://b.example"]
+    );
+    store.remove("https://b.example").await.expect("remove");
+    store
+        .remove("https://never.example")
+        .await
+        .expect("removing what is not there is fine");
+    assert_eq!(store.list().await.expect("list"), ["https://a.example:8443"]);
+
+    let error = store.add("https://Bad.example/").await.unwrap_err();
+    assert!(matches!(error, StoreError::InvalidOrigin { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        r#""https://Bad.example/" is not a canonical origin (has a trailing slash and upper-case letters), so no browser would send it; did you mean "https://bad.example"?"#
+    );
+    assert_eq!(store.list().await.expect("list"), ["https://a.example:8443"]);
+}
+
+#[tokio::test]
+async fn open_refuses_malformed_urls_and_unknown_schemes() {
+    let unknown = OriginStore::open("mysql://db/cors").unwrap_err();
+    assert_eq!(
+        unknown,
+        StoreError::UnknownScheme {
+            scheme: "mysql".to_owned()
+        }
+    );
+    let malformed = OriginStore::open("postgres://user:secret@host:notaport/db").unwrap_err();
+    assert!(
+        matches!(malformed, StoreError::InvalidUrl { .. }),
+        "{malformed:?}"
+    );
+    let text = malformed.to_string();
+    assert!(!text.contains("secret"), "{text}");
+    assert!(text.contains("postgres://user:***@host:notaport/db"), "{text}");
+    let tls = OriginStore::open("postgres://u@h/db?sslmode=require").unwrap_err();
+    assert!(tls.to_string().contains("sslmode=require"), "{tls}");
+    // An unreachable store is not an error when opening: it is retried in the background.
+    let port = cors_conformance::store_servers::free_port();
+    let store = OriginStore::open(&format!("postgres://postgres@127.0.0.1:{port}/postgres")).expect("open");
+    assert!(!store.wait_connected(Duration::from_millis(300)).await);
+    let cache = store.looked_up_origins(TTL);
+    let asked = Instant::now();
+    assert!(!cache.is_allowed("https://a.example").await);
+    assert!(asked.elapsed() < Duration::from_millis(500));
+}

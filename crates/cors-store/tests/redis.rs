@@ -1,0 +1,247 @@
+//! Redis stores against a private server (never a system service, never mocked): a change
+//! announced by a plain client reaches the cache within a second, an unannounced one waits for
+//! the TTL, an outage refuses promptly and heals by itself, values that are not origins are
+//! never granted.
+
+mod support;
+
+use cors_conformance::store_servers::RedisServer;
+use cors_store::{OriginStore, StoreError};
+use redis::aio::MultiplexedConnection;
+use std::time::{Duration, Instant};
+use support::{answer_within, blocking, init_logs, CONTRACT, RECONNECT};
+
+const TTL: Duration = Duration::from_secs(60);
+const KEY: &str = "cors:allowed_origins";
+const CHANNEL: &str = "cors:allowed_origins:changed";
+
+/// A plain Redis connection, as redis-cli would be: not through the store.
+async fn plain(server: &RedisServer) -> MultiplexedConnection {
+    redis::Client::open(server.url())
+        .expect("client")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect a plain Redis client")
+}
+
+async fn run(connection: &mut MultiplexedConnection, args: &[&str]) {
+    let mut command = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        command.arg(*arg);
+    }
+    command
+        .query_async::<redis::Value>(connection)
+        .await
+        .unwrap_or_else(|error| panic!("{args:?}: {error}"));
+}
+
+async fn connected_store(server: &RedisServer) -> OriginStore {
+    let store = OriginStore::open(&server.url()).expect("open the store");
+    assert!(
+        store.wait_connected(Duration::from_secs(20)).await,
+        "not connected to {}",
+        store.describe()
+    );
+    store
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announced_sadd_is_granted_within_a_second_and_an_srem_refused() {
+    init_logs();
+    let server = blocking(RedisServer::start);
+    let store = connected_store(&server).await;
+    let cache = store.looked_up_origins(TTL);
+    let second_cache = store.looked_up_origins(TTL);
+    let origin = "https://shop.tenant.example";
+    assert!(!cache.is_allowed(origin).await);
+    assert!(!second_cache.is_allowed(origin).await);
+
+    let mut redis = plain(&server).await;
+    // Not announced: the cached refusal stands (until the TTL).
+    run(&mut redis, &["SADD", KEY, origin]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!cache.is_allowed(origin).await, "granted without an announcement");
+
+    let announced = Instant::now();
+    run(&mut redis, &["PUBLISH", CHANNEL, origin]).await;
+    let granted = answer_within(&cache, origin, true, CONTRACT * 3).await;
+    let took = announced.elapsed();
+    eprintln!("announced SADD granted after {granted:?} ({took:?} since PUBLISH)");
+    assert!(took <= CONTRACT, "granted after {took:?} (or never: {granted:?})");
+    assert!(second_cache.is_allowed(origin).await);
+
+    let announced = Instant::now();
+    run(&mut redis, &["SREM", KEY, origin]).await;
+    run(&mut redis, &["PUBLISH", CHANNEL, origin]).await;
+    let refused = answer_within(&cache, origin, false, CONTRACT * 3).await;
+    let took = announced.elapsed();
+    eprintln!("announced SREM refused after {refused:?} ({took:?} since SREM)");
+    assert!(took <= CONTRACT, "refused after {took:?} (or never: {refused:?})");
+
+    // An empty announcement means every origin.
+    run(&mut redis, &["SADD", KEY, origin]).await;
+    run(&mut redis, &["PUBLISH", CHANNEL, ""]).await;
+    assert!(answer_within(&cache, origin, true, CONTRACT).await.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_opened_together_see_each_others_changes() {
+    init_logs();
+    let server = blocking(RedisServer::start);
+    let stores: Vec<OriginStore> = (0..8)
+        .map(|_| OriginStore::open(&server.url()).expect("open"))
+        .collect();
+    for store in &stores {
+        assert!(store.wait_connected(Duration::from_secs(20)).await);
+    }
+    let caches: Vec<_> = stores.iter().map(|store| store.looked_up_origins(TTL)).collect();
+    for cache in &caches {
+        assert!(!cache.is_allowed("https://a.example").await);
+    }
+    let added = Instant::now();
+    stores[0].add("https://a.example").await.expect("add");
+    for cache in &caches {
+        assert!(answer_within(cache, "https://a.example", true, CONTRACT * 3)
+            .await
+            .is_some());
+    }
+    let took = added.elapsed();
+    eprintln!("eight caches granted {took:?} after add");
+    assert!(took <= CONTRACT, "{took:?}");
+    stores[3].remove("https://a.example").await.expect("remove");
+    for cache in &caches {
+        assert!(answer_within(cache, "https://a.example", false, CONTRACT)
+            .await
+            .is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_keeps_cached_grants_refuses_others_promptly_and_heals_by_itself() {
+    init_logs();
+    let mut server = blocking(RedisServer::start);
+    let store = connected_store(&server).await;
+    let timeout = Duration::from_secs(1);
+    let cache = cors_core::lookup::LookedUpOrigins::builder(store.source())
+        .grant_ttl(TTL)
+        .refusal_ttl(TTL)
+        .timeout(timeout)
+        .build();
+    let watched = store.looked_up_origins(TTL);
+    store.add("https://cached.example").await.expect("add");
+    // Let the announcement of the addition arrive first: it would drop what is cached.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(cache.is_allowed("https://cached.example").await);
+    assert!(watched.is_allowed("https://cached.example").await);
+
+    blocking(|| server.stop());
+    let stopped = Instant::now();
+    while store.is_connected() && stopped.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    eprintln!("disconnect noticed after {:?}", stopped.elapsed());
+
+    assert!(cache.is_allowed("https://cached.example").await);
+    assert!(watched.is_allowed("https://cached.example").await);
+    for origin in ["https://unknown.example", "https://other.example"] {
+        let asked = Instant::now();
+        assert!(!cache.is_allowed(origin).await);
+        let took = asked.elapsed();
+        eprintln!("{origin} refused during the outage in {took:?}");
+        assert!(took < timeout + Duration::from_millis(200), "took {took:?}");
+    }
+    let asked = Instant::now();
+    let error = store.add("https://new.example").await.unwrap_err();
+    assert!(asked.elapsed() < Duration::from_secs(1));
+    assert!(matches!(error, StoreError::Unavailable { .. }), "{error:?}");
+    assert_eq!(cache.stats().entries, 1);
+
+    blocking(|| server.start_again());
+    let restarted = Instant::now();
+    assert!(store.wait_connected(RECONNECT).await, "no reconnection");
+    eprintln!("reconnected {:?} after the restart", restarted.elapsed());
+    assert_eq!(watched.stats().entries, 0, "reconnecting empties the cache");
+    // The restarted server is empty (no persistence): the cached grant is gone with it.
+    assert!(!watched.is_allowed("https://cached.example").await);
+    let mut redis = plain(&server).await;
+    let announced = Instant::now();
+    run(&mut redis, &["SADD", KEY, "https://cached.example"]).await;
+    run(&mut redis, &["PUBLISH", CHANNEL, "https://cached.example"]).await;
+    assert!(
+        answer_within(&watched, "https://cached.example", true, CONTRACT * 3)
+            .await
+            .is_some()
+    );
+    let took = announced.elapsed();
+    eprintln!("after the outage, an announced SADD was granted in {took:?}");
+    assert!(took <= CONTRACT, "{took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_that_are_not_canonical_origins_are_listed_apart_and_never_granted() {
+    init_logs();
+    let server = blocking(RedisServer::start);
+    let store = connected_store(&server).await;
+    let cache = store.looked_up_origins(TTL);
+    let mut redis = plain(&server).await;
+    for value in [
+        "https://Bad.example/",
+        "https://ok.example",
+        "http://x.example:80",
+        "*",
+    ] {
+        run(&mut redis, &["SADD", KEY, value]).await;
+        run(&mut redis, &["PUBLISH", CHANNEL, value]).await;
+    }
+    assert_eq!(store.list().await.expect("list"), ["https://ok.example"]);
+    let (_, ignored) = store.list_all().await.expect("list_all");
+    let ignored: Vec<&str> = ignored.iter().map(|(value, _)| value.as_str()).collect();
+    assert_eq!(ignored, ["*", "http://x.example:80", "https://Bad.example/"]);
+    for value in [
+        "https://Bad.example/",
+        "http://x.example:80",
+        "*",
+        "https://bad.example",
+    ] {
+        assert!(!cache.is_allowed(value).await, "{value} granted");
+    }
+    assert!(cache.is_allowed("https://ok.example").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_remove_and_list_round_trip_and_add_explains_a_bad_origin() {
+    init_logs();
+    let server = blocking(RedisServer::start);
+    let store = connected_store(&server).await;
+    assert_eq!(store.list().await.expect("list"), Vec::<String>::new());
+    store.add("https://b.example").await.expect("add");
+    store.add("http://[::1]:3000").await.expect("add");
+    store
+        .add("https://b.example")
+        .await
+        .expect("adding twice is fine");
+    assert_eq!(
+        store.list().await.expect("list"),
+        ["http://[::1]:3000", "https://b.example"]
+    );
+    store.remove("https://b.example").await.expect("remove");
+    store
+        .remove("https://never.example")
+        .await
+        .expect("removing what is not there is fine");
+    assert_eq!(store.list().await.expect("list"), ["http://[::1]:3000"]);
+
+    let error = store.add("https://Bad.example/").await.unwrap_err();
+    assert!(matches!(error, StoreError::InvalidOrigin { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .ends_with(r#"did you mean "https://bad.example"?"#),
+        "{error}"
+    );
+    let malformed = OriginStore::open("redis://127.0.0.1:notaport/0").unwrap_err();
+    assert!(
+        matches!(malformed, StoreError::InvalidUrl { .. }),
+        "{malformed:?}"
+    );
+}
