@@ -12,6 +12,22 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+# The store tests start private servers of their own (cors-conformance's store_servers), on
+# free ports in temporary directories: a system service the packages may start is never used.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+  NEED_POSTGRES=postgresql
+fi
+if ! command -v redis-server >/dev/null && [ ! -x /usr/bin/redis-server ]; then
+  NEED_REDIS=redis-server
+fi
+if [ -n "${NEED_POSTGRES:-}${NEED_REDIS:-}" ]; then
+  echo "== installing ${NEED_POSTGRES:-} ${NEED_REDIS:-} (Debian packages, for the store tests)"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    ${NEED_POSTGRES:-} ${NEED_REDIS:-} >/dev/null
+fi
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   echo "== installing playwright-core (pinned in tests/browser/package-lock.json)"
   (cd tests/browser && npm ci --no-audit --no-fund)
