@@ -100,6 +100,11 @@
 //! over the written response, fewer allocations than the 405 warp would build.
 //! `tests/allocations.rs` and `bench/tests/zero_alloc.rs` measure all of this.
 //!
+//! Origins looked up in a database or a service (feature `lookup`, see [`cors_core::lookup`]):
+//! the wrapper awaits an origin's lookup (at most its timeout) before deciding, with a copy
+//! of the request's method and headers (allocated only while the origin is not cached); a
+//! cached answer decides at once.
+//!
 //! # What CORS is not
 //!
 //! CORS decides whether a page from another origin may *read* a response; it does not stop a
@@ -117,13 +122,16 @@ pub use rejection::default_rejection_response;
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::adapter::SharedPolicy;
+use cors_core::lookup::OriginLookup;
 use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
 use std::cell::Cell;
 use std::convert::Infallible;
-use std::future::ready;
+use std::future::{ready, Future};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
@@ -228,10 +236,10 @@ impl Cors {
                     // The policy in force now decides the whole request. A fixed one is
                     // borrowed (the wrapper keeps it); a live one travels with the request.
                     let decided = match shared.fixed() {
-                        Some(cors) => decide_with(cors, None, &info),
+                        Some(cors) => decide_with(cors, None, &shared, &info),
                         None => {
                             let cors = shared.load();
-                            decide_with(&cors, Some(&cors), &info)
+                            decide_with(&cors, Some(&cors), &shared, &info)
                         }
                     };
                     DECIDED.with(|slot| slot.set(Some(decided)));
@@ -240,14 +248,19 @@ impl Cors {
         let decide = {
             let shared = self.shared.clone();
             move |_read| {
-                ready(DECIDED.with(|slot| match slot.take() {
-                    Some(Decided::Kept(kept)) => Ok(kept),
+                DECIDED.with(|slot| match slot.take() {
+                    Some(Decided::Kept(kept)) => Deciding::Ready(Some(Ok(kept))),
+                    // The origin is looked up first; the decision is made when it is.
+                    Some(Decided::LookUp { lookup, waiting }) => Deciding::LookUp {
+                        lookup,
+                        waiting: Some(waiting),
+                    },
                     // The core answers: leave the chain before the inner filter runs, with
                     // the one rejection warp builds without allocating. The response stays
                     // in the slot for `answer`, which `or` runs next, in the same poll.
-                    Some(respond) => {
+                    Some(respond @ Decided::Respond(_)) => {
                         slot.set(Some(respond));
-                        Err(warp::reject::not_found())
+                        Deciding::Ready(Some(Err(warp::reject::not_found())))
                     }
                     // Unreachable while warp keeps polling `and_then`'s first filter and
                     // calling its function in one go; if it ever did not, fail closed: no
@@ -255,9 +268,9 @@ impl Cors {
                     None => {
                         let cors = shared.load();
                         let pending = cors.evaluate(&Method::GET, &HeaderMap::new()).pending();
-                        Ok(Kept::new(pending, Some(&cors)))
+                        Deciding::Ready(Some(Ok(Kept::new(pending, Some(&cors)))))
                     }
-                }))
+                })
             }
         };
         let inner = F::Error::lift(filter)
@@ -300,10 +313,69 @@ thread_local! {
     static DECIDED: Cell<Option<Decided>> = const { Cell::new(None) };
 }
 
-/// What `read` decided: the core's own response, or what to put on the inner filter's.
+/// What `read` decided: the core's own response, or what to put on the inner filter's, or
+/// the lookup of the request's origin to await first.
 enum Decided {
     Respond(Response),
     Kept(Kept),
+    LookUp { lookup: OriginLookup, waiting: Waiting },
+}
+
+/// A request whose origin is being looked up: a copy of what the decision reads (`read` only
+/// borrows the request), and the policy that decides it.
+struct Waiting {
+    method: Method,
+    headers: HeaderMap,
+    cors: Arc<HttpPolicy>,
+    /// Whether `cors` must travel with the request (a live policy).
+    live: bool,
+}
+
+/// The future of `decide`: the decision `read` made, or the origin's lookup, then the
+/// decision made with its answer (handed over as `read`'s is).
+enum Deciding {
+    Ready(Option<Result<Kept, Rejection>>),
+    LookUp {
+        lookup: OriginLookup,
+        waiting: Option<Waiting>,
+    },
+}
+
+impl Future for Deciding {
+    type Output = Result<Kept, Rejection>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Polled after completion: the broken-handover answer (a 500, no CORS grant).
+        let done = || Poll::Ready(Err(warp::reject::not_found()));
+        match self.get_mut() {
+            Deciding::Ready(output) => output.take().map_or_else(done, Poll::Ready),
+            Deciding::LookUp { lookup, waiting } => {
+                let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
+                let Some(waiting) = waiting.take() else {
+                    return done();
+                };
+                let Waiting {
+                    method,
+                    headers,
+                    cors,
+                    live,
+                } = &waiting;
+                let evaluated = match cors.try_evaluate(method, headers, Some(&looked_up)) {
+                    Ok(evaluated) => evaluated,
+                    // An answer is never asked for again; were it, the cache alone would decide.
+                    Err(_) => cors.evaluate(method, headers),
+                };
+                Poll::Ready(match cors.direct_response(&evaluated) {
+                    // For `answer`, which `or` runs next, in this same poll.
+                    Some(response) => {
+                        DECIDED.with(|slot| slot.set(Some(Decided::Respond(response))));
+                        Err(warp::reject::not_found())
+                    }
+                    None => Ok(Kept::new(evaluated.pending(), live.then_some(cors))),
+                })
+            }
+        }
+    }
 }
 
 /// What the inner filter's response gets: the decision's plan and echoes, and, for a live
@@ -341,10 +413,31 @@ impl Kept {
     }
 }
 
-/// The decision for the request `info` shows, made by `cors`; `live` is `cors` when it must
-/// travel with the request.
-fn decide_with(cors: &HttpPolicy, live: Option<&Arc<HttpPolicy>>, info: &warp::log::Info<'_>) -> Decided {
-    let evaluated = cors.evaluate(info.method(), info.request_headers());
+/// The decision for the request `info` shows, made by `cors` (`shared`'s policy in force);
+/// `live` is `cors` when it must travel with the request.
+fn decide_with(
+    cors: &HttpPolicy,
+    live: Option<&Arc<HttpPolicy>>,
+    shared: &SharedPolicy<HttpPolicy>,
+    info: &warp::log::Info<'_>,
+) -> Decided {
+    let (method, headers) = (info.method(), info.request_headers());
+    let evaluated = match cors.try_evaluate(method, headers, None) {
+        Ok(evaluated) => evaluated,
+        // The origin must be looked up: the request's method and headers are copied (`info`
+        // lives for this callback only), the only allocations, made only until it is cached.
+        Err(lookup) => {
+            return Decided::LookUp {
+                lookup,
+                waiting: Waiting {
+                    method: method.clone(),
+                    headers: headers.clone(),
+                    cors: live.cloned().unwrap_or_else(|| shared.load()),
+                    live: live.is_some(),
+                },
+            }
+        }
+    };
     // A response the core sends itself is written here, while the request is at hand;
     // otherwise only the small `Pending` travels on.
     match cors.direct_response(&evaluated) {

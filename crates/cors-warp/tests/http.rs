@@ -613,3 +613,23 @@ fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
     let addr = serve(cors.wrap(routes));
     assert_swaps_clean(&swap_under_load(addr, "/api/items", &handle, 1_000, 3));
 }
+
+/// Behaviour spec §8: origins looked up in a source, over HTTP (see the conformance check),
+/// with a fixed policy and a reconfigurable one (which travels with the request).
+#[test]
+fn spec_8_looked_up_origins_over_http() {
+    use cors_conformance::lookup::{check_looked_up_origins, lookup_policy, Tenants};
+    for live in [false, true] {
+        let tenants = Tenants::new();
+        let (policy, origins) = lookup_policy(&tenants);
+        let cors = match live {
+            false => Cors::new(policy),
+            true => Cors::new(policy).with_handle().0,
+        };
+        let routes = warp::path!("api" / "items")
+            .and(warp::get())
+            .map(|| warp::reply::with_header("items", "x-handler", "ran"));
+        let addr = serve(cors.wrap(routes));
+        check_looked_up_origins(addr, "/api/items", &tenants, &origins);
+    }
+}
