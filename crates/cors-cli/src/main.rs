@@ -6,6 +6,8 @@
 //!   the exact response headers, why, and what the browser then does.
 //! - `cors probe URL --origin ALLOWED ...` audits a live server's CORS from outside with
 //!   attack origins and preflights, and fails on a high-severity finding (for CI).
+//! - `cors origins add|remove|list [ORIGIN] --store URL` changes or lists the origins kept in
+//!   a PostgreSQL or Redis store that servers look up, announcing each change.
 //!
 //! Output is coloured on a terminal and plain when piped; `--json` prints one JSON document
 //! for machines.
@@ -14,6 +16,7 @@
 mod check;
 mod explain;
 mod http;
+mod origins;
 mod probe;
 mod style;
 
@@ -70,6 +73,12 @@ enum Command {
     /// Exit status: 0 no finding at or above --fail-on, 1 such a finding, 2 the server could
     /// not be probed (https, unreachable, bad URL).
     Probe(probe::Args),
+    /// Add, remove or list the origins kept in a store (PostgreSQL or Redis) that servers look
+    /// up; each change is announced, so every server sees it within a second.
+    ///
+    /// Exit status: 0 done, 1 the origin is not canonical (the message says the fix), 2 the
+    /// store cannot be used (bad URL, unreachable, failed).
+    Origins(origins::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +88,7 @@ fn main() -> ExitCode {
         Command::Check { policy } => check::run(&policy, cli.json, style),
         Command::Explain(args) => explain::run(&args, cli.json, style),
         Command::Probe(args) => probe::run(&args, cli.json, style),
+        Command::Origins(args) => origins::run(&args, cli.json, style),
     };
     ExitCode::from(code)
 }

@@ -155,7 +155,7 @@ fn an_origin_not_allowed_still_runs_the_handler_without_cors_headers() {
     let out = explain(&policy(&dir), &["--origin", "https://evil.example"]);
     assert_refused(
         &out,
-        "the origin is not in allow_origins, allow_origin_regex or the predicate",
+        "the origin is not in allow_origins, allow_origin_regex, the predicate or the looked-up origins",
     );
     let vary = "  < vary: Origin (appended to the response's own Vary)";
     assert!(out.has_line(vary), "missing {vary:?} in {out:?}");

@@ -76,6 +76,21 @@ mod redis;
 
 pub use error::StoreError;
 
+/// Whether `origin` may be added to a store: a canonical origin ([`cors_core::Origin::parse`]),
+/// or [`StoreError::InvalidOrigin`] saying why not and, when it can, what was meant.
+///
+/// ```
+/// assert!(cors_store::check_origin("https://app.example.com").is_ok());
+/// let error = cors_store::check_origin("https://App.example.com/").unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     r#""https://App.example.com/" is not a canonical origin (has a trailing slash and upper-case letters), so no browser would send it; did you mean "https://app.example.com"?"#
+/// );
+/// ```
+pub fn check_origin(origin: &str) -> Result<(), StoreError> {
+    error::check_origin(origin)
+}
+
 use cors_core::lookup::{LookedUpOrigins, LookupError, LookupFuture, OriginSource};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
