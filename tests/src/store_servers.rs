@@ -262,9 +262,9 @@ impl PostgresServer {
 
 impl Drop for PostgresServer {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            stop_group(&mut child, "KILL", Duration::from_secs(5));
-        }
+        // A fast shutdown, so that the postmaster reaps its own processes; then the whole
+        // group is killed, whatever is left of it.
+        self.stop();
     }
 }
 
