@@ -290,8 +290,11 @@ impl OriginStore {
     /// and outside a Tokio runtime (never a panic). An unreachable store is not an error
     /// here: see [`OriginStore::wait_connected`].
     ///
-    /// `postgresql://` is accepted for `postgres://`. The task and its connections end when
-    /// the last clone of the store and of the caches it made is dropped, or with the runtime.
+    /// `postgresql://` is accepted for `postgres://`. The background task and its
+    /// connections end with the runtime, or when the last clone of the store (and of the
+    /// sources from [`OriginStore::source`]) is dropped; a store that made a cache with
+    /// [`OriginStore::looked_up_origins`] keeps it up to date, so it runs until the runtime
+    /// shuts down (open one store per process and clone it).
     ///
     /// ```
     /// use cors_store::{OriginStore, StoreError};
