@@ -196,70 +196,63 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The policy in force now decides the whole request, whatever is swapped in meanwhile.
         let cors = self.shared.load();
-        let state = match start(cors, &mut self.inner, request, None) {
-            Started::Ready(state) => state,
-            Started::LookUp {
-                lookup,
-                request,
-                cors,
-            } => {
+        // The usual response future is built where it is returned: moving it costs a copy.
+        let evaluated = match cors.try_evaluate(request.method(), request.headers(), None) {
+            Ok(evaluated) => evaluated,
+            Err(lookup) => {
                 // The service made ready goes with the request; a clone stays for the next one.
                 let clone = self.inner.clone();
                 let ready = std::mem::replace(&mut self.inner, clone);
-                State::Lookup {
-                    lookup,
-                    waiting: Some((request, ready, cors)),
-                }
+                let waiting = Some(Box::new((request, ready, cors)));
+                return ResponseFuture {
+                    state: State::Lookup { lookup, waiting },
+                };
             }
         };
-        ResponseFuture { state }
+        if let Some(response) = cors.direct_response(&evaluated) {
+            return ResponseFuture {
+                state: State::Direct {
+                    response: Some(response),
+                },
+            };
+        }
+        let pending = evaluated.pending();
+        ResponseFuture {
+            state: State::Inner {
+                future: self.inner.call(request),
+                pending,
+                cors,
+            },
+        }
     }
 }
 
-/// What a request turned into: its response under way, or a lookup to make first.
-enum Started<S: Service<Request<B>>, B> {
-    Ready(State<S, B>),
-    LookUp {
-        lookup: OriginLookup,
-        request: Request<B>,
-        cors: Arc<HttpPolicy>,
-    },
-}
-
-/// Decides `request` (with the answer of its origin's lookup, once there is one) and calls
-/// the inner service or answers it.
-fn start<S, B, R>(
+/// Decides a request whose origin was looked up, and calls the inner service or answers it.
+fn after_lookup<S, B, R>(
     cors: Arc<HttpPolicy>,
     inner: &mut S,
     request: Request<B>,
-    looked_up: Option<&LookedUp>,
-) -> Started<S, B>
+    looked_up: &LookedUp,
+) -> State<S, B>
 where
     S: Service<Request<B>, Response = Response<R>>,
 {
-    let evaluated = match cors.try_evaluate(request.method(), request.headers(), looked_up) {
+    let evaluated = match cors.try_evaluate(request.method(), request.headers(), Some(looked_up)) {
         Ok(evaluated) => evaluated,
-        Err(lookup) if looked_up.is_none() => {
-            return Started::LookUp {
-                lookup,
-                request,
-                cors,
-            }
-        }
         // An answer is never asked for again; were it, the cache alone would decide.
         Err(_) => cors.evaluate(request.method(), request.headers()),
     };
     if let Some(response) = cors.direct_response(&evaluated) {
-        return Started::Ready(State::Direct {
+        return State::Direct {
             response: Some(response),
-        });
+        };
     }
     let pending = evaluated.pending();
-    Started::Ready(State::Inner {
+    State::Inner {
         future: inner.call(request),
         pending,
         cors,
-    })
+    }
 }
 
 pin_project! {
@@ -275,9 +268,11 @@ pin_project! {
 pin_project! {
     #[project = StateProj]
     enum State<S: Service<Request<B>>, B> {
+        // Boxed: the request and the service would make every response future as large, and
+        // moving it would cost every request; only a request waiting for a lookup pays this.
         Lookup {
             lookup: OriginLookup,
-            waiting: Option<(Request<B>, S, Arc<HttpPolicy>)>,
+            waiting: Option<Box<(Request<B>, S, Arc<HttpPolicy>)>>,
         },
         Direct { response: Option<Response<()>> },
         Inner {
@@ -302,17 +297,12 @@ where
             match state.as_mut().project() {
                 StateProj::Lookup { lookup, waiting } => {
                     let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
-                    let Some((request, mut inner, cors)) = waiting.take() else {
+                    let Some(waiting) = waiting.take() else {
                         // Polled again after it finished.
                         return Poll::Pending;
                     };
-                    let next = match start(cors, &mut inner, request, Some(&looked_up)) {
-                        Started::Ready(next) => next,
-                        // `start` with an answer never asks again; fail closed all the same.
-                        Started::LookUp { .. } => State::Direct {
-                            response: Some(forbidden()),
-                        },
-                    };
+                    let (request, mut inner, cors) = *waiting;
+                    let next = after_lookup(cors, &mut inner, request, &looked_up);
                     state.set(next);
                 }
                 StateProj::Direct { response } => {
@@ -332,10 +322,4 @@ where
             }
         }
     }
-}
-
-fn forbidden() -> Response<()> {
-    let mut response = Response::new(());
-    *response.status_mut() = http::StatusCode::FORBIDDEN;
-    response
 }

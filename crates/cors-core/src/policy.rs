@@ -153,8 +153,13 @@ impl Policy {
         request: &R,
         looked_up: Option<&LookedUp>,
     ) -> Result<Decision, OriginLookup> {
-        let mode = looked_up.map_or(Mode::MayLookUp, Mode::Given);
-        Ok(Self::logged(request, self.decide(request, mode)?))
+        #[cfg(feature = "lookup")]
+        if self.inner.hooks.lookup.is_some() {
+            let mode = looked_up.map_or(Mode::MayLookUp, Mode::Given);
+            return Ok(Self::logged(request, self.decide(request, mode)?));
+        }
+        let _ = looked_up;
+        Ok(self.evaluate(request))
     }
 
     fn logged<R: CorsRequest + ?Sized>(request: &R, decision: Decision) -> Decision {
