@@ -260,6 +260,7 @@ impl Row {
             ("wildcard_match", Framework::Axum) => "incumbent: AllowOrigin::predicate",
             ("wildcard_match", Framework::Actix) => "incumbent: allowed_origin_fn",
             ("wildcard_match", Framework::Rocket) => "incumbent: AllowedOrigins::some_regex",
+            ("looked_up_cached", _) => "ours: a cache hit of looked-up origins; incumbent: the origin listed",
             _ => "",
         }
     }

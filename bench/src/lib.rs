@@ -173,6 +173,18 @@ pub struct Case {
     pub method: &'static str,
     /// The request's header lines, browser headers included.
     pub headers: Vec<(&'static str, String)>,
+    /// Ours finds the request's origin among looked-up origins ([`Lookup`]), not in its list;
+    /// the incumbents and the floor list it.
+    pub lookup: Lookup,
+}
+
+/// Where the toolkit's policy finds the request's origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// In its list of origins.
+    Listed,
+    /// Among looked-up origins, already cached (the cache is filled when the policy is built).
+    Cached,
 }
 
 /// The flatness check's cases: the name, and how many exact origins the policy lists.
@@ -195,6 +207,7 @@ impl Case {
             origins,
             method,
             headers,
+            lookup: Lookup::Listed,
         }
     }
 
@@ -253,6 +266,10 @@ impl Case {
                 &preflight(Some(",".repeat(1024))),
             ),
             Case::actual("wildcard_match", Origins::Wildcard),
+            Case {
+                lookup: Lookup::Cached,
+                ..Case::actual("looked_up_cached", Case::three())
+            },
         ]
     }
 
@@ -277,12 +294,16 @@ impl Case {
             Origins::Exact(list) => list.clone(),
             Origins::Wildcard => vec!["https://*.example.com".into()],
         };
-        cors_core::Policy::builder()
-            .allow_origins(origins)
+        let builder = cors_core::Policy::builder()
             .allow_methods(METHODS)
-            .allow_headers(HEADERS)
-            .build()
-            .expect("valid benchmark policy")
+            .allow_headers(HEADERS);
+        let builder = match self.lookup {
+            Lookup::Listed => builder.allow_origins(origins),
+            Lookup::Cached => builder
+                .allow_origins(origins.into_iter().filter(|o| o != APP_ORIGIN))
+                .look_up_origins(cached_app_origin()),
+        };
+        builder.build().expect("valid benchmark policy")
     }
 
     /// The request's header lines as `(name, value)` pairs of `http` 1.x types, every value a
@@ -530,4 +551,23 @@ pub fn allocations(harness: &mut dyn Harness, variant: Variant, counter: Counter
     let mut total = 0;
     harness.run(variant, 8, &mut |send| total = counter(send));
     total as f64 / 8.0
+}
+
+/// Looked-up origins (an in-process source allowing [`APP_ORIGIN`]) with [`APP_ORIGIN`]'s
+/// grant already cached, for an hour: every request of the case is a cache hit.
+fn cached_app_origin() -> cors_core::lookup::LookedUpOrigins {
+    let origins = cors_core::lookup::LookedUpOrigins::builder(cors_core::lookup::from_fn(
+        |origin: String| async move { Ok(origin == APP_ORIGIN) },
+    ))
+    .grant_ttl(Duration::from_secs(3600))
+    .build();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime to fill the cache");
+    assert!(
+        runtime.block_on(origins.is_allowed(APP_ORIGIN)),
+        "the source allows the app's origin"
+    );
+    origins
 }
