@@ -2,9 +2,12 @@
 //! and the response bodies of the routes of the examples contract. No CORS logic lives here:
 //! that is the core's, reached through each framework's adapter.
 
-use cors_core::{Policy, PolicyHandle};
+use cors_core::lookup::LookedUpOrigins;
+use cors_core::{Policy, PolicyBuilder, PolicyConfig, PolicyHandle};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 /// The header every handler sets, so tests can tell a handler's response from the layer's.
 pub const HANDLER_HEADER: (&str, &str) = ("x-handler", "ran");
@@ -55,7 +58,8 @@ impl Framework {
     }
 }
 
-/// A server's start-up settings: `--config FILE --addr HOST:PORT [--watch]`.
+/// A server's start-up settings: `--config FILE --addr HOST:PORT [--watch]
+/// [--origin-store URL [--origin-store-ttl SECONDS]]`.
 #[derive(Debug)]
 pub struct Settings {
     /// The policy for `/api/*` and unmatched paths.
@@ -64,13 +68,20 @@ pub struct Settings {
     pub config: PathBuf,
     /// `--watch`: reload `config` when it changes and on `SIGHUP`.
     pub watch: bool,
+    /// `--origin-store URL`: the store whose origins the policy also allows (already part of
+    /// `policy`).
+    pub origin_store: Option<String>,
     /// The fixed any-origin policy of `/public/*`.
     pub public_policy: Policy,
     /// Where to listen.
     pub addr: SocketAddr,
 }
 
-const USAGE: &str = "usage: [--config FILE] [--addr HOST:PORT] [--watch]";
+const USAGE: &str =
+    "usage: [--config FILE] [--addr HOST:PORT] [--watch] [--origin-store URL] [--origin-store-ttl SECONDS]";
+
+/// How long a looked-up answer is cached without `--origin-store-ttl`.
+const DEFAULT_STORE_TTL: Duration = Duration::from_secs(60);
 
 /// Reads the command line and the policy; on any problem prints it and exits non-zero.
 pub fn settings_or_exit(framework: Framework) -> Settings {
@@ -86,6 +97,8 @@ pub fn settings_or_exit(framework: Framework) -> Settings {
 fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Result<Settings, String> {
     let mut config = None;
     let mut watch = false;
+    let mut origin_store = None;
+    let mut ttl = DEFAULT_STORE_TTL;
     let mut addr = SocketAddr::from(([127, 0, 0, 1], framework.default_port()));
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -105,6 +118,14 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
                 addr = v.parse().map_err(|e| format!("--addr {v:?}: {e}"))?;
             }
             "--watch" => watch = true,
+            "--origin-store" => origin_store = Some(value()?),
+            "--origin-store-ttl" => {
+                let v = value()?;
+                let seconds: u64 = v
+                    .parse()
+                    .map_err(|e| format!("--origin-store-ttl {v:?}: {e} (a whole number of seconds)"))?;
+                ttl = Duration::from_secs(seconds);
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -113,7 +134,14 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
         }
     }
     let config = config.unwrap_or_else(default_config);
-    let policy = Policy::from_file(&config).map_err(|e| e.to_string())?;
+    let file = PolicyConfig::load(&config).map_err(|e| e.to_string())?;
+    let policy = match &origin_store {
+        None => Policy::from_config(&file),
+        Some(url) => PolicyBuilder::from_config(file)
+            .look_up_origins(open_store(url, ttl)?)
+            .build(),
+    }
+    .map_err(|e| e.to_string())?;
     let public_policy = Policy::builder()
         .allow_origins(["*"])
         .build()
@@ -122,9 +150,32 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
         policy,
         config,
         watch,
+        origin_store,
         public_policy,
         addr,
     })
+}
+
+/// Opens the `--origin-store` and gives the cached origins it keeps, invalidated by its change
+/// notifications. The store's connection lives on a runtime of its own, apart from the
+/// framework's, for the whole process: it reconnects by itself when the store comes back.
+fn open_store(url: &str, ttl: Duration) -> Result<LookedUpOrigins, String> {
+    static STORE_RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    let runtime = match STORE_RUNTIME.get() {
+        Some(runtime) => runtime,
+        None => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("origin-store")
+                .enable_all()
+                .build()
+                .map_err(|e| format!("--origin-store: cannot start its runtime: {e}"))?;
+            STORE_RUNTIME.get_or_init(|| runtime)
+        }
+    };
+    let _entered = runtime.enter();
+    let store = cors_store::OriginStore::open(url).map_err(|e| format!("--origin-store {url}: {e}"))?;
+    Ok(store.looked_up_origins(ttl))
 }
 
 /// `examples/cors.toml` from the working directory, else the copy beside this package.
