@@ -88,6 +88,20 @@ try {
       console.log(`ok   ${where}: ${cell.allowed ? "allowed" : "blocked"} as the policy says`);
     }
   }
+  // A live edit: a policy that no longer lists this page's origin, applied from the page. The
+  // servers reload it without a restart and the cells follow the new policy.
+  const allowedBefore = results.filter((r) => r.allowed).length;
+  await page.click("#editor summary");
+  await page.fill("#policy-text", 'allow_origins = ["https://elsewhere.example"]\n');
+  await page.evaluate(() => { window.__demoDone = false; });
+  await page.click("#apply");
+  await page.waitForFunction(() => window.__demoDone === true, null, { timeout: 120000 });
+  const edited = await page.evaluate(() => window.__demoResults);
+  const stale = edited.filter((r) => !r.match);
+  for (const r of stale) fail(`after the edit: [${r.server}] ${r.test}: browser ${r.allowed ? "allowed" : "blocked"}, the new policy says otherwise`);
+  const allowedAfter = edited.filter((r) => r.allowed).length;
+  if (allowedAfter >= allowedBefore) fail(`the edit changed nothing: ${allowedBefore} allowed cells before, ${allowedAfter} after`);
+  console.log(`live edit: ${allowedBefore} allowed cells before, ${allowedAfter} after, every cell as the new policy says`);
   const passed = expectedCells - failures;
   console.log(`browser: ${passed} passed, ${failures} failed`);
 } finally {

@@ -1,18 +1,21 @@
 //! The demo: starts the four example servers on 127.0.0.1 with one shared policy, serves a
 //! page from a separate origin, and prints that page's URL. The page runs a matrix of
 //! cross-origin `fetch` calls against every server and shows, per framework, what the browser
-//! allowed next to what the policy says (computed by `cors_audit::browser::simulate`).
+//! allowed next to what the policy says (computed by `cors_audit::browser::simulate`). The
+//! page also edits the policy: the servers watch a copy of the policy file (`--watch`), so an
+//! applied edit changes their answers without a restart, and the page runs the matrix again.
 //!
 //! ```text
 //! cargo run -p cors-demo [-- --config examples/cors.toml --page-addr 127.0.0.1:8080 --base-port 8081]
 //! ```
 
 use axum::http::header;
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use cors_audit::browser::{simulate, FetchRequest};
-use cors_core::Policy;
+use cors_core::{Format, Policy, PolicyConfig};
 use cors_examples::{apps, Framework, Run, Settings};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -290,9 +293,36 @@ fn main() {
     }
 }
 
+/// A copy of the policy file that the page edits and the servers watch, so that the file the
+/// demo was started with is never written.
+fn editable_copy(config: &std::path::Path) -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("cors-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let copy = dir.join("cors.toml");
+    std::fs::copy(config, &copy).map_err(|e| format!("{}: {e}", config.display()))?;
+    Ok(copy)
+}
+
+/// Validates an edited policy and writes it to the watched copy; the servers' watchers (every
+/// 200 ms) have reloaded it when this returns. An invalid policy is refused with every problem.
+async fn apply(copy: PathBuf, text: String) -> (StatusCode, String) {
+    let built = PolicyConfig::parse(&text, Format::Toml)
+        .map_err(|e| e.to_string())
+        .and_then(|config| config.build().map_err(|e| e.to_string()));
+    if let Err(errors) = built {
+        return (StatusCode::UNPROCESSABLE_ENTITY, errors);
+    }
+    if let Err(e) = tokio::fs::write(&copy, text).await {
+        return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    (StatusCode::OK, "applied".into())
+}
+
 fn run() -> Result<(), String> {
     let args = args()?;
     let policy = Policy::from_file(&args.config).map_err(|e| e.to_string())?;
+    let copy = editable_copy(&args.config)?;
     let public = Policy::builder()
         .allow_origins(["*"])
         .build()
@@ -312,8 +342,9 @@ fn run() -> Result<(), String> {
         };
         let settings = Settings {
             policy: policy.clone(),
-            config: args.config.clone(),
-            watch: false,
+            config: copy.clone(),
+            watch: true,
+            origin_store: None,
             public_policy: public.clone(),
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
         };
@@ -340,14 +371,17 @@ fn run() -> Result<(), String> {
                 args.config.display()
             );
         }
-        let matrix = matrix(
-            &policy,
-            &public,
-            &origin,
-            &servers,
-            &args.config.display().to_string(),
-        )
-        .to_string();
+        let shown_file = args.config.display().to_string();
+        // What the policy in force says, read from the watched copy at each request.
+        let current_matrix = {
+            let copy = copy.clone();
+            let origin = origin.clone();
+            move || {
+                let policy = Policy::from_file(&copy).unwrap_or_else(|_| policy.clone());
+                matrix(&policy, &public, &origin, &servers, &shown_file).to_string()
+            }
+        };
+        let (read_copy, write_copy) = (copy.clone(), copy.clone());
         let app = Router::new()
             .route(
                 "/",
@@ -356,9 +390,17 @@ fn run() -> Result<(), String> {
             .route(
                 "/matrix.json",
                 get(move || {
-                    let m = matrix.clone();
+                    let m = current_matrix();
                     async move { ([(header::CONTENT_TYPE, "application/json")], m).into_response() }
                 }),
+            )
+            .route(
+                "/policy",
+                get(move || {
+                    let text = std::fs::read_to_string(&read_copy).unwrap_or_default();
+                    async move { text }
+                })
+                .post(move |text: String| apply(write_copy.clone(), text)),
             );
         println!("demo page: {origin}/");
         axum::serve(listener, app).await.map_err(|e| e.to_string())
