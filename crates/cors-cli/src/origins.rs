@@ -36,10 +36,10 @@ struct StoreArgs {
 
 #[derive(Debug, Subcommand)]
 enum Action {
-    /// Add an origin (canonical: scheme://host[:port], lower case, no trailing slash) and
+    /// Add an origin (canonical: `scheme://host[:port]`, lower case, no trailing slash) and
     /// announce it to every server.
     Add {
-        /// The origin, such as https://shop.tenant.example.
+        /// The origin, such as `https://shop.tenant.example`.
         origin: String,
         #[command(flatten)]
         store: StoreArgs,
