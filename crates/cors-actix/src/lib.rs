@@ -107,7 +107,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Compat;
 use actix_web::web;
 use actix_web::{Error, HttpResponse};
-use cors_core::adapter::{HeaderTypes, NativePolicy, Route, SharedPolicy};
+use cors_core::adapter::{Evaluated, HeaderTypes, NativePolicy, Route, SharedPolicy};
 use cors_core::lookup::{LookedUp, OriginLookup};
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
@@ -262,70 +262,90 @@ where
     fn call(&self, request: ServiceRequest) -> Self::Future {
         // The policy in force now decides the whole request, whatever is swapped in meanwhile.
         let cors = self.shared.load();
-        let state = match start(cors, &*self.service, request, None) {
-            Started::Ready(state) => state,
-            // The service goes with the request, to be called once the origin is looked up.
-            Started::LookUp {
-                lookup,
-                request,
+        let method = request.method().as_str().as_bytes();
+        // The usual response future is built where it is returned: moving it costs a copy.
+        let evaluated = cors.evaluate(method, request.headers());
+        if let Some(lookup) = evaluated.origin_lookup() {
+            return waiting_for(lookup, request, &self.service, cors);
+        }
+        if let Some(status) = direct_status(evaluated.decision()) {
+            let response = respond(status, &evaluated);
+            return CorsFuture {
+                state: State::Direct {
+                    response: Some(reply(request, response)),
+                },
+            };
+        }
+        let pending = evaluated.pending();
+        CorsFuture {
+            state: State::Inner {
+                future: self.service.call(request),
+                pending,
                 cors,
-            } => State::Lookup {
-                lookup,
-                waiting: Some((request, Rc::clone(&self.service), cors)),
             },
-        };
-        CorsFuture { state }
+        }
     }
 }
 
-/// What a request turned into: its response under way, or a lookup to make first.
-enum Started<S: Service<ServiceRequest>, B> {
-    Ready(State<S, B>),
-    LookUp {
-        lookup: OriginLookup,
-        request: ServiceRequest,
-        cors: Arc<ActixCors>,
-    },
+/// A request whose origin must be looked up: the service goes with it, to be called once the
+/// origin is. Apart and cold, so that `call` stays small enough for its callees to be inlined.
+#[cold]
+#[inline(never)]
+fn waiting_for<S, B>(
+    lookup: OriginLookup,
+    request: ServiceRequest,
+    service: &Rc<S>,
+    cors: Arc<ActixCors>,
+) -> CorsFuture<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    let waiting = Some(Box::new((request, Rc::clone(service), cors)));
+    CorsFuture {
+        state: State::Lookup { lookup, waiting },
+    }
 }
 
-/// Decides `request` (with the answer of its origin's lookup, once there is one) and calls
-/// the inner service or answers it.
-fn start<S, B>(
+/// The middleware's own response (a preflight it answers, a refused override).
+fn respond(status: StatusCode, evaluated: &Evaluated<'_, Actix>) -> HttpResponse {
+    let mut response = HttpResponse::new(status);
+    evaluated.respond_into(response.headers_mut());
+    response
+}
+
+/// `response` as the answer to `request`.
+fn reply<B>(request: ServiceRequest, response: HttpResponse) -> ServiceResponse<EitherBody<B>> {
+    let (request, _payload) = request.into_parts();
+    ServiceResponse::new(request, response).map_into_right_body()
+}
+
+/// Decides a request whose origin was looked up, and calls the inner service or answers it.
+/// Apart and cold, so that the usual request's poll stays small.
+#[cold]
+#[inline(never)]
+fn after_lookup<S, B>(
     cors: Arc<ActixCors>,
     service: &S,
     request: ServiceRequest,
-    looked_up: Option<&LookedUp>,
-) -> Started<S, B>
+    looked_up: &LookedUp,
+) -> State<S, B>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
     let method = request.method().as_str().as_bytes();
-    let evaluated = match cors.try_evaluate(method, request.headers(), looked_up) {
-        Ok(evaluated) => evaluated,
-        Err(lookup) if looked_up.is_none() => {
-            return Started::LookUp {
-                lookup,
-                request,
-                cors,
-            }
-        }
-        // An answer is never asked for again; were it, the cache alone would decide.
-        Err(_) => cors.evaluate(method, request.headers()),
-    };
+    let evaluated = cors.evaluate_looked_up(method, request.headers(), looked_up);
     if let Some(status) = direct_status(evaluated.decision()) {
-        let mut response = HttpResponse::new(status);
-        evaluated.respond_into(response.headers_mut());
-        let (request, _payload) = request.into_parts();
-        return Started::Ready(State::Direct {
-            response: Some(ServiceResponse::new(request, response).map_into_right_body()),
-        });
+        let response = respond(status, &evaluated);
+        return State::Direct {
+            response: Some(reply(request, response)),
+        };
     }
     let pending = evaluated.pending();
-    Started::Ready(State::Inner {
+    State::Inner {
         future: service.call(request),
         pending,
         cors,
-    })
+    }
 }
 
 pin_project! {
@@ -341,9 +361,10 @@ pin_project! {
 pin_project! {
     #[project = StateProj]
     enum State<S: Service<ServiceRequest>, B> {
+        // Boxed: the request and the service would make every response future as large.
         Lookup {
             lookup: OriginLookup,
-            waiting: Option<(ServiceRequest, Rc<S>, Arc<ActixCors>)>,
+            waiting: Option<Box<(ServiceRequest, Rc<S>, Arc<ActixCors>)>>,
         },
         Direct { response: Option<ServiceResponse<EitherBody<B>>> },
         Inner {
@@ -367,20 +388,11 @@ where
             match self.as_mut().project().state.project() {
                 StateProj::Lookup { lookup, waiting } => {
                     let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
-                    let Some((request, service, cors)) = waiting.take() else {
+                    let Some(waiting) = waiting.take() else {
                         break Err(polled_after_completion());
                     };
-                    let next = match start(cors, &*service, request, Some(&looked_up)) {
-                        Started::Ready(next) => next,
-                        // `start` with an answer never asks again; fail closed all the same.
-                        Started::LookUp { request, .. } => {
-                            let (request, _payload) = request.into_parts();
-                            let response = HttpResponse::new(StatusCode::FORBIDDEN);
-                            State::Direct {
-                                response: Some(ServiceResponse::new(request, response).map_into_right_body()),
-                            }
-                        }
-                    };
+                    let (request, service, cors) = *waiting;
+                    let next = after_lookup(cors, &*service, request, &looked_up);
                     self.as_mut().project().state.set(next);
                 }
                 StateProj::Direct { response } => match response.take() {

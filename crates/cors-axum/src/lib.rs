@@ -197,18 +197,16 @@ where
         // The policy in force now decides the whole request, whatever is swapped in meanwhile.
         let cors = self.shared.load();
         // The usual response future is built where it is returned: moving it costs a copy.
-        let evaluated = match cors.try_evaluate(request.method(), request.headers(), None) {
-            Ok(evaluated) => evaluated,
-            Err(lookup) => {
-                // The service made ready goes with the request; a clone stays for the next one.
-                let clone = self.inner.clone();
-                let ready = std::mem::replace(&mut self.inner, clone);
-                let waiting = Some(Box::new((request, ready, cors)));
-                return ResponseFuture {
-                    state: State::Lookup { lookup, waiting },
-                };
-            }
-        };
+        let evaluated = cors.evaluate(request.method(), request.headers());
+        if let Some(lookup) = evaluated.origin_lookup() {
+            // The service made ready goes with the request; a clone stays for the next one.
+            let clone = self.inner.clone();
+            let ready = std::mem::replace(&mut self.inner, clone);
+            let waiting = Some(Box::new((request, ready, cors)));
+            return ResponseFuture {
+                state: State::Lookup { lookup, waiting },
+            };
+        }
         if let Some(response) = cors.direct_response(&evaluated) {
             return ResponseFuture {
                 state: State::Direct {
@@ -228,6 +226,9 @@ where
 }
 
 /// Decides a request whose origin was looked up, and calls the inner service or answers it.
+/// Apart and cold, so that the usual request's poll stays small.
+#[cold]
+#[inline(never)]
 fn after_lookup<S, B, R>(
     cors: Arc<HttpPolicy>,
     inner: &mut S,
@@ -237,11 +238,7 @@ fn after_lookup<S, B, R>(
 where
     S: Service<Request<B>, Response = Response<R>>,
 {
-    let evaluated = match cors.try_evaluate(request.method(), request.headers(), Some(looked_up)) {
-        Ok(evaluated) => evaluated,
-        // An answer is never asked for again; were it, the cache alone would decide.
-        Err(_) => cors.evaluate(request.method(), request.headers()),
-    };
+    let evaluated = cors.evaluate_looked_up(request.method(), request.headers(), looked_up);
     if let Some(response) = cors.direct_response(&evaluated) {
         return State::Direct {
             response: Some(response),

@@ -10,6 +10,11 @@
 //! 1. The adapter gives the core a [`CorsRequest`] view of the request (the method and the
 //!    lines of the [`RequestHeader`]s CORS reads), and
 //!    [`Policy::evaluate`](crate::Policy::evaluate) returns a [`Decision`](crate::Decision).
+//!    When the policy looks origins up (feature `lookup`) and the origin is not cached yet,
+//!    the decision [needs a lookup](crate::Decision::needs_lookup): the adapter awaits
+//!    [`Evaluated::origin_lookup`] (or [`Policy::look_up_origin`](crate::Policy::look_up_origin)),
+//!    at most the lookup's timeout, and decides again with
+//!    [`NativePolicy::evaluate_looked_up`].
 //! 2. [`Decision::route`](crate::Decision::route) says whether the layer answers itself
 //!    ([`Route::Respond`]: a preflight) or calls the handler.
 //! 3. The adapter implements [`ResponseHeaders`] for its response's header map, and

@@ -136,6 +136,10 @@ pub enum Rejection {
     /// An origin that only a lookup could allow, whose lookup failed or timed out (feature
     /// `lookup`; the log says why).
     OriginLookupFailed,
+    /// An origin that only a lookup could allow, not looked up yet (feature `lookup`): an
+    /// adapter looks it up and decides again ([`crate::Decision::needs_lookup`]). Refused
+    /// until then.
+    OriginNotLookedUp,
     /// More than one `Access-Control-Request-Method` line.
     MultipleRequestMethods,
     /// An `Access-Control-Request-Method` that is not a method token.
@@ -164,6 +168,7 @@ impl std::fmt::Display for Rejection {
             Rejection::MalformedOrigin(v0) => write!(f, "the Origin header is not a canonical origin: {v0}"),
             Rejection::OriginNotAllowed => f.write_str("the origin is not in allow_origins, allow_origin_regex, the predicate or the looked-up origins"),
             Rejection::OriginLookupFailed => f.write_str("the origin's lookup failed or timed out, so it is refused for this request"),
+            Rejection::OriginNotLookedUp => f.write_str("the origin is not in the lookup cache and was not looked up for this request"),
             Rejection::NullOriginNotAllowed => f.write_str("the origin is null and allow_null_origin is false"),
             Rejection::MultipleRequestMethods => f.write_str("the preflight has more than one Access-Control-Request-Method header"),
             Rejection::MalformedRequestMethod => f.write_str("Access-Control-Request-Method is not a method token"),
@@ -307,6 +312,14 @@ impl Decision {
     /// What kind of request this was and whether it was granted (with the reason if not).
     pub fn outcome(&self) -> &Outcome {
         &self.outcome
+    }
+
+    /// True when the origin must be looked up before the request can be decided (feature
+    /// `lookup`): the decision refuses it ([`Rejection::OriginNotLookedUp`]) until an adapter
+    /// awaits [`crate::Policy::look_up_origin`] and decides again with the answer.
+    #[inline]
+    pub fn needs_lookup(&self) -> bool {
+        matches!(self.outcome.rejection(), Some(Rejection::OriginNotLookedUp))
     }
 
     /// Whether the layer answers itself or calls the handler.

@@ -23,7 +23,7 @@
 
 use crate::decision::Route;
 use crate::native::{HeaderTypes, NativePolicy};
-use crate::origin_lookup::{LookedUp, OriginLookup};
+use crate::origin_lookup::LookedUp;
 use crate::{Decision, Policy};
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Response, StatusCode};
@@ -122,17 +122,16 @@ impl HttpPolicy {
         self.native.evaluate(method.as_str().as_bytes(), headers)
     }
 
-    /// Decides for a request unless its origin must be looked up first
-    /// ([`Policy::try_evaluate`]): then await the [`OriginLookup`] and call again with its
-    /// answer.
-    pub fn try_evaluate<'r>(
+    /// Decides for a request whose origin was looked up
+    /// ([`Evaluated::origin_lookup`](crate::adapter::Evaluated::origin_lookup)), with the answer.
+    pub fn evaluate_looked_up<'r>(
         &'r self,
         method: &'r Method,
         headers: &'r HeaderMap,
-        looked_up: Option<&LookedUp>,
-    ) -> Result<Evaluated<'r>, OriginLookup> {
+        looked_up: &LookedUp,
+    ) -> Evaluated<'r> {
         self.native
-            .try_evaluate(method.as_str().as_bytes(), headers, looked_up)
+            .evaluate_looked_up(method.as_str().as_bytes(), headers, looked_up)
     }
 
     /// The status of the response the layer sends itself, when it answers without calling

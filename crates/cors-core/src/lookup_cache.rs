@@ -186,16 +186,16 @@ struct Settings {
 /// # let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
 /// # runtime.block_on(async {
 /// let request = RawRequest::new("GET").header("Origin", "https://shop.tenant.example");
-/// // Not cached yet: the policy asks for a lookup, then decides with its answer.
-/// let lookup = policy.try_evaluate(&request, None).unwrap_err();
-/// let looked_up = lookup.await;
-/// let decision = policy.try_evaluate(&request, Some(&looked_up)).unwrap();
+/// // Not cached yet: the decision needs a lookup; decided again with its answer.
+/// assert!(policy.evaluate(&request).needs_lookup());
+/// let looked_up = policy.look_up_origin(&request).unwrap().await;
+/// let decision = policy.evaluate_looked_up(&request, &looked_up);
 /// assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
 /// // Cached now: decided at once.
-/// assert!(policy.try_evaluate(&request, None).is_ok());
+/// assert_eq!(policy.evaluate(&request).outcome(), &Outcome::ActualAllowed);
 /// // The source changed: drop the answer.
 /// tenants.invalidate("https://shop.tenant.example");
-/// assert!(policy.try_evaluate(&request, None).is_err());
+/// assert!(policy.evaluate(&request).needs_lookup());
 /// # });
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -147,22 +147,21 @@ impl<T: HeaderTypes> NativePolicy<T> {
         }
     }
 
-    /// Decides for a request unless its origin must be looked up first
-    /// ([`Policy::try_evaluate`]): then await the [`OriginLookup`] and call again with its
-    /// answer, which decides without another lookup.
-    pub fn try_evaluate<'r>(
+    /// Decides for a request whose origin was looked up ([`Evaluated::origin_lookup`]), with
+    /// the answer ([`Policy::evaluate_looked_up`]).
+    pub fn evaluate_looked_up<'r>(
         &'r self,
         method: &'r [u8],
         headers: &'r T::Map,
-        looked_up: Option<&LookedUp>,
-    ) -> Result<Evaluated<'r, T>, OriginLookup> {
+        looked_up: &LookedUp,
+    ) -> Evaluated<'r, T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
-        let decision = self.policy.try_evaluate(&request, looked_up)?;
-        Ok(Evaluated {
+        let decision = self.policy.evaluate_looked_up(&request, looked_up);
+        Evaluated {
             cors: self,
             request,
             decision,
-        })
+        }
     }
 
     /// Applies what was kept of a decision to the handler's response headers. The echoed
@@ -197,6 +196,25 @@ impl<T: HeaderTypes> Evaluated<'_, T> {
     /// The decision.
     pub fn decision(&self) -> &Decision {
         &self.decision
+    }
+
+    /// The lookup of the request's origin, when the decision [needs
+    /// one](Decision::needs_lookup) (feature `lookup`): await it, then decide again with
+    /// [`NativePolicy::evaluate_looked_up`]. `None` for every other decision.
+    #[inline]
+    pub fn origin_lookup(&self) -> Option<OriginLookup> {
+        if !self.decision.needs_lookup() {
+            return None;
+        }
+        self.start_lookup()
+    }
+
+    /// Apart and cold: inlined, starting a lookup would make every adapter's request path too
+    /// large for its other callees to be inlined (about 70 instructions per request in warp).
+    #[cold]
+    #[inline(never)]
+    fn start_lookup(&self) -> Option<OriginLookup> {
+        self.cors.policy.look_up_origin(&self.request)
     }
 
     /// Writes the decision's headers into the headers of a response the layer sends itself

@@ -1,5 +1,5 @@
 //! The request side of looked-up origins (behaviour spec §8): what an adapter awaits when a
-//! policy needs an origin looked up before it can decide, and the answer it hands back.
+//! decision says the origin must be looked up first, and the answer it hands back.
 //! Compiled with every feature set, so that an adapter is written once; without the feature
 //! `lookup` no policy ever asks for a lookup and [`OriginLookup`] cannot be made.
 // Without the feature, nothing makes an answer: only the types remain, for the adapters.
@@ -32,19 +32,8 @@ impl Answer {
     }
 }
 
-/// How a decision treats an origin the static entries do not match.
-#[derive(Clone, Copy)]
-pub(crate) enum Mode<'a> {
-    /// The cache decides; a miss is a refusal (never waits).
-    Cached,
-    /// A miss asks for a lookup.
-    MayLookUp,
-    /// The answer of a lookup just made (for this origin: otherwise as `Cached`).
-    Given(&'a LookedUp),
-}
-
-/// The answer of an [`OriginLookup`]: hand it back to the policy's `try_evaluate` (or
-/// `try_evaluate_overridden`) for the same request, which then decides without waiting.
+/// The answer of an [`OriginLookup`]: hand it back to the policy's `evaluate_looked_up` (or
+/// `evaluate_overridden_looked_up`) for the same request, which then decides with it.
 #[derive(Clone)]
 pub struct LookedUp {
     pub(crate) origin: Box<[u8]>,

@@ -8,7 +8,7 @@ use crate::decision::{Decision, HeaderAction, HeaderValueRef, Outcome, Rejection
 use crate::error::{ConfigErrors, ConfigWarning};
 use crate::header_values::HeaderValues;
 use crate::method_override;
-use crate::origin_lookup::{LookedUp, Mode, OriginLookup};
+use crate::origin_lookup::{LookedUp, OriginLookup};
 use crate::origin_syntax::{Origin, MAX_ORIGIN_LEN};
 use crate::policy_config::PolicyConfig;
 use crate::request::{CorsRequest, HeaderLine, RequestHeader};
@@ -115,55 +115,64 @@ impl Policy {
     /// cache once per thread, on first use); rejections are logged at debug level under the
     /// `cors` target.
     ///
-    /// An origin that only a lookup could allow (`PolicyBuilder::look_up_origins`, feature `lookup`) is
-    /// decided from the cache, and refused when it is not there: `evaluate` never waits.
-    /// Adapters use [`Policy::try_evaluate`], which asks for the lookup instead.
+    /// An origin that only a lookup could allow (`PolicyBuilder::look_up_origins`, feature
+    /// `lookup`) is decided from the cache: when it is not there, the request is refused with
+    /// [`Rejection::OriginNotLookedUp`] ([`Decision::needs_lookup`]), and an adapter looks it
+    /// up ([`Policy::look_up_origin`]) and decides again with the answer
+    /// ([`Policy::evaluate_looked_up`]). `evaluate` itself never waits.
     pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
-        // The cache alone decides here, so there is never a lookup to make.
-        let decision = self.decide(request, Mode::Cached);
-        let refused = || {
-            let outcome = Outcome::ActualDenied(Rejection::OriginNotAllowed);
-            Decision::with_plan(outcome, Route::CallHandler, self.inner.plans.actual_refused)
-        };
-        Self::logged(request, decision.unwrap_or_else(|_| refused()))
+        Self::logged(request, self.decide(request, None))
     }
 
-    /// Decides as [`Policy::evaluate`] does, unless the origin must be looked up first
-    /// (feature `lookup`): then it gives the [`OriginLookup`] to await, and the request is
-    /// decided by calling again with its answer, which never asks for another lookup. Without
-    /// looked-up origins this is `evaluate` and never fails.
+    /// Decides a request whose origin was looked up ([`Policy::look_up_origin`]): the answer
+    /// decides that origin, cached or not.
     ///
     /// ```
     /// use cors_core::{Outcome, Policy, RawRequest};
     ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let policy = Policy::builder().allow_origins(["https://app.example.com"]).build()?;
     /// let request = RawRequest::new("GET").header("Origin", "https://app.example.com");
-    /// # let looked_up = None;
-    /// let decision = match policy.try_evaluate(&request, None) {
-    ///     Ok(decision) => decision,
-    ///     // In an async adapter: `let looked_up = lookup.await;`
-    ///     Err(_lookup) => policy.evaluate(&request),
-    /// };
+    /// // What an adapter does for every request:
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    /// # runtime.block_on(async {
+    /// let mut decision = policy.evaluate(&request);
+    /// if decision.needs_lookup() {
+    ///     if let Some(lookup) = policy.look_up_origin(&request) {
+    ///         decision = policy.evaluate_looked_up(&request, &lookup.await);
+    ///     }
+    /// }
     /// assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
-    /// # let _: Option<&cors_core::lookup::LookedUp> = looked_up;
-    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// # });
+    /// # Ok(())
+    /// # }
     /// ```
-    pub fn try_evaluate<R: CorsRequest + ?Sized>(
-        &self,
-        request: &R,
-        looked_up: Option<&LookedUp>,
-    ) -> Result<Decision, OriginLookup> {
+    pub fn evaluate_looked_up<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: &LookedUp) -> Decision {
+        Self::logged(request, self.decide(request, Some(looked_up)))
+    }
+
+    /// Starts the lookup of the request's origin (feature `lookup`), for a decision that
+    /// [needs one](Decision::needs_lookup): a `Send + 'static` future to await, which never
+    /// takes longer than the lookup's timeout. `None` when the policy looks nothing up or the
+    /// origin is not one canonical origin (those are refused without a lookup).
+    pub fn look_up_origin<R: CorsRequest + ?Sized>(&self, request: &R) -> Option<OriginLookup> {
         #[cfg(feature = "lookup")]
-        if self.inner.hooks.lookup.is_some() {
-            let mode = looked_up.map_or(Mode::MayLookUp, Mode::Given);
-            return Ok(Self::logged(request, self.decide(request, mode)?));
+        if let (Some(origins), HeaderLine::One(raw)) =
+            (&self.inner.hooks.lookup, request.line(RequestHeader::Origin))
+        {
+            return origins.start(raw);
         }
-        let _ = looked_up;
-        Ok(self.evaluate(request))
+        let _ = request;
+        None
     }
 
     fn logged<R: CorsRequest + ?Sized>(request: &R, decision: Decision) -> Decision {
-        if let Some(reason) = decision.outcome().rejection() {
+        // A decision that waits for a lookup is decided again: only that one is logged.
+        if let Some(reason) = decision
+            .outcome()
+            .rejection()
+            .filter(|r| !matches!(r, Rejection::OriginNotLookedUp))
+        {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
             // crate's level), so there is no separate gate here.
             crate::log::rejection(request, reason, decision.outcome().is_preflight());
@@ -210,45 +219,38 @@ impl Policy {
         request: &R,
         host: HeaderLine<'_>,
     ) -> Decision {
-        let decision = self.decide_overridden(request, host, Mode::Cached);
-        // The cache alone decides here, so there is never a lookup to make.
-        let decision = decision.unwrap_or_else(|_| self.refuse_override(Rejection::OriginNotAllowed));
-        Self::logged(request, decision)
+        Self::logged(request, self.decide_overridden(request, host, None))
     }
 
-    /// [`Policy::evaluate_overridden`], unless the origin must be looked up first: as
-    /// [`Policy::try_evaluate`].
-    pub fn try_evaluate_overridden<R: CorsRequest + ?Sized>(
+    /// [`Policy::evaluate_overridden`] for a request whose origin was looked up, as
+    /// [`Policy::evaluate_looked_up`].
+    pub fn evaluate_overridden_looked_up<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
         host: HeaderLine<'_>,
-        looked_up: Option<&LookedUp>,
-    ) -> Result<Decision, OriginLookup> {
-        let mode = looked_up.map_or(Mode::MayLookUp, Mode::Given);
-        Ok(Self::logged(
-            request,
-            self.decide_overridden(request, host, mode)?,
-        ))
+        looked_up: &LookedUp,
+    ) -> Decision {
+        Self::logged(request, self.decide_overridden(request, host, Some(looked_up)))
     }
 
     fn decide_overridden<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
         host: HeaderLine<'_>,
-        mode: Mode<'_>,
-    ) -> Result<Decision, OriginLookup> {
+        looked_up: Option<&LookedUp>,
+    ) -> Decision {
         let origin = request.line(RequestHeader::Origin);
         let method = request.method();
         let unguarded = origin != HeaderLine::None
             && !crate::allow_methods::is_safelisted_method(method)
             && !method_override::is_same_origin(origin, host);
         if unguarded {
-            let checked = self.check_origin(origin, mode)?;
+            let checked = self.check_origin(origin, looked_up);
             if let Err(reason) = checked.and_then(|_| self.inner.methods.check(method)) {
-                return Ok(self.refuse_override(reason));
+                return self.refuse_override(reason);
             }
         }
-        self.decide(request, mode)
+        self.decide(request, looked_up)
     }
 
     /// A request refused as a failed preflight is: 403, no CORS headers.
@@ -260,32 +262,31 @@ impl Policy {
         )
     }
 
-    fn decide<R: CorsRequest + ?Sized>(&self, request: &R, mode: Mode<'_>) -> Result<Decision, OriginLookup> {
+    // Inlined into each entry point, as it was when `evaluate` was its only caller: a shared
+    // out-of-line copy cost every request about 60 instructions (compare bench).
+    #[inline(always)]
+    fn decide<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: Option<&LookedUp>) -> Decision {
         let p = &*self.inner;
         let origin = request.line(RequestHeader::Origin);
-        let checked = match origin {
-            HeaderLine::None => None,
-            _ => Some(self.check_origin(origin, mode)?),
-        };
         let is_preflight = origin != HeaderLine::None
             && request.method() == b"OPTIONS"
             && request.line(RequestHeader::AccessControlRequestMethod) != HeaderLine::None;
-        if let (true, Some(checked)) = (is_preflight, checked) {
-            return Ok(self.preflight(request, checked));
+        if is_preflight {
+            return self.preflight(request, origin, looked_up);
         }
+        let checked = match origin {
+            HeaderLine::None => None,
+            _ => Some(self.check_origin(origin, looked_up)),
+        };
         if p.origins.is_any() {
             // Any-origin mode: every non-preflight response is public, Origin or not.
             let outcome = match checked {
                 None => Outcome::NotCors,
                 Some(_) => Outcome::ActualAllowed,
             };
-            return Ok(Decision::with_plan(
-                outcome,
-                Route::CallHandler,
-                p.plans.any_origin,
-            ));
+            return Decision::with_plan(outcome, Route::CallHandler, p.plans.any_origin);
         }
-        Ok(match checked {
+        match checked {
             Some(Ok(allow_origin)) => {
                 let mut d =
                     Decision::with_plan(Outcome::ActualAllowed, Route::CallHandler, p.plans.actual_allowed);
@@ -298,65 +299,76 @@ impl Policy {
                 p.plans.actual_refused,
             ),
             None => Decision::with_plan(Outcome::NotCors, Route::CallHandler, p.plans.actual_refused),
-        })
+        }
     }
 
-    /// The `Access-Control-Allow-Origin` value for the request's origin lines, or why none;
-    /// or the lookup to make first.
+    /// The `Access-Control-Allow-Origin` value for the request's origin lines, or why none.
     fn check_origin(
         &self,
         origin: HeaderLine<'_>,
-        mode: Mode<'_>,
-    ) -> Result<Result<HeaderValueRef, Rejection>, OriginLookup> {
+        looked_up: Option<&LookedUp>,
+    ) -> Result<HeaderValueRef, Rejection> {
         let raw = match origin {
-            HeaderLine::None => return Ok(Err(Rejection::EmptyOrigin)),
-            HeaderLine::Many => return Ok(Err(Rejection::MultipleOrigins)),
+            HeaderLine::None => return Err(Rejection::EmptyOrigin),
+            HeaderLine::Many => return Err(Rejection::MultipleOrigins),
             HeaderLine::One(raw) => raw,
         };
         if raw.is_empty() {
-            return Ok(Err(Rejection::EmptyOrigin));
+            return Err(Rejection::EmptyOrigin);
         }
         if raw.len() > MAX_ORIGIN_LEN {
-            return Ok(Err(Rejection::OriginTooLong));
+            return Err(Rejection::OriginTooLong);
         }
-        Ok(match self.inner.origins.find(raw) {
+        match self.inner.origins.find(raw) {
             Ok(OriginMatch::Any) => Ok(HeaderValueRef::Stored(self.inner.star)),
             Ok(OriginMatch::Stored(id)) => Ok(HeaderValueRef::Stored(id)),
             Ok(OriginMatch::Echo) => Ok(HeaderValueRef::RequestOrigin),
-            Err(OriginMiss::NotAllowed) => return self.look_up(raw, mode),
+            Err(OriginMiss::NotAllowed) => self.look_up(raw, looked_up),
             Err(OriginMiss::Null) => Err(Rejection::NullOriginNotAllowed),
-        })
+        }
     }
 
     /// An origin the static entries do not match: the looked-up origins decide, if any.
     #[cfg(feature = "lookup")]
-    fn look_up(&self, raw: &[u8], mode: Mode<'_>) -> Result<Result<HeaderValueRef, Rejection>, OriginLookup> {
-        let Some(origins) = &self.inner.hooks.lookup else {
-            return Ok(Err(Rejection::OriginNotAllowed));
-        };
-        let answer = match mode {
-            Mode::Given(looked_up) => looked_up.answer_for(raw).or_else(|| origins.cached(raw)),
-            Mode::Cached | Mode::MayLookUp => origins.cached(raw),
-        };
-        match (answer, mode) {
-            (Some(answer), _) => Ok(answer.verdict()),
-            (None, Mode::MayLookUp) => origins
-                .start(raw)
-                .map_or(Ok(Err(Rejection::OriginNotAllowed)), Err),
-            (None, _) => Ok(Err(Rejection::OriginNotAllowed)),
+    #[inline]
+    fn look_up(&self, raw: &[u8], looked_up: Option<&LookedUp>) -> Result<HeaderValueRef, Rejection> {
+        match &self.inner.hooks.lookup {
+            None => Err(Rejection::OriginNotAllowed),
+            Some(origins) => Self::looked_up_verdict(origins, raw, looked_up),
+        }
+    }
+
+    /// The looked-up origins' answer for `raw`; an origin they have no answer for yet needs a
+    /// lookup. Apart, so that the decision of a policy without looked-up origins stays small.
+    #[cfg(feature = "lookup")]
+    #[inline(never)]
+    fn looked_up_verdict(
+        origins: &crate::lookup::LookedUpOrigins,
+        raw: &[u8],
+        looked_up: Option<&LookedUp>,
+    ) -> Result<HeaderValueRef, Rejection> {
+        match looked_up
+            .and_then(|l| l.answer_for(raw))
+            .or_else(|| origins.cached(raw))
+        {
+            Some(answer) => answer.verdict(),
+            // Only a canonical origin is looked up; no lookup would allow the others.
+            None if Origin::parse(raw).is_ok() => Err(Rejection::OriginNotLookedUp),
+            None => Err(Rejection::OriginNotAllowed),
         }
     }
 
     #[cfg(not(feature = "lookup"))]
     #[inline(always)]
-    fn look_up(&self, _: &[u8], _: Mode<'_>) -> Result<Result<HeaderValueRef, Rejection>, OriginLookup> {
-        Ok(Err(Rejection::OriginNotAllowed))
+    fn look_up(&self, _: &[u8], _: Option<&LookedUp>) -> Result<HeaderValueRef, Rejection> {
+        Err(Rejection::OriginNotAllowed)
     }
 
     fn preflight<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        origin: Result<HeaderValueRef, Rejection>,
+        origin: HeaderLine<'_>,
+        looked_up: Option<&LookedUp>,
     ) -> Decision {
         let p = &*self.inner;
         let route = |status| {
@@ -366,7 +378,7 @@ impl Policy {
                 Route::Respond { status }
             }
         };
-        match self.check_preflight(request, origin) {
+        match self.check_preflight(request, origin, looked_up) {
             Ok(grant) => {
                 let mut d = Decision::with_plan(
                     Outcome::PreflightAllowed,
@@ -397,10 +409,11 @@ impl Policy {
     fn check_preflight<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        origin: Result<HeaderValueRef, Rejection>,
+        origin: HeaderLine<'_>,
+        looked_up: Option<&LookedUp>,
     ) -> Result<PreflightGrant, Rejection> {
         let p = &*self.inner;
-        let origin = origin?;
+        let origin = self.check_origin(origin, looked_up)?;
         let method = match request.line(RequestHeader::AccessControlRequestMethod) {
             HeaderLine::One(m) => p.methods.check(m)?,
             HeaderLine::Many => return Err(Rejection::MultipleRequestMethods),
@@ -422,10 +435,7 @@ impl Policy {
     /// True when `origin` would be allowed: the same matching as [`Policy::evaluate`], for
     /// tools and tests.
     pub fn allows_origin(&self, origin: &[u8]) -> bool {
-        matches!(
-            self.check_origin(HeaderLine::One(origin), Mode::Cached),
-            Ok(Ok(_))
-        )
+        self.check_origin(HeaderLine::One(origin), None).is_ok()
     }
 }
 

@@ -71,15 +71,14 @@ fn get(origin: &str) -> RawRequest {
 
 /// Decides `request` as an adapter does: a lookup first when the policy asks for one.
 async fn decide(policy: &Policy, request: &RawRequest) -> cors_core::Decision {
-    match policy.try_evaluate(request, None) {
-        Ok(decision) => decision,
-        Err(lookup) => {
-            let looked_up = lookup.await;
-            policy
-                .try_evaluate(request, Some(&looked_up))
-                .expect("an answer never asks again")
-        }
+    let decision = policy.evaluate(request);
+    if !decision.needs_lookup() {
+        return decision;
     }
+    let lookup = policy.look_up_origin(request).expect("a canonical origin");
+    let decision = policy.evaluate_looked_up(request, &lookup.await);
+    assert!(!decision.needs_lookup(), "an answer never asks again");
+    decision
 }
 
 #[tokio::test]
@@ -225,9 +224,7 @@ async fn spec_8_an_answer_older_than_an_invalidation_is_not_cached() {
     *tenants.delay.lock().unwrap() = Duration::from_millis(200);
     let origins = LookedUpOrigins::new(tenants.clone());
     let policy = policy(origins.clone());
-    let lookup = policy
-        .try_evaluate(&get("https://a.tenant.example"), None)
-        .unwrap_err();
+    let lookup = policy.look_up_origin(&get("https://a.tenant.example")).unwrap();
     let pending = tokio::spawn(lookup);
     tokio::time::sleep(Duration::from_millis(50)).await;
     // The row is deleted while the lookup that read it is under way.
@@ -317,18 +314,19 @@ fn spec_8_without_a_runtime_a_lookup_refuses_instead_of_panicking() {
     let tenants = Tenants::with(&["https://a.tenant.example"]);
     let policy = policy(LookedUpOrigins::new(tenants.clone()));
     let request = get("https://a.tenant.example");
-    let lookup = policy.try_evaluate(&request, None).unwrap_err();
+    assert!(policy.evaluate(&request).needs_lookup());
+    let lookup = policy.look_up_origin(&request).unwrap();
     let looked_up = futures_lite_block_on(lookup);
     assert!(!looked_up.is_allowed());
-    let decision = policy.try_evaluate(&request, Some(&looked_up)).unwrap();
+    let decision = policy.evaluate_looked_up(&request, &looked_up);
     assert_eq!(
         decision.outcome(),
         &Outcome::ActualDenied(Rejection::OriginLookupFailed)
     );
-    // `evaluate` never waits: an origin not cached is refused.
+    // `evaluate` never waits: an origin not cached is refused, as one to look up.
     assert_eq!(
         policy.evaluate(&request).outcome(),
-        &Outcome::ActualDenied(Rejection::OriginNotAllowed)
+        &Outcome::ActualDenied(Rejection::OriginNotLookedUp)
     );
 }
 

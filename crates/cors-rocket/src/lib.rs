@@ -431,13 +431,22 @@ impl Fairing for CorsFairing {
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         if let Some(policy) = self.unclaimed(request) {
-            let decision = decide(policy, request, false, &mut None).await;
+            let mut decision = decide_now(policy, request, false, None);
+            if decision.needs_lookup() {
+                decision = Box::pin(decide_looked_up(policy, request, false, &mut None)).await;
+            }
             apply(&decision, policy, request, response);
             return;
         }
         let cell = request.local_cache(OnceLock::<Stash>::new);
         if self.global && cell.get().is_none() {
-            let _ = cell.set(Stash::new(&self.scope, request).await);
+            let mut stash = Stash::new(&self.scope, request);
+            if stash.decision.needs_lookup() {
+                let mut looked_up = None;
+                let deciding = decide_looked_up(&stash.policy, request, false, &mut looked_up);
+                stash.decision = Box::pin(deciding).await;
+            }
+            let _ = cell.set(stash);
         }
         let Some(stash) = cell.get() else {
             return;
@@ -494,10 +503,11 @@ struct Stash {
 }
 
 impl Stash {
-    /// The decision of the policy in force for `request`, as Rocket routes it.
-    async fn new(scope: &Arc<Scope>, request: &Request<'_>) -> Self {
+    /// The decision of the policy in force for `request`, as Rocket routes it (one that
+    /// needs a lookup is decided again by the caller).
+    fn new(scope: &Arc<Scope>, request: &Request<'_>) -> Self {
         let policy = scope.current();
-        let decision = decide(&policy, request, false, &mut None).await;
+        let decision = decide_now(&policy, request, false, None);
         Stash {
             decision,
             policy,
@@ -506,39 +516,40 @@ impl Stash {
     }
 }
 
-/// Decides for `request` (as rewritten from a form POST when `overridden`), awaiting the
-/// lookup of its origin when the policy looks origins up and has no answer cached (feature
-/// `lookup`). `looked_up` keeps the answer, so that a second decision of the same request
-/// does not look the origin up again.
-async fn decide(
+/// Decides for `request` (as rewritten from a form POST when `overridden`), with the answer
+/// of its origin's lookup if there is one; without, a decision may [need
+/// one](Decision::needs_lookup) ([`decide_looked_up`]).
+fn decide_now(
+    policy: &Policy,
+    request: &Request<'_>,
+    overridden: bool,
+    looked_up: Option<&LookedUp>,
+) -> Decision {
+    let cors_request = RocketRequest(request);
+    let host = || HeaderLine::of(request.headers().get("host").map(str::as_bytes));
+    match (overridden, looked_up) {
+        (true, Some(looked_up)) => policy.evaluate_overridden_looked_up(&cors_request, host(), looked_up),
+        (true, None) => policy.evaluate_overridden(&cors_request, host()),
+        (false, Some(looked_up)) => policy.evaluate_looked_up(&cors_request, looked_up),
+        (false, None) => policy.evaluate(&cors_request),
+    }
+}
+
+/// For a decision that needed a lookup (feature `lookup`): looks the request's origin up
+/// (once: `looked_up` keeps the answer for a second decision of the same request) and
+/// decides again. Called boxed, so that the usual request's future carries none of it.
+async fn decide_looked_up(
     policy: &Policy,
     request: &Request<'_>,
     overridden: bool,
     looked_up: &mut Option<LookedUp>,
 ) -> Decision {
-    let cors_request = RocketRequest(request);
-    let host = || HeaderLine::of(request.headers().get("host").map(str::as_bytes));
-    let attempt = |looked_up: Option<&LookedUp>| {
-        if overridden {
-            policy.try_evaluate_overridden(&cors_request, host(), looked_up)
-        } else {
-            policy.try_evaluate(&cors_request, looked_up)
+    if looked_up.is_none() {
+        if let Some(lookup) = policy.look_up_origin(&RocketRequest(request)) {
+            *looked_up = Some(lookup.await);
         }
-    };
-    // An answer is never asked for again; were it, the cache alone would decide.
-    let cached = || {
-        if overridden {
-            policy.evaluate_overridden(&cors_request, host())
-        } else {
-            policy.evaluate(&cors_request)
-        }
-    };
-    match attempt(looked_up.as_ref()) {
-        Ok(decision) => return decision,
-        Err(lookup) if looked_up.is_none() => *looked_up = Some(lookup.await),
-        Err(_) => return cached(),
     }
-    attempt(looked_up.as_ref()).unwrap_or_else(|_| cached())
+    decide_now(policy, request, overridden, looked_up.as_ref())
 }
 
 /// The route a fairing mounts at `<base>/<path..>`: decides for the request (the first, most
@@ -557,11 +568,17 @@ impl Handler for ScopeRoute {
             // One policy decides the whole request, whatever is swapped in meanwhile.
             let policy = self.scope.current();
             let mut looked_up = None;
-            let mut decision = decide(&policy, request, false, &mut looked_up).await;
+            let mut decision = decide_now(&policy, request, false, None);
+            if decision.needs_lookup() {
+                decision = Box::pin(decide_looked_up(&policy, request, false, &mut looked_up)).await;
+            }
             // A preflight is no rewritten form: only other requests need the body looked at,
             // which spares every preflight a header lookup.
             if !decision.outcome().is_preflight() && is_overridden(request, &mut data).await {
-                decision = decide(&policy, request, true, &mut looked_up).await;
+                decision = decide_now(&policy, request, true, looked_up.as_ref());
+                if decision.needs_lookup() {
+                    decision = Box::pin(decide_looked_up(&policy, request, true, &mut looked_up)).await;
+                }
             }
             // The first scope to see the request claims it.
             let _ = cell.set(Stash {

@@ -122,7 +122,7 @@ pub use rejection::default_rejection_response;
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::adapter::SharedPolicy;
-use cors_core::lookup::OriginLookup;
+use cors_core::lookup::{LookedUp, OriginLookup};
 use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
@@ -318,7 +318,12 @@ thread_local! {
 enum Decided {
     Respond(Response),
     Kept(Kept),
-    LookUp { lookup: OriginLookup, waiting: Waiting },
+    // Boxed: a copied request head would make every decision as large, and a decision is
+    // moved through a thread-local slot on every request.
+    LookUp {
+        lookup: OriginLookup,
+        waiting: Box<Waiting>,
+    },
 }
 
 /// A request whose origin is being looked up: a copy of what the decision reads (`read` only
@@ -337,13 +342,14 @@ enum Deciding {
     Ready(Option<Result<Kept, Rejection>>),
     LookUp {
         lookup: OriginLookup,
-        waiting: Option<Waiting>,
+        waiting: Option<Box<Waiting>>,
     },
 }
 
 impl Future for Deciding {
     type Output = Result<Kept, Rejection>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Polled after completion: the broken-handover answer (a 500, no CORS grant).
         let done = || Poll::Ready(Err(warp::reject::not_found()));
@@ -354,27 +360,54 @@ impl Future for Deciding {
                 let Some(waiting) = waiting.take() else {
                     return done();
                 };
-                let Waiting {
-                    method,
-                    headers,
-                    cors,
-                    live,
-                } = &waiting;
-                let evaluated = match cors.try_evaluate(method, headers, Some(&looked_up)) {
-                    Ok(evaluated) => evaluated,
-                    // An answer is never asked for again; were it, the cache alone would decide.
-                    Err(_) => cors.evaluate(method, headers),
-                };
-                Poll::Ready(match cors.direct_response(&evaluated) {
-                    // For `answer`, which `or` runs next, in this same poll.
-                    Some(response) => {
-                        DECIDED.with(|slot| slot.set(Some(Decided::Respond(response))));
-                        Err(warp::reject::not_found())
-                    }
-                    None => Ok(Kept::new(evaluated.pending(), live.then_some(cors))),
-                })
+                Poll::Ready(decide_looked_up(&waiting, &looked_up))
             }
         }
+    }
+}
+
+/// A request whose origin must be looked up: its method and headers are copied (`info`
+/// lives for the callback only), the only allocations, made only until the origin is cached.
+/// Apart and cold, so that `decide_with` stays small enough for its callees to be inlined.
+#[cold]
+#[inline(never)]
+fn waiting_for(
+    lookup: OriginLookup,
+    method: &Method,
+    headers: &HeaderMap,
+    live: Option<&Arc<HttpPolicy>>,
+    shared: &SharedPolicy<HttpPolicy>,
+) -> Decided {
+    Decided::LookUp {
+        lookup,
+        waiting: Box::new(Waiting {
+            method: method.clone(),
+            headers: headers.clone(),
+            cors: live.cloned().unwrap_or_else(|| shared.load()),
+            live: live.is_some(),
+        }),
+    }
+}
+
+/// The decision for a request whose origin was looked up. Apart and cold, so that the
+/// usual request's `Deciding` stays as small as the `Ready` it replaced.
+#[cold]
+#[inline(never)]
+fn decide_looked_up(waiting: &Waiting, looked_up: &LookedUp) -> Result<Kept, Rejection> {
+    let Waiting {
+        method,
+        headers,
+        cors,
+        live,
+    } = waiting;
+    let evaluated = cors.evaluate_looked_up(method, headers, looked_up);
+    match cors.direct_response(&evaluated) {
+        // For `answer`, which `or` runs next, in this same poll.
+        Some(response) => {
+            DECIDED.with(|slot| slot.set(Some(Decided::Respond(response))));
+            Err(warp::reject::not_found())
+        }
+        None => Ok(Kept::new(evaluated.pending(), live.then_some(cors))),
     }
 }
 
@@ -422,22 +455,10 @@ fn decide_with(
     info: &warp::log::Info<'_>,
 ) -> Decided {
     let (method, headers) = (info.method(), info.request_headers());
-    let evaluated = match cors.try_evaluate(method, headers, None) {
-        Ok(evaluated) => evaluated,
-        // The origin must be looked up: the request's method and headers are copied (`info`
-        // lives for this callback only), the only allocations, made only until it is cached.
-        Err(lookup) => {
-            return Decided::LookUp {
-                lookup,
-                waiting: Waiting {
-                    method: method.clone(),
-                    headers: headers.clone(),
-                    cors: live.cloned().unwrap_or_else(|| shared.load()),
-                    live: live.is_some(),
-                },
-            }
-        }
-    };
+    let evaluated = cors.evaluate(method, headers);
+    if let Some(lookup) = evaluated.origin_lookup() {
+        return waiting_for(lookup, method, headers, live, shared);
+    }
     // A response the core sends itself is written here, while the request is at hand;
     // otherwise only the small `Pending` travels on.
     match cors.direct_response(&evaluated) {
