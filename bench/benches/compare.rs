@@ -261,6 +261,8 @@ impl Row {
             ("wildcard_match", Framework::Actix) => "incumbent: allowed_origin_fn",
             ("wildcard_match", Framework::Rocket) => "incumbent: AllowedOrigins::some_regex",
             ("looked_up_cached", _) => "ours: a cache hit of looked-up origins; incumbent: the origin listed",
+            ("looked_up_cold", _) => "ours: the origin looked up in an in-process source, nothing cached; incumbent: the origin listed",
+            ("after_swap", _) => "ours: a live policy swapped before each request (every variant makes the swap); incumbent: fixed",
             _ => "",
         }
     }

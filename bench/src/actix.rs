@@ -199,11 +199,10 @@ struct ActixHarness<A, B, C, D> {
 pub fn harness(case: &Case) -> Box<dyn Harness> {
     let system = actix_web::rt::System::new();
     let without = system.block_on(init_service(App::new().configure(routes)));
-    let ours = system.block_on(init_service(
-        App::new()
-            .wrap(cors_actix::Cors::new(case.policy()))
-            .configure(routes),
-    ));
+    let cors = cors_actix::Cors::new(case.policy());
+    #[cfg(feature = "live")]
+    let cors = crate::live_if_swapped(case, cors, cors_actix::Cors::with_handle);
+    let ours = system.block_on(init_service(App::new().wrap(cors).configure(routes)));
     let incumbent = system.block_on(init_service(
         App::new().wrap(incumbent_cors(case)).configure(routes),
     ));
@@ -243,6 +242,7 @@ fn send<S, B>(
     measure(&mut || {
         system.block_on(async {
             for request in requests.drain(..) {
+                crate::before_request();
                 let response = call_service(app, request).await;
                 drop(response);
             }

@@ -39,7 +39,10 @@ pub fn app() -> Router {
 /// The application with the toolkit's layer around it, as a tower service (`Router::layer`
 /// would also box the layered route per request, which costs any layer four allocations).
 pub fn ours(case: &Case) -> cors_axum::Cors<Router> {
-    cors_axum::Cors::new(app(), case.policy())
+    let layer = cors_axum::CorsLayer::new(case.policy());
+    #[cfg(feature = "live")]
+    let layer = crate::live_if_swapped(case, layer, cors_axum::CorsLayer::with_handle);
+    tower::Layer::layer(&layer, app())
 }
 
 /// tower-http's layer configured like the case's policy (the wildcard as a predicate).
@@ -213,6 +216,7 @@ where
 fn send<S: App>(app: &S, requests: &mut Vec<Request<Body>>, measure: Measure<'_>) {
     measure(&mut || {
         for request in requests.drain(..) {
+            crate::before_request();
             let response = ready(app.clone().oneshot(request));
             drop(response);
         }

@@ -121,6 +121,21 @@ impl Framework {
 
     /// The in-process harness for `case`.
     pub fn harness(self, case: &Case) -> Box<dyn Harness> {
+        #[cfg(feature = "live")]
+        SWAPS.with(|swaps| swaps.borrow_mut().take());
+        // axum and warp are driven by `ready`, which needs a runtime for a lookup task.
+        #[cfg(feature = "lookup")]
+        {
+            let runtime = (case.ours == Ours::LookupCold
+                && matches!(self, Framework::Axum | Framework::Warp))
+            .then(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .expect("runtime")
+            });
+            RUNTIME.with(|slot| *slot.borrow_mut() = runtime);
+        }
         match self {
             Framework::Axum => axum::harness(case),
             Framework::Actix => actix::harness(case),
@@ -173,18 +188,30 @@ pub struct Case {
     pub method: &'static str,
     /// The request's header lines, browser headers included.
     pub headers: Vec<(&'static str, String)>,
-    /// Ours finds the request's origin among looked-up origins ([`Lookup`]), not in its list;
-    /// the incumbents and the floor list it.
-    pub lookup: Lookup,
+    /// How ours is set up for the case ([`Ours`]); the incumbents and the floor always list
+    /// the request's origin.
+    pub ours: Ours,
 }
 
-/// Where the toolkit's policy finds the request's origin.
+/// How the toolkit's layer is set up for a case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lookup {
-    /// In its list of origins.
+pub enum Ours {
+    /// A fixed policy listing the request's origin.
     Listed,
-    /// Among looked-up origins, already cached (the cache is filled when the policy is built).
-    Cached,
+    /// The request's origin is among looked-up origins, already cached (the cache is filled
+    /// when the policy is built). Feature `lookup`.
+    #[cfg(feature = "lookup")]
+    LookupCached,
+    /// The request's origin is looked up on every request (an in-process source that answers
+    /// at once; nothing is cached). The request runs on a Tokio runtime, which the lookup
+    /// task needs. Feature `lookup`.
+    #[cfg(feature = "lookup")]
+    LookupCold,
+    /// A live policy (`with_handle`), swapped before every request: each request is the first
+    /// after a swap. Every variant's loop makes the swap, so that it is not part of what the
+    /// layer adds. Feature `live`.
+    #[cfg(feature = "live")]
+    SwapEachRequest,
 }
 
 /// The flatness check's cases: the name, and how many exact origins the policy lists.
@@ -207,7 +234,7 @@ impl Case {
             origins,
             method,
             headers,
-            lookup: Lookup::Listed,
+            ours: Ours::Listed,
         }
     }
 
@@ -266,9 +293,20 @@ impl Case {
                 &preflight(Some(",".repeat(1024))),
             ),
             Case::actual("wildcard_match", Origins::Wildcard),
+            #[cfg(feature = "lookup")]
             Case {
-                lookup: Lookup::Cached,
+                ours: Ours::LookupCached,
                 ..Case::actual("looked_up_cached", Case::three())
+            },
+            #[cfg(feature = "lookup")]
+            Case {
+                ours: Ours::LookupCold,
+                ..Case::actual("looked_up_cold", Case::three())
+            },
+            #[cfg(feature = "live")]
+            Case {
+                ours: Ours::SwapEachRequest,
+                ..Case::actual("after_swap", Case::three())
             },
         ]
     }
@@ -297,11 +335,26 @@ impl Case {
         let builder = cors_core::Policy::builder()
             .allow_methods(METHODS)
             .allow_headers(HEADERS);
-        let builder = match self.lookup {
-            Lookup::Listed => builder.allow_origins(origins),
-            Lookup::Cached => builder
-                .allow_origins(origins.into_iter().filter(|o| o != APP_ORIGIN))
-                .look_up_origins(cached_app_origin()),
+        #[cfg(feature = "lookup")]
+        let unlisted = || {
+            origins
+                .iter()
+                .filter(|o| *o != APP_ORIGIN)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let builder = match self.ours {
+            Ours::Listed => builder.allow_origins(&origins),
+            #[cfg(feature = "live")]
+            Ours::SwapEachRequest => builder.allow_origins(&origins),
+            #[cfg(feature = "lookup")]
+            Ours::LookupCached => builder
+                .allow_origins(unlisted())
+                .look_up_origins(app_origin_looked_up(Duration::from_secs(3600))),
+            #[cfg(feature = "lookup")]
+            Ours::LookupCold => builder
+                .allow_origins(unlisted())
+                .look_up_origins(app_origin_looked_up(Duration::ZERO)),
         };
         builder.build().expect("valid benchmark policy")
     }
@@ -381,9 +434,77 @@ pub trait Harness {
     fn answer(&mut self, variant: Variant) -> Answer;
 }
 
+#[cfg(feature = "lookup")]
+thread_local! {
+    /// The runtime of a case whose requests wait for a lookup task (`Ours::LookupCold`).
+    static RUNTIME: std::cell::RefCell<Option<tokio::runtime::Runtime>> = const { std::cell::RefCell::new(None) };
+}
+
+#[cfg(feature = "live")]
+thread_local! {
+    /// The handle and the two policies of an `Ours::SwapEachRequest` case.
+    static SWAPS: std::cell::RefCell<Option<Swaps>> = const { std::cell::RefCell::new(None) };
+}
+
+/// What [`before_request`] swaps.
+#[cfg(feature = "live")]
+struct Swaps {
+    handle: cors_core::PolicyHandle,
+    policies: [cors_core::Policy; 2],
+    next: usize,
+}
+
+/// Makes `handle` (of ours, built for an `Ours::SwapEachRequest` case) swap before every
+/// request of every variant.
+#[cfg(feature = "live")]
+fn swap_before_each_request(handle: cors_core::PolicyHandle, case: &Case) {
+    let swaps = Swaps {
+        handle,
+        policies: [case.policy(), case.policy()],
+        next: 0,
+    };
+    SWAPS.with(|slot| *slot.borrow_mut() = Some(swaps));
+}
+
+/// Ours's layer `layer`, made live (through the adapter's own `with_handle`) and swapped
+/// before each request when the case asks for it (feature `live`).
+#[cfg(feature = "live")]
+pub fn live_if_swapped<L>(case: &Case, layer: L, with_handle: fn(L) -> (L, cors_core::PolicyHandle)) -> L {
+    if case.ours != Ours::SwapEachRequest {
+        return layer;
+    }
+    let (layer, handle) = with_handle(layer);
+    swap_before_each_request(handle, case);
+    layer
+}
+
+/// Called by every harness before each request: swaps ours's policy in an
+/// `Ours::SwapEachRequest` case (two equal policies, alternately), nothing otherwise.
+#[inline]
+pub fn before_request() {
+    #[cfg(feature = "live")]
+    SWAPS.with(|slot| {
+        if let Some(swaps) = slot.borrow_mut().as_mut() {
+            swaps.handle.set(swaps.policies[swaps.next].clone());
+            swaps.next ^= 1;
+        }
+    });
+}
+
 /// Polls a future that never waits (an in-process request through a framework's service)
-/// to completion, with a no-op waker.
+/// to completion, with a no-op waker; in a case whose requests wait for a lookup task, on the
+/// case's runtime.
 pub fn ready<F: Future>(future: F) -> F::Output {
+    #[cfg(feature = "lookup")]
+    if RUNTIME.with(|slot| slot.borrow().is_some()) {
+        // `Runtime::block_on`: only it runs the spawned lookup task on a current-thread runtime.
+        return RUNTIME.with(|slot| {
+            slot.borrow()
+                .as_ref()
+                .expect("checked just above")
+                .block_on(future)
+        });
+    }
     let mut cx = Context::from_waker(Waker::noop());
     let mut future = pin!(future);
     for _ in 0..1_000_000 {
@@ -553,14 +674,19 @@ pub fn allocations(harness: &mut dyn Harness, variant: Variant, counter: Counter
     total as f64 / 8.0
 }
 
-/// Looked-up origins (an in-process source allowing [`APP_ORIGIN`]) with [`APP_ORIGIN`]'s
-/// grant already cached, for an hour: every request of the case is a cache hit.
-fn cached_app_origin() -> cors_core::lookup::LookedUpOrigins {
+#[cfg(feature = "lookup")]
+/// Looked-up origins: an in-process source allowing [`APP_ORIGIN`], its grants kept for
+/// `grant_ttl`. With a TTL, [`APP_ORIGIN`]'s grant is cached already: every request of the case
+/// is a cache hit; with none, every request asks the source.
+fn app_origin_looked_up(grant_ttl: Duration) -> cors_core::lookup::LookedUpOrigins {
     let origins = cors_core::lookup::LookedUpOrigins::builder(cors_core::lookup::from_fn(
         |origin: String| async move { Ok(origin == APP_ORIGIN) },
     ))
-    .grant_ttl(Duration::from_secs(3600))
+    .grant_ttl(grant_ttl)
     .build();
+    if grant_ttl.is_zero() {
+        return origins;
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()

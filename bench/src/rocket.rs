@@ -157,6 +157,14 @@ struct RocketHarness {
     runtime: tokio::runtime::Runtime,
 }
 
+/// The toolkit's fairing for `case`.
+fn ours(case: &Case) -> cors_rocket::CorsFairing {
+    let fairing = cors_rocket::CorsFairing::new(case.policy());
+    #[cfg(feature = "live")]
+    let fairing = crate::live_if_swapped(case, fairing, cors_rocket::CorsFairing::with_handle);
+    fairing
+}
+
 /// The harness for `case`.
 pub fn harness(case: &Case) -> Box<dyn Harness> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -170,7 +178,7 @@ pub fn harness(case: &Case) -> Box<dyn Harness> {
     };
     let clients = [
         client(app()),
-        client(app().attach(cors_rocket::CorsFairing::new(case.policy()))),
+        client(app().attach(ours(case))),
         client(app().attach(incumbent_cors(case))),
         client(floor(case)),
     ];
@@ -198,6 +206,7 @@ impl Harness for RocketHarness {
         measure(&mut || {
             runtime.block_on(async {
                 for request in requests.drain(..) {
+                    crate::before_request();
                     let response = request.dispatch().await;
                     drop(response);
                 }

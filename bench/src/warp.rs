@@ -109,10 +109,13 @@ fn with_floor<D>(case: &Case, floor: D) -> Box<dyn Harness>
 where
     D: Service<Request<String>, Response = Response, Error = Infallible> + 'static,
 {
+    let cors = cors_warp::Cors::new(case.policy());
+    #[cfg(feature = "live")]
+    let cors = crate::live_if_swapped(case, cors, cors_warp::Cors::with_handle);
     boxed(WarpHarness {
         case: case.clone(),
         without: warp::service(routes()),
-        ours: warp::service(routes().with(cors_warp::cors!(case.policy()))),
+        ours: warp::service(routes().with(cors_warp::cors!(cors))),
         incumbent: warp::service(routes().with(incumbent_cors(case))),
         floor,
     })
@@ -134,6 +137,7 @@ where
 {
     measure(&mut || {
         for request in requests.drain(..) {
+            crate::before_request();
             let response = ready(service.call(request));
             drop(response);
         }
