@@ -77,23 +77,23 @@ impl Redis {
     }
 
     pub(crate) async fn add(&self, inner: &Inner, origin: &str) -> Result<(), StoreError> {
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .cmd("SADD")
-            .arg(KEY)
-            .arg(origin)
-            .ignore()
-            .cmd("PUBLISH")
-            .arg(CHANNEL)
-            .arg(origin)
-            .ignore();
-        self.command::<()>(inner, &pipe).await
+        self.change_and_announce(inner, "SADD", origin).await
     }
 
     pub(crate) async fn remove(&self, inner: &Inner, origin: &str) -> Result<(), StoreError> {
+        self.change_and_announce(inner, "SREM", origin).await
+    }
+
+    /// `command` (SADD or SREM) on the set and its announcement, as one atomic step.
+    async fn change_and_announce(
+        &self,
+        inner: &Inner,
+        command: &str,
+        origin: &str,
+    ) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
         pipe.atomic()
-            .cmd("SREM")
+            .cmd(command)
             .arg(KEY)
             .arg(origin)
             .ignore()

@@ -8,7 +8,10 @@ mod support;
 use cors_conformance::store_servers::PostgresServer;
 use cors_store::{OriginStore, StoreError};
 use std::time::{Duration, Instant};
-use support::{answer_within, blocking, init_logs, CONTRACT, RECONNECT};
+use support::{
+    answer_within, blocking, cache_before_outage, check_during_outage, check_reconnected, check_round_trip,
+    connected_store, init_logs, CONTRACT,
+};
 use tokio_postgres::NoTls;
 
 const TTL: Duration = Duration::from_secs(60);
@@ -22,21 +25,11 @@ async fn sql(server: &PostgresServer) -> tokio_postgres::Client {
     client
 }
 
-async fn connected_store(server: &PostgresServer) -> OriginStore {
-    let store = OriginStore::open(&server.url()).expect("open the store");
-    assert!(
-        store.wait_connected(Duration::from_secs(20)).await,
-        "not connected to {}",
-        store.describe()
-    );
-    store
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_committed_insert_is_granted_within_a_second_and_a_delete_refused() {
     init_logs();
     let server = blocking(PostgresServer::start);
-    let store = connected_store(&server).await;
+    let store = connected_store(&server.url()).await;
     let cache = store.looked_up_origins(TTL);
     let second_cache = store.looked_up_origins(TTL);
     let origin = "https://shop.tenant.example";
@@ -138,54 +131,15 @@ async fn the_table_and_its_triggers_are_created_once_when_missing_even_by_concur
 async fn an_outage_keeps_cached_grants_refuses_others_promptly_and_heals_by_itself() {
     init_logs();
     let mut server = blocking(PostgresServer::start);
-    let store = connected_store(&server).await;
-    let timeout = Duration::from_secs(1);
-    let cache = cors_core::lookup::LookedUpOrigins::builder(store.source())
-        .grant_ttl(TTL)
-        .refusal_ttl(TTL)
-        .timeout(timeout)
-        .build();
-    let watched = store.looked_up_origins(TTL);
-    store.add("https://cached.example").await.expect("add");
-    // Let the announcement of the addition arrive first: it would drop what is cached.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(cache.is_allowed("https://cached.example").await);
-    assert!(watched.is_allowed("https://cached.example").await);
-
+    let store = connected_store(&server.url()).await;
+    let outage = cache_before_outage(&store, TTL).await;
     blocking(|| server.stop());
-    let stopped = Instant::now();
-    while store.is_connected() && stopped.elapsed() < Duration::from_secs(5) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    eprintln!("disconnect noticed after {:?}", stopped.elapsed());
+    check_during_outage(&store, &outage).await;
 
-    // Cached before the outage: still granted.
-    assert!(cache.is_allowed("https://cached.example").await);
-    assert!(watched.is_allowed("https://cached.example").await);
-    // Unknown: refused at once, never after waiting for a connection.
-    for origin in ["https://unknown.example", "https://other.example"] {
-        let asked = Instant::now();
-        assert!(!cache.is_allowed(origin).await);
-        let took = asked.elapsed();
-        eprintln!("{origin} refused during the outage in {took:?}");
-        assert!(took < timeout + Duration::from_millis(200), "took {took:?}");
-    }
-    // The store's own operations fail promptly with a message that helps.
-    let asked = Instant::now();
-    let error = store.add("https://new.example").await.unwrap_err();
-    assert!(asked.elapsed() < Duration::from_secs(1));
-    assert!(matches!(error, StoreError::Unavailable { .. }), "{error:?}");
-    assert!(error.to_string().contains("is not reachable"), "{error}");
-    // Failed lookups are not cached: nothing was kept for the unknown origins.
-    assert_eq!(cache.stats().entries, 1);
-
-    // Back: the store reconnects by itself, and changes flow again without reopening.
+    // Back: changes flow again without reopening.
     blocking(|| server.start_again());
-    let restarted = Instant::now();
-    assert!(store.wait_connected(RECONNECT).await, "no reconnection");
-    eprintln!("reconnected {:?} after the restart", restarted.elapsed());
-    // Reconnecting emptied the watched cache (changes may have been missed).
-    assert_eq!(watched.stats().entries, 0);
+    check_reconnected(&store, &outage).await;
+    let watched = &outage.watched;
     let psql = sql(&server).await;
     assert!(!watched.is_allowed("https://unknown.example").await);
     let committed = Instant::now();
@@ -196,7 +150,7 @@ async fn an_outage_keeps_cached_grants_refuses_others_promptly_and_heals_by_itse
     .await
     .expect("insert");
     assert!(
-        answer_within(&watched, "https://unknown.example", true, CONTRACT * 3)
+        answer_within(watched, "https://unknown.example", true, CONTRACT * 3)
             .await
             .is_some()
     );
@@ -209,7 +163,7 @@ async fn an_outage_keeps_cached_grants_refuses_others_promptly_and_heals_by_itse
 async fn values_that_are_not_canonical_origins_are_listed_apart_and_never_granted() {
     init_logs();
     let server = blocking(PostgresServer::start);
-    let store = connected_store(&server).await;
+    let store = connected_store(&server.url()).await;
     let cache = store.looked_up_origins(TTL);
     let psql = sql(&server).await;
     for value in [
@@ -251,32 +205,8 @@ async fn values_that_are_not_canonical_origins_are_listed_apart_and_never_grante
 async fn add_remove_and_list_round_trip_and_add_explains_a_bad_origin() {
     init_logs();
     let server = blocking(PostgresServer::start);
-    let store = connected_store(&server).await;
-    assert_eq!(store.list().await.expect("list"), Vec::<String>::new());
-    store.add("https://b.example").await.expect("add");
-    store.add("https://a.example:8443").await.expect("add");
-    store
-        .add("https://b.example")
-        .await
-        .expect("adding twice is fine");
-    assert_eq!(
-        store.list().await.expect("list"),
-        ["https://a.example:8443", "https://b.example"]
-    );
-    store.remove("https://b.example").await.expect("remove");
-    store
-        .remove("https://never.example")
-        .await
-        .expect("removing what is not there is fine");
-    assert_eq!(store.list().await.expect("list"), ["https://a.example:8443"]);
-
-    let error = store.add("https://Bad.example/").await.unwrap_err();
-    assert!(matches!(error, StoreError::InvalidOrigin { .. }), "{error:?}");
-    assert_eq!(
-        error.to_string(),
-        r#""https://Bad.example/" is not a canonical origin (has a trailing slash and upper-case letters), so no browser would send it; did you mean "https://bad.example"?"#
-    );
-    assert_eq!(store.list().await.expect("list"), ["https://a.example:8443"]);
+    let store = connected_store(&server.url()).await;
+    check_round_trip(&store, "https://a.example:8443").await;
 }
 
 #[tokio::test]

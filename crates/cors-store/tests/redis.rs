@@ -6,10 +6,13 @@
 mod support;
 
 use cors_conformance::store_servers::RedisServer;
-use cors_store::{OriginStore, StoreError};
+use cors_store::OriginStore;
 use redis::aio::MultiplexedConnection;
 use std::time::{Duration, Instant};
-use support::{answer_within, blocking, init_logs, CONTRACT, RECONNECT};
+use support::{
+    answer_within, blocking, cache_before_outage, check_during_outage, check_reconnected, check_round_trip,
+    connected_store, init_logs, CONTRACT,
+};
 
 const TTL: Duration = Duration::from_secs(60);
 const KEY: &str = "cors:allowed_origins";
@@ -35,21 +38,11 @@ async fn run(connection: &mut MultiplexedConnection, args: &[&str]) {
         .unwrap_or_else(|error| panic!("{args:?}: {error}"));
 }
 
-async fn connected_store(server: &RedisServer) -> OriginStore {
-    let store = OriginStore::open(&server.url()).expect("open the store");
-    assert!(
-        store.wait_connected(Duration::from_secs(20)).await,
-        "not connected to {}",
-        store.describe()
-    );
-    store
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_announced_sadd_is_granted_within_a_second_and_an_srem_refused() {
     init_logs();
     let server = blocking(RedisServer::start);
-    let store = connected_store(&server).await;
+    let store = connected_store(&server.url()).await;
     let cache = store.looked_up_origins(TTL);
     let second_cache = store.looked_up_origins(TTL);
     let origin = "https://shop.tenant.example";
@@ -120,47 +113,14 @@ async fn stores_opened_together_see_each_others_changes() {
 async fn an_outage_keeps_cached_grants_refuses_others_promptly_and_heals_by_itself() {
     init_logs();
     let mut server = blocking(RedisServer::start);
-    let store = connected_store(&server).await;
-    let timeout = Duration::from_secs(1);
-    let cache = cors_core::lookup::LookedUpOrigins::builder(store.source())
-        .grant_ttl(TTL)
-        .refusal_ttl(TTL)
-        .timeout(timeout)
-        .build();
-    let watched = store.looked_up_origins(TTL);
-    store.add("https://cached.example").await.expect("add");
-    // Let the announcement of the addition arrive first: it would drop what is cached.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(cache.is_allowed("https://cached.example").await);
-    assert!(watched.is_allowed("https://cached.example").await);
-
+    let store = connected_store(&server.url()).await;
+    let outage = cache_before_outage(&store, TTL).await;
     blocking(|| server.stop());
-    let stopped = Instant::now();
-    while store.is_connected() && stopped.elapsed() < Duration::from_secs(5) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    eprintln!("disconnect noticed after {:?}", stopped.elapsed());
-
-    assert!(cache.is_allowed("https://cached.example").await);
-    assert!(watched.is_allowed("https://cached.example").await);
-    for origin in ["https://unknown.example", "https://other.example"] {
-        let asked = Instant::now();
-        assert!(!cache.is_allowed(origin).await);
-        let took = asked.elapsed();
-        eprintln!("{origin} refused during the outage in {took:?}");
-        assert!(took < timeout + Duration::from_millis(200), "took {took:?}");
-    }
-    let asked = Instant::now();
-    let error = store.add("https://new.example").await.unwrap_err();
-    assert!(asked.elapsed() < Duration::from_secs(1));
-    assert!(matches!(error, StoreError::Unavailable { .. }), "{error:?}");
-    assert_eq!(cache.stats().entries, 1);
+    check_during_outage(&store, &outage).await;
 
     blocking(|| server.start_again());
-    let restarted = Instant::now();
-    assert!(store.wait_connected(RECONNECT).await, "no reconnection");
-    eprintln!("reconnected {:?} after the restart", restarted.elapsed());
-    assert_eq!(watched.stats().entries, 0, "reconnecting empties the cache");
+    check_reconnected(&store, &outage).await;
+    let watched = &outage.watched;
     // The restarted server is empty (no persistence): the cached grant is gone with it.
     assert!(!watched.is_allowed("https://cached.example").await);
     let mut redis = plain(&server).await;
@@ -168,7 +128,7 @@ async fn an_outage_keeps_cached_grants_refuses_others_promptly_and_heals_by_itse
     run(&mut redis, &["SADD", KEY, "https://cached.example"]).await;
     run(&mut redis, &["PUBLISH", CHANNEL, "https://cached.example"]).await;
     assert!(
-        answer_within(&watched, "https://cached.example", true, CONTRACT * 3)
+        answer_within(watched, "https://cached.example", true, CONTRACT * 3)
             .await
             .is_some()
     );
@@ -181,7 +141,7 @@ async fn an_outage_keeps_cached_grants_refuses_others_promptly_and_heals_by_itse
 async fn values_that_are_not_canonical_origins_are_listed_apart_and_never_granted() {
     init_logs();
     let server = blocking(RedisServer::start);
-    let store = connected_store(&server).await;
+    let store = connected_store(&server.url()).await;
     let cache = store.looked_up_origins(TTL);
     let mut redis = plain(&server).await;
     for value in [
@@ -212,36 +172,6 @@ async fn values_that_are_not_canonical_origins_are_listed_apart_and_never_grante
 async fn add_remove_and_list_round_trip_and_add_explains_a_bad_origin() {
     init_logs();
     let server = blocking(RedisServer::start);
-    let store = connected_store(&server).await;
-    assert_eq!(store.list().await.expect("list"), Vec::<String>::new());
-    store.add("https://b.example").await.expect("add");
-    store.add("http://[::1]:3000").await.expect("add");
-    store
-        .add("https://b.example")
-        .await
-        .expect("adding twice is fine");
-    assert_eq!(
-        store.list().await.expect("list"),
-        ["http://[::1]:3000", "https://b.example"]
-    );
-    store.remove("https://b.example").await.expect("remove");
-    store
-        .remove("https://never.example")
-        .await
-        .expect("removing what is not there is fine");
-    assert_eq!(store.list().await.expect("list"), ["http://[::1]:3000"]);
-
-    let error = store.add("https://Bad.example/").await.unwrap_err();
-    assert!(matches!(error, StoreError::InvalidOrigin { .. }), "{error:?}");
-    assert!(
-        error
-            .to_string()
-            .ends_with(r#"did you mean "https://bad.example"?"#),
-        "{error}"
-    );
-    let malformed = OriginStore::open("redis://127.0.0.1:notaport/0").unwrap_err();
-    assert!(
-        matches!(malformed, StoreError::InvalidUrl { .. }),
-        "{malformed:?}"
-    );
+    let store = connected_store(&server.url()).await;
+    check_round_trip(&store, "http://[::1]:3000").await;
 }

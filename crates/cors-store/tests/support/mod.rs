@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use cors_core::lookup::LookedUpOrigins;
+use cors_store::{OriginStore, StoreError};
 use std::time::{Duration, Instant};
 
 /// The contract: a change reaches every connected server within this.
@@ -42,4 +43,116 @@ pub fn init_logs() {
         .with_env_filter("cors=debug")
         .with_test_writer()
         .try_init();
+}
+
+/// The two caches an outage test watches: one made from the store's source (not invalidated
+/// by it) and one the store keeps up to date.
+pub struct Outage {
+    pub cache: LookedUpOrigins,
+    pub watched: LookedUpOrigins,
+    timeout: Duration,
+}
+
+/// Before the outage: both caches hold a grant of `https://cached.example`, added through the
+/// store.
+pub async fn cache_before_outage(store: &OriginStore, ttl: Duration) -> Outage {
+    let timeout = Duration::from_secs(1);
+    let cache = LookedUpOrigins::builder(store.source())
+        .grant_ttl(ttl)
+        .refusal_ttl(ttl)
+        .timeout(timeout)
+        .build();
+    let watched = store.looked_up_origins(ttl);
+    store.add("https://cached.example").await.expect("add");
+    // Let the announcement of the addition arrive first: it would drop what is cached.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(cache.is_allowed("https://cached.example").await);
+    assert!(watched.is_allowed("https://cached.example").await);
+    Outage {
+        cache,
+        watched,
+        timeout,
+    }
+}
+
+/// With the store stopped: cached grants still granted, unknown origins refused at once
+/// (never after waiting for a connection), the store's own operations failing promptly, and
+/// failed lookups not cached.
+pub async fn check_during_outage(store: &OriginStore, outage: &Outage) {
+    let stopped = Instant::now();
+    while store.is_connected() && stopped.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    eprintln!("disconnect noticed after {:?}", stopped.elapsed());
+    assert!(outage.cache.is_allowed("https://cached.example").await);
+    assert!(outage.watched.is_allowed("https://cached.example").await);
+    for origin in ["https://unknown.example", "https://other.example"] {
+        let asked = Instant::now();
+        assert!(!outage.cache.is_allowed(origin).await);
+        let took = asked.elapsed();
+        eprintln!("{origin} refused during the outage in {took:?}");
+        assert!(
+            took < outage.timeout + Duration::from_millis(200),
+            "took {took:?}"
+        );
+    }
+    let asked = Instant::now();
+    let error = store.add("https://new.example").await.unwrap_err();
+    assert!(asked.elapsed() < Duration::from_secs(1));
+    assert!(matches!(error, StoreError::Unavailable { .. }), "{error:?}");
+    assert!(error.to_string().contains("is not reachable"), "{error}");
+    assert_eq!(outage.cache.stats().entries, 1);
+}
+
+/// With the store back: it reconnects by itself and empties the cache it keeps (changes may
+/// have been missed meanwhile).
+pub async fn check_reconnected(store: &OriginStore, outage: &Outage) {
+    let restarted = Instant::now();
+    assert!(store.wait_connected(RECONNECT).await, "no reconnection");
+    eprintln!("reconnected {:?} after the restart", restarted.elapsed());
+    assert_eq!(
+        outage.watched.stats().entries,
+        0,
+        "reconnecting empties the cache"
+    );
+}
+
+/// `add`, `remove` and `list` round trip through `store` (empty at first), with `other` a
+/// second valid origin; a bad origin is refused with the canonical form it meant.
+pub async fn check_round_trip(store: &OriginStore, other: &str) {
+    assert_eq!(store.list().await.expect("list"), Vec::<String>::new());
+    store.add("https://b.example").await.expect("add");
+    store.add(other).await.expect("add");
+    store
+        .add("https://b.example")
+        .await
+        .expect("adding twice is fine");
+    let mut both = vec![other.to_owned(), "https://b.example".to_owned()];
+    both.sort();
+    assert_eq!(store.list().await.expect("list"), both);
+    store.remove("https://b.example").await.expect("remove");
+    store
+        .remove("https://never.example")
+        .await
+        .expect("removing what is not there is fine");
+    assert_eq!(store.list().await.expect("list"), [other]);
+
+    let error = store.add("https://Bad.example/").await.unwrap_err();
+    assert!(matches!(error, StoreError::InvalidOrigin { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        r#""https://Bad.example/" is not a canonical origin (has a trailing slash and upper-case letters), so no browser would send it; did you mean "https://bad.example"?"#
+    );
+    assert_eq!(store.list().await.expect("list"), [other]);
+}
+
+/// The store at `url`, once connected.
+pub async fn connected_store(url: &str) -> OriginStore {
+    let store = OriginStore::open(url).expect("open the store");
+    assert!(
+        store.wait_connected(Duration::from_secs(20)).await,
+        "not connected to {}",
+        store.describe()
+    );
+    store
 }
