@@ -41,3 +41,6 @@ fi
 
 # --no-fail-fast: one run reports every failing test binary, not just the first.
 cargo test --workspace --no-fail-fast "$@"
+# The bench's rows of looked-up origins are a feature of the bench (see bench/Cargo.toml):
+# its zero-allocation test covers a lookup cache hit only with it.
+cargo test -p cors-bench --features lookup --test zero_alloc "$@"
