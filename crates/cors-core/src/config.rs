@@ -133,7 +133,9 @@ impl PolicyConfig {
     }
 
     /// Parses a policy from text, then applies `CORS_*` overrides from `vars` (the
-    /// environment wins key by key). Variables without the prefix are ignored.
+    /// environment wins key by key). A variable overrides a key when its name is the key's
+    /// (`CORS_MAX_AGE`); one a few letters off a key is refused as a typo, with the name
+    /// meant; every other variable, `CORS_*` or not, is ignored.
     pub fn parse_with_env<K, V>(
         text: &str,
         format: Format,
@@ -272,8 +274,13 @@ where
         };
         let key = rest.to_ascii_lowercase();
         let Some(&(key, ty)) = KEYS.iter().find(|(k, _)| *k == key) else {
-            let fix = suggest_key(&key).map(|k| format!("{ENV_PREFIX}{}", k.to_ascii_uppercase()));
-            errors.push(ConfigError::new(name, Some(raw), ConfigErrorKind::UnknownKey).with_fix(fix));
+            // The rule: a variable named after a policy key overrides it; one a few letters
+            // off a key is a typo of it, refused with the name meant; any other `CORS_*`
+            // variable belongs to something else (`CORS_PROXY`) and is none of ours.
+            if let Some(meant) = suggest_key(&key) {
+                let fix = Some(format!("{ENV_PREFIX}{}", meant.to_ascii_uppercase()));
+                errors.push(ConfigError::new(name, Some(raw), ConfigErrorKind::UnknownKey).with_fix(fix));
+            }
             continue;
         };
         match env_value(raw, ty) {
@@ -558,6 +565,27 @@ options_passthrough = false
                 "CORS_ALLOW_CREDENTIAL: \"true\" is not a policy key; did you mean \"CORS_ALLOW_CREDENTIALS\"?",
                 "allow_origins: allows no origin: list origins, add allow_origin_regex, or use [\"*\"] to allow any origin",
             ]
+        );
+    }
+
+    #[test]
+    fn unrelated_cors_variables_are_ignored_and_typos_refused() {
+        let vars = [
+            ("CORS_PROXY", "http://proxy:8080"),
+            ("CORS_ORIGIN_WHITELIST", "*"),
+            ("CORS_ENABLED", "yes"),
+            ("CORS_ALLOW_ORIGINS", "https://a.example"),
+        ];
+        let config = PolicyConfig::from_env_vars(vars).expect("unrelated variables are not ours");
+        assert_eq!(config.allow_origins, vec!["https://a.example"]);
+        let errors = PolicyConfig::from_env_vars([
+            ("CORS_ALLOW_ORIGINS", "https://a.example"),
+            ("CORS_ALLOW_HEADER", "x-a"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            errors.to_string(),
+            "CORS_ALLOW_HEADER: \"x-a\" is not a policy key; did you mean \"CORS_ALLOW_HEADERS\"?"
         );
     }
 
