@@ -144,7 +144,9 @@ fn environment_overrides_apply_and_are_named() {
     let out = run(cors().arg("check").arg(&path).env("CORS_MAX_AGE", "ten"));
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
-        out.has_line(r#"  error CORS_MAX_AGE: "ten" has the wrong type: expected a whole number"#),
+        out.has_line(
+            r#"  error CORS_MAX_AGE: "ten" has the wrong type: expected a whole number of seconds from 0 to 86400"#
+        ),
         "{out:?}"
     );
 }

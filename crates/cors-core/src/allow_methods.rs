@@ -1,7 +1,7 @@
 //! Which methods a preflight may ask for, and the `Access-Control-Allow-Methods` value.
 
 use crate::decision::{HeaderValueRef, Rejection};
-use crate::error::{ConfigError, ConfigErrorKind as E};
+use crate::error::{ConfigError, ConfigErrorKind as E, ConfigWarning, ConfigWarningKind as W};
 use crate::header_values::{HeaderValues, ValueId};
 use crate::report::{token_fix, Report};
 use crate::token::is_token;
@@ -132,6 +132,11 @@ pub(crate) fn validate_methods(methods: &mut [String], report: &mut Report) {
             report.error(ConfigError::new(key, Some(m), E::InvalidMethod).with_fix(token_fix(m)));
         } else if FORBIDDEN_METHODS.iter().any(|f| f.eq_ignore_ascii_case(m)) {
             report.error(ConfigError::new(key, Some(m), E::ForbiddenMethod));
+        } else if m.bytes().any(|b| b.is_ascii_lowercase()) {
+            // Pages write `method: "PATCH"`, and only the six methods above are upper-cased
+            // for them, so a lower-case entry allows a request no page sends.
+            let upper = m.to_ascii_uppercase();
+            report.warning(ConfigWarning::new(key, Some(m), W::LowercaseMethod(upper)));
         }
     }
 }

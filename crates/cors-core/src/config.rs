@@ -120,6 +120,11 @@ const KEYS: [(&str, KeyType); 11] = [
 
 const ENV_PREFIX: &str = PolicyConfig::ENV_PREFIX;
 
+/// The policy keys, for an error about a key like none of them.
+const KEY_LIST: &str = "allow_origins, allow_origin_regex, allow_null_origin, allow_methods, allow_headers, \
+                        expose_headers, allow_credentials, max_age, allow_private_network, preflight_status, \
+                        options_passthrough";
+
 impl PolicyConfig {
     /// The prefix of the environment variables that override a policy file's keys
     /// (`CORS_ALLOW_ORIGINS`, `CORS_MAX_AGE`...).
@@ -249,8 +254,11 @@ fn unknown_keys(map: &[(String, RawValue)]) -> Vec<ConfigError> {
     unknown.sort();
     unknown
         .into_iter()
-        .map(|key| {
-            ConfigError::new(key.as_str(), None, ConfigErrorKind::UnknownKey).with_fix(suggest_key(key))
+        .map(|key| match suggest_key(key) {
+            Some(meant) => {
+                ConfigError::new(key.as_str(), None, ConfigErrorKind::UnknownKey).with_fix(Some(meant))
+            }
+            None => ConfigError::new(key.as_str(), None, ConfigErrorKind::UnknownKeyAmong(KEY_LIST)),
         })
         .collect()
 }
@@ -292,7 +300,7 @@ where
             None => errors.push(ConfigError::new(
                 name,
                 Some(raw),
-                ConfigErrorKind::WrongType(expected(ty)),
+                ConfigErrorKind::WrongType(expected_for(key, ty)),
             )),
         }
     }
@@ -333,7 +341,7 @@ fn read_keys(
             errors.push(ConfigError::new(
                 shown_key,
                 Some(&shown),
-                ConfigErrorKind::WrongType(expected(ty)),
+                ConfigErrorKind::WrongType(expected_for(key, ty)),
             ));
         }
     }
@@ -398,6 +406,15 @@ fn take<T: FromRaw>(value: RawValue, slot: &mut T) -> Result<(), String> {
             Ok(())
         }
         None => Err(value.to_string()),
+    }
+}
+
+/// What a key takes, with its range where it has one.
+fn expected_for(key: &str, ty: KeyType) -> &'static str {
+    match key {
+        "max_age" => "a whole number of seconds from 0 to 86400",
+        "preflight_status" => "a status code from 200 to 299",
+        _ => expected(ty),
     }
 }
 
@@ -505,7 +522,7 @@ options_passthrough = false
             shown,
             vec![
                 "allow_origin: is not a policy key; did you mean \"allow_origins\"?",
-                "foo: is not a policy key",
+                "foo: is not a policy key; the keys are allow_origins, allow_origin_regex, allow_null_origin, allow_methods, allow_headers, expose_headers, allow_credentials, max_age, allow_private_network, preflight_status, options_passthrough",
                 "max_ages: is not a policy key; did you mean \"max_age\"?",
             ]
         );
@@ -561,9 +578,45 @@ options_passthrough = false
         assert_eq!(
             shown,
             vec![
-                "CORS_MAX_AGE: \"ten\" has the wrong type: expected a whole number",
+                "CORS_MAX_AGE: \"ten\" has the wrong type: expected a whole number of seconds from 0 to 86400",
                 "CORS_ALLOW_CREDENTIAL: \"true\" is not a policy key; did you mean \"CORS_ALLOW_CREDENTIALS\"?",
                 "allow_origins: allows no origin: list origins, add allow_origin_regex, or use [\"*\"] to allow any origin",
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_of_the_wrong_type_name_their_range() {
+        let errors = PolicyConfig::parse(
+            "allow_origins = [\"*\"]\nmax_age = -1\npreflight_status = \"ok\"\n",
+            Format::Toml,
+        )
+        .unwrap_err();
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "max_age: \"-1\" has the wrong type: expected a whole number of seconds from 0 to 86400",
+                "preflight_status: \"\\\"ok\\\"\" has the wrong type: expected a status code from 200 to 299",
+            ]
+        );
+    }
+
+    #[test]
+    fn lower_case_methods_warn_with_the_spelling_pages_send() {
+        let policy = PolicyConfig::parse(
+            "allow_origins = [\"*\"]\nallow_methods = [\"patch\", \"put\"]\n",
+            Format::Toml,
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+        let shown: Vec<String> = policy.warnings().iter().map(ToString::to_string).collect();
+        // `put` is one of the methods browsers upper-case: normalised, no warning.
+        assert_eq!(
+            shown,
+            vec![
+                "allow_methods[0]: \"patch\" has lower-case letters, and methods are case-sensitive: pages send \"PATCH\", which this does not allow; did you mean \"PATCH\"?"
             ]
         );
     }

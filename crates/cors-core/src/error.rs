@@ -247,6 +247,8 @@ pub enum ConfigErrorKind {
     RegexTooLarge(usize),
     /// A key the policy format does not have.
     UnknownKey,
+    /// A key the policy format does not have, and like none of its keys: with the keys it has.
+    UnknownKeyAmong(&'static str),
     /// A value of the wrong type for its key.
     WrongType(&'static str),
     /// The file is not valid TOML, JSON or YAML.
@@ -276,6 +278,7 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::InvalidRegex(v0) => write!(f, "is not a valid regex: {v0}"),
             ConfigErrorKind::RegexTooLarge(v0) => write!(f, "compiles to more than the size limit of {v0} bytes; simplify it"),
             ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
+            ConfigErrorKind::UnknownKeyAmong(v0) => write!(f, "is not a policy key; the keys are {v0}"),
             ConfigErrorKind::WrongType(v0) => write!(f, "has the wrong type: expected {v0}"),
             ConfigErrorKind::Syntax(v0) => write!(f, "cannot be parsed: {v0}"),
             ConfigErrorKind::NeedsFeature(feature) => write!(
@@ -358,6 +361,10 @@ pub enum ConfigWarningKind {
     LoopbackOrigin,
     /// A user predicate, which validation cannot see into.
     UserPredicate,
+    /// A method with lower-case letters that browsers do not upper-case for the page (every
+    /// method but `DELETE`, `GET`, `HEAD`, `OPTIONS`, `POST` and `PUT`); with the upper-case
+    /// spelling pages use.
+    LowercaseMethod(String),
     /// A regex with a lone `.`, which matches any character, not only a dot; with the regex
     /// those dots escaped.
     RegexUnescapedDot(String),
@@ -376,6 +383,7 @@ impl std::fmt::Display for ConfigWarningKind {
             ConfigWarningKind::PublicSuffixWildcard => f.write_str("covers a public suffix or shared hosting domain: anyone can register a subdomain there"),
             ConfigWarningKind::LoopbackOrigin => f.write_str("is a loopback origin: any local program can serve it; keep it out of production policies"),
             ConfigWarningKind::UserPredicate => f.write_str("is a user predicate: the library cannot check which origins it allows"),
+            ConfigWarningKind::LowercaseMethod(v0) => write!(f, "has lower-case letters, and methods are case-sensitive: pages send {v0:?}, which this does not allow; did you mean {v0:?}?"),
             ConfigWarningKind::RegexUnescapedDot(v0) => write!(f, "has a `.` that matches any character, not only a dot (so `exampleXcom` matches `example.com`, and anyone can register it); did you mean `{v0}`?"),
             ConfigWarningKind::RegexMatchesUnrelatedOrigin(v0) => write!(f, "matches {v0:?}, so it allows nearly every origin, echoed back one by one (with credentials, the hole of rs/cors CVE-2018-20744); list the origins, or use [\"*\"] without credentials"),
             ConfigWarningKind::RegexWithCredentials => f.write_str("is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact origins, or check the regex with `cors probe`"),
