@@ -69,14 +69,21 @@ impl fmt::Display for ConfigError {
             write!(f, "{value:?} ")?;
         }
         write!(f, "{}", self.kind)?;
-        if let Some(fix) = &self.fix {
-            write!(f, "; did you mean {fix:?}?")?;
+        match &self.fix {
+            Some(fix) => write!(f, "; did you mean {fix:?}?")?,
+            None if self.kind == ConfigErrorKind::UnknownKey => write!(f, "; the keys are {KEY_LIST}")?,
+            None => {}
         }
         Ok(())
     }
 }
 
 impl std::error::Error for ConfigError {}
+
+/// The policy keys, for an error about a key like none of them.
+const KEY_LIST: &str = "allow_origins, allow_origin_regex, allow_null_origin, allow_methods, allow_headers, \
+                        expose_headers, allow_credentials, max_age, allow_private_network, preflight_status, \
+                        options_passthrough";
 
 /// Everything wrong with a configuration, never empty. `Display` writes one error per line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -245,10 +252,9 @@ pub enum ConfigErrorKind {
     InvalidRegex(String),
     /// A regex whose compiled form is larger than the limit.
     RegexTooLarge(usize),
-    /// A key the policy format does not have.
+    /// A key the policy format does not have (shown with the keys it has when it is like none
+    /// of them).
     UnknownKey,
-    /// A key the policy format does not have, and like none of its keys: with the keys it has.
-    UnknownKeyAmong(&'static str),
     /// A value of the wrong type for its key.
     WrongType(&'static str),
     /// The file is not valid TOML, JSON or YAML.
@@ -278,7 +284,6 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::InvalidRegex(v0) => write!(f, "is not a valid regex: {v0}"),
             ConfigErrorKind::RegexTooLarge(v0) => write!(f, "compiles to more than the size limit of {v0} bytes; simplify it"),
             ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
-            ConfigErrorKind::UnknownKeyAmong(v0) => write!(f, "is not a policy key; the keys are {v0}"),
             ConfigErrorKind::WrongType(v0) => write!(f, "has the wrong type: expected {v0}"),
             ConfigErrorKind::Syntax(v0) => write!(f, "cannot be parsed: {v0}"),
             ConfigErrorKind::NeedsFeature(feature) => write!(
