@@ -160,6 +160,23 @@ mod tests {
     }
 
     #[test]
+    fn lower_case_methods_warn_with_the_spelling_pages_send() {
+        let policy = crate::Policy::builder()
+            .allow_origins(["*"])
+            .allow_methods(["patch", "put"])
+            .build()
+            .unwrap();
+        let shown: Vec<String> = policy.warnings().iter().map(ToString::to_string).collect();
+        // `put` is one of the methods browsers upper-case: normalised, no warning.
+        assert_eq!(
+            shown,
+            vec![
+                "allow_methods[0]: \"patch\" has lower-case letters, and methods are case-sensitive: pages send \"PATCH\", which this does not allow; did you mean \"PATCH\"?"
+            ]
+        );
+    }
+
+    #[test]
     fn packed_words_are_equal_exactly_when_the_methods_are() {
         let methods: Vec<&[u8]> = vec![
             b"",
