@@ -89,16 +89,35 @@ fn client(program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// A private store server the test stops and starts again.
+trait StoreServer {
+    fn stop(&mut self);
+    fn start_again(&mut self);
+}
+
+impl StoreServer for PostgresServer {
+    fn stop(&mut self) {
+        PostgresServer::stop(self);
+    }
+    fn start_again(&mut self) {
+        PostgresServer::start_again(self);
+    }
+}
+
+impl StoreServer for RedisServer {
+    fn stop(&mut self) {
+        RedisServer::stop(self);
+    }
+    fn start_again(&mut self) {
+        RedisServer::start_again(self);
+    }
+}
+
 type Change<'a> = &'a dyn Fn(&str, bool) -> Result<(), String>;
 
 /// What the fleet must do whatever the store; `change(origin, present)` adds or removes an
-/// origin with the store's own client, `stop` and `restart` the store.
-fn check_fleet(
-    fleet: &[RunningServer],
-    change: Change<'_>,
-    stop: &mut dyn FnMut(),
-    restart: &mut dyn FnMut(),
-) {
+/// origin with the store's own client; `store` is stopped, then started again.
+fn check_fleet(fleet: &[RunningServer], change: Change<'_>, store: &mut dyn StoreServer) {
     let within = |origin: &str, want: bool, what: &str| {
         let took = time_until(fleet, origin, want, Duration::from_secs(1));
         assert!(took.is_some(), "{what}: not within 1 s\n{}", stderr_of(fleet));
@@ -118,7 +137,7 @@ fn check_fleet(
     change(TENANT, true).expect("insert again");
     within(TENANT, true, "an origin inserted again");
 
-    stop();
+    store.stop();
     for server in fleet {
         let (cached, took) = ask(server, TENANT);
         assert!(cached, "a cached origin is still granted while the store is down");
@@ -130,7 +149,7 @@ fn check_fleet(
             "answered after {took:?}"
         );
     }
-    restart();
+    store.start_again();
     // The servers reconnect by themselves (backoff up to 5 s), then changes flow again.
     let newcomer = "https://newcomer.example";
     let started = Instant::now();
@@ -185,10 +204,7 @@ fn a_fleet_on_postgres_follows_committed_inserts_and_deletes() {
             ))
         }
     };
-    let store = std::cell::RefCell::new(&mut store);
-    check_fleet(&fleet, &change, &mut || store.borrow_mut().stop(), &mut || {
-        store.borrow_mut().start_again()
-    });
+    check_fleet(&fleet, &change, &mut store);
 }
 
 #[test]
@@ -215,8 +231,5 @@ fn a_fleet_on_redis_follows_announced_changes() {
             &["-u", &url, "PUBLISH", "cors:allowed_origins:changed", origin],
         )
     };
-    let store = std::cell::RefCell::new(&mut store);
-    check_fleet(&fleet, &change, &mut || store.borrow_mut().stop(), &mut || {
-        store.borrow_mut().start_again()
-    });
+    check_fleet(&fleet, &change, &mut store);
 }
