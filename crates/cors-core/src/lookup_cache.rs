@@ -213,8 +213,6 @@ struct Shared {
     /// Bumped by every invalidation: a lookup that started before one does not cache its
     /// answer, which may predate the change.
     generation: AtomicU64,
-    hits: AtomicU64,
-    misses: AtomicU64,
 }
 
 /// Where the answer of a lookup under way arrives.
@@ -274,20 +272,15 @@ impl LookedUpOriginsBuilder {
                 cache: RwLock::default(),
                 in_flight: Mutex::default(),
                 generation: AtomicU64::new(0),
-                hits: AtomicU64::new(0),
-                misses: AtomicU64::new(0),
             }),
         }
     }
 }
 
-/// How often the cache answered, for metrics.
+/// What the cache holds now.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CacheStats {
-    /// Requests decided from the cache.
-    pub hits: u64,
-    /// Requests that needed a lookup.
-    pub misses: u64,
     /// Answers kept now (expired ones included until they are dropped).
     pub entries: usize,
 }
@@ -339,11 +332,9 @@ impl LookedUpOrigins {
         unpoisoned(shared.cache.write()).clear();
     }
 
-    /// How often the cache answered.
+    /// What the cache holds now.
     pub fn stats(&self) -> CacheStats {
         CacheStats {
-            hits: self.shared.hits.load(Ordering::Relaxed),
-            misses: self.shared.misses.load(Ordering::Relaxed),
             entries: unpoisoned(self.shared.cache.read()).len(),
         }
     }
@@ -361,21 +352,13 @@ impl LookedUpOrigins {
 
     /// The cached answer for a request's origin bytes, if fresh. Allocates nothing.
     pub(crate) fn cached(&self, raw: &[u8]) -> Option<Answer> {
-        let shared = &*self.shared;
-        let fresh = {
-            let cache = unpoisoned(shared.cache.read());
-            cache
-                .get(raw)
-                .filter(|entry| Instant::now() < entry.expires)
-                .map(|entry| entry.answer)
-        };
-        let counter = if fresh.is_some() {
-            &shared.hits
-        } else {
-            &shared.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        fresh
+        // No hit or miss counter here: a shared counter bumped by every request would bounce
+        // its cache line between cores on every cache hit.
+        let cache = unpoisoned(self.shared.cache.read());
+        cache
+            .get(raw)
+            .filter(|entry| Instant::now() < entry.expires)
+            .map(|entry| entry.answer)
     }
 
     /// A lookup of `raw` for a request, or `None` when `raw` is not a canonical origin (which
