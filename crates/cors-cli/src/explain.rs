@@ -164,7 +164,7 @@ impl Exchange {
 
 /// The header values a decision puts on a fresh response, as text: stored values from the
 /// policy's table, echoes from the request that was sent.
-fn resolve(
+pub(crate) fn resolve(
     policy: &Policy,
     decision: &Decision,
     request_headers: &[(String, String)],

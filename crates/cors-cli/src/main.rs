@@ -4,6 +4,9 @@
 //!   environment overrides) and lists every error and warning with its key and fix.
 //! - `cors explain POLICY_FILE --origin O ...` shows what the library decides for a request,
 //!   the exact response headers, why, and what the browser then does.
+//! - `cors diff OLD NEW` compares two policy files: where they decide differently (origins,
+//!   methods, headers, credentials, exposed headers, max age...), each shown on a sample
+//!   request with both decisions.
 //! - `cors probe URL --origin ALLOWED ...` audits a live server's CORS from outside with
 //!   attack origins and preflights, and fails on a high-severity finding (for CI).
 //! - `cors origins add|remove|list [ORIGIN] --store URL` changes or lists the origins kept in
@@ -14,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod check;
+mod diff;
 mod explain;
 mod http;
 mod origins;
@@ -68,6 +72,13 @@ enum Command {
     /// Exit status: 0 when the browser lets the page read the response, 1 when it blocks it,
     /// 2 when the policy cannot be used (unreadable or invalid).
     Explain(explain::Args),
+    /// Compare two policy files (any formats): where they decide differently, for origins,
+    /// methods, headers, credentials and the other keys, each shown on a sample request with
+    /// both decisions.
+    ///
+    /// Exit status: 0 the same decisions on every sample request, 1 a difference, 2 either
+    /// file cannot be used (unreadable or invalid).
+    Diff(diff::Args),
     /// Audit a live server's CORS from outside: attack origins, credentials, Vary, preflights.
     ///
     /// Exit status: 0 no finding at or above --fail-on, 1 such a finding, 2 the server could
@@ -87,6 +98,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check { policy } => check::run(&policy, cli.json, style),
         Command::Explain(args) => explain::run(&args, cli.json, style),
+        Command::Diff(args) => diff::run(&args, cli.json, style),
         Command::Probe(args) => probe::run(&args, cli.json, style),
         Command::Origins(args) => origins::run(&args, cli.json, style),
     };

@@ -1,0 +1,921 @@
+//! `cors diff`: where two policies decide differently, shown on sample requests that both
+//! real policies evaluate.
+//!
+//! The samples are drawn from both files (each listed origin, method and header, a match and
+//! a near-miss for each pattern, a few common values), so that whatever either policy names
+//! is tried on the other. The engine decides every sample: nothing here matches CORS rules
+//! itself, so the diff cannot disagree with what a server running either policy does.
+
+use crate::check::{self, Loaded};
+use crate::explain::resolve;
+use crate::style::Style;
+use crate::ColorChoice;
+use cors_core::adapter::{CorsHeader, Route};
+use cors_core::{Format, Outcome, Policy, PolicyConfig, RawRequest};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Exit status when every sample request is decided the same.
+const SAME: u8 = 0;
+/// Exit status when at least one is decided differently.
+const DIFFERENT: u8 = 1;
+/// Exit status when either file cannot be used.
+const UNUSABLE: u8 = 2;
+
+/// Methods tried besides the listed ones: those pages send most, and a lower-case `patch`,
+/// which browsers send as written (they upper-case only DELETE, GET, HEAD, OPTIONS, POST, PUT).
+const COMMON_METHODS: [&str; 4] = ["PUT", "PATCH", "DELETE", "patch"];
+/// Request headers tried besides the listed ones.
+const COMMON_HEADERS: [&str; 3] = ["content-type", "authorization", "x-api-key"];
+/// An origin neither policy is likely to list, to show what each does with a stranger.
+const UNLISTED_ORIGIN: &str = "https://unlisted.example";
+/// How many other samples a repeated difference names in text (JSON lists them all).
+const MAX_ALSO: usize = 5;
+
+/// Arguments of `cors diff`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The policy in use (.toml, .json, .yaml or .yml).
+    old: PathBuf,
+    /// The policy to compare it with, in any of the same formats. CORS_* environment
+    /// variables override the keys of both files, as in the library.
+    new: PathBuf,
+}
+
+/// What a sample request is about: what it varies, with everything else held fixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Origin,
+    Method,
+    Header,
+    PrivateNetwork,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Origin => "origin",
+            Kind::Method => "method",
+            Kind::Header => "header",
+            Kind::PrivateNetwork => "private network",
+        }
+    }
+
+    fn topic(self) -> Topic {
+        match self {
+            Kind::Origin => Topic::Origins,
+            Kind::Method => Topic::Methods,
+            Kind::Header => Topic::Headers,
+            Kind::PrivateNetwork => Topic::PrivateNetwork,
+        }
+    }
+}
+
+/// What a difference is about, in the order the report lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Topic {
+    Origins,
+    Methods,
+    Headers,
+    Credentials,
+    ExposedHeaders,
+    MaxAge,
+    PrivateNetwork,
+    PreflightStatus,
+    OptionsPassthrough,
+    Vary,
+}
+
+impl Topic {
+    fn name(self) -> &'static str {
+        match self {
+            Topic::Origins => "origins",
+            Topic::Methods => "methods",
+            Topic::Headers => "headers",
+            Topic::Credentials => "credentials",
+            Topic::ExposedHeaders => "exposed headers",
+            Topic::MaxAge => "max age",
+            Topic::PrivateNetwork => "private network",
+            Topic::PreflightStatus => "preflight status",
+            Topic::OptionsPassthrough => "OPTIONS passthrough",
+            Topic::Vary => "vary",
+        }
+    }
+
+    /// The topic a differing response header belongs to.
+    fn of_header(name: &str) -> Topic {
+        match name {
+            "access-control-allow-origin" => Topic::Origins,
+            "access-control-allow-credentials" => Topic::Credentials,
+            "access-control-allow-methods" => Topic::Methods,
+            "access-control-allow-headers" => Topic::Headers,
+            "access-control-expose-headers" => Topic::ExposedHeaders,
+            "access-control-max-age" => Topic::MaxAge,
+            "access-control-allow-private-network" => Topic::PrivateNetwork,
+            _ => Topic::Vary,
+        }
+    }
+}
+
+/// One request sent to both policies.
+struct Sample {
+    kind: Kind,
+    value: String,
+    method: &'static str,
+    sent: Vec<(String, String)>,
+}
+
+impl Sample {
+    fn actual(origin: &str) -> Sample {
+        Sample {
+            kind: Kind::Origin,
+            value: origin.to_owned(),
+            method: "GET",
+            sent: vec![("origin".to_owned(), origin.to_owned())],
+        }
+    }
+
+    fn preflight(kind: Kind, value: &str, origin: &str, extra: &[(&str, &str)]) -> Sample {
+        let mut sent = vec![("origin".to_owned(), origin.to_owned())];
+        sent.extend(extra.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())));
+        Sample {
+            kind,
+            value: value.to_owned(),
+            method: "OPTIONS",
+            sent,
+        }
+    }
+
+    fn raw(&self) -> RawRequest {
+        self.sent.iter().fold(RawRequest::new(self.method), |r, (n, v)| {
+            r.header(n.as_str(), v.as_str())
+        })
+    }
+
+    fn subject(&self) -> String {
+        match self.kind {
+            Kind::PrivateNetwork => "private network preflight".to_owned(),
+            kind => format!("{} {}", kind.name(), self.value),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "method": self.method,
+            "headers": self.sent.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// What the client gets from one policy for one sample.
+struct Answer {
+    outcome: &'static str,
+    /// Why it was refused; the client never sees it, so it is shown but not compared.
+    reason: Option<String>,
+    /// The status the CORS layer answers with itself; `None` when the handler runs.
+    status: Option<u16>,
+    headers: Vec<(&'static str, String)>,
+    vary: Vec<&'static str>,
+}
+
+impl Answer {
+    fn of(policy: &Policy, sample: &Sample) -> Answer {
+        let raw = sample.raw();
+        let decision = policy.evaluate(&raw);
+        let (outcome, reason) = match decision.outcome() {
+            Outcome::ActualAllowed | Outcome::PreflightAllowed => ("allowed", None),
+            Outcome::NotCors => ("not CORS", None),
+            other => (
+                "refused",
+                other.rejection().map(|r| r.with_detail(&raw).to_string()),
+            ),
+        };
+        Answer {
+            outcome,
+            reason,
+            status: match decision.route() {
+                Route::Respond { status } => Some(status),
+                Route::CallHandler => None,
+            },
+            headers: resolve(policy, &decision, &sample.sent),
+            vary: decision.vary().names().collect(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn decision(&self) -> String {
+        match &self.reason {
+            Some(reason) => format!("{}: {reason}", self.outcome),
+            None => self.outcome.to_owned(),
+        }
+    }
+
+    fn answered_by(&self) -> String {
+        match self.status {
+            Some(status) => format!("{status} from the CORS layer"),
+            None => "the handler answers".to_owned(),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "status": self.status,
+            "handler_runs": self.status.is_none(),
+            "headers": self.headers.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+            "vary": self.vary,
+        })
+    }
+}
+
+/// One sample and both answers.
+struct Compared {
+    sample: Sample,
+    old: Answer,
+    new: Answer,
+}
+
+impl Compared {
+    fn new(old: &Policy, new: &Policy, sample: Sample) -> Compared {
+        Compared {
+            old: Answer::of(old, &sample),
+            new: Answer::of(new, &sample),
+            sample,
+        }
+    }
+
+    fn both_allowed(&self) -> bool {
+        self.old.outcome == "allowed" && self.new.outcome == "allowed"
+    }
+
+    /// What the client sees differently: "outcome", "status", response header names, "vary".
+    fn aspects(&self) -> Vec<&'static str> {
+        let (old, new) = (&self.old, &self.new);
+        let mut aspects = Vec::new();
+        if old.outcome != new.outcome {
+            aspects.push("outcome");
+        }
+        if old.status != new.status {
+            aspects.push("status");
+        }
+        for header in CorsHeader::ALL {
+            if old.header(header.name()) != new.header(header.name()) {
+                aspects.push(header.name());
+            }
+        }
+        if old.vary != new.vary {
+            aspects.push("vary");
+        }
+        aspects
+    }
+
+    /// The differences this sample shows, each with the key behind it. A changed outcome is
+    /// one difference, about what the sample varies (the headers change with it); otherwise
+    /// each differing part of the answer is its own, so that credentials turned on and an
+    /// exposed header added are reported apart.
+    fn changes(&self) -> Vec<(Topic, Vec<&'static str>)> {
+        let aspects = self.aspects();
+        if aspects.contains(&"outcome") {
+            return vec![(self.sample.kind.topic(), aspects)];
+        }
+        aspects.into_iter().map(|a| (self.topic_of(a), vec![a])).collect()
+    }
+
+    fn topic_of(&self, aspect: &str) -> Topic {
+        match aspect {
+            // The layer answering on one side and the handler on the other is passthrough.
+            "status" if self.old.status.is_none() || self.new.status.is_none() => Topic::OptionsPassthrough,
+            "status" => Topic::PreflightStatus,
+            other => Topic::of_header(other),
+        }
+    }
+
+    fn headline(&self, aspects: &[&str], style: Style) -> String {
+        let paint = |outcome: &str| match outcome {
+            "allowed" => style.green(outcome),
+            "refused" => style.red(outcome),
+            other => other.to_owned(),
+        };
+        if aspects.contains(&"outcome") {
+            return format!(
+                "{}: {} by OLD, {} by NEW",
+                self.sample.subject(),
+                paint(self.old.outcome),
+                paint(self.new.outcome)
+            );
+        }
+        let what: Vec<&str> = aspects
+            .iter()
+            .map(|a| match *a {
+                "status" => "the preflight's status",
+                other => other,
+            })
+            .collect();
+        format!(
+            "{}: {} by both, but {} differ{}",
+            self.sample.subject(),
+            paint(self.old.outcome),
+            what.join(", "),
+            if what.len() == 1 { "s" } else { "" }
+        )
+    }
+}
+
+/// Every sample, both answers, and the origin the preflight samples were sent from.
+struct Comparison {
+    compared: Vec<Compared>,
+    /// An origin both policies allow, so that a method or header sample tests the method or
+    /// header; `None` when there is none.
+    reference: Option<String>,
+}
+
+fn compare(old: &Policy, new: &Policy) -> Comparison {
+    let configs = [old.to_config(), new.to_config()];
+    let mut compared: Vec<Compared> = origin_samples(&configs)
+        .iter()
+        .map(|o| Compared::new(old, new, Sample::actual(o)))
+        .collect();
+    let reference = compared
+        .iter()
+        .find(|c| c.both_allowed())
+        .map(|c| c.sample.value.clone());
+    if let Some(origin) = &reference {
+        for sample in preflight_samples(&configs, origin) {
+            compared.push(Compared::new(old, new, sample));
+        }
+    }
+    Comparison { compared, reference }
+}
+
+/// Keeps the first of equal values, in order.
+fn dedup(values: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    values.into_iter().filter(|v| seen.insert(v.clone())).collect()
+}
+
+fn origin_samples(configs: &[PolicyConfig]) -> Vec<String> {
+    let mut origins = Vec::new();
+    for config in configs {
+        for entry in config.allow_origins.iter().filter(|e| *e != "*") {
+            if entry.contains('*') {
+                origins.extend(pattern_samples(entry));
+            } else {
+                origins.push(entry.clone());
+            }
+        }
+        origins.extend(config.allow_origin_regex.iter().filter_map(|r| regex_sample(r)));
+    }
+    origins.push("null".to_owned());
+    origins.push(UNLISTED_ORIGIN.to_owned());
+    dedup(origins)
+}
+
+/// Method, header and private-network preflights from `origin`, which both policies allow.
+fn preflight_samples(configs: &[PolicyConfig], origin: &str) -> Vec<Sample> {
+    let listed = |pick: fn(&PolicyConfig) -> &Vec<String>| -> Vec<String> {
+        configs
+            .iter()
+            .flat_map(|c| pick(c).iter().filter(|v| *v != "*").cloned())
+            .collect()
+    };
+    let mut methods = listed(|c| &c.allow_methods);
+    methods.extend(COMMON_METHODS.map(str::to_owned));
+    // Browsers send header names lower-cased.
+    let mut headers: Vec<String> = listed(|c| &c.allow_headers)
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    headers.extend(COMMON_HEADERS.map(str::to_owned));
+    let acrm = "access-control-request-method";
+    let mut samples: Vec<Sample> = dedup(methods)
+        .iter()
+        .map(|m| Sample::preflight(Kind::Method, m, origin, &[(acrm, m)]))
+        .collect();
+    samples.extend(dedup(headers).iter().map(|h| {
+        let extra = [(acrm, "POST"), ("access-control-request-headers", h.as_str())];
+        Sample::preflight(Kind::Header, h, origin, &extra)
+    }));
+    let extra = [(acrm, "GET"), ("access-control-request-private-network", "true")];
+    samples.push(Sample::preflight(Kind::PrivateNetwork, "true", origin, &extra));
+    samples
+}
+
+/// A match and a near-miss for a pattern entry: `scheme://*.suffix` gives a subdomain and the
+/// bare suffix (which `*.` does not cover); `scheme://host:*` gives a port and the other
+/// scheme. Samples only: the policies decide them.
+fn pattern_samples(entry: &str) -> Vec<String> {
+    let Some((scheme, authority)) = entry.split_once("://") else {
+        return Vec::new();
+    };
+    let (host, port) = match authority.rfind(':') {
+        // An IPv6 host's own colons are inside its brackets.
+        Some(i) if !authority[i..].contains(']') => (&authority[..i], &authority[i..]),
+        _ => (authority, ""),
+    };
+    let port = if port == ":*" { ":8080" } else { port };
+    match host.strip_prefix("*.") {
+        Some(suffix) => vec![
+            format!("{scheme}://sub.{suffix}{port}"),
+            format!("{scheme}://{suffix}{port}"),
+        ],
+        None => {
+            let other = if scheme == "https" { "http" } else { "https" };
+            vec![
+                format!("{scheme}://{host}{port}"),
+                format!("{other}://{host}{port}"),
+            ]
+        }
+    }
+}
+
+/// An origin the regex matches, when one can be written down from a simple regex, and only
+/// when a policy with that regex alone really allows it.
+fn regex_sample(regex: &str) -> Option<String> {
+    let body = regex.strip_prefix('^').unwrap_or(regex);
+    let body = body.strip_suffix('$').unwrap_or(body);
+    let chars: Vec<char> = body.chars().collect();
+    let mut pos = 0;
+    let sample = regex_sequence(&chars, &mut pos, 0)?;
+    if pos != chars.len() {
+        return None;
+    }
+    let alone = Policy::builder().allow_origin_regex([regex]).build().ok()?;
+    alone.allows_origin(sample.as_bytes()).then_some(sample)
+}
+
+/// A string for a sequence of alternatives (the first one), up to an unmatched `)`.
+fn regex_sequence(chars: &[char], pos: &mut usize, depth: u8) -> Option<String> {
+    // Deep nesting is not what an origin regex looks like; give up rather than recurse.
+    if depth > 8 {
+        return None;
+    }
+    let mut first: Option<String> = None;
+    let mut current = String::new();
+    while let Some(&c) = chars.get(*pos) {
+        match c {
+            ')' => break,
+            '|' => {
+                *pos += 1;
+                let done = std::mem::take(&mut current);
+                first.get_or_insert(done);
+            }
+            _ => {
+                let atom = regex_atom(chars, pos, depth)?;
+                let times = regex_quantifier(chars, pos)?;
+                current.push_str(&atom.repeat(times));
+                if current.len() > 256 {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(first.unwrap_or(current))
+}
+
+/// A string for one atom: a literal, an escape, a class, `.` or a group.
+fn regex_atom(chars: &[char], pos: &mut usize, depth: u8) -> Option<String> {
+    let c = *chars.get(*pos)?;
+    *pos += 1;
+    match c {
+        '\\' => {
+            let e = *chars.get(*pos)?;
+            *pos += 1;
+            match e {
+                'd' => Some("1".to_owned()),
+                'w' => Some("a".to_owned()),
+                e if e.is_ascii_punctuation() => Some(e.to_string()),
+                _ => None,
+            }
+        }
+        '[' => regex_class(chars, pos),
+        '(' => {
+            if chars.get(*pos) == Some(&'?') {
+                if chars.get(*pos + 1) != Some(&':') {
+                    return None;
+                }
+                *pos += 2;
+            }
+            let inner = regex_sequence(chars, pos, depth + 1)?;
+            if chars.get(*pos) != Some(&')') {
+                return None;
+            }
+            *pos += 1;
+            Some(inner)
+        }
+        '.' => Some("a".to_owned()),
+        '*' | '+' | '?' | '{' | '}' | ']' | '^' | '$' => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// The first member of a class (after its `[`), skipping to its `]`.
+fn regex_class(chars: &[char], pos: &mut usize) -> Option<String> {
+    let first = match *chars.get(*pos)? {
+        '^' | ']' => return None,
+        '\\' => match *chars.get(*pos + 1)? {
+            'd' => '1',
+            e if e.is_ascii_punctuation() => e,
+            _ => return None,
+        },
+        c => c,
+    };
+    while let Some(&c) = chars.get(*pos) {
+        *pos += if c == '\\' { 2 } else { 1 };
+        if c == ']' {
+            return Some(first.to_string());
+        }
+    }
+    None
+}
+
+/// How many times to repeat the atom just read: once for `?`, `*` and `+` (so that optional
+/// parts show), the minimum of a `{n,m}` range.
+fn regex_quantifier(chars: &[char], pos: &mut usize) -> Option<usize> {
+    let times = match chars.get(*pos) {
+        Some('?' | '*' | '+') => {
+            *pos += 1;
+            1
+        }
+        Some('{') => {
+            let close = chars[*pos..].iter().position(|&c| c == '}')? + *pos;
+            let inside: String = chars[*pos + 1..close].iter().collect();
+            let min = inside.split(',').next()?.trim().parse::<usize>().ok()?;
+            *pos = close + 1;
+            if min > 64 {
+                return None;
+            }
+            min
+        }
+        _ => return Some(1),
+    };
+    // A lazy quantifier matches the same strings.
+    if chars.get(*pos) == Some(&'?') {
+        *pos += 1;
+    }
+    Some(times)
+}
+
+/// The keys whose values differ between the two configurations, whether or not any request
+/// shows it (a reordered list, a method that always passes).
+fn keys_changed(old: &PolicyConfig, new: &PolicyConfig) -> Vec<String> {
+    let object = |c: &PolicyConfig| match serde_json::from_str(&c.to_string(Format::Json)) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (old, new) = (object(old), object(new));
+    let mut keys: Vec<String> = old.keys().chain(new.keys()).cloned().collect();
+    keys.sort();
+    keys.dedup();
+    keys.retain(|k| old.get(k) != new.get(k));
+    keys
+}
+
+/// Samples that differ the same way; the first is shown in full.
+struct Group<'a> {
+    topic: Topic,
+    aspects: Vec<&'static str>,
+    members: Vec<&'a Compared>,
+}
+
+impl Group<'_> {
+    fn first(&self) -> &Compared {
+        self.members[0]
+    }
+}
+
+/// Differences in report order. A changed outcome is shown for every sample (each names a
+/// different origin, method or header); a change in headers alone is usually the same
+/// change on every granted sample (credentials turned on), so it is shown once.
+fn group(compared: &[Compared]) -> Vec<Group<'_>> {
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for c in compared {
+        for (topic, aspects) in c.changes() {
+            let same_change = groups
+                .iter_mut()
+                .find(|g| !aspects.contains(&"outcome") && g.topic == topic && g.aspects == aspects);
+            match same_change {
+                Some(g) => g.members.push(c),
+                None => groups.push(Group {
+                    topic,
+                    aspects,
+                    members: vec![c],
+                }),
+            }
+        }
+    }
+    groups.sort_by_key(|g| g.topic);
+    groups
+}
+
+/// Runs `cors diff` and returns the exit status.
+pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
+    let loaded = [check::load(&args.old), check::load(&args.new)];
+    let [Loaded::Valid(old), Loaded::Valid(new)] = &loaded else {
+        report_unusable(args, &loaded, json, style);
+        return UNUSABLE;
+    };
+    let comparison = compare(old, new);
+    let groups = group(&comparison.compared);
+    let keys = keys_changed(&old.to_config(), &new.to_config());
+    let report = Report {
+        args,
+        env: check::env_overrides(),
+        comparison: &comparison,
+        groups: &groups,
+        keys,
+    };
+    if json {
+        println!("{:#}", report.to_json());
+    } else {
+        report.print(style);
+    }
+    if groups.is_empty() {
+        SAME
+    } else {
+        DIFFERENT
+    }
+}
+
+/// Everything the output shows.
+struct Report<'a> {
+    args: &'a Args,
+    env: Vec<String>,
+    comparison: &'a Comparison,
+    groups: &'a [Group<'a>],
+    keys: Vec<String>,
+}
+
+impl Report<'_> {
+    fn topics(&self) -> Vec<&'static str> {
+        let mut topics: Vec<Topic> = self.groups.iter().map(|g| g.topic).collect();
+        topics.dedup();
+        topics.into_iter().map(Topic::name).collect()
+    }
+
+    fn differing_samples(&self) -> usize {
+        let compared = &self.comparison.compared;
+        compared.iter().filter(|c| !c.aspects().is_empty()).count()
+    }
+
+    /// Side notes: what was not compared, and keys that changed without a visible effect.
+    fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.comparison.reference.is_none() {
+            notes.push(
+                "no sample origin is allowed by both policies, so methods, headers and private \
+                 network preflights were not compared"
+                    .to_owned(),
+            );
+        }
+        if self.groups.is_empty() && !self.keys.is_empty() {
+            notes.push(format!(
+                "the files differ in {}, but no sample request tells them apart",
+                self.keys.join(", ")
+            ));
+        }
+        notes
+    }
+
+    fn to_json(&self) -> Value {
+        let differences: Vec<Value> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.members.iter().map(|c| difference_json(g, c)))
+            .collect();
+        let file = |p: &Path| json!({"file": p.display().to_string(), "status": "valid", "errors": [], "message": null});
+        json!({
+            "old": file(&self.args.old),
+            "new": file(&self.args.new),
+            "status": if self.groups.is_empty() { "same" } else { "different" },
+            "env_overrides": self.env,
+            "samples": self.comparison.compared.len(),
+            "reference_origin": self.comparison.reference,
+            "differs_in": self.topics(),
+            "keys_changed": self.keys,
+            "differences": differences,
+            "notes": self.notes(),
+        })
+    }
+
+    fn print(&self, style: Style) {
+        println!("{} {}", style.bold("OLD"), self.args.old.display());
+        println!("{} {}", style.bold("NEW"), self.args.new.display());
+        if !self.env.is_empty() {
+            println!(
+                "{} {} override{} both files",
+                style.dim("environment:"),
+                self.env.join(", "),
+                if self.env.len() == 1 { "s" } else { "" }
+            );
+        }
+        let mut topic = None;
+        for g in self.groups {
+            if topic != Some(g.topic) {
+                println!();
+                println!("{}", style.bold(g.topic.name()));
+                topic = Some(g.topic);
+            }
+            print_group(g, style);
+        }
+        println!();
+        for note in self.notes() {
+            println!("{} {note}", style.dim("note:"));
+        }
+        self.print_verdict(style);
+    }
+
+    fn print_verdict(&self, style: Style) {
+        let total = self.comparison.compared.len();
+        if self.groups.is_empty() {
+            println!(
+                "{}: the policies decide the same on all {total} sample requests",
+                style.green("same")
+            );
+        } else {
+            println!(
+                "{}: {} of {total} sample requests are decided differently ({})",
+                style.red("different"),
+                self.differing_samples(),
+                self.topics().join(", ")
+            );
+        }
+    }
+}
+
+fn difference_json(g: &Group<'_>, c: &Compared) -> Value {
+    json!({
+        "topic": g.topic.name(),
+        "kind": c.sample.kind.name(),
+        "value": c.sample.value,
+        "summary": c.headline(&g.aspects, Style::for_stdout(ColorChoice::Never)),
+        "differs": g.aspects,
+        "request": c.sample.to_json(),
+        "old": c.old.to_json(),
+        "new": c.new.to_json(),
+    })
+}
+
+fn print_group(g: &Group<'_>, style: Style) {
+    let c = g.first();
+    println!("  {}", c.headline(&g.aspects, style));
+    println!("    {} {}", style.dim(">"), c.sample.method);
+    for (n, v) in &c.sample.sent {
+        println!("    {} {n}: {v}", style.dim(">"));
+    }
+    print_side("OLD", &c.old, &g.aspects, style);
+    print_side("NEW", &c.new, &g.aspects, style);
+    let also: Vec<String> = g.members[1..].iter().map(|c| c.sample.subject()).collect();
+    if !also.is_empty() {
+        let more = also.len().saturating_sub(MAX_ALSO);
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        let shown = also[..also.len().min(MAX_ALSO)].join(", ");
+        println!("    {}", style.dim(&format!("the same on {shown}{tail}")));
+    }
+}
+
+/// One policy's decision and its answer: all of it when the outcomes differ, otherwise the
+/// parts that differ from the other policy's.
+fn print_side(label: &str, answer: &Answer, aspects: &[&str], style: Style) {
+    let decision = match answer.outcome {
+        "allowed" => style.green(&answer.decision()),
+        "refused" => style.red(&answer.decision()),
+        _ => answer.decision(),
+    };
+    println!("    {}  {decision}", style.dim(label));
+    let line = |text: &str| println!("         {text}");
+    let header = |name: &str, value: &str| line(&format!("{} {name}: {value}", style.dim("<")));
+    if aspects.contains(&"outcome") {
+        if answer.status.is_some() {
+            line(&answer.answered_by());
+        }
+        if answer.headers.is_empty() {
+            line(&style.dim("no CORS headers"));
+        }
+        for (name, value) in &answer.headers {
+            header(name, value);
+        }
+        return;
+    }
+    for aspect in aspects {
+        match *aspect {
+            "status" => line(&answer.answered_by()),
+            "vary" if answer.vary.is_empty() => header("vary", "(none)"),
+            "vary" => header("vary", &answer.vary.join(", ")),
+            name => header(name, answer.header(name).unwrap_or("(none)")),
+        }
+    }
+}
+
+fn report_unusable(args: &Args, loaded: &[Loaded; 2], json: bool, style: Style) {
+    let files = [&args.old, &args.new];
+    if json {
+        let doc = json!({
+            "old": file_json(files[0], &loaded[0]),
+            "new": file_json(files[1], &loaded[1]),
+            "status": "unusable",
+        });
+        println!("{doc:#}");
+        return;
+    }
+    for (path, loaded) in files.iter().zip(loaded) {
+        match loaded {
+            Loaded::Valid(_) => {}
+            Loaded::Unreadable(message) => eprintln!("{} {message}", style.red("error:")),
+            Loaded::Invalid(errors) => {
+                let n = errors.len();
+                eprintln!(
+                    "{} {}: {} ({n} error{})",
+                    style.red("error:"),
+                    path.display(),
+                    style.red("invalid"),
+                    if n == 1 { "" } else { "s" }
+                );
+                for e in errors {
+                    eprintln!("  {} {e}", style.red("error"));
+                }
+            }
+        }
+    }
+}
+
+fn file_json(path: &Path, loaded: &Loaded) -> Value {
+    let (status, errors, message) = match loaded {
+        Loaded::Valid(_) => ("valid", vec![], None),
+        Loaded::Invalid(errors) => ("invalid", errors.iter().map(check::error_json).collect(), None),
+        Loaded::Unreadable(message) => ("unreadable", vec![], Some(message.clone())),
+    };
+    json!({"file": path.display().to_string(), "status": status, "errors": errors, "message": message})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_give_a_match_and_a_near_miss() {
+        assert_eq!(
+            pattern_samples("https://*.example.com"),
+            ["https://sub.example.com", "https://example.com"]
+        );
+        assert_eq!(
+            pattern_samples("http://localhost:*"),
+            ["http://localhost:8080", "https://localhost:8080"]
+        );
+        assert_eq!(
+            pattern_samples("https://*.example.com:8443"),
+            ["https://sub.example.com:8443", "https://example.com:8443"]
+        );
+        assert_eq!(
+            pattern_samples("http://[::1]:*"),
+            ["http://[::1]:8080", "https://[::1]:8080"]
+        );
+        assert!(pattern_samples("*").is_empty());
+    }
+
+    #[test]
+    fn simple_regexes_give_a_sample_the_regex_allows() {
+        let cases = [
+            (
+                r"https://pr-[0-9]+\.preview\.example\.com",
+                "https://pr-0.preview.example.com",
+            ),
+            (r"^https://(app|admin)\.example\.com$", "https://app.example.com"),
+            (r"https://([a-z0-9-]+\.)?example\.org", "https://a.example.org"),
+            (r"https://pr-\d{3}\.example\.net", "https://pr-111.example.net"),
+        ];
+        for (regex, sample) in cases {
+            assert_eq!(regex_sample(regex).as_deref(), Some(sample), "{regex}");
+        }
+    }
+
+    #[test]
+    fn other_regexes_give_none_and_never_panic() {
+        for regex in [
+            r"https://[^.]+\.example\.com",
+            r"https://\bexample\.com",
+            r"https://(?i)EXAMPLE\.com",
+            r"https://[A-Z]+\.example\.com",
+            "(((((((((((a)))))))))))",
+            "[",
+            "(",
+            "a{",
+            "a{99999999999999999999}",
+            "\\",
+            "",
+        ] {
+            assert_eq!(regex_sample(regex), None, "{regex}");
+        }
+    }
+}
