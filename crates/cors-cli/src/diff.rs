@@ -585,12 +585,6 @@ struct Group<'a> {
     members: Vec<&'a Compared>,
 }
 
-impl Group<'_> {
-    fn first(&self) -> &Compared {
-        self.members[0]
-    }
-}
-
 /// Differences in report order. A changed outcome is shown for every sample (each names a
 /// different origin, method or header); a change in headers alone is usually the same
 /// change on every granted sample (credentials turned on), so it is shown once.
@@ -697,6 +691,7 @@ impl Report<'_> {
             "status": if self.groups.is_empty() { "same" } else { "different" },
             "env_overrides": self.env,
             "samples": self.comparison.compared.len(),
+            "differing_samples": self.differing_samples(),
             "reference_origin": self.comparison.reference,
             "differs_in": self.topics(),
             "keys_changed": self.keys,
@@ -764,7 +759,9 @@ fn difference_json(g: &Group<'_>, c: &Compared) -> Value {
 }
 
 fn print_group(g: &Group<'_>, style: Style) {
-    let c = g.first();
+    let Some((c, rest)) = g.members.split_first() else {
+        return;
+    };
     println!("  {}", c.headline(&g.aspects, style));
     println!("    {} {}", style.dim(">"), c.sample.method);
     for (n, v) in &c.sample.sent {
@@ -772,7 +769,7 @@ fn print_group(g: &Group<'_>, style: Style) {
     }
     print_side("OLD", &c.old, &g.aspects, style);
     print_side("NEW", &c.new, &g.aspects, style);
-    let also: Vec<String> = g.members[1..].iter().map(|c| c.sample.subject()).collect();
+    let also: Vec<String> = rest.iter().map(|c| c.sample.subject()).collect();
     if !also.is_empty() {
         let more = also.len().saturating_sub(MAX_ALSO);
         let tail = if more > 0 {

@@ -317,6 +317,7 @@ fn json_lists_every_difference_with_its_request_and_both_answers() {
     assert_eq!(doc["reference_origin"], "https://app.example.com", "{out:?}");
     let differences = doc["differences"].as_array().expect("differences");
     assert_eq!(differences.len(), 2, "{out:?}");
+    assert_eq!(doc["differing_samples"], 2, "{out:?}");
 
     let origin = &differences[0];
     assert_eq!(origin["topic"], "origins");
