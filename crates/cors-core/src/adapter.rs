@@ -77,6 +77,7 @@
 
 pub use crate::allow_methods::is_safelisted_method;
 pub use crate::cors_header::CorsHeader;
+pub use crate::debug_answers::REFUSAL_HEADER;
 pub use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan, Route};
 pub use crate::header_values::{HeaderValues, NativeValues, ValueId};
 pub use crate::native::{Evaluated, HeaderTypes, NativePolicy, Pending};

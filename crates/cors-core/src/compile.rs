@@ -5,6 +5,7 @@
 use crate::allow_headers::AllowHeaders;
 use crate::allow_methods::AllowMethods;
 use crate::allow_origin::{OriginHooks, OriginMatcher};
+use crate::debug_answers::DebugAnswers;
 use crate::error::ConfigErrors;
 use crate::error::ConfigWarning;
 use crate::header_values::{HeaderValues, ValueId};
@@ -31,6 +32,8 @@ pub(crate) struct PolicyInner {
     pub(crate) hooks: OriginHooks,
     /// The plan each kind of decision starts from.
     pub(crate) plans: Plans,
+    /// The `Cors-Refusal` values of debug answers.
+    pub(crate) debug: DebugAnswers,
 }
 
 pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<PolicyInner, ConfigErrors> {
@@ -48,6 +51,7 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
     let credentials = config.allow_credentials;
     let methods = AllowMethods::new(&config.allow_methods, credentials, star, &mut values);
     let headers = AllowHeaders::new(&config.allow_headers, credentials, star);
+    let debug = DebugAnswers::new(&mut values);
     let plans = Plans::new(&PlanSettings {
         credentials,
         true_value,
@@ -71,6 +75,7 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
         hooks,
         config,
         plans,
+        debug,
     })
 }
 

@@ -185,6 +185,66 @@ impl std::fmt::Display for Rejection {
 impl std::error::Error for Rejection {}
 
 impl Rejection {
+    /// Every [`Rejection::code`], in declaration order: a fixed set, for metrics labels and
+    /// dashboards.
+    pub const CODES: [&'static str; 16] = [
+        "multiple_origins",
+        "empty_origin",
+        "origin_too_long",
+        "malformed_origin",
+        "origin_not_allowed",
+        "null_origin_not_allowed",
+        "origin_lookup_failed",
+        "origin_not_looked_up",
+        "multiple_request_methods",
+        "malformed_request_method",
+        "forbidden_method",
+        "method_not_allowed",
+        "malformed_request_headers",
+        "too_many_request_headers",
+        "request_headers_too_long",
+        "header_not_allowed",
+    ];
+
+    /// A short, stable name of the reason, without its detail (never a request value): the
+    /// `reason` label of the refusal metrics and the value of a debug answer's
+    /// `Cors-Refusal` header.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RawRequest};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build()?;
+    /// let request = RawRequest::new("GET").header("Origin", "https://evil.example");
+    /// let reason = policy.evaluate(&request).outcome().rejection().copied();
+    /// assert_eq!(reason.map(|r| r.code()), Some("origin_not_allowed"));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn code(&self) -> &'static str {
+        Self::CODES[self.index()]
+    }
+
+    /// The position of the reason's code in [`Rejection::CODES`].
+    pub(crate) fn index(&self) -> usize {
+        match self {
+            Rejection::MultipleOrigins => 0,
+            Rejection::EmptyOrigin => 1,
+            Rejection::OriginTooLong => 2,
+            Rejection::MalformedOrigin(_) => 3,
+            Rejection::OriginNotAllowed => 4,
+            Rejection::NullOriginNotAllowed => 5,
+            Rejection::OriginLookupFailed => 6,
+            Rejection::OriginNotLookedUp => 7,
+            Rejection::MultipleRequestMethods => 8,
+            Rejection::MalformedRequestMethod => 9,
+            Rejection::ForbiddenMethod => 10,
+            Rejection::MethodNotAllowed => 11,
+            Rejection::MalformedRequestHeaders => 12,
+            Rejection::TooManyRequestHeaders => 13,
+            Rejection::RequestHeadersTooLong => 14,
+            Rejection::HeaderNotAllowed(_) => 15,
+        }
+    }
+
     /// The reason with the detail that [`crate::Policy::evaluate`] leaves out to stay fast: an
     /// origin refused as [`Rejection::OriginNotAllowed`] that is not a canonical serialized
     /// origin comes back as [`Rejection::MalformedOrigin`] with what is wrong with it. Any
@@ -381,6 +441,8 @@ pub struct ResponsePlan {
     /// Whether any action copies a request value: when none does, an adapter keeps nothing
     /// of the request.
     echoes: bool,
+    /// The `Cors-Refusal` value of a debug answer ([`crate::PolicyBuilder::debug_answers`]).
+    refusal: Option<ValueId>,
 }
 
 impl ResponsePlan {
@@ -395,7 +457,13 @@ impl ResponsePlan {
             removes: 0,
             vary,
             echoes: false,
+            refusal: None,
         }
+    }
+
+    /// Names the reason of a refusal in a debug answer's `Cors-Refusal` header.
+    pub(crate) fn set_refusal(&mut self, value: ValueId) {
+        self.refusal = Some(value);
     }
 
     pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
@@ -440,6 +508,12 @@ impl ResponsePlan {
         self.echoes
     }
 
+    /// The value of the `Cors-Refusal` header that a debug answer carries
+    /// ([`crate::PolicyBuilder::debug_answers`]); `None` for every other answer.
+    pub fn refusal(&self) -> Option<ValueId> {
+        self.refusal
+    }
+
     /// Sets and removes the CORS headers, then merges `Vary`: see [`Decision::apply_to`].
     pub fn apply_to<R: ResponseHeaders + ?Sized>(&self, response: &mut R) {
         let present = response.present();
@@ -462,6 +536,9 @@ impl ResponsePlan {
             if !missing.is_empty() {
                 response.append_vary(missing.value_id());
             }
+        }
+        if let Some(reason) = self.refusal {
+            response.set_refusal(reason);
         }
     }
 }
@@ -498,5 +575,12 @@ pub trait ResponseHeaders {
     /// lookup for each header the response does not have.
     fn present(&self) -> PresentHeaders {
         PresentHeaders::UNKNOWN
+    }
+
+    /// Sets the `Cors-Refusal` header ([`crate::adapter::REFUSAL_HEADER`]) of a debug answer
+    /// to a precomputed value. Only policies with debug answers on call it; the default
+    /// sends nothing.
+    fn set_refusal(&mut self, value: ValueId) {
+        let _ = value;
     }
 }

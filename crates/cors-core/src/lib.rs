@@ -58,12 +58,17 @@ pub mod adapter;
 mod allow_headers;
 mod allow_methods;
 mod allow_origin;
+mod candidate;
 mod compile;
 mod config;
 mod config_value;
 mod config_write;
 mod cors_header;
+#[cfg(feature = "metrics")]
+mod counters;
+mod debug_answers;
 mod decision;
+mod diagnostics;
 mod error;
 mod header_values;
 #[cfg(feature = "live")]
@@ -119,6 +124,26 @@ pub mod lookup {
         LookupFuture, OriginSource,
     };
     pub use crate::origin_lookup::{LookedUp, OriginLookup};
+}
+
+/// The engine's counters (feature `metrics`), through the [`metrics`](https://docs.rs/metrics)
+/// facade: install any recorder (the Prometheus exporter, OpenTelemetry, StatsD) before the
+/// first request, and every adapter counts.
+///
+/// | counter | labels |
+/// | --- | --- |
+/// | `cors_requests_total` | `kind`: `preflight`, `actual`, `none`; `outcome`: `allowed`, `refused` |
+/// | `cors_refusals_total` | `reason`: a [`Rejection::code`] (a fixed set, never a request value) |
+/// | `cors_origin_cache_total` | `result`: `hit` (a looked-up origin answered from the cache), `miss` (looked up) |
+/// | `cors_policy_reloads_total` | `result`: `applied`, `refused` (a handle's new policy was invalid) |
+/// | `cors_candidate_differences_total` | none: requests the report-only candidate would answer differently |
+///
+/// A request without `Origin` is `kind="none"`, `outcome="allowed"`; a refused request counts
+/// once in each of the first two. Counting a request costs two or three atomic additions and
+/// never allocates.
+#[cfg(feature = "metrics")]
+pub mod metrics {
+    pub use crate::counters::{CANDIDATE_DIFFERENCES, ORIGIN_CACHE, POLICY_RELOADS, REFUSALS, REQUESTS};
 }
 
 /// The bounds the engine puts on requests and policies. A request over a bound is refused

@@ -88,16 +88,23 @@ impl PolicyHandle {
         self.live.current()
     }
 
-    /// Puts a built policy in force (a [`Policy`] is valid by construction).
+    /// Puts a built policy in force (a [`Policy`] is valid by construction). Counted as an
+    /// applied reload (feature `metrics`).
     pub fn set(&self, policy: Policy) {
         self.live.store(policy);
+        reloaded(true);
     }
 
     /// Validates `config` and puts it in force; an invalid one is refused with every problem
     /// and the policy in force stays. What a configuration cannot say (a predicate, looked-up
-    /// origins) carries over from the policy in force.
+    /// origins, a candidate, debug answers) carries over from the policy in force. Counted as
+    /// an applied or refused reload (feature `metrics`).
     pub fn set_config(&self, config: &PolicyConfig) -> Result<(), ConfigErrors> {
-        self.set(self.policy().with_config(config)?);
+        let policy = self
+            .policy()
+            .with_config(config)
+            .inspect_err(|_| reloaded(false))?;
+        self.set(policy);
         Ok(())
     }
 
@@ -105,10 +112,41 @@ impl PolicyHandle {
     /// it in force, as [`PolicyHandle::set_config`] does; a file that cannot be read or is
     /// invalid is refused, and the policy in force stays.
     pub fn reload(&self, path: impl AsRef<Path>) -> Result<(), LoadError> {
-        let config = PolicyConfig::load(path)?;
+        let config = PolicyConfig::load(path).inspect_err(|_| reloaded(false))?;
         self.set_config(&config)?;
         Ok(())
     }
+
+    /// Runs `candidate` in report-only mode beside the policy in force, or stops the one that
+    /// runs ([`Policy::with_candidate`]); it stays across reloads until changed here.
+    pub fn set_candidate(&self, candidate: Option<Policy>) {
+        self.live.store(self.policy().with_candidate(candidate));
+    }
+
+    /// Turns debug answers on or off without a restart ([`Policy::with_debug_answers`]); the
+    /// setting stays across reloads until changed here.
+    ///
+    /// ```
+    /// # use cors_core::adapter::LivePolicy;
+    /// # use cors_core::{Policy, PolicyHandle};
+    /// # let live = std::sync::Arc::new(LivePolicy::<Policy>::new(Policy::builder().allow_origins(["https://a.example"]).build()?));
+    /// # let handle = PolicyHandle::new(live);
+    /// handle.set_debug_answers(true);
+    /// assert!(handle.policy().debug_answers());
+    /// handle.set_config(&handle.policy().to_config())?;
+    /// assert!(handle.policy().debug_answers());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_debug_answers(&self, on: bool) {
+        self.live.store(self.policy().with_debug_answers(on));
+    }
+}
+
+/// Counts a policy given to a handle, applied or refused.
+fn reloaded(applied: bool) {
+    #[cfg(feature = "metrics")]
+    crate::counters::reload(applied);
+    let _ = applied;
 }
 
 impl fmt::Debug for PolicyHandle {

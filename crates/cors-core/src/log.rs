@@ -41,6 +41,41 @@ pub(crate) fn rejection<R: CorsRequest + ?Sized>(request: &R, reason: &Rejection
 #[inline(always)]
 pub(crate) fn rejection<R: CorsRequest + ?Sized>(_: &R, _: &Rejection, _: bool) {}
 
+/// Logs a request the report-only candidate policy would have answered differently, at info
+/// level under `cors::candidate`: both decisions and the first thing the client would see
+/// differently.
+#[cfg(feature = "tracing")]
+#[cold]
+pub(crate) fn candidate_difference<R: CorsRequest + ?Sized>(
+    request: &R,
+    enforced: impl std::fmt::Display,
+    candidate: impl std::fmt::Display,
+    difference: impl std::fmt::Display,
+) {
+    use crate::request::RequestHeader;
+    use crate::token::Escaped;
+    tracing::info!(
+        target: "cors::candidate",
+        %enforced,
+        %candidate,
+        differs = %difference,
+        origin = %FirstLine(request, RequestHeader::Origin),
+        method = %Escaped(request.method()),
+        requested_method = %FirstLine(request, RequestHeader::AccessControlRequestMethod),
+        requested_headers = %RequestedHeaders(request),
+        "the candidate policy would answer this request differently"
+    );
+}
+
+#[cfg(not(feature = "tracing"))]
+pub(crate) fn candidate_difference<R: CorsRequest + ?Sized>(
+    _: &R,
+    _: impl std::fmt::Display,
+    _: impl std::fmt::Display,
+    _: impl std::fmt::Display,
+) {
+}
+
 #[cfg(feature = "tracing")]
 mod fields {
     use crate::decision::Rejection;

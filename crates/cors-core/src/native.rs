@@ -93,6 +93,7 @@ pub struct NativePolicy<T: HeaderTypes> {
     cors_names: [T::Name; 7],
     request_names: [T::Name; 4],
     vary: T::Name,
+    refusal: T::Name,
 }
 
 impl<T: HeaderTypes> fmt::Debug for NativePolicy<T> {
@@ -125,6 +126,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
             cors_names: CorsHeader::ALL.map(|h| T::name(h.name())),
             request_names: RequestHeader::ALL.map(|h| T::name(h.name())),
             vary: T::name("vary"),
+            refusal: T::name(crate::debug_answers::REFUSAL_HEADER),
             policy,
         }
     }
@@ -477,5 +479,11 @@ impl<T: HeaderTypes, E: EchoSource<T::Value>> ResponseHeaders for NativeResponse
 
     fn present(&self) -> PresentHeaders {
         PresentHeaders::scan(T::names(self.headers))
+    }
+
+    fn set_refusal(&mut self, value: ValueId) {
+        if let Some(Some(v)) = self.cors.values.get(value) {
+            T::insert(self.headers, &self.cors.refusal, v.clone());
+        }
     }
 }

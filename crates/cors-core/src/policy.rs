@@ -1,6 +1,7 @@
 //! The immutable policy: built once, validated, shared by every request.
 
 use crate::allow_origin::{OriginHooks, OriginMatch, OriginMiss};
+use crate::candidate::Candidate;
 use crate::compile::PolicyInner;
 use crate::config::LoadError;
 use crate::cors_header::CorsHeader;
@@ -37,6 +38,10 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Policy {
     inner: Arc<PolicyInner>,
+    /// A report-only policy decided beside this one.
+    pub(crate) candidate: Option<Arc<Candidate<Policy>>>,
+    /// Whether refusals get debug answers.
+    pub(crate) debug_answers: bool,
 }
 
 impl fmt::Debug for Policy {
@@ -60,11 +65,17 @@ impl Policy {
         Self::compile(config.clone(), OriginHooks::default())
     }
 
-    /// Builds `config` with this policy's origin sources given in code (a predicate, looked-up
-    /// origins), which a policy file cannot express: what a handle swaps in from a file.
+    /// Builds `config` with what this policy has that a policy file cannot express (a
+    /// predicate, looked-up origins, a candidate, debug answers): what a handle swaps in from
+    /// a file.
     #[cfg(feature = "live")]
     pub(crate) fn with_config(&self, config: &PolicyConfig) -> Result<Policy, ConfigErrors> {
-        Self::compile(config.clone(), self.inner.hooks.clone())
+        let policy = Self::compile(config.clone(), self.inner.hooks.clone())?;
+        Ok(Policy {
+            candidate: self.candidate.clone(),
+            debug_answers: self.debug_answers,
+            ..policy
+        })
     }
 
     /// Reads a policy file (TOML, JSON or YAML by extension), applies the process's `CORS_*`
@@ -79,6 +90,8 @@ impl Policy {
         crate::log::warnings(&inner.warnings);
         Ok(Policy {
             inner: Arc::new(inner),
+            candidate: None,
+            debug_answers: false,
         })
     }
 
@@ -121,7 +134,7 @@ impl Policy {
     /// up ([`Policy::look_up_origin`]) and decides again with the answer
     /// ([`Policy::evaluate_looked_up`]). `evaluate` itself never waits.
     pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
-        Self::logged(request, self.decide(request, None))
+        self.observed(request, self.decide(request, None), |p| p.decide(request, None))
     }
 
     /// Decides a request whose origin was looked up ([`Policy::look_up_origin`]): the answer
@@ -148,7 +161,8 @@ impl Policy {
     /// # }
     /// ```
     pub fn evaluate_looked_up<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: &LookedUp) -> Decision {
-        Self::logged(request, self.decide(request, Some(looked_up)))
+        let decide = |p: &Policy| p.decide(request, Some(looked_up));
+        self.observed(request, decide(self), decide)
     }
 
     /// Starts the lookup of the request's origin (feature `lookup`), for a decision that
@@ -166,18 +180,48 @@ impl Policy {
         None
     }
 
-    fn logged<R: CorsRequest + ?Sized>(request: &R, decision: Decision) -> Decision {
-        // A decision that waits for a lookup is decided again: only that one is logged.
-        if let Some(reason) = decision
-            .outcome()
-            .rejection()
-            .filter(|r| !matches!(r, Rejection::OriginNotLookedUp))
-        {
+    /// Logs and counts a final decision, and has the candidate (if any) decide the request
+    /// with `decide` for comparison.
+    #[inline(always)]
+    fn observed<R, F>(&self, request: &R, decision: Decision, decide: F) -> Decision
+    where
+        R: CorsRequest + ?Sized,
+        F: FnOnce(&Policy) -> Decision,
+    {
+        // A decision that waits for a lookup is decided again: only that one is observed.
+        if decision.needs_lookup() {
+            #[cfg(feature = "metrics")]
+            crate::counters::origin_cache(false);
+            return decision;
+        }
+        if let Some(reason) = decision.outcome().rejection() {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
             // crate's level), so there is no separate gate here.
             crate::log::rejection(request, reason, decision.outcome().is_preflight());
         }
+        #[cfg(feature = "metrics")]
+        crate::counters::decided(decision.outcome());
+        if let Some(candidate) = &self.candidate {
+            self.compare_candidate(candidate, request, &decision, decide);
+        }
         decision
+    }
+
+    /// Apart, so that a policy without a candidate pays a test of a pointer.
+    #[inline(never)]
+    fn compare_candidate<R, F>(
+        &self,
+        candidate: &Candidate<Policy>,
+        request: &R,
+        decision: &Decision,
+        decide: F,
+    ) where
+        R: CorsRequest + ?Sized,
+        F: FnOnce(&Policy) -> Decision,
+    {
+        let theirs = decide(&candidate.policy);
+        let ours = (self.header_values(), decision);
+        candidate.compare(ours, (candidate.policy.header_values(), &theirs), request);
     }
 
     /// Decides a request whose method the framework rewrote from the one the client sent
@@ -219,7 +263,8 @@ impl Policy {
         request: &R,
         host: HeaderLine<'_>,
     ) -> Decision {
-        Self::logged(request, self.decide_overridden(request, host, None))
+        let decide = |p: &Policy| p.decide_overridden(request, host, None);
+        self.observed(request, decide(self), decide)
     }
 
     /// [`Policy::evaluate_overridden`] for a request whose origin was looked up, as
@@ -230,7 +275,8 @@ impl Policy {
         host: HeaderLine<'_>,
         looked_up: &LookedUp,
     ) -> Decision {
-        Self::logged(request, self.decide_overridden(request, host, Some(looked_up)))
+        let decide = |p: &Policy| p.decide_overridden(request, host, Some(looked_up));
+        self.observed(request, decide(self), decide)
     }
 
     fn decide_overridden<R: CorsRequest + ?Sized>(
@@ -293,11 +339,17 @@ impl Policy {
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
                 d
             }
-            Some(Err(reason)) => Decision::with_plan(
-                Outcome::ActualDenied(reason),
-                Route::CallHandler,
-                p.plans.actual_refused,
-            ),
+            Some(Err(reason)) => {
+                let mut d = Decision::with_plan(
+                    Outcome::ActualDenied(reason),
+                    Route::CallHandler,
+                    p.plans.actual_refused,
+                );
+                if self.debug_answers {
+                    d.plan.set_refusal(p.debug.reason(&reason));
+                }
+                d
+            }
             None => Decision::with_plan(Outcome::NotCors, Route::CallHandler, p.plans.actual_refused),
         }
     }
@@ -347,11 +399,15 @@ impl Policy {
         raw: &[u8],
         looked_up: Option<&LookedUp>,
     ) -> Result<HeaderValueRef, Rejection> {
-        match looked_up
-            .and_then(|l| l.answer_for(raw))
-            .or_else(|| origins.cached(raw))
-        {
-            Some(answer) => answer.verdict(),
+        if let Some(answer) = looked_up.and_then(|l| l.answer_for(raw)) {
+            return answer.verdict();
+        }
+        match origins.cached(raw) {
+            Some(answer) => {
+                #[cfg(feature = "metrics")]
+                crate::counters::origin_cache(true);
+                answer.verdict()
+            }
             // Only a canonical origin is looked up; no lookup would allow the others.
             None if Origin::parse(raw).is_ok() => Err(Rejection::OriginNotLookedUp),
             None => Err(Rejection::OriginNotAllowed),
@@ -398,12 +454,49 @@ impl Policy {
                 }
                 d
             }
+            Err(reason) if self.debug_answers => {
+                self.debug_refusal(request, (origin, looked_up), reason, route(403))
+            }
             Err(reason) => Decision::with_plan(
                 Outcome::PreflightDenied(reason),
                 route(403),
                 p.plans.preflight_refused,
             ),
         }
+    }
+
+    /// A refused preflight's debug answer: the headers granted by the steps before the one
+    /// that failed, and the reason in `Cors-Refusal`.
+    #[cold]
+    #[inline(never)]
+    fn debug_refusal<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        (origin, looked_up): (HeaderLine<'_>, Option<&LookedUp>),
+        reason: Rejection,
+        route: Route,
+    ) -> Decision {
+        let p = &*self.inner;
+        let mut d = Decision::with_plan(Outcome::PreflightDenied(reason), route, p.plans.preflight_refused);
+        d.plan.set_refusal(p.debug.reason(&reason));
+        let Ok(allow_origin) = self.check_origin(origin, looked_up) else {
+            return d;
+        };
+        d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
+        let credentials = p.plans.preflight_granted.action(CorsHeader::AllowCredentials);
+        d.set(CorsHeader::AllowCredentials, credentials);
+        let HeaderLine::One(method) = request.line(RequestHeader::AccessControlRequestMethod) else {
+            return d;
+        };
+        let Ok(allow_method) = p.methods.check(method) else {
+            return d;
+        };
+        d.set(CorsHeader::AllowMethods, HeaderAction::Set(allow_method));
+        let requested = request.header_lines(RequestHeader::AccessControlRequestHeaders);
+        if let Ok(Some(allow_headers)) = p.headers.check(requested) {
+            d.set(CorsHeader::AllowHeaders, HeaderAction::Set(allow_headers));
+        }
+        d
     }
 
     fn check_preflight<R: CorsRequest + ?Sized>(
@@ -464,6 +557,8 @@ struct PreflightGrant {
 pub struct PolicyBuilder {
     config: PolicyConfig,
     hooks: OriginHooks,
+    candidate: Option<Policy>,
+    debug_answers: bool,
 }
 
 impl fmt::Debug for PolicyBuilder {
@@ -504,6 +599,8 @@ impl PolicyBuilder {
         PolicyBuilder {
             config,
             hooks: OriginHooks::default(),
+            candidate: None,
+            debug_answers: false,
         }
     }
 
@@ -695,9 +792,28 @@ impl PolicyBuilder {
         self
     }
 
+    /// Runs `candidate` in report-only mode beside this policy
+    /// ([`Policy::with_candidate`]).
+    pub fn candidate(mut self, candidate: Policy) -> Self {
+        self.candidate = Some(candidate);
+        self
+    }
+
+    /// Turns debug answers on or off ([`Policy::with_debug_answers`]): a development aid,
+    /// off by default.
+    pub fn debug_answers(mut self, on: bool) -> Self {
+        self.debug_answers = on;
+        self
+    }
+
     /// Validates everything and builds the policy; every problem is reported at once.
     pub fn build(self) -> Result<Policy, ConfigErrors> {
-        Policy::compile(self.config, self.hooks)
+        let policy = Policy::compile(self.config, self.hooks)?;
+        Ok(Policy {
+            candidate: self.candidate.map(|c| Arc::new(Candidate::new(c))),
+            debug_answers: self.debug_answers,
+            ..policy
+        })
     }
 }
 

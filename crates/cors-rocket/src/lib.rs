@@ -676,6 +676,12 @@ impl ResponseHeaders for RocketResponse<'_, '_, '_> {
         }
     }
 
+    fn set_refusal(&mut self, value: ValueId) {
+        if let Some(value) = self.stored(value) {
+            self.response.set_raw_header(cors_core::adapter::REFUSAL_HEADER, value);
+        }
+    }
+
     fn present(&self) -> PresentHeaders {
         // Rocket's header iterator yields each line as a short-lived `Header`.
         self.response

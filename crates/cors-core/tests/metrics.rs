@@ -1,0 +1,270 @@
+//! The engine's counters through the `metrics` facade, read back from a recorder installed for
+//! this test binary: what each decision counts, and that counting allocates nothing.
+//!
+//! Its own binary: the recorder is global to the process, and the allocator counts only the
+//! thread that measures.
+
+use cors_core::adapter::LivePolicy;
+use cors_core::lookup::{from_fn, LookedUpOrigins};
+use cors_core::{Policy, PolicyHandle, RawRequest};
+use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+/// Keeps every counter by its name and labels, as `name{label=value,...}`.
+#[derive(Default)]
+struct Counters(Mutex<BTreeMap<String, Arc<AtomicU64>>>);
+
+impl Recorder for &'static Counters {
+    fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+
+    fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+        let labels: Vec<String> = key
+            .labels()
+            .map(|l| format!("{}={}", l.key(), l.value()))
+            .collect();
+        let name = format!("{}{{{}}}", key.name(), labels.join(","));
+        let mut counters = self.0.lock().unwrap();
+        Counter::from_arc(Arc::clone(counters.entry(name).or_default()))
+    }
+
+    fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+        Gauge::noop()
+    }
+
+    fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+        Histogram::noop()
+    }
+}
+
+fn recorder() -> &'static Counters {
+    static COUNTERS: OnceLock<&'static Counters> = OnceLock::new();
+    COUNTERS.get_or_init(|| {
+        let counters: &'static Counters = Box::leak(Box::default());
+        metrics::set_global_recorder(counters).expect("the only recorder of this binary");
+        counters
+    })
+}
+
+/// The counters' values; the tests of this binary share them, so each test runs alone.
+fn snapshot() -> BTreeMap<String, u64> {
+    let counters = recorder().0.lock().unwrap();
+    counters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.load(Ordering::Relaxed)))
+        .collect()
+}
+
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What changed between two snapshots, without the counters that did not move.
+fn counted(f: impl FnOnce()) -> BTreeMap<String, u64> {
+    recorder();
+    let before = snapshot();
+    f();
+    snapshot()
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let delta = v - before.get(&k).copied().unwrap_or(0);
+            (delta > 0).then_some((k, delta))
+        })
+        .collect()
+}
+
+fn expect(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+fn policy() -> Policy {
+    Policy::builder()
+        .allow_origins(["https://a.example"])
+        .allow_methods(["PUT"])
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn each_decision_counts_its_kind_outcome_and_reason() {
+    let _serial = serial();
+    let policy = policy();
+    let counts = counted(|| {
+        policy.evaluate(&RawRequest::new("GET").header("Origin", "https://a.example"));
+        policy.evaluate(&RawRequest::new("GET").header("Origin", "https://evil.example"));
+        policy.evaluate(&RawRequest::new("GET"));
+        let preflight = |method| {
+            RawRequest::new("OPTIONS")
+                .header("Origin", "https://a.example")
+                .header("Access-Control-Request-Method", method)
+        };
+        policy.evaluate(&preflight("PUT"));
+        policy.evaluate(&preflight("PATCH"));
+        policy.evaluate(&preflight("PATCH"));
+    });
+    assert_eq!(
+        counts,
+        expect(&[
+            ("cors_refusals_total{reason=method_not_allowed}", 2),
+            ("cors_refusals_total{reason=origin_not_allowed}", 1),
+            ("cors_requests_total{kind=actual,outcome=allowed}", 1),
+            ("cors_requests_total{kind=actual,outcome=refused}", 1),
+            ("cors_requests_total{kind=none,outcome=allowed}", 1),
+            ("cors_requests_total{kind=preflight,outcome=allowed}", 1),
+            ("cors_requests_total{kind=preflight,outcome=refused}", 2),
+        ])
+    );
+}
+
+#[test]
+fn reloads_count_applied_and_refused() {
+    let _serial = serial();
+    let live = Arc::new(LivePolicy::<Policy>::new(policy()));
+    let handle = PolicyHandle::new(live);
+    let counts = counted(|| {
+        let mut config = handle.policy().to_config();
+        handle.set_config(&config).unwrap();
+        config.allow_origins.push("https://Bad.example/".into());
+        handle.set_config(&config).unwrap_err();
+        handle.reload("/nonexistent/cors.toml").unwrap_err();
+    });
+    assert_eq!(
+        counts,
+        expect(&[
+            ("cors_policy_reloads_total{result=applied}", 1),
+            ("cors_policy_reloads_total{result=refused}", 2),
+        ])
+    );
+}
+
+#[test]
+fn candidate_differences_are_counted() {
+    let _serial = serial();
+    let stricter = Policy::builder()
+        .allow_origins(["https://b.example"])
+        .build()
+        .unwrap();
+    let watched = policy().with_candidate(Some(stricter));
+    let counts = counted(|| {
+        watched.evaluate(&RawRequest::new("GET").header("Origin", "https://a.example"));
+        watched.evaluate(&RawRequest::new("GET").header("Origin", "https://c.example"));
+    });
+    assert_eq!(counts.get("cors_candidate_differences_total{}"), Some(&1));
+}
+
+#[test]
+fn looked_up_origins_count_cache_misses_and_hits() {
+    let _serial = serial();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let origins = LookedUpOrigins::builder(from_fn(
+        |origin: String| async move { Ok(origin.contains("tenant")) },
+    ))
+    .build();
+    let policy = Policy::builder()
+        .allow_origins(["https://a.example"])
+        .look_up_origins(origins)
+        .build()
+        .unwrap();
+    let request = RawRequest::new("GET").header("Origin", "https://tenant.example");
+    let counts = counted(|| {
+        runtime.block_on(async {
+            for _ in 0..3 {
+                let decision = policy.evaluate(&request);
+                if decision.needs_lookup() {
+                    let lookup = policy.look_up_origin(&request).unwrap();
+                    policy.evaluate_looked_up(&request, &lookup.await);
+                }
+            }
+        });
+        policy.evaluate(&RawRequest::new("GET").header("Origin", "https://a.example"));
+    });
+    assert_eq!(
+        counts,
+        expect(&[
+            ("cors_origin_cache_total{result=hit}", 2),
+            ("cors_origin_cache_total{result=miss}", 1),
+            ("cors_requests_total{kind=actual,outcome=allowed}", 4),
+        ])
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counting does not allocate
+// ---------------------------------------------------------------------------------------------
+
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn tally() {
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get().map(|n| n + 1)));
+}
+
+// SAFETY: every call goes to `System` unchanged; counting touches a `const` thread-local only.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        tally();
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System` with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        tally();
+        // SAFETY: `ptr` came from `System` with `layout`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+#[test]
+fn counting_a_request_allocates_nothing() {
+    let _serial = serial();
+    let stricter = Policy::builder()
+        .allow_origins(["https://b.example"])
+        .build()
+        .unwrap();
+    let policy = policy().with_candidate(Some(stricter));
+    let requests = [
+        RawRequest::new("GET").header("Origin", "https://a.example"),
+        RawRequest::new("GET").header("Origin", "https://evil.example"),
+        RawRequest::new("OPTIONS")
+            .header("Origin", "https://a.example")
+            .header("Access-Control-Request-Method", "PATCH"),
+    ];
+    let before = snapshot();
+    for request in &requests {
+        policy.evaluate(request); // the first request of the process registers the handles
+    }
+    ALLOCATIONS.with(|n| n.set(Some(0)));
+    for request in &requests {
+        std::hint::black_box(policy.evaluate(request));
+    }
+    let allocations = ALLOCATIONS.with(|n| n.replace(None)).unwrap_or(0);
+    assert_eq!(allocations, 0);
+    // ...and the requests were counted.
+    let total = |s: &BTreeMap<String, u64>| {
+        s.iter()
+            .filter(|(k, _)| k.starts_with("cors_requests_total"))
+            .map(|(_, v)| v)
+            .sum::<u64>()
+    };
+    assert_eq!(total(&snapshot()) - total(&before), 6);
+}
