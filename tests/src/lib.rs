@@ -16,6 +16,7 @@
 
 mod alloc_count;
 mod case;
+pub mod diagnostics;
 mod http;
 pub mod lookup;
 pub mod probe;

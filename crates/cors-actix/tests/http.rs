@@ -729,3 +729,22 @@ fn spec_8_looked_up_origins_over_http() {
     });
     check_looked_up_origins(addr, "/api/items", &tenants, &origins);
 }
+
+/// A report-only candidate and debug answers over HTTP (see the conformance check).
+#[test]
+fn candidate_and_debug_answers_over_http() {
+    use cors_conformance::diagnostics::{check_diagnostics, diagnostics_policy};
+    let policy = diagnostics_policy();
+    let cors = Cors::new(policy.clone());
+    let addr = serve!(move || {
+        App::new().wrap(cors.clone()).route(
+            "/api/items",
+            web::get().to(|| async {
+                HttpResponse::Ok()
+                    .insert_header(("x-handler", "ran"))
+                    .body("items")
+            }),
+        )
+    });
+    check_diagnostics(addr, "/api/items", &policy);
+}

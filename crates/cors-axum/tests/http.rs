@@ -265,3 +265,17 @@ async fn spec_8_looked_up_origins_over_http() {
         .await
         .unwrap();
 }
+
+/// A report-only candidate and debug answers over HTTP (see the conformance check).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidate_and_debug_answers_over_http() {
+    use cors_conformance::diagnostics::{check_diagnostics, diagnostics_policy};
+    let policy = diagnostics_policy();
+    let app = Router::new()
+        .route("/api/items", get(|| async { ([("x-handler", "ran")], "items") }))
+        .layer(CorsLayer::new(policy.clone()));
+    let addr = serve(app).await;
+    tokio::task::spawn_blocking(move || check_diagnostics(addr, "/api/items", &policy))
+        .await
+        .unwrap();
+}

@@ -678,7 +678,8 @@ impl ResponseHeaders for RocketResponse<'_, '_, '_> {
 
     fn set_refusal(&mut self, value: ValueId) {
         if let Some(value) = self.stored(value) {
-            self.response.set_raw_header(cors_core::adapter::REFUSAL_HEADER, value);
+            self.response
+                .set_raw_header(cors_core::adapter::REFUSAL_HEADER, value);
         }
     }
 

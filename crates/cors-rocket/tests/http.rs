@@ -693,3 +693,17 @@ async fn looked_up_origin_of_a_rewritten_form() {
         assert_eq!(tenants.calls(origin), 1, "{origin}");
     }
 }
+
+/// A report-only candidate and debug answers over HTTP (see the conformance check).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidate_and_debug_answers_over_http() {
+    use cors_conformance::diagnostics::{check_diagnostics, diagnostics_policy};
+    let policy = diagnostics_policy();
+    let rocket = quiet()
+        .mount("/api", routes![ran])
+        .attach(CorsFairing::new(policy.clone()));
+    let addr = serve(rocket).await;
+    tokio::task::spawn_blocking(move || check_diagnostics(addr, "/api/items", &policy))
+        .await
+        .unwrap();
+}

@@ -633,3 +633,15 @@ fn spec_8_looked_up_origins_over_http() {
         check_looked_up_origins(addr, "/api/items", &tenants, &origins);
     }
 }
+
+/// A report-only candidate and debug answers over HTTP (see the conformance check).
+#[test]
+fn candidate_and_debug_answers_over_http() {
+    use cors_conformance::diagnostics::{check_diagnostics, diagnostics_policy};
+    let policy = diagnostics_policy();
+    let routes = warp::path!("api" / "items")
+        .and(warp::get())
+        .map(|| warp::reply::with_header("items", "x-handler", "ran"));
+    let addr = serve(Cors::new(policy.clone()).wrap(routes));
+    check_diagnostics(addr, "/api/items", &policy);
+}
