@@ -186,7 +186,10 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.len(), 2);
         assert!(
-            matches!(e.errors()[0].kind(), ConfigErrorKind::InvalidRegex(_)),
+            matches!(
+                e.errors()[0].kind(),
+                ConfigErrorKind::InvalidRegex { column: Some(9), .. }
+            ),
             "{e}"
         );
         assert_eq!(e.errors()[0].key(), "allow_origin_regex[0]");

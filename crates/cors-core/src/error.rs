@@ -4,7 +4,8 @@ use std::fmt;
 
 /// One thing wrong with a policy's configuration: where, what, and how to fix it.
 ///
-/// Its `Display` is one line a person can act on:
+/// Its `Display` is one line a person can act on (the alternate form, `{:#}`, adds a line with
+/// a caret under the problem of an invalid regex, as `cors check` prints it):
 ///
 /// ```
 /// use cors_core::Policy;
@@ -65,8 +66,12 @@ impl ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: ", self.key)?;
-        if let Some(value) = &self.value {
-            write!(f, "{value:?} ")?;
+        match (&self.kind, &self.value) {
+            // A regex is shown as written: quoted and Debug-escaped, its backslashes would be
+            // doubled, and a column would no longer point at the right character.
+            (ConfigErrorKind::InvalidRegex { .. }, Some(regex)) => write!(f, "regex {} ", Printable(regex))?,
+            (_, Some(value)) => write!(f, "{value:?} ")?,
+            (_, None) => {}
         }
         write!(f, "{}", self.kind)?;
         match &self.fix {
@@ -74,8 +79,62 @@ impl fmt::Display for ConfigError {
             None if self.kind == ConfigErrorKind::UnknownKey => write!(f, "; the keys are {KEY_LIST}")?,
             None => {}
         }
+        if f.alternate() {
+            if let Some(caret) = self.caret_indent() {
+                write!(f, "\n{:caret$}^", "")?;
+            }
+        }
         Ok(())
     }
+}
+
+impl ConfigError {
+    /// For an invalid regex with a known column, how many characters of the one-line
+    /// `Display` come before the one the problem is at.
+    fn caret_indent(&self) -> Option<usize> {
+        let (
+            ConfigErrorKind::InvalidRegex {
+                column: Some(column), ..
+            },
+            Some(regex),
+        ) = (&self.kind, &self.value)
+        else {
+            return None;
+        };
+        let before: String = regex.chars().take(column.saturating_sub(1)).collect();
+        // Counted as shown: an escaped control character takes several columns.
+        let shown = Printable(&before).to_string().chars().count();
+        Some(self.key.chars().count() + ": regex ".len() + shown)
+    }
+}
+
+/// A value shown as written, on one line: only characters a terminal would not print visibly
+/// (control characters such as a new line, and the invisible format characters that reorder
+/// or hide text) are escaped, as `\n` or `\u{202e}` (which a regex reads as the same character).
+struct Printable<'a>(&'a str);
+
+impl fmt::Display for Printable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if is_invisible(c) {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Control characters, and the format characters that hide text or reverse its direction
+/// (soft hyphen, zero-width spaces and joiners, bidirectional marks, overrides and isolates,
+/// the byte order mark): printed raw, they would break the line or disguise the value.
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}' | '\u{61c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+        )
 }
 
 impl std::error::Error for ConfigError {}
@@ -85,7 +144,8 @@ const KEY_LIST: &str = "allow_origins, allow_origin_regex, allow_null_origin, al
                         expose_headers, allow_credentials, max_age, allow_private_network, preflight_status, \
                         options_passthrough";
 
-/// Everything wrong with a configuration, never empty. `Display` writes one error per line.
+/// Everything wrong with a configuration, never empty. `Display` writes one error per line
+/// (`{:#}`, each error in its alternate form).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigErrors(Vec<ConfigError>);
 
@@ -125,7 +185,11 @@ impl fmt::Display for ConfigErrors {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            write!(f, "{e}")?;
+            if f.alternate() {
+                write!(f, "{e:#}")?;
+            } else {
+                write!(f, "{e}")?;
+            }
         }
         Ok(())
     }
@@ -248,8 +312,15 @@ pub enum ConfigErrorKind {
     MaxAgeTooLarge,
     /// `preflight_status` outside 200..=299.
     PreflightStatus,
-    /// A regex that does not compile.
-    InvalidRegex(String),
+    /// A regex that does not parse: what is wrong and where.
+    InvalidRegex {
+        /// The regex parser's description of the problem, such as `unclosed group`.
+        problem: String,
+        /// The 1-based column of the character the problem is at, counted in characters from
+        /// the start of the regex as written; `None` when the problem has no place in it (it
+        /// shows only once the regex is anchored to match whole origins).
+        column: Option<usize>,
+    },
     /// A regex whose compiled form is larger than the limit.
     RegexTooLarge(usize),
     /// A key the policy format does not have (shown with the keys it has when it is like none
@@ -281,7 +352,8 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::SetCookieExposed => f.write_str("can never be exposed: browsers hide Set-Cookie from pages whatever the server says"),
             ConfigErrorKind::MaxAgeTooLarge => f.write_str("is above the maximum of 86400 seconds (browsers cap it lower anyway)"),
             ConfigErrorKind::PreflightStatus => f.write_str("is not a 2xx status (use 204 or another status from 200 to 299)"),
-            ConfigErrorKind::InvalidRegex(v0) => write!(f, "is not a valid regex: {v0}"),
+            ConfigErrorKind::InvalidRegex { problem, column: Some(column) } => write!(f, "is invalid at column {column}: {problem}"),
+            ConfigErrorKind::InvalidRegex { problem, column: None } => write!(f, "is invalid: {problem}"),
             ConfigErrorKind::RegexTooLarge(v0) => write!(f, "compiles to more than the size limit of {v0} bytes; simplify it"),
             ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
             ConfigErrorKind::WrongType(v0) => write!(f, "has the wrong type: expected {v0}"),

@@ -659,6 +659,36 @@ fn s2_regex_over_the_size_limit_is_a_config_error() {
 }
 
 #[test]
+fn s2_invalid_regex_is_shown_as_written_with_the_column_of_the_problem() {
+    let errors = PolicyConfig::parse(
+        "allow_origin_regex = [\"https://(foo\\\\.example\\\\.com\"]\n",
+        Format::Toml,
+    )
+    .unwrap()
+    .build()
+    .unwrap_err();
+    let error = &errors.errors()[0];
+    assert_eq!(error.value(), Some(r"https://(foo\.example\.com"));
+    assert_eq!(
+        error.kind(),
+        &cors_core::ConfigErrorKind::InvalidRegex {
+            problem: "unclosed group".into(),
+            column: Some(9),
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        r"allow_origin_regex[0]: regex https://(foo\.example\.com is invalid at column 9: unclosed group"
+    );
+    // The alternate form adds a caret under the `(`.
+    let shown = format!("{error:#}");
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 2, "{shown}");
+    assert_eq!(lines[1].find('^'), lines[0].find("(foo"), "{shown}");
+    assert_eq!(lines[1].trim(), "^");
+}
+
+#[test]
 fn s2_null_matches_only_when_enabled() {
     let disabled = basic();
     let served = serve(&disabled, &get("null"));
