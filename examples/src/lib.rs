@@ -1,6 +1,7 @@
-//! What the four example servers share: the command line, policy loading, the start-up line
-//! and the response bodies of the routes of the examples contract. No CORS logic lives here:
-//! that is the core's, reached through each framework's adapter.
+//! What the four example servers share: the command line, policy loading, the start-up line,
+//! clean shutdown on SIGINT and SIGTERM ([`shutdown`]) and the response bodies of the routes of
+//! the examples contract. No CORS logic lives here: that is the core's, reached through each
+//! framework's adapter.
 
 use cors_core::lookup::LookedUpOrigins;
 use cors_core::{Policy, PolicyBuilder, PolicyConfig, PolicyHandle};
@@ -188,7 +189,7 @@ pub fn default_config() -> PathBuf {
     }
 }
 
-/// The per-framework servers, each a blocking `run(settings, on_listening)`.
+/// The per-framework servers, each a blocking `run(settings, on_listening, shutdown)` (a [`Run`]).
 pub mod apps {
     pub mod actix;
     pub mod axum;
@@ -196,21 +197,33 @@ pub mod apps {
     pub mod warp;
 }
 
+pub mod shutdown;
+pub use shutdown::{Shutdown, ShutdownRequest};
+
 /// Called once a server accepts connections, with its real address.
 pub type OnListening = Box<dyn FnOnce(SocketAddr) + Send>;
 
-/// A server's blocking entry point.
-pub type Run = fn(Settings, OnListening) -> Result<(), String>;
+/// A server's blocking entry point: serves until `Shutdown` is requested, then stops as
+/// [`shutdown`] describes and returns.
+pub type Run = fn(Settings, OnListening, Shutdown) -> Result<(), String>;
 
 /// The whole `main` of an example server: command line, policy and its warnings, logging,
-/// serve.
+/// signals, serve; returns (exit status 0) once the server has stopped after SIGINT or SIGTERM.
 pub fn main(framework: Framework, run: Run) {
     let settings = settings_or_exit(framework);
     print_warnings(&settings.policy);
     // After the policy is built: the core also logs its warnings with `tracing::warn!` when
     // building it, and they are printed above already.
     init_tracing();
-    if let Err(message) = run(settings, Box::new(announce)) {
+    // Before serving: a signal sent once the server says it listens must find the handlers.
+    let shutdown = match Shutdown::on_signals() {
+        Ok(shutdown) => shutdown,
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(message) = run(settings, Box::new(announce), shutdown) {
         eprintln!("error: {message}");
         std::process::exit(1);
     }

@@ -16,12 +16,12 @@ use axum::routing::get;
 use axum::Router;
 use cors_audit::browser::{simulate, FetchRequest};
 use cors_core::{Format, Policy, PolicyConfig};
-use cors_examples::{apps, Framework, Run, Settings};
+use cors_examples::{apps, Framework, Run, Settings, Shutdown};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const PAGE: &str = include_str!("../page/index.html");
 
@@ -266,7 +266,22 @@ fn matrix(
     })
 }
 
-fn start(framework: &'static str, run: Run, settings: Settings) -> Result<SocketAddr, String> {
+/// What a server's thread says when its `run` returns: its name and how it ended.
+type Stopped = (&'static str, Result<(), String>);
+
+/// The servers started: names and addresses (for the page), and where their threads say
+/// they stopped.
+type Started = (Vec<(&'static str, SocketAddr)>, mpsc::Receiver<Stopped>);
+
+/// Starts one server on a thread of its own and gives its address once it listens. When the
+/// server returns (after the shutdown request, or on an error) its thread says so on `stopped`.
+fn start(
+    framework: &'static str,
+    run: Run,
+    settings: Settings,
+    shutdown: Shutdown,
+    stopped: mpsc::Sender<Stopped>,
+) -> Result<SocketAddr, String> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name(framework.to_owned())
@@ -275,9 +290,11 @@ fn start(framework: &'static str, run: Run, settings: Settings) -> Result<Socket
             let ready: cors_examples::OnListening = Box::new(move |addr| {
                 let _ = tx.send(Ok(addr));
             });
-            if let Err(e) = run(settings, ready) {
-                let _ = error_tx.send(Err(e));
+            let result = run(settings, ready, shutdown);
+            if let Err(e) = &result {
+                let _ = error_tx.send(Err(e.clone()));
             }
+            let _ = stopped.send((framework, result));
         })
         .map_err(|e| e.to_string())?;
     rx.recv_timeout(Duration::from_secs(60))
@@ -319,20 +336,46 @@ async fn apply(copy: PathBuf, text: String) -> (StatusCode, String) {
     (StatusCode::OK, "applied".into())
 }
 
+/// How long, after the servers' own bound, the demo waits for their threads to end (their
+/// runtimes closing) before it exits anyway: the process is gone within 2 s of the signal.
+const TEARDOWN: Duration = Duration::from_millis(400);
+
 fn run() -> Result<(), String> {
     let args = args()?;
+    // Before any server starts: one listener for SIGINT and SIGTERM stops them all. (Each
+    // framework catching the signals for itself stopped only that server, and the demo lived
+    // on.)
+    let shutdown = Shutdown::on_signals()?;
     let policy = Policy::from_file(&args.config).map_err(|e| e.to_string())?;
     let copy = editable_copy(&args.config)?;
     let public = Policy::builder()
         .allow_origins(["*"])
         .build()
         .map_err(|e| e.to_string())?;
+    let (servers, stopped) = start_servers(&args, &policy, &public, &copy, &shutdown)?;
+    let count = servers.len();
+    // On an error the servers are left running: the process exits with it.
+    serve_page(&args, policy, public, copy, servers, &shutdown)?;
+    wait_for_servers(&stopped, count, &shutdown);
+    Ok(())
+}
+
+/// Starts the four servers, each on its own thread, watching `copy`; their names and
+/// addresses, and where their threads say they stopped.
+fn start_servers(
+    args: &Args,
+    policy: &Policy,
+    public: &Policy,
+    copy: &std::path::Path,
+    shutdown: &Shutdown,
+) -> Result<Started, String> {
     let frameworks: [(&'static str, Framework, Run); 4] = [
         ("actix-web", Framework::Actix, apps::actix::run),
         ("axum", Framework::Axum, apps::axum::run),
         ("Rocket", Framework::Rocket, apps::rocket::run),
         ("warp", Framework::Warp, apps::warp::run),
     ];
+    let (stopped_tx, stopped) = mpsc::channel();
     let mut servers = Vec::new();
     for (i, (name, _, run)) in frameworks.into_iter().enumerate() {
         let port = if args.base_port == 0 {
@@ -342,17 +385,73 @@ fn run() -> Result<(), String> {
         };
         let settings = Settings {
             policy: policy.clone(),
-            config: copy.clone(),
+            config: copy.to_path_buf(),
             watch: true,
             origin_store: None,
             public_policy: public.clone(),
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
         };
-        let addr = start(name, run, settings)?;
+        let addr = start(name, run, settings, shutdown.clone(), stopped_tx.clone())?;
         println!("{name:>9} listening on http://{addr}");
         servers.push((name, addr));
     }
+    Ok((servers, stopped))
+}
 
+/// After the page has stopped: waits for the servers, which stop within
+/// [`cors_examples::shutdown::STOPPED_WITHIN`] of the request, and a little longer for their
+/// threads to end. One that has not by then is named and left behind: the process exits.
+fn wait_for_servers(stopped: &mpsc::Receiver<Stopped>, count: usize, shutdown: &Shutdown) {
+    let requested = shutdown.requested_at().unwrap_or_else(Instant::now);
+    let deadline = requested + cors_examples::shutdown::STOPPED_WITHIN + TEARDOWN;
+    for _ in 0..count {
+        match stopped.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok((_, Ok(()))) => {}
+            Ok((name, Err(e))) => eprintln!("warning: {name}: {e}"),
+            Err(_) => {
+                eprintln!("warning: not every server stopped in time; exiting anyway");
+                return;
+            }
+        }
+    }
+}
+
+/// The page's routes: the page, the matrix (`matrix` gives it for the policy in force), and
+/// the policy file the servers watch, to read and to edit.
+fn page_app(copy: PathBuf, matrix: impl Fn() -> String + Clone + Send + Sync + 'static) -> Router {
+    let (read_copy, write_copy) = (copy.clone(), copy);
+    Router::new()
+        .route(
+            "/",
+            get(|| async { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE) }),
+        )
+        .route(
+            "/matrix.json",
+            get(move || {
+                let m = matrix();
+                async move { ([(header::CONTENT_TYPE, "application/json")], m).into_response() }
+            }),
+        )
+        .route(
+            "/policy",
+            get(move || {
+                let text = std::fs::read_to_string(&read_copy).unwrap_or_default();
+                async move { text }
+            })
+            .post(move |text: String| apply(write_copy.clone(), text)),
+        )
+}
+
+/// Serves the page until the shutdown request, and then as the servers do: no more
+/// accepting, requests in flight (an edit being applied) finished within the bound.
+fn serve_page(
+    args: &Args,
+    policy: Policy,
+    public: Policy,
+    copy: PathBuf,
+    servers: Vec<(&'static str, SocketAddr)>,
+    shutdown: &Shutdown,
+) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -375,34 +474,17 @@ fn run() -> Result<(), String> {
         // What the policy in force says, read from the watched copy at each request.
         let current_matrix = {
             let copy = copy.clone();
-            let origin = origin.clone();
             move || {
                 let policy = Policy::from_file(&copy).unwrap_or_else(|_| policy.clone());
                 matrix(&policy, &public, &origin, &servers, &shown_file).to_string()
             }
         };
-        let (read_copy, write_copy) = (copy.clone(), copy.clone());
-        let app = Router::new()
-            .route(
-                "/",
-                get(|| async { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE) }),
-            )
-            .route(
-                "/matrix.json",
-                get(move || {
-                    let m = current_matrix();
-                    async move { ([(header::CONTENT_TYPE, "application/json")], m).into_response() }
-                }),
-            )
-            .route(
-                "/policy",
-                get(move || {
-                    let text = std::fs::read_to_string(&read_copy).unwrap_or_default();
-                    async move { text }
-                })
-                .post(move |text: String| apply(write_copy.clone(), text)),
-            );
-        println!("demo page: {origin}/");
-        axum::serve(listener, app).await.map_err(|e| e.to_string())
+        println!("demo page: http://{addr}/");
+        let serve = axum::serve(listener, page_app(copy, current_matrix))
+            .with_graceful_shutdown(shutdown.requested());
+        match shutdown.bound(std::future::IntoFuture::into_future(serve)).await {
+            Some(served) => served.map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
     })
 }

@@ -109,8 +109,15 @@ fn api(config: &mut web::ServiceConfig) {
         .route("/api/cookie/echo", get().to(cookie_echo));
 }
 
-/// Serves the contract's routes until the process ends; `on_listening` gets the real address.
-pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), String> {
+/// Serves the contract's routes until `shutdown` is requested; `on_listening` gets the real
+/// address. actix-web's own signal handlers are off (in the demo they would stop this server
+/// alone); on the request it stops gracefully: no more accepting, idle keep-alive connections
+/// closed, requests in flight given up to [`ex::shutdown::GRACE`].
+pub fn run(
+    settings: ex::Settings,
+    on_listening: ex::OnListening,
+    shutdown: ex::Shutdown,
+) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         // Built once; each worker's App gets a clone (one reference count each).
         // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
@@ -142,10 +149,22 @@ pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), 
                 // What no scope matches (`OPTIONS *`: a scope's path starts with `/`).
                 .default_service(cors.default_service())
         })
+        .disable_signals()
+        .shutdown_timeout(ex::shutdown::GRACE.as_secs())
         .bind(settings.addr)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
         let addr = server.addrs().first().copied().unwrap_or(settings.addr);
+        let server = server.run();
+        let handle = server.handle();
+        let requested = shutdown.requested();
+        actix_web::rt::spawn(async move {
+            requested.await;
+            handle.stop(true).await;
+        });
         on_listening(addr);
-        server.run().await.map_err(|e| e.to_string())
+        match shutdown.bound(server).await {
+            Some(served) => served.map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
     })
 }

@@ -94,8 +94,14 @@ fn app(settings: &ex::Settings) -> Router {
     api.nest_service("/public", public)
 }
 
-/// Serves the contract's routes until the process ends; `on_listening` gets the real address.
-pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), String> {
+/// Serves the contract's routes until `shutdown` is requested; `on_listening` gets the real
+/// address. On the request axum stops accepting, closes idle connections and waits for the
+/// requests in flight, within [`ex::Shutdown::bound`].
+pub fn run(
+    settings: ex::Settings,
+    on_listening: ex::OnListening,
+    shutdown: ex::Shutdown,
+) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -106,8 +112,10 @@ pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), 
             .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         on_listening(addr);
-        axum::serve(listener, app(&settings))
-            .await
-            .map_err(|e| e.to_string())
+        let serve = axum::serve(listener, app(&settings)).with_graceful_shutdown(shutdown.requested());
+        match shutdown.bound(std::future::IntoFuture::into_future(serve)).await {
+            Some(served) => served.map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
     })
 }

@@ -3,15 +3,17 @@
 use crate as ex;
 use cors_rocket::CorsFairing;
 use rocket::config::{Config, Ident, LogLevel};
+use rocket::error::ErrorKind;
 use rocket::fairing::AdHoc;
 use rocket::http::{ContentType, Method, Status};
 use rocket::request::{self, FromRequest};
 use rocket::response::{self, Responder};
 use rocket::shield::Shield;
-use rocket::{delete, get, options, patch, post, put, routes, Build, Request, Response, Rocket};
+use rocket::{delete, get, options, patch, post, put, routes, Build, Orbit, Request, Response, Rocket};
 use std::io::Cursor;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A handler's response: status, body, extra headers, and the contract's `X-Handler: ran`.
 struct Reply {
@@ -140,6 +142,20 @@ fn public_info() -> Reply {
     json(Status::Ok, ex::PUBLIC_INFO_JSON, &[])
 }
 
+/// Rocket's shutdown settings: no signal handlers of its own (in the demo they would stop this
+/// server alone; [`run`] is stopped through an [`ex::Shutdown`]), and [`ex::shutdown::GRACE`]
+/// for the requests in flight. No mercy period after it: what is left is closed at once, so
+/// that the process exits within 2 s of the signal.
+fn shutdown_config() -> rocket::config::Shutdown {
+    rocket::config::Shutdown {
+        ctrlc: false,
+        signals: std::collections::HashSet::new(),
+        grace: u32::try_from(ex::shutdown::GRACE.as_secs()).unwrap_or(1),
+        mercy: 0,
+        ..rocket::config::Shutdown::default()
+    }
+}
+
 /// The Rocket application of the contract, listening on `settings.addr`; `on_listening` gets
 /// the real address once Rocket has bound its socket.
 fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<Build>, String> {
@@ -151,6 +167,7 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
         cli_colors: false,
         // The same headers as the other example servers: no `Server`, no Shield headers.
         ident: Ident::none(),
+        shutdown: shutdown_config(),
         ..Config::default()
     };
     let public = CorsFairing::scoped("/public", settings.public_policy.clone()).map_err(|e| e.to_string())?;
@@ -200,10 +217,47 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
         .mount("/public", routes![public_info]))
 }
 
-/// Serves until shut down (Ctrl-C or SIGTERM).
-pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), String> {
+/// Resolves once every connection task has dropped its reference to the running Rocket (as
+/// Rocket itself tells that its connections are done).
+async fn connections_closed(orbit: Arc<Rocket<Orbit>>) {
+    while Arc::strong_count(&orbit) > 1 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Serves until `shutdown` is requested, which notifies Rocket's own shutdown: it stops
+/// accepting, and gives the requests in flight the grace period of [`shutdown_config`].
+pub fn run(
+    settings: ex::Settings,
+    on_listening: ex::OnListening,
+    shutdown: ex::Shutdown,
+) -> Result<(), String> {
     let rocket = app(&settings, on_listening)?;
-    rocket::execute(rocket.launch())
-        .map(drop)
-        .map_err(|e| format!("cannot serve on {}: {e}", settings.addr))
+    let addr = settings.addr;
+    rocket::execute(async move {
+        let rocket = rocket
+            .ignite()
+            .await
+            .map_err(|e| format!("cannot serve on {addr}: {e}"))?;
+        let notify = rocket.shutdown();
+        let requested = shutdown.requested();
+        tokio::spawn(async move {
+            requested.await;
+            notify.notify();
+        });
+        match shutdown.bound(rocket.launch()).await {
+            Some(Ok(_)) | None => Ok(()),
+            Some(Err(e)) => {
+                // Rocket gave up on its shutdown (it may, with connections still open): wait
+                // for them here, within the same bound.
+                let ErrorKind::Shutdown(orbit, _) = e.kind() else {
+                    return Err(format!("cannot serve on {addr}: {e}"));
+                };
+                let orbit = Arc::clone(orbit);
+                drop(e);
+                shutdown.bound(connections_closed(orbit)).await;
+                Ok(())
+            }
+        }
+    })
 }

@@ -108,8 +108,14 @@ fn routes(
         .unify()
 }
 
-/// Serves the contract's routes until the process ends; `on_listening` gets the real address.
-pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), String> {
+/// Serves the contract's routes until `shutdown` is requested; `on_listening` gets the real
+/// address. On the request warp stops accepting, closes idle connections and waits for the
+/// requests in flight, within [`ex::Shutdown::bound`].
+pub fn run(
+    settings: ex::Settings,
+    on_listening: ex::OnListening,
+    shutdown: ex::Shutdown,
+) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -121,7 +127,11 @@ pub fn run(settings: ex::Settings, on_listening: ex::OnListening) -> Result<(), 
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let routes = routes(&settings);
         on_listening(addr);
-        warp::serve(routes).incoming(listener).run().await;
+        let serve = warp::serve(routes)
+            .incoming(listener)
+            .graceful(shutdown.requested())
+            .run();
+        shutdown.bound(serve).await;
         Ok(())
     })
 }
