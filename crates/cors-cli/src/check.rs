@@ -45,6 +45,12 @@ pub(crate) fn env_overrides() -> Vec<String> {
     names
 }
 
+/// `e` as the commands print it: one line, and under an invalid regex a caret line pointing at
+/// the problem, shifted by `indent`, the width of what is printed before the error's first line.
+pub(crate) fn error_text(e: &ConfigError, indent: usize) -> String {
+    format!("{e:#}").replace('\n', &format!("\n{:indent$}", ""))
+}
+
 pub(crate) fn error_json(e: &ConfigError) -> Value {
     json!({
         "key": e.key(),
@@ -114,7 +120,7 @@ pub(crate) fn run(path: &Path, json: bool, style: Style) -> u8 {
                 if n == 1 { "" } else { "s" }
             );
             for e in &errors {
-                println!("  {} {e}", style.red("error"));
+                println!("  {} {}", style.red("error"), error_text(e, "  error ".len()));
             }
             print_env(&env, style);
             INVALID

@@ -840,7 +840,11 @@ fn report_unusable(args: &Args, loaded: &[Loaded; 2], json: bool, style: Style) 
                     if n == 1 { "" } else { "s" }
                 );
                 for e in errors {
-                    eprintln!("  {} {e}", style.red("error"));
+                    eprintln!(
+                        "  {} {}",
+                        style.red("error"),
+                        check::error_text(e, "  error ".len())
+                    );
                 }
             }
         }

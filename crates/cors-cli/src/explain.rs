@@ -493,7 +493,7 @@ fn report_unusable(json: bool, file: &Path, message: &str, errors: &[ConfigError
     }
     eprintln!("{} {message}", style.red("error:"));
     for e in errors {
-        eprintln!("  {e}");
+        eprintln!("  {}", check::error_text(e, 2));
     }
 }
 

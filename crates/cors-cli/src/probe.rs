@@ -151,7 +151,10 @@ fn targets(args: &Args) -> Result<Targets, String> {
             Loaded::Valid(policy) => policy,
             Loaded::Unreadable(message) => return Err(message),
             Loaded::Invalid(errors) => {
-                let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+                let lines: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("  {}", check::error_text(e, 2)))
+                    .collect();
                 return Err(format!(
                     "invalid CORS policy {}:\n{}",
                     path.display(),

@@ -187,3 +187,33 @@ fn piped_output_has_no_colour_unless_asked() {
     let out = run(cors().args(["--color", "always", "check"]).arg(&path));
     assert!(out.stdout.contains("\x1b[32mvalid\x1b[0m"), "{out:?}");
 }
+
+#[test]
+fn an_invalid_regex_is_shown_as_written_with_a_caret_under_the_problem() {
+    let dir = Dir::new();
+    let path = dir.file(
+        "cors.toml",
+        "allow_origin_regex = [\"https://(foo\\\\.example\\\\.com\", \"https://a\\u0007(b\"]\n",
+    );
+    let out = cors_run([std::ffi::OsStr::new("check"), path.as_os_str()]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let want = [
+        r"  error allow_origin_regex[0]: regex https://(foo\.example\.com is invalid at column 9: unclosed group",
+        r"                                             ^",
+        // A control character is escaped, and the caret counts its escape's width.
+        r"  error allow_origin_regex[1]: regex https://a\u{7}(b is invalid at column 11: unclosed group",
+        r"                                                   ^",
+    ];
+    let lines: Vec<&str> = out.stdout.lines().skip(1).collect();
+    assert_eq!(lines, want, "{out:?}");
+    assert!(!out.stdout.contains("error:"), "one `error` per line: {out:?}");
+
+    let doc = run(cors().args(["check", "--json"]).arg(&path)).json();
+    let error = &doc["errors"][0];
+    assert_eq!(error["value"], r"https://(foo\.example\.com");
+    assert_eq!(error["message"], "is invalid at column 9: unclosed group");
+    assert_eq!(
+        error["text"],
+        r"allow_origin_regex[0]: regex https://(foo\.example\.com is invalid at column 9: unclosed group"
+    );
+}
