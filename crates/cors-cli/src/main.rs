@@ -16,11 +16,32 @@
 //! for machines.
 #![forbid(unsafe_code)]
 
+// Defined before the modules, so that these shadow std's macros in all of them: a closed pipe
+// (`cors ... | head`) would make std's panic. See output.rs.
+macro_rules! println {
+    () => {
+        $crate::output::stdout_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::stdout_line(format_args!($($arg)*))
+    };
+}
+
+macro_rules! eprintln {
+    () => {
+        $crate::output::stderr_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::stderr_line(format_args!($($arg)*))
+    };
+}
+
 mod check;
 mod diff;
 mod explain;
 mod http;
 mod origins;
+mod output;
 mod probe;
 mod style;
 
@@ -102,5 +123,14 @@ fn main() -> ExitCode {
         Command::Probe(args) => probe::run(&args, cli.json, style),
         Command::Origins(args) => origins::run(&args, cli.json, style),
     };
+    if let Some(why) = output::failure() {
+        eprintln!("error: cannot write the output: {why}");
+        // The output is lost: whatever the command found, the caller did not get it.
+        return ExitCode::from(WRITE_FAILED);
+    }
     ExitCode::from(code)
 }
+
+/// Exit status when standard output cannot be written (other than a closed pipe): the
+/// "cannot be used" status every command shares.
+const WRITE_FAILED: u8 = 2;
