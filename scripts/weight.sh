@@ -23,10 +23,10 @@ variants=(
 )
 # `--features`: also each optional feature on top of the defaults, and all of them.
 if [ "${1:-}" = "--features" ]; then
-  for f in json yaml regex psl live lookup; do
+  for f in json yaml regex psl live lookup metrics; do
     variants+=("cors-axum + $f|cors-axum = { path = \"$root/crates/cors-axum\", features = [\"$f\"] }")
   done
-  variants+=("cors-axum, every feature|cors-axum = { path = \"$root/crates/cors-axum\", features = [\"json\", \"yaml\", \"regex\", \"psl\", \"live\", \"lookup\"] }")
+  variants+=("cors-axum, every feature|cors-axum = { path = \"$root/crates/cors-axum\", features = [\"json\", \"yaml\", \"regex\", \"psl\", \"live\", \"lookup\", \"metrics\"] }")
 fi
 
 measure() {
