@@ -124,7 +124,7 @@ impl Server {
                 Ok(Some(status)) if status.success() => return Ok(took),
                 Ok(Some(status)) => {
                     return Err(format!(
-                        "SIG{signal}: exited with {status} after {took:?}; stderr:\n{}",
+                        "exited with {status} after {took:?}; stderr:\n{}",
                         self.stderr()
                     ))
                 }
