@@ -353,10 +353,10 @@ fn run() -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let (servers, stopped) = start_servers(&args, &policy, &public, &copy, &shutdown)?;
-    let count = servers.len();
+    let names: Vec<&'static str> = servers.iter().map(|&(name, _)| name).collect();
     // On an error the servers are left running: the process exits with it.
     serve_page(&args, policy, public, copy, servers, &shutdown)?;
-    wait_for_servers(&stopped, count, &shutdown);
+    wait_for_servers(&stopped, &names, &shutdown);
     Ok(())
 }
 
@@ -401,15 +401,20 @@ fn start_servers(
 /// After the page has stopped: waits for the servers, which stop within
 /// [`cors_examples::shutdown::STOPPED_WITHIN`] of the request, and a little longer for their
 /// threads to end. One that has not by then is named and left behind: the process exits.
-fn wait_for_servers(stopped: &mpsc::Receiver<Stopped>, count: usize, shutdown: &Shutdown) {
+fn wait_for_servers(stopped: &mpsc::Receiver<Stopped>, names: &[&'static str], shutdown: &Shutdown) {
     let requested = shutdown.requested_at().unwrap_or_else(Instant::now);
     let deadline = requested + cors_examples::shutdown::STOPPED_WITHIN + TEARDOWN;
-    for _ in 0..count {
+    let mut running = names.to_vec();
+    while !running.is_empty() {
         match stopped.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok((_, Ok(()))) => {}
-            Ok((name, Err(e))) => eprintln!("warning: {name}: {e}"),
+            Ok((name, result)) => {
+                running.retain(|&n| n != name);
+                if let Err(e) = result {
+                    eprintln!("warning: {name}: {e}");
+                }
+            }
             Err(_) => {
-                eprintln!("warning: not every server stopped in time; exiting anyway");
+                eprintln!("warning: still stopping, left behind: {}", running.join(", "));
                 return;
             }
         }
