@@ -74,12 +74,15 @@ pub struct Settings {
     pub origin_store: Option<String>,
     /// The fixed any-origin policy of `/public/*`.
     pub public_policy: Policy,
+    /// `--candidate FILE`: the policy run in report-only mode beside `policy` (already part of
+    /// `policy`).
+    pub candidate: Option<PathBuf>,
     /// Where to listen.
     pub addr: SocketAddr,
 }
 
-const USAGE: &str =
-    "usage: [--config FILE] [--addr HOST:PORT] [--watch] [--origin-store URL] [--origin-store-ttl SECONDS]";
+const USAGE: &str = "usage: [--config FILE] [--addr HOST:PORT] [--watch] [--origin-store URL] \
+     [--origin-store-ttl SECONDS] [--candidate FILE] [--debug-answers]";
 
 /// How long a looked-up answer is cached without `--origin-store-ttl`.
 const DEFAULT_STORE_TTL: Duration = Duration::from_secs(60);
@@ -99,6 +102,8 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
     let mut config = None;
     let mut watch = false;
     let mut origin_store = None;
+    let mut candidate = None;
+    let mut debug_answers = false;
     let mut ttl = DEFAULT_STORE_TTL;
     let mut addr = SocketAddr::from(([127, 0, 0, 1], framework.default_port()));
     while let Some(arg) = args.next() {
@@ -119,6 +124,8 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
                 addr = v.parse().map_err(|e| format!("--addr {v:?}: {e}"))?;
             }
             "--watch" => watch = true,
+            "--candidate" => candidate = Some(PathBuf::from(value()?)),
+            "--debug-answers" => debug_answers = true,
             "--origin-store" => origin_store = Some(value()?),
             "--origin-store-ttl" => {
                 let v = value()?;
@@ -143,6 +150,11 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
             .build(),
     }
     .map_err(|e| e.to_string())?;
+    let policy = match &candidate {
+        Some(path) => policy.with_candidate(Some(candidate_policy(path, &policy)?)),
+        None => policy,
+    }
+    .with_debug_answers(debug_answers);
     let public_policy = Policy::builder()
         .allow_origins(["*"])
         .build()
@@ -153,9 +165,48 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
         watch,
         origin_store,
         public_policy,
+        candidate,
         addr,
     })
 }
+
+/// The `--candidate` policy, looking up the same origins as the enforced one (if it does) in
+/// the same cache, so that the two are compared on what they say, not on the store.
+fn candidate_policy(path: &std::path::Path, enforced: &Policy) -> Result<Policy, String> {
+    let file = PolicyConfig::load(path).map_err(|e| format!("--candidate: {e}"))?;
+    let builder = PolicyBuilder::from_config(file);
+    let builder = match enforced.looked_up_origins() {
+        Some(origins) => builder.look_up_origins(origins.clone()),
+        None => builder,
+    };
+    builder
+        .build()
+        .map_err(|e| format!("--candidate {}: {e}", path.display()))
+}
+
+/// Installs the Prometheus recorder for `GET /metrics` ([`metrics_text`]); call it before the
+/// first request, which registers the engine's counters with the recorder then installed.
+pub fn install_metrics() {
+    if METRICS.get().is_some() {
+        return;
+    }
+    match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+        Ok(handle) => {
+            let _ = METRICS.set(handle);
+        }
+        Err(e) => eprintln!("warning: no /metrics: {e}"),
+    }
+}
+
+static METRICS: OnceLock<metrics_exporter_prometheus::PrometheusHandle> = OnceLock::new();
+
+/// `GET /metrics`: the engine's counters (`cors_requests_total`...) in Prometheus text.
+pub fn metrics_text() -> String {
+    METRICS.get().map(|h| h.render()).unwrap_or_default()
+}
+
+/// The content type of [`metrics_text`].
+pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Opens the `--origin-store` and gives the cached origins it keeps, invalidated by its change
 /// notifications. The store's connection lives on a runtime of its own, apart from the
@@ -210,6 +261,7 @@ pub type Run = fn(Settings, OnListening, Shutdown) -> Result<(), String>;
 /// The whole `main` of an example server: command line, policy and its warnings, logging,
 /// signals, serve; returns (exit status 0) once the server has stopped after SIGINT or SIGTERM.
 pub fn main(framework: Framework, run: Run) {
+    install_metrics();
     let settings = settings_or_exit(framework);
     print_warnings(&settings.policy);
     // After the policy is built: the core also logs its warnings with `tracing::warn!` when

@@ -304,6 +304,7 @@ fn start(
 
 fn main() {
     cors_examples::init_tracing();
+    cors_examples::install_metrics();
     if let Err(e) = run() {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -389,6 +390,7 @@ fn start_servers(
             watch: true,
             origin_store: None,
             public_policy: public.clone(),
+            candidate: None,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
         };
         let addr = start(name, run, settings, shutdown.clone(), stopped_tx.clone())?;

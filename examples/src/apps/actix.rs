@@ -44,6 +44,12 @@ fn json(
     response
 }
 
+async fn metrics() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ex::METRICS_CONTENT_TYPE)
+        .body(ex::metrics_text())
+}
+
 /// `GET`, and `HEAD` answered by the same handler (actix drops the body of a HEAD response),
 /// as the other example servers do.
 fn get() -> Route {
@@ -127,6 +133,8 @@ pub fn run(
             App::new()
                 // `RUST_LOG=actix_web=info` shows the access log.
                 .wrap(Logger::default())
+                // Outside every CORS policy: the scopes below carry them.
+                .route("/metrics", get().to(metrics))
                 // /public/* has its own any-origin policy only. Registered first, so the
                 // catch-all scope below never sees these paths.
                 .service(

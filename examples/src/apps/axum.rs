@@ -29,6 +29,15 @@ fn json(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &
     response
 }
 
+async fn metrics() -> Response {
+    let mut response = ex::metrics_text().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(ex::METRICS_CONTENT_TYPE),
+    );
+    response
+}
+
 async fn items_write(method: Method) -> Response {
     json(StatusCode::OK, ex::method_echo_json(method.as_str()), &[])
 }
@@ -81,7 +90,9 @@ fn app(settings: &ex::Settings) -> Router {
         )
         .route("/api/cookie/echo", get(cookie_echo))
         // The layer wraps every route above and the router's own 404 fallback.
-        .layer(api_cors);
+        .layer(api_cors)
+        // Routes added after `layer` are outside it: no CORS policy on the metrics.
+        .route("/metrics", get(metrics));
     // Routes added after `layer` are outside it: /public/* has its own policy only.
     let public = Router::new()
         .route(

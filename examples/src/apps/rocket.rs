@@ -66,6 +66,15 @@ impl<'r> FromRequest<'r> for CookieLine<'r> {
     }
 }
 
+/// `GET /metrics`. Under the application's fairing, as every Rocket route is: a request
+/// without `Origin` (a scraper's) gets only `Vary: Origin` from it.
+#[get("/metrics")]
+fn metrics() -> (ContentType, String) {
+    let content_type =
+        ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]);
+    (content_type, ex::metrics_text())
+}
+
 #[get("/health")]
 fn health() -> Reply {
     reply(Status::Ok, ex::HEALTH_BODY, &[])
@@ -199,6 +208,7 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
         .mount(
             "/",
             routes![
+                metrics,
                 health,
                 items,
                 items_post,

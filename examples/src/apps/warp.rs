@@ -102,8 +102,17 @@ fn routes(
     // warp's own `with`.
     // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
     let api_cors = ex::live(settings, Cors::new(settings.policy.clone()), Cors::with_handle);
-    warp::path("public")
-        .and(Cors::new(settings.public_policy.clone()).wrap(public_info))
+    // Outside every CORS policy.
+    let metrics = warp::path!("metrics").and(warp::get()).map(|| {
+        let mut response = ex::metrics_text().into_response();
+        let content_type = HeaderValue::from_static(ex::METRICS_CONTENT_TYPE);
+        response.headers_mut().insert(CONTENT_TYPE, content_type);
+        response
+    });
+    let public = warp::path("public").and(Cors::new(settings.public_policy.clone()).wrap(public_info));
+    metrics
+        .or(public)
+        .unify()
         .or(api.with(cors_warp::cors!(api_cors)))
         .unify()
 }

@@ -1,0 +1,131 @@
+//! Running an example server (examples contract, "Live policies, stores, metrics"): a
+//! report-only `--candidate` changes no answer but its disagreements show in `GET /metrics`,
+//! which counts requests by kind and outcome and refusals by reason; `--debug-answers` names
+//! each refusal. The same for the four servers.
+
+use cors_conformance::probe::RunningServer;
+use cors_conformance::send_raw;
+use std::path::{Path, PathBuf};
+
+const SERVERS: [(&str, &str); 4] = [
+    ("axum", env!("CARGO_BIN_EXE_axum-server")),
+    ("actix", env!("CARGO_BIN_EXE_actix-server")),
+    ("rocket", env!("CARGO_BIN_EXE_rocket-server")),
+    ("warp", env!("CARGO_BIN_EXE_warp-server")),
+];
+
+const KEPT: &str = "https://app.example.com";
+const DROPPED: &str = "https://old.example.com";
+
+fn policy_files() -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("cors-operations-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let enforced = dir.join("cors.toml");
+    let candidate = dir.join("candidate.toml");
+    let policy = |origins: &str| format!("allow_origins = [{origins}]\nallow_methods = [\"PUT\"]\n");
+    std::fs::write(&enforced, policy(&format!("{KEPT:?}, {DROPPED:?}"))).unwrap();
+    std::fs::write(&candidate, policy(&format!("{KEPT:?}"))).unwrap();
+    (enforced, candidate)
+}
+
+fn send(
+    server: &RunningServer,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> cors_conformance::RawResponse {
+    let headers: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    send_raw(server.addr, method, path, &headers).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// The value of one series of `GET /metrics` (`name{labels}` as the exporter writes it).
+fn series(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+fn check_server(name: &str, binary: &str, enforced: &Path, candidate: &Path) -> Result<(), String> {
+    let candidate = candidate.to_str().unwrap();
+    let args = ["--candidate", candidate, "--debug-answers"];
+    let server = RunningServer::start_with(Path::new(binary), enforced, "off", &args)?;
+    let fail = |what: String| Err(format!("[{name}] {what}"));
+    // The enforced policy answers; the candidate would refuse DROPPED.
+    for origin in [KEPT, DROPPED, KEPT] {
+        let r = send(&server, "GET", "/api/items", &[("Origin", origin)]);
+        if r.one("access-control-allow-origin") != Some(origin) {
+            return fail(format!("{origin} not granted: {r:?}"));
+        }
+    }
+    let r = send(
+        &server,
+        "OPTIONS",
+        "/api/items",
+        &[("Origin", KEPT), ("Access-Control-Request-Method", "PATCH")],
+    );
+    if r.status != 403
+        || r.one("cors-refusal") != Some("method_not_allowed")
+        || r.one("access-control-allow-origin") != Some(KEPT)
+    {
+        return fail(format!("no debug answer: {r:?}"));
+    }
+    send(&server, "GET", "/api/items", &[]);
+    let r = send(&server, "GET", "/metrics", &[]);
+    let text = r.text();
+    let expected = [
+        ("cors_requests_total{kind=\"actual\",outcome=\"allowed\"}", 3.0),
+        ("cors_requests_total{kind=\"preflight\",outcome=\"refused\"}", 1.0),
+        ("cors_requests_total{kind=\"none\",outcome=\"allowed\"}", 1.0),
+        ("cors_refusals_total{reason=\"method_not_allowed\"}", 1.0),
+        ("cors_refusals_total{reason=\"origin_not_allowed\"}", 0.0),
+        ("cors_candidate_differences_total", 1.0),
+        ("cors_policy_reloads_total{result=\"applied\"}", 0.0),
+        ("cors_origin_cache_total{result=\"hit\"}", 0.0),
+    ];
+    for (name, value) in expected {
+        if series(&text, name) != Some(value) {
+            return fail(format!("{name} is not {value} in /metrics:\n{text}"));
+        }
+    }
+    if r.status != 200
+        || r.handler_ran()
+        || !r
+            .joined("content-type")
+            .is_some_and(|t| t.starts_with("text/plain"))
+    {
+        return fail(format!("/metrics answered {r:?}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn candidate_metrics_and_debug_answers_in_every_server() {
+    let (enforced, candidate) = policy_files();
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let runs: Vec<_> = SERVERS
+            .iter()
+            .map(|&(name, binary)| s.spawn(|| check_server(name, binary, &enforced, &candidate)))
+            .collect();
+        runs.into_iter()
+            .filter_map(|r| r.join().expect("a server's check").err())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn metrics_are_outside_the_cors_policy() {
+    let (enforced, _) = policy_files();
+    // Rocket's fairing covers every route (a scraper without `Origin` gets only `Vary`).
+    for (name, binary) in SERVERS.iter().filter(|(name, _)| *name != "rocket") {
+        let server = RunningServer::start(Path::new(binary), &enforced, "off").unwrap();
+        let r = send(&server, "GET", "/metrics", &[("Origin", KEPT)]);
+        assert_eq!(r.status, 200, "[{name}] {r:?}");
+        assert!(
+            r.has_no_cors_grant() && r.vary_tokens().is_empty(),
+            "[{name}] {r:?}"
+        );
+    }
+}
