@@ -86,6 +86,18 @@ fn refusals_for_different_reasons_and_equal_answers_are_no_difference() {
 }
 
 #[test]
+fn a_debug_answer_is_no_difference_from_a_plain_refusal() {
+    // The enforced policy's debug answer carries Allow-Origin, the candidate's refusal none:
+    // both preflights fail in the browser.
+    let enforced = policy(&["https://a.example"], &["PUT"], false).with_debug_answers(true);
+    let candidate = policy(&["https://a.example"], &["PUT"], false);
+    let watched = enforced.with_candidate(Some(candidate));
+    watched.evaluate(&preflight("https://a.example", "PATCH", None));
+    watched.evaluate(&get("https://evil.example"));
+    assert_eq!(watched.candidate_differences(), 0);
+}
+
+#[test]
 fn a_changed_response_header_is_a_difference() {
     let enforced = policy(&["https://a.example"], &["PUT"], false);
     let with_credentials = policy(&["https://a.example"], &["PUT"], true);
