@@ -64,8 +64,9 @@
 //!
 //! The response callback then applies the decision to the final response, whatever produced
 //! it: a handler, a catcher (404, 500, a failing request guard), or the preflight route. For
-//! requests no fairing route saw (every non-OPTIONS request of an application without scopes)
-//! it decides there and then, without touching the request-local cache. The header values are
+//! requests no fairing route saw (every non-OPTIONS request of an application without scopes,
+//! except those under an exempt base) it decides there and then, without touching the
+//! request-local cache. The header values are
 //! the policy's own precomputed strings, borrowed for the request's lifetime (the policy is
 //! kept alive by the application's managed state or by the request-local cache), and echoed
 //! values are borrowed from the request, so no value is formatted or copied per request.
@@ -101,7 +102,14 @@
 //! and the others leave its response alone, so `/public/info` above gets the public policy
 //! only, catchers and 404s included.
 //!
-//! [`CorsFairing::scoped`] and [`Policy`]'s builder return `Result`s. A
+//! [`CorsFairing::exempt`] leaves a mount base outside every policy (a metrics or health
+//! endpoint for scrapers, say): its routes claim the requests under that base the way a scope
+//! with that base would, deeper scopes still winning under it, and a claimed request gets no
+//! CORS processing from any fairing: no header set or removed, no `Vary`, and a preflight goes
+//! on to the application's own OPTIONS routes or its 404. Other requests pay nothing for it
+//! beyond a comparison of their path with the exempt bases.
+//!
+//! [`CorsFairing::scoped`], [`CorsFairing::exempt`] and [`Policy`]'s builder return `Result`s. A
 //! `#[launch] fn rocket() -> _` returns the `Rocket` itself and cannot use `?` on them:
 //! handle the error there (print it and exit, or `expect("...")`), or write
 //! `#[rocket::main] async fn main() -> Result<(), Box<dyn std::error::Error>>`, which can
@@ -124,7 +132,8 @@
 //!   sets costs Rocket one small allocation, and its request-local cache boxes each entry (a
 //!   cached decision costs two allocations: preflights, and every request of an application
 //!   with scopes).
-//! - [`rocket::Request::route`] names the fairing's route when a request matched nothing else.
+//! - [`rocket::Request::route`] names the fairing's route when a request matched nothing else
+//!   (an exemption's route too).
 //!
 //! # What CORS does not do
 //!
@@ -150,14 +159,14 @@ use rocket::route::{self, Handler};
 use rocket::{Build, Data, Request, Response, Rocket, Route};
 use std::fmt;
 use std::io::Cursor;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 pub use cors_core;
 
-/// The ranks of the routes the fairings mount: a scope at mount depth `d` (the number of path
-/// segments of its base, `0` for [`CorsFairing::new`]) uses `isize::MIN + 1024 - d`. Keep
-/// application routes out of this range.
+/// The ranks of the routes the fairings mount: a scope or an exemption at mount depth `d` (the
+/// number of path segments of its base, `0` for [`CorsFairing::new`]) uses
+/// `isize::MIN + 1024 - d`. Keep application routes out of this range.
 pub const RESERVED_RANKS: std::ops::RangeInclusive<isize> = (isize::MIN + 1)..=(isize::MIN + 1024);
 
 /// The name of the routes the fairings mount, as Rocket lists them.
@@ -242,16 +251,7 @@ impl CorsFairing {
     ///
     /// Fails when `base` is not a base Rocket can mount routes at, or has a query.
     pub fn scoped(base: &str, policy: Policy) -> Result<Self, BaseError> {
-        let origin = Origin::parse_owned(base.to_owned()).map_err(|e| BaseError {
-            base: base.to_owned(),
-            reason: e.to_string(),
-        })?;
-        if origin.query().is_some() {
-            return Err(BaseError {
-                base: base.to_owned(),
-                reason: "a mount base has no query".to_owned(),
-            });
-        }
+        let origin = parse_base(base)?;
         let depth = origin.path().segments().len();
         let fairing = CorsFairing {
             scope: Scope::fixed(policy),
@@ -259,17 +259,76 @@ impl CorsFairing {
             global: depth == 0,
             base: origin,
         };
-        // Mount the routes once here, the way Rocket will, so that `on_ignite` cannot fail.
-        for route in fairing.routes() {
-            let base = &fairing.base;
-            route
-                .map_base(|old| format!("{base}{old}"))
-                .map_err(|e| BaseError {
-                    base: base.to_string(),
-                    reason: e.to_string(),
-                })?;
-        }
+        mounted(&fairing.base, fairing.routes())?;
         Ok(fairing)
+    }
+
+    /// An exemption: everything Rocket routes under the mount base `base` (`"/metrics"`
+    /// covers `/metrics` and `/metrics/...`, routed or not) is left outside every CORS policy
+    /// of the application. No fairing sets or removes a header on those responses or adds
+    /// `Vary`, and a preflight goes on to the application's own `OPTIONS` routes or its 404,
+    /// as if no CORS fairing were attached. It takes precedence the way a
+    /// [`scoped`](CorsFairing::scoped) fairing for `base` would: over [`CorsFairing::new`] and
+    /// scopes with shorter bases, while scopes with longer bases still apply under it.
+    ///
+    /// Fails when `base` is not a base Rocket can mount routes at, has a query, or is the
+    /// root (to leave the whole application outside CORS, attach no CORS fairing).
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use cors_rocket::CorsFairing;
+    /// use rocket::http::{Header, Method, Status};
+    /// use rocket::local::blocking::Client;
+    /// use rocket::{get, routes};
+    ///
+    /// #[get("/items")]
+    /// fn items() -> &'static str { "items" }
+    /// #[get("/")]
+    /// fn metrics() -> &'static str { "requests_total 1" }
+    ///
+    /// let api = Policy::builder().allow_origins(["https://app.example.com"]).build()?;
+    /// let rocket = rocket::build()
+    ///     .mount("/api", routes![items])
+    ///     .mount("/metrics", routes![metrics])
+    ///     .attach(CorsFairing::new(api))
+    ///     // A scraper's endpoint, under no policy.
+    ///     .attach(CorsFairing::exempt("/metrics")?);
+    /// let client = Client::untracked(rocket)?;
+    ///
+    /// let origin = Header::new("Origin", "https://app.example.com");
+    /// let scraped = client.get("/metrics").header(origin.clone()).dispatch();
+    /// assert_eq!(scraped.status(), Status::Ok);
+    /// assert_eq!(scraped.headers().get_one("access-control-allow-origin"), None);
+    /// assert_eq!(scraped.headers().get_one("vary"), None);
+    ///
+    /// // No preflight is answered there: this application has no OPTIONS route for it.
+    /// let preflight = client
+    ///     .req(Method::Options, "/metrics")
+    ///     .header(origin.clone())
+    ///     .header(Header::new("Access-Control-Request-Method", "GET"))
+    ///     .dispatch();
+    /// assert_eq!(preflight.status(), Status::NotFound);
+    ///
+    /// let api = client.get("/api/items").header(origin).dispatch();
+    /// assert_eq!(api.headers().get_one("access-control-allow-origin"), Some("https://app.example.com"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn exempt(base: &str) -> Result<CorsExemption, BaseError> {
+        let origin = parse_base(base)?;
+        let depth = origin.path().segments().len();
+        if depth == 0 {
+            return Err(BaseError {
+                base: base.to_owned(),
+                reason: "the whole application cannot be exempt: attach no CORS fairing instead".to_owned(),
+            });
+        }
+        let rank = rank_for_depth(depth);
+        let routes = mounted(&origin, CorsExemption::routes(rank))?;
+        Ok(CorsExemption {
+            segments: routes.first().map(base_segments).unwrap_or_default(),
+            base: origin,
+            rank,
+        })
     }
 
     /// The policy in force.
@@ -322,8 +381,7 @@ impl CorsFairing {
             let handler = ScopeRoute {
                 scope: Arc::clone(&self.scope),
             };
-            let mut route = Route::ranked(self.rank, method, "/<path..>", handler);
-            route.name = Some(ROUTE_NAME.into());
+            let mut route = fairing_route(self.rank, method, handler);
             route.format = format;
             route
         };
@@ -338,6 +396,59 @@ impl CorsFairing {
         routes.extend(PAYLOAD_METHODS.iter().map(|&m| route(m, Some(MediaType::Form))));
         routes
     }
+}
+
+/// A route of the fairings: `<base>/<path..>` once mounted, named [`ROUTE_NAME`].
+fn fairing_route<H: Handler>(rank: isize, method: Method, handler: H) -> Route {
+    let mut route = Route::ranked(rank, method, "/<path..>", handler);
+    route.name = Some(ROUTE_NAME.into());
+    route
+}
+
+/// `base` as a mount base for [`CorsFairing::scoped`] and [`CorsFairing::exempt`].
+fn parse_base(base: &str) -> Result<Origin<'static>, BaseError> {
+    let origin = Origin::parse_owned(base.to_owned()).map_err(|e| BaseError {
+        base: base.to_owned(),
+        reason: e.to_string(),
+    })?;
+    if origin.query().is_some() {
+        return Err(BaseError {
+            base: base.to_owned(),
+            reason: "a mount base has no query".to_owned(),
+        });
+    }
+    Ok(origin)
+}
+
+/// `routes` mounted at `base` the way Rocket will mount them, which a constructor does once so
+/// that `on_ignite` cannot fail.
+fn mounted(base: &Origin<'static>, routes: Vec<Route>) -> Result<Vec<Route>, BaseError> {
+    routes
+        .into_iter()
+        .map(|route| {
+            route
+                .map_base(|old| format!("{base}{old}"))
+                .map_err(|e| BaseError {
+                    base: base.to_string(),
+                    reason: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// The raw path segments of the base that `route`, a fairing route `<base>/<path..>` once
+/// mounted, was mounted at: what Rocket's router compares a request's path with.
+fn base_segments(route: &Route) -> Arc<[String]> {
+    let mut segments: Vec<String> = route
+        .uri
+        .origin
+        .path()
+        .raw_segments()
+        .map(|segment| segment.as_str().to_owned())
+        .collect();
+    // `<path..>`
+    segments.pop();
+    segments.into()
 }
 
 /// The methods other than POST whose routes Rocket matches on `Content-Type`.
@@ -389,7 +500,7 @@ fn rank_for_depth(depth: usize) -> isize {
     *RESERVED_RANKS.end() - depth.min(MAX_DEPTH) as isize
 }
 
-/// A mount base [`CorsFairing::scoped`] cannot use.
+/// A mount base [`CorsFairing::scoped`] or [`CorsFairing::exempt`] cannot use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BaseError {
     base: String,
@@ -414,16 +525,13 @@ impl Fairing for CorsFairing {
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
-        let rocket = match rocket.state::<Registry>() {
-            Some(_) => rocket,
-            None => rocket.manage(Registry::default()),
-        };
+        let rocket = with_registry(rocket);
         if let Some(registry) = rocket.state::<Registry>() {
             if self.global {
                 // A second one fails the launch anyway: its route collides with the first's.
                 let _ = registry.global.set(Arc::clone(&self.scope));
             } else {
-                registry.scoped.store(true, Ordering::Release);
+                registry.scopes.fetch_or(SCOPED, Ordering::Release);
             }
         }
         Ok(rocket.mount(self.base.clone(), self.routes()))
@@ -438,7 +546,7 @@ impl Fairing for CorsFairing {
             apply(&decision, policy, request, response);
             return;
         }
-        let cell = request.local_cache(OnceLock::<Stash>::new);
+        let cell = request.local_cache(OnceLock::<Claim>::new);
         if self.global && cell.get().is_none() {
             let mut stash = Stash::new(&self.scope, request);
             if stash.decision.needs_lookup() {
@@ -446,9 +554,10 @@ impl Fairing for CorsFairing {
                 let deciding = decide_looked_up(&stash.policy, request, false, &mut looked_up);
                 stash.decision = Box::pin(deciding).await;
             }
-            let _ = cell.set(stash);
+            let _ = cell.set(Claim::Decided(stash));
         }
-        let Some(stash) = cell.get() else {
+        // An exempt request is left alone by every fairing.
+        let Some(Claim::Decided(stash)) = cell.get() else {
             return;
         };
         if Arc::ptr_eq(&stash.scope, &self.scope) {
@@ -459,16 +568,19 @@ impl Fairing for CorsFairing {
 
 impl CorsFairing {
     /// For the fixed whole-application fairing of an application without scopes, on a
-    /// request none of the fairing's routes saw (they only route OPTIONS then): its policy,
-    /// borrowed from the application's managed state for as long as the request, so that the
-    /// decision needs no request-local cache entry (which Rocket allocates).
+    /// request none of the fairing's routes saw (they only route OPTIONS then) and no
+    /// exemption may have claimed: its policy, borrowed from the application's managed state
+    /// for as long as the request, so that the decision needs no request-local cache entry
+    /// (which Rocket allocates).
     fn unclaimed<'r>(&self, request: &'r Request<'_>) -> Option<&'r Policy> {
         if !self.global || routed_by_global(request) {
             return None;
         }
         let registry = request.rocket().state::<Registry>()?;
-        if registry.scoped.load(Ordering::Acquire) {
-            return None;
+        match registry.scopes.load(Ordering::Acquire) {
+            0 => {}
+            EXEMPT if !registry.exempt.may_cover(request) => {}
+            _ => return None,
         }
         registry
             .global
@@ -478,12 +590,62 @@ impl CorsFairing {
     }
 }
 
-/// The CORS fairings of one application, in its managed state: whether any scope is
-/// attached, and the whole-application fairing's scope.
+/// The CORS fairings of one application, in its managed state: which kinds of scopes are
+/// attached, the whole-application fairing's scope, and the exemptions' bases.
 #[derive(Default)]
 struct Registry {
     global: OnceLock<Arc<Scope>>,
-    scoped: AtomicBool,
+    /// [`SCOPED`] and [`EXEMPT`], or `0`: the only fairing is [`CorsFairing::new`]'s.
+    scopes: AtomicU8,
+    exempt: ExemptBases,
+}
+
+/// In [`Registry::scopes`]: a [`CorsFairing::scoped`] fairing is attached.
+const SCOPED: u8 = 1;
+/// In [`Registry::scopes`]: a [`CorsFairing::exempt`] fairing is attached.
+const EXEMPT: u8 = 2;
+
+/// `rocket` with a [`Registry`] in its managed state.
+fn with_registry(rocket: Rocket<Build>) -> Rocket<Build> {
+    match rocket.state::<Registry>() {
+        Some(_) => rocket,
+        None => rocket.manage(Registry::default()),
+    }
+}
+
+/// The bases of an application's exemptions, as raw path segments (see
+/// [`ExemptBases::may_cover`]): added while Rocket ignites (every `on_ignite` runs before the
+/// first request), then read without a lock.
+#[derive(Default)]
+struct ExemptBases {
+    igniting: Mutex<Vec<Arc<[String]>>>,
+    serving: OnceLock<Box<[Arc<[String]>]>>,
+}
+
+impl ExemptBases {
+    fn add(&self, segments: Arc<[String]>) {
+        let mut igniting = self.igniting.lock().unwrap_or_else(PoisonError::into_inner);
+        igniting.push(segments);
+    }
+
+    /// Whether an exemption's route may have claimed `request`: then the whole application's
+    /// fairing looks the claim up in the request-local cache instead of deciding at once, so
+    /// that only the requests under an exempt base pay for a cache entry. It is the test of
+    /// Rocket 0.5's router for a route `<base>/<path..>` (`paths_match`: every raw segment of
+    /// the base equals the request's decoded segment at the same place), true exactly for the
+    /// requests that route saw. A wrong "yes" would only cost a cache entry; a wrong "no" would
+    /// put an exempt request under the application's policy.
+    fn may_cover(&self, request: &Request<'_>) -> bool {
+        let bases = self.serving.get_or_init(|| {
+            let mut igniting = self.igniting.lock().unwrap_or_else(PoisonError::into_inner);
+            std::mem::take(&mut *igniting).into_boxed_slice()
+        });
+        let path = request.uri().path();
+        bases.iter().any(|base| {
+            let segments = path.segments();
+            segments.len() >= base.len() && base.iter().zip(segments).all(|(base, segment)| base == segment)
+        })
+    }
 }
 
 fn apply<'r>(decision: &Decision, policy: &'r Policy, request: &'r Request<'_>, response: &mut Response<'r>) {
@@ -494,8 +656,17 @@ fn apply<'r>(decision: &Decision, policy: &'r Policy, request: &'r Request<'_>, 
     });
 }
 
-/// The decision for one request, the scope that made it and the policy it was made with,
-/// kept in the request-local cache from routing to the response callback.
+/// Who claimed a request, kept in the request-local cache from routing to the response
+/// callback: the first fairing route Rocket tried for it, else the whole application's fairing
+/// in its response callback.
+enum Claim {
+    /// A scope, or the whole application's fairing, and its decision.
+    Decided(Stash),
+    /// An exemption: no fairing touches the request or its response.
+    Exempt,
+}
+
+/// The decision for one request, the scope that made it and the policy it was made with.
 struct Stash {
     scope: Arc<Scope>,
     policy: Policy,
@@ -563,7 +734,7 @@ struct ScopeRoute {
 #[rocket::async_trait]
 impl Handler for ScopeRoute {
     async fn handle<'r>(&self, request: &'r Request<'_>, mut data: Data<'r>) -> route::Outcome<'r> {
-        let cell = request.local_cache(OnceLock::<Stash>::new);
+        let cell = request.local_cache(OnceLock::<Claim>::new);
         if cell.get().is_none() {
             // One policy decides the whole request, whatever is swapped in meanwhile.
             let policy = self.scope.current();
@@ -581,13 +752,14 @@ impl Handler for ScopeRoute {
                 }
             }
             // The first scope to see the request claims it.
-            let _ = cell.set(Stash {
+            let _ = cell.set(Claim::Decided(Stash {
                 scope: Arc::clone(&self.scope),
                 policy,
                 decision,
-            });
+            }));
         }
-        let Some(stash) = cell.get() else {
+        // A deeper exemption claimed it: on to the application's routes.
+        let Some(Claim::Decided(stash)) = cell.get() else {
             return route::Outcome::forward(data, Status::NotFound);
         };
         match stash.decision.route() {
@@ -600,6 +772,82 @@ impl Handler for ScopeRoute {
                 route::Outcome::Success(response)
             }
         }
+    }
+}
+
+/// A fairing that leaves everything Rocket routes under a mount base outside every CORS policy
+/// of the application, made by [`CorsFairing::exempt`].
+///
+/// It mounts the same catch-all routes as a scope for that base, which claim the requests
+/// Rocket routes there and forward them to the application's routes; it has no response
+/// callback. Attach it once.
+#[derive(Clone)]
+pub struct CorsExemption {
+    base: Origin<'static>,
+    rank: isize,
+    /// The base's raw path segments, as Rocket's router compares them.
+    segments: Arc<[String]>,
+}
+
+impl fmt::Debug for CorsExemption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CorsExemption")
+            .field("base", &self.base.path().as_str())
+            .field("rank", &self.rank)
+            .finish()
+    }
+}
+
+impl CorsExemption {
+    /// The mount base the exemption covers.
+    pub fn base(&self) -> &str {
+        self.base.path().as_str()
+    }
+
+    /// The rank of the routes the exemption mounts (within [`RESERVED_RANKS`]): a scope's for
+    /// the same base.
+    pub fn rank(&self) -> isize {
+        self.rank
+    }
+
+    /// The routes mounted at the base, one for each method.
+    fn routes(rank: isize) -> Vec<Route> {
+        METHODS
+            .iter()
+            .map(|&method| fairing_route(rank, method, ExemptRoute))
+            .collect()
+    }
+}
+
+#[rocket::async_trait]
+impl Fairing for CorsExemption {
+    fn info(&self) -> Info {
+        Info {
+            name: "CORS exemption",
+            kind: Kind::Ignite,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let rocket = with_registry(rocket);
+        if let Some(registry) = rocket.state::<Registry>() {
+            registry.exempt.add(Arc::clone(&self.segments));
+            registry.scopes.fetch_or(EXEMPT, Ordering::Release);
+        }
+        Ok(rocket.mount(self.base.clone(), CorsExemption::routes(self.rank)))
+    }
+}
+
+/// The route an exemption mounts at `<base>/<path..>`: claims the request for no policy,
+/// unless a deeper scope claimed it first, and forwards it to the application's routes.
+#[derive(Clone)]
+struct ExemptRoute;
+
+#[rocket::async_trait]
+impl Handler for ExemptRoute {
+    async fn handle<'r>(&self, request: &'r Request<'_>, data: Data<'r>) -> route::Outcome<'r> {
+        let _ = request.local_cache(OnceLock::<Claim>::new).set(Claim::Exempt);
+        route::Outcome::forward(data, Status::NotFound)
     }
 }
 
@@ -735,5 +983,35 @@ mod tests {
         let routes = CorsFairing::scoped("/public", policy()).unwrap().routes();
         assert_eq!(routes.len(), METHODS.len());
         assert!(routes.iter().all(|r| r.name.as_deref() == Some(ROUTE_NAME)));
+        let exempt = CorsFairing::exempt("/metrics").unwrap();
+        let routes = CorsExemption::routes(exempt.rank());
+        assert_eq!(routes.len(), METHODS.len());
+        assert!(routes.iter().all(|r| r.name.as_deref() == Some(ROUTE_NAME)));
+    }
+
+    #[test]
+    fn exempt_bases() {
+        let scoped = CorsFairing::scoped("/metrics", policy()).unwrap();
+        let exempt = CorsFairing::exempt("/metrics").unwrap();
+        assert_eq!(exempt.base(), "/metrics");
+        // A scope for the same base would collide with it; deeper ones win.
+        assert_eq!(exempt.rank(), scoped.rank());
+        assert!(CorsFairing::exempt("/metrics/v2").unwrap().rank() < exempt.rank());
+        // The segments Rocket's router compares: raw, without empty ones.
+        for (base, segments) in [
+            ("/metrics", &["metrics"][..]),
+            ("//a//b/", &["a", "b"]),
+            ("/a%20b/c", &["a%20b", "c"]),
+        ] {
+            assert_eq!(&*CorsFairing::exempt(base).unwrap().segments, segments, "{base}");
+        }
+        for bad in ["/", "//", "metrics", "/a?b=c", "/a b", ""] {
+            let err = CorsFairing::exempt(bad).unwrap_err();
+            assert!(
+                err.to_string().contains("invalid CORS mount base"),
+                "{bad}: {err}"
+            );
+        }
+        assert!(format!("{exempt:?}").contains("/metrics"));
     }
 }

@@ -9,7 +9,7 @@
 
 use cors_conformance::count;
 use cors_core::Policy;
-use cors_rocket::CorsFairing;
+use cors_rocket::{CorsExemption, CorsFairing};
 use rocket::config::{Config, LogLevel};
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{Header, Method};
@@ -81,6 +81,10 @@ fn log_level_settled() -> MutexGuard<'static, ()> {
 }
 
 fn client(fairings: &[CorsFairing]) -> Client {
+    client_with(fairings, &[])
+}
+
+fn client_with(fairings: &[CorsFairing], exemptions: &[CorsExemption]) -> Client {
     let _settled = log_level_settled();
     let mut rocket = rocket::custom(Config {
         log_level: LogLevel::Off,
@@ -89,6 +93,9 @@ fn client(fairings: &[CorsFairing]) -> Client {
     .mount("/", routes![items]);
     for fairing in fairings {
         rocket = rocket.attach(fairing.clone());
+    }
+    for exemption in exemptions {
+        rocket = rocket.attach(exemption.clone());
     }
     Client::untracked(rocket).unwrap()
 }
@@ -158,6 +165,17 @@ fn applying_the_decision() {
     );
     assert!(future <= 1, "{future}");
     assert!(header_map <= 6, "{header_map}");
+
+    // An exemption costs only the requests under its base: the others are still decided
+    // without a request-local cache entry.
+    let exempt = CorsFairing::exempt("/metrics").unwrap();
+    let client_exempt = client_with(std::slice::from_ref(&cors), &[exempt]);
+    let request = allowed(&client_exempt);
+    // The first callback also decodes the path's segments, which Rocket's router has done
+    // before any fairing sees a request (an exemption has routes for every method), and
+    // gathers the application's exempt bases, once.
+    callback(&cors, &request);
+    assert_eq!(callback(&cors, &request), global);
 
     // With a scoped fairing attached, a request's decision is kept in Rocket's request-local
     // cache, so that the scope whose route saw the request first is the one applying it.

@@ -707,3 +707,170 @@ async fn candidate_and_debug_answers_over_http() {
         .await
         .unwrap();
 }
+
+#[get("/")]
+fn metrics(calls: &State<Arc<Calls>>) -> Ran {
+    calls.ran();
+    Ran
+}
+
+#[options("/")]
+fn metrics_options(calls: &State<Arc<Calls>>) -> &'static str {
+    calls.ran();
+    "metrics options"
+}
+
+/// `/metrics` outside every policy, `/metrics/cors` under a scope again, and `/public/internal`
+/// exempt under the `/public` scope (each variant: the whole application's fairing fixed or
+/// reconfigurable, with or without scopes; they take different paths through the fairing).
+fn exempt_app(calls: &Arc<Calls>, live: bool, scopes: bool) -> Rocket<Build> {
+    let global = CorsFairing::new(policy());
+    let global = if live { global.with_handle().0 } else { global };
+    let rocket = quiet()
+        .manage(Arc::clone(calls))
+        .mount("/api", routes![items, items_options])
+        .mount("/metrics", routes![metrics, metrics_options, vary])
+        .mount("/metrics/cors", routes![info])
+        .mount("/public", routes![info])
+        .mount("/public/internal", routes![info])
+        .attach(global)
+        .attach(CorsFairing::exempt("/metrics").unwrap());
+    if !scopes {
+        return rocket;
+    }
+    let public = Policy::builder().allow_origins(["*"]).build().unwrap();
+    rocket
+        .attach(CorsFairing::scoped("/public", public.clone()).unwrap())
+        .attach(CorsFairing::exempt("/public/internal").unwrap())
+        .attach(CorsFairing::scoped("/metrics/cors", public).unwrap())
+}
+
+/// No CORS processing at all: no header of CORS set, nothing removed, no `Vary`.
+fn assert_untouched(r: &RawResponse, what: &str) {
+    assert!(r.has_no_cors_grant(), "{what}: {r:?}");
+    assert_eq!(header(r, "vary"), None, "{what}: {r:?}");
+    assert_eq!(header(r, "cors-refusal"), None, "{what}: {r:?}");
+}
+
+async fn check_exempt_paths(addr: SocketAddr, calls: &Calls, variant: &str) {
+    let before = calls.0.load(Ordering::SeqCst);
+    // The handler runs; the paths Rocket's router sends to the `/metrics` routes, among them a
+    // trailing slash, empty segments and a percent-encoded one.
+    for path in ["/metrics", "/metrics/", "//metrics", "/%6Detrics", "/metrics?x=1"] {
+        for origin in [APP, OTHER] {
+            let r = send(addr, "GET", path, &[("Origin", origin)]).await;
+            assert_eq!(r.status, 200, "{variant} {path}: {r:?}");
+            assert!(r.handler_ran(), "{variant} {path}: {r:?}");
+            assert_untouched(&r, &format!("{variant} GET {path} from {origin}"));
+        }
+    }
+    assert_eq!(calls.0.load(Ordering::SeqCst), before + 10, "{variant}");
+    let r = send(addr, "HEAD", "/metrics", &[("Origin", APP)]).await;
+    assert_eq!(r.status, 200, "{variant}: {r:?}");
+    assert_untouched(&r, &format!("{variant} HEAD /metrics"));
+    // A handler's own CORS headers stay as they are, for an allowed origin and a refused one.
+    for origin in [APP, OTHER] {
+        let r = send(addr, "GET", "/metrics/vary", &[("Origin", origin)]).await;
+        assert_eq!(
+            r.all("access-control-allow-origin"),
+            [b"*".as_slice()],
+            "{variant}"
+        );
+        assert_eq!(r.tokens("vary"), ["Accept-Encoding"], "{variant}");
+    }
+    // Preflights reach the application's OPTIONS route, or its 404.
+    let r = send(addr, "OPTIONS", "/metrics", &preflight(APP, "PUT")).await;
+    assert_eq!(r.status, 200, "{variant}: {r:?}");
+    assert_eq!(r.body, b"metrics options");
+    assert_untouched(&r, &format!("{variant} preflight /metrics"));
+    for path in ["/metrics/nothing", "/metrics/vary"] {
+        for origin in [APP, OTHER] {
+            let r = send(addr, "OPTIONS", path, &preflight(origin, "PUT")).await;
+            assert_eq!(r.status, 404, "{variant} {path}: {r:?}");
+            assert_untouched(&r, &format!("{variant} preflight {path} from {origin}"));
+        }
+    }
+    let r = send(addr, "GET", "/metrics/nothing", &[("Origin", APP)]).await;
+    assert_eq!(r.status, 404, "{variant}: {r:?}");
+    assert_untouched(&r, &format!("{variant} GET /metrics/nothing"));
+    // A form that Rocket rewrites to PUT: no override check (no 403), Rocket's 404.
+    let headers = [
+        ("Origin".to_owned(), OTHER.as_bytes().to_vec()),
+        (
+            "Content-Type".to_owned(),
+            b"application/x-www-form-urlencoded".to_vec(),
+        ),
+    ];
+    let r = tokio::task::spawn_blocking(move || {
+        cors_conformance::send_with_body(addr, "POST", "/metrics", &headers, b"_method=put").unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.status, 404, "{variant}: {r:?}");
+    assert_untouched(&r, &format!("{variant} rewritten form"));
+}
+
+async fn check_around_exempt_paths(addr: SocketAddr, variant: &str) {
+    // Look-alike paths and everything else: the application's policy, as before.
+    for path in ["/metricsx", "/Metrics", "/api/items", "/api/nothing"] {
+        let r = send(addr, "GET", path, &[("Origin", APP)]).await;
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some(APP),
+            "{variant} {path}: {r:?}"
+        );
+        assert_eq!(header(&r, "vary").as_deref(), Some("Origin"), "{variant} {path}");
+        let r = send(addr, "OPTIONS", path, &preflight(APP, "PUT")).await;
+        assert_granted_preflight(&r);
+    }
+    let r = send(addr, "OPTIONS", "/api/items", &[("Origin", APP)]).await;
+    assert_eq!(r.body, b"options handler", "{variant}");
+    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(APP));
+}
+
+async fn check_scopes_around_exempt_paths(addr: SocketAddr) {
+    // A deeper scope under the exempt base, and the `/public` scope around a deeper exemption.
+    for path in ["/metrics/cors/info", "/public/info"] {
+        let r = send(addr, "GET", path, &[("Origin", OTHER)]).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some("*"),
+            "{path}"
+        );
+        let r = send(addr, "OPTIONS", path, &preflight(OTHER, "PUT")).await;
+        assert_eq!(r.status, 403, "{path}: the public policy allows no PUT");
+    }
+    let r = send(addr, "GET", "/public/internal/info", &[("Origin", OTHER)]).await;
+    assert_eq!(r.status, 200);
+    assert_untouched(&r, "GET /public/internal/info");
+    let r = send(addr, "OPTIONS", "/public/internal/info", &preflight(OTHER, "GET")).await;
+    assert_eq!(r.status, 404);
+    assert_untouched(&r, "preflight /public/internal/info");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exempt_bases_get_no_cors_processing_at_all() {
+    for (live, scopes) in [(false, false), (true, false), (false, true), (true, true)] {
+        let variant = format!("live: {live}, scopes: {scopes}");
+        let calls = Arc::new(Calls::default());
+        let addr = serve(exempt_app(&calls, live, scopes)).await;
+        check_exempt_paths(addr, &calls, &variant).await;
+        check_around_exempt_paths(addr, &variant).await;
+        if scopes {
+            check_scopes_around_exempt_paths(addr).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_exemption_and_a_scope_for_one_base_fail_to_ignite() {
+    let rocket = quiet()
+        .attach(CorsFairing::new(policy()))
+        .attach(CorsFairing::exempt("/metrics").unwrap())
+        .attach(CorsFairing::scoped("/metrics", policy()).unwrap());
+    match rocket.ignite().await {
+        Ok(_) => panic!("an exemption and a scope for one base must collide"),
+        Err(e) => assert!(matches!(e.kind(), rocket::error::ErrorKind::Collisions(_))),
+    }
+}
