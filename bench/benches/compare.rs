@@ -1068,6 +1068,7 @@ fn run_only(args: &[String]) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    cors_bench::install_metrics_recorder();
     if let Some(i) = args.iter().position(|a| a == "--run") {
         return run_only(&args[i + 1..]);
     }
@@ -1077,11 +1078,16 @@ fn main() {
     let mut report = String::new();
     writeln!(
         report,
-        "Machine: {}. Plan: {} rounds of ~{} ms batches per variant{}.\n",
+        "Machine: {}. Plan: {} rounds of ~{} ms batches per variant{}{}.\n",
         machine(),
         plan.rounds,
         plan.batch.as_millis(),
-        if options.quick { " (--quick)" } else { "" }
+        if options.quick { " (--quick)" } else { "" },
+        if cfg!(feature = "metrics") {
+            "; every request counted (feature metrics, Prometheus recorder)"
+        } else {
+            ""
+        }
     )
     .ok();
 
