@@ -66,9 +66,9 @@ impl<'r> FromRequest<'r> for CookieLine<'r> {
     }
 }
 
-/// `GET /metrics`. Under the application's fairing, as every Rocket route is: a request
-/// without `Origin` (a scraper's) gets only `Vary: Origin` from it.
-#[get("/metrics")]
+/// `GET /metrics`, outside every CORS policy: mounted at `/metrics`, which the application's
+/// exemption leaves to no fairing (no CORS header set or removed, no `Vary: Origin`).
+#[get("/")]
 fn metrics() -> (ContentType, String) {
     let content_type =
         ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]);
@@ -180,6 +180,7 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
         ..Config::default()
     };
     let public = CorsFairing::scoped("/public", settings.public_policy.clone()).map_err(|e| e.to_string())?;
+    let metrics = CorsFairing::exempt("/metrics").map_err(|e| e.to_string())?;
     // Reconfigurable only with --watch: a fixed fairing needs no request-local cache entry.
     let api = ex::live(
         settings,
@@ -190,10 +191,13 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
     let on_listening = Mutex::new(Some(on_listening));
     Ok(rocket::custom(config)
         .attach(Shield::new())
-        // The policy from --config: every route below and Rocket's 404s and other catchers.
+        // The policy from --config: every route below and Rocket's 404s and other catchers,
+        // except under the two bases that follow.
         .attach(api)
         // /public/* has its own policy only: everything Rocket routes under that base.
         .attach(public)
+        // /metrics/* is under no policy at all (the contract's metrics, for scrapers).
+        .attach(metrics)
         .attach(AdHoc::on_liftoff("announce", move |rocket| {
             Box::pin(async move {
                 // Rocket has bound the socket (the real port, also for port 0) and serves as
@@ -208,7 +212,6 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
         .mount(
             "/",
             routes![
-                metrics,
                 health,
                 items,
                 items_post,
@@ -224,6 +227,7 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
                 cookie_echo,
             ],
         )
+        .mount("/metrics", routes![metrics])
         .mount("/public", routes![public_info]))
 }
 
