@@ -710,14 +710,9 @@ fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
     assert_swaps_clean(&swap_under_load(addr, "/api/items", &handle, 1_000, 3));
 }
 
-/// Behaviour spec §8: origins looked up in a source, over HTTP (see the conformance check).
-#[test]
-fn spec_8_looked_up_origins_over_http() {
-    use cors_conformance::lookup::{check_looked_up_origins, lookup_policy, Tenants};
-    let tenants = Tenants::new();
-    let (policy, origins) = lookup_policy(&tenants);
-    let cors = Cors::new(policy);
-    let addr = serve!(move || {
+/// A server whose `GET /api/items` handler runs under `cors`, for the shared checks.
+fn serve_items(cors: Cors) -> std::net::SocketAddr {
+    serve!(move || {
         App::new().wrap(cors.clone()).route(
             "/api/items",
             web::get().to(|| async {
@@ -726,7 +721,17 @@ fn spec_8_looked_up_origins_over_http() {
                     .body("items")
             }),
         )
-    });
+    })
+}
+
+/// Behaviour spec §8: origins looked up in a source, over HTTP (see the conformance check).
+#[test]
+fn spec_8_looked_up_origins_over_http() {
+    use cors_conformance::lookup::{check_looked_up_origins, lookup_policy, Tenants};
+    let tenants = Tenants::new();
+    let (policy, origins) = lookup_policy(&tenants);
+    let cors = Cors::new(policy);
+    let addr = serve_items(cors);
     check_looked_up_origins(addr, "/api/items", &tenants, &origins);
 }
 
@@ -736,15 +741,6 @@ fn candidate_and_debug_answers_over_http() {
     use cors_conformance::diagnostics::{check_diagnostics, diagnostics_policy};
     let policy = diagnostics_policy();
     let cors = Cors::new(policy.clone());
-    let addr = serve!(move || {
-        App::new().wrap(cors.clone()).route(
-            "/api/items",
-            web::get().to(|| async {
-                HttpResponse::Ok()
-                    .insert_header(("x-handler", "ran"))
-                    .body("items")
-            }),
-        )
-    });
+    let addr = serve_items(cors);
     check_diagnostics(addr, "/api/items", &policy);
 }
