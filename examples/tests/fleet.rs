@@ -8,9 +8,8 @@
 
 use cors_conformance::probe::RunningServer;
 use cors_conformance::send_raw;
-use cors_conformance::store_servers::{PostgresServer, RedisServer};
+use cors_conformance::store_servers::{run_client, PostgresServer, RedisServer};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const LISTED: &str = "https://listed.example";
@@ -68,25 +67,6 @@ fn stderr_of(fleet: &[RunningServer]) -> String {
         .map(RunningServer::stderr)
         .collect::<Vec<_>>()
         .join("\n---\n")
-}
-
-/// Runs a store's client command line; an error says what it printed.
-fn client(program: &str, args: &[&str]) -> Result<(), String> {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    // redis-cli exits 0 on a refused connection, with its error on stdout or stderr.
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    if output.status.success() && !said.contains("ERR") && !said.contains("refused") {
-        Ok(())
-    } else {
-        Err(format!("{program} {args:?}: {said}"))
-    }
 }
 
 /// A private store server the test stops and starts again.
@@ -183,7 +163,7 @@ fn a_fleet_on_postgres_follows_committed_inserts_and_deletes() {
         &url,
     );
     // The servers create the table when missing; wait for it before the first INSERT.
-    let psql = |sql: &str| client("psql", &["-X", "-q", "-v", "ON_ERROR_STOP=1", &url, "-c", sql]);
+    let psql = |sql: &str| run_client("psql", &["-X", "-q", "-v", "ON_ERROR_STOP=1", &url, "-c", sql]);
     let started = Instant::now();
     while psql("SELECT 1 FROM cors_allowed_origins LIMIT 1").is_err() {
         assert!(
@@ -222,11 +202,11 @@ fn a_fleet_on_redis_follows_announced_changes() {
     );
     let change = |origin: &str, present: bool| {
         let command = if present { "SADD" } else { "SREM" };
-        client(
+        run_client(
             "redis-cli",
             &["-u", &url, command, "cors:allowed_origins", origin],
         )?;
-        client(
+        run_client(
             "redis-cli",
             &["-u", &url, "PUBLISH", "cors:allowed_origins:changed", origin],
         )

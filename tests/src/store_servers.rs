@@ -115,6 +115,26 @@ fn wait_ready(what: &str, log: &Path, child: &mut Child, mut ready: impl FnMut()
     }
 }
 
+/// Runs a store's command-line client (`psql`, `redis-cli`...) to its end; an error says what
+/// it printed. Output with `ERR` or `refused` is a failure too: `redis-cli` exits 0 on a
+/// refused connection and on a refused command, with its error on stdout or stderr.
+pub fn run_client(program: &str, args: &[&str]) -> Result<(), String> {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() && !said.contains("ERR") && !said.contains("refused") {
+        Ok(())
+    } else {
+        Err(format!("{program} {args:?}: {said}"))
+    }
+}
+
 /// A private PostgreSQL server: `trust` authentication for user `postgres`, `fsync=off`.
 pub struct PostgresServer {
     dir: tempfile::TempDir,
