@@ -93,11 +93,10 @@ fn check_server(name: &str, binary: &str) -> Result<(), String> {
     if granted(&server, "https://c.example") {
         return fail("an unseen rewrite applied before SIGHUP (the test cannot tell SIGHUP apart)");
     }
-    let status = std::process::Command::new("kill")
-        .args(["-HUP", &server.pid().to_string()])
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !status.success() || !eventually(|| granted(&server, "https://c.example")) {
+    if let Err(e) = server.signal("HUP") {
+        return fail(&format!("SIGHUP not sent: {e}"));
+    }
+    if !eventually(|| granted(&server, "https://c.example")) {
         return fail("SIGHUP did not reload the file");
     }
     if !eventually(|| server.stderr().contains("(SIGHUP)")) {

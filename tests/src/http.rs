@@ -158,6 +158,38 @@ pub fn send_with_body(
     parse(&raw, method == "HEAD")
 }
 
+/// Sends `GET path` on a new keep-alive connection and reads its answer, which must have a
+/// `Content-Length`: the connection, left open and idle, and the answer.
+pub fn keep_alive_get(addr: SocketAddr, path: &str) -> Result<(TcpStream, RawResponse), String> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+        .map_err(|e| format!("connect {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .map_err(|e| format!("write: {e}"))?;
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let response = parse(&raw, false)?;
+            let length: usize = response
+                .joined("content-length")
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("{addr}: no content-length in {response:?}"))?;
+            if raw.len() >= end + 4 + length {
+                return Ok((stream, response));
+            }
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => return Err(format!("{addr} closed after {:?}", String::from_utf8_lossy(&raw))),
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) => return Err(format!("{addr}: read: {e}")),
+        }
+    }
+}
+
 fn parse(raw: &[u8], head: bool) -> Result<RawResponse, String> {
     let end = raw
         .windows(4)

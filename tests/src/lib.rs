@@ -20,13 +20,14 @@ pub mod diagnostics;
 mod http;
 pub mod lookup;
 pub mod probe;
+pub mod process;
 pub mod reconfigure;
 mod runner;
 pub mod store_servers;
 
 pub use alloc_count::{count, CountingAllocator};
 pub use case::{Case, Expect, HeaderValueSpec, InvalidPolicy, Suite};
-pub use http::{send_raw, send_with_body, RawResponse};
+pub use http::{keep_alive_get, send_raw, send_with_body, RawResponse};
 pub use runner::{Failure, Report, Server};
 
 /// The folder of the shipped case tables.

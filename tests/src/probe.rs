@@ -4,20 +4,21 @@
 //! `Vary`. Used by `examples/tests/attack_probes.rs` and the scanner test.
 
 use crate::http::{send_raw, RawResponse};
+use crate::process::Process;
 use cors_audit::attack::{AttackOrigin, AttackPlan};
 use cors_core::{Format, Policy, PolicyConfig};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// An example server started on `127.0.0.1:0` with a policy file; killed on drop. Its stderr
 /// is collected (start it with `RUST_LOG=cors=debug` to see every refusal).
 pub struct RunningServer {
-    child: Child,
+    process: Process,
     /// Where it listens.
     pub addr: SocketAddr,
     stderr: Arc<Mutex<Vec<u8>>>,
@@ -48,51 +49,41 @@ impl RunningServer {
                 cmd.env_remove(k);
             }
         }
-        cmd.env("RUST_LOG", rust_log).env("NO_COLOR", "1");
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut stderr_pipe = child.stderr.take().ok_or("no stderr")?;
+        cmd.env("RUST_LOG", rust_log)
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped());
+        let (mut process, lines) = Process::spawn(&mut cmd)?;
+        let mut stderr_pipe = process.take_stderr().ok_or("no stderr")?;
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&stderr);
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
-            while let Ok(n) = stderr_pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
+            while let Ok(n @ 1..) = stderr_pipe.read(&mut buf) {
                 if let Ok(mut s) = sink.lock() {
                     s.extend_from_slice(&buf[..n]);
                 }
             }
         });
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("listening on http://") {
-                    let _ = tx.send(addr.trim().to_owned());
-                }
-            }
-        });
         let mut running = RunningServer {
-            child,
+            process,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             stderr,
         };
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(addr) => {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = lines.recv_timeout(wait) else {
+                return Err(format!(
+                    "{} did not print its listening line; stderr: {}",
+                    binary.display(),
+                    running.stderr()
+                ));
+            };
+            if let Some(addr) = line.strip_prefix("listening on http://") {
+                let addr = addr.trim();
                 running.addr = addr.parse().map_err(|e| format!("bad address {addr:?}: {e}"))?;
-                Ok(running)
+                return Ok(running);
             }
-            Err(_) => Err(format!(
-                "{} did not print its listening line; stderr: {}",
-                binary.display(),
-                running.stderr()
-            )),
         }
     }
 
@@ -104,22 +95,27 @@ impl RunningServer {
             .unwrap_or_default()
     }
 
-    /// The server's process id (to send it a signal).
+    /// The server's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.id()
+    }
+
+    /// Sends the server `SIG<signal>` (`"HUP"`...) with the `kill` command.
+    pub fn signal(&self, signal: &str) -> Result<(), String> {
+        self.process.signal(signal)
+    }
+
+    /// Sends `SIG<signal>` and waits up to `bound` for the server to exit with status 0; how
+    /// long it took, counted from just before `kill` started. An error ends with its stderr.
+    pub fn stop_with(&mut self, signal: &str, bound: Duration) -> Result<Duration, String> {
+        self.process
+            .stop_with(signal, bound)
+            .map_err(|e| format!("{e}; stderr:\n{}", self.stderr()))
     }
 
     /// True while the process runs and answers `GET /health` with 200.
     pub fn is_healthy(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-            && send_raw(self.addr, "GET", "/health", &[]).is_ok_and(|r| r.status == 200)
-    }
-}
-
-impl Drop for RunningServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.is_running() && send_raw(self.addr, "GET", "/health", &[]).is_ok_and(|r| r.status == 200)
     }
 }
 
