@@ -7,13 +7,13 @@
 //! `CLIENT PAUSE` across the signal. Its answer can only come after the signal, and it must
 //! still come whole, with the store's grant.
 
-use cors_conformance::send_raw;
-use cors_conformance::store_servers::RedisServer;
-use std::io::{BufRead, BufReader, Read, Write};
+use cors_conformance::probe::{write_policy, RunningServer};
+use cors_conformance::process::stop_during_request;
+use cors_conformance::store_servers::{run_client, RedisServer};
+use cors_conformance::{keep_alive_get, send_raw};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const SERVERS: [(&str, &str); 4] = [
@@ -40,160 +40,21 @@ const STORE_PAUSE_MS: u64 = 700;
 /// accept the request and start its lookup, well within the pause.
 const SIGNAL_AFTER: Duration = Duration::from_millis(250);
 
-/// A started server; killed on drop if it is still running.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    stderr: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Server {
-    /// Starts `binary ARGS --addr 127.0.0.1:0` without `CORS_*` variables and waits for its
-    /// `listening on http://ADDR` line.
-    fn start(binary: &str, args: &[&str]) -> Result<Server, String> {
-        let mut command = Command::new(binary);
-        command.args(args).args(["--addr", "127.0.0.1:0"]);
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("CORS_") {
-                command.env_remove(name);
-            }
-        }
-        let mut child = command
-            .env("RUST_LOG", "warn,rocket=off")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {binary}: {e}"))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut stderr_pipe = child.stderr.take().ok_or("no stderr")?;
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n @ 1..) = stderr_pipe.read(&mut buf) {
-                if let Ok(mut s) = sink.lock() {
-                    s.extend_from_slice(&buf[..n]);
-                }
-            }
-        });
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            // Read to the end, so that nothing the server prints later can block it.
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("listening on http://") {
-                    let _ = tx.send(addr.trim().parse::<SocketAddr>());
-                }
-            }
-        });
-        let mut server = Server {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            stderr,
-        };
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(Ok(addr)) => server.addr = addr,
-            Ok(Err(e)) => return Err(format!("bad listening line: {e}")),
-            Err(_) => return Err(format!("no listening line; stderr:\n{}", server.stderr())),
-        }
-        Ok(server)
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr
-            .lock()
-            .map(|s| String::from_utf8_lossy(&s).into_owned())
-            .unwrap_or_default()
-    }
-
-    /// Sends `SIG<signal>` with the `kill` command and waits up to [`BOUND`] for the process to
-    /// exit with status 0; how long it took, counted from just before `kill` started.
-    fn stop_with(&mut self, signal: &str) -> Result<Duration, String> {
-        let sent = Instant::now();
-        let killed = Command::new("kill")
-            .args([format!("-{signal}"), self.child.id().to_string()])
-            .status()
-            .map_err(|e| format!("cannot run kill: {e}"))?;
-        if !killed.success() {
-            return Err(format!("kill -{signal} failed: {killed}"));
-        }
-        loop {
-            let took = sent.elapsed();
-            match self.child.try_wait() {
-                Ok(Some(status)) if status.success() => return Ok(took),
-                Ok(Some(status)) => {
-                    return Err(format!(
-                        "exited with {status} after {took:?}; stderr:\n{}",
-                        self.stderr()
-                    ))
-                }
-                Ok(None) if took > BOUND => {
-                    return Err(format!(
-                        "still running {took:?} after SIG{signal}; stderr:\n{}",
-                        self.stderr()
-                    ))
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                Err(e) => return Err(format!("cannot wait for the server: {e}")),
-            }
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Reads one response with a `Content-Length` body from a keep-alive connection.
-fn read_response(stream: &mut TcpStream) -> Result<Vec<u8>, String> {
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 1024];
-    loop {
-        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .ok_or_else(|| format!("no content-length in {head:?}"))?;
-            if raw.len() >= end + 4 + length {
-                return Ok(raw);
-            }
-        }
-        match stream.read(&mut buf) {
-            Ok(0) => return Err(format!("closed after {:?}", String::from_utf8_lossy(&raw))),
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-            Err(e) => return Err(format!("read: {e}")),
-        }
-    }
-}
+/// The servers' log filter: their warnings, without Rocket's launch banner.
+const RUST_LOG: &str = "warn,rocket=off";
 
 /// Connections a server must not wait for past the bound: one stalled halfway through a
 /// request's head, and an idle keep-alive one (a request answered on it). The stalled one is
 /// opened first, so that the server has taken it when the other is answered.
 fn open_connections(addr: SocketAddr) -> Result<Vec<TcpStream>, String> {
-    let connect = || {
-        let stream =
-            TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("connect: {e}"))?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>(stream)
-    };
-    let mut stalled = connect()?;
+    let mut stalled =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("connect: {e}"))?;
     stalled
         .write_all(b"GET /health HTTP/1.1\r\nHost: shutdown.test\r\n")
         .map_err(|e| format!("write: {e}"))?;
-    let mut idle = connect()?;
-    idle.write_all(b"GET /health HTTP/1.1\r\nHost: shutdown.test\r\n\r\n")
-        .map_err(|e| format!("write: {e}"))?;
-    let response = read_response(&mut idle)?;
-    if !response.starts_with(b"HTTP/1.1 200") {
-        return Err(format!("GET /health: {:?}", String::from_utf8_lossy(&response)));
+    let (idle, response) = keep_alive_get(addr, "/health")?;
+    if response.status != 200 {
+        return Err(format!("GET /health: {response:?}"));
     }
     // Time for the server to read what the stalled client sent (not a measurement).
     std::thread::sleep(Duration::from_millis(100));
@@ -201,10 +62,10 @@ fn open_connections(addr: SocketAddr) -> Result<Vec<TcpStream>, String> {
 }
 
 fn signal_stops(binary: &str, signal: &str) -> Result<Duration, String> {
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/cors.toml");
-    let mut server = Server::start(binary, &["--config", config])?;
+    let config = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/cors.toml"));
+    let mut server = RunningServer::start(Path::new(binary), config, RUST_LOG)?;
     let _open = open_connections(server.addr)?;
-    server.stop_with(signal)
+    server.stop_with(signal, BOUND)
 }
 
 /// Runs `check(name, binary, signal)` for every server (in parallel) and signal (in turn);
@@ -252,41 +113,10 @@ fn sigint_and_sigterm_stop_every_server_with_status_0_within_2_s() {
     }
 }
 
-fn redis_cli(url: &str, args: &[&str]) -> Result<(), String> {
-    let output = Command::new("redis-cli")
-        .arg("-u")
-        .arg(url)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run redis-cli: {e}"))?;
-    // redis-cli exits 0 on a refused connection, with its error on stdout or stderr.
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    if output.status.success() && !said.contains("ERR") && !said.contains("refused") {
-        Ok(())
-    } else {
-        Err(format!("redis-cli {args:?}: {said}"))
-    }
-}
-
 fn granted(addr: SocketAddr, origin: &str) -> bool {
     let headers = vec![("Origin".to_owned(), origin.as_bytes().to_vec())];
     send_raw(addr, "GET", "/api/items", &headers)
         .is_ok_and(|r| r.joined("access-control-allow-origin").as_deref() == Some(origin))
-}
-
-fn policy_file() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cors-shutdown-{}", std::process::id()));
-    let path = dir.join("listed.toml");
-    let written = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&path, "allow_origins = [\"https://listed.example\"]\n"));
-    if let Err(e) = written {
-        panic!("cannot write {}: {e}", path.display());
-    }
-    path
 }
 
 /// A request whose origin lookup waits on the paused store when the signal comes: it gets
@@ -295,19 +125,14 @@ fn policy_file() -> PathBuf {
 fn request_in_flight_completes(binary: &str, signal: &str, redis: &RedisServer) -> Result<Duration, String> {
     let url = redis.url();
     let origin = format!("https://in-flight-{}.example", signal.to_ascii_lowercase());
-    redis_cli(&url, &["SADD", "cors:allowed_origins", WARM_ORIGIN, &origin])?;
-    let config = policy_file();
-    let config = config.to_string_lossy();
+    run_client(
+        "redis-cli",
+        &["-u", &url, "SADD", "cors:allowed_origins", WARM_ORIGIN, &origin],
+    )?;
+    let config = write_policy("listed.toml", "allow_origins = [\"https://listed.example\"]\n");
     // No cache: every request asks the store.
-    let args = [
-        "--config",
-        &config,
-        "--origin-store",
-        &url,
-        "--origin-store-ttl",
-        "0",
-    ];
-    let mut server = Server::start(binary, &args)?;
+    let args = ["--origin-store", &url, "--origin-store-ttl", "0"];
+    let mut server = RunningServer::start_with(Path::new(binary), &config, RUST_LOG, &args)?;
     let connected = Instant::now();
     while !granted(server.addr, WARM_ORIGIN) {
         if connected.elapsed() > Duration::from_secs(20) {
@@ -318,24 +143,17 @@ fn request_in_flight_completes(binary: &str, signal: &str, redis: &RedisServer) 
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    redis_cli(&url, &["CLIENT", "PAUSE", &STORE_PAUSE_MS.to_string(), "ALL"])?;
-    let (tx, rx) = mpsc::channel();
-    let (addr, sent_origin) = (server.addr, origin.clone());
-    std::thread::spawn(move || {
-        let headers = vec![("Origin".to_owned(), sent_origin.into_bytes())];
-        let response = send_raw(addr, "GET", "/api/items", &headers);
-        let _ = tx.send((response, Instant::now()));
-    });
-    std::thread::sleep(SIGNAL_AFTER);
-    let signalled = Instant::now();
-    let took = server.stop_with(signal)?;
-    let (response, answered) = rx
-        .recv_timeout(Duration::from_secs(5))
-        .map_err(|_| "the request in flight never ended".to_owned())?;
+    let pause = STORE_PAUSE_MS.to_string();
+    run_client("redis-cli", &["-u", &url, "CLIENT", "PAUSE", &pause, "ALL"])?;
+    let addr = server.addr;
+    let headers = vec![("Origin".to_owned(), origin.clone().into_bytes())];
+    // The paused store holds the request across the signal.
+    let (took, response) = stop_during_request(
+        move || send_raw(addr, "GET", "/api/items", &headers),
+        SIGNAL_AFTER,
+        || server.stop_with(signal, BOUND),
+    )?;
     let response = response.map_err(|e| format!("the request in flight failed: {e}"))?;
-    if answered < signalled {
-        return Err("answered before the signal: the paused store did not hold the request".into());
-    }
     let acao = response.joined("access-control-allow-origin");
     if response.status != 200
         || !response.handler_ran()
