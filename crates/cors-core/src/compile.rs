@@ -5,7 +5,6 @@
 use crate::allow_headers::AllowHeaders;
 use crate::allow_methods::AllowMethods;
 use crate::allow_origin::{OriginHooks, OriginMatcher};
-use crate::debug_answers::DebugAnswers;
 use crate::error::ConfigErrors;
 use crate::error::ConfigWarning;
 use crate::header_values::{HeaderValues, ValueId};
@@ -32,8 +31,6 @@ pub(crate) struct PolicyInner {
     pub(crate) hooks: OriginHooks,
     /// The plan each kind of decision starts from.
     pub(crate) plans: Plans,
-    /// The `Cors-Refusal` values of debug answers.
-    pub(crate) debug: DebugAnswers,
 }
 
 pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<PolicyInner, ConfigErrors> {
@@ -45,13 +42,13 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
     // their ids are the same in every policy.
     let mut values = HeaderValues::default();
     VaryTokens::precompute(&mut values);
+    crate::debug_answers::precompute(&mut values, &crate::decision::Rejection::CODES);
     let star = values.push("*");
     let true_value = values.push("true");
     let origins = origin_matcher(&config, &validated, &hooks, &mut values)?;
     let credentials = config.allow_credentials;
     let methods = AllowMethods::new(&config.allow_methods, credentials, star, &mut values);
     let headers = AllowHeaders::new(&config.allow_headers, credentials, star);
-    let debug = DebugAnswers::new(&mut values);
     let plans = Plans::new(&PlanSettings {
         credentials,
         true_value,
@@ -75,7 +72,6 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
         hooks,
         config,
         plans,
-        debug,
     })
 }
 

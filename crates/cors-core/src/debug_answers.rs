@@ -7,27 +7,25 @@
 //! It tells any client what the policy checks and how far its request got: turn it on in
 //! development, or for a short while through a handle, never for good in production.
 
-use crate::decision::Rejection;
 use crate::header_values::{HeaderValues, ValueId};
 
 /// The response header that names the reason of a refusal in a debug answer.
 pub const REFUSAL_HEADER: &str = "cors-refusal";
 
-/// The `Cors-Refusal` values, one per [`Rejection::code`], pushed into a policy's values.
-#[derive(Clone, Debug)]
-pub(crate) struct DebugAnswers {
-    reasons: [ValueId; Rejection::CODES.len()],
+/// Where the `Cors-Refusal` values start in every policy's values: right after the sixteen
+/// `Vary` combinations, so that a reason's value is found without the policy at hand.
+const FIRST: u32 = 16;
+
+/// Pushes the `Cors-Refusal` values, one per reason code in `codes` order
+/// ([`crate::Rejection::CODES`]), into a table that holds the `Vary` combinations only.
+pub(crate) fn precompute(values: &mut HeaderValues, codes: &[&str]) {
+    for (index, code) in codes.iter().enumerate() {
+        let id = values.push(*code);
+        debug_assert_eq!(Some(id), u8::try_from(index).ok().map(value_id));
+    }
 }
 
-impl DebugAnswers {
-    pub(crate) fn new(values: &mut HeaderValues) -> Self {
-        DebugAnswers {
-            reasons: Rejection::CODES.map(|code| values.push(code)),
-        }
-    }
-
-    /// The value naming `reason`.
-    pub(crate) fn reason(&self, reason: &Rejection) -> ValueId {
-        self.reasons[reason.index()]
-    }
+/// The value of the reason code at `index` of [`crate::Rejection::CODES`].
+pub(crate) const fn value_id(index: u8) -> ValueId {
+    ValueId::new(FIRST + index as u32)
 }

@@ -366,7 +366,7 @@ impl Decision {
     /// Whether applying the decision copies any value from the request (the origin, the
     /// requested method or headers), which an adapter must then keep until the response.
     pub fn echoes_request(&self) -> bool {
-        self.plan.echoes
+        self.plan.echoes_request()
     }
 
     /// What kind of request this was and whether it was granted (with the reason if not).
@@ -438,12 +438,15 @@ pub struct ResponsePlan {
     sets: u8,
     removes: u8,
     vary: VaryTokens,
-    /// Whether any action copies a request value: when none does, an adapter keeps nothing
-    /// of the request.
-    echoes: bool,
-    /// The `Cors-Refusal` value of a debug answer ([`crate::PolicyBuilder::debug_answers`]).
-    refusal: Option<ValueId>,
+    /// Bit 0 ([`ECHOES`]): whether any action copies a request value (when none does, an
+    /// adapter keeps nothing of the request). Bits 1 to 5: the reason a debug answer names
+    /// ([`crate::PolicyBuilder::debug_answers`]), as its index in [`Rejection::CODES`] plus
+    /// one; 0 for none. One byte for both keeps the plan, which adapters move through their
+    /// futures, at the size it had before debug answers.
+    flags: u8,
 }
+
+const ECHOES: u8 = 1;
 
 impl ResponsePlan {
     /// Keeps every header and adds no `Vary` token.
@@ -456,14 +459,14 @@ impl ResponsePlan {
             sets: 0,
             removes: 0,
             vary,
-            echoes: false,
-            refusal: None,
+            flags: 0,
         }
     }
 
     /// Names the reason of a refusal in a debug answer's `Cors-Refusal` header.
-    pub(crate) fn set_refusal(&mut self, value: ValueId) {
-        self.refusal = Some(value);
+    pub(crate) fn set_refusal(&mut self, reason: &Rejection) {
+        // Sixteen reasons: index + 1 fits in the five bits above ECHOES.
+        self.flags = (self.flags & ECHOES) | ((reason.index() as u8 + 1) << 1);
     }
 
     pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
@@ -484,8 +487,9 @@ impl ResponsePlan {
             HeaderAction::Set(_) => self.sets |= bit,
         }
         // Conservative if an action is overwritten: capturing a value not used is harmless.
-        self.echoes |=
-            matches!(action, HeaderAction::Set(value) if !matches!(value, HeaderValueRef::Stored(_)));
+        if matches!(action, HeaderAction::Set(value) if !matches!(value, HeaderValueRef::Stored(_))) {
+            self.flags |= ECHOES;
+        }
     }
 
     /// What to do with one header.
@@ -505,13 +509,16 @@ impl ResponsePlan {
 
     /// Whether applying the plan copies any value from the request.
     pub fn echoes_request(&self) -> bool {
-        self.echoes
+        self.flags & ECHOES != 0
     }
 
     /// The value of the `Cors-Refusal` header that a debug answer carries
     /// ([`crate::PolicyBuilder::debug_answers`]); `None` for every other answer.
     pub fn refusal(&self) -> Option<ValueId> {
-        self.refusal
+        match self.flags >> 1 {
+            0 => None,
+            n => Some(crate::debug_answers::value_id(n - 1)),
+        }
     }
 
     /// Sets and removes the CORS headers, then merges `Vary`: see [`Decision::apply_to`].
@@ -537,7 +544,7 @@ impl ResponsePlan {
                 response.append_vary(missing.value_id());
             }
         }
-        if let Some(reason) = self.refusal {
+        if let Some(reason) = self.refusal() {
             response.set_refusal(reason);
         }
     }

@@ -346,7 +346,7 @@ impl Policy {
                     p.plans.actual_refused,
                 );
                 if self.debug_answers {
-                    d.plan.set_refusal(p.debug.reason(&reason));
+                    d.plan.set_refusal(&reason);
                 }
                 d
             }
@@ -478,7 +478,7 @@ impl Policy {
     ) -> Decision {
         let p = &*self.inner;
         let mut d = Decision::with_plan(Outcome::PreflightDenied(reason), route, p.plans.preflight_refused);
-        d.plan.set_refusal(p.debug.reason(&reason));
+        d.plan.set_refusal(&reason);
         let Ok(allow_origin) = self.check_origin(origin, looked_up) else {
             return d;
         };
