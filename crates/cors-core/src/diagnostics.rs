@@ -51,8 +51,8 @@ impl Policy {
     /// [code](crate::Rejection::code) in a `Cors-Refusal` header ([`REFUSAL_HEADER`](crate::adapter::REFUSAL_HEADER)).
     ///
     /// A development aid, off by default: it shows any client how far its request got. A
-    /// handle turns it on and off while the server runs
-    /// ([`PolicyHandle::set_debug_answers`](crate::PolicyHandle::set_debug_answers)).
+    /// handle turns it on and off while the server runs (`PolicyHandle::set_debug_answers`,
+    /// feature `live`).
     ///
     /// ```
     /// use cors_core::adapter::{CorsHeader, HeaderAction};

@@ -240,7 +240,7 @@ async fn connections_closed(orbit: Arc<Rocket<Orbit>>) {
 }
 
 /// Serves until `shutdown` is requested, which notifies Rocket's own shutdown: it stops
-/// accepting, and gives the requests in flight the grace period of [`shutdown_config`].
+/// accepting, and gives the requests in flight the grace period of `shutdown_config`.
 pub fn run(
     settings: ex::Settings,
     on_listening: ex::OnListening,
