@@ -43,4 +43,7 @@ fi
 cargo test --workspace --no-fail-fast "$@"
 # The bench's rows of looked-up origins are a feature of the bench (see bench/Cargo.toml):
 # its zero-allocation test covers a lookup cache hit only with it.
-cargo test -p cors-bench --features lookup --test zero_alloc "$@"
+# With every request counted (feature metrics), no allocation is added either.
+cargo test -p cors-bench --features lookup,metrics --test zero_alloc "$@"
+# The engine's features build alone too (the workspace build turns most of them on at once).
+cargo check -p cors-core --no-default-features --features metrics

@@ -705,8 +705,13 @@ fn app_origin_looked_up(grant_ttl: Duration) -> cors_core::lookup::LookedUpOrigi
 /// Without the feature, nothing.
 pub fn install_metrics_recorder() {
     #[cfg(feature = "metrics")]
-    if let Err(e) = metrics::set_global_recorder(counting::AtomicRecorder) {
-        eprintln!("warning: no metrics recorder: {e}");
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            if let Err(e) = metrics::set_global_recorder(counting::AtomicRecorder) {
+                eprintln!("warning: no metrics recorder: {e}");
+            }
+        });
     }
 }
 

@@ -6,7 +6,8 @@
 //! so that is what it is compared with.)
 //!
 //! Counted with a counting global allocator on the test's thread; every harness runs the
-//! whole request on the calling thread. `--nocapture` shows the figures.
+//! whole request on the calling thread. `--nocapture` shows the figures. With feature
+//! `metrics`, every request is also counted into a recorder.
 
 use cors_bench::{allocations, Case, Framework, Variant};
 
@@ -27,6 +28,8 @@ fn the_counter_counts() {
 /// Allocations per request without and with the toolkit's layer, after checking that the
 /// layer answered as the case expects.
 fn without_and_ours(framework: Framework, case: &str) -> (f64, f64) {
+    // With feature `metrics`, every request is counted, as in an application with a recorder.
+    cors_bench::install_metrics_recorder();
     let case = Case::named(case).expect("case");
     let mut harness = framework.harness(&case);
     let answer = harness.answer(Variant::Ours);

@@ -190,7 +190,7 @@ impl Policy {
     {
         // A decision that waits for a lookup is decided again: only that one is observed.
         if decision.needs_lookup() {
-            #[cfg(feature = "metrics")]
+            #[cfg(all(feature = "metrics", feature = "lookup"))]
             crate::counters::origin_cache(false);
             return decision;
         }
