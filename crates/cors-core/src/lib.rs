@@ -139,7 +139,7 @@ pub mod lookup {
 /// | `cors_candidate_differences_total` | none: requests the report-only candidate would answer differently |
 ///
 /// A request without `Origin` is `kind="none"`, `outcome="allowed"`; a refused request counts
-/// once in each of the first two. Counting a request costs two or three atomic additions and
+/// once in each of the first two. Counting a request costs one atomic addition (two for a refusal) and
 /// never allocates.
 #[cfg(feature = "metrics")]
 pub mod metrics {
