@@ -147,12 +147,20 @@ impl HttpPolicy {
     }
 
     /// The layer's own response (empty body) when the decision answers without the handler.
+    // Inlined, so that a request the handler answers (most) pays a test of its route, not a
+    // call (about 20 instructions per request in warp); the response is built apart.
+    #[inline]
     pub fn direct_response<B: Default>(&self, evaluated: &Evaluated<'_>) -> Option<Response<B>> {
         let status = self.direct_status(evaluated.decision())?;
+        Some(Self::respond(status, evaluated))
+    }
+
+    #[inline(never)]
+    fn respond<B: Default>(status: StatusCode, evaluated: &Evaluated<'_>) -> Response<B> {
         let mut response = Response::new(B::default());
         *response.status_mut() = status;
         evaluated.respond_into(response.headers_mut());
-        Some(response)
+        response
     }
 
     /// Applies what was kept of a decision to the handler's response headers, moving the
