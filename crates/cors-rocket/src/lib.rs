@@ -158,7 +158,9 @@ use rocket::http::{MediaType, Method, Status};
 use rocket::route::{self, Handler};
 use rocket::{Build, Data, Request, Response, Rocket, Route};
 use std::fmt;
+use std::future::Future;
 use std::io::Cursor;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -537,27 +539,85 @@ impl Fairing for CorsFairing {
         Ok(rocket.mount(self.base.clone(), self.routes()))
     }
 
-    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
+    // Written out rather than with `async fn`: Rocket boxes the future each fairing callback
+    // returns, and a request decided at once (any whose origin needs no lookup) returns a
+    // zero-sized one, which boxing does not allocate. Only a lookup gets the async path.
+    fn on_response<'r, 'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
+        request: &'r Request<'life1>,
+        response: &'life2 mut Response<'r>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'async_trait>>
+    where
+        'r: 'async_trait,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        Self: 'async_trait,
+    {
+        if self.respond_now(request, response) {
+            return Box::pin(Done);
+        }
+        Box::pin(self.respond_after_lookup(request, response))
+    }
+}
+
+/// A future that is already done and takes no room, so that boxing it allocates nothing
+/// (`std::future::Ready<()>` keeps an `Option<()>`, one byte).
+struct Done;
+
+impl Future for Done {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        std::task::Poll::Ready(())
+    }
+}
+
+impl CorsFairing {
+    /// Puts the CORS headers on `response` when that needs no lookup of the request's origin;
+    /// `false` when it does, and nothing was done.
+    fn respond_now<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) -> bool {
         if let Some(policy) = self.unclaimed(request) {
-            let mut decision = decide_now(policy, request, false, None);
+            let decision = decide_now(policy, request, false, None);
             if decision.needs_lookup() {
-                decision = Box::pin(decide_looked_up(policy, request, false, &mut None)).await;
+                return false;
             }
             apply(&decision, policy, request, response);
-            return;
+            return true;
+        }
+        let cell = request.local_cache(OnceLock::<Claim>::new);
+        if self.global && cell.get().is_none() {
+            let stash = Stash::new(&self.scope, request);
+            if stash.decision.needs_lookup() {
+                return false;
+            }
+            let _ = cell.set(Claim::Decided(stash));
+        }
+        self.apply_claimed(request, response);
+        true
+    }
+
+    /// [`CorsFairing::respond_now`] for a request whose origin must be looked up first.
+    async fn respond_after_lookup<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
+        if let Some(policy) = self.unclaimed(request) {
+            let decision = Box::pin(decide_looked_up(policy, request, false, &mut None)).await;
+            return apply(&decision, policy, request, response);
         }
         let cell = request.local_cache(OnceLock::<Claim>::new);
         if self.global && cell.get().is_none() {
             let mut stash = Stash::new(&self.scope, request);
-            if stash.decision.needs_lookup() {
-                let mut looked_up = None;
-                let deciding = decide_looked_up(&stash.policy, request, false, &mut looked_up);
-                stash.decision = Box::pin(deciding).await;
-            }
+            let mut looked_up = None;
+            let deciding = decide_looked_up(&stash.policy, request, false, &mut looked_up);
+            stash.decision = Box::pin(deciding).await;
             let _ = cell.set(Claim::Decided(stash));
         }
-        // An exempt request is left alone by every fairing.
-        let Some(Claim::Decided(stash)) = cell.get() else {
+        self.apply_claimed(request, response);
+    }
+
+    /// Applies the decision of the scope that claimed the request, if it is this fairing's
+    /// (an exempt request is left alone by every fairing).
+    fn apply_claimed<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
+        let Some(Claim::Decided(stash)) = request.local_cache(OnceLock::<Claim>::new).get() else {
             return;
         };
         if Arc::ptr_eq(&stash.scope, &self.scope) {
