@@ -131,7 +131,9 @@
 //! - Rocket's header map stores each header's lines in a `Vec`, so every header the fairing
 //!   sets costs Rocket one small allocation, and its request-local cache boxes each entry (a
 //!   cached decision costs two allocations: preflights, and every request of an application
-//!   with scopes).
+//!   with scopes). Rocket also boxes each fairing callback's future: the fairing's response
+//!   callback returns a zero-sized one, which costs nothing, unless the origin must be looked
+//!   up.
 //! - [`rocket::Request::route`] names the fairing's route when a request matched nothing else
 //!   (an exemption's route too).
 //!
