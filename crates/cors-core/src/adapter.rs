@@ -20,7 +20,9 @@
 //! 3. The adapter implements [`ResponseHeaders`] for its response's header map, and
 //!    [`Decision::apply_to`](crate::Decision::apply_to) (or the [`ResponsePlan`] kept while
 //!    the handler runs) sets, removes and merges the CORS headers on whatever response comes
-//!    back: the handler's, the framework's 404, an error.
+//!    back: the handler's, the framework's 404, an error. Implement
+//!    [`ResponseHeaders::set_refusal`] too, or a policy's debug answers lose their
+//!    `Cors-Refusal` header ([`REFUSAL_HEADER`]).
 //!
 //! Header values are precomputed with the policy ([`HeaderValues`], referred to by
 //! [`ValueId`]); an adapter converts them once to its framework's types ([`NativeValues`]).
