@@ -192,6 +192,8 @@ pub fn install_metrics() {
     }
     match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
         Ok(handle) => {
+            // Every series listed (at 0) from the start, not after the first request.
+            cors_core::metrics::register();
             let _ = METRICS.set(handle);
         }
         Err(e) => eprintln!("warning: no /metrics: {e}"),

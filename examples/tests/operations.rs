@@ -126,5 +126,19 @@ fn metrics_are_outside_the_cors_policy() {
             r.has_no_cors_grant() && r.vary_tokens().is_empty(),
             "[{name}] {r:?}"
         );
+        // Every series is listed (at 0) before the first CORS request.
+        let text = r.text();
+        for series_name in [
+            "cors_requests_total{kind=\"actual\",outcome=\"allowed\"} 0",
+            "cors_refusals_total{reason=\"origin_not_allowed\"} 0",
+            "cors_origin_cache_total{result=\"miss\"} 0",
+            "cors_policy_reloads_total{result=\"refused\"} 0",
+            "cors_candidate_differences_total 0",
+        ] {
+            assert!(
+                text.contains(series_name),
+                "[{name}] no {series_name} in:\n{text}"
+            );
+        }
     }
 }

@@ -41,10 +41,21 @@ static COUNTERS: OnceLock<Counters> = OnceLock::new();
 /// Registered with whatever recorder is installed when the first request is counted: install
 /// it before serving (as every exporter's set-up does), or the counts go nowhere.
 fn counters() -> &'static Counters {
-    COUNTERS.get_or_init(register)
+    COUNTERS.get_or_init(handles)
 }
 
-fn register() -> Counters {
+/// Registers every series of the engine with the recorder installed now, so that an exporter
+/// lists them (at 0) before the first request; otherwise the first request does it.
+///
+/// ```
+/// // After installing a recorder (here none: the calls are no-ops).
+/// cors_core::metrics::register();
+/// ```
+pub fn register() {
+    counters();
+}
+
+fn handles() -> Counters {
     describe_counter!(REQUESTS, "CORS requests decided, by kind and outcome");
     describe_counter!(REFUSALS, "CORS requests refused, by reason");
     describe_counter!(

@@ -143,7 +143,9 @@ pub mod lookup {
 /// never allocates.
 #[cfg(feature = "metrics")]
 pub mod metrics {
-    pub use crate::counters::{CANDIDATE_DIFFERENCES, ORIGIN_CACHE, POLICY_RELOADS, REFUSALS, REQUESTS};
+    pub use crate::counters::{
+        register, CANDIDATE_DIFFERENCES, ORIGIN_CACHE, POLICY_RELOADS, REFUSALS, REQUESTS,
+    };
 }
 
 /// The bounds the engine puts on requests and policies. A request over a bound is refused
