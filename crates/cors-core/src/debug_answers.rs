@@ -14,7 +14,7 @@ pub const REFUSAL_HEADER: &str = "cors-refusal";
 
 /// Where the `Cors-Refusal` values start in every policy's values: right after the sixteen
 /// `Vary` combinations, so that a reason's value is found without the policy at hand.
-const FIRST: u32 = 16;
+const FIRST: u32 = crate::vary::VaryTokens::COMBINATIONS as u32;
 
 /// Pushes the `Cors-Refusal` values, one per reason code in `codes` order
 /// ([`crate::Rejection::CODES`]), into a table that holds the `Vary` combinations only.

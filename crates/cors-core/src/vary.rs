@@ -92,9 +92,12 @@ impl VaryTokens {
         ValueId::new(self.0 as u32)
     }
 
+    /// How many combinations there are: the slots [`VaryTokens::precompute`] fills.
+    pub(crate) const COMBINATIONS: u8 = 16;
+
     /// Fills the first sixteen slots of a new table.
     pub(crate) fn precompute(values: &mut HeaderValues) {
-        for bits in 0u8..16 {
+        for bits in 0..Self::COMBINATIONS {
             let value: Vec<&str> = VaryTokens(bits).names().collect();
             let id = values.push(value.join(", "));
             debug_assert_eq!(id, VaryTokens(bits).value_id());
