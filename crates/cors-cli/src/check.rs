@@ -219,6 +219,7 @@ fn print_summary(c: &PolicyConfig, style: Style) {
     }
 }
 
-fn summary_json(c: &PolicyConfig) -> Value {
+/// The policy's keys and values, as `cors check --json` lists them.
+pub(crate) fn summary_json(c: &PolicyConfig) -> Value {
     serde_json::from_str(&c.to_string(cors_core::Format::Json)).unwrap_or(Value::Null)
 }

@@ -11,7 +11,7 @@ use crate::explain::resolve;
 use crate::style::Style;
 use crate::ColorChoice;
 use cors_core::adapter::{CorsHeader, Route};
-use cors_core::{Format, Outcome, Policy, PolicyConfig, RawRequest};
+use cors_core::{Outcome, Policy, PolicyConfig, RawRequest};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -566,8 +566,8 @@ fn regex_quantifier(chars: &[char], pos: &mut usize) -> Option<usize> {
 /// The keys whose values differ between the two configurations, whether or not any request
 /// shows it (a reordered list, a method that always passes).
 fn keys_changed(old: &PolicyConfig, new: &PolicyConfig) -> Vec<String> {
-    let object = |c: &PolicyConfig| match serde_json::from_str(&c.to_string(Format::Json)) {
-        Ok(Value::Object(map)) => map,
+    let object = |c: &PolicyConfig| match check::summary_json(c) {
+        Value::Object(map) => map,
         _ => serde_json::Map::new(),
     };
     let (old, new) = (object(old), object(new));
