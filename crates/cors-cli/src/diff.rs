@@ -621,6 +621,7 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
     let keys = keys_changed(&old.to_config(), &new.to_config());
     let report = Report {
         args,
+        loaded: &loaded,
         env: check::env_overrides(),
         comparison: &comparison,
         groups: &groups,
@@ -641,6 +642,7 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
 /// Everything the output shows.
 struct Report<'a> {
     args: &'a Args,
+    loaded: &'a [Loaded; 2],
     env: Vec<String>,
     comparison: &'a Comparison,
     groups: &'a [Group<'a>],
@@ -684,10 +686,9 @@ impl Report<'_> {
             .iter()
             .flat_map(|g| g.members.iter().map(|c| difference_json(g, c)))
             .collect();
-        let file = |p: &Path| json!({"file": p.display().to_string(), "status": "valid", "errors": [], "message": null});
         json!({
-            "old": file(&self.args.old),
-            "new": file(&self.args.new),
+            "old": file_json(&self.args.old, &self.loaded[0]),
+            "new": file_json(&self.args.new, &self.loaded[1]),
             "status": if self.groups.is_empty() { "same" } else { "different" },
             "env_overrides": self.env,
             "samples": self.comparison.compared.len(),
