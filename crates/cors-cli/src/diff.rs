@@ -299,17 +299,13 @@ impl Compared {
     }
 
     fn headline(&self, aspects: &[&str], style: Style) -> String {
-        let paint = |outcome: &str| match outcome {
-            "allowed" => style.green(outcome),
-            "refused" => style.red(outcome),
-            other => other.to_owned(),
-        };
+        let painted = |outcome| paint(outcome, outcome, style);
         if aspects.contains(&"outcome") {
             return format!(
                 "{}: {} by OLD, {} by NEW",
                 self.sample.subject(),
-                paint(self.old.outcome),
-                paint(self.new.outcome)
+                painted(self.old.outcome),
+                painted(self.new.outcome)
             );
         }
         let what: Vec<&str> = aspects
@@ -322,7 +318,7 @@ impl Compared {
         format!(
             "{}: {} by both, but {} differ{}",
             self.sample.subject(),
-            paint(self.old.outcome),
+            painted(self.old.outcome),
             what.join(", "),
             if what.len() == 1 { "s" } else { "" }
         )
@@ -786,11 +782,7 @@ fn print_group(g: &Group<'_>, style: Style) {
 /// One policy's decision and its answer: all of it when the outcomes differ, otherwise the
 /// parts that differ from the other policy's.
 fn print_side(label: &str, answer: &Answer, aspects: &[&str], style: Style) {
-    let decision = match answer.outcome {
-        "allowed" => style.green(&answer.decision()),
-        "refused" => style.red(&answer.decision()),
-        _ => answer.decision(),
-    };
+    let decision = paint(answer.outcome, &answer.decision(), style);
     println!("    {}  {decision}", style.dim(label));
     let line = |text: &str| println!("         {text}");
     let header = |name: &str, value: &str| line(&format!("{} {name}: {value}", style.dim("<")));
@@ -813,6 +805,15 @@ fn print_side(label: &str, answer: &Answer, aspects: &[&str], style: Style) {
             "vary" => header("vary", &answer.vary.join(", ")),
             name => header(name, answer.header(name).unwrap_or("(none)")),
         }
+    }
+}
+
+/// `text` in the colour of `outcome`: green allowed, red refused.
+fn paint(outcome: &str, text: &str, style: Style) -> String {
+    match outcome {
+        "allowed" => style.green(text),
+        "refused" => style.red(text),
+        _ => text.to_owned(),
     }
 }
 
