@@ -28,12 +28,6 @@ fn pair(dir: &Dir, change: impl Fn(&str) -> String) -> (std::path::PathBuf, std:
     (dir.file("old.toml", BASE), dir.file("new.toml", &new))
 }
 
-fn assert_lines(out: &Run, lines: &[&str]) {
-    for line in lines {
-        assert!(out.has_line(line), "missing {line:?} in {out:?}");
-    }
-}
-
 /// The last line: how many samples differ, and in what.
 fn verdict(out: &Run) -> &str {
     out.stdout.lines().last().unwrap_or_default()
@@ -66,19 +60,16 @@ fn an_added_origin_is_named_with_its_request_and_both_decisions() {
     });
     let out = diff(&old, &new, &[]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert_lines(
-        &out,
-        &[
-            "origins",
-            "  origin https://b.example.com: refused by OLD, allowed by NEW",
-            "    > GET",
-            "    > origin: https://b.example.com",
-            &format!("    OLD  refused: {NOT_LISTED}"),
-            "         no CORS headers",
-            "    NEW  allowed",
-            "         < access-control-allow-origin: https://b.example.com",
-        ],
-    );
+    out.assert_lines(&[
+        "origins",
+        "  origin https://b.example.com: refused by OLD, allowed by NEW",
+        "    > GET",
+        "    > origin: https://b.example.com",
+        &format!("    OLD  refused: {NOT_LISTED}"),
+        "         no CORS headers",
+        "    NEW  allowed",
+        "         < access-control-allow-origin: https://b.example.com",
+    ]);
     assert!(verdict(&out).starts_with("different: 1 of "), "{out:?}");
     assert!(
         verdict(&out).ends_with(" decided differently (origins)"),
@@ -92,23 +83,20 @@ fn a_removed_method_is_refused_by_new_on_its_preflight() {
     let (old, new) = pair(&dir, |p| p.replace("[\"PUT\", \"DELETE\"]", "[\"PUT\"]"));
     let out = diff(&old, &new, &[]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert_lines(
-        &out,
-        &[
-            "methods",
-            "  method DELETE: allowed by OLD, refused by NEW",
-            "    > OPTIONS",
-            "    > origin: https://app.example.com",
-            "    > access-control-request-method: DELETE",
-            "    OLD  allowed",
-            "         204 from the CORS layer",
-            "         < access-control-allow-methods: DELETE",
-            "         < access-control-max-age: 600",
-            "    NEW  refused: the requested method is not in allow_methods (methods are \
+    out.assert_lines(&[
+        "methods",
+        "  method DELETE: allowed by OLD, refused by NEW",
+        "    > OPTIONS",
+        "    > origin: https://app.example.com",
+        "    > access-control-request-method: DELETE",
+        "    OLD  allowed",
+        "         204 from the CORS layer",
+        "         < access-control-allow-methods: DELETE",
+        "         < access-control-max-age: 600",
+        "    NEW  refused: the requested method is not in allow_methods (methods are \
              case-sensitive); add it or use \"*\"",
-            "         403 from the CORS layer",
-        ],
-    );
+        "         403 from the CORS layer",
+    ]);
     // PUT is still allowed by both, with the same answer.
     assert!(!out.stdout.contains("method PUT"), "{out:?}");
     assert!(
@@ -125,19 +113,16 @@ fn an_added_header_is_allowed_by_new_only() {
     });
     let out = diff(&old, &new, &[]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert_lines(
-        &out,
-        &[
-            "headers",
-            "  header x-api-key: refused by OLD, allowed by NEW",
-            "    > OPTIONS",
-            "    > access-control-request-method: POST",
-            "    > access-control-request-headers: x-api-key",
-            "    OLD  refused: header \"x-api-key\" is not in allow_headers; add it or use \"*\"",
-            "    NEW  allowed",
-            "         < access-control-allow-headers: x-api-key",
-        ],
-    );
+    out.assert_lines(&[
+        "headers",
+        "  header x-api-key: refused by OLD, allowed by NEW",
+        "    > OPTIONS",
+        "    > access-control-request-method: POST",
+        "    > access-control-request-headers: x-api-key",
+        "    OLD  refused: header \"x-api-key\" is not in allow_headers; add it or use \"*\"",
+        "    NEW  allowed",
+        "         < access-control-allow-headers: x-api-key",
+    ]);
     assert!(
         verdict(&out).ends_with(" decided differently (headers)"),
         "{out:?}"
@@ -150,17 +135,14 @@ fn credentials_turned_on_show_on_every_granted_sample_once() {
     let (old, new) = pair(&dir, |p| format!("{p}allow_credentials = true\n"));
     let out = diff(&old, &new, &[]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert_lines(
-        &out,
-        &[
-            "credentials",
-            "  origin https://app.example.com: allowed by both, but access-control-allow-credentials differs",
-            "    OLD  allowed",
-            "         < access-control-allow-credentials: (none)",
-            "    NEW  allowed",
-            "         < access-control-allow-credentials: true",
-        ],
-    );
+    out.assert_lines(&[
+        "credentials",
+        "  origin https://app.example.com: allowed by both, but access-control-allow-credentials differs",
+        "    OLD  allowed",
+        "         < access-control-allow-credentials: (none)",
+        "    NEW  allowed",
+        "         < access-control-allow-credentials: true",
+    ]);
     assert!(
         out.stdout
             .contains("\n    the same on origin https://sub.example.org, method PUT, method DELETE"),
@@ -213,14 +195,11 @@ fn pattern_and_regex_origins_are_sampled() {
     let new = dir.file("new.toml", "allow_origins = [\"https://app.example.com\"]\n");
     let out = diff(&old, &new, &[]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert_lines(
-        &out,
-        &[
-            "  origin https://sub.example.org: allowed by OLD, refused by NEW",
-            "  origin https://pr-0.preview.example.com: allowed by OLD, refused by NEW",
-            "         < access-control-allow-origin: https://pr-0.preview.example.com",
-        ],
-    );
+    out.assert_lines(&[
+        "  origin https://sub.example.org: allowed by OLD, refused by NEW",
+        "  origin https://pr-0.preview.example.com: allowed by OLD, refused by NEW",
+        "         < access-control-allow-origin: https://pr-0.preview.example.com",
+    ]);
     // The near-miss of `*.example.org` is refused by both.
     assert!(!out.stdout.contains("origin https://example.org:"), "{out:?}");
 }

@@ -32,9 +32,16 @@ impl Run {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
 
-    /// Asserts that stdout has `line` as one of its lines, trimmed.
+    /// Whether stdout has `line` as one of its lines, trimmed.
     pub fn has_line(&self, line: &str) -> bool {
         self.stdout.lines().any(|l| l.trim_end() == line)
+    }
+
+    /// Asserts that stdout has each of `lines` as one of its lines, trimmed.
+    pub fn assert_lines(&self, lines: &[&str]) {
+        for line in lines {
+            assert!(self.has_line(line), "missing {line:?} in {self:?}");
+        }
     }
 }
 
