@@ -74,9 +74,6 @@ pub struct Settings {
     pub origin_store: Option<String>,
     /// The fixed any-origin policy of `/public/*`.
     pub public_policy: Policy,
-    /// `--candidate FILE`: the policy run in report-only mode beside `policy` (already part of
-    /// `policy`).
-    pub candidate: Option<PathBuf>,
     /// Where to listen.
     pub addr: SocketAddr,
 }
@@ -165,7 +162,6 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
         watch,
         origin_store,
         public_policy,
-        candidate,
         addr,
     })
 }

@@ -390,7 +390,6 @@ fn start_servers(
             watch: true,
             origin_store: None,
             public_policy: public.clone(),
-            candidate: None,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
         };
         let addr = start(name, run, settings, shutdown.clone(), stopped_tx.clone())?;
