@@ -245,33 +245,27 @@ impl Cors {
                     DECIDED.with(|slot| slot.set(Some(decided)));
                 }))
         };
-        let decide = {
-            let shared = self.shared.clone();
-            move |_read| {
-                DECIDED.with(|slot| match slot.take() {
-                    Some(Decided::Kept(kept)) => Deciding::Ready(Some(Ok(kept))),
-                    // The origin is looked up first; the decision is made when it is.
-                    Some(Decided::LookUp { lookup, waiting }) => Deciding::LookUp {
-                        lookup,
-                        waiting: Some(waiting),
-                    },
-                    // The core answers: leave the chain before the inner filter runs, with
-                    // the one rejection warp builds without allocating. The response stays
-                    // in the slot for `answer`, which `or` runs next, in the same poll.
-                    Some(respond @ Decided::Respond(_)) => {
-                        slot.set(Some(respond));
-                        Deciding::Ready(Some(Err(warp::reject::not_found())))
-                    }
-                    // Unreachable while warp keeps polling `and_then`'s first filter and
-                    // calling its function in one go; if it ever did not, fail closed: no
-                    // CORS grant, `Vary: Origin`.
-                    None => {
-                        let cors = shared.load();
-                        let pending = cors.evaluate(&Method::GET, &HeaderMap::new()).pending();
-                        Deciding::Ready(Some(Ok(Kept::new(pending, Some(&cors)))))
-                    }
-                })
-            }
+        // Captures nothing: warp clones `and_then`'s function for every request.
+        let decide = |_read| {
+            DECIDED.with(|slot| match slot.take() {
+                Some(Decided::Kept(kept)) => Deciding::Ready(Some(Ok(kept))),
+                // The origin is looked up first; the decision is made when it is.
+                Some(Decided::LookUp { lookup, waiting }) => Deciding::LookUp {
+                    lookup,
+                    waiting: Some(waiting),
+                },
+                // The core answers: leave the chain before the inner filter runs, with
+                // the one rejection warp builds without allocating. The response stays
+                // in the slot for `answer`, which `or` runs next, in the same poll.
+                Some(respond @ Decided::Respond(_)) => {
+                    slot.set(Some(respond));
+                    Deciding::Ready(Some(Err(warp::reject::not_found())))
+                }
+                // Unreachable while warp keeps polling `and_then`'s first filter and
+                // calling its function in one go; if it ever did not, fail closed: with
+                // the slot empty, `answer` sends a server error with no CORS grant.
+                None => Deciding::Ready(Some(Err(warp::reject::not_found()))),
+            })
         };
         let inner = F::Error::lift(filter)
             .map(Reply::into_response)
