@@ -183,7 +183,7 @@ impl Policy {
     /// Logs and counts a final decision, and has the candidate (if any) decide the request
     /// with `decide` for comparison.
     #[inline(always)]
-    fn observed<R, F>(&self, request: &R, decision: Decision, decide: F) -> Decision
+    fn observed<R, F>(&self, request: &R, mut decision: Decision, decide: F) -> Decision
     where
         R: CorsRequest + ?Sized,
         F: FnOnce(&Policy) -> Decision,
@@ -194,10 +194,14 @@ impl Policy {
             crate::counters::origin_cache(false);
             return decision;
         }
-        if let Some(reason) = decision.outcome().rejection() {
+        if let Some(&reason) = decision.outcome().rejection() {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
             // crate's level), so there is no separate gate here.
-            crate::log::rejection(request, reason, decision.outcome().is_preflight());
+            crate::log::rejection(request, &reason, decision.outcome().is_preflight());
+            // Every refusal, of whatever kind, names its reason in a debug answer.
+            if self.debug_answers {
+                decision.plan.set_refusal(&reason);
+            }
         }
         #[cfg(feature = "metrics")]
         crate::counters::decided(decision.outcome());
@@ -339,17 +343,11 @@ impl Policy {
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
                 d
             }
-            Some(Err(reason)) => {
-                let mut d = Decision::with_plan(
-                    Outcome::ActualDenied(reason),
-                    Route::CallHandler,
-                    p.plans.actual_refused,
-                );
-                if self.debug_answers {
-                    d.plan.set_refusal(&reason);
-                }
-                d
-            }
+            Some(Err(reason)) => Decision::with_plan(
+                Outcome::ActualDenied(reason),
+                Route::CallHandler,
+                p.plans.actual_refused,
+            ),
             None => Decision::with_plan(Outcome::NotCors, Route::CallHandler, p.plans.actual_refused),
         }
     }
@@ -469,7 +467,7 @@ impl Policy {
     }
 
     /// A refused preflight's debug answer: the headers granted by the steps before the one
-    /// that failed, and the reason in `Cors-Refusal`.
+    /// that failed (`observed` adds the reason, as to every refusal).
     #[cold]
     #[inline(never)]
     fn debug_refusal<R: CorsRequest + ?Sized>(
@@ -481,7 +479,6 @@ impl Policy {
     ) -> Decision {
         let p = &*self.inner;
         let mut d = Decision::with_plan(Outcome::PreflightDenied(reason), route, p.plans.preflight_refused);
-        d.plan.set_refusal(&reason);
         // The same steps again, this time keeping what each one that passes grants.
         let credentials = p.plans.preflight_granted.action(CorsHeader::AllowCredentials);
         let _ = self.check_preflight(request, origin, looked_up, |header, value| {

@@ -255,6 +255,23 @@ fn debug_answers_are_off_by_default_and_name_actual_refusals_too() {
 }
 
 #[test]
+fn debug_answers_name_the_refusal_of_a_rewritten_method_too() {
+    let debug = policy(&["https://a.example"], &["PUT"], false).with_debug_answers(true);
+    // A form POST that the framework turned into PATCH, from another origin.
+    let patch = RawRequest::new("PATCH").header("Origin", "https://a.example");
+    let decision = debug.evaluate_overridden(&patch, cors_core::adapter::HeaderLine::One(b"api.example"));
+    assert_eq!(
+        decision.outcome(),
+        &Outcome::OverrideDenied(Rejection::MethodNotAllowed)
+    );
+    let reason = decision
+        .plan()
+        .refusal()
+        .and_then(|id| debug.header_values().get(id));
+    assert_eq!(reason, Some("method_not_allowed"));
+}
+
+#[test]
 fn a_handle_turns_debug_answers_on_and_off_without_a_restart() {
     let live = Arc::new(LivePolicy::<HttpPolicy>::new(policy(
         &["https://a.example"],
