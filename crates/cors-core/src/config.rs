@@ -5,6 +5,7 @@
 use crate::config_value::{self, ParseError, RawValue};
 use crate::error::{ConfigError, ConfigErrorKind, ConfigErrors};
 use crate::policy_config::{Format, PolicyConfig};
+use crate::policy_keys::{KeyType, KEYS};
 use std::path::{Path, PathBuf};
 
 /// Why a policy could not be loaded.
@@ -95,28 +96,6 @@ impl From<ConfigErrors> for std::io::Error {
         )
     }
 }
-
-/// How each key is written in the environment and read from it.
-#[derive(Clone, Copy)]
-enum KeyType {
-    List,
-    Bool,
-    Number,
-}
-
-const KEYS: [(&str, KeyType); 11] = [
-    ("allow_origins", KeyType::List),
-    ("allow_origin_regex", KeyType::List),
-    ("allow_null_origin", KeyType::Bool),
-    ("allow_methods", KeyType::List),
-    ("allow_headers", KeyType::List),
-    ("expose_headers", KeyType::List),
-    ("allow_credentials", KeyType::Bool),
-    ("max_age", KeyType::Number),
-    ("allow_private_network", KeyType::Bool),
-    ("preflight_status", KeyType::Number),
-    ("options_passthrough", KeyType::Bool),
-];
 
 const ENV_PREFIX: &str = PolicyConfig::ENV_PREFIX;
 

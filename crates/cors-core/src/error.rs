@@ -1,5 +1,6 @@
 //! Typed configuration errors and warnings, reported all at once when a policy is built.
 
+use crate::policy_keys::KEYS;
 use std::fmt;
 
 /// One thing wrong with a policy's configuration: where, what, and how to fix it.
@@ -76,7 +77,7 @@ impl fmt::Display for ConfigError {
         write!(f, "{}", self.kind)?;
         match &self.fix {
             Some(fix) => write!(f, "; did you mean {fix:?}?")?,
-            None if self.kind == ConfigErrorKind::UnknownKey => write!(f, "; the keys are {KEY_LIST}")?,
+            None if self.kind == ConfigErrorKind::UnknownKey => write!(f, "; the keys are {}", KeyList)?,
             None => {}
         }
         if f.alternate() {
@@ -137,12 +138,22 @@ fn is_invisible(c: char) -> bool {
         )
 }
 
-impl std::error::Error for ConfigError {}
-
 /// The policy keys, for an error about a key like none of them.
-const KEY_LIST: &str = "allow_origins, allow_origin_regex, allow_null_origin, allow_methods, allow_headers, \
-                        expose_headers, allow_credentials, max_age, allow_private_network, preflight_status, \
-                        options_passthrough";
+struct KeyList;
+
+impl fmt::Display for KeyList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (key, _)) in KEYS.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(key)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 /// Everything wrong with a configuration, never empty. `Display` writes one error per line
 /// (`{:#}`, each error in its alternate form).

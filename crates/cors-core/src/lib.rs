@@ -85,6 +85,7 @@ mod origin_syntax;
 mod plans;
 mod policy;
 mod policy_config;
+mod policy_keys;
 mod present;
 #[cfg(feature = "regex")]
 mod regex_lint;
