@@ -59,8 +59,9 @@ impl Framework {
     }
 }
 
-/// A server's start-up settings: `--config FILE --addr HOST:PORT [--watch]
-/// [--origin-store URL [--origin-store-ttl SECONDS]]`.
+/// A server's start-up settings, from `[--config FILE] [--addr HOST:PORT] [--watch]
+/// [--origin-store URL] [--origin-store-ttl SECONDS] [--candidate FILE] [--debug-answers]`.
+/// The store, the candidate and the debug answers are already part of `policy`.
 #[derive(Debug)]
 pub struct Settings {
     /// The policy for `/api/*` and unmatched paths.
@@ -69,9 +70,6 @@ pub struct Settings {
     pub config: PathBuf,
     /// `--watch`: reload `config` when it changes and on `SIGHUP`.
     pub watch: bool,
-    /// `--origin-store URL`: the store whose origins the policy also allows (already part of
-    /// `policy`).
-    pub origin_store: Option<String>,
     /// The fixed any-origin policy of `/public/*`.
     pub public_policy: Policy,
     /// Where to listen.
@@ -160,7 +158,6 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
         policy,
         config,
         watch,
-        origin_store,
         public_policy,
         addr,
     })

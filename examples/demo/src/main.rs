@@ -388,7 +388,6 @@ fn start_servers(
             policy: policy.clone(),
             config: copy.to_path_buf(),
             watch: true,
-            origin_store: None,
             public_policy: public.clone(),
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
         };
