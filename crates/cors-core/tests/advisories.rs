@@ -9,9 +9,10 @@ use cors_core::{
     ConfigErrorKind, ConfigWarningKind, Decision, Format, Outcome, Policy, PolicyConfig, RawRequest,
     Rejection,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::time::{Duration, Instant};
+
+mod support;
+use support::allocations;
 
 fn get(origin: &str) -> RawRequest {
     RawRequest::new("GET").header("Origin", origin)
@@ -423,7 +424,7 @@ fn cve_2025_47908_acrh_comma_flood_fails_closed_fast_without_allocating() {
     ];
     for (acrh, rejection) in cases {
         let request = preflight("https://app.example.com").header("Access-Control-Request-Headers", acrh);
-        let (allocations, decision) = count_allocations(|| policy.evaluate(&request));
+        let (allocations, decision) = allocations(|| policy.evaluate(&request));
         assert_eq!(decision.outcome(), &Outcome::PreflightDenied(rejection));
         assert_eq!(allocations, 0, "evaluating a {}-byte ACRH allocated", acrh.len());
         let start = Instant::now();
@@ -446,43 +447,4 @@ fn cve_2025_47908_acrh_comma_flood_fails_closed_fast_without_allocating() {
         policy.evaluate(&many_lines).outcome(),
         Outcome::PreflightDenied(Rejection::MalformedRequestHeaders)
     ));
-}
-
-// A counting allocator for this binary: counts the current thread's allocations inside
-// `count_allocations` only.
-struct Counting;
-
-thread_local! {
-    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-// SAFETY: every call is forwarded unchanged to `System`; the addition is a thread-local
-// counter that never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
-        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn count_allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
-    COUNT.with(|c| c.set(Some(0)));
-    let out = f();
-    let n = COUNT.with(|c| c.replace(None)).unwrap_or(0);
-    (n, out)
 }

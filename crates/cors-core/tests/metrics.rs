@@ -8,11 +8,12 @@ use cors_core::adapter::LivePolicy;
 use cors_core::lookup::{from_fn, LookedUpOrigins};
 use cors_core::{Policy, PolicyHandle, RawRequest};
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+mod support;
+use support::allocations;
 
 /// Keeps every counter by its name and labels, as `name{label=value,...}`.
 #[derive(Default)]
@@ -201,39 +202,6 @@ fn looked_up_origins_count_cache_misses_and_hits() {
 // Counting does not allocate
 // ---------------------------------------------------------------------------------------------
 
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-fn tally() {
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get().map(|n| n + 1)));
-}
-
-// SAFETY: every call goes to `System` unchanged; counting touches a `const` thread-local only.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        tally();
-        // SAFETY: the caller's contract, passed on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        tally();
-        // SAFETY: `ptr` came from `System` with `layout`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
 #[test]
 fn counting_a_request_allocates_nothing() {
     let _serial = serial();
@@ -253,11 +221,11 @@ fn counting_a_request_allocates_nothing() {
     for request in &requests {
         policy.evaluate(request); // the first request of the process registers the handles
     }
-    ALLOCATIONS.with(|n| n.set(Some(0)));
-    for request in &requests {
-        std::hint::black_box(policy.evaluate(request));
-    }
-    let allocations = ALLOCATIONS.with(|n| n.replace(None)).unwrap_or(0);
+    let (allocations, ()) = allocations(|| {
+        for request in &requests {
+            std::hint::black_box(policy.evaluate(request));
+        }
+    });
     assert_eq!(allocations, 0);
     // ...and the requests were counted.
     let total = |s: &BTreeMap<String, u64>| {
