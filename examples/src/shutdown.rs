@@ -132,6 +132,19 @@ impl Shutdown {
             }
         }
     }
+
+    /// [`Shutdown::bound`] for a server whose end is a `Result`, as the example servers
+    /// return it: its error as text; `Ok(())` also when it was abandoned, since it has
+    /// stopped serving either way.
+    pub async fn bound_serving<T, E: std::fmt::Display>(
+        &self,
+        serve: impl Future<Output = Result<T, E>>,
+    ) -> Result<(), String> {
+        match self.bound(serve).await {
+            Some(Err(e)) => Err(e.to_string()),
+            Some(Ok(_)) | None => Ok(()),
+        }
+    }
 }
 
 /// Requests a [`Shutdown`] (see [`Shutdown::manual`]).

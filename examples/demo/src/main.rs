@@ -487,9 +487,8 @@ fn serve_page(
         println!("demo page: http://{addr}/");
         let serve = axum::serve(listener, page_app(copy, current_matrix))
             .with_graceful_shutdown(shutdown.requested());
-        match shutdown.bound(std::future::IntoFuture::into_future(serve)).await {
-            Some(served) => served.map_err(|e| e.to_string()),
-            None => Ok(()),
-        }
+        shutdown
+            .bound_serving(std::future::IntoFuture::into_future(serve))
+            .await
     })
 }

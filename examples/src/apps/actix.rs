@@ -170,9 +170,6 @@ pub fn run(
             handle.stop(true).await;
         });
         on_listening(addr);
-        match shutdown.bound(server).await {
-            Some(served) => served.map_err(|e| e.to_string()),
-            None => Ok(()),
-        }
+        shutdown.bound_serving(server).await
     })
 }

@@ -124,9 +124,8 @@ pub fn run(
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         on_listening(addr);
         let serve = axum::serve(listener, app(&settings)).with_graceful_shutdown(shutdown.requested());
-        match shutdown.bound(std::future::IntoFuture::into_future(serve)).await {
-            Some(served) => served.map_err(|e| e.to_string()),
-            None => Ok(()),
-        }
+        shutdown
+            .bound_serving(std::future::IntoFuture::into_future(serve))
+            .await
     })
 }

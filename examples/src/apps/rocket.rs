@@ -69,8 +69,8 @@ impl<'r> FromRequest<'r> for CookieLine<'r> {
 /// exemption leaves to no fairing (no CORS header set or removed, no `Vary: Origin`).
 #[get("/")]
 fn metrics() -> (ContentType, String) {
-    let content_type =
-        ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]);
+    // The constant parses; plain text is what it says anyway.
+    let content_type = ContentType::parse_flexible(ex::METRICS_CONTENT_TYPE).unwrap_or(ContentType::Plain);
     (content_type, ex::metrics_text())
 }
 
@@ -259,4 +259,16 @@ pub fn run(
             Some(Err(e)) => Err(format!("cannot serve on {addr}: {e}")),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `GET /metrics` sends the shared content type as written, not Plain's fallback.
+    #[test]
+    fn metrics_content_type_is_the_shared_one() {
+        let parsed = ContentType::parse_flexible(ex::METRICS_CONTENT_TYPE).map(|c| c.to_string());
+        assert_eq!(parsed.as_deref(), Some(ex::METRICS_CONTENT_TYPE));
+    }
 }
