@@ -208,14 +208,22 @@ mod tests {
 
     #[test]
     fn without_a_request_nothing_is_cut() {
-        let (request, shutdown) = Shutdown::manual();
-        drop(request);
+        // Served for longer than a requested shutdown would allow: only a request may cut it.
+        let outlasting = || async {
+            tokio::time::sleep(STOPPED_WITHIN + GRACE / 5).await;
+            7
+        };
+        // A request that could still come but has not, and one that no longer can.
+        let (request, not_yet_requested) = Shutdown::manual();
+        let (dropped, never_requested) = Shutdown::manual();
+        drop(dropped);
         let out = runtime().block_on(async {
-            tokio::select! {
-                out = shutdown.bound(async { 7 }) => out,
-                () = shutdown.requested() => None,
-            }
+            tokio::join!(
+                not_yet_requested.bound(outlasting()),
+                never_requested.bound(outlasting())
+            )
         });
-        assert_eq!(out, Some(7));
+        drop(request);
+        assert_eq!(out, (Some(7), Some(7)));
     }
 }
