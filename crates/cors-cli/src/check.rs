@@ -2,7 +2,7 @@
 
 use crate::style::Style;
 use cors_core::{ConfigError, ConfigWarning, LoadError, Policy, PolicyConfig};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::path::Path;
 
 /// Exit status of a valid policy.
@@ -51,6 +51,7 @@ pub(crate) fn error_text(e: &ConfigError, indent: usize) -> String {
     format!("{e:#}").replace('\n', &format!("\n{:indent$}", ""))
 }
 
+/// `e` as the JSON output lists it.
 pub(crate) fn error_json(e: &ConfigError) -> Value {
     json!({
         "key": e.key(),
@@ -59,6 +60,37 @@ pub(crate) fn error_json(e: &ConfigError) -> Value {
         "fix": e.fix(),
         "text": e.to_string(),
     })
+}
+
+/// A loaded file as the JSON output describes it: its path, `status` (valid, invalid or
+/// unreadable), its `errors`, and the `message` of an unreadable one.
+pub(crate) fn file_json(path: &Path, loaded: &Loaded) -> Map<String, Value> {
+    let (status, errors, message) = match loaded {
+        Loaded::Valid(_) => ("valid", vec![], None),
+        Loaded::Invalid(errors) => ("invalid", errors.iter().map(error_json).collect(), None),
+        Loaded::Unreadable(message) => ("unreadable", vec![], Some(message.as_str())),
+    };
+    let mut map = Map::new();
+    map.insert("file".into(), path.display().to_string().into());
+    map.insert("status".into(), status.into());
+    map.insert("errors".into(), Value::Array(errors));
+    map.insert("message".into(), json!(message));
+    map
+}
+
+/// The first line of an invalid file's report: `FILE: invalid (N errors)`.
+pub(crate) fn invalid_heading(file: &str, errors: &[ConfigError], style: Style) -> String {
+    let n = errors.len();
+    format!(
+        "{file}: {} ({n} error{})",
+        style.red("invalid"),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+/// The line of one error under [`invalid_heading`].
+pub(crate) fn error_line(e: &ConfigError, style: Style) -> String {
+    format!("  {} {}", style.red("error"), error_text(e, "  error ".len()))
 }
 
 fn warning_json(w: &ConfigWarning) -> Value {
@@ -76,35 +108,20 @@ pub(crate) fn run(path: &Path, json: bool, style: Style) -> u8 {
     let env = env_overrides();
     let loaded = load(path);
     if json {
-        let (status, code, errors, warnings, message, summary) = match &loaded {
+        let mut doc = file_json(path, &loaded);
+        let (code, warnings, summary) = match &loaded {
             Loaded::Valid(p) => (
-                "valid",
                 VALID,
-                vec![],
                 p.warnings().iter().map(warning_json).collect(),
-                None,
                 Some(summary_json(&p.to_config())),
             ),
-            Loaded::Invalid(e) => (
-                "invalid",
-                INVALID,
-                e.iter().map(error_json).collect(),
-                vec![],
-                None,
-                None,
-            ),
-            Loaded::Unreadable(m) => ("unreadable", UNREADABLE, vec![], vec![], Some(m.clone()), None),
+            Loaded::Invalid(_) => (INVALID, vec![], None),
+            Loaded::Unreadable(_) => (UNREADABLE, vec![], None),
         };
-        let doc = json!({
-            "file": file,
-            "status": status,
-            "errors": errors,
-            "warnings": warnings,
-            "env_overrides": env,
-            "message": message,
-            "policy": summary,
-        });
-        println!("{doc:#}");
+        doc.insert("warnings".into(), Value::Array(warnings));
+        doc.insert("env_overrides".into(), json!(env));
+        doc.insert("policy".into(), json!(summary));
+        println!("{:#}", Value::Object(doc));
         return code;
     }
     match loaded {
@@ -113,14 +130,9 @@ pub(crate) fn run(path: &Path, json: bool, style: Style) -> u8 {
             UNREADABLE
         }
         Loaded::Invalid(errors) => {
-            let n = errors.len();
-            println!(
-                "{file}: {} ({n} error{})",
-                style.red("invalid"),
-                if n == 1 { "" } else { "s" }
-            );
+            println!("{}", invalid_heading(&file, &errors, style));
             for e in &errors {
-                println!("  {} {}", style.red("error"), error_text(e, "  error ".len()));
+                println!("{}", error_line(e, style));
             }
             print_env(&env, style);
             INVALID

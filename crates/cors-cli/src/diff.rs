@@ -14,7 +14,7 @@ use cors_core::adapter::{CorsHeader, Route};
 use cors_core::{Outcome, Policy, PolicyConfig, RawRequest};
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Exit status when every sample request is decided the same.
 const SAME: u8 = 0;
@@ -683,8 +683,8 @@ impl Report<'_> {
             .flat_map(|g| g.members.iter().map(|c| difference_json(g, c)))
             .collect();
         json!({
-            "old": file_json(&self.args.old, &self.loaded[0]),
-            "new": file_json(&self.args.new, &self.loaded[1]),
+            "old": check::file_json(&self.args.old, &self.loaded[0]),
+            "new": check::file_json(&self.args.new, &self.loaded[1]),
             "status": if self.groups.is_empty() { "same" } else { "different" },
             "env_overrides": self.env,
             "samples": self.comparison.compared.len(),
@@ -821,8 +821,8 @@ fn report_unusable(args: &Args, loaded: &[Loaded; 2], json: bool, style: Style) 
     let files = [&args.old, &args.new];
     if json {
         let doc = json!({
-            "old": file_json(files[0], &loaded[0]),
-            "new": file_json(files[1], &loaded[1]),
+            "old": check::file_json(files[0], &loaded[0]),
+            "new": check::file_json(files[1], &loaded[1]),
             "status": "unusable",
         });
         println!("{doc:#}");
@@ -833,33 +833,14 @@ fn report_unusable(args: &Args, loaded: &[Loaded; 2], json: bool, style: Style) 
             Loaded::Valid(_) => {}
             Loaded::Unreadable(message) => eprintln!("{} {message}", style.red("error:")),
             Loaded::Invalid(errors) => {
-                let n = errors.len();
-                eprintln!(
-                    "{} {}: {} ({n} error{})",
-                    style.red("error:"),
-                    path.display(),
-                    style.red("invalid"),
-                    if n == 1 { "" } else { "s" }
-                );
+                let heading = check::invalid_heading(&path.display().to_string(), errors, style);
+                eprintln!("{} {heading}", style.red("error:"));
                 for e in errors {
-                    eprintln!(
-                        "  {} {}",
-                        style.red("error"),
-                        check::error_text(e, "  error ".len())
-                    );
+                    eprintln!("{}", check::error_line(e, style));
                 }
             }
         }
     }
-}
-
-fn file_json(path: &Path, loaded: &Loaded) -> Value {
-    let (status, errors, message) = match loaded {
-        Loaded::Valid(_) => ("valid", vec![], None),
-        Loaded::Invalid(errors) => ("invalid", errors.iter().map(check::error_json).collect(), None),
-        Loaded::Unreadable(message) => ("unreadable", vec![], Some(message.clone())),
-    };
-    json!({"file": path.display().to_string(), "status": status, "errors": errors, "message": message})
 }
 
 #[cfg(test)]
