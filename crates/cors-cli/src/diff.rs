@@ -6,8 +6,8 @@
 //! is tried on the other. The engine decides every sample: nothing here matches CORS rules
 //! itself, so the diff cannot disagree with what a server running either policy does.
 
+use crate::answer::resolve;
 use crate::check::{self, Loaded};
-use crate::explain::resolve;
 use crate::style::Style;
 use crate::ColorChoice;
 use cors_core::adapter::{CorsHeader, Route};

@@ -1,11 +1,12 @@
 //! `cors explain`: what the library decides for one request, the exact headers, why, and
 //! what the browser makes of it.
 
+use crate::answer::{headers_json, Answer, Verdict};
 use crate::check::{self, Loaded};
 use crate::style::Style;
 use cors_audit::browser::{simulate, FetchRequest, FetchVerdict};
-use cors_core::adapter::{HeaderAction, HeaderValueRef, Route};
-use cors_core::{ConfigError, Decision, Outcome, Policy, PolicyConfig, RawRequest};
+use cors_core::adapter::Route;
+use cors_core::{ConfigError, Policy, PolicyConfig};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -47,52 +48,29 @@ pub(crate) struct Args {
 struct Exchange {
     method: String,
     request_headers: Vec<(String, String)>,
-    outcome: &'static str,
-    reason: Option<String>,
-    route: Route,
-    headers: Vec<(&'static str, String)>,
-    vary: Option<String>,
-    removed: Vec<&'static str>,
+    answer: Answer,
     why: Vec<String>,
     passthrough: bool,
 }
 
 impl Exchange {
-    fn new(policy: &Policy, raw: &RawRequest, method: &str, request_headers: Vec<(String, String)>) -> Self {
-        let decision = policy.evaluate(raw);
-        let (outcome, reason) = match decision.outcome() {
-            Outcome::NotCors => ("not_cors", None),
-            Outcome::ActualAllowed | Outcome::PreflightAllowed => ("allowed", None),
-            other => (
-                "denied",
-                other.rejection().map(|r| r.with_detail(raw).to_string()),
-            ),
-        };
-        let vary: Vec<&str> = decision.vary().names().collect();
+    fn new(policy: &Policy, method: &str, request_headers: Vec<(String, String)>) -> Self {
         Exchange {
             method: method.to_owned(),
-            headers: resolve(policy, &decision, &request_headers),
+            answer: Answer::of(policy, method, &request_headers),
             request_headers,
-            outcome,
-            reason,
-            route: decision.route(),
-            vary: (!vary.is_empty()).then(|| vary.join(", ")),
-            removed: decision
-                .actions()
-                .filter(|(_, a)| *a == HeaderAction::Remove)
-                .map(|(h, _)| h.name())
-                .collect(),
             why: Vec::new(),
             passthrough: policy.to_config().options_passthrough,
         }
     }
 
     fn allowed(&self) -> bool {
-        self.outcome == "allowed"
+        self.answer.allowed()
     }
 
-    fn answer(&self) -> String {
-        match self.route {
+    /// Who answers the request, and how, in words.
+    fn answered_by(&self) -> String {
+        match self.answer.route {
             Route::Respond { status } => {
                 format!("{status} from the CORS layer, empty body; the handler does not run")
             }
@@ -109,21 +87,12 @@ impl Exchange {
     }
 
     fn to_json(&self) -> Value {
-        let pairs = |v: &[(String, String)]| -> Vec<Value> {
-            v.iter().map(|(n, v)| json!({"name": n, "value": v})).collect()
-        };
-        json!({
-            "method": self.method,
-            "request_headers": pairs(&self.request_headers),
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "handler_runs": self.route == Route::CallHandler,
-            "status": match self.route { Route::Respond { status } => Some(status), Route::CallHandler => None },
-            "headers": self.headers.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
-            "vary": self.vary,
-            "removed": self.removed,
-            "why": self.why,
-        })
+        let mut doc = self.answer.to_json();
+        doc.insert("method".into(), json!(self.method));
+        doc.insert("request_headers".into(), headers_json(&self.request_headers));
+        doc.insert("removed".into(), json!(self.answer.removed));
+        doc.insert("why".into(), json!(self.why));
+        Value::Object(doc)
     }
 
     fn print(&self, style: Style) {
@@ -131,28 +100,35 @@ impl Exchange {
         for (n, v) in &self.request_headers {
             println!("  {} {n}: {v}", style.dim(">"));
         }
-        let decision = match (&self.reason, self.outcome) {
-            (Some(reason), _) => format!("{}: {reason}", style.red("refused")),
-            (None, "not_cors") => "not a CORS request".to_owned(),
-            (None, _) => style.green("granted"),
+        let verdict = self.answer.verdict;
+        let word = match verdict {
+            Verdict::Allowed => "granted",
+            Verdict::Denied | Verdict::NotCors => verdict.word(),
         };
+        let mut decision = verdict.paint(word, style);
+        if let Some(reason) = &self.answer.reason {
+            decision.push_str(&format!(": {reason}"));
+        }
         println!("  {} {decision}", style.dim("decision "));
-        println!("  {} {}", style.dim("answer   "), self.answer());
-        for (n, v) in &self.headers {
+        println!("  {} {}", style.dim("answer   "), self.answered_by());
+        for (n, v) in &self.answer.headers {
             println!("  {} {n}: {v}", style.dim("<"));
         }
-        if let Some(vary) = &self.vary {
+        if let Some(vary) = self.answer.vary_value() {
             println!(
                 "  {} vary: {vary} {}",
                 style.dim("<"),
                 style.dim("(appended to the response's own Vary)")
             );
         }
-        if !self.removed.is_empty() {
+        if !self.answer.removed.is_empty() {
             println!(
                 "  {} {}",
                 style.dim("removed  "),
-                style.dim(&format!("{} (if the handler set them)", self.removed.join(", ")))
+                style.dim(&format!(
+                    "{} (if the handler set them)",
+                    self.answer.removed.join(", ")
+                ))
             );
         }
         for (i, line) in self.why.iter().enumerate() {
@@ -160,37 +136,6 @@ impl Exchange {
             println!("  {} {line}", style.dim(label));
         }
     }
-}
-
-/// The header values a decision puts on a fresh response, as text: stored values from the
-/// policy's table, echoes from the request that was sent.
-pub(crate) fn resolve(
-    policy: &Policy,
-    decision: &Decision,
-    request_headers: &[(String, String)],
-) -> Vec<(&'static str, String)> {
-    let echo = |name: &str| -> String {
-        request_headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    decision
-        .actions()
-        .filter_map(|(h, action)| {
-            let HeaderAction::Set(value) = action else {
-                return None;
-            };
-            let text = match value {
-                HeaderValueRef::Stored(id) => policy.header_values().get(id)?.to_owned(),
-                HeaderValueRef::RequestOrigin => echo("origin"),
-                HeaderValueRef::RequestMethod => echo("access-control-request-method"),
-                HeaderValueRef::RequestHeaders => echo("access-control-request-headers"),
-            };
-            Some((h.name(), text))
-        })
-        .collect()
 }
 
 /// Which entry of the policy lets `origin` in, found by trying each entry alone.
@@ -378,11 +323,7 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
         if !names.is_empty() {
             sent.push(("access-control-request-headers".to_owned(), names.join(",")));
         }
-        let mut raw = RawRequest::new("OPTIONS");
-        for (n, v) in &sent {
-            raw = raw.header(n.as_str(), v.as_str());
-        }
-        let mut exchange = Exchange::new(&policy, &raw, "OPTIONS", sent);
+        let mut exchange = Exchange::new(&policy, "OPTIONS", sent);
         if exchange.allowed() {
             exchange.why = preflight_why(&config, origin, &method, &names);
         }
@@ -392,8 +333,7 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
     let actual_sent = !browser_preflights || preflight.as_ref().is_some_and(Exchange::allowed);
     let actual = actual_sent.then(|| {
         let sent = vec![("origin".to_owned(), origin.to_owned())];
-        let raw = RawRequest::new(method.as_str()).header("origin", origin);
-        let mut exchange = Exchange::new(&policy, &raw, &method, sent);
+        let mut exchange = Exchange::new(&policy, &method, sent);
         exchange.why = actual_why(&config, origin, &exchange);
         exchange
     });
@@ -406,7 +346,7 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
             "request": {
                 "origin": origin,
                 "method": method,
-                "headers": headers.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+                "headers": headers_json(&headers),
                 "credentials": args.credentials,
             },
             "browser_sends_preflight": browser_preflights,

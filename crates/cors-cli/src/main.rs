@@ -36,6 +36,7 @@ macro_rules! eprintln {
     };
 }
 
+mod answer;
 mod check;
 mod diff;
 mod explain;
