@@ -28,13 +28,20 @@ impl<P: FromPolicy> SharedPolicy<P> {
 
 /// What a handle swaps, whatever an adapter keeps.
 trait Swap: Send + Sync {
-    fn store(&self, policy: Policy);
+    /// [`LivePolicy::update`], for any adapter's policy type.
+    fn update(
+        &self,
+        change: &mut dyn FnMut(&Policy) -> Result<Policy, ConfigErrors>,
+    ) -> Result<(), ConfigErrors>;
     fn current(&self) -> Policy;
 }
 
 impl<P: FromPolicy> Swap for LivePolicy<P> {
-    fn store(&self, policy: Policy) {
-        LivePolicy::store(self, policy);
+    fn update(
+        &self,
+        change: &mut dyn FnMut(&Policy) -> Result<Policy, ConfigErrors>,
+    ) -> Result<(), ConfigErrors> {
+        LivePolicy::update(self, change)
     }
 
     fn current(&self) -> Policy {
@@ -91,7 +98,10 @@ impl PolicyHandle {
     /// Puts a built policy in force (a [`Policy`] is valid by construction). Counted as an
     /// applied reload (feature `metrics`).
     pub fn set(&self, policy: Policy) {
-        self.live.store(policy);
+        // Through `change`, which runs the closure once, so as not to slip between the
+        // reading and the storing of another change.
+        let mut policy = Some(policy);
+        let _ = self.change(|current| Ok(policy.take().unwrap_or_else(|| current.clone())));
         reloaded(true);
     }
 
@@ -100,12 +110,9 @@ impl PolicyHandle {
     /// origins, a candidate, debug answers) carries over from the policy in force. Counted as
     /// an applied or refused reload (feature `metrics`).
     pub fn set_config(&self, config: &PolicyConfig) -> Result<(), ConfigErrors> {
-        let policy = self
-            .policy()
-            .with_config(config)
-            .inspect_err(|_| reloaded(false))?;
-        self.set(policy);
-        Ok(())
+        let changed = self.change(|current| current.with_config(config));
+        reloaded(changed.is_ok());
+        changed
     }
 
     /// Reads a policy file again (format by extension, with the `CORS_*` variables) and puts
@@ -120,7 +127,8 @@ impl PolicyHandle {
     /// Runs `candidate` in report-only mode beside the policy in force, or stops the one that
     /// runs ([`Policy::with_candidate`]); it stays across reloads until changed here.
     pub fn set_candidate(&self, candidate: Option<Policy>) {
-        self.live.store(self.policy().with_candidate(candidate));
+        let mut candidate = Some(candidate);
+        let _ = self.change(|current| Ok(current.with_candidate(candidate.take().flatten())));
     }
 
     /// Turns debug answers on or off without a restart ([`Policy::with_debug_answers`]); the
@@ -138,7 +146,16 @@ impl PolicyHandle {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_debug_answers(&self, on: bool) {
-        self.live.store(self.policy().with_debug_answers(on));
+        let _ = self.change(|current| Ok(current.with_debug_answers(on)));
+    }
+
+    /// Puts in force what `change` makes of the policy in force, one change at a time: a
+    /// change made from the policy in force is never lost to another made meanwhile.
+    fn change(
+        &self,
+        mut change: impl FnMut(&Policy) -> Result<Policy, ConfigErrors>,
+    ) -> Result<(), ConfigErrors> {
+        self.live.update(&mut change)
     }
 }
 

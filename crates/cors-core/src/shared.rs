@@ -121,6 +121,10 @@ impl<P: FromPolicy> SharedPolicy<P> {
 #[cfg(feature = "live")]
 pub struct LivePolicy<P> {
     current: arc_swap::ArcSwap<P>,
+    /// Held by each change, so that one made from the policy in force (a new configuration,
+    /// a candidate, debug answers) is not lost to another made meanwhile. Requests never
+    /// take it.
+    changing: std::sync::Mutex<()>,
 }
 
 #[cfg(feature = "live")]
@@ -129,6 +133,7 @@ impl<P: FromPolicy> LivePolicy<P> {
     pub fn new(policy: Policy) -> Self {
         LivePolicy {
             current: arc_swap::ArcSwap::from_pointee(P::from_policy(policy)),
+            changing: std::sync::Mutex::new(()),
         }
     }
 
@@ -139,7 +144,20 @@ impl<P: FromPolicy> LivePolicy<P> {
 
     /// Puts `policy` in force for requests that start from now on.
     pub fn store(&self, policy: Policy) {
+        self.update(|_| Ok::<_, std::convert::Infallible>(policy))
+            .unwrap_or_else(|never| match never {});
+    }
+
+    /// Puts in force what `change` makes of the policy in force, or nothing when it fails;
+    /// changes are made one at a time, each from the policy the one before put in force.
+    pub(crate) fn update<E>(&self, change: impl FnOnce(&Policy) -> Result<Policy, E>) -> Result<(), E> {
+        let _one_at_a_time = self
+            .changing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let policy = change(self.load().policy())?;
         self.current.store(Arc::new(P::from_policy(policy)));
+        Ok(())
     }
 }
 
