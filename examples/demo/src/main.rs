@@ -357,8 +357,7 @@ fn run() -> Result<(), String> {
     let names: Vec<&'static str> = servers.iter().map(|&(name, _)| name).collect();
     // On an error the servers are left running: the process exits with it.
     serve_page(&args, policy, public, copy, servers, &shutdown)?;
-    wait_for_servers(&stopped, &names, &shutdown);
-    Ok(())
+    wait_for_servers(&stopped, &names, &shutdown)
 }
 
 /// Starts the four servers, each on its own thread, watching `copy`; their names and
@@ -400,8 +399,14 @@ fn start_servers(
 
 /// After the page has stopped: waits for the servers, which stop within
 /// [`cors_examples::shutdown::STOPPED_WITHIN`] of the request, and a little longer for their
-/// threads to end. One that has not by then is named and left behind: the process exits.
-fn wait_for_servers(stopped: &mpsc::Receiver<Stopped>, names: &[&'static str], shutdown: &Shutdown) {
+/// threads to end. One that has not by then is named in the error and left behind: the
+/// process exits anyway, but not with status 0, since a server that ignores the shutdown is
+/// a fault (and the shutdown test sees it only in the status).
+fn wait_for_servers(
+    stopped: &mpsc::Receiver<Stopped>,
+    names: &[&'static str],
+    shutdown: &Shutdown,
+) -> Result<(), String> {
     let requested = shutdown.requested_at().unwrap_or_else(Instant::now);
     let deadline = requested + cors_examples::shutdown::STOPPED_WITHIN + TEARDOWN;
     let mut running = names.to_vec();
@@ -413,12 +418,10 @@ fn wait_for_servers(stopped: &mpsc::Receiver<Stopped>, names: &[&'static str], s
                     eprintln!("warning: {name}: {e}");
                 }
             }
-            Err(_) => {
-                eprintln!("warning: still stopping, left behind: {}", running.join(", "));
-                return;
-            }
+            Err(_) => return Err(format!("still stopping, left behind: {}", running.join(", "))),
         }
     }
+    Ok(())
 }
 
 /// The page's routes: the page, the matrix (`matrix` gives it for the policy in force), and

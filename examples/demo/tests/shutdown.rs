@@ -2,7 +2,8 @@
 //! page and the four servers it embeds, and the process exits with status 0 within 2 s of the
 //! signal. An edit of the policy being applied when the signal comes (`POST /policy`, which
 //! waits 700 ms for the servers to reload) still gets its whole answer; an idle keep-alive
-//! connection to each server does not hold the process.
+//! connection to each server does not hold the process. An embedded server that has not
+//! stopped in time makes the demo exit non-zero (`left behind`), which fails the check.
 
 use cors_conformance::process::{stop_during_request, Process};
 use cors_conformance::{keep_alive_get, send_with_body};
