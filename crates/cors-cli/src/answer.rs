@@ -1,7 +1,7 @@
 //! One request answered by a policy: what `cors explain` and `cors diff` both show of it.
 
 use crate::style::Style;
-use cors_core::adapter::{HeaderAction, HeaderValueRef, Route};
+use cors_core::adapter::{CorsHeader, HeaderAction, HeaderValueRef, Route};
 use cors_core::{Decision, Outcome, Policy, RawRequest};
 use serde_json::{json, Map, Value};
 
@@ -104,6 +104,14 @@ impl Answer {
         }
     }
 
+    /// The value of `header` on the response, if it is set.
+    pub(crate) fn header(&self, header: CorsHeader) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == header.name())
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The `Vary` names as one header value; `None` when there are none.
     pub(crate) fn vary_value(&self) -> Option<String> {
         (!self.vary.is_empty()).then(|| self.vary.join(", "))
@@ -132,7 +140,7 @@ pub(crate) fn headers_json<N: AsRef<str>, V: AsRef<str>>(headers: &[(N, V)]) -> 
 
 /// The header values a decision puts on a fresh response, as text: stored values from the
 /// policy's table, echoes from the request that was sent.
-pub(crate) fn resolve(
+fn resolve(
     policy: &Policy,
     decision: &Decision,
     request_headers: &[(String, String)],

@@ -6,12 +6,12 @@
 //! is tried on the other. The engine decides every sample: nothing here matches CORS rules
 //! itself, so the diff cannot disagree with what a server running either policy does.
 
-use crate::answer::resolve;
+use crate::answer::{headers_json, Answer};
 use crate::check::{self, Loaded};
 use crate::style::Style;
 use crate::ColorChoice;
-use cors_core::adapter::{CorsHeader, Route};
-use cors_core::{Outcome, Policy, PolicyConfig, RawRequest};
+use cors_core::adapter::CorsHeader;
+use cors_core::{Policy, PolicyConfig};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -104,16 +104,77 @@ impl Topic {
     }
 
     /// The topic a differing response header belongs to.
-    fn of_header(name: &str) -> Topic {
-        match name {
-            "access-control-allow-origin" => Topic::Origins,
-            "access-control-allow-credentials" => Topic::Credentials,
-            "access-control-allow-methods" => Topic::Methods,
-            "access-control-allow-headers" => Topic::Headers,
-            "access-control-expose-headers" => Topic::ExposedHeaders,
-            "access-control-max-age" => Topic::MaxAge,
-            "access-control-allow-private-network" => Topic::PrivateNetwork,
-            _ => Topic::Vary,
+    fn of_header(header: CorsHeader) -> Topic {
+        match header {
+            CorsHeader::AllowOrigin => Topic::Origins,
+            CorsHeader::AllowCredentials => Topic::Credentials,
+            CorsHeader::AllowMethods => Topic::Methods,
+            CorsHeader::AllowHeaders => Topic::Headers,
+            CorsHeader::ExposeHeaders => Topic::ExposedHeaders,
+            CorsHeader::MaxAge => Topic::MaxAge,
+            CorsHeader::AllowPrivateNetwork => Topic::PrivateNetwork,
+        }
+    }
+}
+
+/// A part of an answer besides its decision, which two answers may differ in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// The status the CORS layer answers with, or the handler answering instead.
+    Status,
+    /// A CORS response header.
+    Header(CorsHeader),
+    /// The names appended to `Vary`.
+    Vary,
+}
+
+impl Part {
+    /// The name the JSON output lists.
+    fn name(self) -> &'static str {
+        match self {
+            Part::Status => "status",
+            Part::Header(header) => header.name(),
+            Part::Vary => "vary",
+        }
+    }
+
+    /// The name the text headline gives.
+    fn described(self) -> &'static str {
+        match self {
+            Part::Status => "the preflight's status",
+            Part::Header(header) => header.name(),
+            Part::Vary => "vary",
+        }
+    }
+}
+
+/// One difference a sample shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Change {
+    /// One policy allows what the other refuses; these parts of the answer change with it.
+    Decision(Vec<Part>),
+    /// Both decide the same, but this part of the answer differs.
+    Part(Part),
+}
+
+impl Change {
+    /// Whether the same change on other samples is reported once: a changed decision names
+    /// a different origin, method or header on each sample, a changed part is usually the
+    /// same change on every granted sample (credentials turned on).
+    fn repeats(&self) -> bool {
+        match self {
+            Change::Decision(_) => false,
+            Change::Part(_) => true,
+        }
+    }
+
+    /// What differs, as the JSON output lists it.
+    fn names(&self) -> Vec<&'static str> {
+        match self {
+            Change::Decision(parts) => std::iter::once("outcome")
+                .chain(parts.iter().map(|p| p.name()))
+                .collect(),
+            Change::Part(part) => vec![part.name()],
         }
     }
 }
@@ -147,12 +208,6 @@ impl Sample {
         }
     }
 
-    fn raw(&self) -> RawRequest {
-        self.sent.iter().fold(RawRequest::new(self.method), |r, (n, v)| {
-            r.header(n.as_str(), v.as_str())
-        })
-    }
-
     fn subject(&self) -> String {
         match self.kind {
             Kind::PrivateNetwork => "private network preflight".to_owned(),
@@ -163,75 +218,7 @@ impl Sample {
     fn to_json(&self) -> Value {
         json!({
             "method": self.method,
-            "headers": self.sent.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
-        })
-    }
-}
-
-/// What the client gets from one policy for one sample.
-struct Answer {
-    outcome: &'static str,
-    /// Why it was refused; the client never sees it, so it is shown but not compared.
-    reason: Option<String>,
-    /// The status the CORS layer answers with itself; `None` when the handler runs.
-    status: Option<u16>,
-    headers: Vec<(&'static str, String)>,
-    vary: Vec<&'static str>,
-}
-
-impl Answer {
-    fn of(policy: &Policy, sample: &Sample) -> Answer {
-        let raw = sample.raw();
-        let decision = policy.evaluate(&raw);
-        let (outcome, reason) = match decision.outcome() {
-            Outcome::ActualAllowed | Outcome::PreflightAllowed => ("allowed", None),
-            Outcome::NotCors => ("not CORS", None),
-            other => (
-                "refused",
-                other.rejection().map(|r| r.with_detail(&raw).to_string()),
-            ),
-        };
-        Answer {
-            outcome,
-            reason,
-            status: match decision.route() {
-                Route::Respond { status } => Some(status),
-                Route::CallHandler => None,
-            },
-            headers: resolve(policy, &decision, &sample.sent),
-            vary: decision.vary().names().collect(),
-        }
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn decision(&self) -> String {
-        match &self.reason {
-            Some(reason) => format!("{}: {reason}", self.outcome),
-            None => self.outcome.to_owned(),
-        }
-    }
-
-    fn answered_by(&self) -> String {
-        match self.status {
-            Some(status) => format!("{status} from the CORS layer"),
-            None => "the handler answers".to_owned(),
-        }
-    }
-
-    fn to_json(&self) -> Value {
-        json!({
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "status": self.status,
-            "handler_runs": self.status.is_none(),
-            "headers": self.headers.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
-            "vary": self.vary,
+            "headers": headers_json(&self.sent),
         })
     }
 }
@@ -246,82 +233,78 @@ struct Compared {
 impl Compared {
     fn new(old: &Policy, new: &Policy, sample: Sample) -> Compared {
         Compared {
-            old: Answer::of(old, &sample),
-            new: Answer::of(new, &sample),
+            old: Answer::of(old, sample.method, &sample.sent),
+            new: Answer::of(new, sample.method, &sample.sent),
             sample,
         }
     }
 
     fn both_allowed(&self) -> bool {
-        self.old.outcome == "allowed" && self.new.outcome == "allowed"
+        self.old.allowed() && self.new.allowed()
     }
 
-    /// What the client sees differently: "outcome", "status", response header names, "vary".
-    fn aspects(&self) -> Vec<&'static str> {
+    /// The parts of the answers, besides the decision, that the client sees differently. A
+    /// refusal's reason is not one: it is shown, but the client never sees it.
+    fn parts(&self) -> Vec<Part> {
         let (old, new) = (&self.old, &self.new);
-        let mut aspects = Vec::new();
-        if old.outcome != new.outcome {
-            aspects.push("outcome");
-        }
-        if old.status != new.status {
-            aspects.push("status");
+        let mut parts = Vec::new();
+        if old.route != new.route {
+            parts.push(Part::Status);
         }
         for header in CorsHeader::ALL {
-            if old.header(header.name()) != new.header(header.name()) {
-                aspects.push(header.name());
+            if old.header(header) != new.header(header) {
+                parts.push(Part::Header(header));
             }
         }
         if old.vary != new.vary {
-            aspects.push("vary");
+            parts.push(Part::Vary);
         }
-        aspects
+        parts
     }
 
-    /// The differences this sample shows, each with the key behind it. A changed outcome is
+    /// The differences this sample shows, each with the key behind it. A changed decision is
     /// one difference, about what the sample varies (the headers change with it); otherwise
     /// each differing part of the answer is its own, so that credentials turned on and an
     /// exposed header added are reported apart.
-    fn changes(&self) -> Vec<(Topic, Vec<&'static str>)> {
-        let aspects = self.aspects();
-        if aspects.contains(&"outcome") {
-            return vec![(self.sample.kind.topic(), aspects)];
+    fn changes(&self) -> Vec<(Topic, Change)> {
+        let parts = self.parts();
+        if self.old.verdict != self.new.verdict {
+            return vec![(self.sample.kind.topic(), Change::Decision(parts))];
         }
-        aspects.into_iter().map(|a| (self.topic_of(a), vec![a])).collect()
+        parts
+            .into_iter()
+            .map(|p| (self.topic_of(p), Change::Part(p)))
+            .collect()
     }
 
-    fn topic_of(&self, aspect: &str) -> Topic {
-        match aspect {
+    fn topic_of(&self, part: Part) -> Topic {
+        match part {
             // The layer answering on one side and the handler on the other is passthrough.
-            "status" if self.old.status.is_none() || self.new.status.is_none() => Topic::OptionsPassthrough,
-            "status" => Topic::PreflightStatus,
-            other => Topic::of_header(other),
+            Part::Status if self.old.status().is_none() || self.new.status().is_none() => {
+                Topic::OptionsPassthrough
+            }
+            Part::Status => Topic::PreflightStatus,
+            Part::Header(header) => Topic::of_header(header),
+            Part::Vary => Topic::Vary,
         }
     }
 
-    fn headline(&self, aspects: &[&str], style: Style) -> String {
-        let painted = |outcome| paint(outcome, outcome, style);
-        if aspects.contains(&"outcome") {
-            return format!(
+    fn headline(&self, change: &Change, style: Style) -> String {
+        let painted = |a: &Answer| a.verdict.paint(a.verdict.word(), style);
+        match change {
+            Change::Decision(_) => format!(
                 "{}: {} by OLD, {} by NEW",
                 self.sample.subject(),
-                painted(self.old.outcome),
-                painted(self.new.outcome)
-            );
+                painted(&self.old),
+                painted(&self.new)
+            ),
+            Change::Part(part) => format!(
+                "{}: {} by both, but {} differs",
+                self.sample.subject(),
+                painted(&self.old),
+                part.described()
+            ),
         }
-        let what: Vec<&str> = aspects
-            .iter()
-            .map(|a| match *a {
-                "status" => "the preflight's status",
-                other => other,
-            })
-            .collect();
-        format!(
-            "{}: {} by both, but {} differ{}",
-            self.sample.subject(),
-            painted(self.old.outcome),
-            what.join(", "),
-            if what.len() == 1 { "s" } else { "" }
-        )
     }
 }
 
@@ -577,26 +560,33 @@ fn keys_changed(old: &PolicyConfig, new: &PolicyConfig) -> Vec<String> {
 /// Samples that differ the same way; the first is shown in full.
 struct Group<'a> {
     topic: Topic,
-    aspects: Vec<&'static str>,
-    members: Vec<&'a Compared>,
+    change: Change,
+    first: &'a Compared,
+    /// The other samples with the same change.
+    also: Vec<&'a Compared>,
 }
 
-/// Differences in report order. A changed outcome is shown for every sample (each names a
-/// different origin, method or header); a change in headers alone is usually the same
-/// change on every granted sample (credentials turned on), so it is shown once.
+impl<'a> Group<'a> {
+    fn members(&self) -> impl Iterator<Item = &'a Compared> + '_ {
+        std::iter::once(self.first).chain(self.also.iter().copied())
+    }
+}
+
+/// Differences in report order, a repeated change once with all its samples.
 fn group(compared: &[Compared]) -> Vec<Group<'_>> {
     let mut groups: Vec<Group<'_>> = Vec::new();
     for c in compared {
-        for (topic, aspects) in c.changes() {
+        for (topic, change) in c.changes() {
             let same_change = groups
                 .iter_mut()
-                .find(|g| !aspects.contains(&"outcome") && g.topic == topic && g.aspects == aspects);
+                .find(|g| change.repeats() && g.topic == topic && g.change == change);
             match same_change {
-                Some(g) => g.members.push(c),
+                Some(g) => g.also.push(c),
                 None => groups.push(Group {
                     topic,
-                    aspects,
-                    members: vec![c],
+                    change,
+                    first: c,
+                    also: Vec::new(),
                 }),
             }
         }
@@ -654,7 +644,7 @@ impl Report<'_> {
 
     fn differing_samples(&self) -> usize {
         let compared = &self.comparison.compared;
-        compared.iter().filter(|c| !c.aspects().is_empty()).count()
+        compared.iter().filter(|c| !c.changes().is_empty()).count()
     }
 
     /// Side notes: what was not compared, and keys that changed without a visible effect.
@@ -680,7 +670,7 @@ impl Report<'_> {
         let differences: Vec<Value> = self
             .groups
             .iter()
-            .flat_map(|g| g.members.iter().map(|c| difference_json(g, c)))
+            .flat_map(|g| g.members().map(|c| difference_json(g, c)))
             .collect();
         json!({
             "old": check::file_json(&self.args.old, &self.loaded[0]),
@@ -747,8 +737,8 @@ fn difference_json(g: &Group<'_>, c: &Compared) -> Value {
         "topic": g.topic.name(),
         "kind": c.sample.kind.name(),
         "value": c.sample.value,
-        "summary": c.headline(&g.aspects, Style::for_stdout(ColorChoice::Never)),
-        "differs": g.aspects,
+        "summary": c.headline(&g.change, Style::for_stdout(ColorChoice::Never)),
+        "differs": g.change.names(),
         "request": c.sample.to_json(),
         "old": c.old.to_json(),
         "new": c.new.to_json(),
@@ -756,64 +746,68 @@ fn difference_json(g: &Group<'_>, c: &Compared) -> Value {
 }
 
 fn print_group(g: &Group<'_>, style: Style) {
-    let Some((c, rest)) = g.members.split_first() else {
-        return;
-    };
-    println!("  {}", c.headline(&g.aspects, style));
+    let c = g.first;
+    println!("  {}", c.headline(&g.change, style));
     println!("    {} {}", style.dim(">"), c.sample.method);
     for (n, v) in &c.sample.sent {
         println!("    {} {n}: {v}", style.dim(">"));
     }
-    print_side("OLD", &c.old, &g.aspects, style);
-    print_side("NEW", &c.new, &g.aspects, style);
-    let also: Vec<String> = rest.iter().map(|c| c.sample.subject()).collect();
-    if !also.is_empty() {
-        let more = also.len().saturating_sub(MAX_ALSO);
-        let tail = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
-        let shown = also[..also.len().min(MAX_ALSO)].join(", ");
-        println!("    {}", style.dim(&format!("the same on {shown}{tail}")));
-    }
-}
-
-/// One policy's decision and its answer: all of it when the outcomes differ, otherwise the
-/// parts that differ from the other policy's.
-fn print_side(label: &str, answer: &Answer, aspects: &[&str], style: Style) {
-    let decision = paint(answer.outcome, &answer.decision(), style);
-    println!("    {}  {decision}", style.dim(label));
-    let line = |text: &str| println!("         {text}");
-    let header = |name: &str, value: &str| line(&format!("{} {name}: {value}", style.dim("<")));
-    if aspects.contains(&"outcome") {
-        if answer.status.is_some() {
-            line(&answer.answered_by());
-        }
-        if answer.headers.is_empty() {
-            line(&style.dim("no CORS headers"));
-        }
-        for (name, value) in &answer.headers {
-            header(name, value);
-        }
+    print_side("OLD", &c.old, &g.change, style);
+    print_side("NEW", &c.new, &g.change, style);
+    if g.also.is_empty() {
         return;
     }
-    for aspect in aspects {
-        match *aspect {
-            "status" => line(&answer.answered_by()),
-            "vary" if answer.vary.is_empty() => header("vary", "(none)"),
-            "vary" => header("vary", &answer.vary.join(", ")),
-            name => header(name, answer.header(name).unwrap_or("(none)")),
+    let shown: Vec<String> = g.also.iter().take(MAX_ALSO).map(|c| c.sample.subject()).collect();
+    let more = g.also.len() - shown.len();
+    let tail = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let also = format!("the same on {}{tail}", shown.join(", "));
+    println!("    {}", style.dim(&also));
+}
+
+/// One policy's decision and its answer: all of it when the decisions differ, otherwise the
+/// part that differs from the other policy's.
+fn print_side(label: &str, answer: &Answer, change: &Change, style: Style) {
+    let decision = match &answer.reason {
+        Some(reason) => format!("{}: {reason}", answer.verdict.word()),
+        None => answer.verdict.word().to_owned(),
+    };
+    println!(
+        "    {}  {}",
+        style.dim(label),
+        answer.verdict.paint(&decision, style)
+    );
+    let line = |text: &str| println!("         {text}");
+    let header = |name: &str, value: &str| line(&format!("{} {name}: {value}", style.dim("<")));
+    match change {
+        Change::Decision(_) => {
+            if answer.status().is_some() {
+                line(&answered_by(answer));
+            }
+            if answer.headers.is_empty() {
+                line(&style.dim("no CORS headers"));
+            }
+            for (name, value) in &answer.headers {
+                header(name, value);
+            }
         }
+        Change::Part(Part::Status) => line(&answered_by(answer)),
+        Change::Part(Part::Header(h)) => header(h.name(), answer.header(*h).unwrap_or("(none)")),
+        Change::Part(Part::Vary) => header(
+            "vary",
+            &answer.vary_value().unwrap_or_else(|| "(none)".to_owned()),
+        ),
     }
 }
 
-/// `text` in the colour of `outcome`: green allowed, red refused.
-fn paint(outcome: &str, text: &str, style: Style) -> String {
-    match outcome {
-        "allowed" => style.green(text),
-        "refused" => style.red(text),
-        _ => text.to_owned(),
+/// Who answers, in a few words: the CORS layer with its status, or the handler.
+fn answered_by(answer: &Answer) -> String {
+    match answer.status() {
+        Some(status) => format!("{status} from the CORS layer"),
+        None => "the handler answers".to_owned(),
     }
 }
 

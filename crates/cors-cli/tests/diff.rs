@@ -307,7 +307,7 @@ fn json_lists_every_difference_with_its_request_and_both_answers() {
         "origin https://b.example.com: refused by OLD, allowed by NEW"
     );
     assert_eq!(origin["request"]["method"], "GET");
-    assert_eq!(origin["old"]["outcome"], "refused");
+    assert_eq!(origin["old"]["outcome"], "denied");
     assert_eq!(origin["old"]["reason"], NOT_LISTED);
     assert_eq!(origin["new"]["outcome"], "allowed");
     let acao = serde_json::json!({"name": "access-control-allow-origin", "value": "https://b.example.com"});
