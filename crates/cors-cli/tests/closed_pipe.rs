@@ -46,27 +46,71 @@ fn assert_no_panic(what: &str, (code, stderr): &(Option<i32>, String), want: i32
     assert!(stderr.is_empty(), "{what}: a closed pipe is no error: {stderr}");
 }
 
+/// How much a pipe holds on Linux: a command that writes no more than this may finish before
+/// its reader goes away, and then never meets a closed pipe.
+const PIPE_CAPACITY: usize = 65536;
+
+/// Runs `cmd` twice: once in full, to check that it writes more than a pipe holds (or this
+/// test would not test a closed pipe), then with its reader gone early.
+fn closed_early_after_a_full_run(what: &str, mut cmd: impl FnMut() -> Command, want: i32) {
+    let full = cmd().stdin(Stdio::null()).output().expect("run cors");
+    assert_eq!(full.status.code(), Some(want), "{what}: a full run");
+    assert!(
+        full.stdout.len() > PIPE_CAPACITY,
+        "{what}: {} bytes of output, which a pipe holds whole",
+        full.stdout.len()
+    );
+    assert_no_panic(what, &with_stdout_closed_early(&mut cmd()), want);
+}
+
 #[test]
 fn a_closed_stdout_pipe_is_no_panic_and_keeps_the_exit_status() {
     let dir = Dir::new();
     let old = big_policy(&dir, "old.toml", 3000);
     let new = big_policy(&dir, "new.toml", 1);
-    let check = with_stdout_closed_early(cors().arg("check").arg(&old));
-    assert_no_panic("check", &check, 0);
-    let json = with_stdout_closed_early(cors().args([OsStr::new("check"), OsStr::new("--json")]).arg(&old));
-    assert_no_panic("check --json", &json, 0);
-    // Enough request headers that their names, listed on a few lines, outgrow the pipe.
-    let headers = (0..3000).flat_map(|i| ["-H".to_owned(), format!("x-h-{i:05}")]);
-    let explain = with_stdout_closed_early(
-        cors()
-            .arg("explain")
-            .arg(&old)
-            .args(["--origin", "https://unlisted.example", "--method", "PUT"])
-            .args(headers),
+    closed_early_after_a_full_run(
+        "check",
+        || {
+            let mut cmd = cors();
+            cmd.arg("check").arg(&old);
+            cmd
+        },
+        0,
     );
-    assert_no_panic("explain", &explain, 1);
-    let diff = with_stdout_closed_early(cors().arg("diff").arg(&old).arg(&new));
-    assert_no_panic("diff", &diff, 1);
+    closed_early_after_a_full_run(
+        "check --json",
+        || {
+            let mut cmd = cors();
+            cmd.args([OsStr::new("check"), OsStr::new("--json")]).arg(&old);
+            cmd
+        },
+        0,
+    );
+    // Enough request headers that their names, listed on a few lines, outgrow the pipe.
+    let headers: Vec<String> = (0..3000)
+        .flat_map(|i| ["-H".to_owned(), format!("x-h-{i:05}")])
+        .collect();
+    closed_early_after_a_full_run(
+        "explain",
+        || {
+            let mut cmd = cors();
+            cmd.arg("explain")
+                .arg(&old)
+                .args(["--origin", "https://unlisted.example", "--method", "PUT"])
+                .args(&headers);
+            cmd
+        },
+        1,
+    );
+    closed_early_after_a_full_run(
+        "diff",
+        || {
+            let mut cmd = cors();
+            cmd.arg("diff").arg(&old).arg(&new);
+            cmd
+        },
+        1,
+    );
 }
 
 #[test]
