@@ -202,6 +202,18 @@ fn pattern_and_regex_origins_are_sampled() {
     ]);
     // The near-miss of `*.example.org` is refused by both.
     assert!(!out.stdout.contains("origin https://example.org:"), "{out:?}");
+
+    // It is tried: allowed by one side, it shows. NEW allows it through a regex whose own
+    // sample is a subdomain, so only the near-miss of OLD's pattern can name it.
+    let old = dir.file("star.toml", "allow_origins = [\"https://*.example.org\"]\n");
+    let new = dir.file(
+        "regex.toml",
+        "allow_origin_regex = [\"https://([a-z]+\\\\.)?example\\\\.org\"]\n",
+    );
+    let out = diff(&old, &new, &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    out.assert_lines(&["  origin https://example.org: refused by OLD, allowed by NEW"]);
+    assert!(!out.stdout.contains("origin https://sub.example.org:"), "{out:?}");
 }
 
 #[test]
