@@ -1084,7 +1084,7 @@ fn main() {
         plan.batch.as_millis(),
         if options.quick { " (--quick)" } else { "" },
         if cfg!(feature = "metrics") {
-            "; every request counted (feature metrics, Prometheus recorder)"
+            "; every request counted (feature metrics, into a recorder of atomic counters)"
         } else {
             ""
         }

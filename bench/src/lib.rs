@@ -715,11 +715,29 @@ pub fn install_metrics_recorder() {
     }
 }
 
+/// With feature `metrics`, the sum of every count the recorder holds, so that a test can
+/// check that requests were counted; `None` without the feature.
+pub fn metrics_counted() -> Option<u64> {
+    #[cfg(feature = "metrics")]
+    return Some(counting::total());
+    #[cfg(not(feature = "metrics"))]
+    None
+}
+
 #[cfg(feature = "metrics")]
 mod counting {
     use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
-    use std::sync::atomic::AtomicU64;
-    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    /// Every counter registered, so that their counts can be summed. Requests only touch
+    /// their counter.
+    static REGISTERED: Mutex<Vec<Arc<AtomicU64>>> = Mutex::new(Vec::new());
+
+    pub(super) fn total() -> u64 {
+        let registered = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
+        registered.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
 
     /// A new atomic counter for every registration: the engine registers each series once.
     pub(super) struct AtomicRecorder;
@@ -730,7 +748,12 @@ mod counting {
         fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
 
         fn register_counter(&self, _: &Key, _: &Metadata<'_>) -> Counter {
-            Counter::from_arc(Arc::new(AtomicU64::new(0)))
+            let counter = Arc::new(AtomicU64::new(0));
+            REGISTERED
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(Arc::clone(&counter));
+            Counter::from_arc(counter)
         }
 
         fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {

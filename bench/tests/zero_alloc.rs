@@ -43,7 +43,17 @@ fn without_and_ours(framework: Framework, case: &str) -> (f64, f64) {
         assert_eq!(answer.status, 204, "{} {}", framework.name(), case.name);
     }
     let without = allocations(harness.as_mut(), Variant::Without, &count);
+    let counted_before = cors_bench::metrics_counted();
     let ours = allocations(harness.as_mut(), Variant::Ours, &count);
+    // With feature `metrics`, the layer's requests were counted, not passed to no recorder.
+    if let (Some(before), Some(after)) = (counted_before, cors_bench::metrics_counted()) {
+        assert!(
+            after > before,
+            "{} {}: no request counted",
+            framework.name(),
+            case.name
+        );
+    }
     println!(
         "{:<9} {:<17} without {without:>5.2}, with the layer {ours:>5.2} allocations per request",
         framework.name(),
