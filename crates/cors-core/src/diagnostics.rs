@@ -14,6 +14,10 @@ impl Policy {
     /// under the `cors::candidate` target, with both decisions and what differs. The client
     /// gets this policy's answer, always.
     ///
+    /// The candidate decides with what it was built with: when this policy has a predicate or
+    /// looked-up origins, build the candidate with them ([`Policy::rebuild`]), or every origin
+    /// they allow counts as a difference.
+    ///
     /// ```
     /// use cors_core::{Policy, RawRequest};
     ///

@@ -65,16 +65,38 @@ impl Policy {
         Self::compile(config.clone(), OriginHooks::default())
     }
 
-    /// Builds `config` with what this policy has that a policy file cannot express (a
-    /// predicate, looked-up origins, a candidate, debug answers): what a handle swaps in from
-    /// a file.
+    /// Validates `config` and builds it with the origin sources this policy was given in code
+    /// (a predicate, looked-up origins), which a policy file cannot express: a report-only
+    /// candidate written as a file is built so, to be compared with this policy on what the
+    /// two files say. The candidate and debug answers of this policy are not carried over
+    /// (a handle's `set_config` carries them).
+    ///
+    /// ```
+    /// use cors_core::{Origin, Policy, PolicyConfig};
+    ///
+    /// let enforced = Policy::builder()
+    ///     .allow_origins(["https://a.example"])
+    ///     .allow_origin_predicate(|o: &Origin<'_>| o.host().ends_with(".tenant.example"))
+    ///     .build()?;
+    /// let mut file = PolicyConfig::default();
+    /// file.allow_origins = vec!["https://b.example".into()];
+    /// let candidate = enforced.rebuild(&file)?;
+    /// assert!(candidate.allows_origin(b"https://x.tenant.example"));
+    /// assert!(!candidate.allows_origin(b"https://a.example"));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn rebuild(&self, config: &PolicyConfig) -> Result<Policy, ConfigErrors> {
+        Self::compile(config.clone(), self.inner.hooks.clone())
+    }
+
+    /// [`Policy::rebuild`], keeping this policy's candidate and debug answers: what a handle
+    /// swaps in from a file.
     #[cfg(feature = "live")]
     pub(crate) fn with_config(&self, config: &PolicyConfig) -> Result<Policy, ConfigErrors> {
-        let policy = Self::compile(config.clone(), self.inner.hooks.clone())?;
         Ok(Policy {
             candidate: self.candidate.clone(),
             debug_answers: self.debug_answers,
-            ..policy
+            ..self.rebuild(config)?
         })
     }
 
