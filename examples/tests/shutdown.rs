@@ -40,6 +40,10 @@ const STORE_PAUSE_MS: u64 = 700;
 /// accept the request and start its lookup, well within the pause.
 const SIGNAL_AFTER: Duration = Duration::from_millis(250);
 
+/// How long after the signal a fresh request is sent: time for the server to see the signal,
+/// well before the store releases the request in flight.
+const FRESH_AFTER: Duration = Duration::from_millis(150);
+
 /// The servers' log filter: their warnings, without Rocket's launch banner.
 const RUST_LOG: &str = "warn,rocket=off";
 
@@ -119,9 +123,33 @@ fn granted(addr: SocketAddr, origin: &str) -> bool {
         .is_ok_and(|r| r.joined("access-control-allow-origin").as_deref() == Some(origin))
 }
 
+/// Stops `server` with `signal`, as [`RunningServer::stop_with`], and [`FRESH_AFTER`] the
+/// signal (the request in flight still held) sends it a fresh `GET /health`, which must not be
+/// served: the framework's graceful-shutdown hook stopped the accepting. Without the hook the
+/// server would serve on until `Shutdown::bound` drops it, and still exit in time. A refused
+/// connection, an error or any status but 200 counts as not served: actix-web and Rocket may
+/// leave the connection in the listen backlog until the process exits.
+fn stop_serving_nothing_new(server: &mut RunningServer, signal: &str) -> Result<Duration, String> {
+    let addr = server.addr;
+    let fresh = std::thread::spawn(move || {
+        std::thread::sleep(FRESH_AFTER);
+        send_raw(addr, "GET", "/health", &[])
+    });
+    let took = server.stop_with(signal, BOUND)?;
+    match fresh.join() {
+        Ok(Ok(r)) if r.status == 200 => Err(format!(
+            "a request sent {FRESH_AFTER:?} after the signal was served: {} {:?}",
+            r.status,
+            r.text()
+        )),
+        Ok(_) => Ok(took),
+        Err(_) => Err("the fresh request's thread panicked".to_owned()),
+    }
+}
+
 /// A request whose origin lookup waits on the paused store when the signal comes: it gets
-/// its whole response (the store's grant) after the signal, and the server exits 0 within
-/// the bound.
+/// its whole response (the store's grant) after the signal, a request sent meanwhile is not
+/// served, and the server exits 0 within the bound.
 fn request_in_flight_completes(binary: &str, signal: &str, redis: &RedisServer) -> Result<Duration, String> {
     let url = redis.url();
     let origin = format!("https://in-flight-{}.example", signal.to_ascii_lowercase());
@@ -151,7 +179,7 @@ fn request_in_flight_completes(binary: &str, signal: &str, redis: &RedisServer) 
     let (took, response) = stop_during_request(
         move || send_raw(addr, "GET", "/api/items", &headers),
         SIGNAL_AFTER,
-        || server.stop_with(signal, BOUND),
+        || stop_serving_nothing_new(&mut server, signal),
     )?;
     let response = response.map_err(|e| format!("the request in flight failed: {e}"))?;
     let acao = response.joined("access-control-allow-origin");
