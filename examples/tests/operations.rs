@@ -3,8 +3,9 @@
 //! which counts requests by kind and outcome and refusals by reason; `--debug-answers` names
 //! each refusal. The same for the four servers.
 
-use cors_conformance::probe::RunningServer;
+use cors_conformance::probe::{write_policy, RunningServer};
 use cors_conformance::send_raw;
+use cors_core::adapter::REFUSAL_HEADER;
 use std::path::{Path, PathBuf};
 
 const SERVERS: [(&str, &str); 4] = [
@@ -17,15 +18,14 @@ const SERVERS: [(&str, &str); 4] = [
 const KEPT: &str = "https://app.example.com";
 const DROPPED: &str = "https://old.example.com";
 
+/// The enforced policy and the candidate, written anew for each caller: the tests run in
+/// parallel, and a server must never read a file another test is rewriting.
 fn policy_files() -> (PathBuf, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("cors-operations-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let enforced = dir.join("cors.toml");
-    let candidate = dir.join("candidate.toml");
     let policy = |origins: &str| format!("allow_origins = [{origins}]\nallow_methods = [\"PUT\"]\n");
-    std::fs::write(&enforced, policy(&format!("{KEPT:?}, {DROPPED:?}"))).unwrap();
-    std::fs::write(&candidate, policy(&format!("{KEPT:?}"))).unwrap();
-    (enforced, candidate)
+    (
+        write_policy("cors.toml", &policy(&format!("{KEPT:?}, {DROPPED:?}"))),
+        write_policy("candidate.toml", &policy(&format!("{KEPT:?}"))),
+    )
 }
 
 fn send(
@@ -66,7 +66,7 @@ fn check_server(name: &str, binary: &str, enforced: &Path, candidate: &Path) -> 
         &[("Origin", KEPT), ("Access-Control-Request-Method", "PATCH")],
     );
     if r.status != 403
-        || r.one("cors-refusal") != Some("method_not_allowed")
+        || r.one(REFUSAL_HEADER) != Some("method_not_allowed")
         || r.one("access-control-allow-origin") != Some(KEPT)
     {
         return fail(format!("no debug answer: {r:?}"));
