@@ -95,11 +95,6 @@ impl RunningServer {
             .unwrap_or_default()
     }
 
-    /// The server's process id.
-    pub fn pid(&self) -> u32 {
-        self.process.id()
-    }
-
     /// Sends the server `SIG<signal>` (`"HUP"`...) with the `kill` command.
     pub fn signal(&self, signal: &str) -> Result<(), String> {
         self.process.signal(signal)
