@@ -556,7 +556,7 @@ impl Fairing for CorsFairing {
         'life2: 'async_trait,
         Self: 'async_trait,
     {
-        if self.respond(request, response, None, true) {
+        if self.respond(request, response) {
             return Box::pin(Done);
         }
         Box::pin(self.respond_after_lookup(request, response))
@@ -576,21 +576,12 @@ impl Future for Done {
 }
 
 impl CorsFairing {
-    /// Puts the CORS headers on `response`, decided with `looked_up` (the answer for the
-    /// request's origin, once looked up). When the origin must be looked up first and `wait`
-    /// is set, does nothing and returns `false`; without `wait`, such a decision is applied as
-    /// it is (a refusal). Inlined, so that the usual call's `None` and `true` are constants.
-    #[inline(always)]
-    fn respond<'r>(
-        &self,
-        request: &'r Request<'_>,
-        response: &mut Response<'r>,
-        looked_up: Option<&LookedUp>,
-        wait: bool,
-    ) -> bool {
+    /// Puts the CORS headers on `response` when that needs no lookup of the request's origin;
+    /// `false` when it does, and nothing was done ([`CorsFairing::respond_after_lookup`]).
+    fn respond<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) -> bool {
         if let Some(policy) = self.unclaimed(request) {
-            let decision = decide_now(policy, request, false, looked_up);
-            if wait && decision.needs_lookup() {
+            let decision = decide_now(policy, request, false, None);
+            if decision.needs_lookup() {
                 return false;
             }
             apply(&decision, policy, request, response);
@@ -598,8 +589,8 @@ impl CorsFairing {
         }
         let cell = request.local_cache(OnceLock::<Claim>::new);
         if self.global && cell.get().is_none() {
-            let stash = Stash::new(&self.scope, request, looked_up);
-            if wait && stash.decision.needs_lookup() {
+            let stash = Stash::new(&self.scope, request);
+            if stash.decision.needs_lookup() {
                 return false;
             }
             let _ = cell.set(Claim::Decided(stash));
@@ -608,18 +599,21 @@ impl CorsFairing {
         true
     }
 
-    /// [`CorsFairing::respond`] for a request whose origin must be looked up first: looks it
-    /// up with the policy that asked, then decides with the answer.
+    /// [`CorsFairing::respond`] for a request whose origin must be looked up first: the
+    /// policy that decides looks it up and decides with the answer (one policy decides the
+    /// whole request, whatever a handle swaps in meanwhile).
     async fn respond_after_lookup<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        let policy = match self.unclaimed(request) {
-            Some(policy) => policy.clone(),
-            None => self.scope.current(),
-        };
-        let looked_up = match policy.look_up_origin(&RocketRequest(request)) {
-            Some(lookup) => Some(lookup.await),
-            None => None,
-        };
-        self.respond(request, response, looked_up.as_ref(), false);
+        if let Some(policy) = self.unclaimed(request) {
+            let decision = decide_looked_up(policy, request, false, &mut None).await;
+            return apply(&decision, policy, request, response);
+        }
+        let cell = request.local_cache(OnceLock::<Claim>::new);
+        if self.global && cell.get().is_none() {
+            let mut stash = Stash::new(&self.scope, request);
+            stash.decision = decide_looked_up(&stash.policy, request, false, &mut None).await;
+            let _ = cell.set(Claim::Decided(stash));
+        }
+        self.apply_claimed(request, response);
     }
 
     /// Applies the decision of the scope that claimed the request, if it is this fairing's
@@ -742,11 +736,11 @@ struct Stash {
 }
 
 impl Stash {
-    /// The decision of the policy in force for `request`, as Rocket routes it, with the answer
-    /// of its origin's lookup if there is one (without, the decision may need one).
-    fn new(scope: &Arc<Scope>, request: &Request<'_>, looked_up: Option<&LookedUp>) -> Self {
+    /// The decision of the policy in force for `request`, as Rocket routes it (one that
+    /// needs a lookup is decided again by the caller, with the same policy).
+    fn new(scope: &Arc<Scope>, request: &Request<'_>) -> Self {
         let policy = scope.current();
-        let decision = decide_now(&policy, request, false, looked_up);
+        let decision = decide_now(&policy, request, false, None);
         Stash {
             decision,
             policy,
@@ -776,7 +770,9 @@ fn decide_now(
 
 /// For a decision that needed a lookup (feature `lookup`): looks the request's origin up
 /// (once: `looked_up` keeps the answer for a second decision of the same request) and
-/// decides again. Called boxed, so that the usual request's future carries none of it.
+/// decides again. [`ScopeRoute`] calls it boxed, so that the usual request's future carries
+/// none of it; [`CorsFairing::respond_after_lookup`], a future made only for a lookup, awaits
+/// it in place.
 async fn decide_looked_up(
     policy: &Policy,
     request: &Request<'_>,

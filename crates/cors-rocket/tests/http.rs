@@ -11,7 +11,7 @@ use rocket::request::{self, FromRequest};
 use rocket::{get, options, post, routes, Build, FromForm, Request, Rocket, State};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 const APP: &str = "https://app.example.com";
 const OTHER: &str = "https://other.example.net";
@@ -873,4 +873,73 @@ async fn an_exemption_and_a_scope_for_one_base_fail_to_ignite() {
         Ok(_) => panic!("an exemption and a scope for one base must collide"),
         Err(e) => assert!(matches!(e.kind(), rocket::error::ErrorKind::Collisions(_))),
     }
+}
+
+/// A source that, asked about an origin, first has the handle swap the next policy in, then
+/// answers as `tenants` does.
+struct SwapWhileLookingUp {
+    tenants: cors_conformance::lookup::Tenants,
+    handle: Arc<OnceLock<cors_core::PolicyHandle>>,
+    next: Mutex<Option<Policy>>,
+}
+
+impl cors_core::lookup::OriginSource for SwapWhileLookingUp {
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> cors_core::lookup::LookupFuture<'a> {
+        let next = self.next.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let (Some(handle), Some(next)) = (self.handle.get(), next) {
+            handle.set(next);
+        }
+        self.tenants.is_allowed(origin)
+    }
+}
+
+/// Behaviour spec §8: one policy decides the whole request. A swap while the request's origin
+/// is looked up leaves the request to the policy that looked it up: the next policy never
+/// decides with another policy's answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_during_a_lookup_leaves_the_request_to_the_policy_that_looked_up() {
+    use cors_conformance::lookup::{Tenants, LISTED, TENANT};
+    use cors_core::lookup::LookedUpOrigins;
+    // The next policy looks origins up too, in a source that allows none, and grants no
+    // credentials.
+    let refusing = Tenants::default();
+    let next = Policy::builder()
+        .allow_origins([LISTED])
+        .look_up_origins(LookedUpOrigins::new(refusing.clone()))
+        .build()
+        .unwrap();
+    let handle = Arc::new(OnceLock::new());
+    let source = SwapWhileLookingUp {
+        tenants: Tenants::new(),
+        handle: Arc::clone(&handle),
+        next: Mutex::new(Some(next)),
+    };
+    let first = Policy::builder()
+        .allow_origins([LISTED])
+        .allow_credentials(true)
+        .look_up_origins(LookedUpOrigins::new(source))
+        .build()
+        .unwrap();
+    let (fairing, swaps) = CorsFairing::new(first).with_handle();
+    let _ = handle.set(swaps);
+    let addr = serve(quiet().mount("/api", routes![ran]).attach(fairing)).await;
+
+    let r = send(addr, "GET", "/api/items", &[("Origin", TENANT)]).await;
+    assert!(r.handler_ran(), "{r:?}");
+    assert_eq!(
+        header(&r, "access-control-allow-origin").as_deref(),
+        Some(TENANT),
+        "{r:?}"
+    );
+    assert_eq!(
+        header(&r, "access-control-allow-credentials").as_deref(),
+        Some("true"),
+        "the policy that looked the origin up decides: {r:?}"
+    );
+    assert_eq!(refusing.calls(TENANT), 0);
+    // The next request is the next policy's, which asks its own source.
+    let r = send(addr, "GET", "/api/items", &[("Origin", TENANT)]).await;
+    assert!(r.handler_ran(), "{r:?}");
+    assert_eq!(header(&r, "access-control-allow-origin"), None, "{r:?}");
+    assert_eq!(refusing.calls(TENANT), 1);
 }
