@@ -274,13 +274,214 @@ fn verdict_json(v: &FetchVerdict) -> Value {
     })
 }
 
+/// The request `cors explain` was asked about, what the browser sends for it, the library's
+/// answers and the browser's verdict.
+struct Explained {
+    config: PolicyConfig,
+    method: String,
+    headers: Vec<(String, String)>,
+    unsafe_names: Vec<String>,
+    browser_preflights: bool,
+    preflight: Option<Exchange>,
+    actual: Option<Exchange>,
+    verdict: FetchVerdict,
+}
+
+impl Explained {
+    fn new(args: &Args, policy: &Policy) -> Self {
+        let config = policy.to_config();
+        let origin = args.origin.as_str();
+        let method = normalize_method(&args.method);
+        let headers: Vec<(String, String)> = args.headers.iter().map(|h| parse_header(h)).collect();
+
+        let mut fetch = FetchRequest::new(origin, method.as_str()).credentials(args.credentials);
+        for (n, v) in &headers {
+            fetch = fetch.header(n.as_str(), v.as_str());
+        }
+        for r in &args.read_headers {
+            fetch = fetch.reads_header(r.as_str());
+        }
+        let unsafe_names = fetch.unsafe_header_names();
+        let browser_preflights = fetch.needs_preflight();
+
+        let preflight = (browser_preflights || args.preflight).then(|| {
+            let names = if browser_preflights {
+                unsafe_names.clone()
+            } else {
+                requested_names(&headers)
+            };
+            preflight_exchange(policy, &config, origin, &method, &names)
+        });
+        // The browser sends the actual request unless its preflight failed.
+        let actual_sent = !browser_preflights || preflight.as_ref().is_some_and(Exchange::allowed);
+        let actual = actual_sent.then(|| {
+            let sent = vec![("origin".to_owned(), origin.to_owned())];
+            let mut exchange = Exchange::new(policy, &method, sent);
+            exchange.why = actual_why(&config, origin, &exchange);
+            exchange
+        });
+        let verdict = simulate(policy, &fetch);
+        Explained {
+            config,
+            method,
+            headers,
+            unsafe_names,
+            browser_preflights,
+            preflight,
+            actual,
+            verdict,
+        }
+    }
+
+    fn print_json(&self, args: &Args) {
+        let doc = json!({
+            "policy": args.policy.display().to_string(),
+            "request": {
+                "origin": args.origin,
+                "method": self.method,
+                "headers": headers_json(&self.headers),
+                "credentials": args.credentials,
+            },
+            "browser_sends_preflight": self.browser_preflights,
+            "preflight": self.preflight.as_ref().map(Exchange::to_json),
+            "actual": self.actual.as_ref().map(Exchange::to_json),
+            "browser": verdict_json(&self.verdict),
+        });
+        println!("{doc:#}");
+    }
+
+    fn print_text(&self, args: &Args, style: Style) {
+        let mut summary = format!("{} from {}", self.method, args.origin);
+        if !self.headers.is_empty() {
+            let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+            summary.push_str(&format!(", headers {}", names.join(", ")));
+        }
+        if args.credentials {
+            summary.push_str(", with credentials");
+        }
+        println!("{} {summary}", style.bold("Request  "));
+        println!("{} {}", style.bold("Policy   "), args.policy.display());
+        println!();
+        self.print_exchanges(style);
+        self.print_browser(args, style);
+    }
+
+    /// The preflight (or why there is none) and the actual request.
+    fn print_exchanges(&self, style: Style) {
+        if let Some(p) = &self.preflight {
+            let heading = if self.browser_preflights {
+                let reasons = preflight_reasons(&self.method, &self.unsafe_names);
+                format!("Preflight (the browser sends one: {})", reasons.join("; "))
+            } else {
+                "Preflight (requested with --preflight; the browser would not send one)".to_owned()
+            };
+            println!("{}", style.bold(&heading));
+            p.print(style);
+        } else {
+            println!(
+                "{}",
+                style.dim("No preflight: a simple method with CORS-safelisted headers only")
+            );
+        }
+        println!();
+        println!("{}", style.bold("Actual request"));
+        match &self.actual {
+            Some(a) => a.print(style),
+            None => println!("  not sent: the browser stops at the failed preflight"),
+        }
+        println!();
+    }
+
+    /// The browser's verdict and which response headers the page can read.
+    fn print_browser(&self, args: &Args, style: Style) {
+        let verdict = &self.verdict;
+        let label = if verdict.allowed() {
+            style.green("ALLOWED")
+        } else {
+            style.red("BLOCKED")
+        };
+        println!("{} {label}  {}", style.bold("Browser  "), verdict.explanation());
+        if args.credentials && !self.config.allow_credentials {
+            println!(
+                "          {}",
+                style.dim("the page sends credentials: set allow_credentials = true and list the origins")
+            );
+        }
+        for (name, readable) in verdict.readable_headers() {
+            let how = if *readable {
+                style.green("readable")
+            } else {
+                format!(
+                    "{} (add it to expose_headers)",
+                    style.yellow("hidden from the page")
+                )
+            };
+            println!("          {name}: {how}");
+        }
+        if !verdict.allowed() && verdict.preflighted() && !self.browser_preflights {
+            println!(
+                "          {}",
+                style.dim("(the browser's verdict is for the request as it would really be sent)")
+            );
+        }
+    }
+}
+
+/// The header names a `--preflight` requests: every given one, lower-cased, sorted, once.
+fn requested_names(headers: &[(String, String)]) -> Vec<String> {
+    let mut all: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// The preflight the browser sends for `method` and the header `names`, and its answer.
+fn preflight_exchange(
+    policy: &Policy,
+    config: &PolicyConfig,
+    origin: &str,
+    method: &str,
+    names: &[String],
+) -> Exchange {
+    let mut sent = vec![
+        ("origin".to_owned(), origin.to_owned()),
+        ("access-control-request-method".to_owned(), method.to_owned()),
+    ];
+    if !names.is_empty() {
+        sent.push(("access-control-request-headers".to_owned(), names.join(",")));
+    }
+    let mut exchange = Exchange::new(policy, "OPTIONS", sent);
+    if exchange.allowed() {
+        exchange.why = preflight_why(config, origin, method, names);
+    }
+    exchange
+}
+
 /// Runs `cors explain` and returns the exit status.
 pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
-    let policy = match check::load(&args.policy) {
-        Loaded::Valid(policy) => policy,
+    let Some(policy) = load(args, json, style) else {
+        return UNUSABLE;
+    };
+    let explained = Explained::new(args, &policy);
+    if json {
+        explained.print_json(args);
+    } else {
+        explained.print_text(args, style);
+    }
+    if explained.verdict.allowed() {
+        ALLOWED
+    } else {
+        BLOCKED
+    }
+}
+
+/// The policy, or `None` once it is reported unusable.
+fn load(args: &Args, json: bool, style: Style) -> Option<Policy> {
+    match check::load(&args.policy) {
+        Loaded::Valid(policy) => Some(policy),
         Loaded::Unreadable(message) => {
             report_unusable(json, &args.policy, &message, &[], style);
-            return UNUSABLE;
+            None
         }
         Loaded::Invalid(errors) => {
             let n = errors.len();
@@ -289,139 +490,9 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
                 if n == 1 { "" } else { "s" }
             );
             report_unusable(json, &args.policy, &message, &errors, style);
-            return UNUSABLE;
+            None
         }
-    };
-    let config = policy.to_config();
-    let origin = args.origin.as_str();
-    let method = normalize_method(&args.method);
-    let headers: Vec<(String, String)> = args.headers.iter().map(|h| parse_header(h)).collect();
-
-    let mut fetch = FetchRequest::new(origin, method.as_str()).credentials(args.credentials);
-    for (n, v) in &headers {
-        fetch = fetch.header(n.as_str(), v.as_str());
     }
-    for r in &args.read_headers {
-        fetch = fetch.reads_header(r.as_str());
-    }
-    let unsafe_names = fetch.unsafe_header_names();
-    let browser_preflights = fetch.needs_preflight();
-
-    let preflight = (browser_preflights || args.preflight).then(|| {
-        let names = if browser_preflights {
-            unsafe_names.clone()
-        } else {
-            let mut all: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
-            all.sort();
-            all.dedup();
-            all
-        };
-        let mut sent = vec![
-            ("origin".to_owned(), origin.to_owned()),
-            ("access-control-request-method".to_owned(), method.clone()),
-        ];
-        if !names.is_empty() {
-            sent.push(("access-control-request-headers".to_owned(), names.join(",")));
-        }
-        let mut exchange = Exchange::new(&policy, "OPTIONS", sent);
-        if exchange.allowed() {
-            exchange.why = preflight_why(&config, origin, &method, &names);
-        }
-        exchange
-    });
-    // The browser sends the actual request unless its preflight failed.
-    let actual_sent = !browser_preflights || preflight.as_ref().is_some_and(Exchange::allowed);
-    let actual = actual_sent.then(|| {
-        let sent = vec![("origin".to_owned(), origin.to_owned())];
-        let mut exchange = Exchange::new(&policy, &method, sent);
-        exchange.why = actual_why(&config, origin, &exchange);
-        exchange
-    });
-    let verdict = simulate(&policy, &fetch);
-    let code = if verdict.allowed() { ALLOWED } else { BLOCKED };
-
-    if json {
-        let doc = json!({
-            "policy": args.policy.display().to_string(),
-            "request": {
-                "origin": origin,
-                "method": method,
-                "headers": headers_json(&headers),
-                "credentials": args.credentials,
-            },
-            "browser_sends_preflight": browser_preflights,
-            "preflight": preflight.as_ref().map(Exchange::to_json),
-            "actual": actual.as_ref().map(Exchange::to_json),
-            "browser": verdict_json(&verdict),
-        });
-        println!("{doc:#}");
-        return code;
-    }
-
-    let mut summary = format!("{method} from {origin}");
-    if !headers.is_empty() {
-        let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
-        summary.push_str(&format!(", headers {}", names.join(", ")));
-    }
-    if args.credentials {
-        summary.push_str(", with credentials");
-    }
-    println!("{} {summary}", style.bold("Request  "));
-    println!("{} {}", style.bold("Policy   "), args.policy.display());
-    println!();
-    if let Some(p) = &preflight {
-        let reasons = preflight_reasons(&method, &unsafe_names);
-        let heading = if browser_preflights {
-            format!("Preflight (the browser sends one: {})", reasons.join("; "))
-        } else {
-            "Preflight (requested with --preflight; the browser would not send one)".to_owned()
-        };
-        println!("{}", style.bold(&heading));
-        p.print(style);
-        println!();
-    } else {
-        println!(
-            "{}",
-            style.dim("No preflight: a simple method with CORS-safelisted headers only")
-        );
-        println!();
-    }
-    println!("{}", style.bold("Actual request"));
-    match &actual {
-        Some(a) => a.print(style),
-        None => println!("  not sent: the browser stops at the failed preflight"),
-    }
-    println!();
-    let label = if verdict.allowed() {
-        style.green("ALLOWED")
-    } else {
-        style.red("BLOCKED")
-    };
-    println!("{} {label}  {}", style.bold("Browser  "), verdict.explanation());
-    if args.credentials && !config.allow_credentials {
-        println!(
-            "          {}",
-            style.dim("the page sends credentials: set allow_credentials = true and list the origins")
-        );
-    }
-    for (name, readable) in verdict.readable_headers() {
-        let how = if *readable {
-            style.green("readable")
-        } else {
-            format!(
-                "{} (add it to expose_headers)",
-                style.yellow("hidden from the page")
-            )
-        };
-        println!("          {name}: {how}");
-    }
-    if !verdict.allowed() && verdict.preflighted() && !browser_preflights {
-        println!(
-            "          {}",
-            style.dim("(the browser's verdict is for the request as it would really be sent)")
-        );
-    }
-    code
 }
 
 fn report_unusable(json: bool, file: &Path, message: &str, errors: &[ConfigError], style: Style) {
