@@ -8,12 +8,8 @@ use cors_conformance::probe::{run_plan, Probe, ProbePolicy, RunningServer};
 use cors_conformance::{send_raw, send_with_body, RawResponse};
 use std::path::Path;
 
-const SERVERS: [(&str, &str); 4] = [
-    ("axum", env!("CARGO_BIN_EXE_axum-server")),
-    ("actix", env!("CARGO_BIN_EXE_actix-server")),
-    ("rocket", env!("CARGO_BIN_EXE_rocket-server")),
-    ("warp", env!("CARGO_BIN_EXE_warp-server")),
-];
+mod common;
+use common::on_every_server;
 
 fn policies() -> Vec<ProbePolicy> {
     vec![
@@ -82,27 +78,15 @@ fn start(binary: &str, policy: &ProbePolicy) -> RunningServer {
 /// Runs `f` against every server in parallel (one thread per framework) and collects the
 /// failures, each prefixed with the framework.
 fn each_server(f: impl Fn(&str, &str) -> Vec<String> + Sync) -> Vec<String> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = SERVERS
-            .iter()
-            .map(|(name, binary)| {
-                let f = &f;
-                scope.spawn(move || {
-                    f(name, binary)
-                        .into_iter()
-                        .map(|p| format!("[{name}] {p}"))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
+    on_every_server(|name, binary| {
+        f(name, binary)
             .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec!["a probe thread panicked".into()])
-            })
-            .collect()
+            .map(|p| format!("[{name}] {p}"))
+            .collect::<Vec<_>>()
     })
+    .into_iter()
+    .flat_map(|run| run.unwrap_or_else(|panicked| vec![panicked]))
+    .collect()
 }
 
 fn report(failures: &[String]) -> String {

@@ -1,19 +1,14 @@
 //! Environment overrides in the example servers: an unrelated `CORS_*` variable (one set for
 //! another program) never stops a server; a policy key's variable still overrides the file.
 
-use cors_conformance::send_raw;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const SERVERS: [(&str, &str); 4] = [
-    ("axum", env!("CARGO_BIN_EXE_axum-server")),
-    ("actix", env!("CARGO_BIN_EXE_actix-server")),
-    ("rocket", env!("CARGO_BIN_EXE_rocket-server")),
-    ("warp", env!("CARGO_BIN_EXE_warp-server")),
-];
+mod common;
+use common::{granted, SERVERS};
 
 /// Starts `binary` with `vars` and the shipped policy; its address once it listens, or what
 /// it printed when it exited instead.
@@ -60,12 +55,6 @@ impl WaitLossy for std::process::Child {
         }
         text
     }
-}
-
-fn granted(addr: SocketAddr, origin: &str) -> bool {
-    let headers = vec![("Origin".to_owned(), origin.as_bytes().to_vec())];
-    send_raw(addr, "GET", "/api/items", &headers)
-        .is_ok_and(|r| r.joined("access-control-allow-origin").as_deref() == Some(origin))
 }
 
 #[test]

@@ -8,12 +8,8 @@ use cors_conformance::send_raw;
 use cors_core::adapter::REFUSAL_HEADER;
 use std::path::{Path, PathBuf};
 
-const SERVERS: [(&str, &str); 4] = [
-    ("axum", env!("CARGO_BIN_EXE_axum-server")),
-    ("actix", env!("CARGO_BIN_EXE_actix-server")),
-    ("rocket", env!("CARGO_BIN_EXE_rocket-server")),
-    ("warp", env!("CARGO_BIN_EXE_warp-server")),
-];
+mod common;
+use common::{on_every_server, SERVERS};
 
 const KEPT: &str = "https://app.example.com";
 const DROPPED: &str = "https://old.example.com";
@@ -103,15 +99,11 @@ fn check_server(name: &str, binary: &str, enforced: &Path, candidate: &Path) -> 
 #[test]
 fn candidate_metrics_and_debug_answers_in_every_server() {
     let (enforced, candidate) = policy_files();
-    let failures: Vec<String> = std::thread::scope(|s| {
-        let runs: Vec<_> = SERVERS
-            .iter()
-            .map(|&(name, binary)| s.spawn(|| check_server(name, binary, &enforced, &candidate)))
+    let failures: Vec<String> =
+        on_every_server(|name, binary| check_server(name, binary, &enforced, &candidate))
+            .into_iter()
+            .filter_map(|run| run.and_then(|checked| checked).err())
             .collect();
-        runs.into_iter()
-            .filter_map(|r| r.join().expect("a server's check").err())
-            .collect()
-    });
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

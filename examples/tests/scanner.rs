@@ -17,12 +17,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const SERVERS: [(&str, &str); 4] = [
-    ("axum", env!("CARGO_BIN_EXE_axum-server")),
-    ("actix", env!("CARGO_BIN_EXE_actix-server")),
-    ("rocket", env!("CARGO_BIN_EXE_rocket-server")),
-    ("warp", env!("CARGO_BIN_EXE_warp-server")),
-];
+mod common;
+use common::SERVERS;
 
 /// A policy for the site `app.example.com`: its own origins, two sibling sites by regex, with
 /// credentials.

@@ -16,12 +16,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const SERVERS: [(&str, &str); 4] = [
-    ("axum", env!("CARGO_BIN_EXE_axum-server")),
-    ("actix", env!("CARGO_BIN_EXE_actix-server")),
-    ("rocket", env!("CARGO_BIN_EXE_rocket-server")),
-    ("warp", env!("CARGO_BIN_EXE_warp-server")),
-];
+mod common;
+use common::{granted, on_every_server};
 
 /// The signals that stop a server: Ctrl-C's and the one service managers send.
 const SIGNALS: [&str; 2] = ["INT", "TERM"];
@@ -77,29 +73,18 @@ fn signal_stops(binary: &str, signal: &str) -> Result<Duration, String> {
 fn for_every_server(
     check: impl Fn(&str, &str, &str) -> Result<Duration, String> + Sync,
 ) -> Result<Vec<String>, Vec<String>> {
-    let results: Vec<Result<String, String>> = std::thread::scope(|scope| {
-        let runs: Vec<_> = SERVERS
+    let results: Vec<Result<String, String>> = on_every_server(|name, binary| {
+        SIGNALS
             .iter()
-            .map(|&(name, binary)| {
-                let check = &check;
-                scope.spawn(move || {
-                    SIGNALS
-                        .iter()
-                        .map(|signal| match check(name, binary, signal) {
-                            Ok(took) => Ok(format!("[{name}] SIG{signal}: exited 0 after {took:?}")),
-                            Err(e) => Err(format!("[{name}] SIG{signal}: {e}")),
-                        })
-                        .collect::<Vec<_>>()
-                })
+            .map(|signal| match check(name, binary, signal) {
+                Ok(took) => Ok(format!("[{name}] SIG{signal}: exited 0 after {took:?}")),
+                Err(e) => Err(format!("[{name}] SIG{signal}: {e}")),
             })
-            .collect();
-        runs.into_iter()
-            .flat_map(|run| {
-                run.join()
-                    .unwrap_or_else(|_| vec![Err("a check panicked".to_owned())])
-            })
-            .collect()
-    });
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flat_map(|run| run.unwrap_or_else(|panicked| vec![Err(panicked)]))
+    .collect();
     let (stopped, failures): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
     let failures: Vec<String> = failures.into_iter().filter_map(Result::err).collect();
     if failures.is_empty() {
@@ -115,12 +100,6 @@ fn sigint_and_sigterm_stop_every_server_with_status_0_within_2_s() {
         Ok(times) => println!("{}", times.join("\n")),
         Err(failures) => panic!("{}", failures.join("\n\n")),
     }
-}
-
-fn granted(addr: SocketAddr, origin: &str) -> bool {
-    let headers = vec![("Origin".to_owned(), origin.as_bytes().to_vec())];
-    send_raw(addr, "GET", "/api/items", &headers)
-        .is_ok_and(|r| r.joined("access-control-allow-origin").as_deref() == Some(origin))
 }
 
 /// Stops `server` with `signal`, as [`RunningServer::stop_with`], and [`FRESH_AFTER`] the

@@ -4,28 +4,17 @@
 //! when nothing about it looks changed.
 
 use cors_conformance::probe::RunningServer;
-use cors_conformance::send_raw;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const SERVERS: [(&str, &str); 4] = [
-    ("axum", env!("CARGO_BIN_EXE_axum-server")),
-    ("actix", env!("CARGO_BIN_EXE_actix-server")),
-    ("rocket", env!("CARGO_BIN_EXE_rocket-server")),
-    ("warp", env!("CARGO_BIN_EXE_warp-server")),
-];
+mod common;
+use common::{granted, on_every_server};
 
 /// Two policies of the same length, so that a rewrite can keep the file's size and time.
 const ALLOW_A: &str = "allow_origins = [\"https://a.example\"]\n";
 const ALLOW_B: &str = "allow_origins = [\"https://b.example\"]\n";
 const ALLOW_C: &str = "allow_origins = [\"https://c.example\"]\n";
 const INVALID: &str = "allow_origins = [\"https://Bad.example/\"]\n";
-
-fn granted(server: &RunningServer, origin: &str) -> bool {
-    let headers = vec![("Origin".to_owned(), origin.as_bytes().to_vec())];
-    send_raw(server.addr, "GET", "/api/items", &headers)
-        .is_ok_and(|r| r.joined("access-control-allow-origin").as_deref() == Some(origin))
-}
 
 /// Waits up to 5 s for `check`; the watcher looks every 200 ms.
 fn eventually(check: impl Fn() -> bool) -> bool {
@@ -63,12 +52,13 @@ fn check_server(name: &str, binary: &str) -> Result<(), String> {
     let path = policy_file(name);
     let server = RunningServer::start_with(Path::new(binary), &path, "off", &["--watch"])?;
     let fail = |what: &str| Err(format!("{what}; stderr:\n{}", server.stderr()));
-    if !granted(&server, "https://a.example") || granted(&server, "https://b.example") {
+    let addr = server.addr;
+    if !granted(addr, "https://a.example") || granted(addr, "https://b.example") {
         return fail("the starting policy is not in force");
     }
     // A valid edit applies.
     std::fs::write(&path, ALLOW_B).unwrap();
-    if !eventually(|| granted(&server, "https://b.example")) || granted(&server, "https://a.example") {
+    if !eventually(|| granted(addr, "https://b.example")) || granted(addr, "https://a.example") {
         return fail("a valid edit did not apply");
     }
     // The line is written just after the swap: wait for it too.
@@ -80,7 +70,7 @@ fn check_server(name: &str, binary: &str) -> Result<(), String> {
     if !eventually(|| server.stderr().contains("policy refused")) {
         return fail("an invalid edit was not refused");
     }
-    if !server.stderr().contains("allow_origins[0]") || !granted(&server, "https://b.example") {
+    if !server.stderr().contains("allow_origins[0]") || !granted(addr, "https://b.example") {
         return fail("the refusal lost its reason or the old policy");
     }
     // SIGHUP reloads a file whose change the watcher cannot see (same size and time).
@@ -90,13 +80,13 @@ fn check_server(name: &str, binary: &str) -> Result<(), String> {
     }
     rewrite_unseen(&path, ALLOW_C);
     std::thread::sleep(Duration::from_millis(500));
-    if granted(&server, "https://c.example") {
+    if granted(addr, "https://c.example") {
         return fail("an unseen rewrite applied before SIGHUP (the test cannot tell SIGHUP apart)");
     }
     if let Err(e) = server.signal("HUP") {
         return fail(&format!("SIGHUP not sent: {e}"));
     }
-    if !eventually(|| granted(&server, "https://c.example")) {
+    if !eventually(|| granted(addr, "https://c.example")) {
         return fail("SIGHUP did not reload the file");
     }
     if !eventually(|| server.stderr().contains("(SIGHUP)")) {
@@ -107,16 +97,10 @@ fn check_server(name: &str, binary: &str) -> Result<(), String> {
 
 #[test]
 fn watch_applies_valid_edits_refuses_invalid_ones_and_reloads_on_sighup() {
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let runs: Vec<_> = SERVERS
-            .iter()
-            .map(|(name, binary)| {
-                scope.spawn(move || check_server(name, binary).map_err(|e| format!("[{name}] {e}")))
-            })
+    let failures: Vec<String> =
+        on_every_server(|name, binary| check_server(name, binary).map_err(|e| format!("[{name}] {e}")))
+            .into_iter()
+            .filter_map(|run| run.and_then(|checked| checked).err())
             .collect();
-        runs.into_iter()
-            .filter_map(|r| r.join().unwrap_or_else(|_| Err("a check panicked".into())).err())
-            .collect()
-    });
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
