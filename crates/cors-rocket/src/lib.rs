@@ -595,7 +595,7 @@ impl CorsFairing {
             }
             let _ = cell.set(Claim::Decided(stash));
         }
-        self.apply_claimed(request, response);
+        self.apply_claimed(cell, request, response);
         true
     }
 
@@ -613,13 +613,19 @@ impl CorsFairing {
             stash.decision = decide_looked_up(&stash.policy, request, false, &mut None).await;
             let _ = cell.set(Claim::Decided(stash));
         }
-        self.apply_claimed(request, response);
+        self.apply_claimed(cell, request, response);
     }
 
     /// Applies the decision of the scope that claimed the request, if it is this fairing's
-    /// (an exempt request is left alone by every fairing).
-    fn apply_claimed<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        let Some(Claim::Decided(stash)) = request.local_cache(OnceLock::<Claim>::new).get() else {
+    /// (an exempt request is left alone by every fairing); `cell` is the request's claim, from
+    /// its request-local cache.
+    fn apply_claimed<'r>(
+        &self,
+        cell: &'r OnceLock<Claim>,
+        request: &'r Request<'_>,
+        response: &mut Response<'r>,
+    ) {
+        let Some(Claim::Decided(stash)) = cell.get() else {
             return;
         };
         if Arc::ptr_eq(&stash.scope, &self.scope) {
