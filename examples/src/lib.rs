@@ -163,17 +163,13 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
     })
 }
 
-/// The `--candidate` policy, looking up the same origins as the enforced one (if it does) in
-/// the same cache, so that the two are compared on what they say, not on the store.
+/// The `--candidate` policy, built with the enforced one's origin sources (its looked-up
+/// origins, in the same cache), so that the two are compared on what their files say, not on
+/// the store.
 fn candidate_policy(path: &std::path::Path, enforced: &Policy) -> Result<Policy, String> {
     let file = PolicyConfig::load(path).map_err(|e| format!("--candidate: {e}"))?;
-    let builder = PolicyBuilder::from_config(file);
-    let builder = match enforced.looked_up_origins() {
-        Some(origins) => builder.look_up_origins(origins.clone()),
-        None => builder,
-    };
-    builder
-        .build()
+    enforced
+        .rebuild(&file)
         .map_err(|e| format!("--candidate {}: {e}", path.display()))
 }
 
