@@ -1075,12 +1075,22 @@ mod tests {
         ] {
             assert_eq!(&*CorsFairing::exempt(base).unwrap().segments, segments, "{base}");
         }
-        for bad in ["/", "//", "metrics", "/a?b=c", "/a b", ""] {
+        // The root is refused as such; the others are bases Rocket cannot mount.
+        let root = "the whole application cannot be exempt: attach no CORS fairing instead";
+        for (bad, is_root) in [
+            ("/", true),
+            ("//", true),
+            ("metrics", false),
+            ("/a?b=c", false),
+            ("/a b", false),
+            ("", false),
+        ] {
             let err = CorsFairing::exempt(bad).unwrap_err();
             assert!(
                 err.to_string().contains("invalid CORS mount base"),
                 "{bad}: {err}"
             );
+            assert_eq!(err.reason == root, is_root, "{bad}: {err}");
         }
         assert!(format!("{exempt:?}").contains("/metrics"));
     }
