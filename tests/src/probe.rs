@@ -38,6 +38,18 @@ impl RunningServer {
         rust_log: &str,
         extra: &[&str],
     ) -> Result<RunningServer, String> {
+        Self::start_with_env(binary, config, rust_log, extra, &[])
+    }
+
+    /// [`RunningServer::start_with`] with the environment variables `vars` set (after the
+    /// inherited `CORS_*` ones are removed), to test `CORS_*` overrides.
+    pub fn start_with_env(
+        binary: &Path,
+        config: &Path,
+        rust_log: &str,
+        extra: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Result<RunningServer, String> {
         let mut cmd = Command::new(binary);
         cmd.arg("--config")
             .arg(config)
@@ -49,7 +61,8 @@ impl RunningServer {
                 cmd.env_remove(k);
             }
         }
-        cmd.env("RUST_LOG", rust_log)
+        cmd.envs(vars.iter().copied())
+            .env("RUST_LOG", rust_log)
             .env("NO_COLOR", "1")
             .stderr(Stdio::piped());
         let (mut process, lines) = Process::spawn(&mut cmd)?;
