@@ -359,8 +359,16 @@ async fn scoped_policies_follow_rockets_routing() {
         .attach(CorsFairing::scoped("/public", public).unwrap());
     let addr = serve(rocket).await;
 
-    // /public/*: any origin, routed or not, no Vary: Origin.
-    for (path, status) in [("/public/info", 200), ("/public/nothing", 404), ("/public", 404)] {
+    // /public/*: any origin, routed or not, no Vary: Origin; also the paths Rocket's router
+    // sends there with empty segments, a trailing slash or a percent-encoded segment.
+    for (path, status) in [
+        ("/public/info", 200),
+        ("/public/nothing", 404),
+        ("/public", 404),
+        ("/public/", 404),
+        ("//public//info", 200),
+        ("/%70ublic/info", 200),
+    ] {
         let r = send(addr, "GET", path, &[("Origin", "https://anyone.test")]).await;
         assert_eq!(r.status, status, "{path}");
         assert_eq!(
@@ -410,9 +418,16 @@ async fn scoped_policies_follow_rockets_routing() {
         header(&r, "access-control-allow-methods").as_deref(),
         Some("DELETE")
     );
-    let r = send(addr, "GET", "/public/v2/info", &[("Origin", OTHER)]).await;
-    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(OTHER));
-    assert_eq!(header(&r, "vary").as_deref(), Some("Origin"));
+    for path in ["/public/v2/info", "/public/%76%32/info"] {
+        let r = send(addr, "GET", path, &[("Origin", OTHER)]).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some(OTHER),
+            "{path}"
+        );
+        assert_eq!(header(&r, "vary").as_deref(), Some("Origin"), "{path}");
+    }
 
     // Everything else: the application's policy, also for look-alike paths.
     for path in ["/publicity", "/api/items", "/api/nothing"] {
