@@ -64,12 +64,12 @@
 //!
 //! The response callback then applies the decision to the final response, whatever produced
 //! it: a handler, a catcher (404, 500, a failing request guard), or the preflight route. For
-//! requests no fairing route saw (every non-OPTIONS request of an application without scopes,
-//! except those under an exempt base) it decides there and then, without touching the
-//! request-local cache. The header values are
-//! the policy's own precomputed strings, borrowed for the request's lifetime (the policy is
-//! kept alive by the application's managed state or by the request-local cache), and echoed
-//! values are borrowed from the request, so no value is formatted or copied per request.
+//! requests no fairing route saw (every non-OPTIONS request outside the bases of scopes and
+//! exemptions) it decides there and then, without touching the request-local cache. The
+//! header values are the policy's own precomputed strings, borrowed for the request's
+//! lifetime (the policy is kept alive by the application's managed state or by the
+//! request-local cache), and echoed values are borrowed from the request, so no value is
+//! formatted or copied per request.
 //!
 //! Origins looked up in a database or a service (feature `lookup`, see [`cors_core::lookup`]):
 //! the fairing awaits an origin's lookup (at most its timeout) where it decides, in its route
@@ -93,8 +93,8 @@
 //! it mounts its catch-all routes for every method at that base, with a rank that beats the
 //! [`CorsFairing::new`] fairing's and any shallower scope's, so Rocket's own router decides
 //! which policy a request gets: the first fairing route Rocket tries claims the request and
-//! keeps its decision in the request-local cache. There is no path matching in this crate.
-//! Two fairings for the same base are a route collision, which Rocket reports when it
+//! keeps its decision in the request-local cache. No policy is chosen by path matching in this
+//! crate. Two fairings for the same base are a route collision, which Rocket reports when it
 //! ignites.
 //!
 //! Fairings do not stack the way tower layers or actix middlewares do: every request is
@@ -102,12 +102,18 @@
 //! and the others leave its response alone, so `/public/info` above gets the public policy
 //! only, catchers and 404s included.
 //!
+//! A scope costs the requests outside its base nothing beyond a comparison of their path with
+//! its base, as Rocket's router makes it (raw segments of the base, decoded segments of the
+//! request): the response callbacks use it only to know that no scope's route saw a request,
+//! which is then decided without a request-local cache entry, as in an application without
+//! scopes.
+//!
 //! [`CorsFairing::exempt`] leaves a mount base outside every policy (a metrics or health
 //! endpoint for scrapers, say): its routes claim the requests under that base the way a scope
 //! with that base would, deeper scopes still winning under it, and a claimed request gets no
 //! CORS processing from any fairing: no header set or removed, no `Vary`, and a preflight goes
 //! on to the application's own OPTIONS routes or its 404. Other requests pay nothing for it
-//! beyond a comparison of their path with the exempt bases.
+//! beyond a comparison of their path with its base, as for a scope.
 //!
 //! [`CorsFairing::scoped`], [`CorsFairing::exempt`] and [`Policy`]'s builder return `Result`s. A
 //! `#[launch] fn rocket() -> _` returns the `Rocket` itself and cannot use `?` on them:
@@ -130,10 +136,10 @@
 //!   with 400 by Rocket without running response fairings, so it carries no CORS headers.
 //! - Rocket's header map stores each header's lines in a `Vec`, so every header the fairing
 //!   sets costs Rocket one small allocation, and its request-local cache boxes each entry (a
-//!   cached decision costs two allocations: preflights, and every request of an application
-//!   with scopes). Rocket also boxes each fairing callback's future: the fairing's response
-//!   callback returns a zero-sized one, which costs nothing, unless the origin must be looked
-//!   up.
+//!   cached decision costs two allocations: preflights, and the requests under the base of a
+//!   scope or an exemption). Rocket also boxes each fairing callback's future: the fairing's
+//!   response callback returns a zero-sized one, which costs nothing, unless the origin must
+//!   be looked up.
 //! - [`rocket::Request::route`] names the fairing's route when a request matched nothing else
 //!   (an exemption's route too).
 //!
@@ -163,7 +169,6 @@ use std::fmt;
 use std::future::Future;
 use std::io::Cursor;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 pub use cors_core;
@@ -201,6 +206,9 @@ pub struct CorsFairing {
     base: Origin<'static>,
     rank: isize,
     global: bool,
+    /// The base's raw path segments, as Rocket's router compares them (none for the whole
+    /// application's fairing).
+    segments: Arc<[String]>,
 }
 
 /// What a fairing shares with its routes, the application's managed state and the
@@ -246,6 +254,7 @@ impl CorsFairing {
             base: Origin::ROOT,
             rank: rank_for_depth(0),
             global: true,
+            segments: Arc::new([]),
         }
     }
 
@@ -257,13 +266,15 @@ impl CorsFairing {
     pub fn scoped(base: &str, policy: Policy) -> Result<Self, BaseError> {
         let origin = parse_base(base)?;
         let depth = origin.path().segments().len();
-        let fairing = CorsFairing {
+        let mut fairing = CorsFairing {
             scope: Scope::fixed(policy),
             rank: rank_for_depth(depth),
             global: depth == 0,
             base: origin,
+            segments: Arc::new([]),
         };
-        mounted(&fairing.base, fairing.routes())?;
+        let routes = mounted(&fairing.base, fairing.routes())?;
+        fairing.segments = routes.first().map(base_segments).unwrap_or_default();
         Ok(fairing)
     }
 
@@ -345,7 +356,7 @@ impl CorsFairing {
     ///
     /// A reconfigurable fairing keeps each request's policy in Rocket's request-local cache,
     /// which Rocket allocates (two allocations per request); a fixed one does that only for
-    /// preflights and in applications with scopes.
+    /// preflights and the requests under the base of a scope or an exemption.
     ///
     /// ```
     /// use cors_core::Policy;
@@ -535,7 +546,7 @@ impl Fairing for CorsFairing {
                 // A second one fails the launch anyway: its route collides with the first's.
                 let _ = registry.global.set(Arc::clone(&self.scope));
             } else {
-                registry.scopes.fetch_or(SCOPED, Ordering::Release);
+                registry.bases.add(Arc::clone(&self.segments));
             }
         }
         Ok(rocket.mount(self.base.clone(), self.routes()))
@@ -556,6 +567,11 @@ impl Fairing for CorsFairing {
         'life2: 'async_trait,
         Self: 'async_trait,
     {
+        // A scope's routes never saw a request outside its base, so it has nothing to apply,
+        // and looking at the request-local cache would only make the entry Rocket allocates.
+        if !self.global && !covers(&self.segments, request) {
+            return Box::pin(Done);
+        }
         if self.respond(request, response) {
             return Box::pin(Done);
         }
@@ -635,20 +651,17 @@ impl CorsFairing {
 }
 
 impl CorsFairing {
-    /// For the fixed whole-application fairing of an application without scopes, on a
-    /// request none of the fairing's routes saw (they only route OPTIONS then) and no
-    /// exemption may have claimed: its policy, borrowed from the application's managed state
-    /// for as long as the request, so that the decision needs no request-local cache entry
-    /// (which Rocket allocates).
+    /// For the fixed whole-application fairing, on a request none of its routes saw (they only
+    /// route OPTIONS and rewritable forms) and no scope or exemption may have claimed: its
+    /// policy, borrowed from the application's managed state for as long as the request, so
+    /// that the decision needs no request-local cache entry (which Rocket allocates).
     fn unclaimed<'r>(&self, request: &'r Request<'_>) -> Option<&'r Policy> {
         if !self.global || routed_by_global(request) {
             return None;
         }
         let registry = request.rocket().state::<Registry>()?;
-        match registry.scopes.load(Ordering::Acquire) {
-            0 => {}
-            EXEMPT if !registry.exempt.may_cover(request) => {}
-            _ => return None,
+        if registry.bases.may_cover(request) {
+            return None;
         }
         registry
             .global
@@ -658,20 +671,13 @@ impl CorsFairing {
     }
 }
 
-/// The CORS fairings of one application, in its managed state: which kinds of scopes are
-/// attached, the whole-application fairing's scope, and the exemptions' bases.
+/// The CORS fairings of one application, in its managed state: the whole-application
+/// fairing's scope, and the bases of the scopes and exemptions.
 #[derive(Default)]
 struct Registry {
     global: OnceLock<Arc<Scope>>,
-    /// [`SCOPED`] and [`EXEMPT`], or `0`: the only fairing is [`CorsFairing::new`]'s.
-    scopes: AtomicU8,
-    exempt: ExemptBases,
+    bases: Bases,
 }
-
-/// In [`Registry::scopes`]: a [`CorsFairing::scoped`] fairing is attached.
-const SCOPED: u8 = 1;
-/// In [`Registry::scopes`]: a [`CorsFairing::exempt`] fairing is attached.
-const EXEMPT: u8 = 2;
 
 /// `rocket` with a [`Registry`] in its managed state.
 fn with_registry(rocket: Rocket<Build>) -> Rocket<Build> {
@@ -681,39 +687,44 @@ fn with_registry(rocket: Rocket<Build>) -> Rocket<Build> {
     }
 }
 
-/// The bases of an application's exemptions, as raw path segments (see
-/// [`ExemptBases::may_cover`]): added while Rocket ignites (every `on_ignite` runs before the
-/// first request), then read without a lock.
+/// The bases of an application's scopes and exemptions, as raw path segments (see
+/// [`Bases::may_cover`]): added while Rocket ignites (every `on_ignite` runs before the first
+/// request), then read without a lock.
 #[derive(Default)]
-struct ExemptBases {
+struct Bases {
     igniting: Mutex<Vec<Arc<[String]>>>,
     serving: OnceLock<Box<[Arc<[String]>]>>,
 }
 
-impl ExemptBases {
+impl Bases {
     fn add(&self, segments: Arc<[String]>) {
         let mut igniting = self.igniting.lock().unwrap_or_else(PoisonError::into_inner);
         igniting.push(segments);
     }
 
-    /// Whether an exemption's route may have claimed `request`: then the whole application's
-    /// fairing looks the claim up in the request-local cache instead of deciding at once, so
-    /// that only the requests under an exempt base pay for a cache entry. It is the test of
-    /// Rocket 0.5's router for a route `<base>/<path..>` (`paths_match`: every raw segment of
-    /// the base equals the request's decoded segment at the same place), true exactly for the
-    /// requests that route saw. A wrong "yes" would only cost a cache entry; a wrong "no" would
-    /// put an exempt request under the application's policy.
+    /// Whether the route of a scope or an exemption may have claimed `request`: then the
+    /// whole application's fairing looks the claim up in the request-local cache instead of
+    /// deciding at once, so that only the requests under those bases pay for a cache entry
+    /// (which the route made). A wrong "yes" would only cost a cache entry; a wrong "no" would
+    /// put a scope's or an exempt request under the application's policy.
     fn may_cover(&self, request: &Request<'_>) -> bool {
         let bases = self.serving.get_or_init(|| {
             let mut igniting = self.igniting.lock().unwrap_or_else(PoisonError::into_inner);
             std::mem::take(&mut *igniting).into_boxed_slice()
         });
-        let path = request.uri().path();
-        bases.iter().any(|base| {
-            let segments = path.segments();
-            segments.len() >= base.len() && base.iter().zip(segments).all(|(base, segment)| base == segment)
-        })
+        bases.iter().any(|base| covers(base, request))
     }
+}
+
+/// Whether Rocket's router tries a route `<base>/<path..>` of the request's method for
+/// `request`, `base` being the raw path segments of the base it was mounted at: the test of
+/// Rocket 0.5's router (`paths_match`: every raw segment of the base equals the request's
+/// decoded segment at the same place, and the path may end there), true exactly for the
+/// requests such a route sees (the routes of scopes and exemptions have every method and no
+/// format).
+fn covers(base: &[String], request: &Request<'_>) -> bool {
+    let segments = request.uri().path().segments();
+    segments.len() >= base.len() && base.iter().zip(segments).all(|(base, segment)| base == segment)
 }
 
 fn apply<'r>(decision: &Decision, policy: &'r Policy, request: &'r Request<'_>, response: &mut Response<'r>) {
@@ -901,8 +912,7 @@ impl Fairing for CorsExemption {
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         let rocket = with_registry(rocket);
         if let Some(registry) = rocket.state::<Registry>() {
-            registry.exempt.add(Arc::clone(&self.segments));
-            registry.scopes.fetch_or(EXEMPT, Ordering::Release);
+            registry.bases.add(Arc::clone(&self.segments));
         }
         Ok(rocket.mount(self.base.clone(), CorsExemption::routes(self.rank)))
     }
@@ -1035,6 +1045,18 @@ mod tests {
         assert!(deeper.rank() < public.rank());
         assert!(RESERVED_RANKS.contains(&deeper.rank()));
         assert!(CorsFairing::scoped("/", policy()).unwrap().global);
+        // The segments Rocket's router compares, as an exemption's (see `exempt_bases`).
+        assert!(global.segments.is_empty());
+        assert!(CorsFairing::scoped("//", policy()).unwrap().segments.is_empty());
+        assert_eq!(&*public.segments, ["public"]);
+        assert_eq!(
+            &*CorsFairing::scoped("//a//b/", policy()).unwrap().segments,
+            ["a", "b"]
+        );
+        assert_eq!(
+            &*CorsFairing::scoped("/a%20b", policy()).unwrap().segments,
+            ["a%20b"]
+        );
         for bad in ["public", "/a?b=c", "/a b", ""] {
             let err = CorsFairing::scoped(bad, policy()).unwrap_err();
             assert!(
