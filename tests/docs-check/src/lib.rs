@@ -23,6 +23,11 @@ pub mod readme {}
 #[doc = include_str!("../../../docs/guide.md")]
 pub mod guide {}
 
+/// Checks `docs/rules.md` (no Rust blocks: the rules every adapter is held to, which
+/// `tests/rules.rs` keeps the only place a `§N` may point to).
+#[doc = include_str!("../../../docs/rules.md")]
+pub mod rules {}
+
 /// Checks `docs/faq.md` (no Rust blocks today; its TOML, shell and text blocks are tagged).
 #[doc = include_str!("../../../docs/faq.md")]
 pub mod faq {}
