@@ -364,7 +364,7 @@ fn cve_2023_35943_header_edge_cases_neither_crash_nor_grant() {
     assert!(failures.is_empty(), "{}", report(&failures));
 }
 
-/// The outside attack run's first finding (behaviour spec §9): Rocket turns a form POST with
+/// The outside attack run's first finding (rules §9): Rocket turns a form POST with
 /// a `_method` field into that method, and a browser sends such a form from any page without
 /// a preflight. So an overridden cross-origin request is decided as its preflight would have
 /// been: refused (403, no CORS headers, no handler) where that preflight fails. Frameworks

@@ -4,7 +4,7 @@
 //! `crates/cors-core/tests/fuzz_replay.rs` includes this file and replays every file of
 //! `fuzz/corpus/<name>/` through the same functions, so the seed corpus and every crash input
 //! kept there run on each `cargo test`. Every function panics when an invariant of the
-//! behaviour spec breaks; none may panic for any other reason.
+//! rules (`docs/rules.md`) breaks; none may panic for any other reason.
 
 use cors_core::adapter::{
     CorsHeader, CorsRequest, HeaderValueRef, RequestHeader, ResponseHeaders, Route, ValueId,

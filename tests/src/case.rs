@@ -23,7 +23,7 @@ pub struct Suite {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
-    /// Unique id, prefixed by the behaviour-spec section it checks (`s3-...`).
+    /// Unique id, prefixed by the section of `docs/rules.md` it checks (`s3-...`).
     pub id: String,
     /// The policy name (a key of `[policies]`).
     pub policy: String,

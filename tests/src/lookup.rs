@@ -1,4 +1,4 @@
-//! Looked-up origins over HTTP (behaviour spec §8), the same check for every adapter: a
+//! Looked-up origins over HTTP (rules §8), the same check for every adapter: a
 //! server whose policy looks origins up in an in-process [`Tenants`] source grants a
 //! looked-up origin as a listed one, asks the source once for a burst of requests, picks up
 //! an invalidated answer, and answers promptly (refusing the origin) when the source is slow.

@@ -1,4 +1,4 @@
-//! Reconfiguring under load (behaviour spec §8), the same check for every adapter: while
+//! Reconfiguring under load (rules §8), the same check for every adapter: while
 //! client threads send requests over HTTP to a running server, another thread swaps its policy
 //! back and forth between two policies through the adapter's [`PolicyHandle`]. Every request
 //! must be answered, and every answer must be wholly one policy's: the two differ in every

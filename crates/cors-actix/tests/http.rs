@@ -683,7 +683,7 @@ fn cors_is_cheap_to_clone_and_send() {
     assert_eq!(cors.policy().preflight_status(), 204);
 }
 
-/// Behaviour spec §8: 1,000 swaps between two policies through the middleware's handle while
+/// Rules §8: 1,000 swaps between two policies through the middleware's handle while
 /// requests run (two workers, each with its own `App`); every request answered, every answer
 /// wholly one policy's.
 #[test]
@@ -724,7 +724,7 @@ fn serve_items(cors: Cors) -> std::net::SocketAddr {
     })
 }
 
-/// Behaviour spec §8: origins looked up in a source, over HTTP (see the conformance check).
+/// Rules §8: origins looked up in a source, over HTTP (see the conformance check).
 #[test]
 fn spec_8_looked_up_origins_over_http() {
     use cors_conformance::lookup::{check_looked_up_origins, lookup_policy, Tenants};

@@ -235,7 +235,7 @@ async fn route_layer_scopes_a_policy_to_matched_routes() {
     );
 }
 
-/// Behaviour spec §8: 1,000 swaps between two policies through the layer's handle while
+/// Rules §8: 1,000 swaps between two policies through the layer's handle while
 /// requests run; every request answered, every answer wholly one policy's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
@@ -251,7 +251,7 @@ async fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
     assert_swaps_clean(&report);
 }
 
-/// Behaviour spec §8: origins looked up in a source, over HTTP (see the conformance check).
+/// Rules §8: origins looked up in a source, over HTTP (see the conformance check).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spec_8_looked_up_origins_over_http() {
     use cors_conformance::lookup::{check_looked_up_origins, lookup_policy, Tenants};

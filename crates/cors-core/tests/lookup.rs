@@ -1,4 +1,4 @@
-//! Looked-up origins (behaviour spec §8): the cache in front of a source, one call for
+//! Looked-up origins (rules §8): the cache in front of a source, one call for
 //! concurrent requests, the timeout, failures, invalidation, and the same treatment as a
 //! listed origin.
 

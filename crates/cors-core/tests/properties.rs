@@ -854,7 +854,7 @@ proptest! {
 // (e) Configuration round trip
 // ---------------------------------------------------------------------------------------------
 
-/// The Fetch normalisation of method names (behaviour spec §6).
+/// The Fetch normalisation of method names (rules §6).
 fn normalised(config: &PolicyConfig) -> PolicyConfig {
     let mut c = config.clone();
     for m in &mut c.allow_methods {

@@ -1,4 +1,4 @@
-//! One test per rule of sections 1 to 5 of the behaviour spec (`shared/spec/behaviour.md`),
+//! One test per rule of §1 to §5 and §9 of the rules (`docs/rules.md`, cited as `rules §N`),
 //! through the public API only: a policy, a [`RawRequest`], [`Policy::evaluate`] and
 //! [`Decision::apply_to`] on a response model that resolves every value, so each test asserts
 //! the final status and response headers exactly.
@@ -248,7 +248,7 @@ fn any_origin() -> Policy {
         .unwrap()
 }
 
-/// The contract's example file, with credentials and every optional header.
+/// The guide's example policy file, with credentials and every optional header.
 fn contract() -> Policy {
     PolicyConfig::parse(
         r#"

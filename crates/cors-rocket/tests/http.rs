@@ -575,7 +575,7 @@ async fn two_policies_for_one_base_fail_to_ignite_without_panicking() {
     }
 }
 
-/// Behaviour spec §8: 1,000 swaps between two policies through a reconfigurable fairing's
+/// Rules §8: 1,000 swaps between two policies through a reconfigurable fairing's
 /// handle while requests run, on an application without scopes and on a scope; every request
 /// answered, every answer wholly one policy's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -614,7 +614,7 @@ fn ran() -> Ran {
     Ran
 }
 
-/// Behaviour spec §8: origins looked up in a source, over HTTP (see the conformance check),
+/// Rules §8: origins looked up in a source, over HTTP (see the conformance check),
 /// for the whole application's fairing (fixed, then reconfigurable: their decisions are made
 /// in different places) and for a scope.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -659,7 +659,7 @@ fn delete_ran() -> Ran {
     Ran
 }
 
-/// Behaviour specs §8 and §9: a form POST that Rocket rewrites is decided as an override once
+/// Rules §8 and §9: a form POST that Rocket rewrites is decided as an override once
 /// its origin is looked up, with the same answer (one call to the source).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn looked_up_origin_of_a_rewritten_form() {
@@ -908,7 +908,7 @@ impl cors_core::lookup::OriginSource for SwapWhileLookingUp {
     }
 }
 
-/// Behaviour spec §8: one policy decides the whole request. A swap while the request's origin
+/// Rules §8: one policy decides the whole request. A swap while the request's origin
 /// is looked up leaves the request to the policy that looked it up: the next policy never
 /// decides with another policy's answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,5 @@
 //! Allowed origins kept in a store that a fleet of servers shares: PostgreSQL or Redis, with
-//! change notifications, behind `cors-core`'s looked-up origins cache (behaviour spec §8).
+//! change notifications, behind `cors-core`'s looked-up origins cache (rules §8).
 //!
 //! ```no_run
 //! use cors_core::Policy;

@@ -603,7 +603,7 @@ fn cors_is_cheap_to_clone_and_send() {
     assert_eq!(from.policy().preflight_status(), 204);
 }
 
-/// Behaviour spec §8: 1,000 swaps between two policies through the wrapper's handle while
+/// Rules §8: 1,000 swaps between two policies through the wrapper's handle while
 /// requests run; every request answered, every answer wholly one policy's.
 #[test]
 fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
@@ -614,7 +614,7 @@ fn spec_8_reconfigure_under_load_each_answer_is_one_policys() {
     assert_swaps_clean(&swap_under_load(addr, "/api/items", &handle, 1_000, 3));
 }
 
-/// Behaviour spec §8: origins looked up in a source, over HTTP (see the conformance check),
+/// Rules §8: origins looked up in a source, over HTTP (see the conformance check),
 /// with a fixed policy and a reconfigurable one (which travels with the request).
 #[test]
 fn spec_8_looked_up_origins_over_http() {
