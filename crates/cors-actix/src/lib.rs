@@ -64,11 +64,10 @@
 //!
 //! For per-scope policies, give every request exactly one CORS middleware, as above: sibling
 //! scopes, each wrapped with its own policy and given its own default service, and no CORS
-//! middleware on the `App` around them. When two CORS middlewares wrap the same request, the
-//! outer one decides: a preflight is answered by the outermost one (the inner never sees it),
-//! and on other requests the outer one's headers replace the inner one's. So with
-//! `App::new().wrap(api_cors).service(web::scope("/public").wrap(public_cors)...)`,
-//! `GET /public/info` from another origin gets only `Vary: Origin`, and its preflight a 403.
+//! middleware on the `App` around them. Where two wrap the same request, the outer one decides
+//! ([one CORS layer per route][guide-one-layer] in the guide): with
+//! `App::new().wrap(api_cors).service(web::scope("/public").wrap(public_cors)...)`, the API
+//! policy decides for `/public/*` too.
 //!
 //! What the middleware does:
 //!
@@ -95,8 +94,11 @@
 //! the middleware awaits an origin's lookup (at most its timeout) before deciding, then calls
 //! the inner service or answers itself; a cached answer decides at once.
 //!
-//! CORS decides whether a page may *read* a response; it does not stop a simple request from
-//! being sent and executed, and it is no defence against CSRF.
+//! CORS decides only whether a page may read a response: it is no defence against CSRF (see
+//! [what CORS does not do][guide-not-csrf]).
+//!
+//! [guide-one-layer]: https://example.invalid/cors-toolkit/blob/main/docs/guide.md#one-cors-layer-per-route
+//! [guide-not-csrf]: https://example.invalid/cors-toolkit/blob/main/docs/guide.md#what-cors-does-not-do
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

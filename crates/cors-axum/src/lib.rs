@@ -67,9 +67,8 @@
 //!
 //! # Per-route policies
 //!
-//! Give each route exactly one `CorsLayer`. When two CORS layers wrap the same request, the
-//! outer one decides: a preflight is answered by the outermost layer (the inner one never
-//! sees it), and on every other request the outer layer's headers replace the inner one's.
+//! Give each route exactly one `CorsLayer`: where two wrap the same request, the outer one
+//! decides ([one CORS layer per route][guide-one-layer] in the guide).
 //!
 //! An axum `layer` call wraps the routes (and the fallback) added *before* it. So nesting a
 //! router that has its own layer and then calling `layer` on the outer router,
@@ -88,6 +87,12 @@
 //!
 //! When a request reaches no route and no nested service, the fallback decides, under the
 //! layer of the router that owns it (in the example above, the API layer).
+//!
+//! CORS decides only whether a page may read a response: it is no defence against CSRF (see
+//! [what CORS does not do][guide-not-csrf]).
+//!
+//! [guide-one-layer]: https://example.invalid/cors-toolkit/blob/main/docs/guide.md#one-cors-layer-per-route
+//! [guide-not-csrf]: https://example.invalid/cors-toolkit/blob/main/docs/guide.md#what-cors-does-not-do
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
