@@ -1,4 +1,4 @@
-//! A fleet on one store (examples contract, "Live policies, stores, metrics"): three example
+//! A fleet on one store (rules §8; docs/guide.md, "A fleet on one store"): three example
 //! servers of different frameworks started with `--origin-store URL` on one private
 //! PostgreSQL or Redis instance. An origin added with a plain client (`psql`'s `INSERT`,
 //! `redis-cli`'s `SADD` and `PUBLISH`) is granted by all three within 1 s, and refused within

@@ -1,4 +1,4 @@
-//! Running an example server (examples contract, "Live policies, stores, metrics"): a
+//! Running an example server (examples/README.md; docs/guide.md, "Running it"): a
 //! report-only `--candidate` changes no answer but its disagreements show in `GET /metrics`,
 //! which counts requests by kind and outcome and refusals by reason; `--debug-answers` names
 //! each refusal. The same for the four servers.

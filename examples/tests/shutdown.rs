@@ -2,10 +2,10 @@
 //! each server stops accepting, lets the requests in flight finish, and exits with status 0
 //! within 2 s of the signal.
 //!
-//! The contract has no slow route, so a request is kept in flight another way: the origin it
-//! sends is looked up in the `--origin-store` (a private Redis), which is paused with
-//! `CLIENT PAUSE` across the signal. Its answer can only come after the signal, and it must
-//! still come whole, with the store's grant.
+//! The example servers have no slow route (examples/README.md), so a request is kept in
+//! flight another way: the origin it sends is looked up in the `--origin-store` (a private
+//! Redis), which is paused with `CLIENT PAUSE` across the signal. Its answer can only come
+//! after the signal, and it must still come whole, with the store's grant.
 
 use cors_conformance::probe::{write_policy, RunningServer};
 use cors_conformance::process::stop_during_request;

@@ -1,4 +1,4 @@
-//! `--watch` in every example server (examples contract, "Live policies"): a valid edit of the
+//! `--watch` in every example server (examples/README.md, rules §8): a valid edit of the
 //! policy file applies to the next requests without a restart, an invalid edit is refused with
 //! its errors on stderr while the old policy keeps serving, and `SIGHUP` reloads the file even
 //! when nothing about it looks changed.
