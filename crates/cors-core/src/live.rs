@@ -3,15 +3,15 @@
 //! so a request is decided wholly by the policy in force when it started; a [`PolicyHandle`]
 //! swaps in a new one from any thread or task, after it was validated. Feature `live`.
 
-use crate::config::LoadError;
-use crate::error::ConfigErrors;
+use crate::config::error::ConfigErrors;
+use crate::config::PolicyConfig;
+use crate::file::LoadError;
 use crate::policy::Policy;
-use crate::policy_config::PolicyConfig;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::shared::{FromPolicy, LivePolicy, SharedPolicy};
+use crate::adapter::shared::{FromPolicy, LivePolicy, SharedPolicy};
 
 impl<P: FromPolicy> SharedPolicy<P> {
     /// Turns the policy live (if it is not yet) and gives a handle on it. Copies of this
@@ -162,7 +162,7 @@ impl PolicyHandle {
 /// Counts a policy given to a handle, applied or refused.
 fn reloaded(applied: bool) {
     #[cfg(feature = "metrics")]
-    crate::counters::reload(applied);
+    crate::metrics::reload(applied);
     let _ = applied;
 }
 

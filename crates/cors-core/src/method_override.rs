@@ -5,8 +5,8 @@
 //! such a request is decided as the preflight for the method the application will run would
 //! have been, unless it comes from the server's own origin (a same-origin form).
 
-use crate::origin_syntax::{default_port, Origin};
-use crate::request::HeaderLine;
+use crate::wire::origin::{default_port, Origin};
+use crate::wire::request::HeaderLine;
 
 /// Whether the request's `Origin` names the host and port of its `Host` line: a same-origin
 /// request, which no preflight guards. Anything that cannot be read (several lines, a

@@ -1,0 +1,96 @@
+//! For adapter authors: what a framework integration needs to drive a [`Policy`](crate::Policy).
+//!
+//! An application never needs this module: it builds a [`Policy`](crate::Policy) and hands it
+//! to the adapter of its framework (`cors-axum`, `cors-actix`, `cors-rocket`, `cors-warp`).
+//! An adapter translates its framework's types into these and back, and nothing else: every
+//! CORS decision is the core's.
+//!
+//! The path of a request through an adapter:
+//!
+//! 1. The adapter gives the core a [`CorsRequest`] view of the request (the method and the
+//!    lines of the [`RequestHeader`]s CORS reads), and
+//!    [`Policy::evaluate`](crate::Policy::evaluate) returns a [`Decision`](crate::Decision).
+//!    When the policy looks origins up (feature `lookup`) and the origin is not cached yet,
+//!    the decision [needs a lookup](crate::Decision::needs_lookup): the adapter awaits
+//!    [`Evaluated::origin_lookup`] (or [`Policy::look_up_origin`](crate::Policy::look_up_origin)),
+//!    at most the lookup's timeout, and decides again with
+//!    [`NativePolicy::evaluate_looked_up`].
+//! 2. [`Decision::route`](crate::Decision::route) says whether the layer answers itself
+//!    ([`Route::Respond`]: a preflight) or calls the handler.
+//! 3. The adapter implements [`ResponseHeaders`] for its response's header map, and
+//!    [`Decision::apply_to`](crate::Decision::apply_to) (or the [`ResponsePlan`] kept while
+//!    the handler runs) sets, removes and merges the CORS headers on whatever response comes
+//!    back: the handler's, the framework's 404, an error. Implement
+//!    [`ResponseHeaders::set_refusal`] too, or a policy's debug answers lose their
+//!    `Cors-Refusal` header ([`REFUSAL_HEADER`]).
+//!
+//! Header values are precomputed with the policy ([`HeaderValues`], referred to by
+//! [`ValueId`]); an adapter converts them once to its framework's types ([`NativeValues`]).
+//! [`NativePolicy`] does all of this over a framework's header types described once with
+//! [`HeaderTypes`]; the `http` module is that description for the `http` 1.x crate (feature `http`),
+//! which axum, hyper, tonic and warp use.
+//!
+//! ```
+//! use cors_core::adapter::{CorsHeader, CorsRequest, HeaderValueRef, RequestHeader, ResponseHeaders, Route, ValueId};
+//! use cors_core::{Policy, RawRequest};
+//!
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com"])
+//!     .allow_methods(["PUT"])
+//!     .max_age(std::time::Duration::from_secs(600))
+//!     .build()?;
+//! let preflight = RawRequest::new("OPTIONS")
+//!     .header("Origin", "https://app.example.com")
+//!     .header("Access-Control-Request-Method", "PUT");
+//! let decision = policy.evaluate(&preflight);
+//! assert_eq!(decision.route(), Route::Respond { status: 204 });
+//!
+//! // A response type of a made-up framework: a list of header lines.
+//! struct Lines<'p> { lines: Vec<(&'static str, String)>, policy: &'p Policy, request: &'p RawRequest }
+//! impl ResponseHeaders for Lines<'_> {
+//!     fn set(&mut self, header: CorsHeader, value: HeaderValueRef) {
+//!         self.remove(header);
+//!         let echo = |h| String::from_utf8_lossy(self.request.header_lines(h).next().unwrap_or_default()).into_owned();
+//!         let value = match value {
+//!             HeaderValueRef::Stored(id) => self.policy.header_values().get(id).unwrap_or_default().to_owned(),
+//!             HeaderValueRef::RequestOrigin => echo(RequestHeader::Origin),
+//!             HeaderValueRef::RequestMethod => echo(RequestHeader::AccessControlRequestMethod),
+//!             HeaderValueRef::RequestHeaders => echo(RequestHeader::AccessControlRequestHeaders),
+//!         };
+//!         self.lines.push((header.name(), value));
+//!     }
+//!     fn remove(&mut self, header: CorsHeader) {
+//!         self.lines.retain(|(name, _)| *name != header.name());
+//!     }
+//!     fn vary_lines(&self) -> impl Iterator<Item = &[u8]> {
+//!         self.lines.iter().filter(|(n, _)| *n == "vary").map(|(_, v)| v.as_bytes())
+//!     }
+//!     fn append_vary(&mut self, value: ValueId) {
+//!         let value = self.policy.header_values().get(value).unwrap_or_default().to_owned();
+//!         self.lines.push(("vary", value));
+//!     }
+//! }
+//! let mut response = Lines { lines: Vec::new(), policy: &policy, request: &preflight };
+//! decision.apply_to(&mut response);
+//! assert!(response.lines.contains(&("access-control-allow-methods", "PUT".into())));
+//! assert!(response.lines.contains(&("access-control-max-age", "600".into())));
+//! # Ok::<(), cors_core::ConfigErrors>(())
+//! ```
+
+pub use crate::adapter::native::{Evaluated, HeaderTypes, NativePolicy, Pending};
+#[cfg(feature = "live")]
+pub use crate::adapter::shared::LivePolicy;
+pub use crate::adapter::shared::{FromPolicy, SharedPolicy};
+pub use crate::decision::refusal::REFUSAL_HEADER;
+pub use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan, Route};
+pub use crate::method::is_safelisted_method;
+pub use crate::wire::cors_header::CorsHeader;
+pub use crate::wire::header_values::{HeaderValues, NativeValues, ValueId};
+pub use crate::wire::present::PresentHeaders;
+pub use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
+pub use crate::wire::vary::VaryTokens;
+
+#[cfg(feature = "http")]
+pub mod http;
+pub(crate) mod native;
+pub(crate) mod shared;

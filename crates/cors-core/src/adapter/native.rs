@@ -1,0 +1,505 @@
+//! The adapter glue every framework needs, written once over its header types: the policy's
+//! values converted to native header values at construction, a [`CorsRequest`] view of a
+//! native header map, what is kept past the handler ([`Pending`]: the response plan and the
+//! echoed request values), and [`ResponseHeaders`] over a native response map.
+//!
+//! An adapter describes its framework's header types once with [`HeaderTypes`] (a dozen
+//! lines, no CORS logic) and gets all of it; the [`http`](crate::adapter::http) module (feature `http`) is the
+//! implementation for `http` 1.x.
+
+use crate::adapter::shared::FromPolicy;
+use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
+use crate::lookup::answer::{LookedUp, OriginLookup};
+use crate::wire::cors_header::CorsHeader;
+use crate::wire::header_values::{NativeValues, ValueId};
+use crate::wire::present::PresentHeaders;
+use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
+use crate::{Decision, Policy};
+use std::fmt;
+
+/// A framework's header map, name and value types, and the primitive operations on them.
+///
+/// ```
+/// use cors_core::adapter::{HeaderTypes, NativePolicy};
+/// use cors_core::Policy;
+///
+/// /// A toy framework whose header map is a list of pairs.
+/// struct Toy;
+/// impl HeaderTypes for Toy {
+///     type Map = Vec<(&'static str, String)>;
+///     type Name = &'static str;
+///     type Value = String;
+///     fn name(name: &'static str) -> &'static str { name }
+///     fn value(value: &str) -> Option<String> { Some(value.to_owned()) }
+///     fn lines<'m>(map: &'m Self::Map, name: &&'static str) -> impl Iterator<Item = &'m String> {
+///         let name = *name;
+///         map.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+///     }
+///     fn bytes(value: &String) -> &[u8] { value.as_bytes() }
+///     fn names<'m>(map: &'m Self::Map) -> impl Iterator<Item = &'m [u8]> {
+///         map.iter().map(|(n, _)| n.as_bytes())
+///     }
+///     fn insert(map: &mut Self::Map, name: &&'static str, value: String) {
+///         Self::remove(map, name);
+///         map.push((*name, value));
+///     }
+///     fn append(map: &mut Self::Map, name: &&'static str, value: String) { map.push((*name, value)); }
+///     fn remove(map: &mut Self::Map, name: &&'static str) {
+///         map.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+///     }
+/// }
+///
+/// let cors = NativePolicy::<Toy>::new(Policy::builder().allow_origins(["https://a.test"]).build()?);
+/// let request = vec![("origin", "https://a.test".to_owned())];
+/// let evaluated = cors.evaluate(b"GET", &request);
+/// assert_eq!(evaluated.decision().route(), cors_core::adapter::Route::CallHandler);
+/// let mut pending = evaluated.pending(); // kept while the handler runs
+/// let mut response = vec![("content-type", "text/plain".to_owned())];
+/// cors.apply(&mut pending, &mut response);
+/// assert!(response.contains(&("access-control-allow-origin", "https://a.test".to_owned())));
+/// assert!(response.contains(&("vary", "Origin".to_owned())));
+/// # Ok::<(), cors_core::ConfigErrors>(())
+/// ```
+pub trait HeaderTypes: 'static {
+    /// The header map of requests and responses.
+    type Map;
+    /// A header name.
+    type Name: Clone;
+    /// A header value; cloning one received from the wire should be cheap.
+    type Value: Clone + 'static;
+
+    /// A name from its lowercase spelling.
+    fn name(name: &'static str) -> Self::Name;
+    /// A value from a policy's precomputed text (always visible ASCII).
+    fn value(value: &str) -> Option<Self::Value>;
+    /// Every line of `name`, in order.
+    fn lines<'m>(map: &'m Self::Map, name: &Self::Name) -> impl Iterator<Item = &'m Self::Value>;
+    /// A value's bytes.
+    fn bytes(value: &Self::Value) -> &[u8];
+    /// Every header name in the map, once or more each, in any case.
+    fn names(map: &Self::Map) -> impl Iterator<Item = &[u8]>;
+    /// Replaces every line of `name` with `value`.
+    fn insert(map: &mut Self::Map, name: &Self::Name, value: Self::Value);
+    /// Adds a line of `name`.
+    fn append(map: &mut Self::Map, name: &Self::Name, value: Self::Value);
+    /// Removes every line of `name`.
+    fn remove(map: &mut Self::Map, name: &Self::Name);
+}
+
+/// A [`Policy`] with every value and header name converted to a framework's types, once.
+pub struct NativePolicy<T: HeaderTypes> {
+    policy: Policy,
+    values: NativeValues<Option<T::Value>>,
+    cors_names: [T::Name; 7],
+    request_names: [T::Name; 4],
+    vary: T::Name,
+    refusal: T::Name,
+}
+
+impl<T: HeaderTypes> fmt::Debug for NativePolicy<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NativePolicy")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: HeaderTypes> FromPolicy for NativePolicy<T>
+where
+    T::Value: Send + Sync,
+    T::Name: Send + Sync,
+{
+    fn from_policy(policy: Policy) -> Self {
+        NativePolicy::new(policy)
+    }
+
+    fn policy(&self) -> &Policy {
+        &self.policy
+    }
+}
+
+impl<T: HeaderTypes> NativePolicy<T> {
+    /// Converts the policy's values and the CORS header names once.
+    pub fn new(policy: Policy) -> Self {
+        NativePolicy {
+            values: NativeValues::new(policy.header_values(), T::value),
+            cors_names: CorsHeader::ALL.map(|h| T::name(h.name())),
+            request_names: RequestHeader::ALL.map(|h| T::name(h.name())),
+            vary: T::name("vary"),
+            refusal: T::name(crate::decision::refusal::REFUSAL_HEADER),
+            policy,
+        }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Decides for a request. The result borrows the request: a response the layer sends
+    /// itself is written with [`Evaluated::respond_into`] while the request is at hand, and
+    /// [`Evaluated::pending`] is what to keep for the handler's response.
+    pub fn evaluate<'r>(&'r self, method: &'r [u8], headers: &'r T::Map) -> Evaluated<'r, T> {
+        let request = NativeRequest::<T>::new(method, headers, &self.request_names);
+        let decision = self.policy.evaluate(&request);
+        Evaluated {
+            cors: self,
+            request,
+            decision,
+        }
+    }
+
+    /// Decides for a request whose origin was looked up ([`Evaluated::origin_lookup`]), with
+    /// the answer ([`Policy::evaluate_looked_up`]).
+    pub fn evaluate_looked_up<'r>(
+        &'r self,
+        method: &'r [u8],
+        headers: &'r T::Map,
+        looked_up: &LookedUp,
+    ) -> Evaluated<'r, T> {
+        let request = NativeRequest::<T>::new(method, headers, &self.request_names);
+        let decision = self.policy.evaluate_looked_up(&request, looked_up);
+        Evaluated {
+            cors: self,
+            request,
+            decision,
+        }
+    }
+
+    /// Applies what was kept of a decision to the handler's response headers. The echoed
+    /// request values move out of `pending` into the response (an echo costs one copy of a
+    /// value, not two), so a `Pending` is applied once.
+    pub fn apply(&self, pending: &mut Pending<T::Value>, headers: &mut T::Map) {
+        let plan = pending.plan;
+        plan.apply_to(&mut NativeResponse::<T, _> {
+            headers,
+            cors: self,
+            echo: pending,
+        });
+    }
+}
+
+/// A decision with the request it was made for.
+pub struct Evaluated<'r, T: HeaderTypes> {
+    cors: &'r NativePolicy<T>,
+    request: NativeRequest<'r, T>,
+    decision: Decision,
+}
+
+impl<T: HeaderTypes> fmt::Debug for Evaluated<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Evaluated")
+            .field("decision", &self.decision)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: HeaderTypes> Evaluated<'_, T> {
+    /// The decision.
+    pub fn decision(&self) -> &Decision {
+        &self.decision
+    }
+
+    /// The lookup of the request's origin, when the decision [needs
+    /// one](Decision::needs_lookup) (feature `lookup`): await it, then decide again with
+    /// [`NativePolicy::evaluate_looked_up`]. `None` for every other decision.
+    #[inline]
+    pub fn origin_lookup(&self) -> Option<OriginLookup> {
+        if !self.decision.needs_lookup() {
+            return None;
+        }
+        self.start_lookup()
+    }
+
+    /// Apart and cold: inlined, starting a lookup would make every adapter's request path too
+    /// large for its other callees to be inlined (about 70 instructions per request in warp).
+    #[cold]
+    #[inline(never)]
+    fn start_lookup(&self) -> Option<OriginLookup> {
+        self.cors.policy.look_up_origin(&self.request)
+    }
+
+    /// Writes the decision's headers into the headers of a response the layer sends itself
+    /// (a preflight it answers): echoed values are read from the request, nothing is kept.
+    pub fn respond_into(&self, headers: &mut T::Map) {
+        self.decision.plan().apply_to(&mut NativeResponse::<T, _> {
+            headers,
+            cors: self.cors,
+            echo: &self.request,
+        });
+    }
+
+    /// What to keep until the handler's response: the decision's [`ResponsePlan`] and the
+    /// request values it echoes (for `http`-based frameworks, reference-count increments).
+    #[inline]
+    pub fn pending(&self) -> Pending<T::Value> {
+        Pending::capture(self.decision.plan(), &self.request)
+    }
+}
+
+/// A request's header map with the lines CORS reads looked up once: the decision and the
+/// echo both read them, and a lookup in a framework's map costs a hash of the name.
+struct NativeRequest<'a, T: HeaderTypes> {
+    method: &'a [u8],
+    headers: &'a T::Map,
+    names: &'a [T::Name; 4],
+    /// Per [`RequestHeader`]; `None` when not looked up yet (the preflight headers of a
+    /// request that cannot be a preflight).
+    fetched: [Option<Fetched<'a, T::Value>>; 4],
+}
+
+/// The first line of a header, and whether more follow.
+struct Fetched<'m, V> {
+    first: Option<&'m V>,
+    more: bool,
+}
+
+impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
+    fn new(method: &'a [u8], headers: &'a T::Map, names: &'a [T::Name; 4]) -> Self {
+        let fetch = |header: RequestHeader| {
+            let mut lines = T::lines(headers, &names[header as usize]);
+            let first = lines.next();
+            let more = first.is_some() && lines.next().is_some();
+            Some(Fetched { first, more })
+        };
+        // Only a preflight reads the others, and only an OPTIONS request is one.
+        let preflight = |header| if method == b"OPTIONS" { fetch(header) } else { None };
+        NativeRequest {
+            method,
+            headers,
+            names,
+            fetched: [
+                fetch(RequestHeader::Origin),
+                preflight(RequestHeader::AccessControlRequestMethod),
+                preflight(RequestHeader::AccessControlRequestHeaders),
+                // Read only under a policy with private network access: looked up then.
+                None,
+            ],
+        }
+    }
+
+    /// Every line of `header`, from what was looked up where possible.
+    fn values(&self, header: RequestHeader) -> impl Iterator<Item = &'a T::Value> {
+        let lookup = || T::lines(self.headers, &self.names[header as usize]);
+        // (first line known, look up the rest?, lines of the lookup already counted)
+        let (first, rest, known) = match &self.fetched[header as usize] {
+            Some(fetched) => (fetched.first, fetched.more, 1),
+            None => (None, true, 0),
+        };
+        let rest = rest.then(|| lookup().skip(known));
+        first.into_iter().chain(rest.into_iter().flatten())
+    }
+
+    fn first(&self, header: RequestHeader) -> Option<&'a T::Value> {
+        match &self.fetched[header as usize] {
+            Some(fetched) => fetched.first,
+            None => self.values(header).next(),
+        }
+    }
+}
+
+impl<T: HeaderTypes> CorsRequest for NativeRequest<'_, T> {
+    fn method(&self) -> &[u8] {
+        self.method
+    }
+
+    fn header_lines(&self, header: RequestHeader) -> impl Iterator<Item = &[u8]> {
+        self.values(header).map(T::bytes)
+    }
+
+    fn line(&self, header: RequestHeader) -> HeaderLine<'_> {
+        match &self.fetched[header as usize] {
+            Some(Fetched { first: None, .. }) => HeaderLine::None,
+            Some(Fetched { more: true, .. }) => HeaderLine::Many,
+            Some(Fetched { first: Some(v), .. }) => HeaderLine::One(T::bytes(v)),
+            None => HeaderLine::of(self.header_lines(header)),
+        }
+    }
+}
+
+/// What an adapter keeps of a decision while the handler runs: the [`ResponsePlan`] and the
+/// request values it copies to the response. A few words, so that it is cheap to move
+/// through the framework's futures.
+#[derive(Clone, Debug)]
+pub struct Pending<V> {
+    plan: ResponsePlan,
+    origin: Option<V>,
+    /// The requested method and headers, echoed only by a preflight the handler answers
+    /// (OPTIONS passthrough) under credentials with any method or header. Boxed, so that
+    /// every other request carries one null pointer instead of their room.
+    preflight: Option<Box<PreflightEcho<V>>>,
+}
+
+#[derive(Clone, Debug)]
+struct PreflightEcho<V> {
+    method: Option<V>,
+    headers: Option<V>,
+    /// Further `Access-Control-Request-Headers` lines; browsers send one.
+    more_headers: Vec<V>,
+}
+
+impl<V> Default for Pending<V> {
+    /// A plan that changes nothing, for a slot whose `Pending` was applied already.
+    fn default() -> Self {
+        Pending {
+            plan: ResponsePlan::EMPTY,
+            origin: None,
+            preflight: None,
+        }
+    }
+}
+
+impl<V: Clone + 'static> Pending<V> {
+    /// Inlined where a decision is kept: most plans echo nothing, and then this is a test of
+    /// one flag rather than a call (about 40 instructions per request in warp).
+    #[inline(always)]
+    fn capture<T: HeaderTypes<Value = V>>(plan: ResponsePlan, request: &NativeRequest<'_, T>) -> Self {
+        if !plan.echoes_request() {
+            return Pending {
+                plan,
+                origin: None,
+                preflight: None,
+            };
+        }
+        Self::capture_echoes(plan, request)
+    }
+
+    #[inline(never)]
+    fn capture_echoes<T: HeaderTypes<Value = V>>(
+        plan: ResponsePlan,
+        mut request: &NativeRequest<'_, T>,
+    ) -> Self {
+        let mut pending = Pending {
+            plan,
+            origin: None,
+            preflight: None,
+        };
+        // Each echo has one header it can appear in: the origin in Allow-Origin, the method
+        // in Allow-Methods, the requested headers in Allow-Headers.
+        let echoes = |header, value| plan.action(header) == HeaderAction::Set(value);
+        if echoes(CorsHeader::AllowOrigin, HeaderValueRef::RequestOrigin) {
+            pending.origin = request.origin();
+        }
+        if echoes(CorsHeader::AllowMethods, HeaderValueRef::RequestMethod) {
+            pending.preflight_echo().method = request.method_value();
+        }
+        if echoes(CorsHeader::AllowHeaders, HeaderValueRef::RequestHeaders) {
+            let mut lines = request.header_values();
+            let echo = pending.preflight_echo();
+            echo.headers = lines.next().cloned();
+            echo.more_headers = lines.cloned().collect();
+        }
+        pending
+    }
+
+    fn preflight_echo(&mut self) -> &mut PreflightEcho<V> {
+        self.preflight.get_or_insert_with(|| {
+            Box::new(PreflightEcho {
+                method: None,
+                headers: None,
+                more_headers: Vec::new(),
+            })
+        })
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> ResponsePlan {
+        self.plan
+    }
+}
+
+/// Where a response takes the request values it echoes from: copied from the request, or
+/// moved out of what was kept (each is set once per response).
+trait EchoSource<V: 'static> {
+    fn origin(&mut self) -> Option<V>;
+    fn method_value(&mut self) -> Option<V>;
+    fn header_values(&self) -> impl Iterator<Item = &V>;
+}
+
+impl<'a, T: HeaderTypes> EchoSource<T::Value> for &NativeRequest<'a, T> {
+    fn origin(&mut self) -> Option<T::Value> {
+        self.first(RequestHeader::Origin).cloned()
+    }
+
+    fn method_value(&mut self) -> Option<T::Value> {
+        self.first(RequestHeader::AccessControlRequestMethod).cloned()
+    }
+
+    fn header_values(&self) -> impl Iterator<Item = &T::Value> {
+        self.values(RequestHeader::AccessControlRequestHeaders)
+            .filter(|value| HeaderValueRef::echoes_line(T::bytes(value)))
+    }
+}
+
+impl<V: Clone + 'static> EchoSource<V> for &mut Pending<V> {
+    fn origin(&mut self) -> Option<V> {
+        self.origin.take()
+    }
+
+    fn method_value(&mut self) -> Option<V> {
+        self.preflight.as_mut().and_then(|p| p.method.take())
+    }
+
+    fn header_values(&self) -> impl Iterator<Item = &V> {
+        self.preflight
+            .iter()
+            .flat_map(|p| p.headers.iter().chain(&p.more_headers))
+    }
+}
+
+struct NativeResponse<'a, T: HeaderTypes, E> {
+    headers: &'a mut T::Map,
+    cors: &'a NativePolicy<T>,
+    echo: E,
+}
+
+impl<T: HeaderTypes, E: EchoSource<T::Value>> ResponseHeaders for NativeResponse<'_, T, E> {
+    fn set(&mut self, header: CorsHeader, value: HeaderValueRef) {
+        let name = &self.cors.cors_names[header as usize];
+        let one = match value {
+            HeaderValueRef::Stored(id) => self.cors.values.get(id).cloned().flatten(),
+            HeaderValueRef::RequestOrigin => self.echo.origin(),
+            HeaderValueRef::RequestMethod => self.echo.method_value(),
+            HeaderValueRef::RequestHeaders => {
+                // The first line replaces whatever the response had; further ones are added.
+                let mut lines = self.echo.header_values();
+                match lines.next() {
+                    Some(first) => T::insert(self.headers, name, first.clone()),
+                    None => T::remove(self.headers, name),
+                }
+                for line in lines {
+                    T::append(self.headers, name, line.clone());
+                }
+                return;
+            }
+        };
+        match one {
+            Some(v) => T::insert(self.headers, name, v),
+            None => T::remove(self.headers, name),
+        }
+    }
+
+    fn remove(&mut self, header: CorsHeader) {
+        T::remove(self.headers, &self.cors.cors_names[header as usize]);
+    }
+
+    fn vary_lines(&self) -> impl Iterator<Item = &[u8]> {
+        T::lines(self.headers, &self.cors.vary).map(T::bytes)
+    }
+
+    fn append_vary(&mut self, value: ValueId) {
+        if let Some(Some(v)) = self.cors.values.get(value) {
+            T::append(self.headers, &self.cors.vary, v.clone());
+        }
+    }
+
+    fn present(&self) -> PresentHeaders {
+        PresentHeaders::scan(T::names(self.headers))
+    }
+
+    fn set_refusal(&mut self, value: ValueId) {
+        if let Some(Some(v)) = self.cors.values.get(value) {
+            T::insert(self.headers, &self.cors.refusal, v.clone());
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! Typed configuration errors and warnings, reported all at once when a policy is built.
+
+use crate::config::keys::KEYS;
+use std::fmt;
+
+/// One thing wrong with a policy's configuration: where, what, and how to fix it.
+///
+/// Its `Display` is one line a person can act on (the alternate form, `{:#}`, adds a line with
+/// a caret under the problem of an invalid regex, as `cors check` prints it):
+///
+/// ```
+/// use cors_core::Policy;
+///
+/// let errors = Policy::builder()
+///     .allow_origins(["https://Example.com/"])
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(
+///     errors.to_string(),
+///     r#"allow_origins[0]: "https://Example.com/" has a trailing slash and upper-case letters; did you mean "https://example.com"?"#
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    key: String,
+    value: Option<String>,
+    kind: ConfigErrorKind,
+    fix: Option<String>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(key: impl Into<String>, value: Option<&str>, kind: ConfigErrorKind) -> Self {
+        ConfigError {
+            key: key.into(),
+            value: value.map(str::to_owned),
+            kind,
+            fix: None,
+        }
+    }
+
+    pub(crate) fn with_fix(mut self, fix: Option<String>) -> Self {
+        self.fix = fix;
+        self
+    }
+
+    /// The key path of the bad value, such as `allow_origins[1]` or `CORS_MAX_AGE`.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The offending value as written, when there is one.
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> &ConfigErrorKind {
+        &self.kind
+    }
+
+    /// The corrected value, when one can be derived ("did you mean ...").
+    pub fn fix(&self) -> Option<&str> {
+        self.fix.as_deref()
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.key)?;
+        match (&self.kind, &self.value) {
+            // A regex is shown as written: quoted and Debug-escaped, its backslashes would be
+            // doubled, and a column would no longer point at the right character.
+            (ConfigErrorKind::InvalidRegex { .. }, Some(regex)) => write!(f, "regex {} ", Printable(regex))?,
+            (_, Some(value)) => write!(f, "{value:?} ")?,
+            (_, None) => {}
+        }
+        write!(f, "{}", self.kind)?;
+        match &self.fix {
+            Some(fix) => write!(f, "; did you mean {fix:?}?")?,
+            None if self.kind == ConfigErrorKind::UnknownKey => write!(f, "; the keys are {}", KeyList)?,
+            None => {}
+        }
+        if f.alternate() {
+            if let Some(caret) = self.caret_indent() {
+                write!(f, "\n{:caret$}^", "")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ConfigError {
+    /// For an invalid regex with a known column, how many characters of the one-line
+    /// `Display` come before the one the problem is at.
+    fn caret_indent(&self) -> Option<usize> {
+        let (
+            ConfigErrorKind::InvalidRegex {
+                column: Some(column), ..
+            },
+            Some(regex),
+        ) = (&self.kind, &self.value)
+        else {
+            return None;
+        };
+        let before: String = regex.chars().take(column.saturating_sub(1)).collect();
+        // Counted as shown: an escaped control character takes several columns.
+        let shown = Printable(&before).to_string().chars().count();
+        Some(self.key.chars().count() + ": regex ".len() + shown)
+    }
+}
+
+/// A value shown as written, on one line: only characters a terminal would not print visibly
+/// (control characters such as a new line, and the invisible format characters that reorder
+/// or hide text) are escaped, as `\n` or `\u{202e}` (which a regex reads as the same character).
+struct Printable<'a>(&'a str);
+
+impl fmt::Display for Printable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if is_invisible(c) {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Control characters, and the format characters that hide text or reverse its direction
+/// (soft hyphen, zero-width spaces and joiners, bidirectional marks, overrides and isolates,
+/// the byte order mark): printed raw, they would break the line or disguise the value.
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}' | '\u{61c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+        )
+}
+
+/// The policy keys, for an error about a key like none of them.
+struct KeyList;
+
+impl fmt::Display for KeyList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (key, _)) in KEYS.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(key)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Everything wrong with a configuration, never empty. `Display` writes one error per line
+/// (`{:#}`, each error in its alternate form).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigErrors(Vec<ConfigError>);
+
+impl ConfigErrors {
+    pub(crate) fn one(error: ConfigError) -> Self {
+        ConfigErrors(vec![error])
+    }
+
+    pub(crate) fn from_vec(errors: Vec<ConfigError>) -> Option<Self> {
+        (!errors.is_empty()).then_some(ConfigErrors(errors))
+    }
+
+    /// The individual errors, in the order of the configuration's keys.
+    pub fn errors(&self) -> &[ConfigError] {
+        &self.0
+    }
+
+    /// Number of errors (at least one).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: a `ConfigErrors` holds at least one error.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Iterates over the errors.
+    pub fn iter(&self) -> std::slice::Iter<'_, ConfigError> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            if f.alternate() {
+                write!(f, "{e:#}")?;
+            } else {
+                write!(f, "{e}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl<'a> IntoIterator for &'a ConfigErrors {
+    type Item = &'a ConfigError;
+    type IntoIter = std::slice::Iter<'a, ConfigError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// One way an origin entry is not canonical. An entry can have several.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OriginProblem {
+    /// Spaces or other whitespace in the value.
+    Whitespace,
+    /// No `scheme://`.
+    NoScheme,
+    /// A scheme the library does not serve (not http, https or a browser-extension scheme).
+    UnsupportedScheme(String),
+    /// `user:pass@` before the host.
+    Userinfo,
+    /// A path after the host.
+    Path,
+    /// A lone `/` after the host.
+    TrailingSlash,
+    /// A `?query`.
+    Query,
+    /// A `#fragment`.
+    Fragment,
+    /// Upper-case letters in the scheme or host (browsers send lowercase).
+    UpperCase,
+    /// A non-ASCII host (browsers send punycode).
+    NonAsciiHost,
+    /// An empty host or an empty label (`a..b`).
+    EmptyLabel,
+    /// A host ending in `.`.
+    TrailingDot,
+    /// Characters a host name cannot contain.
+    InvalidHostCharacter,
+    /// The scheme's default port spelled out.
+    DefaultPort(u16),
+    /// A port that is not a number from 1 to 65535 without leading zeros.
+    InvalidPort(String),
+    /// An IP literal not written the way browsers write it.
+    NonCanonicalIp,
+    /// `*` anywhere but `scheme://*.domain` or `scheme://host:*`.
+    MisplacedWildcard,
+}
+
+impl fmt::Display for OriginProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OriginProblem::Whitespace => f.write_str("whitespace"),
+            OriginProblem::NoScheme => f.write_str("no scheme"),
+            OriginProblem::UnsupportedScheme(s) => {
+                write!(f, "an unsupported scheme {s:?} (use http or https)")
+            }
+            OriginProblem::Userinfo => f.write_str("userinfo"),
+            OriginProblem::Path => f.write_str("a path"),
+            OriginProblem::TrailingSlash => f.write_str("a trailing slash"),
+            OriginProblem::Query => f.write_str("a query"),
+            OriginProblem::Fragment => f.write_str("a fragment"),
+            OriginProblem::UpperCase => f.write_str("upper-case letters"),
+            OriginProblem::NonAsciiHost => {
+                f.write_str("a non-ASCII host (write it in punycode, as browsers send it: xn--...)")
+            }
+            OriginProblem::EmptyLabel => f.write_str("an empty host or host label"),
+            OriginProblem::TrailingDot => f.write_str("a trailing dot"),
+            OriginProblem::InvalidHostCharacter => f.write_str("characters a host name cannot have"),
+            OriginProblem::DefaultPort(p) => write!(f, "the scheme's default port {p}"),
+            OriginProblem::InvalidPort(p) => {
+                write!(
+                    f,
+                    "an invalid port {p:?} (ports are 1 to 65535, no leading zeros)"
+                )
+            }
+            OriginProblem::NonCanonicalIp => f.write_str("an IP address not in canonical form"),
+            OriginProblem::MisplacedWildcard => f.write_str(
+                "a misplaced wildcard (only \"scheme://*.domain\" and \"scheme://host:*\" are patterns)",
+            ),
+        }
+    }
+}
+
+/// What is wrong with a configuration value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// An origin entry that is not canonical or not a valid pattern.
+    InvalidOrigin(Vec<OriginProblem>),
+    /// `null` listed among the origins.
+    NullInOrigins,
+    /// `*` beside other origins.
+    WildcardNotAlone,
+    /// Any-origin mode together with credentials.
+    AnyOriginWithCredentials,
+    /// The null origin together with credentials.
+    NullOriginWithCredentials,
+    /// `*` in exposed headers together with credentials.
+    ExposeAnyWithCredentials,
+    /// No origin source at all.
+    NoOrigins,
+    /// A method that is not an RFC 9110 token.
+    InvalidMethod,
+    /// `CONNECT`, `TRACE` or `TRACK`.
+    ForbiddenMethod,
+    /// A header name that is not an RFC 9110 token.
+    InvalidHeaderName,
+    /// A forbidden request header in `allow_headers`.
+    ForbiddenRequestHeader,
+    /// `set-cookie` in `expose_headers`.
+    SetCookieExposed,
+    /// `max_age` above one day.
+    MaxAgeTooLarge,
+    /// `preflight_status` outside 200..=299.
+    PreflightStatus,
+    /// A regex that does not parse: what is wrong and where.
+    InvalidRegex {
+        /// The regex parser's description of the problem, such as `unclosed group`.
+        problem: String,
+        /// The 1-based column of the character the problem is at, counted in characters from
+        /// the start of the regex as written; `None` when the problem has no place in it (it
+        /// shows only once the regex is anchored to match whole origins).
+        column: Option<usize>,
+    },
+    /// A regex whose compiled form is larger than the limit.
+    RegexTooLarge(usize),
+    /// A key the policy format does not have (shown with the keys it has when it is like none
+    /// of them).
+    UnknownKey,
+    /// A value of the wrong type for its key.
+    WrongType(&'static str),
+    /// The file is not valid TOML, JSON or YAML.
+    Syntax(String),
+    /// The policy needs a feature of `cors-core` that is off: a file format (`toml`, `json`,
+    /// `yaml`) or `regex` for `allow_origin_regex`. Every adapter forwards the feature.
+    NeedsFeature(&'static str),
+}
+
+impl std::fmt::Display for ConfigErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigErrorKind::InvalidOrigin(v0) => write!(f, "has {}", join_problems(v0)),
+            ConfigErrorKind::NullInOrigins => f.write_str("is not an origin; set allow_null_origin = true to allow the opaque origin null"),
+            ConfigErrorKind::WildcardNotAlone => f.write_str("must stand alone: \"*\" already allows any origin; remove the other entries or the \"*\""),
+            ConfigErrorKind::AnyOriginWithCredentials => f.write_str("cannot be used with allow_credentials = true (browsers refuse \"*\" with credentials); list the origins instead"),
+            ConfigErrorKind::NullOriginWithCredentials => f.write_str("cannot be true with allow_credentials = true: any sandboxed page can send Origin: null"),
+            ConfigErrorKind::ExposeAnyWithCredentials => f.write_str("cannot be used with allow_credentials = true (browsers then read it as a header named \"*\"); list the header names instead"),
+            ConfigErrorKind::NoOrigins => f.write_str("allows no origin: list origins, add allow_origin_regex, or use [\"*\"] to allow any origin"),
+            ConfigErrorKind::InvalidMethod => f.write_str("is not an HTTP method (a token such as PUT)"),
+            ConfigErrorKind::ForbiddenMethod => f.write_str("is a forbidden method: browsers never send CONNECT, TRACE or TRACK cross-origin"),
+            ConfigErrorKind::InvalidHeaderName => f.write_str("is not a header name (a token such as x-api-key)"),
+            ConfigErrorKind::ForbiddenRequestHeader => f.write_str("is a forbidden request header: browsers never let a page set it, so allowing it does nothing"),
+            ConfigErrorKind::SetCookieExposed => f.write_str("can never be exposed: browsers hide Set-Cookie from pages whatever the server says"),
+            ConfigErrorKind::MaxAgeTooLarge => f.write_str("is above the maximum of 86400 seconds (browsers cap it lower anyway)"),
+            ConfigErrorKind::PreflightStatus => f.write_str("is not a 2xx status (use 204 or another status from 200 to 299)"),
+            ConfigErrorKind::InvalidRegex { problem, column: Some(column) } => write!(f, "is invalid at column {column}: {problem}"),
+            ConfigErrorKind::InvalidRegex { problem, column: None } => write!(f, "is invalid: {problem}"),
+            ConfigErrorKind::RegexTooLarge(v0) => write!(f, "compiles to more than the size limit of {v0} bytes; simplify it"),
+            ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
+            ConfigErrorKind::WrongType(v0) => write!(f, "has the wrong type: expected {v0}"),
+            ConfigErrorKind::Syntax(v0) => write!(f, "cannot be parsed: {v0}"),
+            ConfigErrorKind::NeedsFeature(feature) => write!(
+                f,
+                "needs the \"{feature}\" feature, which is off: turn it on in Cargo.toml (every adapter \
+                 forwards it, e.g. cors-axum = {{ version = \"0.1\", features = [\"{feature}\"] }})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigErrorKind {}
+
+fn join_problems(problems: &[OriginProblem]) -> String {
+    let mut out = String::new();
+    for (i, p) in problems.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if i + 1 == problems.len() { " and " } else { ", " });
+        }
+        out.push_str(&p.to_string());
+    }
+    out
+}
+
+/// Something legal but probably unwise in a configuration. Logged at build time with
+/// `tracing::warn!` and kept on the policy ([`crate::Policy::warnings`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigWarning {
+    key: String,
+    value: Option<String>,
+    kind: ConfigWarningKind,
+}
+
+impl ConfigWarning {
+    pub(crate) fn new(key: impl Into<String>, value: Option<&str>, kind: ConfigWarningKind) -> Self {
+        ConfigWarning {
+            key: key.into(),
+            value: value.map(str::to_owned),
+            kind,
+        }
+    }
+
+    /// The key path the warning is about.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The value the warning is about, when there is one.
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+
+    /// What the risk is.
+    pub fn kind(&self) -> &ConfigWarningKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.key)?;
+        if let Some(value) = &self.value {
+            write!(f, "{value:?} ")?;
+        }
+        write!(f, "{}", self.kind)
+    }
+}
+
+/// The risks a policy can be built with, on purpose or by accident.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigWarningKind {
+    /// A plain-http, non-loopback origin trusted with credentials.
+    InsecureOriginWithCredentials,
+    /// A subdomain pattern trusted with credentials.
+    SubdomainWildcardWithCredentials,
+    /// A pattern over a public suffix or shared hosting domain.
+    PublicSuffixWildcard,
+    /// A loopback origin (`localhost`, `127.0.0.1`, `[::1]`).
+    LoopbackOrigin,
+    /// A user predicate, which validation cannot see into.
+    UserPredicate,
+    /// A method with lower-case letters that browsers do not upper-case for the page (every
+    /// method but `DELETE`, `GET`, `HEAD`, `OPTIONS`, `POST` and `PUT`); with the upper-case
+    /// spelling pages use.
+    LowercaseMethod(String),
+    /// A regex with a lone `.`, which matches any character, not only a dot; with the regex
+    /// those dots escaped.
+    RegexUnescapedDot(String),
+    /// A regex that matches an unrelated origin such as `https://evil.example`, so it allows
+    /// (nearly) every origin, echoed back one by one.
+    RegexMatchesUnrelatedOrigin(&'static str),
+    /// A regex trusted with credentials.
+    RegexWithCredentials,
+}
+
+impl std::fmt::Display for ConfigWarningKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigWarningKind::InsecureOriginWithCredentials => f.write_str("is plain http but trusted with credentials: anyone on the network path can inject a page there"),
+            ConfigWarningKind::SubdomainWildcardWithCredentials => f.write_str("trusts every subdomain with credentials: one subdomain takeover or XSS exposes your users"),
+            ConfigWarningKind::PublicSuffixWildcard => f.write_str("covers a public suffix or shared hosting domain: anyone can register a subdomain there"),
+            ConfigWarningKind::LoopbackOrigin => f.write_str("is a loopback origin: any local program can serve it; keep it out of production policies"),
+            ConfigWarningKind::UserPredicate => f.write_str("is a user predicate: the library cannot check which origins it allows"),
+            ConfigWarningKind::LowercaseMethod(v0) => write!(f, "has lower-case letters, and methods are case-sensitive: pages send {v0:?}, which this does not allow; did you mean {v0:?}?"),
+            ConfigWarningKind::RegexUnescapedDot(v0) => write!(f, "has a `.` that matches any character, not only a dot (so `exampleXcom` matches `example.com`, and anyone can register it); did you mean `{v0}`?"),
+            ConfigWarningKind::RegexMatchesUnrelatedOrigin(v0) => write!(f, "matches {v0:?}, so it allows nearly every origin, echoed back one by one (with credentials, the hole of rs/cors CVE-2018-20744); list the origins, or use [\"*\"] without credentials"),
+            ConfigWarningKind::RegexWithCredentials => f.write_str("is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact origins, or check the regex with `cors probe`"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigWarningKind {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_6_error_message_shape() {
+        let e = ConfigError::new(
+            "allow_origins[1]",
+            Some("https://Example.com/"),
+            ConfigErrorKind::InvalidOrigin(vec![OriginProblem::TrailingSlash, OriginProblem::UpperCase]),
+        )
+        .with_fix(Some("https://example.com".into()));
+        assert_eq!(
+            e.to_string(),
+            r#"allow_origins[1]: "https://Example.com/" has a trailing slash and upper-case letters; did you mean "https://example.com"?"#
+        );
+    }
+
+    #[test]
+    fn three_problems_join_with_commas() {
+        let k = ConfigErrorKind::InvalidOrigin(vec![
+            OriginProblem::Path,
+            OriginProblem::UpperCase,
+            OriginProblem::DefaultPort(443),
+        ]);
+        assert_eq!(
+            k.to_string(),
+            "has a path, upper-case letters and the scheme's default port 443"
+        );
+    }
+}

@@ -1,0 +1,614 @@
+//! Reading a policy: a policy file's text (TOML, JSON or YAML, one feature each) or a file by
+//! its extension, with `CORS_*` environment overrides, into a [`PolicyConfig`]; every syntax,
+//! key and type problem reported at once.
+
+mod value;
+mod write;
+
+use crate::config::error::{ConfigError, ConfigErrorKind, ConfigErrors};
+use crate::config::keys::{KeyType, KEYS};
+use crate::config::{Format, PolicyConfig};
+use crate::file::value::{ParseError, RawValue};
+use std::path::{Path, PathBuf};
+
+/// Why a policy could not be loaded.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The extension is not `.toml`, `.json`, `.yaml` or `.yml`.
+    UnknownFormat(PathBuf),
+    /// Syntax, unknown keys, wrong types or invalid values: every problem found.
+    Invalid(ConfigErrors),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Io { path, source } => {
+                write!(f, "cannot read policy file {}: {source}", path.display())
+            }
+            LoadError::UnknownFormat(path) => write!(
+                f,
+                "cannot tell the format of {}: use a .toml, .json, .yaml or .yml file",
+                path.display()
+            ),
+            LoadError::Invalid(v0) => write!(f, "invalid CORS policy:\n{v0}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoadError::Io { source, .. } => Some(source),
+            LoadError::Invalid(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl From<ConfigErrors> for LoadError {
+    fn from(e: ConfigErrors) -> Self {
+        LoadError::Invalid(e)
+    }
+}
+
+/// So that `?` works in a `main` that returns `std::io::Result<()>`, as async runtimes' examples
+/// do: an unreadable file keeps its I/O error kind, anything else is
+/// [`std::io::ErrorKind::InvalidData`], and the message lists every problem.
+///
+/// ```no_run
+/// fn main() -> std::io::Result<()> {
+///     let policy = cors_core::Policy::from_file("cors.toml")?;
+///     # let _ = policy;
+///     Ok(())
+/// }
+/// ```
+impl From<LoadError> for std::io::Error {
+    fn from(e: LoadError) -> Self {
+        let kind = match &e {
+            LoadError::Io { source, .. } => source.kind(),
+            _ => std::io::ErrorKind::InvalidData,
+        };
+        std::io::Error::new(kind, e.to_string())
+    }
+}
+
+/// So that `?` on [`crate::PolicyBuilder::build`] works in a `main` that returns
+/// `std::io::Result<()>`: [`std::io::ErrorKind::InvalidData`] with every problem in the message.
+///
+/// ```
+/// fn main() -> std::io::Result<()> {
+///     let policy = cors_core::Policy::builder().allow_origins(["https://app.example.com"]).build()?;
+///     # let _ = policy;
+///     Ok(())
+/// }
+/// ```
+impl From<ConfigErrors> for std::io::Error {
+    fn from(e: ConfigErrors) -> Self {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("invalid CORS policy:\n{e}"),
+        )
+    }
+}
+
+const ENV_PREFIX: &str = PolicyConfig::ENV_PREFIX;
+
+impl PolicyConfig {
+    /// The prefix of the environment variables that override a policy file's keys
+    /// (`CORS_ALLOW_ORIGINS`, `CORS_MAX_AGE`...).
+    pub const ENV_PREFIX: &'static str = "CORS_";
+
+    /// Parses a policy from text. Every syntax, key and type problem is reported at once;
+    /// values are validated later, by [`PolicyConfig::build`].
+    pub fn parse(text: &str, format: Format) -> Result<Self, ConfigErrors> {
+        let value = parse_value(text, format)?;
+        from_value(value, std::iter::empty::<(String, String)>())
+    }
+
+    /// Parses a policy from text, then applies `CORS_*` overrides from `vars` (the
+    /// environment wins key by key). A variable overrides a key when its name is the key's
+    /// (`CORS_MAX_AGE`); one a few letters off a key is refused as a typo, with the name
+    /// meant; every other variable, `CORS_*` or not, is ignored.
+    pub fn parse_with_env<K, V>(
+        text: &str,
+        format: Format,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, ConfigErrors>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let value = parse_value(text, format)?;
+        from_value(value, vars)
+    }
+
+    /// A policy from `CORS_*` variables alone.
+    pub fn from_env_vars<K, V>(vars: impl IntoIterator<Item = (K, V)>) -> Result<Self, ConfigErrors>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        from_value(RawValue::Table(Vec::new()), vars)
+    }
+
+    /// Reads a policy file (format by extension) and applies the process's `CORS_*`
+    /// environment variables.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let path = path.as_ref();
+        let format = Format::from_path(path).ok_or_else(|| LoadError::UnknownFormat(path.into()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            path: path.into(),
+            source,
+        })?;
+        let vars =
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        Ok(Self::parse_with_env(&text, format, vars)?)
+    }
+
+    /// Writes the policy in `format`; parsing the result gives an equal config. Writing needs
+    /// no feature; reading the text back needs the format's.
+    ///
+    /// ```
+    /// use cors_core::{Format, PolicyConfig};
+    ///
+    /// let config = PolicyConfig { allow_origins: vec!["https://a.example".into()], ..Default::default() };
+    /// assert!(config.to_string(Format::Toml).starts_with("allow_origins = [\"https://a.example\"]\n"));
+    /// ```
+    pub fn to_string(&self, format: Format) -> String {
+        crate::file::write::render(self, format)
+    }
+}
+
+fn parse_value(text: &str, format: Format) -> Result<RawValue, ConfigErrors> {
+    crate::file::value::parse(text, format).map_err(|e| match e {
+        ParseError::Syntax(message) => {
+            single("policy", None, ConfigErrorKind::Syntax(message.trim().to_owned()))
+        }
+        ParseError::NeedsFeature(feature) => single("policy", None, ConfigErrorKind::NeedsFeature(feature)),
+    })
+}
+
+fn single(key: &str, value: Option<&str>, kind: ConfigErrorKind) -> ConfigErrors {
+    ConfigErrors::one(ConfigError::new(key, value, kind))
+}
+
+/// The policy from a parsed file and `CORS_*` variables: every unknown key, wrong type and
+/// (when something is already wrong) invalid value, reported at once.
+fn from_value<K, V>(
+    value: RawValue,
+    vars: impl IntoIterator<Item = (K, V)>,
+) -> Result<PolicyConfig, ConfigErrors>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let RawValue::Table(mut map) = value else {
+        return Err(single(
+            "policy",
+            None,
+            ConfigErrorKind::WrongType("a table of keys such as allow_origins"),
+        ));
+    };
+    let mut errors = unknown_keys(&map);
+    let env_keys = apply_env(&mut map, vars, &mut errors);
+    let config = read_keys(map, &env_keys, &mut errors);
+    if !errors.is_empty() {
+        // The file is already refused; validate what did parse too, so that one message
+        // lists every problem. A missing origin source is no news when an origin key failed.
+        let origin_key_failed = errors
+            .iter()
+            .any(|e| e.key().to_ascii_lowercase().contains("allow_origin"));
+        let more = crate::compile::validate::validate(&mut config.clone(), &Default::default())
+            .report
+            .errors;
+        errors.extend(
+            more.into_iter()
+                .filter(|e| !(origin_key_failed && *e.kind() == ConfigErrorKind::NoOrigins)),
+        );
+    }
+    match ConfigErrors::from_vec(errors) {
+        Some(errors) => Err(errors),
+        None => Ok(config),
+    }
+}
+
+/// One error per key that is not a policy key, in a stable order whatever the format kept.
+fn unknown_keys(map: &[(String, RawValue)]) -> Vec<ConfigError> {
+    let mut unknown: Vec<&String> = map
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|key| !KEYS.iter().any(|(k, _)| k == key))
+        .collect();
+    unknown.sort();
+    unknown
+        .into_iter()
+        .map(|key| {
+            ConfigError::new(key.as_str(), None, ConfigErrorKind::UnknownKey).with_fix(suggest_key(key))
+        })
+        .collect()
+}
+
+/// Puts the `CORS_*` variables' values over the file's, key by key. Returns which variable
+/// set which key, so that an error names what the user wrote.
+fn apply_env<K, V>(
+    map: &mut Vec<(String, RawValue)>,
+    vars: impl IntoIterator<Item = (K, V)>,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<(&'static str, String)>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut env_keys = Vec::new();
+    for (name, raw) in vars {
+        let (name, raw) = (name.as_ref(), raw.as_ref());
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let key = rest.to_ascii_lowercase();
+        let Some(&(key, ty)) = KEYS.iter().find(|(k, _)| *k == key) else {
+            // The rule: a variable named after a policy key overrides it; one a few letters
+            // off a key is a typo of it, refused with the name meant; any other `CORS_*`
+            // variable belongs to something else (`CORS_PROXY`) and is none of ours.
+            if let Some(meant) = suggest_key(&key) {
+                let fix = Some(format!("{ENV_PREFIX}{}", meant.to_ascii_uppercase()));
+                errors.push(ConfigError::new(name, Some(raw), ConfigErrorKind::UnknownKey).with_fix(fix));
+            }
+            continue;
+        };
+        match env_value(raw, ty) {
+            Some(v) => {
+                map.retain(|(k, _)| k != key);
+                map.push((key.to_owned(), v));
+                env_keys.push((key, name.to_owned()));
+            }
+            None => errors.push(ConfigError::new(
+                name,
+                Some(raw),
+                ConfigErrorKind::WrongType(expected_for(key, ty)),
+            )),
+        }
+    }
+    env_keys
+}
+
+/// Each known key's value into its field; a value of the wrong type is an error naming the
+/// key (or the variable that set it).
+fn read_keys(
+    mut map: Vec<(String, RawValue)>,
+    env_keys: &[(&'static str, String)],
+    errors: &mut Vec<ConfigError>,
+) -> PolicyConfig {
+    let mut config = PolicyConfig::default();
+    for (key, ty) in KEYS {
+        let Some(at) = map.iter().position(|(k, _)| k == key) else {
+            continue;
+        };
+        let v = map.swap_remove(at).1;
+        let ok = match key {
+            "allow_origins" => take(v, &mut config.allow_origins),
+            "allow_origin_regex" => take(v, &mut config.allow_origin_regex),
+            "allow_null_origin" => take(v, &mut config.allow_null_origin),
+            "allow_methods" => take(v, &mut config.allow_methods),
+            "allow_headers" => take(v, &mut config.allow_headers),
+            "expose_headers" => take(v, &mut config.expose_headers),
+            "allow_credentials" => take(v, &mut config.allow_credentials),
+            "max_age" => take(v, &mut config.max_age),
+            "allow_private_network" => take(v, &mut config.allow_private_network),
+            "preflight_status" => take(v, &mut config.preflight_status),
+            _ => take(v, &mut config.options_passthrough),
+        };
+        if let Err(shown) = ok {
+            let shown_key = env_keys
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(key, |(_, var)| var.as_str());
+            errors.push(ConfigError::new(
+                shown_key,
+                Some(&shown),
+                ConfigErrorKind::WrongType(expected_for(key, ty)),
+            ));
+        }
+    }
+    config
+}
+
+/// A key's value in its field's type; `Err` shows the value that has another type.
+trait FromRaw: Sized {
+    fn from_raw(value: &RawValue) -> Option<Self>;
+}
+
+impl FromRaw for Vec<String> {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        let RawValue::List(items) = value else { return None };
+        items
+            .iter()
+            .map(|item| match item {
+                RawValue::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl FromRaw for bool {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        match value {
+            RawValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+impl FromRaw for u32 {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        match value {
+            RawValue::Int(i) => u32::try_from(*i).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl FromRaw for u16 {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        match value {
+            RawValue::Int(i) => u16::try_from(*i).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl FromRaw for Option<u32> {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        u32::from_raw(value).map(Some)
+    }
+}
+
+fn take<T: FromRaw>(value: RawValue, slot: &mut T) -> Result<(), String> {
+    match T::from_raw(&value) {
+        Some(v) => {
+            *slot = v;
+            Ok(())
+        }
+        None => Err(value.to_string()),
+    }
+}
+
+/// What a key takes, with its range where it has one.
+fn expected_for(key: &str, ty: KeyType) -> &'static str {
+    match key {
+        "max_age" => "a whole number of seconds from 0 to 86400",
+        "preflight_status" => "a status code from 200 to 299",
+        _ => expected(ty),
+    }
+}
+
+fn expected(ty: KeyType) -> &'static str {
+    match ty {
+        KeyType::List => "a list of strings",
+        KeyType::Bool => "true or false",
+        KeyType::Number => "a whole number",
+    }
+}
+
+fn env_value(raw: &str, ty: KeyType) -> Option<RawValue> {
+    match ty {
+        KeyType::List => Some(RawValue::List(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| RawValue::Str(s.to_owned()))
+                .collect(),
+        )),
+        KeyType::Bool => match raw.trim() {
+            "true" => Some(RawValue::Bool(true)),
+            "false" => Some(RawValue::Bool(false)),
+            _ => None,
+        },
+        KeyType::Number => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(RawValue::Int),
+    }
+}
+
+/// The known key closest to a misspelt one, when it is close enough to be a typo.
+fn suggest_key(key: &str) -> Option<String> {
+    let key = key.to_ascii_lowercase().replace('-', "_");
+    KEYS.iter()
+        .map(|(k, _)| (edit_distance(&key, k), *k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| k.to_owned())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL_TOML: &str = r#"
+allow_origins = ["https://example.com", "https://*.example.org", "http://localhost:*"]
+allow_origin_regex = ["https://pr-[0-9]+\\.preview\\.example\\.com"]
+allow_null_origin = false
+allow_methods = ["PUT", "DELETE"]
+allow_headers = ["content-type", "x-api-key"]
+expose_headers = ["x-request-id"]
+allow_credentials = false
+max_age = 600
+allow_private_network = false
+preflight_status = 204
+options_passthrough = false
+"#;
+
+    #[test]
+    fn contract_keys_parse_in_all_three_formats() {
+        let toml = PolicyConfig::parse(FULL_TOML, Format::Toml).unwrap();
+        assert_eq!(
+            toml.allow_origin_regex,
+            vec![r"https://pr-[0-9]+\.preview\.example\.com"]
+        );
+        assert_eq!(toml.max_age, Some(600));
+        for format in [Format::Json, Format::Yaml, Format::Toml] {
+            let text = toml.to_string(format);
+            assert_eq!(
+                PolicyConfig::parse(&text, format).unwrap(),
+                toml,
+                "{format:?}:\n{text}"
+            );
+        }
+    }
+
+    /// Every error of a TOML policy, as shown.
+    fn toml_errors(text: &str) -> Vec<String> {
+        let errors = PolicyConfig::parse(text, Format::Toml).unwrap_err();
+        errors.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_suggestion() {
+        assert_eq!(
+            toml_errors("allow_origin = [\"https://a.example\"]\nmax_ages = 5\nfoo = 1\n"),
+            vec![
+                "allow_origin: is not a policy key; did you mean \"allow_origins\"?",
+                "foo: is not a policy key; the keys are allow_origins, allow_origin_regex, allow_null_origin, allow_methods, allow_headers, expose_headers, allow_credentials, max_age, allow_private_network, preflight_status, options_passthrough",
+                "max_ages: is not a policy key; did you mean \"max_age\"?",
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_all_reported() {
+        let errors = PolicyConfig::parse(
+            r#"{"allow_origins": "https://a.example", "max_age": -1, "allow_credentials": "yes"}"#,
+            Format::Json,
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = errors.iter().map(|e| e.key()).collect();
+        assert_eq!(keys, vec!["allow_origins", "allow_credentials", "max_age"]);
+    }
+
+    #[test]
+    fn syntax_errors_are_reported() {
+        let e = PolicyConfig::parse("allow_origins = [", Format::Toml).unwrap_err();
+        assert!(matches!(e.errors()[0].kind(), ConfigErrorKind::Syntax(_)));
+        assert!(PolicyConfig::parse("[1, 2]", Format::Json).is_err());
+        assert!(PolicyConfig::parse("allow_origins: [a\n  b: c", Format::Yaml).is_err());
+    }
+
+    #[test]
+    fn environment_wins_key_by_key() {
+        let config = PolicyConfig::parse_with_env(
+            FULL_TOML,
+            Format::Toml,
+            [
+                ("CORS_ALLOW_ORIGINS", "https://a.example, https://b.example"),
+                ("CORS_ALLOW_CREDENTIALS", "true"),
+                ("CORS_MAX_AGE", "60"),
+                ("PATH", "/usr/bin"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            config.allow_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
+        assert!(config.allow_credentials);
+        assert_eq!(config.max_age, Some(60));
+        assert_eq!(config.allow_methods, vec!["PUT", "DELETE"]);
+    }
+
+    #[test]
+    fn bad_environment_values_name_the_variable() {
+        let errors =
+            PolicyConfig::from_env_vars([("CORS_MAX_AGE", "ten"), ("CORS_ALLOW_CREDENTIAL", "true")])
+                .unwrap_err();
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "CORS_MAX_AGE: \"ten\" has the wrong type: expected a whole number of seconds from 0 to 86400",
+                "CORS_ALLOW_CREDENTIAL: \"true\" is not a policy key; did you mean \"CORS_ALLOW_CREDENTIALS\"?",
+                "allow_origins: allows no origin: list origins, add allow_origin_regex, or use [\"*\"] to allow any origin",
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_of_the_wrong_type_name_their_range() {
+        assert_eq!(
+            toml_errors("allow_origins = [\"*\"]\nmax_age = -1\npreflight_status = \"ok\"\n"),
+            vec![
+                "max_age: \"-1\" has the wrong type: expected a whole number of seconds from 0 to 86400",
+                "preflight_status: \"\\\"ok\\\"\" has the wrong type: expected a status code from 200 to 299",
+            ]
+        );
+    }
+
+    #[test]
+    fn unrelated_cors_variables_are_ignored_and_typos_refused() {
+        let vars = [
+            ("CORS_PROXY", "http://proxy:8080"),
+            ("CORS_ORIGIN_WHITELIST", "*"),
+            ("CORS_ENABLED", "yes"),
+            ("CORS_ALLOW_ORIGINS", "https://a.example"),
+        ];
+        let config = PolicyConfig::from_env_vars(vars).expect("unrelated variables are not ours");
+        assert_eq!(config.allow_origins, vec!["https://a.example"]);
+        let errors = PolicyConfig::from_env_vars([
+            ("CORS_ALLOW_ORIGINS", "https://a.example"),
+            ("CORS_ALLOW_HEADER", "x-a"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            errors.to_string(),
+            "CORS_ALLOW_HEADER: \"x-a\" is not a policy key; did you mean \"CORS_ALLOW_HEADERS\"?"
+        );
+    }
+
+    #[test]
+    fn parse_errors_and_value_errors_come_in_one_list() {
+        let errors = PolicyConfig::parse(
+            "allow_origins = [\"https://Example.com/\"]\nmax_ages = 5\nallow_methods = \"PUT\"\n",
+            Format::Toml,
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = errors.iter().map(|e| e.key()).collect();
+        assert_eq!(keys, vec!["max_ages", "allow_methods", "allow_origins[0]"]);
+        // A broken origin key does not also claim the origin list is empty.
+        let errors = PolicyConfig::parse("allow_origins = 5\n", Format::Toml).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors}");
+    }
+
+    #[test]
+    fn format_from_extension() {
+        assert_eq!(Format::from_path(Path::new("a/cors.TOML")), Some(Format::Toml));
+        assert_eq!(Format::from_path(Path::new("cors.yml")), Some(Format::Yaml));
+        assert_eq!(Format::from_path(Path::new("cors.ini")), None);
+    }
+}

@@ -1,0 +1,513 @@
+//! Origins looked up while serving (behaviour spec §8, feature `lookup`): a source the
+//! application implements (a database, a service), and a cache in front of it that a request
+//! reads without allocating. Only origins the static entries do not match are looked up, and
+//! only canonical ones (`null` and malformed values never reach the source).
+
+use crate::lookup::answer::{Answer, LookedUp, OriginLookup};
+use hashbrown::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// How much longer than the timeout a request waits for a lookup task that should have
+/// answered by then.
+const WAIT_MARGIN: Duration = Duration::from_millis(100);
+
+/// The future a source returns for one origin.
+pub type LookupFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, LookupError>> + Send + 'a>>;
+
+/// Where allowed origins are looked up: a database table, a tenants service, a file.
+///
+/// `is_allowed` is called only for a canonical origin (`https://app.example.com`, never
+/// `null`, never malformed) that the policy's static entries do not match and that is not in
+/// the cache; concurrent requests from one origin make one call. Return an error when the
+/// source cannot answer: the origin is refused for that request and the error is logged.
+///
+/// ```
+/// use cors_core::lookup::{LookupError, LookupFuture, OriginSource};
+/// use std::collections::HashSet;
+///
+/// struct Tenants(HashSet<String>);
+/// impl OriginSource for Tenants {
+///     fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a> {
+///         Box::pin(async move { Ok(self.0.contains(origin)) })
+///     }
+/// }
+/// ```
+pub trait OriginSource: Send + Sync + 'static {
+    /// Whether `origin` is allowed.
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a>;
+}
+
+/// A source from an async closure that takes the origin by value.
+///
+/// ```
+/// use cors_core::lookup::{self, LookedUpOrigins};
+///
+/// let tenants = LookedUpOrigins::new(lookup::from_fn(|origin: String| async move {
+///     Ok(origin.ends_with(".tenant.example"))
+/// }));
+/// # drop(tenants);
+/// ```
+pub fn from_fn<F, Fut>(f: F) -> impl OriginSource
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<bool, LookupError>> + Send + 'static,
+{
+    FnSource(f)
+}
+
+struct FnSource<F>(F);
+
+impl<F, Fut> OriginSource for FnSource<F>
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<bool, LookupError>> + Send + 'static,
+{
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a> {
+        Box::pin((self.0)(origin.to_owned()))
+    }
+}
+
+/// Why a source could not answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LookupError {
+    kind: LookupErrorKind,
+    detail: String,
+}
+
+/// The kinds of [`LookupError`]: a fixed set, fit for a metric's label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LookupErrorKind {
+    /// The source is not reachable (a lost connection): it failed without trying.
+    Unavailable,
+    /// The source was asked and failed.
+    Failed,
+    /// The source did not answer within the timeout.
+    TimedOut,
+}
+
+impl LookupErrorKind {
+    /// A short name: `unavailable`, `failed`, `timed_out`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LookupErrorKind::Unavailable => "unavailable",
+            LookupErrorKind::Failed => "failed",
+            LookupErrorKind::TimedOut => "timed_out",
+        }
+    }
+}
+
+impl LookupError {
+    /// The source is not reachable now.
+    pub fn unavailable(detail: impl fmt::Display) -> Self {
+        LookupError {
+            kind: LookupErrorKind::Unavailable,
+            detail: detail.to_string(),
+        }
+    }
+
+    /// The source was asked and failed.
+    pub fn failed(detail: impl fmt::Display) -> Self {
+        LookupError {
+            kind: LookupErrorKind::Failed,
+            detail: detail.to_string(),
+        }
+    }
+
+    fn timed_out(after: Duration) -> Self {
+        LookupError {
+            kind: LookupErrorKind::TimedOut,
+            detail: format!("no answer within {after:?}"),
+        }
+    }
+
+    /// What kind of failure it was.
+    pub fn kind(&self) -> LookupErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for LookupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "origin lookup {}: {}", self.kind.as_str(), self.detail)
+    }
+}
+
+impl std::error::Error for LookupError {}
+
+/// How long answers are kept, how long a lookup may take, how many answers are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Settings {
+    grant_ttl: Duration,
+    refusal_ttl: Duration,
+    timeout: Duration,
+    capacity: usize,
+}
+
+/// An [`OriginSource`] with its cache: what a policy consults for the origins its static
+/// entries do not match ([`crate::PolicyBuilder::look_up_origins`]). Cloning it shares the
+/// cache; a policy swapped in through a handle keeps the cache of the one it replaces.
+///
+/// - A grant is kept for `grant_ttl` (default 60 s), a refusal for `refusal_ttl` (default
+///   10 s); a failed lookup is not kept. A cache hit takes a read lock and allocates nothing.
+/// - Concurrent requests for one origin make one call to the source.
+/// - A lookup is given `timeout` (default 1 s): a request never waits longer, and an origin
+///   whose lookup failed or timed out is refused for that request
+///   ([`crate::Rejection::OriginLookupFailed`], logged at warn level).
+/// - At most `capacity` answers are kept (default 10,000); expired ones go first.
+/// - [`LookedUpOrigins::invalidate`] and [`LookedUpOrigins::invalidate_all`] drop answers
+///   when the source changes (a store's change notification calls them).
+///
+/// Lookups run on the Tokio runtime the request runs on (every framework here has one, with
+/// its timer); without a runtime a lookup fails and the origin is refused.
+///
+/// ```
+/// use cors_core::lookup::{self, LookedUpOrigins};
+/// use cors_core::{Outcome, Policy, RawRequest};
+/// use std::time::Duration;
+///
+/// let tenants = LookedUpOrigins::builder(lookup::from_fn(|origin: String| async move {
+///     Ok(origin == "https://shop.tenant.example")
+/// }))
+/// .grant_ttl(Duration::from_secs(300))
+/// .timeout(Duration::from_millis(500))
+/// .build();
+/// let policy = Policy::builder()
+///     .allow_origins(["https://app.example.com"])
+///     .look_up_origins(tenants.clone())
+///     .build()?;
+///
+/// # let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+/// # runtime.block_on(async {
+/// let request = RawRequest::new("GET").header("Origin", "https://shop.tenant.example");
+/// // Not cached yet: the decision needs a lookup; decided again with its answer.
+/// assert!(policy.evaluate(&request).needs_lookup());
+/// let looked_up = policy.look_up_origin(&request).unwrap().await;
+/// let decision = policy.evaluate_looked_up(&request, &looked_up);
+/// assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
+/// // Cached now: decided at once.
+/// assert_eq!(policy.evaluate(&request).outcome(), &Outcome::ActualAllowed);
+/// // The source changed: drop the answer.
+/// tenants.invalidate("https://shop.tenant.example");
+/// assert!(policy.evaluate(&request).needs_lookup());
+/// # });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct LookedUpOrigins {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    source: Box<dyn OriginSource>,
+    settings: Settings,
+    cache: RwLock<HashMap<Box<[u8]>, Entry>>,
+    /// Lookups under way, each with the channel its answer arrives on.
+    in_flight: Mutex<HashMap<Box<[u8]>, PendingAnswer>>,
+    /// Bumped by every invalidation: a lookup that started before one does not cache its
+    /// answer, which may predate the change.
+    generation: AtomicU64,
+}
+
+/// Where the answer of a lookup under way arrives.
+type PendingAnswer = watch::Receiver<Option<Answer>>;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    answer: Answer,
+    expires: Instant,
+}
+
+/// Builds [`LookedUpOrigins`] with settings other than the defaults.
+pub struct LookedUpOriginsBuilder {
+    source: Box<dyn OriginSource>,
+    settings: Settings,
+}
+
+impl fmt::Debug for LookedUpOriginsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LookedUpOriginsBuilder")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LookedUpOriginsBuilder {
+    /// How long a grant is kept (default 60 s); zero keeps none.
+    pub fn grant_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.grant_ttl = ttl;
+        self
+    }
+
+    /// How long a refusal is kept (default 10 s); zero keeps none.
+    pub fn refusal_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.refusal_ttl = ttl;
+        self
+    }
+
+    /// How long a lookup may take before the origin is refused (default 1 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// How many answers are kept at most (default 10,000).
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.settings.capacity = capacity;
+        self
+    }
+
+    /// The source with its cache.
+    pub fn build(self) -> LookedUpOrigins {
+        LookedUpOrigins {
+            shared: Arc::new(Shared {
+                source: self.source,
+                settings: self.settings,
+                cache: RwLock::default(),
+                in_flight: Mutex::default(),
+                generation: AtomicU64::new(0),
+            }),
+        }
+    }
+}
+
+/// What the cache holds now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// Answers kept now (expired ones included until they are dropped).
+    pub entries: usize,
+}
+
+impl fmt::Debug for LookedUpOrigins {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LookedUpOrigins")
+            .field("settings", &self.shared.settings)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+fn unpoisoned<G>(result: Result<G, PoisonError<G>>) -> G {
+    // The lock guards plain data that no panic leaves half-written.
+    result.unwrap_or_else(PoisonError::into_inner)
+}
+
+impl LookedUpOrigins {
+    /// `source` with the default settings.
+    pub fn new(source: impl OriginSource) -> Self {
+        Self::builder(source).build()
+    }
+
+    /// Starts a builder for `source`.
+    pub fn builder(source: impl OriginSource) -> LookedUpOriginsBuilder {
+        LookedUpOriginsBuilder {
+            source: Box::new(source),
+            settings: Settings {
+                grant_ttl: Duration::from_secs(60),
+                refusal_ttl: Duration::from_secs(10),
+                timeout: Duration::from_secs(1),
+                capacity: 10_000,
+            },
+        }
+    }
+
+    /// Drops the cached answer for `origin`: the next request from it is looked up again.
+    pub fn invalidate(&self, origin: &str) {
+        let shared = &self.shared;
+        shared.generation.fetch_add(1, Ordering::AcqRel);
+        unpoisoned(shared.cache.write()).remove(origin.as_bytes());
+    }
+
+    /// Drops every cached answer (the source may have changed while it was not watched).
+    pub fn invalidate_all(&self) {
+        let shared = &self.shared;
+        shared.generation.fetch_add(1, Ordering::AcqRel);
+        unpoisoned(shared.cache.write()).clear();
+    }
+
+    /// What the cache holds now.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            entries: unpoisoned(self.shared.cache.read()).len(),
+        }
+    }
+
+    /// Looks `origin` up now, through the cache, as a request would (for tools and tests).
+    pub async fn is_allowed(&self, origin: &str) -> bool {
+        match self.cached(origin.as_bytes()) {
+            Some(answer) => answer == Answer::Allowed,
+            None => match self.start(origin.as_bytes()) {
+                Some(lookup) => lookup.await.is_allowed(),
+                None => false,
+            },
+        }
+    }
+
+    /// The cached answer for a request's origin bytes, if fresh. Allocates nothing.
+    pub(crate) fn cached(&self, raw: &[u8]) -> Option<Answer> {
+        // No hit or miss counter here: a shared counter bumped by every request would bounce
+        // its cache line between cores on every cache hit.
+        let cache = unpoisoned(self.shared.cache.read());
+        cache
+            .get(raw)
+            .filter(|entry| Instant::now() < entry.expires)
+            .map(|entry| entry.answer)
+    }
+
+    /// A lookup of `raw` for a request, or `None` when `raw` is not a canonical origin (which
+    /// is refused without asking anyone).
+    pub(crate) fn start(&self, raw: &[u8]) -> Option<OriginLookup> {
+        crate::wire::origin::Origin::parse(raw).ok()?;
+        let origin: Box<[u8]> = raw.into();
+        let shared = Arc::clone(&self.shared);
+        Some(OriginLookup::new(async move {
+            let answer = shared.answer(&origin).await;
+            LookedUp { origin, answer }
+        }))
+    }
+}
+
+impl Shared {
+    /// Waits for the answer of the lookup of `origin` under way, starting one if none is.
+    async fn answer(self: &Arc<Self>, origin: &[u8]) -> Answer {
+        // The lookup task gives up at the timeout and answers; this wait ends a little later
+        // only if that task is starved (a runtime shutting down).
+        let deadline = tokio::time::Instant::now() + self.settings.timeout + WAIT_MARGIN;
+        let mut answer = {
+            let mut in_flight = unpoisoned(self.in_flight.lock());
+            match in_flight.get(origin) {
+                Some(answer) => answer.clone(),
+                None => {
+                    let (sender, answer) = watch::channel(None);
+                    in_flight.insert(origin.into(), answer.clone());
+                    drop(in_flight);
+                    if !self.launch(origin, sender) {
+                        return Answer::Failed;
+                    }
+                    answer
+                }
+            }
+        };
+        let waited = tokio::time::timeout_at(deadline, answer.wait_for(Option::is_some)).await;
+        match waited {
+            Ok(Ok(answer)) => answer.unwrap_or(Answer::Failed),
+            // The lookup task ended without an answer (its runtime shut down).
+            Ok(Err(_)) => Answer::Failed,
+            Err(_) => {
+                log_failure(origin, &LookupError::timed_out(self.settings.timeout));
+                Answer::Failed
+            }
+        }
+    }
+
+    /// Runs the lookup of `origin` as a task of its own, so that it finishes (and is cached)
+    /// even if the request that started it goes away. False when there is no runtime to run it.
+    fn launch(self: &Arc<Self>, origin: &[u8], sender: watch::Sender<Option<Answer>>) -> bool {
+        let shared = Arc::clone(self);
+        let key: Box<[u8]> = origin.into();
+        let generation = self.generation.load(Ordering::Acquire);
+        let task = async move {
+            let answer = shared.ask_source(&key).await;
+            shared.keep(&key, answer, generation);
+            sender.send_replace(Some(answer));
+            unpoisoned(shared.in_flight.lock()).remove(&key);
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(task);
+                true
+            }
+            Err(_) => {
+                unpoisoned(self.in_flight.lock()).remove(origin);
+                log_failure(
+                    origin,
+                    &LookupError::failed("no Tokio runtime to run the lookup on"),
+                );
+                false
+            }
+        }
+    }
+
+    async fn ask_source(&self, origin: &[u8]) -> Answer {
+        // `origin` parsed as a canonical origin, which is ASCII.
+        let Ok(text) = std::str::from_utf8(origin) else {
+            return Answer::Refused;
+        };
+        let timeout = self.settings.timeout;
+        match tokio::time::timeout(timeout, self.source.is_allowed(text)).await {
+            Ok(Ok(true)) => Answer::Allowed,
+            Ok(Ok(false)) => Answer::Refused,
+            Ok(Err(error)) => {
+                log_failure(origin, &error);
+                Answer::Failed
+            }
+            Err(_) => {
+                log_failure(origin, &LookupError::timed_out(timeout));
+                Answer::Failed
+            }
+        }
+    }
+
+    /// Caches an answer, unless it failed, its TTL is zero, or the source changed meanwhile.
+    fn keep(&self, origin: &[u8], answer: Answer, generation: u64) {
+        let ttl = match answer {
+            Answer::Allowed => self.settings.grant_ttl,
+            Answer::Refused => self.settings.refusal_ttl,
+            Answer::Failed => return,
+        };
+        if ttl.is_zero() || self.settings.capacity == 0 {
+            return;
+        }
+        let mut cache = unpoisoned(self.cache.write());
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        let now = Instant::now();
+        if cache.len() >= self.settings.capacity && !cache.contains_key(origin) {
+            make_room(&mut cache, self.settings.capacity, now);
+        }
+        cache.insert(
+            origin.into(),
+            Entry {
+                answer,
+                expires: now + ttl,
+            },
+        );
+    }
+}
+
+/// Drops expired answers, then (if still full) an eighth of the cache, in no order.
+fn make_room(cache: &mut HashMap<Box<[u8]>, Entry>, capacity: usize, now: Instant) {
+    cache.retain(|_, entry| now < entry.expires);
+    if cache.len() >= capacity {
+        let mut excess = cache.len() + 1 - capacity + capacity / 8;
+        cache.retain(|_, _| {
+            let keep = excess == 0;
+            excess = excess.saturating_sub(1);
+            keep
+        });
+    }
+}
+
+/// Logs an origin refused because its lookup failed, at warn level (target `cors`): a store
+/// that is down is an operator's business, unlike an origin that is simply not allowed.
+#[cfg(feature = "tracing")]
+#[cold]
+fn log_failure(origin: &[u8], error: &LookupError) {
+    tracing::warn!(
+        target: "cors",
+        origin = %crate::wire::token::Escaped(origin),
+        reason = error.kind().as_str(),
+        "origin refused: {error}"
+    );
+}
+
+#[cfg(not(feature = "tracing"))]
+fn log_failure(_: &[u8], _: &LookupError) {}

@@ -1,0 +1,131 @@
+//! The engine's counters (feature `metrics`), through the [`metrics`](https://docs.rs/metrics)
+//! facade: install any recorder (the Prometheus exporter, OpenTelemetry, StatsD) before the
+//! first request, and every adapter counts.
+//!
+//! | counter | labels |
+//! | --- | --- |
+//! | `cors_requests_total` | `kind`: `preflight`, `actual`, `none`; `outcome`: `allowed`, `refused` |
+//! | `cors_refusals_total` | `reason`: a [`Rejection::code`] (a fixed set, never a request value) |
+//! | `cors_origin_cache_total` | `result`: `hit` (a looked-up origin answered from the cache), `miss` (looked up) |
+//! | `cors_policy_reloads_total` | `result`: `applied`, `refused` (a handle's new policy was invalid) |
+//! | `cors_candidate_differences_total` | none: requests the report-only candidate would answer differently |
+//!
+//! A request without `Origin` is `kind="none"`, `outcome="allowed"`; a refused request counts
+//! once in each of the first two. Counting a request costs one atomic addition (two for a refusal) and
+//! never allocates.
+//!
+//! Every label is from a fixed set (the kind of request, allowed or refused, a
+//! [`Rejection::code`]), never a request value, so that a hostile client cannot grow the
+//! number of series. The handles are registered with the installed recorder on first use and
+//! kept: counting a request is then an atomic addition per counter, with no lookup by name
+//! and no allocation.
+
+use crate::decision::{Outcome, Rejection};
+use ::metrics::{counter, describe_counter, Counter};
+use std::sync::OnceLock;
+
+/// Requests decided, by `kind` (`preflight`, `actual`, `none`) and `outcome` (`allowed`,
+/// `refused`).
+pub const REQUESTS: &str = "cors_requests_total";
+/// Refused requests, by `reason` (a [`Rejection::code`]).
+pub const REFUSALS: &str = "cors_refusals_total";
+/// Looked-up origins answered from the cache (`result="hit"`) or looked up (`result="miss"`).
+pub const ORIGIN_CACHE: &str = "cors_origin_cache_total";
+/// Policies a handle was given, by `result`: `applied`, or `refused` as invalid.
+pub const POLICY_RELOADS: &str = "cors_policy_reloads_total";
+/// Requests the report-only candidate policy would have answered differently.
+pub const CANDIDATE_DIFFERENCES: &str = "cors_candidate_differences_total";
+
+struct Counters {
+    /// `[kind][outcome]`: preflight, actual, none × allowed, refused.
+    requests: [[Counter; 2]; 3],
+    refusals: [Counter; Rejection::CODES.len()],
+    /// Hit, miss. Registered without feature `lookup` too, so that every series of the
+    /// examples contract is listed (at 0).
+    #[cfg_attr(not(feature = "lookup"), allow(dead_code))]
+    origin_cache: [Counter; 2],
+    /// Applied, refused (with feature `live`; listed at 0 without).
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
+    reloads: [Counter; 2],
+    candidate_differences: Counter,
+}
+
+static COUNTERS: OnceLock<Counters> = OnceLock::new();
+
+/// Registered with whatever recorder is installed when the first request is counted: install
+/// it before serving (as every exporter's set-up does), or the counts go nowhere.
+fn counters() -> &'static Counters {
+    COUNTERS.get_or_init(handles)
+}
+
+/// Registers every series of the engine with the recorder installed now, so that an exporter
+/// lists them (at 0) before the first request; otherwise the first request does it.
+///
+/// ```
+/// // After installing a recorder (here none: the calls are no-ops).
+/// cors_core::metrics::register();
+/// ```
+pub fn register() {
+    counters();
+}
+
+fn handles() -> Counters {
+    describe_counter!(REQUESTS, "CORS requests decided, by kind and outcome");
+    describe_counter!(REFUSALS, "CORS requests refused, by reason");
+    describe_counter!(
+        ORIGIN_CACHE,
+        "Looked-up origins answered from the cache (hit) or looked up (miss)"
+    );
+    describe_counter!(
+        POLICY_RELOADS,
+        "Policies given to a handle, applied or refused as invalid"
+    );
+    describe_counter!(
+        CANDIDATE_DIFFERENCES,
+        "Requests the report-only candidate policy would have answered differently"
+    );
+    let requests = |kind: &'static str| {
+        ["allowed", "refused"].map(|outcome| counter!(REQUESTS, "kind" => kind, "outcome" => outcome))
+    };
+    Counters {
+        requests: [requests("preflight"), requests("actual"), requests("none")],
+        refusals: Rejection::CODES.map(|reason| counter!(REFUSALS, "reason" => reason)),
+        origin_cache: ["hit", "miss"].map(|result| counter!(ORIGIN_CACHE, "result" => result)),
+        reloads: ["applied", "refused"].map(|result| counter!(POLICY_RELOADS, "result" => result)),
+        candidate_differences: counter!(CANDIDATE_DIFFERENCES),
+    }
+}
+
+/// Counts a final decision (not one that waits for a lookup: it is decided again).
+#[inline]
+pub(crate) fn decided(outcome: &Outcome) {
+    let c = counters();
+    let (kind, refusal) = match outcome {
+        Outcome::PreflightAllowed => (0, None),
+        Outcome::PreflightDenied(r) => (0, Some(r)),
+        Outcome::ActualAllowed => (1, None),
+        Outcome::ActualDenied(r) | Outcome::OverrideDenied(r) => (1, Some(r)),
+        Outcome::NotCors => (2, None),
+    };
+    c.requests[kind][refusal.is_some() as usize].increment(1);
+    if let Some(reason) = refusal {
+        c.refusals[reason.index()].increment(1);
+    }
+}
+
+/// Counts an answer of the looked-up origins: from the cache, or to be looked up.
+#[cfg(feature = "lookup")]
+pub(crate) fn origin_cache(hit: bool) {
+    counters().origin_cache[!hit as usize].increment(1);
+}
+
+/// Counts a policy given to a handle.
+#[cfg(feature = "live")]
+pub(crate) fn reload(applied: bool) {
+    counters().reloads[!applied as usize].increment(1);
+}
+
+/// Counts a request the candidate policy would have answered differently.
+pub(crate) fn candidate_difference() {
+    counters().candidate_differences.increment(1);
+}
