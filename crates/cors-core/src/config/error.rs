@@ -361,7 +361,11 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::InvalidHeaderName => f.write_str("is not a header name (a token such as x-api-key)"),
             ConfigErrorKind::ForbiddenRequestHeader => f.write_str("is a forbidden request header: browsers never let a page set it, so allowing it does nothing"),
             ConfigErrorKind::SetCookieExposed => f.write_str("can never be exposed: browsers hide Set-Cookie from pages whatever the server says"),
-            ConfigErrorKind::MaxAgeTooLarge => f.write_str("is above the maximum of 86400 seconds (browsers cap it lower anyway)"),
+            ConfigErrorKind::MaxAgeTooLarge => write!(
+                f,
+                "is above the maximum of {} seconds (browsers cap it lower anyway)",
+                crate::limits::MAX_MAX_AGE
+            ),
             ConfigErrorKind::PreflightStatus => f.write_str("is not a 2xx status (use 204 or another status from 200 to 299)"),
             ConfigErrorKind::InvalidRegex { problem, column: Some(column) } => write!(f, "is invalid at column {column}: {problem}"),
             ConfigErrorKind::InvalidRegex { problem, column: None } => write!(f, "is invalid: {problem}"),

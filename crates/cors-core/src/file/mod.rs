@@ -385,8 +385,15 @@ fn take<T: FromRaw>(value: RawValue, slot: &mut T) -> Result<(), String> {
 
 /// What a key takes, with its range where it has one.
 fn expected_for(key: &str, ty: KeyType) -> &'static str {
+    // Said with the limit itself, made once: the error keeps a `&'static str`.
+    static MAX_AGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "a whole number of seconds from 0 to {}",
+            crate::limits::MAX_MAX_AGE
+        )
+    });
     match key {
-        "max_age" => "a whole number of seconds from 0 to 86400",
+        "max_age" => MAX_AGE.as_str(),
         "preflight_status" => "a status code from 200 to 299",
         _ => expected(ty),
     }

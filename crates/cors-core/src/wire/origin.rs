@@ -8,7 +8,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-pub(crate) use crate::limits::MAX_ORIGIN_LEN;
+use crate::limits::MAX_ORIGIN_LEN;
 
 /// What kind of host an [`Origin`] names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

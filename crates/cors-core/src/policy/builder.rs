@@ -1,0 +1,296 @@
+//! [`PolicyBuilder`]: a policy in code, one setter per key of the policy file.
+
+use crate::config::error::ConfigErrors;
+use crate::config::PolicyConfig;
+use crate::observe::candidate::Candidate;
+use crate::origin::matcher::OriginHooks;
+use crate::policy::Policy;
+use crate::wire::origin::Origin;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Builds a [`Policy`] in code. Every setter mirrors a key of the policy file; `build`
+/// validates everything at once.
+///
+/// ```
+/// use cors_core::Policy;
+///
+/// let errors = Policy::builder()
+///     .allow_origins(["*"])
+///     .allow_credentials(true)
+///     .max_age(std::time::Duration::from_secs(100_000))
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(errors.len(), 2);
+/// ```
+#[derive(Default)]
+pub struct PolicyBuilder {
+    config: PolicyConfig,
+    hooks: OriginHooks,
+    candidate: Option<Policy>,
+    debug_answers: bool,
+}
+
+impl fmt::Debug for PolicyBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PolicyBuilder")
+            .field("config", &self.config)
+            .field("predicate", &self.hooks.predicate.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Names given as `&str`, `String`, or the `http` crate's `Method` and `HeaderName` (any
+/// version: they are `AsRef<str>`).
+fn names<I>(items: I) -> Vec<String>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    items.into_iter().map(|item| item.as_ref().to_owned()).collect()
+}
+
+/// Origins given as `&str`, `String` or `HeaderValue` bytes. Bytes that are not UTF-8 become
+/// U+FFFD, which validation then reports as a non-ASCII origin.
+fn origin_strings<I>(items: I) -> Vec<String>
+where
+    I: IntoIterator,
+    I::Item: AsRef<[u8]>,
+{
+    items
+        .into_iter()
+        .map(|item| String::from_utf8_lossy(item.as_ref()).into_owned())
+        .collect()
+}
+
+impl PolicyBuilder {
+    /// Starts from a parsed configuration.
+    pub fn from_config(config: PolicyConfig) -> Self {
+        PolicyBuilder {
+            config,
+            hooks: OriginHooks::default(),
+            candidate: None,
+            debug_answers: false,
+        }
+    }
+
+    /// Exact origins and patterns; `["*"]` alone allows any origin. Replaces earlier ones.
+    /// Takes `&str`, `String` or `http::HeaderValue`.
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use http::HeaderValue;
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins([HeaderValue::from_static("https://app.example.com")])
+    ///     .build()?;
+    /// assert!(policy.allows_origin(b"https://app.example.com"));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn allow_origins<I>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        self.config.allow_origins = origin_strings(origins);
+        self
+    }
+
+    /// Full-match regexes over the serialized origin. Replaces earlier ones.
+    pub fn allow_origin_regex<I>(mut self, regexes: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.config.allow_origin_regex = names(regexes);
+        self
+    }
+
+    /// Allows origins for which `predicate` returns true. It sees only canonical origins,
+    /// never `null` or malformed bytes, and runs after the exact set, patterns and regexes.
+    ///
+    /// ```
+    /// use cors_core::{Origin, Policy};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origin_predicate(|o: &Origin<'_>| o.scheme() == "https" && o.host().ends_with(".internal.test"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(policy.allows_origin(b"https://tool.internal.test"));
+    /// assert!(!policy.allows_origin(b"http://tool.internal.test"));
+    /// ```
+    pub fn allow_origin_predicate<F>(mut self, predicate: F) -> Self
+    where
+        F: Fn(&Origin<'_>) -> bool + Send + Sync + 'static,
+    {
+        self.hooks.predicate = Some(Arc::new(predicate));
+        self
+    }
+
+    /// Also allows the origins `origins` finds (feature `lookup`): a looked-up origin gets the
+    /// same credentials, methods, headers and `Vary` as a listed one. It is consulted last,
+    /// only for canonical origins nothing else matched; see
+    /// [`LookedUpOrigins`](crate::lookup::LookedUpOrigins) for its cache and timeout.
+    #[cfg(feature = "lookup")]
+    pub fn look_up_origins(mut self, origins: crate::lookup::LookedUpOrigins) -> Self {
+        self.hooks.lookup = Some(origins);
+        self
+    }
+
+    /// Allows the opaque origin `null` (never with credentials).
+    pub fn allow_null_origin(mut self, allow: bool) -> Self {
+        self.config.allow_null_origin = allow;
+        self
+    }
+
+    /// Methods a preflight may request; `"*"` = any. Replaces earlier ones. Takes `&str`,
+    /// `String` or `http::Method`; methods are case-sensitive (`"put"` is not `PUT`).
+    ///
+    /// ```
+    /// use cors_core::{Outcome, Policy, RawRequest};
+    /// use http::Method;
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .allow_methods([Method::PUT, Method::DELETE])
+    ///     .build()?;
+    /// let put = RawRequest::new("OPTIONS")
+    ///     .header("Origin", "https://app.example.com")
+    ///     .header("Access-Control-Request-Method", "PUT");
+    /// assert_eq!(policy.evaluate(&put).outcome(), &Outcome::PreflightAllowed);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn allow_methods<I>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.config.allow_methods = names(methods);
+        self
+    }
+
+    /// Request headers a preflight may request; `"*"` = any. Replaces earlier ones. Takes
+    /// `&str`, `String` or `http::HeaderName`; names compare case-insensitively.
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use http::header::{AUTHORIZATION, CONTENT_TYPE};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+    ///     .build()?;
+    /// assert_eq!(policy.to_config().allow_headers, ["content-type", "authorization"]);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn allow_headers<I>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.config.allow_headers = names(headers);
+        self
+    }
+
+    /// Response headers the page may read; `"*"` = all (not with credentials). Replaces
+    /// earlier ones. Takes `&str`, `String` or `http::HeaderName`.
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use http::HeaderName;
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .expose_headers([HeaderName::from_static("x-request-id")])
+    ///     .build()?;
+    /// assert_eq!(policy.to_config().expose_headers, ["x-request-id"]);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn expose_headers<I>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.config.expose_headers = names(headers);
+        self
+    }
+
+    /// Allows cookies and HTTP authentication.
+    pub fn allow_credentials(mut self, allow: bool) -> Self {
+        self.config.allow_credentials = allow;
+        self
+    }
+
+    /// `Access-Control-Max-Age`: how long a browser may cache a granted preflight, in whole
+    /// seconds (at most 86400; browsers cap it lower: Chromium at 7200).
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use std::time::Duration;
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .max_age(Duration::from_secs(600))
+    ///     .build()?;
+    /// assert_eq!(policy.to_config().max_age, Some(600));
+    /// let too_long = Policy::builder().allow_origins(["*"]).max_age(Duration::from_secs(86_401)).build();
+    /// assert!(too_long.is_err());
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        // Above u32::MAX seconds stays above the limit, which validation reports.
+        let seconds = u32::try_from(max_age.as_secs()).unwrap_or(u32::MAX);
+        self.config.max_age = Some(seconds);
+        self
+    }
+
+    /// Answers Private Network Access preflights.
+    pub fn allow_private_network(mut self, allow: bool) -> Self {
+        self.config.allow_private_network = allow;
+        self
+    }
+
+    /// Status of a granted preflight (200 to 299; default 204).
+    pub fn preflight_status(mut self, status: u16) -> Self {
+        self.config.preflight_status = status;
+        self
+    }
+
+    /// Lets preflights reach the handler, which then decides status and body.
+    pub fn options_passthrough(mut self, enabled: bool) -> Self {
+        self.config.options_passthrough = enabled;
+        self
+    }
+
+    /// Runs `candidate` in report-only mode beside this policy
+    /// ([`Policy::with_candidate`]).
+    pub fn candidate(mut self, candidate: Policy) -> Self {
+        self.candidate = Some(candidate);
+        self
+    }
+
+    /// Turns debug answers on or off ([`Policy::with_debug_answers`]): a development aid,
+    /// off by default.
+    pub fn debug_answers(mut self, on: bool) -> Self {
+        self.debug_answers = on;
+        self
+    }
+
+    /// Validates everything and builds the policy; every problem is reported at once.
+    pub fn build(self) -> Result<Policy, ConfigErrors> {
+        let policy = Policy::compile(self.config, self.hooks)?;
+        Ok(Policy {
+            candidate: self.candidate.map(|c| Arc::new(Candidate::new(c))),
+            debug_answers: self.debug_answers,
+            ..policy
+        })
+    }
+}
+
+impl PolicyConfig {
+    /// Validates the configuration and builds the policy.
+    pub fn build(&self) -> Result<Policy, ConfigErrors> {
+        Policy::from_config(self)
+    }
+}

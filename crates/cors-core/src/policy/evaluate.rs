@@ -1,0 +1,426 @@
+//! The per-request path of a [`Policy`]: classify the request, check it against the policy's
+//! concepts in the order of rules §4, and observe the final decision (log, metrics, candidate).
+
+use crate::decision::{Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, Route};
+use crate::limits::MAX_ORIGIN_LEN;
+use crate::lookup::answer::{LookedUp, OriginLookup};
+use crate::method_override;
+use crate::observe::candidate::Candidate;
+use crate::origin::matcher::{OriginMatch, OriginMiss};
+use crate::policy::Policy;
+use crate::wire::cors_header::CorsHeader;
+use crate::wire::origin::Origin;
+use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
+
+impl Policy {
+    /// Decides what to do with a request. Never allocates (an origin regex builds its match
+    /// cache once per thread, on first use); rejections are logged at debug level under the
+    /// `cors` target.
+    ///
+    /// An origin that only a lookup could allow (`PolicyBuilder::look_up_origins`, feature
+    /// `lookup`) is decided from the cache: when it is not there, the request is refused with
+    /// [`Rejection::OriginNotLookedUp`] ([`Decision::needs_lookup`]), and an adapter looks it
+    /// up ([`Policy::look_up_origin`]) and decides again with the answer
+    /// ([`Policy::evaluate_looked_up`]). `evaluate` itself never waits.
+    pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
+        self.observed(request, self.decide(request, None), |p| p.decide(request, None))
+    }
+
+    /// Decides a request whose origin was looked up ([`Policy::look_up_origin`]): the answer
+    /// decides that origin, cached or not.
+    ///
+    /// ```
+    /// use cors_core::{Outcome, Policy, RawRequest};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let policy = Policy::builder().allow_origins(["https://app.example.com"]).build()?;
+    /// let request = RawRequest::new("GET").header("Origin", "https://app.example.com");
+    /// // What an adapter does for every request:
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    /// # runtime.block_on(async {
+    /// let mut decision = policy.evaluate(&request);
+    /// if decision.needs_lookup() {
+    ///     if let Some(lookup) = policy.look_up_origin(&request) {
+    ///         decision = policy.evaluate_looked_up(&request, &lookup.await);
+    ///     }
+    /// }
+    /// assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
+    /// # });
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn evaluate_looked_up<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: &LookedUp) -> Decision {
+        let decide = |p: &Policy| p.decide(request, Some(looked_up));
+        self.observed(request, decide(self), decide)
+    }
+
+    /// Starts the lookup of the request's origin (feature `lookup`), for a decision that
+    /// [needs one](Decision::needs_lookup): a `Send + 'static` future to await, which never
+    /// takes longer than the lookup's timeout. `None` when the policy looks nothing up or the
+    /// origin is not one canonical origin (those are refused without a lookup).
+    pub fn look_up_origin<R: CorsRequest + ?Sized>(&self, request: &R) -> Option<OriginLookup> {
+        #[cfg(feature = "lookup")]
+        if let (Some(origins), HeaderLine::One(raw)) =
+            (&self.inner.hooks.lookup, request.line(RequestHeader::Origin))
+        {
+            return origins.start(raw);
+        }
+        let _ = request;
+        None
+    }
+
+    /// Logs and counts a final decision, and has the candidate (if any) decide the request
+    /// with `decide` for comparison.
+    #[inline(always)]
+    fn observed<R, F>(&self, request: &R, mut decision: Decision, decide: F) -> Decision
+    where
+        R: CorsRequest + ?Sized,
+        F: FnOnce(&Policy) -> Decision,
+    {
+        // A decision that waits for a lookup is decided again: only that one is observed.
+        if decision.needs_lookup() {
+            #[cfg(all(feature = "metrics", feature = "lookup"))]
+            crate::metrics::origin_cache(false);
+            return decision;
+        }
+        if let Some(&reason) = decision.outcome().rejection() {
+            // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
+            // crate's level), so there is no separate gate here.
+            crate::observe::log::rejection(request, &reason, decision.outcome().is_preflight());
+            // Every refusal, of whatever kind, names its reason in a debug answer.
+            if self.debug_answers {
+                decision.plan.set_refusal(&reason);
+            }
+        }
+        #[cfg(feature = "metrics")]
+        crate::metrics::decided(decision.outcome());
+        if let Some(candidate) = &self.candidate {
+            self.compare_candidate(candidate, request, &decision, decide);
+        }
+        decision
+    }
+
+    /// Apart, so that a policy without a candidate pays a test of a pointer.
+    #[inline(never)]
+    fn compare_candidate<R, F>(
+        &self,
+        candidate: &Candidate<Policy>,
+        request: &R,
+        decision: &Decision,
+        decide: F,
+    ) where
+        R: CorsRequest + ?Sized,
+        F: FnOnce(&Policy) -> Decision,
+    {
+        let theirs = decide(&candidate.policy);
+        let ours = (self.header_values(), decision);
+        candidate.compare(ours, (candidate.policy.header_values(), &theirs), request);
+    }
+
+    /// Decides a request whose method the framework rewrote from the one the client sent
+    /// (Rocket turns a form `POST` with a `_method` field into that method), given the
+    /// request's `Host` lines (behaviour spec §9). `request.method()` is the method the
+    /// application will run.
+    ///
+    /// A browser sends such a form without a preflight, so a cross-origin request whose
+    /// method is not `GET`, `HEAD` or `POST` is decided as the preflight for that method would
+    /// have been: where that preflight would be refused, the request is refused as a failed
+    /// preflight is (403, no CORS headers, the handler does not run:
+    /// [`Outcome::OverrideDenied`]); otherwise, and for a same-origin request (the origin's
+    /// host and port are the `Host`'s), it is decided as [`Policy::evaluate`] decides it.
+    ///
+    /// ```
+    /// use cors_core::{Outcome, Policy, RawRequest, Rejection};
+    /// use cors_core::adapter::{HeaderLine, Route};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .allow_methods(["PUT"])
+    ///     .build()?;
+    /// let host = HeaderLine::One(b"api.example.com");
+    /// // A form POST from the allowed page, rewritten to PATCH: PATCH was never allowed.
+    /// let patch = RawRequest::new("PATCH").header("Origin", "https://app.example.com");
+    /// let decision = policy.evaluate_overridden(&patch, host);
+    /// assert_eq!(decision.outcome(), &Outcome::OverrideDenied(Rejection::MethodNotAllowed));
+    /// assert_eq!(decision.route(), Route::Respond { status: 403 });
+    /// // Rewritten to PUT, which a preflight would have granted: an allowed actual request.
+    /// let put = RawRequest::new("PUT").header("Origin", "https://app.example.com");
+    /// assert_eq!(policy.evaluate_overridden(&put, host).outcome(), &Outcome::ActualAllowed);
+    /// // The server's own page may send any method.
+    /// let own = RawRequest::new("PATCH").header("Origin", "https://api.example.com");
+    /// assert_eq!(policy.evaluate_overridden(&own, host).route(), Route::CallHandler);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn evaluate_overridden<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        host: HeaderLine<'_>,
+    ) -> Decision {
+        let decide = |p: &Policy| p.decide_overridden(request, host, None);
+        self.observed(request, decide(self), decide)
+    }
+
+    /// [`Policy::evaluate_overridden`] for a request whose origin was looked up, as
+    /// [`Policy::evaluate_looked_up`].
+    pub fn evaluate_overridden_looked_up<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        host: HeaderLine<'_>,
+        looked_up: &LookedUp,
+    ) -> Decision {
+        let decide = |p: &Policy| p.decide_overridden(request, host, Some(looked_up));
+        self.observed(request, decide(self), decide)
+    }
+
+    fn decide_overridden<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        host: HeaderLine<'_>,
+        looked_up: Option<&LookedUp>,
+    ) -> Decision {
+        let origin = request.line(RequestHeader::Origin);
+        let method = request.method();
+        let unguarded = origin != HeaderLine::None
+            && !crate::method::is_safelisted_method(method)
+            && !method_override::is_same_origin(origin, host);
+        if unguarded {
+            let checked = self.check_origin(origin, looked_up);
+            if let Err(reason) = checked.and_then(|_| self.inner.methods.check(method)) {
+                return self.refuse_override(reason);
+            }
+        }
+        self.decide(request, looked_up)
+    }
+
+    /// A request refused as a failed preflight is: 403, no CORS headers.
+    fn refuse_override(&self, reason: Rejection) -> Decision {
+        Decision::with_plan(
+            Outcome::OverrideDenied(reason),
+            Route::Respond { status: 403 },
+            self.inner.plans.actual_refused,
+        )
+    }
+
+    // Inlined into each entry point, as it was when `evaluate` was its only caller: a shared
+    // out-of-line copy cost every request about 60 instructions (compare bench).
+    #[inline(always)]
+    fn decide<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: Option<&LookedUp>) -> Decision {
+        let p = &*self.inner;
+        let origin = request.line(RequestHeader::Origin);
+        let is_preflight = origin != HeaderLine::None
+            && request.method() == b"OPTIONS"
+            && request.line(RequestHeader::AccessControlRequestMethod) != HeaderLine::None;
+        if is_preflight {
+            return self.preflight(request, origin, looked_up);
+        }
+        let checked = match origin {
+            HeaderLine::None => None,
+            _ => Some(self.check_origin(origin, looked_up)),
+        };
+        if p.origins.is_any() {
+            // Any-origin mode: every non-preflight response is public, Origin or not.
+            let outcome = match checked {
+                None => Outcome::NotCors,
+                Some(_) => Outcome::ActualAllowed,
+            };
+            return Decision::with_plan(outcome, Route::CallHandler, p.plans.any_origin);
+        }
+        match checked {
+            Some(Ok(allow_origin)) => {
+                let mut d =
+                    Decision::with_plan(Outcome::ActualAllowed, Route::CallHandler, p.plans.actual_allowed);
+                d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
+                d
+            }
+            Some(Err(reason)) => Decision::with_plan(
+                Outcome::ActualDenied(reason),
+                Route::CallHandler,
+                p.plans.actual_refused,
+            ),
+            None => Decision::with_plan(Outcome::NotCors, Route::CallHandler, p.plans.actual_refused),
+        }
+    }
+
+    /// The `Access-Control-Allow-Origin` value for the request's origin lines, or why none.
+    fn check_origin(
+        &self,
+        origin: HeaderLine<'_>,
+        looked_up: Option<&LookedUp>,
+    ) -> Result<HeaderValueRef, Rejection> {
+        let raw = match origin {
+            HeaderLine::None => return Err(Rejection::EmptyOrigin),
+            HeaderLine::Many => return Err(Rejection::MultipleOrigins),
+            HeaderLine::One(raw) => raw,
+        };
+        if raw.is_empty() {
+            return Err(Rejection::EmptyOrigin);
+        }
+        if raw.len() > MAX_ORIGIN_LEN {
+            return Err(Rejection::OriginTooLong);
+        }
+        match self.inner.origins.find(raw) {
+            Ok(OriginMatch::Any) => Ok(HeaderValueRef::Stored(self.inner.star)),
+            Ok(OriginMatch::Stored(id)) => Ok(HeaderValueRef::Stored(id)),
+            Ok(OriginMatch::Echo) => Ok(HeaderValueRef::RequestOrigin),
+            Err(OriginMiss::NotAllowed) => self.look_up(raw, looked_up),
+            Err(OriginMiss::Null) => Err(Rejection::NullOriginNotAllowed),
+        }
+    }
+
+    /// An origin the static entries do not match: the looked-up origins decide, if any.
+    #[cfg(feature = "lookup")]
+    #[inline]
+    fn look_up(&self, raw: &[u8], looked_up: Option<&LookedUp>) -> Result<HeaderValueRef, Rejection> {
+        match &self.inner.hooks.lookup {
+            None => Err(Rejection::OriginNotAllowed),
+            Some(origins) => Self::looked_up_verdict(origins, raw, looked_up),
+        }
+    }
+
+    /// The looked-up origins' answer for `raw`; an origin they have no answer for yet needs a
+    /// lookup. Apart, so that the decision of a policy without looked-up origins stays small.
+    #[cfg(feature = "lookup")]
+    #[inline(never)]
+    fn looked_up_verdict(
+        origins: &crate::lookup::LookedUpOrigins,
+        raw: &[u8],
+        looked_up: Option<&LookedUp>,
+    ) -> Result<HeaderValueRef, Rejection> {
+        if let Some(answer) = looked_up.and_then(|l| l.answer_for(raw)) {
+            return answer.verdict();
+        }
+        match origins.cached(raw) {
+            Some(answer) => {
+                #[cfg(feature = "metrics")]
+                crate::metrics::origin_cache(true);
+                answer.verdict()
+            }
+            // Only a canonical origin is looked up; no lookup would allow the others.
+            None if Origin::parse(raw).is_ok() => Err(Rejection::OriginNotLookedUp),
+            None => Err(Rejection::OriginNotAllowed),
+        }
+    }
+
+    #[cfg(not(feature = "lookup"))]
+    #[inline(always)]
+    fn look_up(&self, _: &[u8], _: Option<&LookedUp>) -> Result<HeaderValueRef, Rejection> {
+        Err(Rejection::OriginNotAllowed)
+    }
+
+    // Inlined into each entry point, as `decide` is: a call costs warp's preflights about 17
+    // instructions and saves nothing elsewhere.
+    #[inline(always)]
+    fn preflight<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        origin: HeaderLine<'_>,
+        looked_up: Option<&LookedUp>,
+    ) -> Decision {
+        let p = &*self.inner;
+        let route = |status| {
+            if p.passthrough {
+                Route::CallHandler
+            } else {
+                Route::Respond { status }
+            }
+        };
+        match self.check_preflight(request, origin, looked_up, |_, _| {}) {
+            Ok(grant) => {
+                let mut d = Decision::with_plan(
+                    Outcome::PreflightAllowed,
+                    route(p.preflight_status),
+                    p.plans.preflight_granted,
+                );
+                d.set(CorsHeader::AllowOrigin, HeaderAction::Set(grant.origin));
+                d.set(CorsHeader::AllowMethods, HeaderAction::Set(grant.method));
+                if let Some(headers) = grant.headers {
+                    d.set(CorsHeader::AllowHeaders, HeaderAction::Set(headers));
+                }
+                if grant.private_network {
+                    d.set(
+                        CorsHeader::AllowPrivateNetwork,
+                        HeaderAction::Set(HeaderValueRef::Stored(p.true_value)),
+                    );
+                }
+                d
+            }
+            Err(reason) if self.debug_answers => {
+                self.debug_refusal(request, (origin, looked_up), reason, route(403))
+            }
+            Err(reason) => Decision::with_plan(
+                Outcome::PreflightDenied(reason),
+                route(403),
+                p.plans.preflight_refused,
+            ),
+        }
+    }
+
+    /// A refused preflight's debug answer: the headers granted by the steps before the one
+    /// that failed (`observed` adds the reason, as to every refusal).
+    #[cold]
+    #[inline(never)]
+    fn debug_refusal<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        (origin, looked_up): (HeaderLine<'_>, Option<&LookedUp>),
+        reason: Rejection,
+        route: Route,
+    ) -> Decision {
+        let p = &*self.inner;
+        let mut d = Decision::with_plan(Outcome::PreflightDenied(reason), route, p.plans.preflight_refused);
+        // The same steps again, this time keeping what each one that passes grants.
+        let credentials = p.plans.preflight_granted.action(CorsHeader::AllowCredentials);
+        let _ = self.check_preflight(request, origin, looked_up, |header, value| {
+            if header == CorsHeader::AllowOrigin {
+                d.set(CorsHeader::AllowCredentials, credentials);
+            }
+            d.set(header, HeaderAction::Set(value));
+        });
+        d
+    }
+
+    /// A preflight's checks, in order; `granted` sees the origin's and the method's grants as
+    /// their steps pass (a debug answer keeps them; the usual decision passes a no-op that the
+    /// compiler removes).
+    fn check_preflight<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        origin: HeaderLine<'_>,
+        looked_up: Option<&LookedUp>,
+        mut granted: impl FnMut(CorsHeader, HeaderValueRef),
+    ) -> Result<PreflightGrant, Rejection> {
+        let p = &*self.inner;
+        let origin = self.check_origin(origin, looked_up)?;
+        granted(CorsHeader::AllowOrigin, origin);
+        let method = match request.line(RequestHeader::AccessControlRequestMethod) {
+            HeaderLine::One(m) => p.methods.check(m)?,
+            HeaderLine::Many => return Err(Rejection::MultipleRequestMethods),
+            HeaderLine::None => return Err(Rejection::MalformedRequestMethod),
+        };
+        granted(CorsHeader::AllowMethods, method);
+        let headers = p
+            .headers
+            .check(request.header_lines(RequestHeader::AccessControlRequestHeaders))?;
+        let private_network = p.private_network
+            && request.line(RequestHeader::AccessControlRequestPrivateNetwork) == HeaderLine::One(b"true");
+        Ok(PreflightGrant {
+            origin,
+            method,
+            headers,
+            private_network,
+        })
+    }
+
+    /// True when `origin` would be allowed: the same matching as [`Policy::evaluate`], for
+    /// tools and tests.
+    pub fn allows_origin(&self, origin: &[u8]) -> bool {
+        self.check_origin(HeaderLine::One(origin), None).is_ok()
+    }
+}
+
+struct PreflightGrant {
+    origin: HeaderValueRef,
+    method: HeaderValueRef,
+    headers: Option<HeaderValueRef>,
+    private_network: bool,
+}
