@@ -8,8 +8,9 @@ use crate::config::PolicyConfig;
 use crate::header::{validate_allow_headers, validate_expose_headers};
 use crate::method::validate_methods;
 use crate::origin::entry::OriginEntry;
-use crate::origin::matcher::{validate_origins, OriginHooks};
+use crate::origin::matcher::OriginHooks;
 use crate::origin::regexes::validate_regexes;
+use crate::origin::validate::validate_origins;
 
 use crate::limits::MAX_MAX_AGE;
 

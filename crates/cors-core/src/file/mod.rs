@@ -2,13 +2,17 @@
 //! its extension, with `CORS_*` environment overrides, into a [`PolicyConfig`]; every syntax,
 //! key and type problem reported at once.
 
+mod env;
+mod read;
 mod value;
 mod write;
 
 use crate::config::error::{ConfigError, ConfigErrorKind, ConfigErrors};
-use crate::config::keys::{KeyType, KEYS};
+use crate::config::keys::KEYS;
 use crate::config::{Format, PolicyConfig};
 use crate::file::value::{ParseError, RawValue};
+use env::apply_env;
+use read::{read_keys, suggest_key};
 use std::path::{Path, PathBuf};
 
 /// Why a policy could not be loaded.
@@ -100,7 +104,7 @@ impl From<ConfigErrors> for std::io::Error {
     }
 }
 
-const ENV_PREFIX: &str = PolicyConfig::ENV_PREFIX;
+pub(super) const ENV_PREFIX: &str = PolicyConfig::ENV_PREFIX;
 
 impl PolicyConfig {
     /// The prefix of the environment variables that override a policy file's keys
@@ -235,224 +239,6 @@ fn unknown_keys(map: &[(String, RawValue)]) -> Vec<ConfigError> {
             ConfigError::new(key.as_str(), None, ConfigErrorKind::UnknownKey).with_fix(suggest_key(key))
         })
         .collect()
-}
-
-/// Puts the `CORS_*` variables' values over the file's, key by key. Returns which variable
-/// set which key, so that an error names what the user wrote.
-fn apply_env<K, V>(
-    map: &mut Vec<(String, RawValue)>,
-    vars: impl IntoIterator<Item = (K, V)>,
-    errors: &mut Vec<ConfigError>,
-) -> Vec<(&'static str, String)>
-where
-    K: AsRef<str>,
-    V: AsRef<str>,
-{
-    let mut env_keys = Vec::new();
-    for (name, raw) in vars {
-        let (name, raw) = (name.as_ref(), raw.as_ref());
-        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
-            continue;
-        };
-        let key = rest.to_ascii_lowercase();
-        let Some(&(key, ty)) = KEYS.iter().find(|(k, _)| *k == key) else {
-            // The rule: a variable named after a policy key overrides it; one a few letters
-            // off a key is a typo of it, refused with the name meant; any other `CORS_*`
-            // variable belongs to something else (`CORS_PROXY`) and is none of ours.
-            if let Some(meant) = suggest_key(&key) {
-                let fix = Some(format!("{ENV_PREFIX}{}", meant.to_ascii_uppercase()));
-                errors.push(ConfigError::new(name, Some(raw), ConfigErrorKind::UnknownKey).with_fix(fix));
-            }
-            continue;
-        };
-        match env_value(raw, ty) {
-            Some(v) => {
-                map.retain(|(k, _)| k != key);
-                map.push((key.to_owned(), v));
-                env_keys.push((key, name.to_owned()));
-            }
-            None => errors.push(ConfigError::new(
-                name,
-                Some(raw),
-                ConfigErrorKind::WrongType(expected_for(key, ty)),
-            )),
-        }
-    }
-    env_keys
-}
-
-/// Each known key's value into its field; a value of the wrong type is an error naming the
-/// key (or the variable that set it).
-fn read_keys(
-    mut map: Vec<(String, RawValue)>,
-    env_keys: &[(&'static str, String)],
-    errors: &mut Vec<ConfigError>,
-) -> PolicyConfig {
-    let mut config = PolicyConfig::default();
-    for (key, ty) in KEYS {
-        let Some(at) = map.iter().position(|(k, _)| k == key) else {
-            continue;
-        };
-        let v = map.swap_remove(at).1;
-        let ok = match key {
-            "allow_origins" => take(v, &mut config.allow_origins),
-            "allow_origin_regex" => take(v, &mut config.allow_origin_regex),
-            "allow_null_origin" => take(v, &mut config.allow_null_origin),
-            "allow_methods" => take(v, &mut config.allow_methods),
-            "allow_headers" => take(v, &mut config.allow_headers),
-            "expose_headers" => take(v, &mut config.expose_headers),
-            "allow_credentials" => take(v, &mut config.allow_credentials),
-            "max_age" => take(v, &mut config.max_age),
-            "allow_private_network" => take(v, &mut config.allow_private_network),
-            "preflight_status" => take(v, &mut config.preflight_status),
-            _ => take(v, &mut config.options_passthrough),
-        };
-        if let Err(shown) = ok {
-            let shown_key = env_keys
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map_or(key, |(_, var)| var.as_str());
-            errors.push(ConfigError::new(
-                shown_key,
-                Some(&shown),
-                ConfigErrorKind::WrongType(expected_for(key, ty)),
-            ));
-        }
-    }
-    config
-}
-
-/// A key's value in its field's type; `Err` shows the value that has another type.
-trait FromRaw: Sized {
-    fn from_raw(value: &RawValue) -> Option<Self>;
-}
-
-impl FromRaw for Vec<String> {
-    fn from_raw(value: &RawValue) -> Option<Self> {
-        let RawValue::List(items) = value else { return None };
-        items
-            .iter()
-            .map(|item| match item {
-                RawValue::Str(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-impl FromRaw for bool {
-    fn from_raw(value: &RawValue) -> Option<Self> {
-        match value {
-            RawValue::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-}
-
-impl FromRaw for u32 {
-    fn from_raw(value: &RawValue) -> Option<Self> {
-        match value {
-            RawValue::Int(i) => u32::try_from(*i).ok(),
-            _ => None,
-        }
-    }
-}
-
-impl FromRaw for u16 {
-    fn from_raw(value: &RawValue) -> Option<Self> {
-        match value {
-            RawValue::Int(i) => u16::try_from(*i).ok(),
-            _ => None,
-        }
-    }
-}
-
-impl FromRaw for Option<u32> {
-    fn from_raw(value: &RawValue) -> Option<Self> {
-        u32::from_raw(value).map(Some)
-    }
-}
-
-fn take<T: FromRaw>(value: RawValue, slot: &mut T) -> Result<(), String> {
-    match T::from_raw(&value) {
-        Some(v) => {
-            *slot = v;
-            Ok(())
-        }
-        None => Err(value.to_string()),
-    }
-}
-
-/// What a key takes, with its range where it has one.
-fn expected_for(key: &str, ty: KeyType) -> &'static str {
-    // Said with the limit itself, made once: the error keeps a `&'static str`.
-    static MAX_AGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "a whole number of seconds from 0 to {}",
-            crate::limits::MAX_MAX_AGE
-        )
-    });
-    match key {
-        "max_age" => MAX_AGE.as_str(),
-        "preflight_status" => "a status code from 200 to 299",
-        _ => expected(ty),
-    }
-}
-
-fn expected(ty: KeyType) -> &'static str {
-    match ty {
-        KeyType::List => "a list of strings",
-        KeyType::Bool => "true or false",
-        KeyType::Number => "a whole number",
-    }
-}
-
-fn env_value(raw: &str, ty: KeyType) -> Option<RawValue> {
-    match ty {
-        KeyType::List => Some(RawValue::List(
-            raw.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| RawValue::Str(s.to_owned()))
-                .collect(),
-        )),
-        KeyType::Bool => match raw.trim() {
-            "true" => Some(RawValue::Bool(true)),
-            "false" => Some(RawValue::Bool(false)),
-            _ => None,
-        },
-        KeyType::Number => raw
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .map(RawValue::Int),
-    }
-}
-
-/// The known key closest to a misspelt one, when it is close enough to be a typo.
-fn suggest_key(key: &str) -> Option<String> {
-    let key = key.to_ascii_lowercase().replace('-', "_");
-    KEYS.iter()
-        .map(|(k, _)| (edit_distance(&key, k), *k))
-        .filter(|(d, k)| *d <= 3.max(k.len() / 4))
-        .min()
-        .map(|(_, k)| k.to_owned())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

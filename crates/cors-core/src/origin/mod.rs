@@ -8,6 +8,7 @@ pub(crate) mod matcher;
 #[cfg(feature = "regex")]
 pub(crate) mod regex_lint;
 pub(crate) mod regexes;
+pub(crate) mod validate;
 
 pub use crate::config::error::OriginProblem;
 pub use crate::wire::origin::{HostKind, OriginParseError};

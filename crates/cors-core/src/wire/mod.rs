@@ -4,6 +4,7 @@
 //! policy.
 
 pub(crate) mod cors_header;
+pub(crate) mod domain;
 pub(crate) mod header_values;
 pub(crate) mod origin;
 pub(crate) mod present;

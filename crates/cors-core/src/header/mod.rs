@@ -1,43 +1,17 @@
 //! Which request headers a preflight may ask for: the bounded, single-pass parser of
 //! `Access-Control-Request-Headers` and the `Access-Control-Allow-Headers` answer.
 
-use crate::config::error::{ConfigError, ConfigErrorKind as E};
-use crate::config::report::{token_fix, Report};
+mod validate;
+
+pub(crate) use validate::{validate_allow_headers, validate_expose_headers};
+
 use crate::decision::{HeaderValueRef, Rejection, ShortBytes};
 use crate::wire::header_values::ValueId;
-use crate::wire::token::{is_token, ows_len, tchars_len};
+use crate::wire::token::{ows_len, tchars_len};
 use hashbrown::{Equivalent, HashSet};
 use std::hash::{Hash, Hasher};
 
 use crate::limits::{MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES};
-
-/// Request headers no page can set (Fetch "forbidden request-header"), so allowing one is a
-/// configuration mistake.
-pub(crate) const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
-    "accept-charset",
-    "accept-encoding",
-    "access-control-request-headers",
-    "access-control-request-method",
-    "access-control-request-private-network",
-    "connection",
-    "content-length",
-    "cookie",
-    "cookie2",
-    "date",
-    "dnt",
-    "expect",
-    "host",
-    "keep-alive",
-    "origin",
-    "referer",
-    "set-cookie",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
-/// Forbidden request-header prefixes.
-pub(crate) const FORBIDDEN_REQUEST_HEADER_PREFIXES: [&str; 2] = ["proxy-", "sec-"];
 
 /// Hashes ASCII case-insensitively, without allocating.
 fn hash_lowercase<H: Hasher>(bytes: &[u8], state: &mut H) {
@@ -246,39 +220,6 @@ impl AllowHeaders {
         match self.star {
             Some(star) if !authorization => Ok(Some(HeaderValueRef::Stored(star))),
             _ => Ok(Some(HeaderValueRef::RequestHeaders)),
-        }
-    }
-}
-
-/// Checks `allow_headers`: tokens, and none a browser forbids a page to set.
-pub(crate) fn validate_allow_headers(headers: &[String], report: &mut Report) {
-    for (i, h) in headers.iter().enumerate() {
-        let key = format!("allow_headers[{i}]");
-        let lower = h.to_ascii_lowercase();
-        if h != "*" && !is_token(h.as_bytes()) {
-            report.error(ConfigError::new(key, Some(h), E::InvalidHeaderName).with_fix(token_fix(h)));
-        } else if FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
-            || FORBIDDEN_REQUEST_HEADER_PREFIXES
-                .iter()
-                .any(|p| lower.starts_with(p))
-        {
-            report.error(ConfigError::new(key, Some(h), E::ForbiddenRequestHeader));
-        }
-    }
-}
-
-/// Checks `expose_headers`: tokens, no `Set-Cookie`, and no `*` with credentials.
-pub(crate) fn validate_expose_headers(headers: &[String], credentials: bool, report: &mut Report) {
-    for (i, h) in headers.iter().enumerate() {
-        let key = format!("expose_headers[{i}]");
-        if h == "*" {
-            if credentials {
-                report.error(ConfigError::new(key, Some(h), E::ExposeAnyWithCredentials));
-            }
-        } else if !is_token(h.as_bytes()) {
-            report.error(ConfigError::new(key, Some(h), E::InvalidHeaderName).with_fix(token_fix(h)));
-        } else if h.eq_ignore_ascii_case("set-cookie") || h.eq_ignore_ascii_case("set-cookie2") {
-            report.error(ConfigError::new(key, Some(h), E::SetCookieExposed));
         }
     }
 }
