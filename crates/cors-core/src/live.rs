@@ -1,4 +1,4 @@
-//! Policies that change while the server runs (behaviour spec §8): an adapter keeps its policy
+//! Policies that change while the server runs (rules §8): an adapter keeps its policy
 //! in a [`LivePolicy`](crate::adapter::LivePolicy), loads it once per request and keeps what it loaded until the response,
 //! so a request is decided wholly by the policy in force when it started; a [`PolicyHandle`]
 //! swaps in a new one from any thread or task, after it was validated. Feature `live`.

@@ -1,4 +1,4 @@
-//! Method overrides (behaviour spec §9).
+//! Method overrides (rules §9).
 //!
 //! A framework that rewrites the method from the body (Rocket's `_method` form field) lets a
 //! page run a method it never preflighted: a browser sends the form POST without asking. So

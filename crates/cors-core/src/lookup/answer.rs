@@ -1,4 +1,4 @@
-//! The request side of looked-up origins (behaviour spec §8): what an adapter awaits when a
+//! The request side of looked-up origins (rules §8): what an adapter awaits when a
 //! decision says the origin must be looked up first, and the answer it hands back.
 //! Compiled with every feature set, so that an adapter is written once; without the feature
 //! `lookup` no policy ever asks for a lookup and [`OriginLookup`] cannot be made.

@@ -1,4 +1,4 @@
-//! Origins looked up while serving (behaviour spec §8, feature `lookup`): a source the
+//! Origins looked up while serving (rules §8, feature `lookup`): a source the
 //! application implements (a database, a service), and a cache in front of it that a request
 //! reads without allocating. Only origins the static entries do not match are looked up, and
 //! only canonical ones (`null` and malformed values never reach the source).

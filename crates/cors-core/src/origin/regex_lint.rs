@@ -1,5 +1,5 @@
 //! Lints of `allow_origin_regex` entries: the mistakes a regex makes that the engine can
-//! point out when the policy is built (behaviour spec §6 warnings).
+//! point out when the policy is built (rules §6 warnings).
 
 /// Origins no policy means to allow. A regex that matches one of them allows (nearly) any
 /// origin, which with credentials is the reflected-origin hole of rs/cors CVE-2018-20744.

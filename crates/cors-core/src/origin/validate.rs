@@ -65,7 +65,7 @@ pub(crate) fn validate_origins(
     entries
 }
 
-/// Warns about an entry that trusts more than it seems to (behaviour spec §6 warnings).
+/// Warns about an entry that trusts more than it seems to (rules §6 warnings).
 fn lint_origin(key: &str, raw: &str, entry: &OriginEntry, credentials: bool, report: &mut Report) {
     let (scheme, host, subdomains) = match entry {
         OriginEntry::Any => return,

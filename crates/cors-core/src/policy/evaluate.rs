@@ -119,7 +119,7 @@ impl Policy {
 
     /// Decides a request whose method the framework rewrote from the one the client sent
     /// (Rocket turns a form `POST` with a `_method` field into that method), given the
-    /// request's `Host` lines (behaviour spec §9). `request.method()` is the method the
+    /// request's `Host` lines (rules §9). `request.method()` is the method the
     /// application will run.
     ///
     /// A browser sends such a form without a preflight, so a cross-origin request whose
