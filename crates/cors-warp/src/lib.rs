@@ -114,25 +114,23 @@
 #![deny(missing_docs)]
 
 mod filter_error;
+mod handover;
 mod rejection;
 
 pub use cors_core;
 pub use filter_error::FilterError;
 pub use rejection::default_rejection_response;
 
-use cors_core::adapter::http::{HttpPolicy, Pending};
+use cors_core::adapter::http::HttpPolicy;
 use cors_core::adapter::SharedPolicy;
-use cors_core::lookup::{LookedUp, OriginLookup};
 use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
+use handover::{decide_with, Decided, Deciding, Kept, DECIDED};
 use std::cell::Cell;
 use std::convert::Infallible;
-use std::future::{ready, Future};
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
-use warp::http::{HeaderMap, Method, StatusCode};
+use std::future::ready;
+use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
@@ -222,12 +220,10 @@ impl Cors {
         F::Error: FilterError,
         R: Reply + 'static,
     {
-        // warp shows a filter every line of the request headers, borrowed, in one place only:
-        // the `Info` of a `warp::log::custom` callback, which runs when the filter it wraps
-        // completes. Wrapped around a filter that completes at once, it runs inside the same
-        // `poll` as the `and_then` right after it, on the same thread, so a thread-local slot
-        // hands the decision over without copying the header map (`headers_cloned()` would
-        // cost two allocations per request).
+        // The stages hand the decision over through a thread-local slot, filled and emptied
+        // within one poll: see the `handover` module for why and for the invariant.
+        //
+        // `read` decides with the request's headers borrowed, and fills the slot.
         let read = {
             let shared = self.shared.clone();
             warp::any()
@@ -245,7 +241,8 @@ impl Cors {
                     DECIDED.with(|slot| slot.set(Some(decided)));
                 }))
         };
-        // Captures nothing: warp clones `and_then`'s function for every request.
+        // `decide` empties the slot. Captures nothing: warp clones `and_then`'s function for
+        // every request.
         let decide = |_read| {
             DECIDED.with(|slot| match slot.take() {
                 Some(Decided::Kept(kept)) => Deciding::Ready(Some(Ok(kept))),
@@ -254,16 +251,13 @@ impl Cors {
                     lookup,
                     waiting: Some(waiting),
                 },
-                // The core answers: leave the chain before the inner filter runs, with
-                // the one rejection warp builds without allocating. The response stays
-                // in the slot for `answer`, which `or` runs next, in the same poll.
+                // The core answers: the response goes back in the slot for `answer`, and
+                // the chain is left before the inner filter runs.
                 Some(respond @ Decided::Respond(_)) => {
                     slot.set(Some(respond));
                     Deciding::Ready(Some(Err(warp::reject::not_found())))
                 }
-                // Unreachable while warp keeps polling `and_then`'s first filter and
-                // calling its function in one go; if it ever did not, fail closed: with
-                // the slot empty, `answer` sends a server error with no CORS grant.
+                // A broken handover: fail closed (`answer` finds no response either).
                 None => Deciding::Ready(Some(Err(warp::reject::not_found()))),
             })
         };
@@ -280,11 +274,11 @@ impl Cors {
                 response
             }
         };
-        // Reached only through `decide`'s rejection: `inner` never rejects.
+        // `answer` empties the slot of the core's response. Reached only through `decide`'s
+        // rejection: `inner` never rejects.
         let answer = warp::any().map(|| match DECIDED.with(Cell::take) {
             Some(Decided::Respond(response)) => response,
-            // Unreachable for the same reason as above. Not a CORS answer (the core makes
-            // those) but a broken handover: a server error, with no CORS grant.
+            // A broken handover: a server error, with no CORS grant.
             _ => {
                 let mut broken = Response::default();
                 *broken.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
@@ -298,165 +292,5 @@ impl Cors {
 impl From<Policy> for Cors {
     fn from(policy: Policy) -> Self {
         Cors::new(policy)
-    }
-}
-
-thread_local! {
-    /// The decision `read` makes, until `decide` (or, for the core's own response, `answer`)
-    /// takes it in the same poll.
-    static DECIDED: Cell<Option<Decided>> = const { Cell::new(None) };
-}
-
-/// What `read` decided: the core's own response, or what to put on the inner filter's, or
-/// the lookup of the request's origin to await first.
-enum Decided {
-    Respond(Response),
-    Kept(Kept),
-    // Boxed: a copied request head would make every decision as large, and a decision is
-    // moved through a thread-local slot on every request.
-    LookUp {
-        lookup: OriginLookup,
-        waiting: Box<Waiting>,
-    },
-}
-
-/// A request whose origin is being looked up: a copy of what the decision reads (`read` only
-/// borrows the request), and the policy that decides it.
-struct Waiting {
-    method: Method,
-    headers: HeaderMap,
-    cors: Arc<HttpPolicy>,
-    /// Whether `cors` must travel with the request (a live policy).
-    live: bool,
-}
-
-/// The future of `decide`: the decision `read` made, or the origin's lookup, then the
-/// decision made with its answer (handed over as `read`'s is).
-enum Deciding {
-    Ready(Option<Result<Kept, Rejection>>),
-    LookUp {
-        lookup: OriginLookup,
-        waiting: Option<Box<Waiting>>,
-    },
-}
-
-impl Future for Deciding {
-    type Output = Result<Kept, Rejection>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // Polled after completion: the broken-handover answer (a 500, no CORS grant).
-        let done = || Poll::Ready(Err(warp::reject::not_found()));
-        match self.get_mut() {
-            Deciding::Ready(output) => output.take().map_or_else(done, Poll::Ready),
-            Deciding::LookUp { lookup, waiting } => {
-                let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
-                let Some(waiting) = waiting.take() else {
-                    return done();
-                };
-                Poll::Ready(decide_looked_up(&waiting, &looked_up))
-            }
-        }
-    }
-}
-
-/// A request whose origin must be looked up: its method and headers are copied (`info`
-/// lives for the callback only), the only allocations, made only until the origin is cached.
-/// Apart and cold, so that `decide_with` stays small enough for its callees to be inlined.
-#[cold]
-#[inline(never)]
-fn waiting_for(
-    lookup: OriginLookup,
-    method: &Method,
-    headers: &HeaderMap,
-    live: Option<&Arc<HttpPolicy>>,
-    shared: &SharedPolicy<HttpPolicy>,
-) -> Decided {
-    Decided::LookUp {
-        lookup,
-        waiting: Box::new(Waiting {
-            method: method.clone(),
-            headers: headers.clone(),
-            cors: live.cloned().unwrap_or_else(|| shared.load()),
-            live: live.is_some(),
-        }),
-    }
-}
-
-/// The decision for a request whose origin was looked up. Apart and cold, so that the
-/// usual request's `Deciding` stays as small as the `Ready` it replaced.
-#[cold]
-#[inline(never)]
-fn decide_looked_up(waiting: &Waiting, looked_up: &LookedUp) -> Result<Kept, Rejection> {
-    let Waiting {
-        method,
-        headers,
-        cors,
-        live,
-    } = waiting;
-    let evaluated = cors.evaluate_looked_up(method, headers, looked_up);
-    match cors.direct_response(&evaluated) {
-        // For `answer`, which `or` runs next, in this same poll.
-        Some(response) => {
-            DECIDED.with(|slot| slot.set(Some(Decided::Respond(response))));
-            Err(warp::reject::not_found())
-        }
-        None => Ok(Kept::new(evaluated.pending(), live.then_some(cors))),
-    }
-}
-
-/// What the inner filter's response gets: the decision's plan and echoes, and, for a live
-/// policy, the policy that made them (kept even if another is swapped in meanwhile; a fixed
-/// one is the wrapper's own).
-struct Kept {
-    pending: Pending,
-    #[cfg(feature = "live")]
-    cors: Option<Arc<HttpPolicy>>,
-}
-
-impl Kept {
-    /// `live` is the policy that decided, when it must travel with the request.
-    fn new(pending: Pending, live: Option<&Arc<HttpPolicy>>) -> Kept {
-        #[cfg(not(feature = "live"))]
-        let _ = live;
-        Kept {
-            pending,
-            #[cfg(feature = "live")]
-            cors: live.cloned(),
-        }
-    }
-
-    /// Puts the decision on the response's headers, with the policy that made it.
-    fn apply(mut self, shared: &SharedPolicy<HttpPolicy>, headers: &mut HeaderMap) {
-        #[cfg(feature = "live")]
-        if let Some(cors) = &self.cors {
-            return cors.apply(&mut self.pending, headers);
-        }
-        match shared.fixed() {
-            Some(cors) => cors.apply(&mut self.pending, headers),
-            // A live policy always travels with the request; this is only a fallback.
-            None => shared.load().apply(&mut self.pending, headers),
-        }
-    }
-}
-
-/// The decision for the request `info` shows, made by `cors` (`shared`'s policy in force);
-/// `live` is `cors` when it must travel with the request.
-fn decide_with(
-    cors: &HttpPolicy,
-    live: Option<&Arc<HttpPolicy>>,
-    shared: &SharedPolicy<HttpPolicy>,
-    info: &warp::log::Info<'_>,
-) -> Decided {
-    let (method, headers) = (info.method(), info.request_headers());
-    let evaluated = cors.evaluate(method, headers);
-    if let Some(lookup) = evaluated.origin_lookup() {
-        return waiting_for(lookup, method, headers, live, shared);
-    }
-    // A response the core sends itself is written here, while the request is at hand;
-    // otherwise only the small `Pending` travels on.
-    match cors.direct_response(&evaluated) {
-        Some(response) => Decided::Respond(response),
-        None => Decided::Kept(Kept::new(evaluated.pending(), live)),
     }
 }
