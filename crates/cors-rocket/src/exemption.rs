@@ -1,9 +1,10 @@
 //! Exemptions: mount bases left outside every CORS policy of the application.
 
 use crate::request::Claim;
-use crate::scope::{fairing_route, with_registry, Registry, METHODS};
+use crate::route::fairing_route;
 #[cfg(doc)]
-use crate::{CorsFairing, RESERVED_RANKS};
+use crate::scope::RESERVED_RANKS;
+use crate::scope::{with_registry, Registry, METHODS};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::uri::Origin;
 use rocket::http::Status;
@@ -18,6 +19,8 @@ use std::sync::{Arc, OnceLock};
 /// It mounts the same catch-all routes as a scope for that base, which claim the requests
 /// Rocket routes there and forward them to the application's routes; it has no response
 /// callback. Attach it once.
+///
+/// [`CorsFairing::exempt`]: crate::CorsFairing::exempt
 #[derive(Clone)]
 pub struct CorsExemption {
     pub(crate) base: Origin<'static>,

@@ -2,21 +2,25 @@
 //! whatever Rocket answered.
 
 use crate::exemption::CorsExemption;
-use crate::method_override::routed_by_global;
+use crate::method_override::{routed_by_global, PAYLOAD_METHODS};
 use crate::request::{decide_looked_up, decide_now, Claim, Stash};
 use crate::response::apply;
-use crate::scope::{
-    base_segments, covers, mounted, parse_base, rank_for_depth, with_registry, BaseError, Registry,
-};
+use crate::route::{fairing_route, ScopeRoute};
 #[cfg(doc)]
-use crate::RESERVED_RANKS;
+use crate::scope::RESERVED_RANKS;
+use crate::scope::{
+    base_segments, covers, mounted, parse_base, rank_for_depth, with_registry, BaseError, Registry, Scope,
+    METHODS,
+};
+#[cfg(feature = "live")]
 use cors_core::adapter::SharedPolicy;
 use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::uri::Origin;
-use rocket::{Build, Request, Response, Rocket};
+use rocket::http::{MediaType, Method};
+use rocket::{Build, Request, Response, Rocket, Route};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -35,30 +39,6 @@ pub struct CorsFairing {
     /// The base's raw path segments, as Rocket's router compares them (none for the whole
     /// application's fairing).
     pub(crate) segments: Arc<[String]>,
-}
-
-/// What a fairing shares with its routes, the application's managed state and the
-/// request-local cache.
-pub(crate) struct Scope {
-    policy: SharedPolicy<Policy>,
-}
-
-impl Scope {
-    fn fixed(policy: Policy) -> Arc<Scope> {
-        Arc::new(Scope {
-            policy: SharedPolicy::new(policy),
-        })
-    }
-
-    /// The policy in force (a reference count, no allocation).
-    pub(crate) fn current(&self) -> Policy {
-        self.policy.policy()
-    }
-
-    /// The fixed policy, which a request may borrow for as long as the application lives.
-    pub(crate) fn fixed_policy(&self) -> Option<&Policy> {
-        self.policy.fixed()
-    }
 }
 
 impl fmt::Debug for CorsFairing {
@@ -212,6 +192,33 @@ impl CorsFairing {
     pub fn rank(&self) -> isize {
         self.rank
     }
+
+    /// The routes mounted at the base. A scope claims requests of every method. The whole
+    /// application's fairing sees only what it must decide before routing: OPTIONS (to answer
+    /// preflights), and the requests Rocket may have rewritten from a form POST (see
+    /// [`routed_by_global`]); requests of other methods fall back to it in `on_response`.
+    ///
+    /// [`routed_by_global`]: crate::method_override::routed_by_global
+    pub(crate) fn routes(&self) -> Vec<Route> {
+        let route = |method, format: Option<MediaType>| {
+            let handler = ScopeRoute {
+                scope: Arc::clone(&self.scope),
+            };
+            let mut route = fairing_route(self.rank, method, handler);
+            route.format = format;
+            route
+        };
+        if !self.global {
+            return METHODS.iter().map(|&method| route(method, None)).collect();
+        }
+        let mut routes = vec![
+            route(Method::Options, None),
+            route(Method::Trace, None),
+            route(Method::Connect, None),
+        ];
+        routes.extend(PAYLOAD_METHODS.iter().map(|&m| route(m, Some(MediaType::Form))));
+        routes
+    }
 }
 
 impl From<Policy> for CorsFairing {
@@ -358,5 +365,33 @@ impl CorsFairing {
             .get()
             .filter(|scope| Arc::ptr_eq(scope, &self.scope))
             .and_then(|scope| scope.fixed_policy())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope::ROUTE_NAME;
+
+    fn policy() -> Policy {
+        Policy::builder()
+            .allow_origins(["https://example.com"])
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn routes_are_valid_for_every_method() {
+        assert_eq!(
+            CorsFairing::new(policy()).routes().len(),
+            3 + PAYLOAD_METHODS.len()
+        );
+        let routes = CorsFairing::scoped("/public", policy()).unwrap().routes();
+        assert_eq!(routes.len(), METHODS.len());
+        assert!(routes.iter().all(|r| r.name.as_deref() == Some(ROUTE_NAME)));
+        let exempt = CorsFairing::exempt("/metrics").unwrap();
+        let routes = CorsExemption::routes(exempt.rank());
+        assert_eq!(routes.len(), METHODS.len());
+        assert!(routes.iter().all(|r| r.name.as_deref() == Some(ROUTE_NAME)));
     }
 }

@@ -160,6 +160,7 @@ mod fairing;
 mod method_override;
 mod request;
 mod response;
+mod route;
 mod scope;
 
 pub use cors_core;

@@ -1,7 +1,7 @@
 //! The request side of the glue: [`CorsRequest`] over a Rocket request, the decision for it,
 //! and the claim kept in its request-local cache from routing to the response callback.
 
-use crate::fairing::Scope;
+use crate::scope::Scope;
 use cors_core::adapter::{CorsRequest, HeaderLine, RequestHeader};
 use cors_core::lookup::LookedUp;
 use cors_core::{Decision, Policy};

@@ -1,22 +1,21 @@
-//! Scopes: the routes a fairing mounts at its base, which let Rocket's own router decide
-//! which fairing claims a request, and the registry of the bases of an application's scopes
-//! and exemptions.
+//! Scopes and their mount bases: the policy a fairing shares with its routes ([`Scope`]), the
+//! ranks and bases the fairings mount their routes at, and the registry of an application's
+//! scope and exemption bases, with which the whole application's fairing tells the requests
+//! a scope or an exemption may have claimed from all the others.
 
-use crate::fairing::{CorsFairing, Scope};
-use crate::method_override::{is_overridden, PAYLOAD_METHODS};
-use crate::request::{decide_looked_up, decide_now, Claim, Stash};
-use cors_core::adapter::Route as Answer;
+use cors_core::adapter::SharedPolicy;
+use cors_core::Policy;
 use rocket::http::uri::Origin;
-use rocket::http::{MediaType, Method, Status};
-use rocket::route::{self, Handler};
-use rocket::{Build, Data, Request, Response, Rocket, Route};
+use rocket::http::Method;
+use rocket::{Build, Request, Rocket, Route};
 use std::fmt;
-use std::io::Cursor;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// The ranks of the routes the fairings mount: a scope or an exemption at mount depth `d` (the
 /// number of path segments of its base, `0` for [`CorsFairing::new`]) uses
 /// `isize::MIN + 1024 - d`. Keep application routes out of this range.
+///
+/// [`CorsFairing::new`]: crate::CorsFairing::new
 pub const RESERVED_RANKS: std::ops::RangeInclusive<isize> = (isize::MIN + 1)..=(isize::MIN + 1024);
 
 /// The name of the routes the fairings mount, as Rocket lists them.
@@ -37,43 +36,34 @@ pub(crate) const METHODS: [Method; 9] = [
     Method::Patch,
 ];
 
-impl CorsFairing {
-    /// The routes mounted at the base. A scope claims requests of every method. The whole
-    /// application's fairing sees only what it must decide before routing: OPTIONS (to answer
-    /// preflights), and the requests Rocket may have rewritten from a form POST (see
-    /// [`routed_by_global`]); requests of other methods fall back to it in `on_response`.
-    ///
-    /// [`routed_by_global`]: crate::method_override::routed_by_global
-    pub(crate) fn routes(&self) -> Vec<Route> {
-        let route = |method, format: Option<MediaType>| {
-            let handler = ScopeRoute {
-                scope: Arc::clone(&self.scope),
-            };
-            let mut route = fairing_route(self.rank, method, handler);
-            route.format = format;
-            route
-        };
-        if !self.global {
-            return METHODS.iter().map(|&method| route(method, None)).collect();
-        }
-        let mut routes = vec![
-            route(Method::Options, None),
-            route(Method::Trace, None),
-            route(Method::Connect, None),
-        ];
-        routes.extend(PAYLOAD_METHODS.iter().map(|&m| route(m, Some(MediaType::Form))));
-        routes
+/// What a fairing shares with its routes, the application's managed state and the
+/// request-local cache.
+pub(crate) struct Scope {
+    pub(crate) policy: SharedPolicy<Policy>,
+}
+
+impl Scope {
+    pub(crate) fn fixed(policy: Policy) -> Arc<Scope> {
+        Arc::new(Scope {
+            policy: SharedPolicy::new(policy),
+        })
+    }
+
+    /// The policy in force (a reference count, no allocation).
+    pub(crate) fn current(&self) -> Policy {
+        self.policy.policy()
+    }
+
+    /// The fixed policy, which a request may borrow for as long as the application lives.
+    pub(crate) fn fixed_policy(&self) -> Option<&Policy> {
+        self.policy.fixed()
     }
 }
 
-/// A route of the fairings: `<base>/<path..>` once mounted, named [`ROUTE_NAME`].
-pub(crate) fn fairing_route<H: Handler>(rank: isize, method: Method, handler: H) -> Route {
-    let mut route = Route::ranked(rank, method, "/<path..>", handler);
-    route.name = Some(ROUTE_NAME.into());
-    route
-}
-
 /// `base` as a mount base for [`CorsFairing::scoped`] and [`CorsFairing::exempt`].
+///
+/// [`CorsFairing::scoped`]: crate::CorsFairing::scoped
+/// [`CorsFairing::exempt`]: crate::CorsFairing::exempt
 pub(crate) fn parse_base(base: &str) -> Result<Origin<'static>, BaseError> {
     let origin = Origin::parse_owned(base.to_owned()).map_err(|e| BaseError {
         base: base.to_owned(),
@@ -125,6 +115,9 @@ pub(crate) fn rank_for_depth(depth: usize) -> isize {
 }
 
 /// A mount base [`CorsFairing::scoped`] or [`CorsFairing::exempt`] cannot use.
+///
+/// [`CorsFairing::scoped`]: crate::CorsFairing::scoped
+/// [`CorsFairing::exempt`]: crate::CorsFairing::exempt
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BaseError {
     pub(crate) base: String,
@@ -138,58 +131,6 @@ impl fmt::Display for BaseError {
 }
 
 impl std::error::Error for BaseError {}
-
-/// The route a fairing mounts at `<base>/<path..>`: decides for the request (the first, most
-/// specific scope to see it claims it), answers it when the policy says so, and otherwise
-/// forwards to the application's routes.
-#[derive(Clone)]
-struct ScopeRoute {
-    scope: Arc<Scope>,
-}
-
-#[rocket::async_trait]
-impl Handler for ScopeRoute {
-    async fn handle<'r>(&self, request: &'r Request<'_>, mut data: Data<'r>) -> route::Outcome<'r> {
-        let cell = request.local_cache(OnceLock::<Claim>::new);
-        if cell.get().is_none() {
-            // One policy decides the whole request, whatever is swapped in meanwhile.
-            let policy = self.scope.current();
-            let mut looked_up = None;
-            let mut decision = decide_now(&policy, request, false, None);
-            if decision.needs_lookup() {
-                decision = Box::pin(decide_looked_up(&policy, request, false, &mut looked_up)).await;
-            }
-            // A preflight is no rewritten form: only other requests need the body looked at,
-            // which spares every preflight a header lookup.
-            if !decision.outcome().is_preflight() && is_overridden(request, &mut data).await {
-                decision = decide_now(&policy, request, true, looked_up.as_ref());
-                if decision.needs_lookup() {
-                    decision = Box::pin(decide_looked_up(&policy, request, true, &mut looked_up)).await;
-                }
-            }
-            // The first scope to see the request claims it.
-            let _ = cell.set(Claim::Decided(Stash {
-                scope: Arc::clone(&self.scope),
-                policy,
-                decision,
-            }));
-        }
-        // A deeper exemption claimed it: on to the application's routes.
-        let Some(Claim::Decided(stash)) = cell.get() else {
-            return route::Outcome::forward(data, Status::NotFound);
-        };
-        match stash.decision.route() {
-            Answer::CallHandler => route::Outcome::forward(data, Status::NotFound),
-            Answer::Respond { status } => {
-                let mut response = Response::new();
-                response.set_status(Status::new(status));
-                // An empty body with `Content-Length: 0`; Rocket drops both on a 204.
-                response.set_sized_body(0, Cursor::new(&[][..]));
-                route::Outcome::Success(response)
-            }
-        }
-    }
-}
 
 /// The CORS fairings of one application, in its managed state: the whole-application
 /// fairing's scope, and the bases of the scopes and exemptions.
@@ -250,8 +191,7 @@ pub(crate) fn covers(base: &[String], request: &Request<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exemption::CorsExemption;
-    use cors_core::Policy;
+    use crate::CorsFairing;
 
     fn policy() -> Policy {
         Policy::builder()
@@ -291,20 +231,5 @@ mod tests {
                 "{bad}: {err}"
             );
         }
-    }
-
-    #[test]
-    fn routes_are_valid_for_every_method() {
-        assert_eq!(
-            CorsFairing::new(policy()).routes().len(),
-            3 + PAYLOAD_METHODS.len()
-        );
-        let routes = CorsFairing::scoped("/public", policy()).unwrap().routes();
-        assert_eq!(routes.len(), METHODS.len());
-        assert!(routes.iter().all(|r| r.name.as_deref() == Some(ROUTE_NAME)));
-        let exempt = CorsFairing::exempt("/metrics").unwrap();
-        let routes = CorsExemption::routes(exempt.rank());
-        assert_eq!(routes.len(), METHODS.len());
-        assert!(routes.iter().all(|r| r.name.as_deref() == Some(ROUTE_NAME)));
     }
 }
