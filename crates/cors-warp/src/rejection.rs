@@ -45,7 +45,33 @@ pub fn default_rejection_response(rejection: &Rejection) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     }
     let debug = format!("{rejection:?}");
-    let public: [(StatusCode, Option<&dyn Display>); 10] = [
+    match most_relevant(rejection, &debug) {
+        Some((status, message)) => text_response(status, message.to_string()),
+        None => unhandled(&debug),
+    }
+}
+
+/// The most relevant of warp's own causes of `rejection` (its Debug output is `debug`), by
+/// [`rank`], the first on a tie; `None` when it has only custom ones.
+fn most_relevant<'a>(rejection: &'a Rejection, debug: &str) -> Option<(StatusCode, &'a dyn Display)> {
+    // warp's crate-private rejection types, recognised by their Debug names.
+    let private = PRIVATE
+        .iter()
+        .map(|(name, status, message)| (*status, has_cause(debug, name).then_some(message as &dyn Display)));
+    let mut best: Option<(StatusCode, &dyn Display)> = None;
+    for (status, message) in public_causes(rejection).into_iter().chain(private) {
+        let Some(message) = message else { continue };
+        if best.is_none_or(|(current, _)| rank(status) > rank(current)) {
+            best = Some((status, message));
+        }
+    }
+    best
+}
+
+/// warp's public rejection types, each with its status and, when `rejection` has it, its
+/// message, in a fixed order.
+fn public_causes(rejection: &Rejection) -> [(StatusCode, Option<&dyn Display>); 11] {
+    [
         (
             StatusCode::METHOD_NOT_ALLOWED,
             display(rejection.find::<MethodNotAllowed>()),
@@ -83,43 +109,32 @@ pub fn default_rejection_response(rejection: &Rejection) -> Response {
             StatusCode::FORBIDDEN,
             display(rejection.find::<warp::cors::CorsForbidden>()),
         ),
-    ];
-    let extension = [(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        display(rejection.find::<warp::ext::MissingExtension>()),
-    )];
-    // warp's crate-private rejection types, recognised by their Debug names.
-    let private = PRIVATE.iter().map(|(name, status, message)| {
         (
-            *status,
-            has_cause(&debug, name).then_some(message as &dyn Display),
-        )
-    });
-    let mut best: Option<(StatusCode, &dyn Display)> = None;
-    for (status, message) in public.into_iter().chain(extension).chain(private) {
-        let Some(message) = message else { continue };
-        if best.is_none_or(|(current, _)| rank(status) > rank(current)) {
-            best = Some((status, message));
-        }
-    }
-    match best {
-        Some((status, message)) => {
-            let mut response = message.to_string().into_response();
-            *response.status_mut() = status;
-            response
-        }
-        None => {
-            // Only custom rejections: warp's "unhandled rejection" answer.
-            let cause = debug
-                .strip_prefix("Rejection(")
-                .and_then(|rest| rest.strip_suffix(')'))
-                .unwrap_or(&debug);
-            tracing::error!("unhandled custom rejection, returning 500 response: {cause}");
-            let mut response = format!("Unhandled rejection: {cause}").into_response();
-            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            response
-        }
-    }
+            StatusCode::INTERNAL_SERVER_ERROR,
+            display(rejection.find::<warp::ext::MissingExtension>()),
+        ),
+    ]
+}
+
+/// warp's "unhandled rejection" answer, for a rejection with only custom causes (its Debug
+/// output is `debug`).
+fn unhandled(debug: &str) -> Response {
+    let cause = debug
+        .strip_prefix("Rejection(")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or(debug);
+    tracing::error!("unhandled custom rejection, returning 500 response: {cause}");
+    text_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("Unhandled rejection: {cause}"),
+    )
+}
+
+/// `body` as `text/plain; charset=utf-8`, with `status`.
+fn text_response(status: StatusCode, body: String) -> Response {
+    let mut response = body.into_response();
+    *response.status_mut() = status;
+    response
 }
 
 fn display<T: Display>(cause: Option<&T>) -> Option<&dyn Display> {
