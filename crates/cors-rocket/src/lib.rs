@@ -97,10 +97,11 @@
 //! crate. Two fairings for the same base are a route collision, which Rocket reports when it
 //! ignites.
 //!
-//! Fairings do not stack the way tower layers or actix middlewares do: every request is
-//! decided by exactly one fairing (the deepest scope covering it, else [`CorsFairing::new`]),
-//! and the others leave its response alone, so `/public/info` above gets the public policy
-//! only, catchers and 404s included.
+//! Fairings do not stack the way tower layers or actix middlewares do, where the outer one
+//! decides (see [one CORS layer per route] in the guide): every request is decided by exactly
+//! one fairing (the deepest scope covering it, else [`CorsFairing::new`]), and the others
+//! leave its response alone, so `/public/info` above gets the public policy only, catchers and
+//! 404s included.
 //!
 //! A scope costs the requests outside its base nothing beyond a comparison of their path with
 //! its base, as Rocket's router makes it (raw segments of the base, decoded segments of the
@@ -145,10 +146,11 @@
 //!
 //! # What CORS does not do
 //!
-//! CORS does not stop a browser from sending a simple request, and the handler still runs: it
-//! only decides whether the page may read the response. It is no defence against CSRF; protect
-//! state-changing routes with CSRF tokens or `SameSite` cookies.
+//! CORS decides whether a page may read a response, not whether the handler runs, and it is no
+//! defence against CSRF: see [what CORS does not do] in the guide.
 //!
+//! [one CORS layer per route]: https://example.invalid/cors-toolkit/blob/main/docs/guide.md#one-cors-layer-per-route
+//! [what CORS does not do]: https://example.invalid/cors-toolkit/blob/main/docs/guide.md#what-cors-does-not-do
 //! [`Fairing`]: rocket::fairing::Fairing
 //! [`Policy`]: cors_core::Policy
 //! [`Policy::evaluate_overridden`]: cors_core::Policy::evaluate_overridden

@@ -28,7 +28,7 @@ pub(crate) fn routed_by_global(request: &Request<'_>) -> bool {
 
 /// Whether Rocket rewrote the request's method from a form POST's `_method` field
 /// (`Rocket::preprocess_request`, which this repeats on the bytes it peeked): a method the
-/// page may never have been granted by a preflight (behaviour spec §9).
+/// page may never have been granted by a preflight (rules §9).
 pub(crate) async fn is_overridden(request: &Request<'_>, data: &mut Data<'_>) -> bool {
     let method = request.method();
     // Rocket rewrites only a POST, and a rewrite to a safelisted method needs no preflight.

@@ -74,11 +74,11 @@
 //!   a handler), so whatever reaches it is its request: in `cors.wrap(a).or(b)`, `b` is
 //!   never reached (and every preflight is answered under `cors`).
 //! - Give every route exactly one wrapper: never wrap a filter that already contains a
-//!   wrapper. When two wrappers see the same request, the outer one decides: it answers the
-//!   preflight itself (the inner one never sees it), and on other requests its headers
-//!   replace the inner one's. So `api.wrap(warp::path("public").and(public.wrap(info)).or(items))`
-//!   gives `GET /public/info` from another origin only `Vary: Origin`, and its preflight a
-//!   403; put the two scopes side by side, as in the example above.
+//!   wrapper. When two wrappers see the same request, the outer one decides (see [one CORS
+//!   layer per route] in the guide). So
+//!   `api.wrap(warp::path("public").and(public.wrap(info)).or(items))` gives
+//!   `GET /public/info` from another origin only `Vary: Origin`, and its preflight a 403; put
+//!   the two scopes side by side, as in the example above.
 //! - A `recover` handler of yours goes inside: `cors.wrap(routes.recover(handle))`. It runs
 //!   exactly as without the wrapper, with the original [`Rejection`] (so `find` works),
 //!   and its response gets the CORS headers; if it passes a rejection on, the wrapper renders
@@ -107,9 +107,11 @@
 //!
 //! # What CORS is not
 //!
-//! CORS decides whether a page from another origin may *read* a response; it does not stop a
-//! simple request from being sent and executed. It is no defence against CSRF: protect
-//! state-changing endpoints with tokens or `SameSite` cookies.
+//! CORS decides whether a page from another origin may *read* a response, not whether the
+//! handler runs, and it is no defence against CSRF: see [what CORS does not do] in the guide.
+//!
+//! [one CORS layer per route]: https://example.invalid/cors-toolkit/blob/main/docs/guide.md#one-cors-layer-per-route
+//! [what CORS does not do]: https://example.invalid/cors-toolkit/blob/main/docs/guide.md#what-cors-does-not-do
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
