@@ -5,7 +5,7 @@ use cors_warp::Cors;
 use warp::http::header::{HeaderName, HeaderValue, CONTENT_TYPE, COOKIE};
 use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
-use warp::{Filter, Reply};
+use warp::{Filter, Rejection, Reply};
 
 /// A handler's response: status, body, extra headers, and the contract's `X-Handler: ran`.
 fn reply(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
@@ -36,26 +36,24 @@ fn json(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &
 fn routes(
     settings: &ex::Settings,
 ) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static {
+    // The path filter in front scopes the public policy to /public/* (warp's 404 for unknown
+    // paths there included); every other path falls through to the API policy, applied with
+    // warp's own `with`.
+    // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
+    let api_cors = ex::live(settings, Cors::new(settings.policy.clone()), Cors::with_handle);
+    let public = warp::path("public").and(Cors::new(settings.public_policy.clone()).wrap(public_info()));
+    metrics()
+        .or(public)
+        .unify()
+        .or(api().with(cors_warp::cors!(api_cors)))
+        .unify()
+}
+
+/// The routes under the `--config` policy, tried in the contract's order.
+fn api() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
     let health = warp::path!("health")
         .and(warp::get())
         .map(|| reply(StatusCode::OK, ex::HEALTH_BODY, &[]));
-    let items_write = warp::post()
-        .or(warp::put())
-        .unify()
-        .or(warp::patch())
-        .unify()
-        .or(warp::delete())
-        .unify()
-        .and(warp::method())
-        .map(|method: Method| json(StatusCode::OK, ex::method_echo_json(method.as_str()), &[]));
-    let items = warp::path!("api" / "items").and(
-        warp::get()
-            .map(|| json(StatusCode::OK, ex::ITEMS_JSON, &ex::ITEMS_HEADERS))
-            .or(warp::options().map(|| reply(StatusCode::OK, ex::OPTIONS_BODY, &[])))
-            .unify()
-            .or(items_write)
-            .unify(),
-    );
     let error = warp::path!("api" / "error")
         .and(warp::get())
         .map(|| reply(StatusCode::INTERNAL_SERVER_ERROR, "error", &[]));
@@ -71,15 +69,8 @@ fn routes(
     let cookie_set = warp::path!("api" / "cookie" / "set")
         .and(warp::get())
         .map(|| reply(StatusCode::OK, "cookie set", &[("set-cookie", ex::SET_COOKIE)]));
-    let cookie_echo = warp::path!("api" / "cookie" / "echo")
-        .and(warp::get())
-        .and(warp::header::headers_cloned())
-        .map(|headers: HeaderMap| {
-            let cookie = headers.get(COOKIE).and_then(|v| v.to_str().ok());
-            json(StatusCode::OK, ex::cookie_echo_json(cookie), &[])
-        });
-    let api = health
-        .or(items)
+    health
+        .or(items())
         .unify()
         .or(error)
         .unify()
@@ -91,30 +82,55 @@ fn routes(
         .unify()
         .or(cookie_set)
         .unify()
-        .or(cookie_echo)
-        .unify();
+        .or(cookie_echo())
+        .unify()
+}
 
-    let public_info = warp::path!("info")
+/// `/api/items`: its list, its own OPTIONS handler, and an echo of each write method.
+fn items() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    let items_write = warp::post()
+        .or(warp::put())
+        .unify()
+        .or(warp::patch())
+        .unify()
+        .or(warp::delete())
+        .unify()
+        .and(warp::method())
+        .map(|method: Method| json(StatusCode::OK, ex::method_echo_json(method.as_str()), &[]));
+    warp::path!("api" / "items").and(
+        warp::get()
+            .map(|| json(StatusCode::OK, ex::ITEMS_JSON, &ex::ITEMS_HEADERS))
+            .or(warp::options().map(|| reply(StatusCode::OK, ex::OPTIONS_BODY, &[])))
+            .unify()
+            .or(items_write)
+            .unify(),
+    )
+}
+
+fn cookie_echo() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    warp::path!("api" / "cookie" / "echo")
         .and(warp::get())
-        .map(|| json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]));
-    // The path filter in front scopes the public policy to /public/* (warp's 404 for unknown
-    // paths there included); every other path falls through to the API policy, applied with
-    // warp's own `with`.
-    // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
-    let api_cors = ex::live(settings, Cors::new(settings.policy.clone()), Cors::with_handle);
-    // Outside every CORS policy.
-    let metrics = warp::path!("metrics").and(warp::get()).map(|| {
+        .and(warp::header::headers_cloned())
+        .map(|headers: HeaderMap| {
+            let cookie = headers.get(COOKIE).and_then(|v| v.to_str().ok());
+            json(StatusCode::OK, ex::cookie_echo_json(cookie), &[])
+        })
+}
+
+fn public_info() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    warp::path!("info")
+        .and(warp::get())
+        .map(|| json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]))
+}
+
+/// `/metrics`, outside every CORS policy.
+fn metrics() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    warp::path!("metrics").and(warp::get()).map(|| {
         let mut response = ex::metrics_text().into_response();
         let content_type = HeaderValue::from_static(ex::METRICS_CONTENT_TYPE);
         response.headers_mut().insert(CONTENT_TYPE, content_type);
         response
-    });
-    let public = warp::path("public").and(Cors::new(settings.public_policy.clone()).wrap(public_info));
-    metrics
-        .or(public)
-        .unify()
-        .or(api.with(cors_warp::cors!(api_cors)))
-        .unify()
+    })
 }
 
 /// Serves the contract's routes until `shutdown` is requested; `on_listening` gets the real
