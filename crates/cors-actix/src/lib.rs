@@ -109,11 +109,11 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Compat;
 use actix_web::web;
 use actix_web::{Error, HttpResponse};
-use cors_core::adapter::{Evaluated, HeaderTypes, NativePolicy, Route, SharedPolicy};
+use cors_core::adapter::{HeaderTypes, NativePolicy, Next, Respond, SharedPolicy, Step};
 use cors_core::lookup::{LookedUp, OriginLookup};
+use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
-use cors_core::{Decision, Policy};
 use pin_project_lite::pin_project;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -266,26 +266,24 @@ where
         let cors = self.shared.load();
         let method = request.method().as_str().as_bytes();
         // The usual response future is built where it is returned: moving it costs a copy.
-        let evaluated = cors.evaluate(method, request.headers());
-        if let Some(lookup) = evaluated.origin_lookup() {
-            return waiting_for(lookup, request, &self.service, cors);
-        }
-        if let Some(status) = direct_status(evaluated.decision()) {
-            let response = respond(status, &evaluated);
-            return CorsFuture {
-                state: State::Direct {
+        let next = match cors.step(method, request.headers()) {
+            Step::Next(next) => next,
+            Step::LookUp(lookup) => return waiting_for(lookup, request, &self.service, cors),
+        };
+        let state = match next {
+            Next::Respond(respond) => {
+                let response = respond_with(&respond);
+                State::Respond {
                     response: Some(reply(request, response)),
-                },
-            };
-        }
-        let pending = evaluated.pending();
-        CorsFuture {
-            state: State::Inner {
+                }
+            }
+            Next::CallHandler(pending) => State::Inner {
                 future: self.service.call(request),
                 pending,
                 cors,
             },
-        }
+        };
+        CorsFuture { state }
     }
 }
 
@@ -309,9 +307,10 @@ where
 }
 
 /// The middleware's own response (a preflight it answers, a refused override).
-fn respond(status: StatusCode, evaluated: &Evaluated<'_, Actix>) -> HttpResponse {
+fn respond_with(respond: &Respond<'_, Actix>) -> HttpResponse {
+    let status = StatusCode::from_u16(respond.status()).unwrap_or(StatusCode::FORBIDDEN);
     let mut response = HttpResponse::new(status);
-    evaluated.respond_into(response.headers_mut());
+    respond.write_headers(response.headers_mut());
     response
 }
 
@@ -335,18 +334,18 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
     let method = request.method().as_str().as_bytes();
-    let evaluated = cors.evaluate_looked_up(method, request.headers(), looked_up);
-    if let Some(status) = direct_status(evaluated.decision()) {
-        let response = respond(status, &evaluated);
-        return State::Direct {
-            response: Some(reply(request, response)),
-        };
-    }
-    let pending = evaluated.pending();
-    State::Inner {
-        future: service.call(request),
-        pending,
-        cors,
+    match cors.resume(method, request.headers(), looked_up) {
+        Next::Respond(respond) => {
+            let response = respond_with(&respond);
+            State::Respond {
+                response: Some(reply(request, response)),
+            }
+        }
+        Next::CallHandler(pending) => State::Inner {
+            future: service.call(request),
+            pending,
+            cors,
+        },
     }
 }
 
@@ -368,7 +367,7 @@ pin_project! {
             lookup: OriginLookup,
             waiting: Option<Box<(ServiceRequest, Rc<S>, Arc<ActixCors>)>>,
         },
-        Direct { response: Option<ServiceResponse<EitherBody<B>>> },
+        Respond { response: Option<ServiceResponse<EitherBody<B>>> },
         Inner {
             #[pin]
             future: S::Future,
@@ -391,15 +390,15 @@ where
                 StateProj::Lookup { lookup, waiting } => {
                     let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
                     let Some(waiting) = waiting.take() else {
-                        break Err(polled_after_completion());
+                        return Poll::Pending;
                     };
                     let (request, service, cors) = *waiting;
                     let next = after_lookup(cors, &*service, request, &looked_up);
                     self.as_mut().project().state.set(next);
                 }
-                StateProj::Direct { response } => match response.take() {
+                StateProj::Respond { response } => match response.take() {
                     Some(response) => break Ok(response),
-                    None => break Err(polled_after_completion()),
+                    None => return Poll::Pending,
                 },
                 StateProj::Inner {
                     future,
@@ -422,16 +421,13 @@ where
                         break Err(error);
                     }
                 },
-                StateProj::Done => break Err(polled_after_completion()),
+                // Completed: polled again, the future waits forever (cors_core::adapter).
+                StateProj::Done => return Poll::Pending,
             }
         };
         self.project().state.set(State::Done);
         Poll::Ready(output)
     }
-}
-
-fn polled_after_completion() -> Error {
-    actix_web::error::ErrorInternalServerError("CorsFuture polled after completion")
 }
 
 /// actix-web's header types, for the core's adapter glue ([`NativePolicy`]).
@@ -483,12 +479,3 @@ impl HeaderTypes for Actix {
 
 type ActixCors = NativePolicy<Actix>;
 type Pending = cors_core::adapter::Pending<HeaderValue>;
-
-/// The status of the middleware's own response, when the decision answers without the inner
-/// service.
-fn direct_status(decision: &Decision) -> Option<StatusCode> {
-    match decision.route() {
-        Route::CallHandler => None,
-        Route::Respond { status } => Some(StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN)),
-    }
-}

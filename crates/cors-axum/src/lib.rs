@@ -98,6 +98,7 @@
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::adapter::SharedPolicy;
+use cors_core::adapter::{Next, Step};
 use cors_core::lookup::{LookedUp, OriginLookup};
 use cors_core::Policy;
 #[cfg(feature = "live")]
@@ -202,29 +203,45 @@ where
         // The policy in force now decides the whole request, whatever is swapped in meanwhile.
         let cors = self.shared.load();
         // The usual response future is built where it is returned: moving it costs a copy.
-        let evaluated = cors.evaluate(request.method(), request.headers());
-        if let Some(lookup) = evaluated.origin_lookup() {
-            // The service made ready goes with the request; a clone stays for the next one.
-            let clone = self.inner.clone();
-            let ready = std::mem::replace(&mut self.inner, clone);
-            let waiting = Some(Box::new((request, ready, cors)));
-            return ResponseFuture {
-                state: State::Lookup { lookup, waiting },
-            };
-        }
-        if let Some(response) = cors.direct_response(&evaluated) {
-            return ResponseFuture {
-                state: State::Direct {
-                    response: Some(response),
-                },
-            };
-        }
-        let pending = evaluated.pending();
-        ResponseFuture {
-            state: State::Inner {
+        let ready = match cors.step(request.method(), request.headers()) {
+            Step::Next(ready) => ready,
+            Step::LookUp(lookup) => return self.wait_for(lookup, request, cors),
+        };
+        let state = match ready {
+            Next::Respond(respond) => State::Respond {
+                response: Some(cors.respond(&respond)),
+            },
+            Next::CallHandler(pending) => State::Inner {
                 future: self.inner.call(request),
                 pending,
                 cors,
+            },
+        };
+        ResponseFuture { state }
+    }
+}
+
+impl<S> Cors<S> {
+    /// A request whose origin must be looked up: the service made ready goes with it, to be
+    /// called once the origin is; a clone stays for the next request. Apart and cold, so that
+    /// `call` stays small enough for its callees to be inlined.
+    #[cold]
+    #[inline(never)]
+    fn wait_for<B>(
+        &mut self,
+        lookup: OriginLookup,
+        request: Request<B>,
+        cors: Arc<HttpPolicy>,
+    ) -> ResponseFuture<S, B>
+    where
+        S: Service<Request<B>> + Clone,
+    {
+        let clone = self.inner.clone();
+        let ready = std::mem::replace(&mut self.inner, clone);
+        ResponseFuture {
+            state: State::Lookup {
+                lookup,
+                waiting: Some(Box::new((request, ready, cors))),
             },
         }
     }
@@ -243,17 +260,15 @@ fn after_lookup<S, B, R>(
 where
     S: Service<Request<B>, Response = Response<R>>,
 {
-    let evaluated = cors.evaluate_looked_up(request.method(), request.headers(), looked_up);
-    if let Some(response) = cors.direct_response(&evaluated) {
-        return State::Direct {
-            response: Some(response),
-        };
-    }
-    let pending = evaluated.pending();
-    State::Inner {
-        future: inner.call(request),
-        pending,
-        cors,
+    match cors.resume(request.method(), request.headers(), looked_up) {
+        Next::Respond(respond) => State::Respond {
+            response: Some(cors.respond(&respond)),
+        },
+        Next::CallHandler(pending) => State::Inner {
+            future: inner.call(request),
+            pending,
+            cors,
+        },
     }
 }
 
@@ -276,13 +291,15 @@ pin_project! {
             lookup: OriginLookup,
             waiting: Option<Box<(Request<B>, S, Arc<HttpPolicy>)>>,
         },
-        Direct { response: Option<Response<()>> },
+        Respond { response: Option<Response<()>> },
         Inner {
             #[pin]
             future: S::Future,
             pending: Pending,
             cors: Arc<HttpPolicy>,
         },
+        // Completed: polled again, the future waits forever (cors_core::adapter).
+        Done,
     }
 }
 
@@ -295,33 +312,36 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.project().state;
-        loop {
+        let output = loop {
             match state.as_mut().project() {
                 StateProj::Lookup { lookup, waiting } => {
                     let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
-                    let Some(waiting) = waiting.take() else {
-                        // Polled again after it finished.
+                    let Some((request, mut inner, cors)) = waiting.take().map(|w| *w) else {
                         return Poll::Pending;
                     };
-                    let (request, mut inner, cors) = *waiting;
                     let next = after_lookup(cors, &mut inner, request, &looked_up);
                     state.set(next);
                 }
-                StateProj::Direct { response } => {
-                    let response = response.take().unwrap_or_default();
-                    return Poll::Ready(Ok(response.map(|()| R::default())));
-                }
+                StateProj::Respond { response } => match response.take() {
+                    Some(response) => break Ok(response.map(|()| R::default())),
+                    None => return Poll::Pending,
+                },
                 StateProj::Inner {
                     future,
                     pending,
                     cors,
                 } => {
-                    let mut response = std::task::ready!(future.poll(cx))?;
-                    // An echoed origin moves into the response; a ready future is not polled again.
-                    cors.apply(pending, response.headers_mut());
-                    return Poll::Ready(Ok(response));
+                    let output = std::task::ready!(future.poll(cx));
+                    break output.map(|mut response| {
+                        // An echoed origin moves into the response.
+                        cors.apply(pending, response.headers_mut());
+                        response
+                    });
                 }
+                StateProj::Done => return Poll::Pending,
             }
-        }
+        };
+        state.set(State::Done);
+        Poll::Ready(output)
     }
 }

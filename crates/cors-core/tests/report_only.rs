@@ -3,6 +3,7 @@
 
 use cors_core::adapter::http::HttpPolicy;
 use cors_core::adapter::{LivePolicy, REFUSAL_HEADER};
+use cors_core::adapter::{Next, Step};
 use cors_core::{Outcome, Policy, PolicyHandle, RawRequest, Rejection};
 use http::{HeaderMap, HeaderValue, Method, Response};
 use std::sync::Arc;
@@ -159,9 +160,10 @@ fn answer(policy: &Policy, origin: &str, method: &str, headers: Option<&str>) ->
             HeaderValue::from_str(h).unwrap(),
         );
     }
-    let evaluated = glue.evaluate(&Method::OPTIONS, &request);
-    glue.direct_response(&evaluated)
-        .expect("a preflight the layer answers")
+    match glue.step(&Method::OPTIONS, &request) {
+        Step::Next(Next::Respond(respond)) => glue.respond(&respond),
+        other => panic!("a preflight the layer answers, not {other:?}"),
+    }
 }
 
 fn header<'r>(response: &'r Response<()>, name: &str) -> Option<&'r str> {
@@ -284,8 +286,10 @@ fn a_handle_turns_debug_answers_on_and_off_without_a_restart() {
         request.insert("origin", HeaderValue::from_static("https://a.example"));
         request.insert("access-control-request-method", HeaderValue::from_static("PATCH"));
         let glue = live.load();
-        let evaluated = glue.evaluate(&Method::OPTIONS, &request);
-        let response: Response<()> = glue.direct_response(&evaluated).unwrap();
+        let Step::Next(Next::Respond(respond)) = glue.step(&Method::OPTIONS, &request) else {
+            panic!("a refused preflight is answered by the layer");
+        };
+        let response: Response<()> = glue.respond(&respond);
         header(&response, REFUSAL_HEADER).map(str::to_owned)
     };
     assert_eq!(refusal(), None);

@@ -4,16 +4,17 @@
 //! ```
 //! use cors_core::adapter::http::HttpPolicy;
 //! use cors_core::Policy;
-//! use cors_core::adapter::Route;
+//! use cors_core::adapter::{Next, Step};
 //! use http::{HeaderMap, HeaderValue, Method, Response};
 //!
 //! let cors = HttpPolicy::new(Policy::builder().allow_origins(["https://example.com"]).build()?);
 //! let mut request = HeaderMap::new();
 //! request.insert("origin", HeaderValue::from_static("https://example.com"));
 //!
-//! let evaluated = cors.evaluate(&Method::GET, &request);
-//! assert_eq!(evaluated.decision().route(), Route::CallHandler);
-//! let mut pending = evaluated.pending(); // kept while the handler runs
+//! let Step::Next(Next::CallHandler(mut pending)) = cors.step(&Method::GET, &request) else {
+//!     panic!("an actual request goes to the handler");
+//! };
+//! // ... the handler runs, then:
 //! let mut response = Response::new(());
 //! cors.apply(&mut pending, response.headers_mut());
 //! assert_eq!(response.headers()["access-control-allow-origin"], "https://example.com");
@@ -22,9 +23,8 @@
 //! ```
 
 use crate::adapter::native::{HeaderTypes, NativePolicy};
-use crate::decision::Route;
 use crate::lookup::answer::LookedUp;
-use crate::{Decision, Policy};
+use crate::Policy;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Response, StatusCode};
 
@@ -78,8 +78,14 @@ impl HeaderTypes for HttpTypes {
 /// What a layer keeps of a decision while the handler runs, for `http` 1.x.
 pub type Pending = crate::adapter::native::Pending<HeaderValue>;
 
-/// A decision with the `http` 1.x request it was made for.
-pub type Evaluated<'r> = crate::adapter::native::Evaluated<'r, HttpTypes>;
+/// What a layer does next with an `http` 1.x request ([`HttpPolicy::step`]).
+pub type Step<'r> = crate::adapter::step::Step<'r, HttpTypes>;
+
+/// An `http` 1.x request decided ([`HttpPolicy::resume`]).
+pub type Next<'r> = crate::adapter::step::Next<'r, HttpTypes>;
+
+/// The layer's own answer to an `http` 1.x request ([`HttpPolicy::respond`]).
+pub type Respond<'r> = crate::adapter::step::Respond<'r, HttpTypes>;
 
 /// A [`Policy`] with every value converted to `http` 1.x types. Adapters build one per layer
 /// and share it behind an `Arc`.
@@ -115,51 +121,38 @@ impl HttpPolicy {
         self.native.policy()
     }
 
-    /// Decides for a request. Echoed values are taken from the request when the layer answers
-    /// ([`HttpPolicy::direct_response`]) or kept by [`Evaluated::pending`](crate::adapter::Evaluated::pending)
-    /// (cloning an `http` 1.x value received by hyper is a reference-count increment).
-    pub fn evaluate<'r>(&'r self, method: &'r Method, headers: &'r HeaderMap) -> Evaluated<'r> {
-        self.native.evaluate(method.as_str().as_bytes(), headers)
+    /// Decides a request and says what to do next ([`NativePolicy::step`]). Echoed values are
+    /// read from the request when the layer answers ([`HttpPolicy::respond`]) or kept in the
+    /// [`Pending`] (cloning an `http` 1.x value received by hyper is a reference-count
+    /// increment).
+    #[inline]
+    pub fn step<'r>(&'r self, method: &'r Method, headers: &'r HeaderMap) -> Step<'r> {
+        self.native.step(method.as_str().as_bytes(), headers)
     }
 
-    /// Decides for a request whose origin was looked up
-    /// ([`Evaluated::origin_lookup`](crate::adapter::Evaluated::origin_lookup)), with the answer.
-    pub fn evaluate_looked_up<'r>(
+    /// Decides a request whose origin was looked up, with the lookup's answer
+    /// ([`NativePolicy::resume`]).
+    #[inline]
+    pub fn resume<'r>(
         &'r self,
         method: &'r Method,
         headers: &'r HeaderMap,
         looked_up: &LookedUp,
-    ) -> Evaluated<'r> {
-        self.native
-            .evaluate_looked_up(method.as_str().as_bytes(), headers, looked_up)
+    ) -> Next<'r> {
+        self.native.resume(method.as_str().as_bytes(), headers, looked_up)
     }
 
-    /// The status of the response the layer sends itself, when it answers without calling
-    /// the handler.
-    pub fn direct_status(&self, decision: &Decision) -> Option<StatusCode> {
-        match decision.route() {
-            Route::CallHandler => None,
-            Route::Respond { status } if status == self.policy().preflight_status() => {
-                Some(self.preflight_status)
-            }
-            Route::Respond { status } => Some(StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN)),
-        }
-    }
-
-    /// The layer's own response (empty body) when the decision answers without the handler.
-    // Inlined, so that a request the handler answers (most) pays a test of its route, not a
-    // call (about 20 instructions per request in warp); the response is built apart.
-    #[inline]
-    pub fn direct_response<B: Default>(&self, evaluated: &Evaluated<'_>) -> Option<Response<B>> {
-        let status = self.direct_status(evaluated.decision())?;
-        Some(Self::respond(status, evaluated))
-    }
-
+    /// The layer's own response (empty body) to a request it answers.
+    // Apart, so that a request the handler answers (most) carries none of it.
     #[inline(never)]
-    fn respond<B: Default>(status: StatusCode, evaluated: &Evaluated<'_>) -> Response<B> {
+    pub fn respond<B: Default>(&self, respond: &Respond<'_>) -> Response<B> {
+        let status = match respond.status() {
+            status if status == self.policy().preflight_status() => self.preflight_status,
+            status => StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+        };
         let mut response = Response::new(B::default());
         *response.status_mut() = status;
-        evaluated.respond_into(response.headers_mut());
+        respond.write_headers(response.headers_mut());
         response
     }
 

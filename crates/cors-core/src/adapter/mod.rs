@@ -5,30 +5,32 @@
 //! An adapter translates its framework's types into these and back, and nothing else: every
 //! CORS decision is the core's.
 //!
-//! The path of a request through an adapter:
+//! The path of a request through an adapter, written once in [`NativePolicy::step`] (see
+//! [`Step`]):
 //!
-//! 1. The adapter gives the core a [`CorsRequest`] view of the request (the method and the
-//!    lines of the [`RequestHeader`]s CORS reads), and
-//!    [`Policy::evaluate`](crate::Policy::evaluate) returns a [`Decision`](crate::Decision).
-//!    When the policy looks origins up (feature `lookup`) and the origin is not cached yet,
-//!    the decision [needs a lookup](crate::Decision::needs_lookup): the adapter awaits
-//!    [`Evaluated::origin_lookup`] (or [`Policy::look_up_origin`](crate::Policy::look_up_origin)),
-//!    at most the lookup's timeout, and decides again with
-//!    [`NativePolicy::evaluate_looked_up`].
-//! 2. [`Decision::route`](crate::Decision::route) says whether the layer answers itself
-//!    ([`Route::Respond`]: a preflight) or calls the handler.
-//! 3. The adapter implements [`ResponseHeaders`] for its response's header map, and
-//!    [`Decision::apply_to`](crate::Decision::apply_to) (or the [`ResponsePlan`] kept while
-//!    the handler runs) sets, removes and merges the CORS headers on whatever response comes
-//!    back: the handler's, the framework's 404, an error. Implement
-//!    [`ResponseHeaders::set_refusal`] too, or a policy's debug answers lose their
-//!    `Cors-Refusal` header ([`REFUSAL_HEADER`]).
+//! 1. The adapter hands the core the request's method and header map, and
+//!    [`NativePolicy::step`] decides ([`Policy::evaluate`](crate::Policy::evaluate) over a
+//!    [`CorsRequest`] view of the map). When the policy looks origins up (feature `lookup`)
+//!    and the origin is not cached yet, the step is [`Step::LookUp`]: the adapter awaits the
+//!    lookup (at most its timeout) and decides again with [`NativePolicy::resume`].
+//! 2. [`Next::Respond`]: the layer answers itself (a preflight, a refused method override)
+//!    with [`Respond::status`] and the headers [`Respond::write_headers`] writes; the handler
+//!    does not run. [`Next::CallHandler`]: the handler runs, and [`NativePolicy::apply`] puts
+//!    the kept [`Pending`] on whatever response comes back: the handler's, the framework's
+//!    404, an error.
+//! 3. An adapter's response future, polled again after it completed, returns `Poll::Pending`.
+//!
+//! An adapter describes its framework's header types once with [`HeaderTypes`]; the `http`
+//! module is that description for the `http` 1.x crate (feature `http`), which axum, hyper,
+//! tonic and warp use. A framework that reads requests its own way decides with
+//! [`Policy::evaluate`](crate::Policy::evaluate) over its own [`CorsRequest`], and puts the
+//! [`Decision`](crate::Decision) on a response through [`ResponseHeaders`]
+//! ([`Decision::apply_to`](crate::Decision::apply_to)); implement
+//! [`ResponseHeaders::set_refusal`] too, or a policy's debug answers lose their
+//! `Cors-Refusal` header ([`REFUSAL_HEADER`]).
 //!
 //! Header values are precomputed with the policy ([`HeaderValues`], referred to by
 //! [`ValueId`]); an adapter converts them once to its framework's types ([`NativeValues`]).
-//! [`NativePolicy`] does all of this over a framework's header types described once with
-//! [`HeaderTypes`]; the `http` module is that description for the `http` 1.x crate (feature `http`),
-//! which axum, hyper, tonic and warp use.
 //!
 //! ```
 //! use cors_core::adapter::{CorsHeader, CorsRequest, HeaderValueRef, RequestHeader, ResponseHeaders, Route, ValueId};
@@ -77,10 +79,11 @@
 //! # Ok::<(), cors_core::ConfigErrors>(())
 //! ```
 
-pub use crate::adapter::native::{Evaluated, HeaderTypes, NativePolicy, Pending};
+pub use crate::adapter::native::{HeaderTypes, NativePolicy, Pending};
 #[cfg(feature = "live")]
 pub use crate::adapter::shared::LivePolicy;
 pub use crate::adapter::shared::{FromPolicy, SharedPolicy};
+pub use crate::adapter::step::{Next, Respond, Step};
 pub use crate::decision::refusal::REFUSAL_HEADER;
 pub use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan, Route};
 pub use crate::method::is_safelisted_method;
@@ -94,3 +97,4 @@ pub use crate::wire::vary::VaryTokens;
 pub mod http;
 pub(crate) mod native;
 pub(crate) mod shared;
+pub(crate) mod step;

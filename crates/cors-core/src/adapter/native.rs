@@ -20,7 +20,7 @@ use std::fmt;
 /// A framework's header map, name and value types, and the primitive operations on them.
 ///
 /// ```
-/// use cors_core::adapter::{HeaderTypes, NativePolicy};
+/// use cors_core::adapter::{HeaderTypes, NativePolicy, Next, Step};
 /// use cors_core::Policy;
 ///
 /// /// A toy framework whose header map is a list of pairs.
@@ -51,9 +51,10 @@ use std::fmt;
 ///
 /// let cors = NativePolicy::<Toy>::new(Policy::builder().allow_origins(["https://a.test"]).build()?);
 /// let request = vec![("origin", "https://a.test".to_owned())];
-/// let evaluated = cors.evaluate(b"GET", &request);
-/// assert_eq!(evaluated.decision().route(), cors_core::adapter::Route::CallHandler);
-/// let mut pending = evaluated.pending(); // kept while the handler runs
+/// let Step::Next(Next::CallHandler(mut pending)) = cors.step(b"GET", &request) else {
+///     panic!("an actual request goes to the handler");
+/// };
+/// // ... kept while the handler runs, then:
 /// let mut response = vec![("content-type", "text/plain".to_owned())];
 /// cors.apply(&mut pending, &mut response);
 /// assert!(response.contains(&("access-control-allow-origin", "https://a.test".to_owned())));
@@ -139,7 +140,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// Decides for a request. The result borrows the request: a response the layer sends
     /// itself is written with [`Evaluated::respond_into`] while the request is at hand, and
     /// [`Evaluated::pending`] is what to keep for the handler's response.
-    pub fn evaluate<'r>(&'r self, method: &'r [u8], headers: &'r T::Map) -> Evaluated<'r, T> {
+    pub(crate) fn evaluate<'r>(&'r self, method: &'r [u8], headers: &'r T::Map) -> Evaluated<'r, T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
         let decision = self.policy.evaluate(&request);
         Evaluated {
@@ -151,7 +152,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
 
     /// Decides for a request whose origin was looked up ([`Evaluated::origin_lookup`]), with
     /// the answer ([`Policy::evaluate_looked_up`]).
-    pub fn evaluate_looked_up<'r>(
+    pub(crate) fn evaluate_looked_up<'r>(
         &'r self,
         method: &'r [u8],
         headers: &'r T::Map,
@@ -180,7 +181,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
 }
 
 /// A decision with the request it was made for.
-pub struct Evaluated<'r, T: HeaderTypes> {
+pub(crate) struct Evaluated<'r, T: HeaderTypes> {
     cors: &'r NativePolicy<T>,
     request: NativeRequest<'r, T>,
     decision: Decision,
@@ -196,32 +197,21 @@ impl<T: HeaderTypes> fmt::Debug for Evaluated<'_, T> {
 
 impl<T: HeaderTypes> Evaluated<'_, T> {
     /// The decision.
-    pub fn decision(&self) -> &Decision {
+    pub(crate) fn decision(&self) -> &Decision {
         &self.decision
-    }
-
-    /// The lookup of the request's origin, when the decision [needs
-    /// one](Decision::needs_lookup) (feature `lookup`): await it, then decide again with
-    /// [`NativePolicy::evaluate_looked_up`]. `None` for every other decision.
-    #[inline]
-    pub fn origin_lookup(&self) -> Option<OriginLookup> {
-        if !self.decision.needs_lookup() {
-            return None;
-        }
-        self.start_lookup()
     }
 
     /// Apart and cold: inlined, starting a lookup would make every adapter's request path too
     /// large for its other callees to be inlined (about 70 instructions per request in warp).
     #[cold]
     #[inline(never)]
-    fn start_lookup(&self) -> Option<OriginLookup> {
+    pub(crate) fn start_lookup(&self) -> Option<OriginLookup> {
         self.cors.policy.look_up_origin(&self.request)
     }
 
     /// Writes the decision's headers into the headers of a response the layer sends itself
     /// (a preflight it answers): echoed values are read from the request, nothing is kept.
-    pub fn respond_into(&self, headers: &mut T::Map) {
+    pub(crate) fn respond_into(&self, headers: &mut T::Map) {
         self.decision.plan().apply_to(&mut NativeResponse::<T, _> {
             headers,
             cors: self.cors,
@@ -232,7 +222,7 @@ impl<T: HeaderTypes> Evaluated<'_, T> {
     /// What to keep until the handler's response: the decision's [`ResponsePlan`] and the
     /// request values it echoes (for `http`-based frameworks, reference-count increments).
     #[inline]
-    pub fn pending(&self) -> Pending<T::Value> {
+    pub(crate) fn pending(&self) -> Pending<T::Value> {
         Pending::capture(self.decision.plan(), &self.request)
     }
 }
