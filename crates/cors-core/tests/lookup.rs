@@ -76,7 +76,10 @@ async fn decide(policy: &Policy, request: &RawRequest) -> cors_core::Decision {
         return decision;
     }
     let lookup = policy.look_up_origin(request).expect("a canonical origin");
-    let decision = policy.evaluate_looked_up(request, &lookup.await);
+    let decision = policy.evaluate_with(
+        request,
+        cors_core::adapter::Facts::default().looked_up(&lookup.await),
+    );
     assert!(!decision.needs_lookup(), "an answer never asks again");
     decision
 }
@@ -318,7 +321,10 @@ fn spec_8_without_a_runtime_a_lookup_refuses_instead_of_panicking() {
     let lookup = policy.look_up_origin(&request).unwrap();
     let looked_up = futures_lite_block_on(lookup);
     assert!(!looked_up.is_allowed());
-    let decision = policy.evaluate_looked_up(&request, &looked_up);
+    let decision = policy.evaluate_with(
+        &request,
+        cors_core::adapter::Facts::default().looked_up(&looked_up),
+    );
     assert_eq!(
         decision.outcome(),
         &Outcome::ActualDenied(Rejection::OriginLookupFailed)

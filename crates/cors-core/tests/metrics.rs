@@ -182,7 +182,10 @@ fn looked_up_origins_count_cache_misses_and_hits() {
                 let decision = policy.evaluate(&request);
                 if decision.needs_lookup() {
                     let lookup = policy.look_up_origin(&request).unwrap();
-                    policy.evaluate_looked_up(&request, &lookup.await);
+                    policy.evaluate_with(
+                        &request,
+                        cors_core::adapter::Facts::default().looked_up(&lookup.await),
+                    );
                 }
             }
         });

@@ -115,7 +115,12 @@ fn the_candidate_compares_rewritten_methods_as_the_enforced_policy_decides_them(
     let host = cors_core::adapter::HeaderLine::One(b"api.example");
     let patch = RawRequest::new("PATCH").header("Origin", "https://a.example");
     assert_eq!(
-        watched.evaluate_overridden(&patch, host).outcome(),
+        watched
+            .evaluate_with(
+                &patch,
+                cors_core::adapter::Facts::default().method_overridden(host)
+            )
+            .outcome(),
         &Outcome::ActualAllowed
     );
     assert_eq!(watched.candidate_differences(), 1);
@@ -261,7 +266,11 @@ fn debug_answers_name_the_refusal_of_a_rewritten_method_too() {
     let debug = policy(&["https://a.example"], &["PUT"], false).with_debug_answers(true);
     // A form POST that the framework turned into PATCH, from another origin.
     let patch = RawRequest::new("PATCH").header("Origin", "https://a.example");
-    let decision = debug.evaluate_overridden(&patch, cors_core::adapter::HeaderLine::One(b"api.example"));
+    let decision = debug.evaluate_with(
+        &patch,
+        cors_core::adapter::Facts::default()
+            .method_overridden(cors_core::adapter::HeaderLine::One(b"api.example")),
+    );
     assert_eq!(
         decision.outcome(),
         &Outcome::OverrideDenied(Rejection::MethodNotAllowed)

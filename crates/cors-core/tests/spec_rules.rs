@@ -1619,7 +1619,10 @@ fn overridden(policy: &Policy, method: &str, origin: Option<&str>, host: HeaderL
     if let Some(origin) = origin {
         request = request.header("Origin", origin);
     }
-    let decision = policy.evaluate_overridden(&request, host);
+    let decision = policy.evaluate_with(
+        &request,
+        cors_core::adapter::Facts::default().method_overridden(host),
+    );
     serve_decided(policy, &request, decision, 200, &[])
 }
 
@@ -1701,7 +1704,10 @@ fn spec_9_an_origin_that_cannot_be_read_is_cross_origin() {
     let served = serve_decided(
         &policy,
         &request,
-        policy.evaluate_overridden(&request, HeaderLine::One(HOST)),
+        policy.evaluate_with(
+            &request,
+            cors_core::adapter::Facts::default().method_overridden(HeaderLine::One(HOST)),
+        ),
         200,
         &[],
     );

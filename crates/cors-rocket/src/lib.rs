@@ -83,7 +83,7 @@
 //! preflight. So the fairing also routes the requests Rocket may have rewritten (PUT, DELETE
 //! and PATCH with a form `Content-Type`, OPTIONS, TRACE and CONNECT), repeats Rocket's test on
 //! the body Rocket peeked, and decides a rewritten request with
-//! [`Policy::evaluate_overridden`]: a cross-origin request whose preflight for that method
+//! [`Facts::method_overridden`]: a cross-origin request whose preflight for that method
 //! would fail is refused with 403, no CORS headers, and its handler does not run. A
 //! same-origin form (its `Origin` names the `Host` it was sent to) runs as before.
 //!
@@ -153,7 +153,7 @@
 //! [what CORS does not do]: https://example.invalid/cors-toolkit/blob/main/docs/guide.md#what-cors-does-not-do
 //! [`Fairing`]: rocket::fairing::Fairing
 //! [`Policy`]: cors_core::Policy
-//! [`Policy::evaluate_overridden`]: cors_core::Policy::evaluate_overridden
+//! [`Facts::method_overridden`]: cors_core::adapter::Facts::method_overridden
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -2,7 +2,7 @@
 //! and the claim kept in its request-local cache from routing to the response callback.
 
 use crate::scope::Scope;
-use cors_core::adapter::{CorsRequest, HeaderLine, RequestHeader};
+use cors_core::adapter::{CorsRequest, Facts, HeaderLine, RequestHeader};
 use cors_core::lookup::LookedUp;
 use cors_core::{Decision, Policy};
 use rocket::Request;
@@ -61,14 +61,14 @@ pub(crate) fn decide_now(
     overridden: bool,
     looked_up: Option<&LookedUp>,
 ) -> Decision {
-    let cors_request = RocketRequest(request);
-    let host = || HeaderLine::of(request.headers().get("host").map(str::as_bytes));
-    match (overridden, looked_up) {
-        (true, Some(looked_up)) => policy.evaluate_overridden_looked_up(&cors_request, host(), looked_up),
-        (true, None) => policy.evaluate_overridden(&cors_request, host()),
-        (false, Some(looked_up)) => policy.evaluate_looked_up(&cors_request, looked_up),
-        (false, None) => policy.evaluate(&cors_request),
+    let mut facts = Facts::default();
+    if overridden {
+        facts = facts.method_overridden(HeaderLine::of(request.headers().get("host").map(str::as_bytes)));
     }
+    if let Some(looked_up) = looked_up {
+        facts = facts.looked_up(looked_up);
+    }
+    policy.evaluate_with(&RocketRequest(request), facts)
 }
 
 /// For a decision that needed a lookup (feature `lookup`): looks the request's origin up

@@ -87,6 +87,7 @@ pub use crate::adapter::step::{Next, Respond, Step};
 pub use crate::decision::refusal::REFUSAL_HEADER;
 pub use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan, Route};
 pub use crate::method::is_safelisted_method;
+pub use crate::policy::Facts;
 pub use crate::wire::cors_header::CorsHeader;
 pub use crate::wire::header_values::{HeaderValues, NativeValues, ValueId};
 pub use crate::wire::present::PresentHeaders;

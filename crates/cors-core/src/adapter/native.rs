@@ -10,6 +10,7 @@
 use crate::adapter::shared::FromPolicy;
 use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
 use crate::lookup::answer::{LookedUp, OriginLookup};
+use crate::policy::Facts;
 use crate::wire::cors_header::CorsHeader;
 use crate::wire::header_values::{NativeValues, ValueId};
 use crate::wire::present::PresentHeaders;
@@ -151,7 +152,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     }
 
     /// Decides for a request whose origin was looked up ([`Evaluated::origin_lookup`]), with
-    /// the answer ([`Policy::evaluate_looked_up`]).
+    /// the answer ([`Policy::evaluate_with`]).
     pub(crate) fn evaluate_looked_up<'r>(
         &'r self,
         method: &'r [u8],
@@ -159,7 +160,9 @@ impl<T: HeaderTypes> NativePolicy<T> {
         looked_up: &LookedUp,
     ) -> Evaluated<'r, T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
-        let decision = self.policy.evaluate_looked_up(&request, looked_up);
+        let decision = self
+            .policy
+            .evaluate_with(&request, Facts::default().looked_up(looked_up));
         Evaluated {
             cors: self,
             request,

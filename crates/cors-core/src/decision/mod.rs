@@ -27,7 +27,7 @@ pub enum Outcome {
     PreflightDenied(Rejection),
     /// A request whose method the framework rewrote (Rocket's `_method` form field) to one
     /// its origin never got through a preflight for: refused with 403, the handler does not
-    /// run (rules §9; [`crate::Policy::evaluate_overridden`]).
+    /// run (rules §9; [`crate::adapter::Facts::method_overridden`]).
     OverrideDenied(Rejection),
 }
 

@@ -32,8 +32,8 @@ impl Answer {
     }
 }
 
-/// The answer of an [`OriginLookup`]: hand it back to the policy's `evaluate_looked_up` (or
-/// `evaluate_overridden_looked_up`) for the same request, which then decides with it.
+/// The answer of an [`OriginLookup`]: hand it back to the policy's `evaluate_with`
+/// (`Facts::looked_up`) for the same request, which then decides with it.
 #[derive(Clone)]
 pub struct LookedUp {
     pub(crate) origin: Box<[u8]>,

@@ -189,7 +189,7 @@ struct Settings {
 /// // Not cached yet: the decision needs a lookup; decided again with its answer.
 /// assert!(policy.evaluate(&request).needs_lookup());
 /// let looked_up = policy.look_up_origin(&request).unwrap().await;
-/// let decision = policy.evaluate_looked_up(&request, &looked_up);
+/// let decision = policy.evaluate_with(&request, cors_core::adapter::Facts::default().looked_up(&looked_up));
 /// assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
 /// // Cached now: decided at once.
 /// assert_eq!(policy.evaluate(&request).outcome(), &Outcome::ActualAllowed);

@@ -21,15 +21,18 @@ impl Policy {
     /// `lookup`) is decided from the cache: when it is not there, the request is refused with
     /// [`Rejection::OriginNotLookedUp`] ([`Decision::needs_lookup`]), and an adapter looks it
     /// up ([`Policy::look_up_origin`]) and decides again with the answer
-    /// ([`Policy::evaluate_looked_up`]). `evaluate` itself never waits.
+    /// ([`Policy::evaluate_with`]). `evaluate` itself never waits.
     pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
         self.observed(request, self.decide(request, None), |p| p.decide(request, None))
     }
 
-    /// Decides a request whose origin was looked up ([`Policy::look_up_origin`]): the answer
-    /// decides that origin, cached or not.
+    /// Decides a request with what the adapter knows of it besides its CORS headers: the
+    /// answer of its origin's lookup ([`Policy::look_up_origin`]), which then decides that
+    /// origin, cached or not; and whether the framework rewrote its method
+    /// ([`Facts::method_overridden`], rules §9). With no facts, it is [`Policy::evaluate`].
     ///
     /// ```
+    /// use cors_core::adapter::Facts;
     /// use cors_core::{Outcome, Policy, RawRequest};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -41,7 +44,8 @@ impl Policy {
     /// let mut decision = policy.evaluate(&request);
     /// if decision.needs_lookup() {
     ///     if let Some(lookup) = policy.look_up_origin(&request) {
-    ///         decision = policy.evaluate_looked_up(&request, &lookup.await);
+    ///         let answer = lookup.await;
+    ///         decision = policy.evaluate_with(&request, Facts::default().looked_up(&answer));
     ///     }
     /// }
     /// assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
@@ -49,8 +53,11 @@ impl Policy {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn evaluate_looked_up<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: &LookedUp) -> Decision {
-        let decide = |p: &Policy| p.decide(request, Some(looked_up));
+    pub fn evaluate_with<R: CorsRequest + ?Sized>(&self, request: &R, facts: Facts<'_>) -> Decision {
+        let decide = |p: &Policy| match facts.host {
+            Some(host) => p.decide_overridden(request, host, facts.looked_up),
+            None => p.decide(request, facts.looked_up),
+        };
         self.observed(request, decide(self), decide)
     }
 
@@ -115,61 +122,6 @@ impl Policy {
         let theirs = decide(&candidate.policy);
         let ours = (self.header_values(), decision);
         candidate.compare(ours, (candidate.policy.header_values(), &theirs), request);
-    }
-
-    /// Decides a request whose method the framework rewrote from the one the client sent
-    /// (Rocket turns a form `POST` with a `_method` field into that method), given the
-    /// request's `Host` lines (rules §9). `request.method()` is the method the
-    /// application will run.
-    ///
-    /// A browser sends such a form without a preflight, so a cross-origin request whose
-    /// method is not `GET`, `HEAD` or `POST` is decided as the preflight for that method would
-    /// have been: where that preflight would be refused, the request is refused as a failed
-    /// preflight is (403, no CORS headers, the handler does not run:
-    /// [`Outcome::OverrideDenied`]); otherwise, and for a same-origin request (the origin's
-    /// host and port are the `Host`'s), it is decided as [`Policy::evaluate`] decides it.
-    ///
-    /// ```
-    /// use cors_core::{Outcome, Policy, RawRequest, Rejection};
-    /// use cors_core::adapter::{HeaderLine, Route};
-    ///
-    /// let policy = Policy::builder()
-    ///     .allow_origins(["https://app.example.com"])
-    ///     .allow_methods(["PUT"])
-    ///     .build()?;
-    /// let host = HeaderLine::One(b"api.example.com");
-    /// // A form POST from the allowed page, rewritten to PATCH: PATCH was never allowed.
-    /// let patch = RawRequest::new("PATCH").header("Origin", "https://app.example.com");
-    /// let decision = policy.evaluate_overridden(&patch, host);
-    /// assert_eq!(decision.outcome(), &Outcome::OverrideDenied(Rejection::MethodNotAllowed));
-    /// assert_eq!(decision.route(), Route::Respond { status: 403 });
-    /// // Rewritten to PUT, which a preflight would have granted: an allowed actual request.
-    /// let put = RawRequest::new("PUT").header("Origin", "https://app.example.com");
-    /// assert_eq!(policy.evaluate_overridden(&put, host).outcome(), &Outcome::ActualAllowed);
-    /// // The server's own page may send any method.
-    /// let own = RawRequest::new("PATCH").header("Origin", "https://api.example.com");
-    /// assert_eq!(policy.evaluate_overridden(&own, host).route(), Route::CallHandler);
-    /// # Ok::<(), cors_core::ConfigErrors>(())
-    /// ```
-    pub fn evaluate_overridden<R: CorsRequest + ?Sized>(
-        &self,
-        request: &R,
-        host: HeaderLine<'_>,
-    ) -> Decision {
-        let decide = |p: &Policy| p.decide_overridden(request, host, None);
-        self.observed(request, decide(self), decide)
-    }
-
-    /// [`Policy::evaluate_overridden`] for a request whose origin was looked up, as
-    /// [`Policy::evaluate_looked_up`].
-    pub fn evaluate_overridden_looked_up<R: CorsRequest + ?Sized>(
-        &self,
-        request: &R,
-        host: HeaderLine<'_>,
-        looked_up: &LookedUp,
-    ) -> Decision {
-        let decide = |p: &Policy| p.decide_overridden(request, host, Some(looked_up));
-        self.observed(request, decide(self), decide)
     }
 
     fn decide_overridden<R: CorsRequest + ?Sized>(
@@ -423,4 +375,59 @@ struct PreflightGrant {
     method: HeaderValueRef,
     headers: Option<HeaderValueRef>,
     private_network: bool,
+}
+
+/// What an adapter knows of a request besides its CORS headers, for
+/// [`Policy::evaluate_with`]: the answer of its origin's lookup, and whether the framework
+/// rewrote its method. The default knows neither.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Facts<'a> {
+    looked_up: Option<&'a LookedUp>,
+    host: Option<HeaderLine<'a>>,
+}
+
+impl<'a> Facts<'a> {
+    /// The answer of the lookup of the request's origin ([`Policy::look_up_origin`]).
+    pub fn looked_up(mut self, answer: &'a LookedUp) -> Self {
+        self.looked_up = Some(answer);
+        self
+    }
+
+    /// The framework rewrote the request's method from the one the client sent (Rocket turns
+    /// a form `POST` with a `_method` field into that method); `host` is the request's `Host`
+    /// lines (rules §9). The request's method is the method the application will run.
+    ///
+    /// A browser sends such a form without a preflight, so a cross-origin request whose
+    /// method is not `GET`, `HEAD` or `POST` is decided as the preflight for that method would
+    /// have been: where that preflight would be refused, the request is refused as a failed
+    /// preflight is (403, no CORS headers, the handler does not run:
+    /// [`Outcome::OverrideDenied`]); otherwise, and for a same-origin request (the origin's
+    /// host and port are the `Host`'s), it is decided as if it had not been rewritten.
+    ///
+    /// ```
+    /// use cors_core::{Outcome, Policy, RawRequest, Rejection};
+    /// use cors_core::adapter::{Facts, HeaderLine, Route};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .allow_methods(["PUT"])
+    ///     .build()?;
+    /// let host = Facts::default().method_overridden(HeaderLine::One(b"api.example.com"));
+    /// // A form POST from the allowed page, rewritten to PATCH: PATCH was never allowed.
+    /// let patch = RawRequest::new("PATCH").header("Origin", "https://app.example.com");
+    /// let decision = policy.evaluate_with(&patch, host);
+    /// assert_eq!(decision.outcome(), &Outcome::OverrideDenied(Rejection::MethodNotAllowed));
+    /// assert_eq!(decision.route(), Route::Respond { status: 403 });
+    /// // Rewritten to PUT, which a preflight would have granted: an allowed actual request.
+    /// let put = RawRequest::new("PUT").header("Origin", "https://app.example.com");
+    /// assert_eq!(policy.evaluate_with(&put, host).outcome(), &Outcome::ActualAllowed);
+    /// // The server's own page may send any method.
+    /// let own = RawRequest::new("PATCH").header("Origin", "https://api.example.com");
+    /// assert_eq!(policy.evaluate_with(&own, host).route(), Route::CallHandler);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn method_overridden(mut self, host: HeaderLine<'a>) -> Self {
+        self.host = Some(host);
+        self
+    }
 }

@@ -6,6 +6,7 @@ mod debug_answers;
 mod evaluate;
 
 pub use builder::PolicyBuilder;
+pub use evaluate::Facts;
 
 use crate::compile::PolicyInner;
 use crate::config::error::{ConfigErrors, ConfigWarning};
