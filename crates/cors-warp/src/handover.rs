@@ -28,7 +28,7 @@
 //! CORS grant (not a CORS answer: the core makes those).
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
-use cors_core::adapter::SharedPolicy;
+use cors_core::adapter::{Next, SharedPolicy, Step};
 use cors_core::lookup::{LookedUp, OriginLookup};
 use std::cell::Cell;
 use std::future::Future;
@@ -83,14 +83,13 @@ impl Future for Deciding {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // Polled after completion: a broken handover.
-        let done = || Poll::Ready(Err(warp::reject::not_found()));
         match self.get_mut() {
-            Deciding::Ready(output) => output.take().map_or_else(done, Poll::Ready),
+            // Completed: polled again, the future waits forever (cors_core::adapter).
+            Deciding::Ready(output) => output.take().map_or(Poll::Pending, Poll::Ready),
             Deciding::LookUp { lookup, waiting } => {
                 let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
                 let Some(waiting) = waiting.take() else {
-                    return done();
+                    return Poll::Pending;
                 };
                 Poll::Ready(decide_looked_up(&waiting, &looked_up))
             }
@@ -132,14 +131,14 @@ fn decide_looked_up(waiting: &Waiting, looked_up: &LookedUp) -> Result<Kept, Rej
         cors,
         live,
     } = waiting;
-    let evaluated = cors.evaluate_looked_up(method, headers, looked_up);
-    match cors.direct_response(&evaluated) {
+    match cors.resume(method, headers, looked_up) {
         // For `answer`.
-        Some(response) => {
+        Next::Respond(respond) => {
+            let response = cors.respond(&respond);
             DECIDED.with(|slot| slot.set(Some(Decided::Respond(response))));
             Err(warp::reject::not_found())
         }
-        None => Ok(Kept::new(evaluated.pending(), live.then_some(cors))),
+        Next::CallHandler(pending) => Ok(Kept::new(pending, live.then_some(cors))),
     }
 }
 
@@ -187,14 +186,14 @@ pub(crate) fn decide_with(
     info: &warp::log::Info<'_>,
 ) -> Decided {
     let (method, headers) = (info.method(), info.request_headers());
-    let evaluated = cors.evaluate(method, headers);
-    if let Some(lookup) = evaluated.origin_lookup() {
-        return waiting_for(lookup, method, headers, live, shared);
-    }
+    let next = match cors.step(method, headers) {
+        Step::Next(next) => next,
+        Step::LookUp(lookup) => return waiting_for(lookup, method, headers, live, shared),
+    };
     // A response the core sends itself is written here, while the request is at hand;
     // otherwise only the small `Pending` travels on.
-    match cors.direct_response(&evaluated) {
-        Some(response) => Decided::Respond(response),
-        None => Decided::Kept(Kept::new(evaluated.pending(), live)),
+    match next {
+        Next::Respond(respond) => Decided::Respond(cors.respond(&respond)),
+        Next::CallHandler(pending) => Decided::Kept(Kept::new(pending, live)),
     }
 }
