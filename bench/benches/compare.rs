@@ -482,20 +482,20 @@ fn flatness(plan: Plan, report: &mut String) {
     let large_policy = large.policy();
     let build_time = built.elapsed();
 
-    // The core: `HttpPolicy::evaluate` on the request's header map (the origin lookup).
+    // The core: `HttpPolicy::step` on the request's header map (the origin lookup).
     let request: http::HeaderMap = small.http_headers().into_iter().collect();
     let cores = [HttpPolicy::new(small.policy()), HttpPolicy::new(large_policy)];
     let mut small_core = |n: usize| {
         let start = Instant::now();
         for _ in 0..n {
-            std::hint::black_box(cores[0].evaluate(&http::Method::GET, std::hint::black_box(&request)));
+            std::hint::black_box(cores[0].step(&http::Method::GET, std::hint::black_box(&request)));
         }
         start.elapsed()
     };
     let mut large_core = |n: usize| {
         let start = Instant::now();
         for _ in 0..n {
-            std::hint::black_box(cores[1].evaluate(&http::Method::GET, std::hint::black_box(&request)));
+            std::hint::black_box(cores[1].step(&http::Method::GET, std::hint::black_box(&request)));
         }
         start.elapsed()
     };
@@ -540,7 +540,7 @@ fn flatness(plan: Plan, report: &mut String) {
     writeln!(report, "| --- | ---: | ---: | ---: | :---: |").ok();
     writeln!(
         report,
-        "| core decision (`HttpPolicy::evaluate`, origin last in the list), ns | {core_small:.1} | {core_large:.1} | {:.3} | {} |",
+        "| core decision (`HttpPolicy::step`, origin last in the list), ns | {core_small:.1} | {core_large:.1} | {:.3} | {} |",
         core_large / core_small,
         verdict(core_large / core_small)
     )
