@@ -1,5 +1,5 @@
-//! The fairing type, its constructors, and the response callback that puts a decision on
-//! whatever Rocket answered.
+//! The fairing type and its constructors, the routes it mounts at its base, and its response
+//! callback, which puts the decision on whatever Rocket answered.
 
 use crate::exemption::CorsExemption;
 use crate::method_override::{routed_by_global, PAYLOAD_METHODS};

@@ -67,7 +67,7 @@ pub enum HeaderAction {
     Set(HeaderValueRef),
 }
 
-/// What a [`Decision`] does to a response: an action per CORS header and the `Vary` tokens.
+/// What a [`Decision`](crate::decision::Decision) does to a response: an action per CORS header and the `Vary` tokens.
 /// Small and `Copy`, so that an adapter keeps this, not the whole decision, while the handler
 /// runs.
 ///
@@ -226,7 +226,7 @@ impl ResponsePlan {
         }
     }
 
-    /// Sets and removes the CORS headers, then merges `Vary`: see [`Decision::apply_to`].
+    /// Sets and removes the CORS headers, then merges `Vary`: see [`Decision::apply_to`](crate::decision::Decision::apply_to).
     pub fn apply_to<R: ResponseHeaders + ?Sized>(&self, response: &mut R) {
         let present = response.present();
         // Most plans set two or three headers and remove what is absent anyway: visit the
@@ -264,7 +264,7 @@ fn headers_in(mut bits: u8) -> impl Iterator<Item = CorsHeader> {
 }
 
 /// The primitive header operations an adapter provides on its framework's response, so that
-/// all CORS logic stays in [`Decision::apply_to`].
+/// all CORS logic stays in [`Decision::apply_to`](crate::decision::Decision::apply_to).
 pub trait ResponseHeaders {
     /// Replaces every line of `header` with `value` (for [`HeaderValueRef::RequestHeaders`],
     /// one line per request line).
