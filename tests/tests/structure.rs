@@ -368,3 +368,86 @@ fn circles_through_groups_super_and_reexports_are_found() {
         .collect();
     assert_eq!(circles, expected, "{graph:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The layers of cors-core (ARCHITECTURE.md): from the bytes a browser sends up to the glue the
+// adapters share. A module may import modules of its own layer and of the layers below.
+const CORE_LAYERS: &[&[&str]] = &[
+    &["limits"],
+    &["wire"],
+    &["config"],
+    &["decision"],
+    &["lookup"],
+    &["origin", "method", "header", "method_override"],
+    &["compile"],
+    &["file"],
+    &["observe", "metrics"],
+    &["policy"],
+    &["adapter"],
+    &["live"],
+];
+
+/// The layer of a module: that of its top-level folder or file.
+fn layer_of(module: &str) -> Option<usize> {
+    let top = module.split("::").next().unwrap_or(module);
+    CORE_LAYERS.iter().position(|layer| layer.contains(&top))
+}
+
+/// Each import of `graph` that goes up a layer, and each module in no layer.
+fn layering_faults(graph: &Graph) -> Vec<String> {
+    let mut faults = Vec::new();
+    for (module, imports) in graph {
+        let Some(own) = layer_of(module) else {
+            faults.push(format!("{module} is in no layer of CORE_LAYERS"));
+            continue;
+        };
+        for import in imports {
+            match layer_of(import) {
+                Some(theirs) if theirs <= own => {}
+                Some(theirs) => faults.push(format!(
+                    "{module} (layer {own}) imports {import} (layer {theirs})"
+                )),
+                None => faults.push(format!("{module} imports {import}, which is in no layer")),
+            }
+        }
+    }
+    faults
+}
+
+#[test]
+fn no_core_module_imports_one_of_a_layer_above_it() {
+    let graphs = module_graphs();
+    let (_, graph) = graphs
+        .iter()
+        .find(|(name, _)| name == "cors-core")
+        .expect("cors-core is a member");
+    assert!(
+        graph.len() > 40,
+        "the modules of cors-core were not found ({})",
+        graph.len()
+    );
+    let faults = layering_faults(graph);
+    assert!(
+        faults.is_empty(),
+        "imports against the layers:\n{}",
+        faults.join("\n")
+    );
+}
+
+#[test]
+fn an_import_from_above_or_a_module_in_no_layer_is_a_fault() {
+    let krate = made_up(&[
+        ("", "mod wire;\nmod policy;\n"),
+        ("wire::origin", "use crate::limits::MAX;\n"),
+        ("limits", "pub const MAX: usize = 1;\n"),
+        ("decision::plan", "use crate::policy::Policy;\n"),
+        ("policy", "pub struct Policy;\nuse crate::wire::origin;\n"),
+        ("extra", "use crate::limits::MAX;\n"),
+    ]);
+    let faults = layering_faults(&module_graph(&krate));
+    let expected = [
+        "decision::plan (layer 3) imports policy (layer 9)",
+        "extra is in no layer of CORE_LAYERS",
+    ];
+    assert_eq!(faults, expected);
+}
