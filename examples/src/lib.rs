@@ -1,9 +1,9 @@
 //! What the four example servers share: the command line, policy loading, the start-up line,
-//! clean shutdown on SIGINT and SIGTERM ([`shutdown`]) and the response bodies of the routes of
-//! the examples contract. No CORS logic lives here: that is the core's, reached through each
+//! clean shutdown on SIGINT and SIGTERM ([`shutdown`]) and the response bodies of the example routes
+//! (examples/README.md). No CORS logic lives here: that is the core's, reached through each
 //! framework's adapter.
 
-use cors_core::lookup::LookedUpOrigins;
+use cors_core::lookup::LookupCache;
 use cors_core::{Policy, PolicyBuilder, PolicyConfig, PolicyHandle};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -141,7 +141,7 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
     let policy = match &origin_store {
         None => Policy::from_config(&file),
         Some(url) => PolicyBuilder::from_config(file)
-            .look_up_origins(open_store(url, ttl)?)
+            .lookup_cache(open_store(url, ttl)?)
             .build(),
     }
     .map_err(|e| e.to_string())?;
@@ -202,7 +202,7 @@ pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8
 /// Opens the `--origin-store` and gives the cached origins it keeps, invalidated by its change
 /// notifications. The store's connection lives on a runtime of its own, apart from the
 /// framework's, for the whole process: it reconnects by itself when the store comes back.
-fn open_store(url: &str, ttl: Duration) -> Result<LookedUpOrigins, String> {
+fn open_store(url: &str, ttl: Duration) -> Result<LookupCache, String> {
     static STORE_RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     let runtime = match STORE_RUNTIME.get() {
         Some(runtime) => runtime,
@@ -218,7 +218,7 @@ fn open_store(url: &str, ttl: Duration) -> Result<LookedUpOrigins, String> {
     };
     let _entered = runtime.enter();
     let store = cors_store::OriginStore::open(url).map_err(|e| format!("--origin-store {url}: {e}"))?;
-    Ok(store.looked_up_origins(ttl))
+    Ok(store.lookup_cache(ttl))
 }
 
 /// `examples/cors.toml` from the working directory, else the copy beside this package.
@@ -355,7 +355,7 @@ fn reload(path: &std::path::Path, handle: &PolicyHandle, reason: &str) {
     }
 }
 
-/// Prints the contract's start-up line once the server accepts connections.
+/// Prints the start-up line (examples/README.md) once the server accepts connections.
 pub fn announce(addr: SocketAddr) {
     use std::io::Write;
     println!("listening on http://{addr}");

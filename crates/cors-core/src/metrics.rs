@@ -5,7 +5,7 @@
 //! | counter | labels |
 //! | --- | --- |
 //! | `cors_requests_total` | `kind`: `preflight`, `actual`, `none`; `outcome`: `allowed`, `refused` |
-//! | `cors_refusals_total` | `reason`: a [`Rejection::code`] (a fixed set, never a request value) |
+//! | `cors_refusals_total` | `reason`: a [`Refusal::code`] (a fixed set, never a request value) |
 //! | `cors_origin_cache_total` | `result`: `hit` (a looked-up origin answered from the cache), `miss` (looked up) |
 //! | `cors_policy_reloads_total` | `result`: `applied`, `refused` (a handle's new policy was invalid) |
 //! | `cors_candidate_differences_total` | none: requests the report-only candidate would answer differently |
@@ -15,19 +15,19 @@
 //! never allocates.
 //!
 //! Every label is from a fixed set (the kind of request, allowed or refused, a
-//! [`Rejection::code`]), never a request value, so that a hostile client cannot grow the
+//! [`Refusal::code`]), never a request value, so that a hostile client cannot grow the
 //! number of series. The handles are registered with the installed recorder on first use and
 //! kept: counting a request is then an atomic addition per counter, with no lookup by name
 //! and no allocation.
 
-use crate::decision::{Outcome, Rejection};
+use crate::decision::{Outcome, Refusal};
 use ::metrics::{counter, describe_counter, Counter};
 use std::sync::OnceLock;
 
 /// Requests decided, by `kind` (`preflight`, `actual`, `none`) and `outcome` (`allowed`,
 /// `refused`).
 pub const REQUESTS: &str = "cors_requests_total";
-/// Refused requests, by `reason` (a [`Rejection::code`]).
+/// Refused requests, by `reason` (a [`Refusal::code`]).
 pub const REFUSALS: &str = "cors_refusals_total";
 /// Looked-up origins answered from the cache (`result="hit"`) or looked up (`result="miss"`).
 pub const ORIGIN_CACHE: &str = "cors_origin_cache_total";
@@ -39,9 +39,9 @@ pub const CANDIDATE_DIFFERENCES: &str = "cors_candidate_differences_total";
 struct Counters {
     /// `[kind][outcome]`: preflight, actual, none × allowed, refused.
     requests: [[Counter; 2]; 3],
-    refusals: [Counter; Rejection::CODES.len()],
+    refusals: [Counter; Refusal::CODES.len()],
     /// Hit, miss. Registered without feature `lookup` too, so that every series of the
-    /// examples contract is listed (at 0).
+    /// metrics table (docs/guide.md) is listed (at 0).
     #[cfg_attr(not(feature = "lookup"), allow(dead_code))]
     origin_cache: [Counter; 2],
     /// Applied, refused (with feature `live`; listed at 0 without).
@@ -89,7 +89,7 @@ fn handles() -> Counters {
     };
     Counters {
         requests: [requests("preflight"), requests("actual"), requests("none")],
-        refusals: Rejection::CODES.map(|reason| counter!(REFUSALS, "reason" => reason)),
+        refusals: Refusal::CODES.map(|reason| counter!(REFUSALS, "reason" => reason)),
         origin_cache: ["hit", "miss"].map(|result| counter!(ORIGIN_CACHE, "result" => result)),
         reloads: ["applied", "refused"].map(|result| counter!(POLICY_RELOADS, "result" => result)),
         candidate_differences: counter!(CANDIDATE_DIFFERENCES),
@@ -102,9 +102,9 @@ pub(crate) fn decided(outcome: &Outcome) {
     let c = counters();
     let (kind, refusal) = match outcome {
         Outcome::PreflightAllowed => (0, None),
-        Outcome::PreflightDenied(r) => (0, Some(r)),
+        Outcome::PreflightRefused(r) => (0, Some(r)),
         Outcome::ActualAllowed => (1, None),
-        Outcome::ActualDenied(r) | Outcome::OverrideDenied(r) => (1, Some(r)),
+        Outcome::ActualRefused(r) | Outcome::OverrideRefused(r) => (1, Some(r)),
         Outcome::NotCors => (2, None),
     };
     c.requests[kind][refusal.is_some() as usize].increment(1);

@@ -7,7 +7,7 @@ use actix_web::middleware::Logger;
 use actix_web::{guard, web, App, HttpRequest, HttpResponse, HttpServer, Route};
 use cors_actix::Cors;
 
-/// A handler's response: status, body, extra headers, and the contract's `X-Handler: ran`.
+/// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 fn reply(
     status: StatusCode,
     body: impl Into<String>,
@@ -115,7 +115,7 @@ fn api(config: &mut web::ServiceConfig) {
         .route("/api/cookie/echo", get().to(cookie_echo));
 }
 
-/// Serves the contract's routes until `shutdown` is requested; `on_listening` gets the real
+/// Serves the example routes (examples/README.md) until `shutdown` is requested; `on_listening` gets the real
 /// address. actix-web's own signal handlers are off (in the demo they would stop this server
 /// alone); on the request it stops gracefully: no more accepting, idle keep-alive connections
 /// closed, requests in flight given up to [`ex::shutdown::GRACE`].

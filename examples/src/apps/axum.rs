@@ -7,7 +7,7 @@ use axum::routing::get;
 use axum::Router;
 use cors_axum::CorsLayer;
 
-/// A handler's response: status, body, extra headers, and the contract's `X-Handler: ran`.
+/// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 fn reply(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
     let mut response = (status, body.into()).into_response();
     let map = response.headers_mut();
@@ -105,7 +105,7 @@ fn app(settings: &ex::Settings) -> Router {
     api.nest_service("/public", public)
 }
 
-/// Serves the contract's routes until `shutdown` is requested; `on_listening` gets the real
+/// Serves the example routes (examples/README.md) until `shutdown` is requested; `on_listening` gets the real
 /// address. On the request axum stops accepting, closes idle connections and waits for the
 /// requests in flight, within [`ex::Shutdown::bound`].
 pub fn run(

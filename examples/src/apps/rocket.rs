@@ -14,7 +14,7 @@ use std::io::Cursor;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
-/// A handler's response: status, body, extra headers, and the contract's `X-Handler: ran`.
+/// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 struct Reply {
     status: Status,
     body: String,
@@ -164,13 +164,13 @@ fn shutdown_config() -> rocket::config::Shutdown {
     }
 }
 
-/// The Rocket application of the contract, listening on `settings.addr`; `on_listening` gets
+/// The Rocket example application (examples/README.md), listening on `settings.addr`; `on_listening` gets
 /// the real address once Rocket has bound its socket.
 fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<Build>, String> {
     let config = Config {
         address: settings.addr.ip(),
         port: settings.addr.port(),
-        // stdout carries only the contract's `listening on` line.
+        // stdout carries only the `listening on` line (examples/README.md).
         log_level: LogLevel::Off,
         cli_colors: false,
         // The same headers as the other example servers: no `Server`, no Shield headers.
@@ -195,7 +195,7 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
         .attach(api)
         // /public/* has its own policy only: everything Rocket routes under that base.
         .attach(public)
-        // /metrics/* is under no policy at all (the contract's metrics, for scrapers).
+        // /metrics/* is under no policy at all (the metrics, for scrapers).
         .attach(metrics)
         .attach(AdHoc::on_liftoff("announce", move |rocket| {
             Box::pin(async move {

@@ -7,7 +7,7 @@ use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-/// A handler's response: status, body, extra headers, and the contract's `X-Handler: ran`.
+/// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 fn reply(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
     // A `String` reply: `text/plain; charset=utf-8`, as the other servers send.
     let mut response = body.into().into_response();
@@ -31,7 +31,7 @@ fn json(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &
     response
 }
 
-/// The contract's routes: `/public/info` under the fixed any-origin policy, everything else
+/// The example routes (examples/README.md): `/public/info` under the fixed any-origin policy, everything else
 /// (warp's own 404 for unmatched paths included) under the `--config` policy.
 fn routes(
     settings: &ex::Settings,
@@ -49,7 +49,7 @@ fn routes(
         .unify()
 }
 
-/// The routes under the `--config` policy, tried in the contract's order.
+/// The routes under the `--config` policy, tried in the order of examples/README.md.
 fn api() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
     let health = warp::path!("health")
         .and(warp::get())
@@ -133,7 +133,7 @@ fn metrics() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + 
     })
 }
 
-/// Serves the contract's routes until `shutdown` is requested; `on_listening` gets the real
+/// Serves the example routes (examples/README.md) until `shutdown` is requested; `on_listening` gets the real
 /// address. On the request warp stops accepting, closes idle connections and waits for the
 /// requests in flight, within [`ex::Shutdown::bound`].
 pub fn run(

@@ -1,4 +1,4 @@
-//! The actix-web example server of the examples contract.
+//! The actix-web example server (examples/README.md).
 
 fn main() {
     cors_examples::main(cors_examples::Framework::Actix, cors_examples::apps::actix::run);

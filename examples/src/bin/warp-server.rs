@@ -1,4 +1,4 @@
-//! The warp example server of the examples contract.
+//! The warp example server (examples/README.md).
 
 fn main() {
     cors_examples::main(cors_examples::Framework::Warp, cors_examples::apps::warp::run);

@@ -5,7 +5,7 @@
 use crate::config::{Format, PolicyConfig};
 use std::fmt::Write;
 
-/// One key and its value, in the contract's key order.
+/// One key and its value, in the documented key order (docs/guide.md).
 enum Field<'a> {
     List(&'a [String]),
     Bool(bool),
