@@ -350,11 +350,11 @@ impl Case {
             #[cfg(feature = "lookup")]
             Ours::LookupCached => builder
                 .allow_origins(unlisted())
-                .look_up_origins(app_origin_looked_up(Duration::from_secs(3600))),
+                .lookup_cache(app_origin_looked_up(Duration::from_secs(3600))),
             #[cfg(feature = "lookup")]
             Ours::LookupCold => builder
                 .allow_origins(unlisted())
-                .look_up_origins(app_origin_looked_up(Duration::ZERO)),
+                .lookup_cache(app_origin_looked_up(Duration::ZERO)),
         };
         builder.build().expect("valid benchmark policy")
     }
@@ -676,15 +676,16 @@ pub fn allocations(harness: &mut dyn Harness, variant: Variant, counter: Counter
 
 #[cfg(feature = "lookup")]
 /// Looked-up origins: an in-process source allowing [`APP_ORIGIN`], its grants kept for
-/// `grant_ttl`. With a TTL, [`APP_ORIGIN`]'s grant is cached already: every request of the case
+/// `allowed_ttl`. With a TTL, [`APP_ORIGIN`]'s grant is cached already: every request of the case
 /// is a cache hit; with none, every request asks the source.
-fn app_origin_looked_up(grant_ttl: Duration) -> cors_core::lookup::LookedUpOrigins {
-    let origins = cors_core::lookup::LookedUpOrigins::builder(cors_core::lookup::from_fn(
-        |origin: String| async move { Ok(origin == APP_ORIGIN) },
-    ))
-    .grant_ttl(grant_ttl)
-    .build();
-    if grant_ttl.is_zero() {
+fn app_origin_looked_up(allowed_ttl: Duration) -> cors_core::lookup::LookupCache {
+    let origins =
+        cors_core::lookup::LookupCache::builder(cors_core::lookup::from_fn(|origin: String| async move {
+            Ok(origin == APP_ORIGIN)
+        }))
+        .allowed_ttl(allowed_ttl)
+        .build();
+    if allowed_ttl.is_zero() {
         return origins;
     }
     let runtime = tokio::runtime::Builder::new_current_thread()

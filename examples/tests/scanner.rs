@@ -108,7 +108,7 @@ fn check_clean(name: &str, server: &RunningServer, scan: &Scan, urls: usize, fai
             scan.tried, scan.output
         ));
     }
-    let refused = server.stderr().matches("CORS request not granted").count();
+    let refused = server.stderr().matches("CORS request refused").count();
     if refused < scan.tried {
         failures.push(format!(
             "[{name}] the server logged {refused} refusals for {} scanner requests: some never arrived",

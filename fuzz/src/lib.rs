@@ -7,7 +7,7 @@
 //! rules (`docs/rules.md`) breaks; none may panic for any other reason.
 
 use cors_core::adapter::{
-    CorsHeader, CorsRequest, HeaderValueRef, RequestHeader, ResponseHeaders, Route, ValueId,
+    CorsHeader, CorsRequest, HandledBy, HeaderValueRef, RequestHeader, ResponseHeaders, ValueId,
 };
 use cors_core::{Format, Origin, Outcome, Policy, PolicyConfig, RawRequest};
 use std::sync::OnceLock;
@@ -355,19 +355,19 @@ pub fn decision(data: &[u8]) {
     }
     let mut response = TestResponse::new(&policy, &request, &preset);
     // Only a response the handler made keeps what the handler set.
-    if decision.route() != Route::CallHandler {
+    if decision.handled_by() != HandledBy::Handler {
         response.headers.clear();
     }
     decision.apply_to(&mut response);
     response.check_invariants(&policy, &request, decision.outcome());
-    if decision.outcome().rejection().is_some() {
+    if decision.outcome().refusal().is_some() {
         assert!(
             response.lines("access-control-allow-origin").is_empty(),
             "a refused request got ACAO"
         );
         assert!(response.lines("access-control-allow-credentials").is_empty());
     }
-    if let Route::Respond { status } = decision.route() {
+    if let HandledBy::Layer { status } = decision.handled_by() {
         assert!(decision.outcome().is_preflight());
         assert!(status == 403 || (200..=299).contains(&status));
     }

@@ -4,7 +4,7 @@
 //! an invalidated answer, and answers promptly (refusing the origin) when the source is slow.
 
 use crate::http::{send_raw, RawResponse};
-use cors_core::lookup::{LookedUpOrigins, LookupFuture, OriginSource};
+use cors_core::lookup::{LookupCache, LookupSource, LookupSourceFuture};
 use cors_core::Policy;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -60,8 +60,8 @@ impl Tenants {
     }
 }
 
-impl OriginSource for Tenants {
-    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a> {
+impl LookupSource for Tenants {
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupSourceFuture<'a> {
         let (allowed, delay) = {
             let mut state = self.lock();
             *state.calls.entry(origin.to_owned()).or_default() += 1;
@@ -76,13 +76,13 @@ impl OriginSource for Tenants {
 
 /// A policy listing [`LISTED`] and looking others up in `tenants` (credentials, `PUT`,
 /// [`TIMEOUT`]), with the cache it consults.
-pub fn lookup_policy(tenants: &Tenants) -> (Policy, LookedUpOrigins) {
-    let origins = LookedUpOrigins::builder(tenants.clone()).timeout(TIMEOUT).build();
+pub fn lookup_policy(tenants: &Tenants) -> (Policy, LookupCache) {
+    let origins = LookupCache::builder(tenants.clone()).timeout(TIMEOUT).build();
     let policy = Policy::builder()
         .allow_origins([LISTED])
         .allow_credentials(true)
         .allow_methods(["PUT"])
-        .look_up_origins(origins.clone())
+        .lookup_cache(origins.clone())
         .build()
         .expect("the lookup policy is valid");
     (policy, origins)
@@ -119,7 +119,7 @@ fn assert_granted(r: &RawResponse, origin: &str, what: &str) {
 /// Runs the whole check against a server at `addr` whose `path` is under
 /// [`lookup_policy`]`(tenants)` and answers `GET` with its handler. Blocking: run it off the
 /// server's runtime.
-pub fn check_looked_up_origins(addr: SocketAddr, path: &str, tenants: &Tenants, origins: &LookedUpOrigins) {
+pub fn check_looked_up_origins(addr: SocketAddr, path: &str, tenants: &Tenants, origins: &LookupCache) {
     // A looked-up origin is granted as a listed one, and its preflight too, with one call.
     let r = get(addr, path, TENANT);
     assert!(r.handler_ran(), "{r:?}");

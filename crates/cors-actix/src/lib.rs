@@ -110,7 +110,7 @@ use actix_web::middleware::Compat;
 use actix_web::web;
 use actix_web::{Error, HttpResponse};
 use cors_core::adapter::{HeaderTypes, NativePolicy, Next, Respond, SharedPolicy, Step};
-use cors_core::lookup::{LookedUp, OriginLookup};
+use cors_core::lookup::{LookupAnswer, PendingLookup};
 use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
@@ -292,7 +292,7 @@ where
 #[cold]
 #[inline(never)]
 fn waiting_for<S, B>(
-    lookup: OriginLookup,
+    lookup: PendingLookup,
     request: ServiceRequest,
     service: &Rc<S>,
     cors: Arc<ActixCors>,
@@ -328,7 +328,7 @@ fn after_lookup<S, B>(
     cors: Arc<ActixCors>,
     service: &S,
     request: ServiceRequest,
-    looked_up: &LookedUp,
+    looked_up: &LookupAnswer,
 ) -> State<S, B>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
@@ -364,7 +364,7 @@ pin_project! {
     enum State<S: Service<ServiceRequest>, B> {
         // Boxed: the request and the service would make every response future as large.
         Lookup {
-            lookup: OriginLookup,
+            lookup: PendingLookup,
             waiting: Option<Box<(ServiceRequest, Rc<S>, Arc<ActixCors>)>>,
         },
         Respond { response: Option<ServiceResponse<EitherBody<B>>> },

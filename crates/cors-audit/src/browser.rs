@@ -5,7 +5,7 @@
 //! it for the "policy says" column beside what a real browser did. It allocates freely: it is
 //! never on the request path.
 
-use cors_core::adapter::{CorsHeader, HeaderAction, HeaderValueRef, Route};
+use cors_core::adapter::{CorsHeader, HandledBy, HeaderAction, HeaderValueRef};
 use cors_core::{Decision, Outcome, Policy, RawRequest};
 
 /// A `fetch()` as a page would make it.
@@ -153,12 +153,12 @@ pub fn simulate(policy: &Policy, request: &FetchRequest) -> FetchVerdict {
         }
         let decision = policy.evaluate(&preflight);
         verdict.preflight_headers = resolve(policy, &decision, request);
-        if let Outcome::PreflightDenied(reason) = decision.outcome() {
+        if let Outcome::PreflightRefused(reason) = decision.outcome() {
             let reason = reason.with_detail(&preflight);
             verdict.blocked = Some(format!("preflight refused: {reason}"));
             return verdict;
         }
-        if let Route::Respond { status } = decision.route() {
+        if let HandledBy::Layer { status } = decision.handled_by() {
             if !(200..=299).contains(&status) {
                 verdict.blocked = Some(format!("preflight answered {status}"));
                 return verdict;
@@ -172,7 +172,7 @@ pub fn simulate(policy: &Policy, request: &FetchRequest) -> FetchVerdict {
     let actual = RawRequest::new(&request.method).header("Origin", &request.origin);
     let decision = policy.evaluate(&actual);
     verdict.actual_headers = resolve(policy, &decision, request);
-    if let Some(reason) = decision.outcome().rejection() {
+    if let Some(reason) = decision.outcome().refusal() {
         let reason = reason.with_detail(&actual);
         verdict.blocked = Some(format!("response not shared: {reason}"));
         return verdict;

@@ -99,7 +99,7 @@
 use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::adapter::SharedPolicy;
 use cors_core::adapter::{Next, Step};
-use cors_core::lookup::{LookedUp, OriginLookup};
+use cors_core::lookup::{LookupAnswer, PendingLookup};
 use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
@@ -229,7 +229,7 @@ impl<S> Cors<S> {
     #[inline(never)]
     fn wait_for<B>(
         &mut self,
-        lookup: OriginLookup,
+        lookup: PendingLookup,
         request: Request<B>,
         cors: Arc<HttpPolicy>,
     ) -> ResponseFuture<S, B>
@@ -255,7 +255,7 @@ fn after_lookup<S, B, R>(
     cors: Arc<HttpPolicy>,
     inner: &mut S,
     request: Request<B>,
-    looked_up: &LookedUp,
+    looked_up: &LookupAnswer,
 ) -> State<S, B>
 where
     S: Service<Request<B>, Response = Response<R>>,
@@ -288,7 +288,7 @@ pin_project! {
         // Boxed: the request and the service would make every response future as large, and
         // moving it would cost every request; only a request waiting for a lookup pays this.
         Lookup {
-            lookup: OriginLookup,
+            lookup: PendingLookup,
             waiting: Option<Box<(Request<B>, S, Arc<HttpPolicy>)>>,
         },
         Respond { response: Option<Response<()>> },

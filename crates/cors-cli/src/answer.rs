@@ -1,7 +1,7 @@
 //! One request answered by a policy: what `cors explain` and `cors diff` both show of it.
 
 use crate::style::Style;
-use cors_core::adapter::{CorsHeader, HeaderAction, HeaderValueRef, Route};
+use cors_core::adapter::{CorsHeader, HandledBy, HeaderAction, HeaderValueRef};
 use cors_core::{Decision, Outcome, Policy, RawRequest};
 use serde_json::{json, Map, Value};
 
@@ -52,7 +52,7 @@ pub(crate) struct Answer {
     /// Why it was refused; the client never sees it.
     pub(crate) reason: Option<String>,
     /// Whether the CORS layer answers itself (and with which status) or the handler runs.
-    pub(crate) route: Route,
+    pub(crate) route: HandledBy,
     /// The CORS headers set on the response, in the order the decision lists them.
     pub(crate) headers: Vec<(&'static str, String)>,
     /// The names the layer appends to the response's `Vary`.
@@ -74,13 +74,13 @@ impl Answer {
             // Every other outcome refuses (the enum is non-exhaustive, so they are not named).
             other => (
                 Verdict::Denied,
-                other.rejection().map(|r| r.with_detail(&raw).to_string()),
+                other.refusal().map(|r| r.with_detail(&raw).to_string()),
             ),
         };
         Answer {
             verdict,
             reason,
-            route: decision.route(),
+            route: decision.handled_by(),
             headers: resolve(policy, &decision, sent),
             vary: decision.vary().names().collect(),
             removed: decision
@@ -99,8 +99,8 @@ impl Answer {
     /// The status the CORS layer answers with itself; `None` when the handler runs.
     pub(crate) fn status(&self) -> Option<u16> {
         match self.route {
-            Route::Respond { status } => Some(status),
-            Route::CallHandler => None,
+            HandledBy::Layer { status } => Some(status),
+            HandledBy::Handler => None,
         }
     }
 
@@ -123,7 +123,7 @@ impl Answer {
         map.insert("outcome".into(), self.verdict.label().into());
         map.insert("reason".into(), json!(self.reason));
         map.insert("status".into(), json!(self.status()));
-        map.insert("handler_runs".into(), json!(self.route == Route::CallHandler));
+        map.insert("handler_runs".into(), json!(self.route == HandledBy::Handler));
         map.insert("headers".into(), headers_json(&self.headers));
         map.insert("vary".into(), json!(self.vary_value()));
         map

@@ -21,7 +21,7 @@ fn round_trip(url: &str) {
     let (store, cache) = runtime.block_on(async {
         let store = cors_store::OriginStore::open(url).expect("open");
         assert!(store.wait_connected(Duration::from_secs(20)).await);
-        let cache = store.looked_up_origins(Duration::from_secs(60));
+        let cache = store.lookup_cache(Duration::from_secs(60));
         assert!(!cache.is_allowed("https://shop.tenant.example").await);
         (store, cache)
     });

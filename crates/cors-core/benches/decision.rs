@@ -7,7 +7,7 @@
 use cors_core::adapter::{
     CorsHeader, CorsRequest, HeaderValueRef, HeaderValues, RequestHeader, ResponseHeaders, ValueId,
 };
-use cors_core::{Outcome, Policy, Rejection};
+use cors_core::{Outcome, Policy, Refusal};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
@@ -158,7 +158,7 @@ fn decision(c: &mut Criterion) {
     let subdomain: &[&[u8]] = &[b"https://api.eu.example.com"];
 
     let mut group = c.benchmark_group("cors_core");
-    let denied = |r| Outcome::PreflightDenied(r);
+    let denied = |r| Outcome::PreflightRefused(r);
     bench_case(&mut group, "without", &three, &actual(NONE), Outcome::NotCors);
     bench_case(
         &mut group,
@@ -191,7 +191,7 @@ fn decision(c: &mut Criterion) {
         Outcome::PreflightAllowed,
     );
     let request = preflight(allowed, put, adversarial);
-    let expected = denied(Rejection::MalformedRequestHeaders);
+    let expected = denied(Refusal::MalformedRequestHeaders);
     bench_case(
         &mut group,
         "preflight_adversarial_acrh",
@@ -223,7 +223,7 @@ fn decision(c: &mut Criterion) {
         &request,
         Outcome::ActualAllowed,
     );
-    let expected = Outcome::ActualDenied(Rejection::OriginNotAllowed);
+    let expected = Outcome::ActualRefused(Refusal::OriginNotAllowed);
     bench_case(
         &mut group,
         "disallowed_origin",

@@ -6,7 +6,7 @@
 //! the CORS headers on every response, without allocating per request.
 //!
 //! ```
-//! use cors_core::{Format, Outcome, Policy, PolicyConfig, RawRequest, Rejection};
+//! use cors_core::{Format, Outcome, Policy, PolicyConfig, RawRequest, Refusal};
 //! use http::Method;
 //! use std::time::Duration;
 //!
@@ -34,7 +34,7 @@
 //!     .header("Origin", "https://app.example.com")
 //!     .header("Access-Control-Request-Method", "PATCH");
 //! let decision = policy.evaluate(&put);
-//! assert_eq!(decision.outcome(), &Outcome::PreflightDenied(Rejection::MethodNotAllowed));
+//! assert_eq!(decision.outcome(), &Outcome::PreflightRefused(Refusal::MethodNotAllowed));
 //!
 //! // Mistakes are build errors, all at once, each with the fix.
 //! let errors = Policy::builder()
@@ -77,7 +77,7 @@ mod wire;
 
 pub use config::error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, ConfigWarningKind};
 pub use config::{Format, PolicyConfig};
-pub use decision::{Decision, Outcome, Rejection, ShortBytes};
+pub use decision::{Decision, Outcome, Refusal, ShortBytes};
 pub use file::LoadError;
 #[cfg(feature = "live")]
 pub use live::PolicyHandle;

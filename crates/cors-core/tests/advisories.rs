@@ -4,10 +4,9 @@
 //! `examples/tests/attack_probes.rs`. See docs/security.md.
 
 use cors_audit::attack::{derive_attacks, AttackPlan};
-use cors_core::adapter::{CorsHeader, HeaderAction, HeaderValueRef, ResponseHeaders, Route, ValueId};
+use cors_core::adapter::{CorsHeader, HandledBy, HeaderAction, HeaderValueRef, ResponseHeaders, ValueId};
 use cors_core::{
-    ConfigErrorKind, ConfigWarningKind, Decision, Format, Outcome, Policy, PolicyConfig, RawRequest,
-    Rejection,
+    ConfigErrorKind, ConfigWarningKind, Decision, Format, Outcome, Policy, PolicyConfig, RawRequest, Refusal,
 };
 use std::time::{Duration, Instant};
 
@@ -203,7 +202,10 @@ fn cve_2017_11173_regexes_are_full_match_so_no_attack_origin_passes() {
             }
             assert!(!policy.allows_origin(attack.origin.as_bytes()), "{attack}");
             let decision = policy.evaluate(&get(&attack.origin));
-            assert!(matches!(decision.outcome(), Outcome::ActualDenied(_)), "{attack}");
+            assert!(
+                matches!(decision.outcome(), Outcome::ActualRefused(_)),
+                "{attack}"
+            );
         }
     }
     // The attack plan of the policy agrees: it finds attacks, and the policy refuses all.
@@ -397,7 +399,10 @@ fn cve_2020_5397_preflights_are_answered_by_the_layer_never_routed() {
     ] {
         let decision = policy.evaluate(&request);
         assert!(decision.outcome().is_preflight());
-        assert!(matches!(decision.route(), Route::Respond { .. }), "{request:?}");
+        assert!(
+            matches!(decision.handled_by(), HandledBy::Layer { .. }),
+            "{request:?}"
+        );
     }
     assert!(!PolicyConfig::default().options_passthrough);
 }
@@ -417,15 +422,15 @@ fn cve_2025_47908_acrh_comma_flood_fails_closed_fast_without_allocating() {
     let below_limit = ",".repeat(4000);
     let names = (0..1000).map(|i| format!("x-{i}")).collect::<Vec<_>>().join(",");
     let cases = [
-        (megabyte.as_str(), Rejection::RequestHeadersTooLong),
-        (below_limit.as_str(), Rejection::MalformedRequestHeaders),
-        (names.as_str(), Rejection::RequestHeadersTooLong),
-        (&names[..3000], Rejection::TooManyRequestHeaders),
+        (megabyte.as_str(), Refusal::RequestHeadersTooLong),
+        (below_limit.as_str(), Refusal::MalformedRequestHeaders),
+        (names.as_str(), Refusal::RequestHeadersTooLong),
+        (&names[..3000], Refusal::TooManyRequestHeaders),
     ];
-    for (acrh, rejection) in cases {
+    for (acrh, refusal) in cases {
         let request = preflight("https://app.example.com").header("Access-Control-Request-Headers", acrh);
         let (allocations, decision) = allocations(|| policy.evaluate(&request));
-        assert_eq!(decision.outcome(), &Outcome::PreflightDenied(rejection));
+        assert_eq!(decision.outcome(), &Outcome::PreflightRefused(refusal));
         assert_eq!(allocations, 0, "evaluating a {}-byte ACRH allocated", acrh.len());
         let start = Instant::now();
         for _ in 0..1000 {
@@ -445,6 +450,6 @@ fn cve_2025_47908_acrh_comma_flood_fails_closed_fast_without_allocating() {
     }
     assert!(matches!(
         policy.evaluate(&many_lines).outcome(),
-        Outcome::PreflightDenied(Rejection::MalformedRequestHeaders)
+        Outcome::PreflightRefused(Refusal::MalformedRequestHeaders)
     ));
 }

@@ -3,7 +3,7 @@
 //! when it is read.
 
 use cors_core::origin::OriginParseError;
-use cors_core::{Outcome, Policy, RawRequest, Rejection};
+use cors_core::{Outcome, Policy, RawRequest, Refusal};
 use std::io;
 use std::sync::{Arc, Mutex};
 
@@ -91,12 +91,12 @@ fn every_policy_refuses_a_malformed_origin_as_not_allowed_and_the_detail_says_wh
             let decision = policy.evaluate(&request);
             assert_eq!(
                 *decision.outcome(),
-                Outcome::ActualDenied(Rejection::OriginNotAllowed),
+                Outcome::ActualRefused(Refusal::OriginNotAllowed),
                 "{shape}: {bad}"
             );
             assert_eq!(
-                Rejection::OriginNotAllowed.with_detail(&request),
-                Rejection::MalformedOrigin(error),
+                Refusal::OriginNotAllowed.with_detail(&request),
+                Refusal::MalformedOrigin(error),
                 "{shape}: {bad}"
             );
         }
@@ -107,32 +107,32 @@ fn every_policy_refuses_a_malformed_origin_as_not_allowed_and_the_detail_says_wh
 fn the_detail_leaves_well_formed_origins_and_other_reasons_as_they_are() {
     let listed_elsewhere = get("https://evil.example.net");
     assert_eq!(
-        Rejection::OriginNotAllowed.with_detail(&listed_elsewhere),
-        Rejection::OriginNotAllowed
+        Refusal::OriginNotAllowed.with_detail(&listed_elsewhere),
+        Refusal::OriginNotAllowed
     );
     // Only `OriginNotAllowed` is refined: another reason for the same bytes stays.
     let malformed = get("https://App.example.com");
     assert_eq!(
-        Rejection::MultipleRequestMethods.with_detail(&malformed),
-        Rejection::MultipleRequestMethods
+        Refusal::MultipleRequestMethods.with_detail(&malformed),
+        Refusal::MultipleRequestMethods
     );
     // Two Origin lines: there is no one origin to parse.
     let two = RawRequest::new("GET")
         .header("Origin", "https://App.example.com")
         .header("Origin", "https://b.example.com");
     assert_eq!(
-        Rejection::OriginNotAllowed.with_detail(&two),
-        Rejection::OriginNotAllowed
+        Refusal::OriginNotAllowed.with_detail(&two),
+        Refusal::OriginNotAllowed
     );
     // Non-UTF-8 bytes are refused, and the detail names the host, without a panic.
     let hostile = RawRequest::new("GET").header("Origin", b"https://\xff\xfe.example.com".as_slice());
     assert_eq!(
         *exact_only().evaluate(&hostile).outcome(),
-        Outcome::ActualDenied(Rejection::OriginNotAllowed)
+        Outcome::ActualRefused(Refusal::OriginNotAllowed)
     );
     assert_eq!(
-        Rejection::OriginNotAllowed.with_detail(&hostile),
-        Rejection::MalformedOrigin(OriginParseError::Host)
+        Refusal::OriginNotAllowed.with_detail(&hostile),
+        Refusal::MalformedOrigin(OriginParseError::Host)
     );
 }
 
@@ -140,13 +140,13 @@ fn the_detail_leaves_well_formed_origins_and_other_reasons_as_they_are() {
 fn the_refusal_log_says_what_is_wrong_with_a_malformed_origin() {
     let log = log_of(&exact_only(), &get("https://App.example.com"));
     assert!(
-        log.contains(&Rejection::MalformedOrigin(OriginParseError::Host).to_string()),
+        log.contains(&Refusal::MalformedOrigin(OriginParseError::Host).to_string()),
         "{log}"
     );
     assert!(log.contains("https://App.example.com"), "{log}");
 
     let log = log_of(&exact_only(), &get("https://evil.example.net"));
-    assert!(log.contains(&Rejection::OriginNotAllowed.to_string()), "{log}");
+    assert!(log.contains(&Refusal::OriginNotAllowed.to_string()), "{log}");
     assert!(!log.contains("canonical"), "{log}");
 }
 
@@ -158,7 +158,7 @@ fn a_browser_simulation_reports_the_detail() {
     );
     let why = verdict.blocked_because().unwrap_or_default();
     assert!(
-        why.contains(&Rejection::MalformedOrigin(OriginParseError::Host).to_string()),
+        why.contains(&Refusal::MalformedOrigin(OriginParseError::Host).to_string()),
         "{why}"
     );
 }

@@ -2,9 +2,9 @@
 //! concurrent requests, the timeout, failures, invalidation, and the same treatment as a
 //! listed origin.
 
-use cors_core::adapter::Route;
-use cors_core::lookup::{LookedUpOrigins, LookupError, LookupFuture, OriginSource};
-use cors_core::{Outcome, Policy, RawRequest, Rejection};
+use cors_core::adapter::HandledBy;
+use cors_core::lookup::{LookupCache, LookupError, LookupSource, LookupSourceFuture};
+use cors_core::{Outcome, Policy, RawRequest, Refusal};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -36,8 +36,8 @@ impl Tenants {
     }
 }
 
-impl OriginSource for Tenants {
-    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a> {
+impl LookupSource for Tenants {
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupSourceFuture<'a> {
         Box::pin(async move {
             self.calls.fetch_add(1, Ordering::SeqCst);
             self.asked.lock().unwrap().push(origin.to_owned());
@@ -54,13 +54,13 @@ impl OriginSource for Tenants {
     }
 }
 
-fn policy(origins: LookedUpOrigins) -> Policy {
+fn policy(origins: LookupCache) -> Policy {
     Policy::builder()
         .allow_origins(["https://app.example.com"])
         .allow_methods(["PUT"])
         .allow_headers(["content-type"])
         .allow_credentials(true)
-        .look_up_origins(origins)
+        .lookup_cache(origins)
         .build()
         .unwrap()
 }
@@ -75,10 +75,10 @@ async fn decide(policy: &Policy, request: &RawRequest) -> cors_core::Decision {
     if !decision.needs_lookup() {
         return decision;
     }
-    let lookup = policy.look_up_origin(request).expect("a canonical origin");
+    let lookup = policy.start_lookup(request).expect("a canonical origin");
     let decision = policy.evaluate_with(
         request,
-        cors_core::adapter::Facts::default().looked_up(&lookup.await),
+        cors_core::adapter::Facts::default().lookup_answer(&lookup.await),
     );
     assert!(!decision.needs_lookup(), "an answer never asks again");
     decision
@@ -87,14 +87,14 @@ async fn decide(policy: &Policy, request: &RawRequest) -> cors_core::Decision {
 #[tokio::test]
 async fn spec_8_a_looked_up_origin_is_treated_as_a_listed_one() {
     let tenants = Tenants::with(&["https://shop.tenant.example"]);
-    let policy = policy(LookedUpOrigins::new(tenants.clone()));
+    let policy = policy(LookupCache::new(tenants.clone()));
     let preflight = RawRequest::new("OPTIONS")
         .header("Origin", "https://shop.tenant.example")
         .header("Access-Control-Request-Method", "PUT")
         .header("Access-Control-Request-Headers", "content-type");
     let decision = decide(&policy, &preflight).await;
     assert_eq!(decision.outcome(), &Outcome::PreflightAllowed);
-    assert_eq!(decision.route(), Route::Respond { status: 204 });
+    assert_eq!(decision.handled_by(), HandledBy::Layer { status: 204 });
     let listed = RawRequest::new("OPTIONS")
         .header("Origin", "https://app.example.com")
         .header("Access-Control-Request-Method", "PUT")
@@ -119,7 +119,7 @@ async fn spec_8_a_looked_up_origin_is_treated_as_a_listed_one() {
     let decision = decide(&policy, &patch).await;
     assert_eq!(
         decision.outcome(),
-        &Outcome::PreflightDenied(Rejection::MethodNotAllowed)
+        &Outcome::PreflightRefused(Refusal::MethodNotAllowed)
     );
     assert_eq!(tenants.calls(), 1, "the preflight's answer was cached");
 }
@@ -127,7 +127,7 @@ async fn spec_8_a_looked_up_origin_is_treated_as_a_listed_one() {
 #[tokio::test]
 async fn spec_8_null_and_non_canonical_origins_never_reach_the_source() {
     let tenants = Tenants::with(&["https://shop.tenant.example"]);
-    let policy = policy(LookedUpOrigins::new(tenants.clone()));
+    let policy = policy(LookupCache::new(tenants.clone()));
     for origin in [
         "null",
         "https://Shop.tenant.example",
@@ -136,7 +136,7 @@ async fn spec_8_null_and_non_canonical_origins_never_reach_the_source() {
         "garbage",
     ] {
         let decision = decide(&policy, &get(origin)).await;
-        assert!(decision.outcome().rejection().is_some(), "{origin} was granted");
+        assert!(decision.outcome().refusal().is_some(), "{origin} was granted");
     }
     assert_eq!(
         tenants.calls(),
@@ -154,7 +154,7 @@ async fn spec_8_null_and_non_canonical_origins_never_reach_the_source() {
 async fn spec_8_concurrent_lookups_of_one_origin_make_one_call() {
     let tenants = Tenants::with(&["https://shop.tenant.example"]);
     *tenants.delay.lock().unwrap() = Duration::from_millis(200);
-    let policy = policy(LookedUpOrigins::new(tenants.clone()));
+    let policy = policy(LookupCache::new(tenants.clone()));
     let requests = (0..50).map(|_| {
         let policy = policy.clone();
         tokio::spawn(async move { decide(&policy, &get("https://shop.tenant.example")).await })
@@ -168,13 +168,13 @@ async fn spec_8_concurrent_lookups_of_one_origin_make_one_call() {
 #[tokio::test]
 async fn spec_8_refusals_are_cached_for_their_own_ttl() {
     let tenants = Tenants::with(&[]);
-    let origins = LookedUpOrigins::builder(tenants.clone())
-        .grant_ttl(Duration::from_secs(60))
-        .refusal_ttl(Duration::from_millis(300))
+    let origins = LookupCache::builder(tenants.clone())
+        .allowed_ttl(Duration::from_secs(60))
+        .refused_ttl(Duration::from_millis(300))
         .build();
     let policy = policy(origins);
     let request = get("https://new.tenant.example");
-    let refused = Outcome::ActualDenied(Rejection::OriginNotAllowed);
+    let refused = Outcome::ActualRefused(Refusal::OriginNotAllowed);
     assert_eq!(decide(&policy, &request).await.outcome(), &refused);
     assert_eq!(decide(&policy, &request).await.outcome(), &refused);
     assert_eq!(tenants.calls(), 1, "the refusal was cached");
@@ -193,7 +193,7 @@ async fn spec_8_refusals_are_cached_for_their_own_ttl() {
 #[tokio::test]
 async fn spec_8_invalidation_drops_one_answer_or_all() {
     let tenants = Tenants::with(&["https://a.tenant.example", "https://b.tenant.example"]);
-    let origins = LookedUpOrigins::new(tenants.clone());
+    let origins = LookupCache::new(tenants.clone());
     let policy = policy(origins.clone());
     for origin in ["https://a.tenant.example", "https://b.tenant.example"] {
         assert_eq!(
@@ -203,7 +203,7 @@ async fn spec_8_invalidation_drops_one_answer_or_all() {
     }
     tenants.allowed.lock().unwrap().clear();
     origins.invalidate("https://a.tenant.example");
-    let refused = Outcome::ActualDenied(Rejection::OriginNotAllowed);
+    let refused = Outcome::ActualRefused(Refusal::OriginNotAllowed);
     assert_eq!(
         decide(&policy, &get("https://a.tenant.example")).await.outcome(),
         &refused
@@ -225,9 +225,9 @@ async fn spec_8_invalidation_drops_one_answer_or_all() {
 async fn spec_8_an_answer_older_than_an_invalidation_is_not_cached() {
     let tenants = Tenants::with(&["https://a.tenant.example"]);
     *tenants.delay.lock().unwrap() = Duration::from_millis(200);
-    let origins = LookedUpOrigins::new(tenants.clone());
+    let origins = LookupCache::new(tenants.clone());
     let policy = policy(origins.clone());
-    let lookup = policy.look_up_origin(&get("https://a.tenant.example")).unwrap();
+    let lookup = policy.start_lookup(&get("https://a.tenant.example")).unwrap();
     let pending = tokio::spawn(lookup);
     tokio::time::sleep(Duration::from_millis(50)).await;
     // The row is deleted while the lookup that read it is under way.
@@ -241,7 +241,7 @@ async fn spec_8_an_answer_older_than_an_invalidation_is_not_cached() {
     let decision = decide(&policy, &get("https://a.tenant.example")).await;
     assert_eq!(
         decision.outcome(),
-        &Outcome::ActualDenied(Rejection::OriginNotAllowed)
+        &Outcome::ActualRefused(Refusal::OriginNotAllowed)
     );
 }
 
@@ -249,7 +249,7 @@ async fn spec_8_an_answer_older_than_an_invalidation_is_not_cached() {
 async fn spec_8_a_slow_source_refuses_within_the_timeout() {
     let tenants = Tenants::with(&["https://slow.tenant.example"]);
     *tenants.delay.lock().unwrap() = Duration::from_secs(30);
-    let origins = LookedUpOrigins::builder(tenants.clone())
+    let origins = LookupCache::builder(tenants.clone())
         .timeout(Duration::from_millis(200))
         .build();
     let policy = policy(origins);
@@ -258,7 +258,7 @@ async fn spec_8_a_slow_source_refuses_within_the_timeout() {
     let waited = started.elapsed();
     assert_eq!(
         decision.outcome(),
-        &Outcome::ActualDenied(Rejection::OriginLookupFailed)
+        &Outcome::ActualRefused(Refusal::OriginLookupFailed)
     );
     assert!(
         waited >= Duration::from_millis(190) && waited < Duration::from_millis(700),
@@ -277,7 +277,7 @@ async fn spec_8_a_slow_source_refuses_within_the_timeout() {
 #[tokio::test]
 async fn spec_8_a_failing_source_refuses_but_keeps_what_it_said_before() {
     let tenants = Tenants::with(&["https://a.tenant.example", "https://b.tenant.example"]);
-    let policy = policy(LookedUpOrigins::new(tenants.clone()));
+    let policy = policy(LookupCache::new(tenants.clone()));
     assert_eq!(
         decide(&policy, &get("https://a.tenant.example")).await.outcome(),
         &Outcome::ActualAllowed
@@ -288,7 +288,7 @@ async fn spec_8_a_failing_source_refuses_but_keeps_what_it_said_before() {
         &Outcome::ActualAllowed,
         "cached before the outage"
     );
-    let failed = Outcome::ActualDenied(Rejection::OriginLookupFailed);
+    let failed = Outcome::ActualRefused(Refusal::OriginLookupFailed);
     assert_eq!(
         decide(&policy, &get("https://b.tenant.example")).await.outcome(),
         &failed
@@ -303,7 +303,7 @@ async fn spec_8_a_failing_source_refuses_but_keeps_what_it_said_before() {
 #[tokio::test]
 async fn spec_8_the_cache_keeps_at_most_its_capacity() {
     let tenants = Tenants::with(&[]);
-    let origins = LookedUpOrigins::builder(tenants.clone()).capacity(16).build();
+    let origins = LookupCache::builder(tenants.clone()).capacity(16).build();
     let policy = policy(origins.clone());
     for i in 0..100 {
         decide(&policy, &get(&format!("https://t{i}.tenant.example"))).await;
@@ -315,24 +315,24 @@ async fn spec_8_the_cache_keeps_at_most_its_capacity() {
 #[test]
 fn spec_8_without_a_runtime_a_lookup_refuses_instead_of_panicking() {
     let tenants = Tenants::with(&["https://a.tenant.example"]);
-    let policy = policy(LookedUpOrigins::new(tenants.clone()));
+    let policy = policy(LookupCache::new(tenants.clone()));
     let request = get("https://a.tenant.example");
     assert!(policy.evaluate(&request).needs_lookup());
-    let lookup = policy.look_up_origin(&request).unwrap();
+    let lookup = policy.start_lookup(&request).unwrap();
     let looked_up = futures_lite_block_on(lookup);
     assert!(!looked_up.is_allowed());
     let decision = policy.evaluate_with(
         &request,
-        cors_core::adapter::Facts::default().looked_up(&looked_up),
+        cors_core::adapter::Facts::default().lookup_answer(&looked_up),
     );
     assert_eq!(
         decision.outcome(),
-        &Outcome::ActualDenied(Rejection::OriginLookupFailed)
+        &Outcome::ActualRefused(Refusal::OriginLookupFailed)
     );
     // `evaluate` never waits: an origin not cached is refused, as one to look up.
     assert_eq!(
         policy.evaluate(&request).outcome(),
-        &Outcome::ActualDenied(Rejection::OriginNotLookedUp)
+        &Outcome::ActualRefused(Refusal::OriginNotLookedUp)
     );
 }
 
@@ -341,7 +341,7 @@ async fn spec_8_a_handle_reload_keeps_the_looked_up_origins() {
     use cors_core::adapter::LivePolicy;
     use cors_core::PolicyHandle;
     let tenants = Tenants::with(&["https://a.tenant.example"]);
-    let live = Arc::new(LivePolicy::<Policy>::new(policy(LookedUpOrigins::new(tenants))));
+    let live = Arc::new(LivePolicy::<Policy>::new(policy(LookupCache::new(tenants))));
     let handle = PolicyHandle::new(live);
     let mut config = handle.policy().to_config();
     config.allow_origins = vec!["https://other.example.com".into()];

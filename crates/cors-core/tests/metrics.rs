@@ -5,7 +5,7 @@
 //! thread that measures.
 
 use cors_core::adapter::LivePolicy;
-use cors_core::lookup::{from_fn, LookedUpOrigins};
+use cors_core::lookup::{from_fn, LookupCache};
 use cors_core::{Policy, PolicyHandle, RawRequest};
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
 use std::collections::BTreeMap;
@@ -166,13 +166,13 @@ fn looked_up_origins_count_cache_misses_and_hits() {
         .enable_all()
         .build()
         .unwrap();
-    let origins = LookedUpOrigins::builder(from_fn(
+    let origins = LookupCache::builder(from_fn(
         |origin: String| async move { Ok(origin.contains("tenant")) },
     ))
     .build();
     let policy = Policy::builder()
         .allow_origins(["https://a.example"])
-        .look_up_origins(origins)
+        .lookup_cache(origins)
         .build()
         .unwrap();
     let request = RawRequest::new("GET").header("Origin", "https://tenant.example");
@@ -181,10 +181,10 @@ fn looked_up_origins_count_cache_misses_and_hits() {
             for _ in 0..3 {
                 let decision = policy.evaluate(&request);
                 if decision.needs_lookup() {
-                    let lookup = policy.look_up_origin(&request).unwrap();
+                    let lookup = policy.start_lookup(&request).unwrap();
                     policy.evaluate_with(
                         &request,
-                        cors_core::adapter::Facts::default().looked_up(&lookup.await),
+                        cors_core::adapter::Facts::default().lookup_answer(&lookup.await),
                     );
                 }
             }

@@ -5,7 +5,7 @@
 //! other tests running in parallel do not disturb the counts.
 
 use cors_core::adapter::{
-    CorsHeader, CorsRequest, HeaderValueRef, HeaderValues, RequestHeader, ResponseHeaders, Route, ValueId,
+    CorsHeader, CorsRequest, HandledBy, HeaderValueRef, HeaderValues, RequestHeader, ResponseHeaders, ValueId,
 };
 use cors_core::{Outcome, Policy, RawRequest};
 use std::hint::black_box;
@@ -234,7 +234,7 @@ fn cases() -> Vec<Case> {
             policy: three_exact(),
             method: b"OPTIONS",
             lines: vec![(O, b"https://b.example.com"), (M, b"PUT"), (H, b"x-not-allowed")],
-            expected: Outcome::PreflightDenied(cors_core::Rejection::HeaderNotAllowed(
+            expected: Outcome::PreflightRefused(cors_core::Refusal::HeaderNotAllowed(
                 // Compared by kind below; this value is only for the expected outcome's shape.
                 short(b"x-not-allowed"),
             )),
@@ -244,21 +244,21 @@ fn cases() -> Vec<Case> {
             policy: three_exact(),
             method: b"OPTIONS",
             lines: vec![(O, b"https://b.example.com"), (M, b"PUT"), (H, &[b','; 1024])],
-            expected: Outcome::PreflightDenied(cors_core::Rejection::MalformedRequestHeaders),
+            expected: Outcome::PreflightRefused(cors_core::Refusal::MalformedRequestHeaders),
         },
         Case {
             name: "disallowed origin",
             policy: three_exact(),
             method: b"GET",
             lines: vec![(O, b"https://evil.example.net")],
-            expected: Outcome::ActualDenied(cors_core::Rejection::OriginNotAllowed),
+            expected: Outcome::ActualRefused(cors_core::Refusal::OriginNotAllowed),
         },
         Case {
             name: "malformed origin",
             policy: three_exact(),
             method: b"GET",
             lines: vec![(O, b"https://EVIL.example.net/")],
-            expected: Outcome::ActualDenied(cors_core::Rejection::OriginNotAllowed),
+            expected: Outcome::ActualRefused(cors_core::Refusal::OriginNotAllowed),
         },
         Case {
             name: "no origin",
@@ -277,7 +277,7 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// `ShortBytes` has no public constructor; take it from a real rejection.
+/// `ShortBytes` has no public constructor; take it from a real refusal.
 fn short(name: &[u8]) -> cors_core::ShortBytes {
     let policy = Policy::builder()
         .allow_origins(["https://a.test"])
@@ -289,7 +289,7 @@ fn short(name: &[u8]) -> cors_core::ShortBytes {
         lines: &lines,
     };
     match policy.evaluate(&request).outcome() {
-        Outcome::PreflightDenied(cors_core::Rejection::HeaderNotAllowed(n)) => *n,
+        Outcome::PreflightRefused(cors_core::Refusal::HeaderNotAllowed(n)) => *n,
         other => panic!("{other:?}"),
     }
 }
@@ -328,7 +328,7 @@ fn measure(case: &Case) -> usize {
     if !decision.vary().is_empty() {
         assert_eq!(response.vary_len, 2, "{}: Vary appended", case.name);
     }
-    if let Route::Respond { status } = decision.route() {
+    if let HandledBy::Layer { status } = decision.handled_by() {
         assert!(status == 403 || (200..300).contains(&status));
     }
     count
@@ -470,7 +470,7 @@ fn no_allocation_with_an_info_subscriber() {
     let _serial = serial();
     let cases = cases();
     with_subscriber(tracing::Level::INFO, || {
-        // Rejections are logged at debug level only, so with INFO nothing is formatted on any
+        // Refusals are logged at debug level only, so with INFO nothing is formatted on any
         // path once tracing has cached its interest in the callsites.
         let (_, warm) = run_all(&cases);
         assert!(warm.is_empty(), "allocations: {warm:?}");
@@ -482,15 +482,12 @@ fn allowed_paths_do_not_allocate_with_a_debug_subscriber() {
     let _serial = serial();
     let cases = cases();
     with_subscriber(tracing::Level::DEBUG, || {
-        let allowed: Vec<&Case> = cases
-            .iter()
-            .filter(|c| c.expected.rejection().is_none())
-            .collect();
+        let allowed: Vec<&Case> = cases.iter().filter(|c| c.expected.refusal().is_none()).collect();
         for case in allowed {
             measure(case);
             assert_eq!(measure(case), 0, "{}", case.name);
         }
-        // A rejection is logged at debug level, which formats a line: that allocates in the
+        // A refusal is logged at debug level, which formats a line: that allocates in the
         // subscriber, as expected, and shows the subscriber was really listening.
         let rejected = cases.iter().find(|c| c.name == "disallowed origin").unwrap();
         assert!(measure(rejected) > 0, "the debug subscriber formatted nothing");
@@ -499,15 +496,15 @@ fn allowed_paths_do_not_allocate_with_a_debug_subscriber() {
 
 #[test]
 fn a_cached_looked_up_origin_allocates_nothing() {
-    use cors_core::lookup::{self, LookedUpOrigins};
+    use cors_core::lookup::{self, LookupCache};
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let tenants = LookedUpOrigins::new(lookup::from_fn(|origin: String| async move {
+    let tenants = LookupCache::new(lookup::from_fn(|origin: String| async move {
         Ok(origin == "https://shop.tenant.example")
     }));
     let policy = Policy::builder()
         .allow_origins(["https://app.example.com"])
         .allow_credentials(true)
-        .look_up_origins(tenants)
+        .lookup_cache(tenants)
         .build()
         .unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -520,11 +517,11 @@ fn a_cached_looked_up_origin_allocates_nothing() {
     ] {
         let request = RawRequest::new("GET").header("Origin", origin);
         assert!(policy.evaluate(&request).needs_lookup(), "not cached yet");
-        let lookup = policy.look_up_origin(&request).expect("a canonical origin");
+        let lookup = policy.start_lookup(&request).expect("a canonical origin");
         assert_eq!(runtime.block_on(lookup).is_allowed(), allowed);
         let (count, decision) = allocations(|| policy.evaluate(black_box(&request)));
         assert!(!decision.needs_lookup(), "cached now");
         assert_eq!(count, 0, "{origin}: a cache hit allocated");
-        assert_eq!(decision.outcome().rejection().is_none(), allowed, "{origin}");
+        assert_eq!(decision.outcome().refusal().is_none(), allowed, "{origin}");
     }
 }

@@ -6,13 +6,13 @@
 //! matches label by label; (e) configurations round-trip through a policy and every format.
 
 use cors_core::adapter::{
-    CorsHeader, CorsRequest, HeaderValueRef, RequestHeader, ResponseHeaders, Route, ValueId,
+    CorsHeader, CorsRequest, HandledBy, HeaderValueRef, RequestHeader, ResponseHeaders, ValueId,
 };
 use cors_core::limits::{
     MAX_EMPTY_ELEMENTS, MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES,
 };
 use cors_core::origin::HostKind;
-use cors_core::{Format, Origin, Outcome, Policy, PolicyConfig, Rejection};
+use cors_core::{Format, Origin, Outcome, Policy, PolicyConfig, Refusal};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -199,9 +199,9 @@ fn serve<R: CorsRequest>(
     handler: &[(String, Vec<u8>)],
 ) -> Vec<(String, Vec<u8>)> {
     let decision = policy.evaluate(request);
-    let headers = match decision.route() {
-        Route::Respond { .. } => Vec::new(),
-        Route::CallHandler => handler.to_vec(),
+    let headers = match decision.handled_by() {
+        HandledBy::Layer { .. } => Vec::new(),
+        HandledBy::Handler => handler.to_vec(),
     };
     let mut response = Resp {
         policy,
@@ -706,7 +706,7 @@ proptest! {
     ) {
         let policy = &fixed_policies()[which];
         check_bounded_work(policy, &request)?;
-        // With a debug-level subscriber the rejection is logged: it must not panic either.
+        // With a debug-level subscriber the refusal is logged: it must not panic either.
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::DEBUG)
             .with_writer(std::io::sink)
@@ -739,20 +739,17 @@ fn c_ten_times_the_input_reads_the_same_amount() {
     for n in [1_000usize, 10_000, 100_000] {
         // Many lines: read up to the element limit only.
         let (outcome, lines, _) = read(&preflight(vec![b"x-api-key".to_vec(); n]));
-        assert_eq!(
-            outcome,
-            Outcome::PreflightDenied(Rejection::TooManyRequestHeaders)
-        );
+        assert_eq!(outcome, Outcome::PreflightRefused(Refusal::TooManyRequestHeaders));
         // Origin once, the method twice (classification, then the check), then the list.
         assert_eq!(lines, 3 + MAX_REQUEST_HEADER_NAMES + 1, "{n} lines");
         // One long line: refused on its length.
         let (outcome, lines, _) = read(&preflight(vec![vec![b','; n]]));
         let expected = if n <= MAX_REQUEST_HEADERS_LEN {
-            Rejection::MalformedRequestHeaders
+            Refusal::MalformedRequestHeaders
         } else {
-            Rejection::RequestHeadersTooLong
+            Refusal::RequestHeadersTooLong
         };
-        assert_eq!(outcome, Outcome::PreflightDenied(expected));
+        assert_eq!(outcome, Outcome::PreflightRefused(expected));
         assert_eq!(lines, 4);
         // A long origin: refused on its length, whatever it holds.
         let origin = [
@@ -766,7 +763,7 @@ fn c_ten_times_the_input_reads_the_same_amount() {
             lines: [vec![origin], Vec::new(), Vec::new(), Vec::new()],
         };
         let (outcome, lines, _) = read(&request);
-        assert_eq!(outcome, Outcome::ActualDenied(Rejection::OriginTooLong));
+        assert_eq!(outcome, Outcome::ActualRefused(Refusal::OriginTooLong));
         assert_eq!(lines, 1);
         // Many origin lines: only two are looked at.
         let request = Req {
@@ -779,7 +776,7 @@ fn c_ten_times_the_input_reads_the_same_amount() {
             ],
         };
         let (outcome, lines, _) = read(&request);
-        assert_eq!(outcome, Outcome::ActualDenied(Rejection::MultipleOrigins));
+        assert_eq!(outcome, Outcome::ActualRefused(Refusal::MultipleOrigins));
         assert_eq!(lines, 2);
     }
 }

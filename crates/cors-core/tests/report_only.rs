@@ -4,7 +4,7 @@
 use cors_core::adapter::http::HttpPolicy;
 use cors_core::adapter::{LivePolicy, REFUSAL_HEADER};
 use cors_core::adapter::{Next, Step};
-use cors_core::{Outcome, Policy, PolicyHandle, RawRequest, Rejection};
+use cors_core::{Outcome, Policy, PolicyHandle, RawRequest, Refusal};
 use http::{HeaderMap, HeaderValue, Method, Response};
 use std::sync::Arc;
 
@@ -248,7 +248,7 @@ fn debug_answers_are_off_by_default_and_name_actual_refusals_too() {
     let decision = debug.evaluate(&get("https://evil.example"));
     assert_eq!(
         decision.outcome(),
-        &Outcome::ActualDenied(Rejection::OriginNotAllowed)
+        &Outcome::ActualRefused(Refusal::OriginNotAllowed)
     );
     let reason = decision
         .plan()
@@ -273,7 +273,7 @@ fn debug_answers_name_the_refusal_of_a_rewritten_method_too() {
     );
     assert_eq!(
         decision.outcome(),
-        &Outcome::OverrideDenied(Rejection::MethodNotAllowed)
+        &Outcome::OverrideRefused(Refusal::MethodNotAllowed)
     );
     let reason = decision
         .plan()
@@ -313,10 +313,10 @@ fn a_handle_turns_debug_answers_on_and_off_without_a_restart() {
 
 #[test]
 fn every_reason_has_a_distinct_code() {
-    let mut codes = Rejection::CODES.to_vec();
+    let mut codes = Refusal::CODES.to_vec();
     codes.sort_unstable();
     codes.dedup();
-    assert_eq!(codes.len(), Rejection::CODES.len());
-    assert_eq!(Rejection::MethodNotAllowed.code(), "method_not_allowed");
-    assert_eq!(Rejection::OriginLookupFailed.code(), "origin_lookup_failed");
+    assert_eq!(codes.len(), Refusal::CODES.len());
+    assert_eq!(Refusal::MethodNotAllowed.code(), "method_not_allowed");
+    assert_eq!(Refusal::OriginLookupFailed.code(), "origin_lookup_failed");
 }

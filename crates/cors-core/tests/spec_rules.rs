@@ -4,14 +4,14 @@
 //! the final status and response headers exactly.
 
 use cors_core::adapter::{
-    CorsHeader, CorsRequest, HeaderAction, HeaderLine, HeaderValueRef, RequestHeader, ResponseHeaders, Route,
-    ValueId, VaryTokens,
+    CorsHeader, CorsRequest, HandledBy, HeaderAction, HeaderLine, HeaderValueRef, RequestHeader,
+    ResponseHeaders, ValueId, VaryTokens,
 };
 use cors_core::limits::{
     MAX_EMPTY_ELEMENTS, MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES,
 };
 use cors_core::origin::OriginParseError;
-use cors_core::{Decision, Format, Outcome, Policy, PolicyConfig, RawRequest, Rejection};
+use cors_core::{Decision, Format, Outcome, Policy, PolicyConfig, RawRequest, Refusal};
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -187,9 +187,9 @@ fn serve_decided(
     handler_status: u16,
     handler_headers: &[(&str, &str)],
 ) -> Served {
-    let (status, handler_ran, headers) = match decision.route() {
-        Route::Respond { status } => (status, false, Vec::new()),
-        Route::CallHandler => (
+    let (status, handler_ran, headers) = match decision.handled_by() {
+        HandledBy::Layer { status } => (status, false, Vec::new()),
+        HandledBy::Handler => (
             handler_status,
             true,
             handler_headers
@@ -268,25 +268,25 @@ allow_private_network = true
     .unwrap()
 }
 
-fn denied_actual(served: &Served) -> Rejection {
+fn denied_actual(served: &Served) -> Refusal {
     match served.outcome() {
-        Outcome::ActualDenied(r) => r,
-        other => panic!("expected ActualDenied, got {other:?}"),
+        Outcome::ActualRefused(r) => r,
+        other => panic!("expected ActualRefused, got {other:?}"),
     }
 }
 
-fn denied_preflight(served: &Served) -> Rejection {
+fn denied_preflight(served: &Served) -> Refusal {
     match served.outcome() {
-        Outcome::PreflightDenied(r) => r,
-        other => panic!("expected PreflightDenied, got {other:?}"),
+        Outcome::PreflightRefused(r) => r,
+        other => panic!("expected PreflightRefused, got {other:?}"),
     }
 }
 
 /// A refused preflight: 403, no handler, no CORS header, only the preflight `Vary`.
 #[track_caller]
-fn assert_refused_preflight(served: &Served) -> Rejection {
+fn assert_refused_preflight(served: &Served) -> Refusal {
     let reason = denied_preflight(served);
-    assert_eq!(served.decision.route(), Route::Respond { status: 403 });
+    assert_eq!(served.decision.handled_by(), HandledBy::Layer { status: 403 });
     assert_eq!(served.status, 403);
     assert!(!served.handler_ran);
     served.assert_cors(&[]);
@@ -304,7 +304,7 @@ fn assert_granted_preflight(served: &Served) {
         "{:?}",
         served.decision
     );
-    assert_eq!(served.decision.route(), Route::Respond { status: 204 });
+    assert_eq!(served.decision.handled_by(), HandledBy::Layer { status: 204 });
     assert_eq!(served.status, 204);
     assert!(!served.handler_ran);
 }
@@ -319,7 +319,7 @@ fn s1_no_origin_is_not_cors() {
     for method in ["GET", "POST", "OPTIONS", "DELETE"] {
         let served = serve(&policy, &RawRequest::new(method));
         assert_eq!(served.outcome(), Outcome::NotCors, "{method}");
-        assert_eq!(served.decision.route(), Route::CallHandler);
+        assert_eq!(served.decision.handled_by(), HandledBy::Handler);
         assert!(served.handler_ran);
         served.assert_cors(&[]);
         served.assert_vary(&["Origin"]);
@@ -351,7 +351,7 @@ fn s1_options_without_acrm_is_actual() {
         .header("Access-Control-Request-Headers", "x-api-key");
     let served = serve_with(&basic(), &request, 200, &[]);
     assert_eq!(served.outcome(), Outcome::ActualAllowed);
-    assert_eq!(served.decision.route(), Route::CallHandler);
+    assert_eq!(served.decision.handled_by(), HandledBy::Handler);
     assert!(served.handler_ran);
     served.assert_cors(&[(ACAO, APP)]);
     served.assert_vary(&["Origin"]);
@@ -384,7 +384,7 @@ fn s1_actual_requests_are_never_rejected() {
     ] {
         let request = RawRequest::new(method).header("Origin", origin);
         let served = serve_with(&policy, &request, 500, &[]);
-        assert_eq!(served.decision.route(), Route::CallHandler, "{origin}");
+        assert_eq!(served.decision.handled_by(), HandledBy::Handler, "{origin}");
         assert!(served.handler_ran);
         assert_eq!(served.status, 500, "the handler's status is kept");
     }
@@ -424,7 +424,7 @@ fn s2_exact_origin_is_compared_byte_exactly() {
     ] {
         let served = serve(&policy, &get(other));
         assert!(
-            matches!(served.outcome(), Outcome::ActualDenied(_)),
+            matches!(served.outcome(), Outcome::ActualRefused(_)),
             "{other:?}: {:?}",
             served.outcome()
         );
@@ -450,21 +450,21 @@ fn s2_two_identical_origin_lines_never_match() {
     let policy = basic();
     let request = get(APP).header("origin", APP);
     let served = serve(&policy, &request);
-    assert_eq!(denied_actual(&served), Rejection::MultipleOrigins);
+    assert_eq!(denied_actual(&served), Refusal::MultipleOrigins);
     served.assert_cors(&[]);
     served.assert_vary(&["Origin"]);
     let preflight = preflight(APP, "PUT").header("Origin", APP);
     let served = serve(&policy, &preflight);
-    assert_eq!(assert_refused_preflight(&served), Rejection::MultipleOrigins);
+    assert_eq!(assert_refused_preflight(&served), Refusal::MultipleOrigins);
 }
 
 #[test]
 fn s2_empty_origin_never_matches() {
     let served = serve(&basic(), &get(""));
-    assert_eq!(denied_actual(&served), Rejection::EmptyOrigin);
+    assert_eq!(denied_actual(&served), Refusal::EmptyOrigin);
     served.assert_cors(&[]);
     let served = serve(&basic(), &preflight("", "GET"));
-    assert_eq!(assert_refused_preflight(&served), Rejection::EmptyOrigin);
+    assert_eq!(assert_refused_preflight(&served), Refusal::EmptyOrigin);
 }
 
 #[test]
@@ -476,20 +476,20 @@ fn s2_origin_over_2_kib_is_refused_before_parsing() {
     // detail says.
     let request = get(&at_limit);
     let reason = denied_actual(&serve(&policy, &request));
-    assert_eq!(reason, Rejection::OriginNotAllowed);
+    assert_eq!(reason, Refusal::OriginNotAllowed);
     assert_eq!(
         reason.with_detail(&request),
-        Rejection::MalformedOrigin(OriginParseError::Host)
+        Refusal::MalformedOrigin(OriginParseError::Host)
     );
     let over = format!("{at_limit}a");
     assert_eq!(
         denied_actual(&serve(&policy, &get(&over))),
-        Rejection::OriginTooLong
+        Refusal::OriginTooLong
     );
     let huge = "a".repeat(64 * 1024);
     assert_eq!(
         denied_actual(&serve(&policy, &get(&huge))),
-        Rejection::OriginTooLong
+        Refusal::OriginTooLong
     );
 }
 
@@ -527,7 +527,7 @@ fn s2_subdomain_pattern_matches_whole_labels_only() {
         "https://a.example.comm",
     ] {
         let served = serve(&policy, &get(bad));
-        assert!(matches!(served.outcome(), Outcome::ActualDenied(_)), "{bad}");
+        assert!(matches!(served.outcome(), Outcome::ActualRefused(_)), "{bad}");
         served.assert_cors(&[]);
     }
 }
@@ -571,7 +571,7 @@ fn s2_port_wildcard_matches_any_port_or_none() {
         "http://127.0.0.1:3000",
     ] {
         let served = serve(&policy, &get(bad));
-        assert!(matches!(served.outcome(), Outcome::ActualDenied(_)), "{bad}");
+        assert!(matches!(served.outcome(), Outcome::ActualRefused(_)), "{bad}");
     }
 }
 
@@ -586,7 +586,7 @@ fn s2_subdomain_pattern_with_port_wildcard() {
     }
     assert!(matches!(
         serve(&policy, &get("https://example.com:8443")).outcome(),
-        Outcome::ActualDenied(_)
+        Outcome::ActualRefused(_)
     ));
 }
 
@@ -613,7 +613,7 @@ fn s2_regex_is_full_match() {
         "https://pr-1xpreview.example.com",
     ] {
         let served = serve(&policy, &get(bad));
-        assert!(matches!(served.outcome(), Outcome::ActualDenied(_)), "{bad}");
+        assert!(matches!(served.outcome(), Outcome::ActualRefused(_)), "{bad}");
         served.assert_cors(&[]);
     }
 }
@@ -633,16 +633,16 @@ fn s2_regex_is_matched_only_against_a_valid_origin() {
     ] {
         let request = get(bad);
         let reason = denied_actual(&serve(&policy, &request));
-        assert_eq!(reason, Rejection::OriginNotAllowed, "{bad}");
+        assert_eq!(reason, Refusal::OriginNotAllowed, "{bad}");
         assert_eq!(
             reason.with_detail(&request),
-            Rejection::MalformedOrigin(error),
+            Refusal::MalformedOrigin(error),
             "{bad}"
         );
     }
     assert_eq!(
         denied_actual(&serve(&policy, &get("null"))),
-        Rejection::NullOriginNotAllowed
+        Refusal::NullOriginNotAllowed
     );
 }
 
@@ -692,7 +692,7 @@ fn s2_invalid_regex_is_shown_as_written_with_the_column_of_the_problem() {
 fn s2_null_matches_only_when_enabled() {
     let disabled = basic();
     let served = serve(&disabled, &get("null"));
-    assert_eq!(denied_actual(&served), Rejection::NullOriginNotAllowed);
+    assert_eq!(denied_actual(&served), Refusal::NullOriginNotAllowed);
     served.assert_cors(&[]);
 
     let enabled = Policy::builder()
@@ -707,7 +707,7 @@ fn s2_null_matches_only_when_enabled() {
     // Only the literal, lowercase `null`.
     for bad in ["NULL", "Null", "null ", "nul"] {
         assert!(
-            matches!(serve(&enabled, &get(bad)).outcome(), Outcome::ActualDenied(_)),
+            matches!(serve(&enabled, &get(bad)).outcome(), Outcome::ActualRefused(_)),
             "{bad}"
         );
     }
@@ -872,7 +872,7 @@ fn s3_disallowed_origin_gets_no_cors_headers_and_handler_ones_are_removed() {
         ("X-Handler", "ran"),
     ];
     let served = serve_with(&contract(), &get("https://evil.example.net"), 403, &handler);
-    assert_eq!(denied_actual(&served), Rejection::OriginNotAllowed);
+    assert_eq!(denied_actual(&served), Refusal::OriginNotAllowed);
     assert!(served.handler_ran);
     assert_eq!(served.status, 403);
     served.assert_cors(&[]);
@@ -926,7 +926,7 @@ fn s4_configured_preflight_status_is_used() {
             .build()
             .unwrap();
         let served = serve(&policy, &preflight(APP, "GET"));
-        assert_eq!(served.decision.route(), Route::Respond { status });
+        assert_eq!(served.decision.handled_by(), HandledBy::Layer { status });
         assert_eq!(served.status, status);
         assert_eq!(policy.preflight_status(), status);
     }
@@ -948,7 +948,7 @@ fn s4_safelisted_methods_always_pass() {
         served.assert_cors(&[(ACAO, APP), (ACAM, method)]);
     }
     let served = serve(&policy, &preflight(APP, "PUT"));
-    assert_eq!(assert_refused_preflight(&served), Rejection::MethodNotAllowed);
+    assert_eq!(assert_refused_preflight(&served), Refusal::MethodNotAllowed);
 }
 
 #[test]
@@ -965,7 +965,7 @@ fn s4_methods_are_case_sensitive() {
         let served = serve(&policy, &preflight(APP, bad));
         assert_eq!(
             assert_refused_preflight(&served),
-            Rejection::MethodNotAllowed,
+            Refusal::MethodNotAllowed,
             "{bad}"
         );
     }
@@ -982,7 +982,7 @@ fn s4_lowercase_fetch_methods_in_the_config_are_normalised() {
     serve(&policy, &preflight(APP, "DELETE")).assert_cors(&[(ACAO, APP), (ACAM, "DELETE")]);
     assert_eq!(
         assert_refused_preflight(&serve(&policy, &preflight(APP, "put"))),
-        Rejection::MethodNotAllowed
+        Refusal::MethodNotAllowed
     );
 }
 
@@ -997,7 +997,7 @@ fn s4_connect_trace_track_are_never_allowed() {
         let served = serve(&policy, &preflight(APP, method));
         assert_eq!(
             assert_refused_preflight(&served),
-            Rejection::ForbiddenMethod,
+            Refusal::ForbiddenMethod,
             "{method}"
         );
     }
@@ -1020,12 +1020,12 @@ fn s4_acrm_must_be_exactly_one_token_line() {
     let two = preflight(APP, "PUT").header("Access-Control-Request-Method", "PUT");
     assert_eq!(
         assert_refused_preflight(&serve(&policy, &two)),
-        Rejection::MultipleRequestMethods
+        Refusal::MultipleRequestMethods
     );
     for bad in ["P UT", "PUT,DELETE", "PUT\r\n", "PÜT", " PUT"] {
         assert_eq!(
             assert_refused_preflight(&serve(&policy, &preflight(APP, bad))),
-            Rejection::MalformedRequestMethod,
+            Refusal::MalformedRequestMethod,
             "{bad:?}"
         );
     }
@@ -1034,10 +1034,7 @@ fn s4_acrm_must_be_exactly_one_token_line() {
 #[test]
 fn s4_empty_acrm_line_is_preflight_and_rejected() {
     let served = serve_with(&basic(), &preflight(APP, ""), 200, &[("X-Handler", "ran")]);
-    assert_eq!(
-        assert_refused_preflight(&served),
-        Rejection::MalformedRequestMethod
-    );
+    assert_eq!(assert_refused_preflight(&served), Refusal::MalformedRequestMethod);
 }
 
 #[test]
@@ -1094,7 +1091,7 @@ fn s4_no_requested_headers_means_no_acah() {
 fn s4_header_not_allowed_is_refused() {
     let request = preflight(APP, "PUT").header("Access-Control-Request-Headers", "content-type, x-other");
     let reason = assert_refused_preflight(&serve(&basic(), &request));
-    let Rejection::HeaderNotAllowed(name) = reason else {
+    let Refusal::HeaderNotAllowed(name) = reason else {
         panic!("{reason:?}");
     };
     assert_eq!(name.as_bytes(), b"x-other");
@@ -1111,7 +1108,7 @@ fn s4_malformed_requested_header_is_refused() {
         let request = preflight(APP, "GET").header("Access-Control-Request-Headers", bad);
         assert_eq!(
             assert_refused_preflight(&serve(&policy, &request)),
-            Rejection::MalformedRequestHeaders,
+            Refusal::MalformedRequestHeaders,
             "{bad:?}"
         );
     }
@@ -1137,7 +1134,7 @@ fn s4_acrh_more_than_64_names_is_refused() {
     assert_granted_preflight(&serve(&policy, &with_acrh(&names[..64].join(","))));
     assert_eq!(
         assert_refused_preflight(&serve(&policy, &with_acrh(&names.join(",")))),
-        Rejection::TooManyRequestHeaders
+        Refusal::TooManyRequestHeaders
     );
     // The limit spans lines.
     let mut split = preflight(APP, "GET");
@@ -1146,7 +1143,7 @@ fn s4_acrh_more_than_64_names_is_refused() {
     }
     assert_eq!(
         assert_refused_preflight(&serve(&policy, &split)),
-        Rejection::TooManyRequestHeaders
+        Refusal::TooManyRequestHeaders
     );
 }
 
@@ -1160,7 +1157,7 @@ fn s4_acrh_more_than_16_empty_elements_is_refused() {
     let seventeen = format!("{}x-a", ",".repeat(17));
     assert_eq!(
         assert_refused_preflight(&serve(&policy, &with_acrh(&seventeen))),
-        Rejection::MalformedRequestHeaders
+        Refusal::MalformedRequestHeaders
     );
     // Empty lines count as empty elements.
     let mut lines = preflight(APP, "GET");
@@ -1169,7 +1166,7 @@ fn s4_acrh_more_than_16_empty_elements_is_refused() {
     }
     assert_eq!(
         assert_refused_preflight(&serve(&policy, &lines)),
-        Rejection::MalformedRequestHeaders
+        Refusal::MalformedRequestHeaders
     );
 }
 
@@ -1182,14 +1179,14 @@ fn s4_acrh_more_than_4_kib_is_refused() {
     let over = "x".repeat(MAX_REQUEST_HEADERS_LEN + 1);
     assert_eq!(
         assert_refused_preflight(&serve(&policy, &with_acrh(&over))),
-        Rejection::RequestHeadersTooLong
+        Refusal::RequestHeadersTooLong
     );
     // Over two lines.
     let half = "y".repeat(MAX_REQUEST_HEADERS_LEN / 2 + 1);
     let two = with_acrh(&half).header("Access-Control-Request-Headers", &half);
     assert_eq!(
         assert_refused_preflight(&serve(&policy, &two)),
-        Rejection::RequestHeadersTooLong
+        Refusal::RequestHeadersTooLong
     );
 }
 
@@ -1202,10 +1199,7 @@ fn s4_oversize_acrh_is_refused_before_it_is_scanned() {
         &basic(),
         &preflight(APP, "PUT").header("Access-Control-Request-Headers", value),
     );
-    assert_eq!(
-        assert_refused_preflight(&served),
-        Rejection::RequestHeadersTooLong
-    );
+    assert_eq!(assert_refused_preflight(&served), Refusal::RequestHeadersTooLong);
 }
 
 #[test]
@@ -1243,12 +1237,12 @@ fn s4_checks_run_in_order_origin_method_headers() {
     let all_bad = preflight("https://evil.test", "PURGE").header("Access-Control-Request-Headers", "x-bad");
     assert_eq!(
         assert_refused_preflight(&serve(&policy, &all_bad)),
-        Rejection::OriginNotAllowed
+        Refusal::OriginNotAllowed
     );
     let method_and_headers_bad = preflight(APP, "PURGE").header("Access-Control-Request-Headers", "x-bad");
     assert_eq!(
         assert_refused_preflight(&serve(&policy, &method_and_headers_bad)),
-        Rejection::MethodNotAllowed
+        Refusal::MethodNotAllowed
     );
 }
 
@@ -1403,7 +1397,7 @@ fn s4_passthrough_granted_preflight_calls_the_handler_with_the_preflight_headers
     let request = preflight(APP, "PUT").header("Access-Control-Request-Headers", "content-type");
     let served = serve_with(&passthrough_policy(true), &request, 200, &[("X-Handler", "ran")]);
     assert_eq!(served.outcome(), Outcome::PreflightAllowed);
-    assert_eq!(served.decision.route(), Route::CallHandler);
+    assert_eq!(served.decision.handled_by(), HandledBy::Handler);
     assert!(served.handler_ran);
     assert_eq!(served.status, 200);
     served.assert_cors(&[
@@ -1430,7 +1424,7 @@ fn s4_passthrough_refused_preflight_calls_the_handler_without_cors_headers() {
     let served = serve_with(&passthrough_policy(true), &preflight(APP, "PURGE"), 200, &handler);
     assert_eq!(
         served.outcome(),
-        Outcome::PreflightDenied(Rejection::MethodNotAllowed)
+        Outcome::PreflightRefused(Refusal::MethodNotAllowed)
     );
     assert!(served.handler_ran);
     assert_eq!(served.status, 200);
@@ -1626,8 +1620,8 @@ fn overridden(policy: &Policy, method: &str, origin: Option<&str>, host: HeaderL
     serve_decided(policy, &request, decision, 200, &[])
 }
 
-fn assert_refused_override(served: &Served, reason: Rejection) {
-    assert_eq!(served.outcome(), Outcome::OverrideDenied(reason));
+fn assert_refused_override(served: &Served, reason: Refusal) {
+    assert_eq!(served.outcome(), Outcome::OverrideRefused(reason));
     assert_eq!((served.status, served.handler_ran), (403, false));
     served.assert_cors(&[]);
     served.assert_vary(&["Origin"]);
@@ -1639,13 +1633,13 @@ fn spec_9_an_override_is_decided_as_its_preflight_would_have_been() {
     let host = HeaderLine::One(HOST);
     // Refused where the preflight would be: an unlisted method, an unlisted origin.
     let patch = overridden(&policy, "PATCH", Some("https://example.com"), host);
-    assert_refused_override(&patch, Rejection::MethodNotAllowed);
+    assert_refused_override(&patch, Refusal::MethodNotAllowed);
     let evil = overridden(&policy, "PUT", Some("https://evil.com"), host);
-    assert_refused_override(&evil, Rejection::OriginNotAllowed);
+    assert_refused_override(&evil, Refusal::OriginNotAllowed);
     let trace = overridden(&policy, "TRACE", Some("https://example.com"), host);
-    assert_refused_override(&trace, Rejection::ForbiddenMethod);
+    assert_refused_override(&trace, Refusal::ForbiddenMethod);
     let lower = overridden(&policy, "put", Some("https://example.com"), host);
-    assert_refused_override(&lower, Rejection::MethodNotAllowed);
+    assert_refused_override(&lower, Refusal::MethodNotAllowed);
     // Granted where the preflight would be: the actual request's headers, handler runs.
     let put = overridden(&policy, "PUT", Some("https://a.example.org"), host);
     assert_eq!(put.outcome(), Outcome::ActualAllowed);
@@ -1684,7 +1678,7 @@ fn spec_9_an_origin_that_cannot_be_read_is_cross_origin() {
     // A Host the request does not have, or has twice, proves nothing.
     for host in [HeaderLine::None, HeaderLine::Many] {
         let own = overridden(&policy, "PATCH", Some("https://api.example.com"), host);
-        assert_refused_override(&own, Rejection::OriginNotAllowed);
+        assert_refused_override(&own, Refusal::OriginNotAllowed);
     }
     // Another port of the same host is another origin.
     let port = overridden(
@@ -1693,10 +1687,10 @@ fn spec_9_an_origin_that_cannot_be_read_is_cross_origin() {
         Some("https://api.example.com:8443"),
         HeaderLine::One(HOST),
     );
-    assert_refused_override(&port, Rejection::OriginNotAllowed);
+    assert_refused_override(&port, Refusal::OriginNotAllowed);
     // `null` is never the server's own, and is refused unless enabled.
     let null = overridden(&policy, "DELETE", Some("null"), HeaderLine::One(HOST));
-    assert_refused_override(&null, Rejection::NullOriginNotAllowed);
+    assert_refused_override(&null, Refusal::NullOriginNotAllowed);
     // Two Origin lines.
     let request = RawRequest::new("PUT")
         .header("Origin", "https://example.com")
@@ -1711,7 +1705,7 @@ fn spec_9_an_origin_that_cannot_be_read_is_cross_origin() {
         200,
         &[],
     );
-    assert_refused_override(&served, Rejection::MultipleOrigins);
+    assert_refused_override(&served, Refusal::MultipleOrigins);
 }
 
 #[test]
@@ -1719,7 +1713,7 @@ fn spec_9_any_origin_mode_still_checks_the_method() {
     let policy = any_origin();
     let host = HeaderLine::One(HOST);
     let delete = overridden(&policy, "DELETE", Some("https://evil.com"), host);
-    assert_refused_override(&delete, Rejection::MethodNotAllowed);
+    assert_refused_override(&delete, Refusal::MethodNotAllowed);
     let put = overridden(&policy, "PUT", Some("https://evil.com"), host);
     assert_eq!(put.outcome(), Outcome::ActualAllowed);
     assert_eq!(put.one(ACAO).as_deref(), Some("*"));

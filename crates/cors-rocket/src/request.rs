@@ -3,7 +3,7 @@
 
 use crate::scope::Scope;
 use cors_core::adapter::{CorsRequest, Facts, HeaderLine, RequestHeader};
-use cors_core::lookup::LookedUp;
+use cors_core::lookup::LookupAnswer;
 use cors_core::{Decision, Policy};
 use rocket::Request;
 use std::sync::Arc;
@@ -59,14 +59,14 @@ pub(crate) fn decide_now(
     policy: &Policy,
     request: &Request<'_>,
     overridden: bool,
-    looked_up: Option<&LookedUp>,
+    looked_up: Option<&LookupAnswer>,
 ) -> Decision {
     let mut facts = Facts::default();
     if overridden {
         facts = facts.method_overridden(HeaderLine::of(request.headers().get("host").map(str::as_bytes)));
     }
     if let Some(looked_up) = looked_up {
-        facts = facts.looked_up(looked_up);
+        facts = facts.lookup_answer(looked_up);
     }
     policy.evaluate_with(&RocketRequest(request), facts)
 }
@@ -82,10 +82,10 @@ pub(crate) async fn decide_looked_up(
     policy: &Policy,
     request: &Request<'_>,
     overridden: bool,
-    looked_up: &mut Option<LookedUp>,
+    looked_up: &mut Option<LookupAnswer>,
 ) -> Decision {
     if looked_up.is_none() {
-        if let Some(lookup) = policy.look_up_origin(&RocketRequest(request)) {
+        if let Some(lookup) = policy.start_lookup(&RocketRequest(request)) {
             *looked_up = Some(lookup.await);
         }
     }

@@ -6,7 +6,7 @@
 use crate::method_override::is_overridden;
 use crate::request::{decide_looked_up, decide_now, Claim, Stash};
 use crate::scope::{Scope, ROUTE_NAME};
-use cors_core::adapter::Route as Answer;
+use cors_core::adapter::HandledBy;
 use rocket::http::{Method, Status};
 use rocket::route::{self, Handler};
 use rocket::{Data, Request, Response, Route};
@@ -59,9 +59,9 @@ impl Handler for ScopeRoute {
         let Some(Claim::Decided(stash)) = cell.get() else {
             return route::Outcome::forward(data, Status::NotFound);
         };
-        match stash.decision.route() {
-            Answer::CallHandler => route::Outcome::forward(data, Status::NotFound),
-            Answer::Respond { status } => {
+        match stash.decision.handled_by() {
+            HandledBy::Handler => route::Outcome::forward(data, Status::NotFound),
+            HandledBy::Layer { status } => {
                 let mut response = Response::new();
                 response.set_status(Status::new(status));
                 // An empty body with `Content-Length: 0`; Rocket drops both on a 204.

@@ -898,8 +898,8 @@ struct SwapWhileLookingUp {
     next: Mutex<Option<Policy>>,
 }
 
-impl cors_core::lookup::OriginSource for SwapWhileLookingUp {
-    fn is_allowed<'a>(&'a self, origin: &'a str) -> cors_core::lookup::LookupFuture<'a> {
+impl cors_core::lookup::LookupSource for SwapWhileLookingUp {
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> cors_core::lookup::LookupSourceFuture<'a> {
         let next = self.next.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let (Some(handle), Some(next)) = (self.handle.get(), next) {
             handle.set(next);
@@ -914,13 +914,13 @@ impl cors_core::lookup::OriginSource for SwapWhileLookingUp {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_swap_during_a_lookup_leaves_the_request_to_the_policy_that_looked_up() {
     use cors_conformance::lookup::{Tenants, LISTED, TENANT};
-    use cors_core::lookup::LookedUpOrigins;
+    use cors_core::lookup::LookupCache;
     // The next policy looks origins up too, in a source that allows none, and grants no
     // credentials.
     let refusing = Tenants::default();
     let next = Policy::builder()
         .allow_origins([LISTED])
-        .look_up_origins(LookedUpOrigins::new(refusing.clone()))
+        .lookup_cache(LookupCache::new(refusing.clone()))
         .build()
         .unwrap();
     let handle = Arc::new(OnceLock::new());
@@ -932,7 +932,7 @@ async fn a_swap_during_a_lookup_leaves_the_request_to_the_policy_that_looked_up(
     let first = Policy::builder()
         .allow_origins([LISTED])
         .allow_credentials(true)
-        .look_up_origins(LookedUpOrigins::new(source))
+        .lookup_cache(LookupCache::new(source))
         .build()
         .unwrap();
     let (fairing, swaps) = CorsFairing::new(first).with_handle();

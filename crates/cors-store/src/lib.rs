@@ -11,7 +11,7 @@
 //! let store = OriginStore::open("postgres://cors@db.internal:5432/app")?;
 //! let policy = Policy::builder()
 //!     .allow_origins(["https://app.example.com"])
-//!     .look_up_origins(store.looked_up_origins(Duration::from_secs(60)))
+//!     .lookup_cache(store.lookup_cache(Duration::from_secs(60)))
 //!     .build()?;
 //! // Any tool may change the store; every server sees it within a second:
 //! store.add("https://shop.tenant.example").await?;
@@ -42,7 +42,7 @@
 //! to 5 s, forever). While it is not connected, a lookup fails at once
 //! ([`cors_core::lookup::LookupError::unavailable`]): answers cached before the outage keep
 //! serving until their TTL and other origins are refused, promptly. On reconnecting, every
-//! cache made by [`OriginStore::looked_up_origins`] is emptied, since changes may have been
+//! cache made by [`OriginStore::lookup_cache`] is emptied, since changes may have been
 //! missed. Connections are checked every 10 s, so that one that died silently is replaced.
 //!
 //! # Features and clients
@@ -91,7 +91,7 @@ pub fn check_origin(origin: &str) -> Result<(), StoreError> {
     error::check_origin(origin)
 }
 
-use cors_core::lookup::{LookedUpOrigins, LookupError, LookupFuture, OriginSource};
+use cors_core::lookup::{LookupCache, LookupError, LookupSource, LookupSourceFuture};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -148,7 +148,7 @@ pub(crate) struct Inner {
     /// The last connection error, for messages while disconnected.
     pub(crate) last_error: Mutex<String>,
     /// The caches to invalidate on a change.
-    caches: Mutex<Vec<LookedUpOrigins>>,
+    caches: Mutex<Vec<LookupCache>>,
     pub(crate) backend: Backend,
 }
 
@@ -267,8 +267,8 @@ struct StoreSource {
     shared: Arc<Shared>,
 }
 
-impl OriginSource for StoreSource {
-    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a> {
+impl LookupSource for StoreSource {
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupSourceFuture<'a> {
         Box::pin(async move {
             let inner = &self.shared.inner;
             inner.contains(origin).await.map_err(|error| match error {
@@ -293,7 +293,7 @@ impl OriginStore {
     /// `postgresql://` is accepted for `postgres://`. The background task and its
     /// connections end with the runtime, or when the last clone of the store (and of the
     /// sources from [`OriginStore::source`]) is dropped; a store that made a cache with
-    /// [`OriginStore::looked_up_origins`] keeps it up to date, so it runs until the runtime
+    /// [`OriginStore::lookup_cache`] keeps it up to date, so it runs until the runtime
     /// shuts down (open one store per process and clone it).
     ///
     /// ```
@@ -363,7 +363,7 @@ impl OriginStore {
     }
 
     /// Looked-up origins backed by this store, for
-    /// [`PolicyBuilder::look_up_origins`](cors_core::PolicyBuilder::look_up_origins): grants
+    /// [`PolicyBuilder::lookup_cache`](cors_core::PolicyBuilder::lookup_cache): grants
     /// and refusals are cached for `ttl`, and the store's change notifications drop the
     /// cached answer of the origin that changed (every answer after a reconnection, since
     /// notifications may have been missed).
@@ -375,35 +375,35 @@ impl OriginStore {
     /// # #[tokio::main]
     /// # async fn main() -> Result<(), cors_store::StoreError> {
     /// let store = cors_store::OriginStore::open("redis://127.0.0.1:6379/0")?;
-    /// let origins = store.looked_up_origins(std::time::Duration::from_secs(60));
+    /// let origins = store.lookup_cache(std::time::Duration::from_secs(60));
     /// assert!(!origins.is_allowed("https://not-there.example").await);
     /// # Ok(())
     /// # }
     /// ```
-    pub fn looked_up_origins(&self, ttl: Duration) -> LookedUpOrigins {
-        let cache = LookedUpOrigins::builder(self.source())
-            .grant_ttl(ttl)
-            .refusal_ttl(ttl)
+    pub fn lookup_cache(&self, ttl: Duration) -> LookupCache {
+        let cache = LookupCache::builder(self.source())
+            .allowed_ttl(ttl)
+            .refused_ttl(ttl)
             .build();
         unpoisoned(self.shared.inner.caches.lock()).push(cache.clone());
         cache
     }
 
-    /// The store as an [`OriginSource`], without a cache.
+    /// The store as an [`LookupSource`], without a cache.
     ///
     /// ```no_run
-    /// use cors_core::lookup::LookedUpOrigins;
+    /// use cors_core::lookup::LookupCache;
     /// # #[tokio::main]
     /// # async fn main() -> Result<(), cors_store::StoreError> {
     /// let store = cors_store::OriginStore::open("redis://127.0.0.1:6379/0")?;
-    /// let origins = LookedUpOrigins::builder(store.source())
+    /// let origins = LookupCache::builder(store.source())
     ///     .timeout(std::time::Duration::from_millis(200))
     ///     .build();
     /// # drop(origins);
     /// # Ok(())
     /// # }
     /// ```
-    pub fn source(&self) -> impl OriginSource {
+    pub fn source(&self) -> impl LookupSource {
         StoreSource {
             shared: Arc::clone(&self.shared),
         }

@@ -30,8 +30,8 @@ async fn a_committed_insert_is_granted_within_a_second_and_a_delete_refused() {
     init_logs();
     let server = blocking(PostgresServer::start);
     let store = connected_store(&server.url()).await;
-    let cache = store.looked_up_origins(TTL);
-    let second_cache = store.looked_up_origins(TTL);
+    let cache = store.lookup_cache(TTL);
+    let second_cache = store.lookup_cache(TTL);
     let origin = "https://shop.tenant.example";
 
     // Refused, and the refusal is cached for the TTL (60 s).
@@ -105,7 +105,7 @@ async fn the_table_and_its_triggers_are_created_once_when_missing_even_by_concur
     assert_eq!(count, 2, "one row trigger and one TRUNCATE trigger");
 
     // A change through one server reaches the others.
-    let cache = stores[7].looked_up_origins(TTL);
+    let cache = stores[7].lookup_cache(TTL);
     assert!(!cache.is_allowed("https://a.example").await);
     stores[0].add("https://a.example").await.expect("add");
     assert!(answer_within(&cache, "https://a.example", true, CONTRACT)
@@ -164,7 +164,7 @@ async fn values_that_are_not_canonical_origins_are_listed_apart_and_never_grante
     init_logs();
     let server = blocking(PostgresServer::start);
     let store = connected_store(&server.url()).await;
-    let cache = store.looked_up_origins(TTL);
+    let cache = store.lookup_cache(TTL);
     let psql = sql(&server).await;
     for value in [
         "https://Bad.example/",
@@ -232,7 +232,7 @@ async fn open_refuses_malformed_urls_and_unknown_schemes() {
     let port = cors_conformance::store_servers::free_port();
     let store = OriginStore::open(&format!("postgres://postgres@127.0.0.1:{port}/postgres")).expect("open");
     assert!(!store.wait_connected(Duration::from_millis(300)).await);
-    let cache = store.looked_up_origins(TTL);
+    let cache = store.lookup_cache(TTL);
     let asked = Instant::now();
     assert!(!cache.is_allowed("https://a.example").await);
     assert!(asked.elapsed() < Duration::from_millis(500));

@@ -43,8 +43,8 @@ async fn an_announced_sadd_is_granted_within_a_second_and_an_srem_refused() {
     init_logs();
     let server = blocking(RedisServer::start);
     let store = connected_store(&server.url()).await;
-    let cache = store.looked_up_origins(TTL);
-    let second_cache = store.looked_up_origins(TTL);
+    let cache = store.lookup_cache(TTL);
+    let second_cache = store.lookup_cache(TTL);
     let origin = "https://shop.tenant.example";
     assert!(!cache.is_allowed(origin).await);
     assert!(!second_cache.is_allowed(origin).await);
@@ -87,7 +87,7 @@ async fn stores_opened_together_see_each_others_changes() {
     for store in &stores {
         assert!(store.wait_connected(Duration::from_secs(20)).await);
     }
-    let caches: Vec<_> = stores.iter().map(|store| store.looked_up_origins(TTL)).collect();
+    let caches: Vec<_> = stores.iter().map(|store| store.lookup_cache(TTL)).collect();
     for cache in &caches {
         assert!(!cache.is_allowed("https://a.example").await);
     }
@@ -142,7 +142,7 @@ async fn values_that_are_not_canonical_origins_are_listed_apart_and_never_grante
     init_logs();
     let server = blocking(RedisServer::start);
     let store = connected_store(&server.url()).await;
-    let cache = store.looked_up_origins(TTL);
+    let cache = store.lookup_cache(TTL);
     let mut redis = plain(&server).await;
     for value in [
         "https://Bad.example/",

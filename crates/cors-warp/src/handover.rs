@@ -29,7 +29,7 @@
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::adapter::{Next, SharedPolicy, Step};
-use cors_core::lookup::{LookedUp, OriginLookup};
+use cors_core::lookup::{LookupAnswer, PendingLookup};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
@@ -53,7 +53,7 @@ pub(crate) enum Decided {
     // Boxed: a copied request head would make every decision as large, and a decision is
     // moved through a thread-local slot on every request.
     LookUp {
-        lookup: OriginLookup,
+        lookup: PendingLookup,
         waiting: Box<Waiting>,
     },
 }
@@ -73,7 +73,7 @@ pub(crate) struct Waiting {
 pub(crate) enum Deciding {
     Ready(Option<Result<Kept, Rejection>>),
     LookUp {
-        lookup: OriginLookup,
+        lookup: PendingLookup,
         waiting: Option<Box<Waiting>>,
     },
 }
@@ -103,7 +103,7 @@ impl Future for Deciding {
 #[cold]
 #[inline(never)]
 fn waiting_for(
-    lookup: OriginLookup,
+    lookup: PendingLookup,
     method: &Method,
     headers: &HeaderMap,
     live: Option<&Arc<HttpPolicy>>,
@@ -124,7 +124,7 @@ fn waiting_for(
 /// usual request's `Deciding` stays as small as the `Ready` it replaced.
 #[cold]
 #[inline(never)]
-fn decide_looked_up(waiting: &Waiting, looked_up: &LookedUp) -> Result<Kept, Rejection> {
+fn decide_looked_up(waiting: &Waiting, looked_up: &LookupAnswer) -> Result<Kept, Rejection> {
     let Waiting {
         method,
         headers,

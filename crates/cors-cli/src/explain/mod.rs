@@ -7,7 +7,7 @@ use crate::answer::{headers_json, Answer, Verdict};
 use crate::check::{self, Loaded};
 use crate::style::Style;
 use cors_audit::browser::{simulate, FetchRequest, FetchVerdict};
-use cors_core::adapter::Route;
+use cors_core::adapter::HandledBy;
 use cors_core::{ConfigError, Policy, PolicyConfig};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -74,16 +74,16 @@ impl Exchange {
     /// Who answers the request, and how, in words.
     fn answered_by(&self) -> String {
         match self.answer.route {
-            Route::Respond { status } => {
+            HandledBy::Layer { status } => {
                 format!("{status} from the CORS layer, empty body; the handler does not run")
             }
-            Route::CallHandler if self.passthrough && self.method == "OPTIONS" => {
+            HandledBy::Handler if self.passthrough && self.method == "OPTIONS" => {
                 "the handler runs (options_passthrough) and decides status and body".to_owned()
             }
-            Route::CallHandler if self.allowed() => {
+            HandledBy::Handler if self.allowed() => {
                 "the handler runs; its response, whatever its status, gets these headers".to_owned()
             }
-            Route::CallHandler => "the handler runs (CORS never stops a request on the server); \
+            HandledBy::Handler => "the handler runs (CORS never stops a request on the server); \
                  its response gets no CORS headers, so the browser hides it from the page"
                 .to_owned(),
         }

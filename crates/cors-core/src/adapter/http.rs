@@ -23,7 +23,7 @@
 //! ```
 
 use crate::adapter::native::{HeaderTypes, NativePolicy};
-use crate::lookup::answer::LookedUp;
+use crate::lookup::answer::LookupAnswer;
 use crate::Policy;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Response, StatusCode};
@@ -137,9 +137,9 @@ impl HttpPolicy {
         &'r self,
         method: &'r Method,
         headers: &'r HeaderMap,
-        looked_up: &LookedUp,
+        answer: &LookupAnswer,
     ) -> Next<'r> {
-        self.native.resume(method.as_str().as_bytes(), headers, looked_up)
+        self.native.resume(method.as_str().as_bytes(), headers, answer)
     }
 
     /// The layer's own response (empty body) to a request it answers.

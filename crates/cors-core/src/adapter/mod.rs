@@ -33,7 +33,7 @@
 //! [`ValueId`]); an adapter converts them once to its framework's types ([`NativeValues`]).
 //!
 //! ```
-//! use cors_core::adapter::{CorsHeader, CorsRequest, HeaderValueRef, RequestHeader, ResponseHeaders, Route, ValueId};
+//! use cors_core::adapter::{CorsHeader, CorsRequest, HeaderValueRef, RequestHeader, ResponseHeaders, HandledBy, ValueId};
 //! use cors_core::{Policy, RawRequest};
 //!
 //! let policy = Policy::builder()
@@ -45,7 +45,7 @@
 //!     .header("Origin", "https://app.example.com")
 //!     .header("Access-Control-Request-Method", "PUT");
 //! let decision = policy.evaluate(&preflight);
-//! assert_eq!(decision.route(), Route::Respond { status: 204 });
+//! assert_eq!(decision.handled_by(), HandledBy::Layer { status: 204 });
 //!
 //! // A response type of a made-up framework: a list of header lines.
 //! struct Lines<'p> { lines: Vec<(&'static str, String)>, policy: &'p Policy, request: &'p RawRequest }
@@ -84,8 +84,8 @@ pub use crate::adapter::native::{HeaderTypes, NativePolicy, Pending};
 pub use crate::adapter::shared::LivePolicy;
 pub use crate::adapter::shared::{FromPolicy, SharedPolicy};
 pub use crate::adapter::step::{Next, Respond, Step};
-pub use crate::decision::refusal::REFUSAL_HEADER;
-pub use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan, Route};
+pub use crate::decision::refusal_header::REFUSAL_HEADER;
+pub use crate::decision::{HandledBy, HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
 pub use crate::method::is_safelisted_method;
 pub use crate::policy::Facts;
 pub use crate::wire::cors_header::CorsHeader;

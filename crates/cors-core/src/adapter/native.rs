@@ -9,7 +9,7 @@
 
 use crate::adapter::shared::FromPolicy;
 use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
-use crate::lookup::answer::{LookedUp, OriginLookup};
+use crate::lookup::answer::{LookupAnswer, PendingLookup};
 use crate::policy::Facts;
 use crate::wire::cors_header::CorsHeader;
 use crate::wire::header_values::{NativeValues, ValueId};
@@ -128,7 +128,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
             cors_names: CorsHeader::ALL.map(|h| T::name(h.name())),
             request_names: RequestHeader::ALL.map(|h| T::name(h.name())),
             vary: T::name("vary"),
-            refusal: T::name(crate::decision::refusal::REFUSAL_HEADER),
+            refusal: T::name(crate::decision::refusal_header::REFUSAL_HEADER),
             policy,
         }
     }
@@ -153,16 +153,16 @@ impl<T: HeaderTypes> NativePolicy<T> {
 
     /// Decides for a request whose origin was looked up ([`Evaluated::origin_lookup`]), with
     /// the answer ([`Policy::evaluate_with`]).
-    pub(crate) fn evaluate_looked_up<'r>(
+    pub(crate) fn evaluate_answered<'r>(
         &'r self,
         method: &'r [u8],
         headers: &'r T::Map,
-        looked_up: &LookedUp,
+        answer: &LookupAnswer,
     ) -> Evaluated<'r, T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
         let decision = self
             .policy
-            .evaluate_with(&request, Facts::default().looked_up(looked_up));
+            .evaluate_with(&request, Facts::default().lookup_answer(answer));
         Evaluated {
             cors: self,
             request,
@@ -208,8 +208,8 @@ impl<T: HeaderTypes> Evaluated<'_, T> {
     /// large for its other callees to be inlined (about 70 instructions per request in warp).
     #[cold]
     #[inline(never)]
-    pub(crate) fn start_lookup(&self) -> Option<OriginLookup> {
-        self.cors.policy.look_up_origin(&self.request)
+    pub(crate) fn start_lookup(&self) -> Option<PendingLookup> {
+        self.cors.policy.start_lookup(&self.request)
     }
 
     /// Writes the decision's headers into the headers of a response the layer sends itself

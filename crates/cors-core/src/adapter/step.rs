@@ -15,15 +15,15 @@
 //! one answer that neither forges a response nor panics in every framework.
 
 use crate::adapter::native::{Evaluated, HeaderTypes, NativePolicy, Pending};
-use crate::decision::{Decision, Route};
-use crate::lookup::answer::{LookedUp, OriginLookup};
+use crate::decision::{Decision, HandledBy};
+use crate::lookup::answer::{LookupAnswer, PendingLookup};
 use std::fmt;
 
 /// What an adapter does next with a request ([`NativePolicy::step`]).
 pub enum Step<'r, T: HeaderTypes> {
     /// The origin must be looked up first (feature `lookup`): await the lookup, which never
     /// takes longer than its timeout, then decide again with [`NativePolicy::resume`].
-    LookUp(OriginLookup),
+    LookUp(PendingLookup),
     /// Decided: answer the request, or call the handler.
     Next(Next<'r, T>),
 }
@@ -95,9 +95,9 @@ impl<'r, T: HeaderTypes> Evaluated<'r, T> {
     /// so that the usual request pays a test of its route, not a call.
     #[inline]
     pub(crate) fn into_next(self) -> Next<'r, T> {
-        match self.decision().route() {
-            Route::CallHandler => Next::CallHandler(self.pending()),
-            Route::Respond { status } => Next::Respond(Respond {
+        match self.decision().handled_by() {
+            HandledBy::Handler => Next::CallHandler(self.pending()),
+            HandledBy::Layer { status } => Next::Respond(Respond {
                 evaluated: self,
                 status,
             }),
@@ -142,7 +142,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// Decides a request whose origin was looked up ([`Step::LookUp`]) with the lookup's
     /// answer: the same request, method and headers, that [`NativePolicy::step`] was given.
     #[inline]
-    pub fn resume<'r>(&'r self, method: &'r [u8], headers: &'r T::Map, looked_up: &LookedUp) -> Next<'r, T> {
-        self.evaluate_looked_up(method, headers, looked_up).into_next()
+    pub fn resume<'r>(&'r self, method: &'r [u8], headers: &'r T::Map, answer: &LookupAnswer) -> Next<'r, T> {
+        self.evaluate_answered(method, headers, answer).into_next()
     }
 }

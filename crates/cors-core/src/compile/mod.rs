@@ -44,7 +44,7 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
     // their ids are the same in every policy.
     let mut values = HeaderValues::default();
     VaryTokens::precompute(&mut values);
-    crate::decision::refusal::precompute(&mut values, &crate::decision::Rejection::CODES);
+    crate::decision::refusal_header::precompute(&mut values, &crate::decision::Refusal::CODES);
     let star = values.push("*");
     let true_value = values.push("true");
     let origins = origin_matcher(&config, &validated, &hooks, &mut values)?;

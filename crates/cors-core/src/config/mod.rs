@@ -43,9 +43,9 @@ pub struct PolicyConfig {
     pub max_age: Option<u32>,
     /// Whether to answer Private Network Access preflights.
     pub allow_private_network: bool,
-    /// Status of a granted preflight, 200 to 299.
+    /// Status of an allowed preflight, 200 to 299.
     pub preflight_status: u16,
-    /// Whether granted and refused preflights reach the handler.
+    /// Whether allowed and refused preflights reach the handler.
     pub options_passthrough: bool,
 }
 

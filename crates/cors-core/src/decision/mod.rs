@@ -2,11 +2,11 @@
 
 mod plan;
 pub(crate) mod plans;
-pub(crate) mod refusal;
-mod rejection;
+mod refusal;
+pub(crate) mod refusal_header;
 
 pub use plan::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
-pub use rejection::{Rejection, ShortBytes};
+pub use refusal::{Refusal, ShortBytes};
 
 use crate::wire::cors_header::CorsHeader;
 use crate::wire::vary::VaryTokens;
@@ -20,41 +20,41 @@ pub enum Outcome {
     /// An actual CORS request whose origin is allowed.
     ActualAllowed,
     /// An actual CORS request that gets no CORS headers. The handler still runs.
-    ActualDenied(Rejection),
-    /// A preflight the policy grants.
+    ActualRefused(Refusal),
+    /// A preflight the policy allows.
     PreflightAllowed,
     /// A preflight the policy refuses.
-    PreflightDenied(Rejection),
+    PreflightRefused(Refusal),
     /// A request whose method the framework rewrote (Rocket's `_method` form field) to one
     /// its origin never got through a preflight for: refused with 403, the handler does not
     /// run (rules §9; [`crate::adapter::Facts::method_overridden`]).
-    OverrideDenied(Rejection),
+    OverrideRefused(Refusal),
 }
 
 impl Outcome {
     /// The reason, for a denied request.
-    pub fn rejection(&self) -> Option<&Rejection> {
+    pub fn refusal(&self) -> Option<&Refusal> {
         match self {
-            Outcome::ActualDenied(r) | Outcome::PreflightDenied(r) | Outcome::OverrideDenied(r) => Some(r),
+            Outcome::ActualRefused(r) | Outcome::PreflightRefused(r) | Outcome::OverrideRefused(r) => Some(r),
             _ => None,
         }
     }
 
     /// True for both preflight outcomes.
     pub fn is_preflight(&self) -> bool {
-        matches!(self, Outcome::PreflightAllowed | Outcome::PreflightDenied(_))
+        matches!(self, Outcome::PreflightAllowed | Outcome::PreflightRefused(_))
     }
 }
 
-/// Whether the layer answers the request itself or hands it to the application.
+/// Who answers the request: the application's handler, or the CORS layer itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
-    /// Call the inner handler, then apply the decision to its response.
-    CallHandler,
-    /// Do not call the handler: answer with this status, an empty body and the decision's
-    /// headers. `Content-Length` only when the status is not 204.
-    Respond {
-        /// The status code (2xx for a granted preflight, 403 for a refused one).
+pub enum HandledBy {
+    /// The inner handler answers; the layer applies the decision to its response.
+    Handler,
+    /// The layer answers, without calling the handler: this status, an empty body and the
+    /// decision's headers. `Content-Length` only when the status is not 204.
+    Layer {
+        /// The status code (2xx for an allowed preflight, 403 for a refused one).
         status: u16,
     },
 }
@@ -63,7 +63,7 @@ pub enum Route {
 ///
 /// ```
 /// use cors_core::{Outcome, Policy, RawRequest};
-/// use cors_core::adapter::{CorsHeader, HeaderAction, HeaderValueRef, Route};
+/// use cors_core::adapter::{CorsHeader, HeaderAction, HeaderValueRef, HandledBy};
 ///
 /// let policy = Policy::builder()
 ///     .allow_origins(["https://app.example.com"])
@@ -74,7 +74,7 @@ pub enum Route {
 ///     .header("Access-Control-Request-Method", "PUT");
 /// let decision = policy.evaluate(&preflight);
 /// assert_eq!(decision.outcome(), &Outcome::PreflightAllowed);
-/// assert_eq!(decision.route(), Route::Respond { status: 204 });
+/// assert_eq!(decision.handled_by(), HandledBy::Layer { status: 204 });
 /// let HeaderAction::Set(HeaderValueRef::Stored(id)) = decision.action(CorsHeader::AllowMethods) else {
 ///     panic!("expected a stored value");
 /// };
@@ -84,13 +84,17 @@ pub enum Route {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision {
     pub(crate) outcome: Outcome,
-    pub(crate) route: Route,
+    pub(crate) handled_by: HandledBy,
     pub(crate) plan: ResponsePlan,
 }
 
 impl Decision {
-    pub(crate) fn with_plan(outcome: Outcome, route: Route, plan: ResponsePlan) -> Self {
-        Decision { outcome, route, plan }
+    pub(crate) fn with_plan(outcome: Outcome, handled_by: HandledBy, plan: ResponsePlan) -> Self {
+        Decision {
+            outcome,
+            handled_by,
+            plan,
+        }
     }
 
     pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
@@ -103,22 +107,22 @@ impl Decision {
         self.plan.echoes_request()
     }
 
-    /// What kind of request this was and whether it was granted (with the reason if not).
+    /// What kind of request this was and whether it was allowed (with the reason if not).
     pub fn outcome(&self) -> &Outcome {
         &self.outcome
     }
 
     /// True when the origin must be looked up before the request can be decided (feature
-    /// `lookup`): the decision refuses it ([`Rejection::OriginNotLookedUp`]) until an adapter
-    /// awaits [`crate::Policy::look_up_origin`] and decides again with the answer.
+    /// `lookup`): the decision refuses it ([`Refusal::OriginNotLookedUp`]) until an adapter
+    /// awaits the lookup [`crate::Policy::start_lookup`] starts and decides again with the answer.
     #[inline]
     pub fn needs_lookup(&self) -> bool {
-        matches!(self.outcome.rejection(), Some(Rejection::OriginNotLookedUp))
+        matches!(self.outcome.refusal(), Some(Refusal::OriginNotLookedUp))
     }
 
     /// Whether the layer answers itself or calls the handler.
-    pub fn route(&self) -> Route {
-        self.route
+    pub fn handled_by(&self) -> HandledBy {
+        self.handled_by
     }
 
     /// What to do with one header.

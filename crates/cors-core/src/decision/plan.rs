@@ -2,7 +2,7 @@
 //! ([`ResponsePlan`]), and the header operations an adapter provides to carry it out
 //! ([`ResponseHeaders`]).
 
-use crate::decision::Rejection;
+use crate::decision::Refusal;
 use crate::wire::cors_header::CorsHeader;
 use crate::wire::header_values::ValueId;
 use crate::wire::present::PresentHeaders;
@@ -93,7 +93,7 @@ pub struct ResponsePlan {
     vary: VaryTokens,
     /// Bit 0 ([`ECHOES`]): whether any action copies a request value (when none does, an
     /// adapter keeps nothing of the request). Bits 1 to 5: the reason a debug answer names
-    /// ([`crate::PolicyBuilder::debug_answers`]), as its index in [`Rejection::CODES`] plus
+    /// ([`crate::PolicyBuilder::debug_answers`]), as its index in [`Refusal::CODES`] plus
     /// one; 0 for none. One byte for both keeps the plan, which adapters move through their
     /// futures, at the size it had before debug answers.
     flags: u8,
@@ -159,7 +159,7 @@ impl ResponsePlan {
     }
 
     /// Names the reason of a refusal in a debug answer's `Cors-Refusal` header.
-    pub(crate) fn set_refusal(&mut self, reason: &Rejection) {
+    pub(crate) fn set_refusal(&mut self, reason: &Refusal) {
         // Sixteen reasons: index + 1 fits in the five bits above ECHOES.
         self.flags = (self.flags & ECHOES) | ((reason.index() as u8 + 1) << 1);
     }
@@ -222,7 +222,7 @@ impl ResponsePlan {
     pub fn refusal(&self) -> Option<ValueId> {
         match self.flags >> 1 {
             0 => None,
-            n => Some(crate::decision::refusal::value_id(n - 1)),
+            n => Some(crate::decision::refusal_header::value_id(n - 1)),
         }
     }
 

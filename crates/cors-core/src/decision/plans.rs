@@ -31,8 +31,8 @@ pub(crate) struct Plans {
     pub(crate) actual_refused: ResponsePlan,
     /// Any request but a preflight, in any-origin mode: public, `*`.
     pub(crate) any_origin: ResponsePlan,
-    /// A granted preflight, less its origin, method, headers and private-network lines.
-    pub(crate) preflight_granted: ResponsePlan,
+    /// An allowed preflight, less its origin, method, headers and private-network lines.
+    pub(crate) preflight_allowed: ResponsePlan,
     /// A refused preflight.
     pub(crate) preflight_refused: ResponsePlan,
 }
@@ -81,19 +81,19 @@ impl Plans {
                 preflight_refused.set(h, HeaderAction::Remove);
             }
         }
-        let mut preflight_granted = preflight_refused;
+        let mut preflight_allowed = preflight_refused;
         if s.credentials {
-            preflight_granted.set(CorsHeader::AllowCredentials, credentials);
+            preflight_allowed.set(CorsHeader::AllowCredentials, credentials);
         }
         if let Some(max_age) = s.max_age {
-            preflight_granted.set(CorsHeader::MaxAge, stored(max_age));
+            preflight_allowed.set(CorsHeader::MaxAge, stored(max_age));
         }
 
         Plans {
             actual_allowed,
             actual_refused,
             any_origin,
-            preflight_granted,
+            preflight_allowed,
             preflight_refused,
         }
     }

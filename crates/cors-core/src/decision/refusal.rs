@@ -1,10 +1,10 @@
-//! Why a request was refused: [`Rejection`], its stable codes and its message.
+//! Why a request was refused: [`Refusal`], its stable codes and its message.
 
 use crate::limits::{MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADER_NAMES};
 use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
 use std::fmt;
 
-/// At most 32 bytes of a request value, kept inline so that a rejection can name what was
+/// At most 32 bytes of a request value, kept inline so that a refusal can name what was
 /// rejected without allocating or borrowing the request.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ShortBytes {
@@ -52,10 +52,10 @@ impl fmt::Debug for ShortBytes {
     }
 }
 
-/// Why a CORS request was not granted. `Display` says it in words a user can act on.
+/// Why a CORS request was refused. `Display` says it in words a user can act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Rejection {
+pub enum Refusal {
     /// More than one `Origin` line.
     MultipleOrigins,
     /// An empty `Origin` value.
@@ -63,12 +63,12 @@ pub enum Rejection {
     /// An `Origin` value over [`MAX_ORIGIN_LEN`] bytes.
     OriginTooLong,
     /// An `Origin` that is not a canonical serialized origin. [`crate::Policy::evaluate`]
-    /// reports such an origin as [`Rejection::OriginNotAllowed`];
-    /// [`Rejection::with_detail`] tells the two apart.
+    /// reports such an origin as [`Refusal::OriginNotAllowed`];
+    /// [`Refusal::with_detail`] tells the two apart.
     MalformedOrigin(crate::wire::origin::OriginParseError),
     /// An origin the policy does not allow. From [`crate::Policy::evaluate`] this includes
     /// malformed origins: none of them is ever allowed, so the lookup alone decides, and the
-    /// parse that would tell them apart is left to [`Rejection::with_detail`].
+    /// parse that would tell them apart is left to [`Refusal::with_detail`].
     OriginNotAllowed,
     /// `Origin: null` while the null origin is not enabled.
     NullOriginNotAllowed,
@@ -98,32 +98,32 @@ pub enum Rejection {
     HeaderNotAllowed(ShortBytes),
 }
 
-impl std::fmt::Display for Rejection {
+impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Rejection::MultipleOrigins => f.write_str("the request has more than one Origin header"),
-            Rejection::EmptyOrigin => f.write_str("the Origin header is empty"),
-            Rejection::OriginTooLong => write!(f, "the Origin header is longer than {MAX_ORIGIN_LEN} bytes"),
-            Rejection::MalformedOrigin(v0) => write!(f, "the Origin header is not a canonical origin: {v0}"),
-            Rejection::OriginNotAllowed => f.write_str("the origin is not in allow_origins, allow_origin_regex, the predicate or the looked-up origins"),
-            Rejection::OriginLookupFailed => f.write_str("the origin's lookup failed or timed out, so it is refused for this request"),
-            Rejection::OriginNotLookedUp => f.write_str("the origin is not in the lookup cache and was not looked up for this request"),
-            Rejection::NullOriginNotAllowed => f.write_str("the origin is null and allow_null_origin is false"),
-            Rejection::MultipleRequestMethods => f.write_str("the preflight has more than one Access-Control-Request-Method header"),
-            Rejection::MalformedRequestMethod => f.write_str("Access-Control-Request-Method is not a method token"),
-            Rejection::ForbiddenMethod => f.write_str("the requested method is CONNECT, TRACE or TRACK, which CORS never allows"),
-            Rejection::MethodNotAllowed => f.write_str("the requested method is not in allow_methods (methods are case-sensitive); add it or use \"*\""),
-            Rejection::MalformedRequestHeaders => f.write_str("Access-Control-Request-Headers is malformed"),
-            Rejection::TooManyRequestHeaders => write!(f, "Access-Control-Request-Headers names more than {MAX_REQUEST_HEADER_NAMES} headers"),
-            Rejection::RequestHeadersTooLong => write!(f, "Access-Control-Request-Headers is longer than {MAX_REQUEST_HEADERS_LEN} bytes"),
-            Rejection::HeaderNotAllowed(v0) => write!(f, "header \"{v0}\" is not in allow_headers; add it or use \"*\""),
+            Refusal::MultipleOrigins => f.write_str("the request has more than one Origin header"),
+            Refusal::EmptyOrigin => f.write_str("the Origin header is empty"),
+            Refusal::OriginTooLong => write!(f, "the Origin header is longer than {MAX_ORIGIN_LEN} bytes"),
+            Refusal::MalformedOrigin(v0) => write!(f, "the Origin header is not a canonical origin: {v0}"),
+            Refusal::OriginNotAllowed => f.write_str("the origin is not in allow_origins, allow_origin_regex, the predicate or the looked-up origins"),
+            Refusal::OriginLookupFailed => f.write_str("the origin's lookup failed or timed out, so it is refused for this request"),
+            Refusal::OriginNotLookedUp => f.write_str("the origin is not in the lookup cache and was not looked up for this request"),
+            Refusal::NullOriginNotAllowed => f.write_str("the origin is null and allow_null_origin is false"),
+            Refusal::MultipleRequestMethods => f.write_str("the preflight has more than one Access-Control-Request-Method header"),
+            Refusal::MalformedRequestMethod => f.write_str("Access-Control-Request-Method is not a method token"),
+            Refusal::ForbiddenMethod => f.write_str("the requested method is CONNECT, TRACE or TRACK, which CORS never allows"),
+            Refusal::MethodNotAllowed => f.write_str("the requested method is not in allow_methods (methods are case-sensitive); add it or use \"*\""),
+            Refusal::MalformedRequestHeaders => f.write_str("Access-Control-Request-Headers is malformed"),
+            Refusal::TooManyRequestHeaders => write!(f, "Access-Control-Request-Headers names more than {MAX_REQUEST_HEADER_NAMES} headers"),
+            Refusal::RequestHeadersTooLong => write!(f, "Access-Control-Request-Headers is longer than {MAX_REQUEST_HEADERS_LEN} bytes"),
+            Refusal::HeaderNotAllowed(v0) => write!(f, "header \"{v0}\" is not in allow_headers; add it or use \"*\""),
         }
     }
 }
 
-impl std::error::Error for Rejection {}
+impl std::error::Error for Refusal {}
 
-impl Rejection {
+impl Refusal {
     /// A short, stable name of the reason, without its detail (never a request value): the
     /// `reason` label of the refusal metrics and the value of a debug answer's
     /// `Cors-Refusal` header.
@@ -133,7 +133,7 @@ impl Rejection {
     ///
     /// let policy = Policy::builder().allow_origins(["https://a.example"]).build()?;
     /// let request = RawRequest::new("GET").header("Origin", "https://evil.example");
-    /// let reason = policy.evaluate(&request).outcome().rejection().copied();
+    /// let reason = policy.evaluate(&request).outcome().refusal().copied();
     /// assert_eq!(reason.map(|r| r.code()), Some("origin_not_allowed"));
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
@@ -142,30 +142,30 @@ impl Rejection {
     }
 
     /// The reason with the detail that [`crate::Policy::evaluate`] leaves out to stay fast: an
-    /// origin refused as [`Rejection::OriginNotAllowed`] that is not a canonical serialized
-    /// origin comes back as [`Rejection::MalformedOrigin`] with what is wrong with it. Any
+    /// origin refused as [`Refusal::OriginNotAllowed`] that is not a canonical serialized
+    /// origin comes back as [`Refusal::MalformedOrigin`] with what is wrong with it. Any
     /// other reason comes back as it is. `request` is the request the reason was given for.
     ///
     /// The refusal's debug log and `cors explain` show this reason. It parses the origin, so
     /// call it when the reason is read, not on every request; it does not allocate.
     ///
     /// ```
-    /// use cors_core::{Policy, RawRequest, Rejection};
+    /// use cors_core::{Policy, RawRequest, Refusal};
     /// use cors_core::origin::OriginParseError;
     ///
     /// let policy = Policy::builder().allow_origins(["https://app.example.com"]).build().unwrap();
     /// let request = RawRequest::new("GET").header("Origin", "https://App.example.com");
-    /// let reason = *policy.evaluate(&request).outcome().rejection().unwrap();
-    /// assert_eq!(reason, Rejection::OriginNotAllowed);
+    /// let reason = *policy.evaluate(&request).outcome().refusal().unwrap();
+    /// assert_eq!(reason, Refusal::OriginNotAllowed);
     /// assert_eq!(
     ///     reason.with_detail(&request),
-    ///     Rejection::MalformedOrigin(OriginParseError::Host)
+    ///     Refusal::MalformedOrigin(OriginParseError::Host)
     /// );
     /// ```
-    pub fn with_detail<R: CorsRequest + ?Sized>(self, request: &R) -> Rejection {
+    pub fn with_detail<R: CorsRequest + ?Sized>(self, request: &R) -> Refusal {
         match (self, request.line(RequestHeader::Origin)) {
-            (Rejection::OriginNotAllowed, HeaderLine::One(raw)) => match crate::Origin::parse(raw) {
-                Err(e) => Rejection::MalformedOrigin(e),
+            (Refusal::OriginNotAllowed, HeaderLine::One(raw)) => match crate::Origin::parse(raw) {
+                Err(e) => Refusal::MalformedOrigin(e),
                 Ok(_) => self,
             },
             _ => self,
@@ -173,7 +173,7 @@ impl Rejection {
     }
 }
 
-/// Declares [`Rejection::CODES`] and the position of each reason's code in it from one list,
+/// Declares [`Refusal::CODES`] and the position of each reason's code in it from one list,
 /// so that the two cannot disagree; the `match` it writes fails to compile when a reason has
 /// no code.
 macro_rules! codes {
@@ -182,15 +182,15 @@ macro_rules! codes {
         #[derive(Clone, Copy)]
         enum Position { $($reason),* }
 
-        impl Rejection {
-            /// Every [`Rejection::code`], in declaration order: a fixed set, for metrics labels
+        impl Refusal {
+            /// Every [`Refusal::code`], in declaration order: a fixed set, for metrics labels
             /// and dashboards.
             pub const CODES: [&'static str; [$($code),*].len()] = [$($code),*];
 
-            /// The position of the reason's code in [`Rejection::CODES`].
+            /// The position of the reason's code in [`Refusal::CODES`].
             pub(crate) fn index(&self) -> usize {
                 match self {
-                    $(Rejection::$reason { .. } => Position::$reason as usize,)*
+                    $(Refusal::$reason { .. } => Position::$reason as usize,)*
                 }
             }
         }

@@ -17,7 +17,7 @@ pub const REFUSAL_HEADER: &str = "cors-refusal";
 const FIRST: u32 = crate::wire::vary::VaryTokens::COMBINATIONS as u32;
 
 /// Pushes the `Cors-Refusal` values, one per reason code in `codes` order
-/// ([`crate::Rejection::CODES`]), into a table that holds the `Vary` combinations only.
+/// ([`crate::Refusal::CODES`]), into a table that holds the `Vary` combinations only.
 pub(crate) fn precompute(values: &mut HeaderValues, codes: &[&str]) {
     for (index, code) in codes.iter().enumerate() {
         let id = values.push(*code);
@@ -25,7 +25,7 @@ pub(crate) fn precompute(values: &mut HeaderValues, codes: &[&str]) {
     }
 }
 
-/// The value of the reason code at `index` of [`crate::Rejection::CODES`].
+/// The value of the reason code at `index` of [`crate::Refusal::CODES`].
 pub(crate) const fn value_id(index: u8) -> ValueId {
     ValueId::new(FIRST + index as u32)
 }

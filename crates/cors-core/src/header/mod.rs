@@ -5,7 +5,7 @@ mod validate;
 
 pub(crate) use validate::{validate_allow_headers, validate_expose_headers};
 
-use crate::decision::{HeaderValueRef, Rejection, ShortBytes};
+use crate::decision::{HeaderValueRef, Refusal, ShortBytes};
 use crate::wire::header_values::ValueId;
 use crate::wire::token::{ows_len, tchars_len};
 use hashbrown::{Equivalent, HashSet};
@@ -163,7 +163,7 @@ impl AllowHeaders {
     pub(crate) fn check<'a>(
         &self,
         lines: impl Iterator<Item = &'a [u8]>,
-    ) -> Result<Option<HeaderValueRef>, Rejection> {
+    ) -> Result<Option<HeaderValueRef>, Refusal> {
         let mut total = 0usize;
         let mut names = 0usize;
         let mut empty = 0usize;
@@ -171,7 +171,7 @@ impl AllowHeaders {
         for line in lines {
             total = total.saturating_add(line.len());
             if total > MAX_REQUEST_HEADERS_LEN {
-                return Err(Rejection::RequestHeadersTooLong);
+                return Err(Refusal::RequestHeadersTooLong);
             }
             // One pass per line: each element is optional whitespace, a token, optional
             // whitespace, then a comma or the end. Anything else makes the element malformed,
@@ -194,21 +194,21 @@ impl AllowHeaders {
                 if name.is_empty() && element_ends {
                     empty += 1;
                     if empty > MAX_EMPTY_ELEMENTS {
-                        return Err(Rejection::MalformedRequestHeaders);
+                        return Err(Refusal::MalformedRequestHeaders);
                     }
                     i += 1;
                     continue;
                 }
                 names += 1;
                 if names > MAX_REQUEST_HEADER_NAMES {
-                    return Err(Rejection::TooManyRequestHeaders);
+                    return Err(Refusal::TooManyRequestHeaders);
                 }
                 if !element_ends || name.is_empty() {
-                    return Err(Rejection::MalformedRequestHeaders);
+                    return Err(Refusal::MalformedRequestHeaders);
                 }
                 authorization |= name.eq_ignore_ascii_case(b"authorization");
                 if !self.any && !self.allows(name) {
-                    return Err(Rejection::HeaderNotAllowed(ShortBytes::new(name)));
+                    return Err(Refusal::HeaderNotAllowed(ShortBytes::new(name)));
                 }
                 i += 1;
             }
@@ -236,7 +236,7 @@ mod tests {
         AllowHeaders::new(&list, credentials, star)
     }
 
-    fn check(h: &AllowHeaders, lines: &[&str]) -> Result<Option<HeaderValueRef>, Rejection> {
+    fn check(h: &AllowHeaders, lines: &[&str]) -> Result<Option<HeaderValueRef>, Refusal> {
         h.check(lines.iter().map(|l| l.as_bytes()))
     }
 
@@ -254,32 +254,32 @@ mod tests {
 
     /// The list grammar written the obvious way (split on commas, trim, check the token), in the
     /// same order of checks: what the one-pass parser must agree with.
-    fn check_by_splitting(h: &AllowHeaders, lines: &[&[u8]]) -> Result<Option<HeaderValueRef>, Rejection> {
+    fn check_by_splitting(h: &AllowHeaders, lines: &[&[u8]]) -> Result<Option<HeaderValueRef>, Refusal> {
         let (mut total, mut names, mut empty, mut authorization) = (0usize, 0usize, 0usize, false);
         for line in lines {
             total += line.len();
             if total > MAX_REQUEST_HEADERS_LEN {
-                return Err(Rejection::RequestHeadersTooLong);
+                return Err(Refusal::RequestHeadersTooLong);
             }
             for element in line.split(|&b| b == b',') {
                 let name = crate::wire::token::trim_ows(element);
                 if name.is_empty() {
                     empty += 1;
                     if empty > MAX_EMPTY_ELEMENTS {
-                        return Err(Rejection::MalformedRequestHeaders);
+                        return Err(Refusal::MalformedRequestHeaders);
                     }
                     continue;
                 }
                 names += 1;
                 if names > MAX_REQUEST_HEADER_NAMES {
-                    return Err(Rejection::TooManyRequestHeaders);
+                    return Err(Refusal::TooManyRequestHeaders);
                 }
                 if !crate::wire::token::is_token(name) {
-                    return Err(Rejection::MalformedRequestHeaders);
+                    return Err(Refusal::MalformedRequestHeaders);
                 }
                 authorization |= name.eq_ignore_ascii_case(b"authorization");
                 if !h.any && !h.allows(name) {
-                    return Err(Rejection::HeaderNotAllowed(ShortBytes::new(name)));
+                    return Err(Refusal::HeaderNotAllowed(ShortBytes::new(name)));
                 }
             }
         }
@@ -340,7 +340,7 @@ mod tests {
             assert_eq!(check(&h, &["x-header-0, X-HEADER-3"]), Ok(ECHO), "{}", list.len());
             assert_eq!(
                 check(&h, &["x-header-0, x-header-"]),
-                Err(Rejection::HeaderNotAllowed(ShortBytes::new(b"x-header-"))),
+                Err(Refusal::HeaderNotAllowed(ShortBytes::new(b"x-header-"))),
                 "{}",
                 list.len()
             );
@@ -351,7 +351,7 @@ mod tests {
     fn spec_4_header_not_allowed_names_the_header() {
         let h = headers(&["content-type"], false);
         let err = check(&h, &["content-type, X-Foo"]).unwrap_err();
-        assert_eq!(err, Rejection::HeaderNotAllowed(ShortBytes::new(b"X-Foo")));
+        assert_eq!(err, Refusal::HeaderNotAllowed(ShortBytes::new(b"X-Foo")));
         assert_eq!(
             err.to_string(),
             "header \"X-Foo\" is not in allow_headers; add it or use \"*\""
@@ -364,7 +364,7 @@ mod tests {
         for bad in ["x foo", "x:foo", "x\u{0}", "é"] {
             assert_eq!(
                 check(&h, &[bad]),
-                Err(Rejection::MalformedRequestHeaders),
+                Err(Refusal::MalformedRequestHeaders),
                 "{bad:?}"
             );
         }
@@ -374,20 +374,20 @@ mod tests {
     fn spec_4_parsing_is_bounded() {
         let h = headers(&["*"], false);
         let commas = ",".repeat(1024);
-        assert_eq!(check(&h, &[&commas]), Err(Rejection::MalformedRequestHeaders));
+        assert_eq!(check(&h, &[&commas]), Err(Refusal::MalformedRequestHeaders));
         // n commas make n + 1 empty elements.
         assert_eq!(check(&h, &[&",".repeat(MAX_EMPTY_ELEMENTS - 1)]), Ok(None));
         assert!(check(&h, &[&",".repeat(MAX_EMPTY_ELEMENTS)]).is_err());
         let names: Vec<String> = (0..=MAX_REQUEST_HEADER_NAMES).map(|i| format!("x-{i}")).collect();
         assert_eq!(
             check(&h, &[&names.join(",")]),
-            Err(Rejection::TooManyRequestHeaders)
+            Err(Refusal::TooManyRequestHeaders)
         );
         assert!(check(&h, &[&names[..MAX_REQUEST_HEADER_NAMES].join(",")]).is_ok());
         let long = "x".repeat(MAX_REQUEST_HEADERS_LEN + 1);
-        assert_eq!(check(&h, &[&long]), Err(Rejection::RequestHeadersTooLong));
+        assert_eq!(check(&h, &[&long]), Err(Refusal::RequestHeadersTooLong));
         let half = "x".repeat(MAX_REQUEST_HEADERS_LEN / 2 + 1);
-        assert_eq!(check(&h, &[&half, &half]), Err(Rejection::RequestHeadersTooLong));
+        assert_eq!(check(&h, &[&half, &half]), Err(Refusal::RequestHeadersTooLong));
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! The request side of looked-up origins (rules §8): what an adapter awaits when a
 //! decision says the origin must be looked up first, and the answer it hands back.
 //! Compiled with every feature set, so that an adapter is written once; without the feature
-//! `lookup` no policy ever asks for a lookup and [`OriginLookup`] cannot be made.
+//! `lookup` no policy ever asks for a lookup and [`PendingLookup`] cannot be made.
 // Without the feature, nothing makes an answer: only the types remain, for the adapters.
 #![cfg_attr(not(feature = "lookup"), allow(dead_code))]
 
-use crate::decision::{HeaderValueRef, Rejection};
+use crate::decision::{HeaderValueRef, Refusal};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -23,25 +23,25 @@ pub(crate) enum Answer {
 impl Answer {
     /// The `Access-Control-Allow-Origin` value, or why none. A looked-up origin was parsed as
     /// canonical before it was looked up, so its own bytes are echoed.
-    pub(crate) fn verdict(self) -> Result<HeaderValueRef, Rejection> {
+    pub(crate) fn verdict(self) -> Result<HeaderValueRef, Refusal> {
         match self {
             Answer::Allowed => Ok(HeaderValueRef::RequestOrigin),
-            Answer::Refused => Err(Rejection::OriginNotAllowed),
-            Answer::Failed => Err(Rejection::OriginLookupFailed),
+            Answer::Refused => Err(Refusal::OriginNotAllowed),
+            Answer::Failed => Err(Refusal::OriginLookupFailed),
         }
     }
 }
 
-/// The answer of an [`OriginLookup`]: hand it back to the policy's `evaluate_with`
-/// (`Facts::looked_up`) for the same request, which then decides with it.
+/// The answer of an [`PendingLookup`]: hand it back to the policy's `evaluate_with`
+/// (`Facts::lookup_answer`) for the same request, which then decides with it.
 #[derive(Clone)]
-pub struct LookedUp {
+pub struct LookupAnswer {
     pub(crate) origin: Box<[u8]>,
     pub(crate) answer: Answer,
 }
 
-impl LookedUp {
-    /// True when the origin was granted.
+impl LookupAnswer {
+    /// True when the origin was allowed.
     pub fn is_allowed(&self) -> bool {
         self.answer == Answer::Allowed
     }
@@ -52,9 +52,9 @@ impl LookedUp {
     }
 }
 
-impl fmt::Debug for LookedUp {
+impl fmt::Debug for LookupAnswer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LookedUp")
+        f.debug_struct("LookupAnswer")
             .field("origin", &String::from_utf8_lossy(&self.origin))
             .field("answer", &self.answer)
             .finish()
@@ -63,42 +63,42 @@ impl fmt::Debug for LookedUp {
 
 /// An origin being looked up for a request (feature `lookup`): a `Send + 'static` future an
 /// adapter awaits (or keeps in its response future) before deciding the request with the
-/// [`LookedUp`] it gives. It never takes longer than the lookup's timeout, and it never fails:
+/// [`LookupAnswer`] it gives. It never takes longer than the lookup's timeout, and it never fails:
 /// a failed lookup is an answer that refuses the origin.
-pub struct OriginLookup {
+pub struct PendingLookup {
     inner: Inner,
 }
 
 #[cfg(feature = "lookup")]
-type Inner = Pin<Box<dyn Future<Output = LookedUp> + Send>>;
+type Inner = Pin<Box<dyn Future<Output = LookupAnswer> + Send>>;
 #[cfg(not(feature = "lookup"))]
 type Inner = std::convert::Infallible;
 
-impl OriginLookup {
+impl PendingLookup {
     #[cfg(feature = "lookup")]
-    pub(crate) fn new(future: impl Future<Output = LookedUp> + Send + 'static) -> Self {
-        OriginLookup {
+    pub(crate) fn new(future: impl Future<Output = LookupAnswer> + Send + 'static) -> Self {
+        PendingLookup {
             inner: Box::pin(future),
         }
     }
 }
 
-impl Future for OriginLookup {
-    type Output = LookedUp;
+impl Future for PendingLookup {
+    type Output = LookupAnswer;
 
     #[cfg(feature = "lookup")]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LookedUp> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LookupAnswer> {
         self.inner.as_mut().poll(cx)
     }
 
     #[cfg(not(feature = "lookup"))]
-    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<LookedUp> {
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<LookupAnswer> {
         match self.inner {}
     }
 }
 
-impl fmt::Debug for OriginLookup {
+impl fmt::Debug for PendingLookup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OriginLookup").finish_non_exhaustive()
+        f.debug_struct("PendingLookup").finish_non_exhaustive()
     }
 }

@@ -3,7 +3,7 @@
 //! reads without allocating. Only origins the static entries do not match are looked up, and
 //! only canonical ones (`null` and malformed values never reach the source).
 
-use crate::lookup::answer::{Answer, LookedUp, OriginLookup};
+use crate::lookup::answer::{Answer, LookupAnswer, PendingLookup};
 use hashbrown::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -18,7 +18,7 @@ use tokio::sync::watch;
 const WAIT_MARGIN: Duration = Duration::from_millis(100);
 
 /// The future a source returns for one origin.
-pub type LookupFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, LookupError>> + Send + 'a>>;
+pub type LookupSourceFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, LookupError>> + Send + 'a>>;
 
 /// Where allowed origins are looked up: a database table, a tenants service, a file.
 ///
@@ -28,32 +28,32 @@ pub type LookupFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, LookupError
 /// source cannot answer: the origin is refused for that request and the error is logged.
 ///
 /// ```
-/// use cors_core::lookup::{LookupError, LookupFuture, OriginSource};
+/// use cors_core::lookup::{LookupError, LookupSourceFuture, LookupSource};
 /// use std::collections::HashSet;
 ///
 /// struct Tenants(HashSet<String>);
-/// impl OriginSource for Tenants {
-///     fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a> {
+/// impl LookupSource for Tenants {
+///     fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupSourceFuture<'a> {
 ///         Box::pin(async move { Ok(self.0.contains(origin)) })
 ///     }
 /// }
 /// ```
-pub trait OriginSource: Send + Sync + 'static {
+pub trait LookupSource: Send + Sync + 'static {
     /// Whether `origin` is allowed.
-    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a>;
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupSourceFuture<'a>;
 }
 
 /// A source from an async closure that takes the origin by value.
 ///
 /// ```
-/// use cors_core::lookup::{self, LookedUpOrigins};
+/// use cors_core::lookup::{self, LookupCache};
 ///
-/// let tenants = LookedUpOrigins::new(lookup::from_fn(|origin: String| async move {
+/// let tenants = LookupCache::new(lookup::from_fn(|origin: String| async move {
 ///     Ok(origin.ends_with(".tenant.example"))
 /// }));
 /// # drop(tenants);
 /// ```
-pub fn from_fn<F, Fut>(f: F) -> impl OriginSource
+pub fn from_fn<F, Fut>(f: F) -> impl LookupSource
 where
     F: Fn(String) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<bool, LookupError>> + Send + 'static,
@@ -63,12 +63,12 @@ where
 
 struct FnSource<F>(F);
 
-impl<F, Fut> OriginSource for FnSource<F>
+impl<F, Fut> LookupSource for FnSource<F>
 where
     F: Fn(String) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<bool, LookupError>> + Send + 'static,
 {
-    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupFuture<'a> {
+    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupSourceFuture<'a> {
         Box::pin((self.0)(origin.to_owned()))
     }
 }
@@ -144,43 +144,43 @@ impl std::error::Error for LookupError {}
 /// How long answers are kept, how long a lookup may take, how many answers are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Settings {
-    grant_ttl: Duration,
-    refusal_ttl: Duration,
+    allowed_ttl: Duration,
+    refused_ttl: Duration,
     timeout: Duration,
     capacity: usize,
 }
 
-/// An [`OriginSource`] with its cache: what a policy consults for the origins its static
-/// entries do not match ([`crate::PolicyBuilder::look_up_origins`]). Cloning it shares the
+/// An [`LookupSource`] with its cache: what a policy consults for the origins its static
+/// entries do not match ([`crate::PolicyBuilder::lookup_cache`]). Cloning it shares the
 /// cache; a policy swapped in through a handle keeps the cache of the one it replaces.
 ///
-/// - A grant is kept for `grant_ttl` (default 60 s), a refusal for `refusal_ttl` (default
+/// - An allowed origin is kept for `allowed_ttl` (default 60 s), a refused one for `refused_ttl` (default
 ///   10 s); a failed lookup is not kept. A cache hit takes a read lock and allocates nothing.
 /// - Concurrent requests for one origin make one call to the source.
 /// - A lookup is given `timeout` (default 1 s): a request never waits longer, and an origin
 ///   whose lookup failed or timed out is refused for that request
-///   ([`crate::Rejection::OriginLookupFailed`], logged at warn level).
+///   ([`crate::Refusal::OriginLookupFailed`], logged at warn level).
 /// - At most `capacity` answers are kept (default 10,000); expired ones go first.
-/// - [`LookedUpOrigins::invalidate`] and [`LookedUpOrigins::invalidate_all`] drop answers
+/// - [`LookupCache::invalidate`] and [`LookupCache::invalidate_all`] drop answers
 ///   when the source changes (a store's change notification calls them).
 ///
 /// Lookups run on the Tokio runtime the request runs on (every framework here has one, with
 /// its timer); without a runtime a lookup fails and the origin is refused.
 ///
 /// ```
-/// use cors_core::lookup::{self, LookedUpOrigins};
+/// use cors_core::lookup::{self, LookupCache};
 /// use cors_core::{Outcome, Policy, RawRequest};
 /// use std::time::Duration;
 ///
-/// let tenants = LookedUpOrigins::builder(lookup::from_fn(|origin: String| async move {
+/// let tenants = LookupCache::builder(lookup::from_fn(|origin: String| async move {
 ///     Ok(origin == "https://shop.tenant.example")
 /// }))
-/// .grant_ttl(Duration::from_secs(300))
+/// .allowed_ttl(Duration::from_secs(300))
 /// .timeout(Duration::from_millis(500))
 /// .build();
 /// let policy = Policy::builder()
 ///     .allow_origins(["https://app.example.com"])
-///     .look_up_origins(tenants.clone())
+///     .lookup_cache(tenants.clone())
 ///     .build()?;
 ///
 /// # let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
@@ -188,8 +188,8 @@ struct Settings {
 /// let request = RawRequest::new("GET").header("Origin", "https://shop.tenant.example");
 /// // Not cached yet: the decision needs a lookup; decided again with its answer.
 /// assert!(policy.evaluate(&request).needs_lookup());
-/// let looked_up = policy.look_up_origin(&request).unwrap().await;
-/// let decision = policy.evaluate_with(&request, cors_core::adapter::Facts::default().looked_up(&looked_up));
+/// let looked_up = policy.start_lookup(&request).unwrap().await;
+/// let decision = policy.evaluate_with(&request, cors_core::adapter::Facts::default().lookup_answer(&looked_up));
 /// assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
 /// // Cached now: decided at once.
 /// assert_eq!(policy.evaluate(&request).outcome(), &Outcome::ActualAllowed);
@@ -200,12 +200,12 @@ struct Settings {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
-pub struct LookedUpOrigins {
+pub struct LookupCache {
     shared: Arc<Shared>,
 }
 
 struct Shared {
-    source: Box<dyn OriginSource>,
+    source: Box<dyn LookupSource>,
     settings: Settings,
     cache: RwLock<HashMap<Box<[u8]>, Entry>>,
     /// Lookups under way, each with the channel its answer arrives on.
@@ -224,30 +224,30 @@ struct Entry {
     expires: Instant,
 }
 
-/// Builds [`LookedUpOrigins`] with settings other than the defaults.
-pub struct LookedUpOriginsBuilder {
-    source: Box<dyn OriginSource>,
+/// Builds [`LookupCache`] with settings other than the defaults.
+pub struct LookupCacheBuilder {
+    source: Box<dyn LookupSource>,
     settings: Settings,
 }
 
-impl fmt::Debug for LookedUpOriginsBuilder {
+impl fmt::Debug for LookupCacheBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LookedUpOriginsBuilder")
+        f.debug_struct("LookupCacheBuilder")
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
 
-impl LookedUpOriginsBuilder {
-    /// How long a grant is kept (default 60 s); zero keeps none.
-    pub fn grant_ttl(mut self, ttl: Duration) -> Self {
-        self.settings.grant_ttl = ttl;
+impl LookupCacheBuilder {
+    /// How long an allowed origin is kept (default 60 s); zero keeps none.
+    pub fn allowed_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.allowed_ttl = ttl;
         self
     }
 
     /// How long a refusal is kept (default 10 s); zero keeps none.
-    pub fn refusal_ttl(mut self, ttl: Duration) -> Self {
-        self.settings.refusal_ttl = ttl;
+    pub fn refused_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.refused_ttl = ttl;
         self
     }
 
@@ -264,8 +264,8 @@ impl LookedUpOriginsBuilder {
     }
 
     /// The source with its cache.
-    pub fn build(self) -> LookedUpOrigins {
-        LookedUpOrigins {
+    pub fn build(self) -> LookupCache {
+        LookupCache {
             shared: Arc::new(Shared {
                 source: self.source,
                 settings: self.settings,
@@ -280,14 +280,14 @@ impl LookedUpOriginsBuilder {
 /// What the cache holds now.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct CacheStats {
+pub struct LookupCacheStats {
     /// Answers kept now (expired ones included until they are dropped).
     pub entries: usize,
 }
 
-impl fmt::Debug for LookedUpOrigins {
+impl fmt::Debug for LookupCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LookedUpOrigins")
+        f.debug_struct("LookupCache")
             .field("settings", &self.shared.settings)
             .field("stats", &self.stats())
             .finish_non_exhaustive()
@@ -299,19 +299,19 @@ fn unpoisoned<G>(result: Result<G, PoisonError<G>>) -> G {
     result.unwrap_or_else(PoisonError::into_inner)
 }
 
-impl LookedUpOrigins {
+impl LookupCache {
     /// `source` with the default settings.
-    pub fn new(source: impl OriginSource) -> Self {
+    pub fn new(source: impl LookupSource) -> Self {
         Self::builder(source).build()
     }
 
     /// Starts a builder for `source`.
-    pub fn builder(source: impl OriginSource) -> LookedUpOriginsBuilder {
-        LookedUpOriginsBuilder {
+    pub fn builder(source: impl LookupSource) -> LookupCacheBuilder {
+        LookupCacheBuilder {
             source: Box::new(source),
             settings: Settings {
-                grant_ttl: Duration::from_secs(60),
-                refusal_ttl: Duration::from_secs(10),
+                allowed_ttl: Duration::from_secs(60),
+                refused_ttl: Duration::from_secs(10),
                 timeout: Duration::from_secs(1),
                 capacity: 10_000,
             },
@@ -333,8 +333,8 @@ impl LookedUpOrigins {
     }
 
     /// What the cache holds now.
-    pub fn stats(&self) -> CacheStats {
-        CacheStats {
+    pub fn stats(&self) -> LookupCacheStats {
+        LookupCacheStats {
             entries: unpoisoned(self.shared.cache.read()).len(),
         }
     }
@@ -363,13 +363,13 @@ impl LookedUpOrigins {
 
     /// A lookup of `raw` for a request, or `None` when `raw` is not a canonical origin (which
     /// is refused without asking anyone).
-    pub(crate) fn start(&self, raw: &[u8]) -> Option<OriginLookup> {
+    pub(crate) fn start(&self, raw: &[u8]) -> Option<PendingLookup> {
         crate::wire::origin::Origin::parse(raw).ok()?;
         let origin: Box<[u8]> = raw.into();
         let shared = Arc::clone(&self.shared);
-        Some(OriginLookup::new(async move {
+        Some(PendingLookup::new(async move {
             let answer = shared.answer(&origin).await;
-            LookedUp { origin, answer }
+            LookupAnswer { origin, answer }
         }))
     }
 }
@@ -458,8 +458,8 @@ impl Shared {
     /// Caches an answer, unless it failed, its TTL is zero, or the source changed meanwhile.
     fn keep(&self, origin: &[u8], answer: Answer, generation: u64) {
         let ttl = match answer {
-            Answer::Allowed => self.settings.grant_ttl,
-            Answer::Refused => self.settings.refusal_ttl,
+            Answer::Allowed => self.settings.allowed_ttl,
+            Answer::Refused => self.settings.refused_ttl,
             Answer::Failed => return,
         };
         if ttl.is_zero() || self.settings.capacity == 0 {

@@ -4,7 +4,7 @@ mod validate;
 
 pub(crate) use validate::validate_methods;
 
-use crate::decision::{HeaderValueRef, Rejection};
+use crate::decision::{HeaderValueRef, Refusal};
 use crate::wire::header_values::{HeaderValues, ValueId};
 use crate::wire::token::is_token;
 use hashbrown::HashMap;
@@ -82,7 +82,7 @@ impl AllowMethods {
     }
 
     /// Checks the single `Access-Control-Request-Method` value.
-    pub(crate) fn check(&self, method: &[u8]) -> Result<HeaderValueRef, Rejection> {
+    pub(crate) fn check(&self, method: &[u8]) -> Result<HeaderValueRef, Refusal> {
         // A listed method is a valid token and not forbidden (the build checked it), so only
         // the others need those checks. Any-method mode without credentials sends `*` for
         // every valid method, listed or not, so it skips the lookup.
@@ -92,18 +92,18 @@ impl AllowMethods {
             }
         }
         if !is_token(method) {
-            return Err(Rejection::MalformedRequestMethod);
+            return Err(Refusal::MalformedRequestMethod);
         }
         if FORBIDDEN_METHODS
             .iter()
             .any(|f| method.eq_ignore_ascii_case(f.as_bytes()))
         {
-            return Err(Rejection::ForbiddenMethod);
+            return Err(Refusal::ForbiddenMethod);
         }
         match self.star {
             Some(star) => Ok(HeaderValueRef::Stored(star)),
             None if self.any => Ok(HeaderValueRef::RequestMethod),
-            None => Err(Rejection::MethodNotAllowed),
+            None => Err(Refusal::MethodNotAllowed),
         }
     }
 }
@@ -133,7 +133,7 @@ mod tests {
         (AllowMethods::new(&list, credentials, star, &mut values), values)
     }
 
-    fn value(m: &AllowMethods, v: &HeaderValues, method: &str) -> Result<String, Rejection> {
+    fn value(m: &AllowMethods, v: &HeaderValues, method: &str) -> Result<String, Refusal> {
         m.check(method.as_bytes()).map(|r| match r {
             HeaderValueRef::Stored(id) => v.get(id).unwrap().to_owned(),
             other => format!("{other:?}"),
@@ -194,7 +194,7 @@ mod tests {
         for refused in ["PROPFINDX", "PU", "put", "DELETE"] {
             assert_eq!(
                 value(&m, &v, refused),
-                Err(Rejection::MethodNotAllowed),
+                Err(Refusal::MethodNotAllowed),
                 "{refused}"
             );
         }
@@ -206,7 +206,7 @@ mod tests {
         for method in ["GET", "HEAD", "POST"] {
             assert_eq!(value(&m, &v, method).as_deref(), Ok(method));
         }
-        assert_eq!(value(&m, &v, "PUT"), Err(Rejection::MethodNotAllowed));
+        assert_eq!(value(&m, &v, "PUT"), Err(Refusal::MethodNotAllowed));
     }
 
     #[test]
@@ -225,21 +225,21 @@ mod tests {
     fn spec_4_methods_are_case_sensitive() {
         let (m, v) = methods(&["PUT", "PROPFIND"], false);
         assert_eq!(value(&m, &v, "PUT").as_deref(), Ok("PUT"));
-        assert_eq!(value(&m, &v, "put"), Err(Rejection::MethodNotAllowed));
-        assert_eq!(value(&m, &v, "get"), Err(Rejection::MethodNotAllowed));
-        assert_eq!(value(&m, &v, "propfind"), Err(Rejection::MethodNotAllowed));
+        assert_eq!(value(&m, &v, "put"), Err(Refusal::MethodNotAllowed));
+        assert_eq!(value(&m, &v, "get"), Err(Refusal::MethodNotAllowed));
+        assert_eq!(value(&m, &v, "propfind"), Err(Refusal::MethodNotAllowed));
     }
 
     #[test]
     fn spec_4_forbidden_and_malformed_methods() {
         let (m, v) = methods(&["*"], false);
         for method in ["CONNECT", "TRACE", "TRACK", "connect"] {
-            assert_eq!(value(&m, &v, method), Err(Rejection::ForbiddenMethod), "{method}");
+            assert_eq!(value(&m, &v, method), Err(Refusal::ForbiddenMethod), "{method}");
         }
         for method in ["", "P UT", "PUT\r\n", "PÜT"] {
             assert_eq!(
                 value(&m, &v, method),
-                Err(Rejection::MalformedRequestMethod),
+                Err(Refusal::MalformedRequestMethod),
                 "{method:?}"
             );
         }

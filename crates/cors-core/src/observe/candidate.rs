@@ -68,7 +68,7 @@ impl<P> Candidate<P> {
 pub(crate) enum Difference {
     /// The layer answers in one decision and calls the handler in the other, or answers with
     /// another status.
-    Route,
+    HandledBy,
     /// This header is set, removed or valued differently.
     Header(CorsHeader),
     /// `Vary` lists other tokens.
@@ -78,7 +78,7 @@ pub(crate) enum Difference {
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Difference::Route => f.write_str("status"),
+            Difference::HandledBy => f.write_str("status"),
             Difference::Header(header) => f.write_str(header.name()),
             Difference::Vary => f.write_str("vary"),
         }
@@ -90,12 +90,12 @@ fn first_difference<R: CorsRequest + ?Sized>(
     b: Decided<'_>,
     request: &R,
 ) -> Option<Difference> {
-    if a.1.route() != b.1.route() {
-        return Some(Difference::Route);
+    if a.1.handled_by() != b.1.handled_by() {
+        return Some(Difference::HandledBy);
     }
     // Refused both ways, the request fails in the browser either way, whatever headers a
     // debug answer adds.
-    if a.1.outcome().rejection().is_some() && b.1.outcome().rejection().is_some() {
+    if a.1.outcome().refusal().is_some() && b.1.outcome().refusal().is_some() {
         return None;
     }
     if a.1.vary() != b.1.vary() {
@@ -164,10 +164,10 @@ impl fmt::Display for Described<'_> {
         match self.0 {
             Outcome::NotCors => f.write_str("not a CORS request"),
             Outcome::ActualAllowed => f.write_str("actual request allowed"),
-            Outcome::ActualDenied(r) => write!(f, "actual request refused ({})", r.code()),
+            Outcome::ActualRefused(r) => write!(f, "actual request refused ({})", r.code()),
             Outcome::PreflightAllowed => f.write_str("preflight allowed"),
-            Outcome::PreflightDenied(r) => write!(f, "preflight refused ({})", r.code()),
-            Outcome::OverrideDenied(r) => write!(f, "rewritten-method request refused ({})", r.code()),
+            Outcome::PreflightRefused(r) => write!(f, "preflight refused ({})", r.code()),
+            Outcome::OverrideRefused(r) => write!(f, "rewritten-method request refused ({})", r.code()),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! the feature, nothing is logged and these cost nothing.
 
 use crate::config::error::ConfigWarning;
-use crate::decision::Rejection;
+use crate::decision::Refusal;
 use crate::wire::request::CorsRequest;
 
 /// Logs each warning of a policy just built.
@@ -20,7 +20,7 @@ pub(crate) fn warnings(_: &[ConfigWarning]) {}
 /// Logs why a request was refused, at debug level.
 #[cfg(feature = "tracing")]
 #[cold]
-pub(crate) fn rejection<R: CorsRequest + ?Sized>(request: &R, reason: &Rejection, preflight: bool) {
+pub(crate) fn refusal<R: CorsRequest + ?Sized>(request: &R, reason: &Refusal, preflight: bool) {
     use crate::wire::request::RequestHeader;
     use crate::wire::token::Escaped;
     // The fields read the request only when a subscriber formats the event, so a disabled
@@ -33,13 +33,13 @@ pub(crate) fn rejection<R: CorsRequest + ?Sized>(request: &R, reason: &Rejection
         requested_method = %FirstLine(request, RequestHeader::AccessControlRequestMethod),
         requested_headers = %RequestedHeaders(request),
         preflight,
-        "CORS request not granted"
+        "CORS request refused"
     );
 }
 
 #[cfg(not(feature = "tracing"))]
 #[inline(always)]
-pub(crate) fn rejection<R: CorsRequest + ?Sized>(_: &R, _: &Rejection, _: bool) {}
+pub(crate) fn refusal<R: CorsRequest + ?Sized>(_: &R, _: &Refusal, _: bool) {}
 
 /// Logs a request the report-only candidate policy would have answered differently, at info
 /// level under `cors::candidate`: both decisions and the first thing the client would see
@@ -78,13 +78,13 @@ pub(crate) fn candidate_difference<R: CorsRequest + ?Sized>(
 
 #[cfg(feature = "tracing")]
 mod fields {
-    use crate::decision::Rejection;
+    use crate::decision::Refusal;
     use crate::wire::request::{CorsRequest, RequestHeader};
     use crate::wire::token::Escaped;
     use std::fmt;
 
-    /// A rejection with its detail ([`Rejection::with_detail`]), worked out only when formatted.
-    pub(super) struct Detailed<'r, R: ?Sized>(pub(super) &'r R, pub(super) Rejection);
+    /// A refusal with its detail ([`Refusal::with_detail`]), worked out only when formatted.
+    pub(super) struct Detailed<'r, R: ?Sized>(pub(super) &'r R, pub(super) Refusal);
 
     impl<R: CorsRequest + ?Sized> fmt::Display for Detailed<'_, R> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

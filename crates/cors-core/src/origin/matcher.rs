@@ -21,7 +21,7 @@ pub type OriginPredicate = Arc<dyn Fn(&Origin<'_>) -> bool + Send + Sync>;
 pub(crate) struct OriginHooks {
     pub(crate) predicate: Option<OriginPredicate>,
     #[cfg(feature = "lookup")]
-    pub(crate) lookup: Option<crate::lookup::LookedUpOrigins>,
+    pub(crate) lookup: Option<crate::lookup::LookupCache>,
 }
 
 impl OriginHooks {
@@ -47,7 +47,7 @@ pub(crate) enum OriginMatch {
 }
 
 /// Why an origin did not match. A malformed origin is simply not allowed: no allowed origin
-/// is malformed, so telling the two apart is left to [`crate::Rejection::with_detail`], off the
+/// is malformed, so telling the two apart is left to [`crate::Refusal::with_detail`], off the
 /// request path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OriginMiss {

@@ -131,9 +131,9 @@ impl PolicyBuilder {
     /// Also allows the origins `origins` finds (feature `lookup`): a looked-up origin gets the
     /// same credentials, methods, headers and `Vary` as a listed one. It is consulted last,
     /// only for canonical origins nothing else matched; see
-    /// [`LookedUpOrigins`](crate::lookup::LookedUpOrigins) for its cache and timeout.
+    /// [`LookupCache`](crate::lookup::LookupCache) for its cache and timeout.
     #[cfg(feature = "lookup")]
-    pub fn look_up_origins(mut self, origins: crate::lookup::LookedUpOrigins) -> Self {
+    pub fn lookup_cache(mut self, origins: crate::lookup::LookupCache) -> Self {
         self.hooks.lookup = Some(origins);
         self
     }
@@ -222,7 +222,7 @@ impl PolicyBuilder {
         self
     }
 
-    /// `Access-Control-Max-Age`: how long a browser may cache a granted preflight, in whole
+    /// `Access-Control-Max-Age`: how long a browser may cache an allowed preflight, in whole
     /// seconds (at most 86400; browsers cap it lower: Chromium at 7200).
     ///
     /// ```
@@ -251,7 +251,7 @@ impl PolicyBuilder {
         self
     }
 
-    /// Status of a granted preflight (200 to 299; default 204).
+    /// Status of an allowed preflight (200 to 299; default 204).
     pub fn preflight_status(mut self, status: u16) -> Self {
         self.config.preflight_status = status;
         self

@@ -26,7 +26,7 @@ impl Policy {
     /// let policy = enforced.with_candidate(Some(stricter));
     ///
     /// let old = RawRequest::new("GET").header("Origin", "https://old.example");
-    /// assert!(policy.evaluate(&old).outcome().rejection().is_none()); // still allowed
+    /// assert!(policy.evaluate(&old).outcome().refusal().is_none()); // still allowed
     /// assert_eq!(policy.candidate_differences(), 1); // but the candidate would refuse it
     /// policy.evaluate(&RawRequest::new("GET").header("Origin", "https://a.example"));
     /// assert_eq!(policy.candidate_differences(), 1);

@@ -1,4 +1,4 @@
-//! Debug answers ([`crate::decision::refusal`]), a development aid: set in code, kept when a
+//! Debug answers ([`crate::decision::refusal_header`]), a development aid: set in code, kept when a
 //! handle swaps in a new configuration; turning them on reuses the compiled policy.
 
 use crate::policy::Policy;
@@ -7,7 +7,7 @@ impl Policy {
     /// This policy with debug answers on or off. With them on, a refused preflight still gets
     /// 403 (the handler does not run) but carries the headers granted by the steps before the
     /// one that failed, and every refused request carries its reason's
-    /// [code](crate::Rejection::code) in a `Cors-Refusal` header ([`REFUSAL_HEADER`](crate::adapter::REFUSAL_HEADER)).
+    /// [code](crate::Refusal::code) in a `Cors-Refusal` header ([`REFUSAL_HEADER`](crate::adapter::REFUSAL_HEADER)).
     ///
     /// A development aid, off by default: it shows any client how far its request got. A
     /// handle turns it on and off while the server runs (`PolicyHandle::set_debug_answers`,

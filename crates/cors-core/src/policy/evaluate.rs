@@ -1,9 +1,9 @@
 //! The per-request path of a [`Policy`]: classify the request, check it against the policy's
 //! concepts in the order of rules §4, and observe the final decision (log, metrics, candidate).
 
-use crate::decision::{Decision, HeaderAction, HeaderValueRef, Outcome, Rejection, Route};
+use crate::decision::{Decision, HandledBy, HeaderAction, HeaderValueRef, Outcome, Refusal};
 use crate::limits::MAX_ORIGIN_LEN;
-use crate::lookup::answer::{LookedUp, OriginLookup};
+use crate::lookup::answer::{LookupAnswer, PendingLookup};
 use crate::method_override;
 use crate::observe::candidate::Candidate;
 use crate::origin::matcher::{OriginMatch, OriginMiss};
@@ -14,20 +14,20 @@ use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
 
 impl Policy {
     /// Decides what to do with a request. Never allocates (an origin regex builds its match
-    /// cache once per thread, on first use); rejections are logged at debug level under the
+    /// cache once per thread, on first use); refusals are logged at debug level under the
     /// `cors` target.
     ///
-    /// An origin that only a lookup could allow (`PolicyBuilder::look_up_origins`, feature
+    /// An origin that only a lookup could allow (`PolicyBuilder::lookup_cache`, feature
     /// `lookup`) is decided from the cache: when it is not there, the request is refused with
-    /// [`Rejection::OriginNotLookedUp`] ([`Decision::needs_lookup`]), and an adapter looks it
-    /// up ([`Policy::look_up_origin`]) and decides again with the answer
+    /// [`Refusal::OriginNotLookedUp`] ([`Decision::needs_lookup`]), and an adapter looks it
+    /// up ([`Policy::start_lookup`]) and decides again with the answer
     /// ([`Policy::evaluate_with`]). `evaluate` itself never waits.
     pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
         self.observed(request, self.decide(request, None), |p| p.decide(request, None))
     }
 
     /// Decides a request with what the adapter knows of it besides its CORS headers: the
-    /// answer of its origin's lookup ([`Policy::look_up_origin`]), which then decides that
+    /// answer of its origin's lookup ([`Policy::start_lookup`]), which then decides that
     /// origin, cached or not; and whether the framework rewrote its method
     /// ([`Facts::method_overridden`], rules §9). With no facts, it is [`Policy::evaluate`].
     ///
@@ -43,9 +43,9 @@ impl Policy {
     /// # runtime.block_on(async {
     /// let mut decision = policy.evaluate(&request);
     /// if decision.needs_lookup() {
-    ///     if let Some(lookup) = policy.look_up_origin(&request) {
+    ///     if let Some(lookup) = policy.start_lookup(&request) {
     ///         let answer = lookup.await;
-    ///         decision = policy.evaluate_with(&request, Facts::default().looked_up(&answer));
+    ///         decision = policy.evaluate_with(&request, Facts::default().lookup_answer(&answer));
     ///     }
     /// }
     /// assert_eq!(decision.outcome(), &Outcome::ActualAllowed);
@@ -65,7 +65,7 @@ impl Policy {
     /// [needs one](Decision::needs_lookup): a `Send + 'static` future to await, which never
     /// takes longer than the lookup's timeout. `None` when the policy looks nothing up or the
     /// origin is not one canonical origin (those are refused without a lookup).
-    pub fn look_up_origin<R: CorsRequest + ?Sized>(&self, request: &R) -> Option<OriginLookup> {
+    pub fn start_lookup<R: CorsRequest + ?Sized>(&self, request: &R) -> Option<PendingLookup> {
         #[cfg(feature = "lookup")]
         if let (Some(origins), HeaderLine::One(raw)) =
             (&self.inner.hooks.lookup, request.line(RequestHeader::Origin))
@@ -90,10 +90,10 @@ impl Policy {
             crate::metrics::origin_cache(false);
             return decision;
         }
-        if let Some(&reason) = decision.outcome().rejection() {
+        if let Some(&reason) = decision.outcome().refusal() {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
             // crate's level), so there is no separate gate here.
-            crate::observe::log::rejection(request, &reason, decision.outcome().is_preflight());
+            crate::observe::log::refusal(request, &reason, decision.outcome().is_preflight());
             // Every refusal, of whatever kind, names its reason in a debug answer.
             if self.debug_answers {
                 decision.plan.set_refusal(&reason);
@@ -128,7 +128,7 @@ impl Policy {
         &self,
         request: &R,
         host: HeaderLine<'_>,
-        looked_up: Option<&LookedUp>,
+        looked_up: Option<&LookupAnswer>,
     ) -> Decision {
         let origin = request.line(RequestHeader::Origin);
         let method = request.method();
@@ -145,10 +145,10 @@ impl Policy {
     }
 
     /// A request refused as a failed preflight is: 403, no CORS headers.
-    fn refuse_override(&self, reason: Rejection) -> Decision {
+    fn refuse_override(&self, reason: Refusal) -> Decision {
         Decision::with_plan(
-            Outcome::OverrideDenied(reason),
-            Route::Respond { status: 403 },
+            Outcome::OverrideRefused(reason),
+            HandledBy::Layer { status: 403 },
             self.inner.plans.actual_refused,
         )
     }
@@ -156,7 +156,7 @@ impl Policy {
     // Inlined into each entry point, as it was when `evaluate` was its only caller: a shared
     // out-of-line copy cost every request about 60 instructions (compare bench).
     #[inline(always)]
-    fn decide<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: Option<&LookedUp>) -> Decision {
+    fn decide<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: Option<&LookupAnswer>) -> Decision {
         let p = &*self.inner;
         let origin = request.line(RequestHeader::Origin);
         let is_preflight = origin != HeaderLine::None
@@ -175,21 +175,21 @@ impl Policy {
                 None => Outcome::NotCors,
                 Some(_) => Outcome::ActualAllowed,
             };
-            return Decision::with_plan(outcome, Route::CallHandler, p.plans.any_origin);
+            return Decision::with_plan(outcome, HandledBy::Handler, p.plans.any_origin);
         }
         match checked {
             Some(Ok(allow_origin)) => {
                 let mut d =
-                    Decision::with_plan(Outcome::ActualAllowed, Route::CallHandler, p.plans.actual_allowed);
+                    Decision::with_plan(Outcome::ActualAllowed, HandledBy::Handler, p.plans.actual_allowed);
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
                 d
             }
             Some(Err(reason)) => Decision::with_plan(
-                Outcome::ActualDenied(reason),
-                Route::CallHandler,
+                Outcome::ActualRefused(reason),
+                HandledBy::Handler,
                 p.plans.actual_refused,
             ),
-            None => Decision::with_plan(Outcome::NotCors, Route::CallHandler, p.plans.actual_refused),
+            None => Decision::with_plan(Outcome::NotCors, HandledBy::Handler, p.plans.actual_refused),
         }
     }
 
@@ -197,34 +197,34 @@ impl Policy {
     fn check_origin(
         &self,
         origin: HeaderLine<'_>,
-        looked_up: Option<&LookedUp>,
-    ) -> Result<HeaderValueRef, Rejection> {
+        looked_up: Option<&LookupAnswer>,
+    ) -> Result<HeaderValueRef, Refusal> {
         let raw = match origin {
-            HeaderLine::None => return Err(Rejection::EmptyOrigin),
-            HeaderLine::Many => return Err(Rejection::MultipleOrigins),
+            HeaderLine::None => return Err(Refusal::EmptyOrigin),
+            HeaderLine::Many => return Err(Refusal::MultipleOrigins),
             HeaderLine::One(raw) => raw,
         };
         if raw.is_empty() {
-            return Err(Rejection::EmptyOrigin);
+            return Err(Refusal::EmptyOrigin);
         }
         if raw.len() > MAX_ORIGIN_LEN {
-            return Err(Rejection::OriginTooLong);
+            return Err(Refusal::OriginTooLong);
         }
         match self.inner.origins.find(raw) {
             Ok(OriginMatch::Any) => Ok(HeaderValueRef::Stored(self.inner.star)),
             Ok(OriginMatch::Stored(id)) => Ok(HeaderValueRef::Stored(id)),
             Ok(OriginMatch::Echo) => Ok(HeaderValueRef::RequestOrigin),
             Err(OriginMiss::NotAllowed) => self.look_up(raw, looked_up),
-            Err(OriginMiss::Null) => Err(Rejection::NullOriginNotAllowed),
+            Err(OriginMiss::Null) => Err(Refusal::NullOriginNotAllowed),
         }
     }
 
     /// An origin the static entries do not match: the looked-up origins decide, if any.
     #[cfg(feature = "lookup")]
     #[inline]
-    fn look_up(&self, raw: &[u8], looked_up: Option<&LookedUp>) -> Result<HeaderValueRef, Rejection> {
+    fn look_up(&self, raw: &[u8], looked_up: Option<&LookupAnswer>) -> Result<HeaderValueRef, Refusal> {
         match &self.inner.hooks.lookup {
-            None => Err(Rejection::OriginNotAllowed),
+            None => Err(Refusal::OriginNotAllowed),
             Some(origins) => Self::looked_up_verdict(origins, raw, looked_up),
         }
     }
@@ -234,10 +234,10 @@ impl Policy {
     #[cfg(feature = "lookup")]
     #[inline(never)]
     fn looked_up_verdict(
-        origins: &crate::lookup::LookedUpOrigins,
+        origins: &crate::lookup::LookupCache,
         raw: &[u8],
-        looked_up: Option<&LookedUp>,
-    ) -> Result<HeaderValueRef, Rejection> {
+        looked_up: Option<&LookupAnswer>,
+    ) -> Result<HeaderValueRef, Refusal> {
         if let Some(answer) = looked_up.and_then(|l| l.answer_for(raw)) {
             return answer.verdict();
         }
@@ -248,15 +248,15 @@ impl Policy {
                 answer.verdict()
             }
             // Only a canonical origin is looked up; no lookup would allow the others.
-            None if Origin::parse(raw).is_ok() => Err(Rejection::OriginNotLookedUp),
-            None => Err(Rejection::OriginNotAllowed),
+            None if Origin::parse(raw).is_ok() => Err(Refusal::OriginNotLookedUp),
+            None => Err(Refusal::OriginNotAllowed),
         }
     }
 
     #[cfg(not(feature = "lookup"))]
     #[inline(always)]
-    fn look_up(&self, _: &[u8], _: Option<&LookedUp>) -> Result<HeaderValueRef, Rejection> {
-        Err(Rejection::OriginNotAllowed)
+    fn look_up(&self, _: &[u8], _: Option<&LookupAnswer>) -> Result<HeaderValueRef, Refusal> {
+        Err(Refusal::OriginNotAllowed)
     }
 
     // Inlined into each entry point, as `decide` is: a call costs warp's preflights about 17
@@ -266,22 +266,22 @@ impl Policy {
         &self,
         request: &R,
         origin: HeaderLine<'_>,
-        looked_up: Option<&LookedUp>,
+        looked_up: Option<&LookupAnswer>,
     ) -> Decision {
         let p = &*self.inner;
-        let route = |status| {
+        let handled_by = |status| {
             if p.passthrough {
-                Route::CallHandler
+                HandledBy::Handler
             } else {
-                Route::Respond { status }
+                HandledBy::Layer { status }
             }
         };
         match self.check_preflight(request, origin, looked_up, |_, _| {}) {
             Ok(grant) => {
                 let mut d = Decision::with_plan(
                     Outcome::PreflightAllowed,
-                    route(p.preflight_status),
-                    p.plans.preflight_granted,
+                    handled_by(p.preflight_status),
+                    p.plans.preflight_allowed,
                 );
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(grant.origin));
                 d.set(CorsHeader::AllowMethods, HeaderAction::Set(grant.method));
@@ -297,11 +297,11 @@ impl Policy {
                 d
             }
             Err(reason) if self.debug_answers => {
-                self.debug_refusal(request, (origin, looked_up), reason, route(403))
+                self.debug_refusal(request, (origin, looked_up), reason, handled_by(403))
             }
             Err(reason) => Decision::with_plan(
-                Outcome::PreflightDenied(reason),
-                route(403),
+                Outcome::PreflightRefused(reason),
+                handled_by(403),
                 p.plans.preflight_refused,
             ),
         }
@@ -314,14 +314,18 @@ impl Policy {
     fn debug_refusal<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        (origin, looked_up): (HeaderLine<'_>, Option<&LookedUp>),
-        reason: Rejection,
-        route: Route,
+        (origin, looked_up): (HeaderLine<'_>, Option<&LookupAnswer>),
+        reason: Refusal,
+        handled_by: HandledBy,
     ) -> Decision {
         let p = &*self.inner;
-        let mut d = Decision::with_plan(Outcome::PreflightDenied(reason), route, p.plans.preflight_refused);
+        let mut d = Decision::with_plan(
+            Outcome::PreflightRefused(reason),
+            handled_by,
+            p.plans.preflight_refused,
+        );
         // The same steps again, this time keeping what each one that passes grants.
-        let credentials = p.plans.preflight_granted.action(CorsHeader::AllowCredentials);
+        let credentials = p.plans.preflight_allowed.action(CorsHeader::AllowCredentials);
         let _ = self.check_preflight(request, origin, looked_up, |header, value| {
             if header == CorsHeader::AllowOrigin {
                 d.set(CorsHeader::AllowCredentials, credentials);
@@ -338,16 +342,16 @@ impl Policy {
         &self,
         request: &R,
         origin: HeaderLine<'_>,
-        looked_up: Option<&LookedUp>,
+        looked_up: Option<&LookupAnswer>,
         mut granted: impl FnMut(CorsHeader, HeaderValueRef),
-    ) -> Result<PreflightGrant, Rejection> {
+    ) -> Result<PreflightGrant, Refusal> {
         let p = &*self.inner;
         let origin = self.check_origin(origin, looked_up)?;
         granted(CorsHeader::AllowOrigin, origin);
         let method = match request.line(RequestHeader::AccessControlRequestMethod) {
             HeaderLine::One(m) => p.methods.check(m)?,
-            HeaderLine::Many => return Err(Rejection::MultipleRequestMethods),
-            HeaderLine::None => return Err(Rejection::MalformedRequestMethod),
+            HeaderLine::Many => return Err(Refusal::MultipleRequestMethods),
+            HeaderLine::None => return Err(Refusal::MalformedRequestMethod),
         };
         granted(CorsHeader::AllowMethods, method);
         let headers = p
@@ -382,13 +386,13 @@ struct PreflightGrant {
 /// rewrote its method. The default knows neither.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Facts<'a> {
-    looked_up: Option<&'a LookedUp>,
+    looked_up: Option<&'a LookupAnswer>,
     host: Option<HeaderLine<'a>>,
 }
 
 impl<'a> Facts<'a> {
-    /// The answer of the lookup of the request's origin ([`Policy::look_up_origin`]).
-    pub fn looked_up(mut self, answer: &'a LookedUp) -> Self {
+    /// The answer of the lookup of the request's origin ([`Policy::start_lookup`]).
+    pub fn lookup_answer(mut self, answer: &'a LookupAnswer) -> Self {
         self.looked_up = Some(answer);
         self
     }
@@ -401,12 +405,12 @@ impl<'a> Facts<'a> {
     /// method is not `GET`, `HEAD` or `POST` is decided as the preflight for that method would
     /// have been: where that preflight would be refused, the request is refused as a failed
     /// preflight is (403, no CORS headers, the handler does not run:
-    /// [`Outcome::OverrideDenied`]); otherwise, and for a same-origin request (the origin's
+    /// [`Outcome::OverrideRefused`]); otherwise, and for a same-origin request (the origin's
     /// host and port are the `Host`'s), it is decided as if it had not been rewritten.
     ///
     /// ```
-    /// use cors_core::{Outcome, Policy, RawRequest, Rejection};
-    /// use cors_core::adapter::{Facts, HeaderLine, Route};
+    /// use cors_core::{Outcome, Policy, RawRequest, Refusal};
+    /// use cors_core::adapter::{Facts, HeaderLine, HandledBy};
     ///
     /// let policy = Policy::builder()
     ///     .allow_origins(["https://app.example.com"])
@@ -416,14 +420,14 @@ impl<'a> Facts<'a> {
     /// // A form POST from the allowed page, rewritten to PATCH: PATCH was never allowed.
     /// let patch = RawRequest::new("PATCH").header("Origin", "https://app.example.com");
     /// let decision = policy.evaluate_with(&patch, host);
-    /// assert_eq!(decision.outcome(), &Outcome::OverrideDenied(Rejection::MethodNotAllowed));
-    /// assert_eq!(decision.route(), Route::Respond { status: 403 });
+    /// assert_eq!(decision.outcome(), &Outcome::OverrideRefused(Refusal::MethodNotAllowed));
+    /// assert_eq!(decision.handled_by(), HandledBy::Layer { status: 403 });
     /// // Rewritten to PUT, which a preflight would have granted: an allowed actual request.
     /// let put = RawRequest::new("PUT").header("Origin", "https://app.example.com");
     /// assert_eq!(policy.evaluate_with(&put, host).outcome(), &Outcome::ActualAllowed);
     /// // The server's own page may send any method.
     /// let own = RawRequest::new("PATCH").header("Origin", "https://api.example.com");
-    /// assert_eq!(policy.evaluate_with(&own, host).route(), Route::CallHandler);
+    /// assert_eq!(policy.evaluate_with(&own, host).handled_by(), HandledBy::Handler);
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
     pub fn method_overridden(mut self, host: HeaderLine<'a>) -> Self {

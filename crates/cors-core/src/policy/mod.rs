@@ -126,7 +126,7 @@ impl Policy {
 
     /// The looked-up origins this policy consults, if any (feature `lookup`).
     #[cfg(feature = "lookup")]
-    pub fn looked_up_origins(&self) -> Option<&crate::lookup::LookedUpOrigins> {
+    pub fn lookup_cache(&self) -> Option<&crate::lookup::LookupCache> {
         self.inner.hooks.lookup.as_ref()
     }
 
@@ -142,7 +142,7 @@ impl Policy {
         &self.inner.values
     }
 
-    /// The status of a granted preflight that the layer answers itself.
+    /// The status of an allowed preflight that the layer answers itself.
     pub fn preflight_status(&self) -> u16 {
         self.inner.preflight_status
     }

@@ -1,7 +1,7 @@
 //! Shared by the store tests: waiting for a cache's answer to change, with the time it took.
 #![allow(dead_code)]
 
-use cors_core::lookup::LookedUpOrigins;
+use cors_core::lookup::LookupCache;
 use cors_store::{OriginStore, StoreError};
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,7 @@ pub const RECONNECT: Duration = Duration::from_secs(15);
 /// Asks `cache` about `origin` every 10 ms until it answers `wanted`; the time it took, or
 /// `None` after `within` (a little more than the contract, so that a failure shows how late).
 pub async fn answer_within(
-    cache: &LookedUpOrigins,
+    cache: &LookupCache,
     origin: &str,
     wanted: bool,
     within: Duration,
@@ -48,8 +48,8 @@ pub fn init_logs() {
 /// The two caches an outage test watches: one made from the store's source (not invalidated
 /// by it) and one the store keeps up to date.
 pub struct Outage {
-    pub cache: LookedUpOrigins,
-    pub watched: LookedUpOrigins,
+    pub cache: LookupCache,
+    pub watched: LookupCache,
     timeout: Duration,
 }
 
@@ -57,12 +57,12 @@ pub struct Outage {
 /// store.
 pub async fn cache_before_outage(store: &OriginStore, ttl: Duration) -> Outage {
     let timeout = Duration::from_secs(1);
-    let cache = LookedUpOrigins::builder(store.source())
-        .grant_ttl(ttl)
-        .refusal_ttl(ttl)
+    let cache = LookupCache::builder(store.source())
+        .allowed_ttl(ttl)
+        .refused_ttl(ttl)
         .timeout(timeout)
         .build();
-    let watched = store.looked_up_origins(ttl);
+    let watched = store.lookup_cache(ttl);
     store.add("https://cached.example").await.expect("add");
     // Let the announcement of the addition arrive first: it would drop what is cached.
     tokio::time::sleep(Duration::from_millis(300)).await;
