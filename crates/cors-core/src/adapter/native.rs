@@ -205,7 +205,7 @@ impl<T: HeaderTypes> Evaluated<'_, T> {
     }
 
     /// Apart and cold: inlined, starting a lookup would make every adapter's request path too
-    /// large for its other callees to be inlined (about 70 instructions per request in warp).
+    /// large for its other callees to be inlined (bench/NOTES.md, "The hot path's shape").
     #[cold]
     #[inline(never)]
     pub(crate) fn start_lookup(&self) -> Option<PendingLookup> {
@@ -344,7 +344,7 @@ impl<V> Default for Pending<V> {
 
 impl<V: Clone + 'static> Pending<V> {
     /// Inlined where a decision is kept: most plans echo nothing, and then this is a test of
-    /// one flag rather than a call (about 40 instructions per request in warp).
+    /// one flag rather than a call (bench/NOTES.md, "The hot path's shape").
     #[inline(always)]
     fn capture<T: HeaderTypes<Value = V>>(plan: ResponsePlan, request: &NativeRequest<'_, T>) -> Self {
         if !plan.echoes_request() {

@@ -102,8 +102,8 @@ pub struct ResponsePlan {
 const ECHOES: u8 = 1;
 
 /// A [`HeaderValueRef`] in four bytes, where the enum takes eight: adapters copy the plan
-/// through their futures, and its size is much of what that costs them (a plan of 60 bytes
-/// instead of 32 cost warp's allowed_origin 24 instructions per request, axum's 21).
+/// through their futures, and its size is much of what that costs them (bench/NOTES.md,
+/// "The hot path's shape").
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct PackedValue(u32);
 

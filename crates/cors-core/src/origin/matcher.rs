@@ -101,8 +101,8 @@ struct SchemePatterns {
 pub(crate) struct OriginMatcher {
     any: bool,
     /// Exact origins, each with its `Access-Control-Allow-Origin` value. Always hashed, even
-    /// when there are only a few: comparing with a few one by one is cheaper (about 60
-    /// instructions) but makes a small list faster than a large one, and the cost is meant to
+    /// when there are only a few: comparing with a few one by one is cheaper (bench/NOTES.md,
+    /// "The hot path's shape") but makes a small list faster than a large one, and the cost is meant to
     /// be the same for 3 origins as for 100,000.
     exact: HashMap<Box<[u8]>, ValueId>,
     /// A handful of schemes at most, so a list is the fastest map.

@@ -154,7 +154,7 @@ impl Policy {
     }
 
     // Inlined into each entry point, as it was when `evaluate` was its only caller: a shared
-    // out-of-line copy cost every request about 60 instructions (compare bench).
+    // out-of-line copy costs every request (bench/NOTES.md, "The hot path's shape").
     #[inline(always)]
     fn decide<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: Option<&LookupAnswer>) -> Decision {
         let p = &*self.inner;
@@ -259,8 +259,8 @@ impl Policy {
         Err(Refusal::OriginNotAllowed)
     }
 
-    // Inlined into each entry point, as `decide` is: a call costs warp's preflights about 17
-    // instructions and saves nothing elsewhere.
+    // Inlined into each entry point, as `decide` is: a call costs warp's preflights and saves
+    // nothing elsewhere (bench/NOTES.md, "The hot path's shape").
     #[inline(always)]
     fn preflight<R: CorsRequest + ?Sized>(
         &self,
