@@ -138,6 +138,7 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
     }
     let config = config.unwrap_or_else(default_config);
     let file = PolicyConfig::load(&config).map_err(|e| e.to_string())?;
+    say_env_overrides(&config);
     let policy = match &origin_store {
         None => Policy::from_config(&file),
         Some(url) => PolicyBuilder::from_config(file)
@@ -163,11 +164,22 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
     })
 }
 
+/// Says on stderr, for the policy file at `path`, each key a `CORS_*` variable replaced, so
+/// that a server's policy never silently differs from the file it names (a candidate's
+/// included: the variables apply to it as they will once it is enforced).
+fn say_env_overrides(path: &std::path::Path) {
+    let vars = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v)));
+    for o in PolicyConfig::env_overrides(vars) {
+        eprintln!("note: {}: {o} from the environment", path.display());
+    }
+}
+
 /// The `--candidate` policy, built with the enforced one's origin sources (its looked-up
 /// origins, in the same cache), so that the two are compared on what their files say, not on
 /// the store.
 fn candidate_policy(path: &std::path::Path, enforced: &Policy) -> Result<Policy, String> {
     let file = PolicyConfig::load(path).map_err(|e| format!("--candidate: {e}"))?;
+    say_env_overrides(path);
     enforced
         .rebuild(&file)
         .map_err(|e| format!("--candidate {}: {e}", path.display()))

@@ -1,5 +1,6 @@
 //! Environment overrides in the example servers: an unrelated `CORS_*` variable (one set for
-//! another program) never stops a server; a policy key's variable still overrides the file.
+//! another program) never stops a server; a policy key's variable still overrides the file, and
+//! the server says so at start.
 
 use cors_conformance::probe::RunningServer;
 use std::path::Path;
@@ -21,5 +22,14 @@ fn an_unrelated_cors_variable_never_stops_a_server() {
             granted(server.addr, "https://from-the-environment.example"),
             "[{name}] CORS_ALLOW_ORIGINS no longer overrides the file"
         );
+        // The server says which key of which file the environment replaced, and nothing of
+        // the variable that is not the policy's.
+        let said = format!(
+            "note: {}: CORS_ALLOW_ORIGINS replaces allow_origins from the environment",
+            config.display()
+        );
+        let stderr = server.stderr();
+        assert!(stderr.contains(&said), "[{name}] did not say {said:?}: {stderr}");
+        assert!(!stderr.contains("CORS_PROXY"), "[{name}] {stderr}");
     }
 }

@@ -35,11 +35,13 @@ pub(crate) fn load(path: &Path) -> Loaded {
     }
 }
 
-/// The `CORS_*` variables of this process, which override the file's keys.
+/// The variables of this process that replace a policy key ([`PolicyConfig::env_overrides`]):
+/// `CORS_PROXY` and other variables of other programs are not listed.
 pub(crate) fn env_overrides() -> Vec<String> {
-    let mut names: Vec<String> = std::env::vars_os()
-        .filter_map(|(k, _)| k.into_string().ok())
-        .filter(|k| k.starts_with(PolicyConfig::ENV_PREFIX))
+    let vars = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v)));
+    let mut names: Vec<String> = PolicyConfig::env_overrides(vars)
+        .iter()
+        .map(|o| o.variable().to_owned())
         .collect();
     names.sort();
     names

@@ -141,6 +141,25 @@ fn environment_overrides_apply_and_are_named() {
         "{out:?}"
     );
 
+    // Another program's variable is none of the policy's: not listed, not an error.
+    let out = run(cors()
+        .arg("check")
+        .arg(&path)
+        .env("CORS_PROXY", "http://proxy:8080"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains("environment:"), "{out:?}");
+
+    // A typo of a key's variable is an error about its name, and replaces nothing.
+    let out = run(cors().arg("check").arg(&path).env("CORS_ALLOW_HEADER", "x-foo"));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.has_line(
+            r#"  error CORS_ALLOW_HEADER: is not the variable of a policy key (CORS_ and the key in capitals), so its value would be ignored; did you mean "CORS_ALLOW_HEADERS"?"#
+        ),
+        "{out:?}"
+    );
+    assert!(!out.stdout.contains("environment:"), "{out:?}");
+
     let out = run(cors().arg("check").arg(&path).env("CORS_MAX_AGE", "ten"));
     assert_eq!(out.code, 1, "{out:?}");
     assert!(

@@ -78,6 +78,7 @@ mod wire;
 pub use config::error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, ConfigWarningKind};
 pub use config::{Format, PolicyConfig};
 pub use decision::{Decision, Outcome, Refusal, ShortBytes};
+pub use file::env::EnvOverride;
 pub use file::LoadError;
 #[cfg(feature = "live")]
 pub use live::PolicyHandle;

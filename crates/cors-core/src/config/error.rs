@@ -337,6 +337,10 @@ pub enum ConfigErrorKind {
     /// A key the policy format does not have (shown with the keys it has when it is like none
     /// of them).
     UnknownKey,
+    /// A `CORS_*` environment variable a few letters off a key's variable, or another
+    /// library's name for one (`CORS_ORIGINS`): refused rather than ignored, with the name
+    /// meant. Variables like no key's (`CORS_PROXY`) are ignored.
+    UnknownVariable,
     /// A value of the wrong type for its key.
     WrongType(&'static str),
     /// The file is not valid TOML, JSON or YAML.
@@ -371,6 +375,9 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::InvalidRegex { problem, column: None } => write!(f, "is invalid: {problem}"),
             ConfigErrorKind::RegexTooLarge(v0) => write!(f, "compiles to more than the size limit of {v0} bytes; simplify it"),
             ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
+            ConfigErrorKind::UnknownVariable => f.write_str(
+                "is not the variable of a policy key (CORS_ and the key in capitals), so its value would be ignored",
+            ),
             ConfigErrorKind::WrongType(v0) => write!(f, "has the wrong type: expected {v0}"),
             ConfigErrorKind::Syntax(v0) => write!(f, "cannot be parsed: {v0}"),
             ConfigErrorKind::NeedsFeature(feature) => write!(

@@ -1,44 +1,127 @@
 //! The `CORS_*` environment variables over a policy file's keys.
+//!
+//! The rule: a variable named after a policy key (`CORS_` and the key upper-cased) replaces
+//! that key's value; one a few letters off a key, or a name other CORS libraries use for one
+//! (`CORS_ORIGINS`), is refused as a typo, with the name meant; any other variable, `CORS_*` or
+//! not, belongs to something else (`CORS_PROXY`) and is ignored.
 
 use super::read::{expected_for, suggest_key};
 use super::ENV_PREFIX;
 use crate::config::error::{ConfigError, ConfigErrorKind};
 use crate::config::keys::{KeyType, KEYS};
 use crate::file::value::RawValue;
+use std::fmt;
+
+/// An environment variable that replaces a policy key's value
+/// ([`PolicyConfig::env_overrides`](crate::PolicyConfig::env_overrides)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvOverride {
+    variable: String,
+    key: &'static str,
+}
+
+impl EnvOverride {
+    /// The variable's name, as set (`CORS_ALLOW_ORIGINS`).
+    ///
+    /// ```
+    /// use cors_core::PolicyConfig;
+    ///
+    /// let overrides = PolicyConfig::env_overrides([("CORS_MAX_AGE", "60"), ("CORS_PROXY", "x")]);
+    /// assert_eq!(overrides[0].variable(), "CORS_MAX_AGE");
+    /// ```
+    pub fn variable(&self) -> &str {
+        &self.variable
+    }
+
+    /// The policy key whose value it replaces (`allow_origins`).
+    ///
+    /// ```
+    /// use cors_core::PolicyConfig;
+    ///
+    /// let overrides = PolicyConfig::env_overrides([("CORS_ALLOW_ORIGINS", "https://a.example")]);
+    /// assert_eq!(overrides[0].key(), "allow_origins");
+    /// ```
+    pub fn key(&self) -> &'static str {
+        self.key
+    }
+}
+
+/// `CORS_MAX_AGE replaces max_age`.
+impl fmt::Display for EnvOverride {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} replaces {}", self.variable, self.key)
+    }
+}
+
+/// What a variable's name is to the policy.
+enum Variable {
+    /// The variable of this key.
+    Key(&'static str, KeyType),
+    /// A typo of the variable of this key, or another library's name for it.
+    Typo(String),
+    /// Not ours.
+    Other,
+}
+
+fn classify(name: &str) -> Variable {
+    let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+        return Variable::Other;
+    };
+    let key = rest.to_ascii_lowercase();
+    if let Some(&(key, ty)) = KEYS.iter().find(|(k, _)| *k == key) {
+        return Variable::Key(key, ty);
+    }
+    match suggest_key(&key) {
+        Some(meant) => Variable::Typo(format!("{ENV_PREFIX}{}", meant.to_ascii_uppercase())),
+        None => Variable::Other,
+    }
+}
+
+/// The variables of `vars` that replace a key, in the order given.
+pub(super) fn overrides<K: AsRef<str>, V>(vars: impl IntoIterator<Item = (K, V)>) -> Vec<EnvOverride> {
+    let mut found = Vec::new();
+    for (name, _) in vars {
+        if let Variable::Key(key, _) = classify(name.as_ref()) {
+            found.push(EnvOverride {
+                variable: name.as_ref().to_owned(),
+                key,
+            });
+        }
+    }
+    found
+}
 
 /// Puts the `CORS_*` variables' values over the file's, key by key. Returns which variable
-/// set which key, so that an error names what the user wrote.
+/// replaced which key, so that an error names what the user wrote.
 pub(super) fn apply_env<K, V>(
     map: &mut Vec<(String, RawValue)>,
     vars: impl IntoIterator<Item = (K, V)>,
     errors: &mut Vec<ConfigError>,
-) -> Vec<(&'static str, String)>
+) -> Vec<EnvOverride>
 where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    let mut env_keys = Vec::new();
+    let mut applied = Vec::new();
     for (name, raw) in vars {
         let (name, raw) = (name.as_ref(), raw.as_ref());
-        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
-            continue;
-        };
-        let key = rest.to_ascii_lowercase();
-        let Some(&(key, ty)) = KEYS.iter().find(|(k, _)| *k == key) else {
-            // The rule: a variable named after a policy key overrides it; one a few letters
-            // off a key is a typo of it, refused with the name meant; any other `CORS_*`
-            // variable belongs to something else (`CORS_PROXY`) and is none of ours.
-            if let Some(meant) = suggest_key(&key) {
-                let fix = Some(format!("{ENV_PREFIX}{}", meant.to_ascii_uppercase()));
-                errors.push(ConfigError::new(name, Some(raw), ConfigErrorKind::UnknownKey).with_fix(fix));
+        let (key, ty) = match classify(name) {
+            Variable::Key(key, ty) => (key, ty),
+            Variable::Typo(meant) => {
+                let error = ConfigError::new(name, None, ConfigErrorKind::UnknownVariable);
+                errors.push(error.with_fix(Some(meant)));
+                continue;
             }
-            continue;
+            Variable::Other => continue,
         };
         match env_value(raw, ty) {
             Some(v) => {
                 map.retain(|(k, _)| k != key);
                 map.push((key.to_owned(), v));
-                env_keys.push((key, name.to_owned()));
+                applied.push(EnvOverride {
+                    variable: name.to_owned(),
+                    key,
+                });
             }
             None => errors.push(ConfigError::new(
                 name,
@@ -47,7 +130,7 @@ where
             )),
         }
     }
-    env_keys
+    applied
 }
 
 pub(super) fn env_value(raw: &str, ty: KeyType) -> Option<RawValue> {

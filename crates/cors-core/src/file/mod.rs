@@ -2,7 +2,7 @@
 //! its extension, with `CORS_*` environment overrides, into a [`PolicyConfig`]; every syntax,
 //! key and type problem reported at once.
 
-mod env;
+pub(crate) mod env;
 mod read;
 mod value;
 mod write;
@@ -11,7 +11,7 @@ use crate::config::error::{ConfigError, ConfigErrorKind, ConfigErrors};
 use crate::config::keys::KEYS;
 use crate::config::{Format, PolicyConfig};
 use crate::file::value::{ParseError, RawValue};
-use env::apply_env;
+use env::{apply_env, EnvOverride};
 use read::{read_keys, suggest_key};
 use std::path::{Path, PathBuf};
 
@@ -115,7 +115,7 @@ impl PolicyConfig {
     /// values are validated later, by [`PolicyConfig::build`].
     pub fn parse(text: &str, format: Format) -> Result<Self, ConfigErrors> {
         let value = parse_value(text, format)?;
-        from_value(value, std::iter::empty::<(String, String)>())
+        Ok(from_value(value, std::iter::empty::<(String, String)>())?.0)
     }
 
     /// Parses a policy from text, then applies `CORS_*` overrides from `vars` (the
@@ -132,7 +132,7 @@ impl PolicyConfig {
         V: AsRef<str>,
     {
         let value = parse_value(text, format)?;
-        from_value(value, vars)
+        Ok(from_value(value, vars)?.0)
     }
 
     /// A policy from `CORS_*` variables alone.
@@ -141,21 +141,43 @@ impl PolicyConfig {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        from_value(RawValue::Table(Vec::new()), vars)
+        Ok(from_value(RawValue::Table(Vec::new()), vars)?.0)
     }
 
     /// Reads a policy file (format by extension) and applies the process's `CORS_*`
-    /// environment variables.
+    /// environment variables ([`PolicyConfig::env_overrides`] says which).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, LoadError> {
-        let path = path.as_ref();
-        let format = Format::from_path(path).ok_or_else(|| LoadError::UnknownFormat(path.into()))?;
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-            path: path.into(),
-            source,
-        })?;
-        let vars =
-            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
-        Ok(Self::parse_with_env(&text, format, vars)?)
+        Ok(load_with_overrides(path.as_ref())?.0)
+    }
+
+    /// Reads a policy file (format by extension) as it is written: no `CORS_*` variable
+    /// applies. For a file that must be judged on its own, such as a report-only candidate
+    /// compared with the enforced policy's file.
+    ///
+    /// ```no_run
+    /// let next = cors_core::PolicyConfig::load_without_env("cors.next.toml")?;
+    /// # let _ = next;
+    /// # Ok::<(), cors_core::LoadError>(())
+    /// ```
+    pub fn load_without_env(path: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let (text, format) = read_file(path.as_ref())?;
+        Ok(Self::parse(&text, format)?)
+    }
+
+    /// The variables of `vars` that replace a policy key's value, in the order given: each one
+    /// named `CORS_` and a key in capitals. Other variables, `CORS_PROXY` included, are none of
+    /// the policy's.
+    ///
+    /// ```
+    /// use cors_core::PolicyConfig;
+    ///
+    /// let vars = [("CORS_PROXY", "http://proxy:8080"), ("CORS_ALLOW_ORIGINS", "https://a.example")];
+    /// let overrides = PolicyConfig::env_overrides(vars);
+    /// assert_eq!(overrides.len(), 1);
+    /// assert_eq!(overrides[0].to_string(), "CORS_ALLOW_ORIGINS replaces allow_origins");
+    /// ```
+    pub fn env_overrides<K: AsRef<str>, V>(vars: impl IntoIterator<Item = (K, V)>) -> Vec<EnvOverride> {
+        env::overrides(vars)
     }
 
     /// Writes the policy in `format`; parsing the result gives an equal config. Writing needs
@@ -190,7 +212,7 @@ fn single(key: &str, value: Option<&str>, kind: ConfigErrorKind) -> ConfigErrors
 fn from_value<K, V>(
     value: RawValue,
     vars: impl IntoIterator<Item = (K, V)>,
-) -> Result<PolicyConfig, ConfigErrors>
+) -> Result<(PolicyConfig, Vec<EnvOverride>), ConfigErrors>
 where
     K: AsRef<str>,
     V: AsRef<str>,
@@ -203,8 +225,8 @@ where
         ));
     };
     let mut errors = unknown_keys(&map);
-    let env_keys = apply_env(&mut map, vars, &mut errors);
-    let config = read_keys(map, &env_keys, &mut errors);
+    let overrides = apply_env(&mut map, vars, &mut errors);
+    let config = read_keys(map, &overrides, &mut errors);
     if !errors.is_empty() {
         // The file is already refused; validate what did parse too, so that one message
         // lists every problem. A missing origin source is no news when an origin key failed.
@@ -221,8 +243,25 @@ where
     }
     match ConfigErrors::from_vec(errors) {
         Some(errors) => Err(errors),
-        None => Ok(config),
+        None => Ok((config, overrides)),
     }
+}
+
+/// A policy file's text and format (by extension).
+fn read_file(path: &Path) -> Result<(String, Format), LoadError> {
+    let format = Format::from_path(path).ok_or_else(|| LoadError::UnknownFormat(path.into()))?;
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.into(),
+        source,
+    })?;
+    Ok((text, format))
+}
+
+/// A policy file with the process's `CORS_*` variables applied, and which of them replaced a key.
+pub(crate) fn load_with_overrides(path: &Path) -> Result<(PolicyConfig, Vec<EnvOverride>), LoadError> {
+    let (text, format) = read_file(path)?;
+    let vars = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    Ok(from_value(parse_value(&text, format)?, vars)?)
 }
 
 /// One error per key that is not a policy key, in a stable order whatever the format kept.
@@ -346,7 +385,7 @@ options_passthrough = false
             shown,
             vec![
                 "CORS_MAX_AGE: \"ten\" has the wrong type: expected a whole number of seconds from 0 to 86400",
-                "CORS_ALLOW_CREDENTIAL: \"true\" is not a policy key; did you mean \"CORS_ALLOW_CREDENTIALS\"?",
+                "CORS_ALLOW_CREDENTIAL: is not the variable of a policy key (CORS_ and the key in capitals), so its value would be ignored; did you mean \"CORS_ALLOW_CREDENTIALS\"?",
                 "allow_origins: allows no origin: list origins, add allow_origin_regex, or use [\"*\"] to allow any origin",
             ]
         );
@@ -373,15 +412,61 @@ options_passthrough = false
         ];
         let config = PolicyConfig::from_env_vars(vars).expect("unrelated variables are not ours");
         assert_eq!(config.allow_origins, vec!["https://a.example"]);
+        // A typo, or another library's name for a key, is refused with the variable meant,
+        // and its value is not blamed: it is the name that is wrong.
         let errors = PolicyConfig::from_env_vars([
             ("CORS_ALLOW_ORIGINS", "https://a.example"),
             ("CORS_ALLOW_HEADER", "x-a"),
+            ("CORS_ORIGINS", "https://b.example"),
         ])
         .unwrap_err();
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let why = "is not the variable of a policy key (CORS_ and the key in capitals), so its value would be ignored";
         assert_eq!(
-            errors.to_string(),
-            "CORS_ALLOW_HEADER: \"x-a\" is not a policy key; did you mean \"CORS_ALLOW_HEADERS\"?"
+            shown,
+            [
+                format!("CORS_ALLOW_HEADER: {why}; did you mean \"CORS_ALLOW_HEADERS\"?"),
+                format!("CORS_ORIGINS: {why}; did you mean \"CORS_ALLOW_ORIGINS\"?"),
+            ]
         );
+    }
+
+    #[test]
+    fn only_the_variables_of_keys_are_overrides() {
+        let vars = [
+            ("CORS_PROXY", "http://proxy:8080"),
+            ("CORS_MAX_AGE", "60"),
+            ("CORS_ALLOW_HEADER", "x-a"),
+            ("PATH", "/bin"),
+            ("CORS_ALLOW_ORIGINS", "https://a.example"),
+        ];
+        let shown: Vec<String> = PolicyConfig::env_overrides(vars)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "CORS_MAX_AGE replaces max_age",
+                "CORS_ALLOW_ORIGINS replaces allow_origins"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_loaded_without_the_environment_is_the_file() {
+        let dir = std::env::temp_dir().join(format!("cors-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cors.toml");
+        std::fs::write(&path, "allow_origins = [\"https://file.example\"]\n").unwrap();
+        let vars = [("CORS_ALLOW_ORIGINS", "https://env.example")];
+        let (text, format) = read_file(&path).unwrap();
+        let (with_env, overrides) = from_value(parse_value(&text, format).unwrap(), vars).unwrap();
+        assert_eq!(with_env.allow_origins, ["https://env.example"]);
+        assert_eq!(overrides, PolicyConfig::env_overrides(vars));
+        let alone = PolicyConfig::load_without_env(&path).unwrap();
+        assert_eq!(alone.allow_origins, ["https://file.example"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

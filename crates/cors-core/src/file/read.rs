@@ -4,13 +4,14 @@
 use crate::config::error::{ConfigError, ConfigErrorKind};
 use crate::config::keys::{KeyType, KEYS};
 use crate::config::PolicyConfig;
+use crate::file::env::EnvOverride;
 use crate::file::value::RawValue;
 
 /// Each known key's value into its field; a value of the wrong type is an error naming the
 /// key (or the variable that set it).
 pub(super) fn read_keys(
     mut map: Vec<(String, RawValue)>,
-    env_keys: &[(&'static str, String)],
+    overrides: &[EnvOverride],
     errors: &mut Vec<ConfigError>,
 ) -> PolicyConfig {
     let mut config = PolicyConfig::default();
@@ -33,10 +34,10 @@ pub(super) fn read_keys(
             _ => take(v, &mut config.options_passthrough),
         };
         if let Err(shown) = ok {
-            let shown_key = env_keys
+            let shown_key = overrides
                 .iter()
-                .find(|(k, _)| *k == key)
-                .map_or(key, |(_, var)| var.as_str());
+                .find(|o| o.key() == key)
+                .map_or(key, EnvOverride::variable);
             errors.push(ConfigError::new(
                 shown_key,
                 Some(&shown),
@@ -132,9 +133,26 @@ pub(super) fn expected(ty: KeyType) -> &'static str {
     }
 }
 
-/// The known key closest to a misspelt one, when it is close enough to be a typo.
+/// Other CORS libraries' names for our keys (Flask-CORS, django-cors-headers, Express's `cors`,
+/// rocket_cors), too far from ours to be caught as typos.
+const ALIASES: [(&str, &str); 8] = [
+    ("origins", "allow_origins"),
+    ("origin", "allow_origins"),
+    ("methods", "allow_methods"),
+    ("headers", "allow_headers"),
+    ("allowedheaders", "allow_headers"),
+    ("credentials", "allow_credentials"),
+    ("supports_credentials", "allow_credentials"),
+    ("preflight_max_age", "max_age"),
+];
+
+/// The known key a misspelt one meant: another library's name for it, or the closest key when
+/// it is close enough to be a typo.
 pub(super) fn suggest_key(key: &str) -> Option<String> {
     let key = key.to_ascii_lowercase().replace('-', "_");
+    if let Some((_, meant)) = ALIASES.iter().find(|(alias, _)| *alias == key) {
+        return Some((*meant).to_owned());
+    }
     KEYS.iter()
         .map(|(k, _)| (edit_distance(&key, k), *k))
         .filter(|(d, k)| *d <= 3.max(k.len() / 4))

@@ -4,6 +4,7 @@
 
 use crate::config::error::ConfigWarning;
 use crate::decision::Refusal;
+use crate::file::env::EnvOverride;
 use crate::wire::request::CorsRequest;
 
 /// Logs each warning of a policy just built.
@@ -16,6 +17,18 @@ pub(crate) fn warnings(warnings: &[ConfigWarning]) {
 
 #[cfg(not(feature = "tracing"))]
 pub(crate) fn warnings(_: &[ConfigWarning]) {}
+
+/// Logs, at info level, each key of a policy file that a `CORS_*` variable replaced, so that a
+/// server says at start where its policy differs from the file it names.
+#[cfg(feature = "tracing")]
+pub(crate) fn env_overrides(path: &std::path::Path, overrides: &[EnvOverride]) {
+    for o in overrides {
+        tracing::info!(target: "cors", file = %path.display(), "{o} from the environment");
+    }
+}
+
+#[cfg(not(feature = "tracing"))]
+pub(crate) fn env_overrides(_: &std::path::Path, _: &[EnvOverride]) {}
 
 /// Logs why a request was refused, at debug level.
 #[cfg(feature = "tracing")]

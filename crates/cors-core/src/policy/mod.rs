@@ -102,9 +102,26 @@ impl Policy {
     }
 
     /// Reads a policy file (TOML, JSON or YAML by extension), applies the process's `CORS_*`
-    /// variables and builds the policy.
+    /// variables and builds the policy. Each key a variable replaced is logged at info level
+    /// (feature `tracing`, target `cors`): `CORS_ALLOW_ORIGINS replaces allow_origins from the
+    /// environment file=cors.toml`.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, LoadError> {
-        let config = PolicyConfig::load(path)?;
+        let path = path.as_ref();
+        let (config, overrides) = crate::file::load_with_overrides(path)?;
+        crate::observe::log::env_overrides(path, &overrides);
+        Ok(Self::from_config(&config)?)
+    }
+
+    /// Reads a policy file and builds the policy as the file is written: no `CORS_*` variable
+    /// applies ([`PolicyConfig::load_without_env`]).
+    ///
+    /// ```no_run
+    /// let next = cors_core::Policy::from_file_without_env("cors.next.toml")?;
+    /// # let _ = next;
+    /// # Ok::<(), cors_core::LoadError>(())
+    /// ```
+    pub fn from_file_without_env(path: impl AsRef<Path>) -> Result<Policy, LoadError> {
+        let config = PolicyConfig::load_without_env(path)?;
         Ok(Self::from_config(&config)?)
     }
 
