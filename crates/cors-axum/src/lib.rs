@@ -202,22 +202,24 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The policy in force now decides the whole request, whatever is swapped in meanwhile.
         let cors = self.shared.load();
-        // The usual response future is built where it is returned: moving it costs a copy.
-        let ready = match cors.step(request.method(), request.headers()) {
-            Step::Next(ready) => ready,
-            Step::LookUp(lookup) => return self.wait_for(lookup, request, cors),
-        };
-        let state = match ready {
-            Next::Respond(respond) => State::Respond {
-                response: Some(cors.respond(&respond)),
+        // Each future is built where it is returned: the state is as large as the inner
+        // service's future, and moving it would cost a copy.
+        match cors.step(request.method(), request.headers()) {
+            Step::Next(Next::Respond(respond)) => ResponseFuture {
+                state: State::Respond {
+                    response: Some(cors.respond(&respond)),
+                },
             },
-            Next::CallHandler(pending) => State::Inner {
-                future: self.inner.call(request),
-                pending,
-                cors,
+            Step::Next(Next::CallHandler(pending)) => ResponseFuture {
+                state: State::Inner {
+                    future: self.inner.call(request),
+                    pending,
+                    cors,
+                    done: false,
+                },
             },
-        };
-        ResponseFuture { state }
+            Step::LookUp(lookup) => self.wait_for(lookup, request, cors),
+        }
     }
 }
 
@@ -268,6 +270,7 @@ where
             future: inner.call(request),
             pending,
             cors,
+            done: false,
         },
     }
 }
@@ -292,14 +295,16 @@ pin_project! {
             waiting: Option<Box<(Request<B>, S, Arc<HttpPolicy>)>>,
         },
         Respond { response: Option<Response<()>> },
+        // Completed when `done`: polled again, the future waits forever (cors_core::adapter)
+        // and the inner future is not polled again. A flag, not a state of its own: leaving
+        // the state would drop it and move the response on every request.
         Inner {
             #[pin]
             future: S::Future,
             pending: Pending,
             cors: Arc<HttpPolicy>,
+            done: bool,
         },
-        // Completed: polled again, the future waits forever (cors_core::adapter).
-        Done,
     }
 }
 
@@ -312,7 +317,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.project().state;
-        let output = loop {
+        loop {
             match state.as_mut().project() {
                 StateProj::Lookup { lookup, waiting } => {
                     let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
@@ -322,26 +327,30 @@ where
                     let next = after_lookup(cors, &mut inner, request, &looked_up);
                     state.set(next);
                 }
-                StateProj::Respond { response } => match response.take() {
-                    Some(response) => break Ok(response.map(|()| R::default())),
-                    None => return Poll::Pending,
-                },
+                StateProj::Respond { response } => {
+                    return match response.take() {
+                        Some(response) => Poll::Ready(Ok(response.map(|()| R::default()))),
+                        None => Poll::Pending,
+                    };
+                }
                 StateProj::Inner {
                     future,
                     pending,
                     cors,
+                    done,
                 } => {
+                    if *done {
+                        return Poll::Pending;
+                    }
                     let output = std::task::ready!(future.poll(cx));
-                    break output.map(|mut response| {
+                    *done = true;
+                    return Poll::Ready(output.map(|mut response| {
                         // An echoed origin moves into the response.
                         cors.apply(pending, response.headers_mut());
                         response
-                    });
+                    }));
                 }
-                StateProj::Done => return Poll::Pending,
             }
-        };
-        state.set(State::Done);
-        Poll::Ready(output)
+        }
     }
 }

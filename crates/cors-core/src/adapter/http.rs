@@ -125,7 +125,7 @@ impl HttpPolicy {
     /// read from the request when the layer answers ([`HttpPolicy::respond`]) or kept in the
     /// [`Pending`] (cloning an `http` 1.x value received by hyper is a reference-count
     /// increment).
-    #[inline]
+    #[inline(always)]
     pub fn step<'r>(&'r self, method: &'r Method, headers: &'r HeaderMap) -> Step<'r> {
         self.native.step(method.as_str().as_bytes(), headers)
     }

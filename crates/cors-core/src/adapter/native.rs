@@ -141,6 +141,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// Decides for a request. The result borrows the request: a response the layer sends
     /// itself is written with [`Evaluated::respond_into`] while the request is at hand, and
     /// [`Evaluated::pending`] is what to keep for the handler's response.
+    #[inline(always)]
     pub(crate) fn evaluate<'r>(&'r self, method: &'r [u8], headers: &'r T::Map) -> Evaluated<'r, T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
         let decision = self.policy.evaluate(&request);
@@ -198,7 +199,7 @@ impl<T: HeaderTypes> fmt::Debug for Evaluated<'_, T> {
     }
 }
 
-impl<T: HeaderTypes> Evaluated<'_, T> {
+impl<'r, T: HeaderTypes> Evaluated<'r, T> {
     /// The decision.
     pub(crate) fn decision(&self) -> &Decision {
         &self.decision
@@ -212,14 +213,16 @@ impl<T: HeaderTypes> Evaluated<'_, T> {
         self.cors.policy.start_lookup(&self.request)
     }
 
-    /// Writes the decision's headers into the headers of a response the layer sends itself
-    /// (a preflight it answers): echoed values are read from the request, nothing is kept.
-    pub(crate) fn respond_into(&self, headers: &mut T::Map) {
-        self.decision.plan().apply_to(&mut NativeResponse::<T, _> {
-            headers,
+    /// The layer's own answer: the decision and the request values its headers may echo, in
+    /// a few words, so that moving it to the adapter costs little.
+    #[inline(always)]
+    pub(crate) fn into_answer(self, status: u16) -> Answer<'r, T> {
+        Answer {
             cors: self.cors,
-            echo: &self.request,
-        });
+            decision: self.decision,
+            echo: self.request.echo(),
+            status,
+        }
     }
 
     /// What to keep until the handler's response: the decision's [`ResponsePlan`] and the
@@ -283,6 +286,23 @@ impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
         first.into_iter().chain(rest.into_iter().flatten())
     }
 
+    /// What a response the layer sends itself may echo: the lines are read now, while the
+    /// request is at hand.
+    #[inline(always)]
+    fn echo(&self) -> RequestEcho<'a, T> {
+        RequestEcho {
+            origin: self.first(RequestHeader::Origin),
+            method: self.first(RequestHeader::AccessControlRequestMethod),
+            headers: self.headers,
+            request_headers: &self.names[RequestHeader::AccessControlRequestHeaders as usize],
+        }
+    }
+
+    #[inline(never)]
+    fn line_not_fetched(&self, header: RequestHeader) -> HeaderLine<'_> {
+        HeaderLine::of(self.values(header).map(T::bytes))
+    }
+
     fn first(&self, header: RequestHeader) -> Option<&'a T::Value> {
         match &self.fetched[header as usize] {
             Some(fetched) => fetched.first,
@@ -300,12 +320,15 @@ impl<T: HeaderTypes> CorsRequest for NativeRequest<'_, T> {
         self.values(header).map(T::bytes)
     }
 
+    // Inlined: the policy asks for the lines fetched up front, a match on what is at hand;
+    // the rare header not fetched yet is read apart.
+    #[inline(always)]
     fn line(&self, header: RequestHeader) -> HeaderLine<'_> {
         match &self.fetched[header as usize] {
             Some(Fetched { first: None, .. }) => HeaderLine::None,
             Some(Fetched { more: true, .. }) => HeaderLine::Many,
             Some(Fetched { first: Some(v), .. }) => HeaderLine::One(T::bytes(v)),
-            None => HeaderLine::of(self.header_lines(header)),
+            None => self.line_not_fetched(header),
         }
     }
 }
@@ -421,6 +444,59 @@ impl<'a, T: HeaderTypes> EchoSource<T::Value> for &NativeRequest<'a, T> {
     fn header_values(&self) -> impl Iterator<Item = &T::Value> {
         self.values(RequestHeader::AccessControlRequestHeaders)
             .filter(|value| HeaderValueRef::echoes_line(T::bytes(value)))
+    }
+}
+
+/// What a response the layer sends itself may echo of the request it answers.
+pub(crate) struct RequestEcho<'r, T: HeaderTypes> {
+    origin: Option<&'r T::Value>,
+    method: Option<&'r T::Value>,
+    headers: &'r T::Map,
+    /// The name of `Access-Control-Request-Headers`, whose lines are read when echoed.
+    request_headers: &'r T::Name,
+}
+
+impl<'a, T: HeaderTypes> EchoSource<T::Value> for &RequestEcho<'a, T> {
+    fn origin(&mut self) -> Option<T::Value> {
+        self.origin.cloned()
+    }
+
+    fn method_value(&mut self) -> Option<T::Value> {
+        self.method.cloned()
+    }
+
+    fn header_values(&self) -> impl Iterator<Item = &T::Value> {
+        T::lines(self.headers, self.request_headers)
+            .filter(|value| HeaderValueRef::echoes_line(T::bytes(value)))
+    }
+}
+
+/// The layer's own answer to a request ([`crate::adapter::Respond`]): its status, the decision,
+/// and what its headers may echo of the request.
+pub(crate) struct Answer<'r, T: HeaderTypes> {
+    cors: &'r NativePolicy<T>,
+    decision: Decision,
+    echo: RequestEcho<'r, T>,
+    status: u16,
+}
+
+impl<T: HeaderTypes> Answer<'_, T> {
+    pub(crate) fn status(&self) -> u16 {
+        self.status
+    }
+
+    pub(crate) fn decision(&self) -> &Decision {
+        &self.decision
+    }
+
+    /// Writes the decision's headers into the headers of the response the layer sends:
+    /// echoed values are read from the request, nothing is kept.
+    pub(crate) fn write_headers(&self, headers: &mut T::Map) {
+        self.decision.plan().apply_to(&mut NativeResponse::<T, _> {
+            headers,
+            cors: self.cors,
+            echo: &self.echo,
+        });
     }
 }
 

@@ -14,7 +14,7 @@
 //! and never panics: the `Future` contract leaves that case open, and waiting forever is the
 //! one answer that neither forges a response nor panics in every framework.
 
-use crate::adapter::native::{Evaluated, HeaderTypes, NativePolicy, Pending};
+use crate::adapter::native::{Answer, Evaluated, HeaderTypes, NativePolicy, Pending};
 use crate::decision::{Decision, HandledBy};
 use crate::lookup::answer::{LookupAnswer, PendingLookup};
 use std::fmt;
@@ -42,8 +42,7 @@ pub enum Next<'r, T: HeaderTypes> {
 /// The layer's own answer to a request, with the request it was made for: the headers echo
 /// request values, read while the request is at hand.
 pub struct Respond<'r, T: HeaderTypes> {
-    evaluated: Evaluated<'r, T>,
-    status: u16,
+    answer: Answer<'r, T>,
 }
 
 impl<T: HeaderTypes> fmt::Debug for Step<'_, T> {
@@ -67,8 +66,8 @@ impl<T: HeaderTypes> fmt::Debug for Next<'_, T> {
 impl<T: HeaderTypes> fmt::Debug for Respond<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Respond")
-            .field("status", &self.status)
-            .field("decision", self.evaluated.decision())
+            .field("status", &self.answer.status())
+            .field("decision", self.answer.decision())
             .finish()
     }
 }
@@ -76,30 +75,29 @@ impl<T: HeaderTypes> fmt::Debug for Respond<'_, T> {
 impl<'r, T: HeaderTypes> Respond<'r, T> {
     /// The status to send: the policy's preflight status, or 403.
     pub fn status(&self) -> u16 {
-        self.status
+        self.answer.status()
     }
 
     /// The decision answered.
     pub fn decision(&self) -> &Decision {
-        self.evaluated.decision()
+        self.answer.decision()
     }
 
     /// Writes the answer's headers into the headers of the response the layer sends.
     pub fn write_headers(&self, headers: &mut T::Map) {
-        self.evaluated.respond_into(headers);
+        self.answer.write_headers(headers);
     }
 }
 
 impl<'r, T: HeaderTypes> Evaluated<'r, T> {
     /// The decision as what the adapter does next. Inlined where the adapter matches on it,
     /// so that the usual request pays a test of its route, not a call.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn into_next(self) -> Next<'r, T> {
         match self.decision().handled_by() {
             HandledBy::Handler => Next::CallHandler(self.pending()),
             HandledBy::Layer { status } => Next::Respond(Respond {
-                evaluated: self,
-                status,
+                answer: self.into_answer(status),
             }),
         }
     }
@@ -128,7 +126,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// assert_eq!(response["access-control-allow-origin"], "https://a.test");
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn step<'r>(&'r self, method: &'r [u8], headers: &'r T::Map) -> Step<'r, T> {
         let evaluated = self.evaluate(method, headers);
         if evaluated.decision().needs_lookup() {

@@ -164,6 +164,7 @@ impl ResponsePlan {
         self.flags = (self.flags & ECHOES) | ((reason.index() as u8 + 1) << 1);
     }
 
+    #[inline(always)]
     pub(crate) fn set(&mut self, header: CorsHeader, action: HeaderAction) {
         // Adapters keep each echo for the one header it belongs to (`native::Pending`).
         debug_assert!(match action {
