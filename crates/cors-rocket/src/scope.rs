@@ -118,7 +118,7 @@ pub(crate) fn rank_for_depth(depth: usize) -> isize {
 ///
 /// [`CorsFairing::scoped`]: crate::CorsFairing::scoped
 /// [`CorsFairing::exempt`]: crate::CorsFairing::exempt
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct BaseError {
     pub(crate) base: String,
     pub(crate) reason: String,
@@ -131,6 +131,14 @@ impl fmt::Display for BaseError {
 }
 
 impl std::error::Error for BaseError {}
+
+/// The message, as `Display` writes it: a `main` that returns this error with `?` prints
+/// something a user can act on.
+impl fmt::Debug for BaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 /// The CORS fairings of one application, in its managed state: the whole-application
 /// fairing's scope, and the bases of the scopes and exemptions.

@@ -16,7 +16,7 @@ use std::time::Duration;
 /// assert!(error.to_string().contains("postgres://"));
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The URL could not be parsed.
@@ -130,6 +130,14 @@ impl fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
+
+/// The message, as `Display` writes it: a `main` that returns this error with `?` prints
+/// something a user can act on.
+impl std::fmt::Debug for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
 
 /// The diagnosis of a value that is not a canonical origin, or `None` when it is one.
 pub(crate) fn check_origin(origin: &str) -> Result<(), StoreError> {

@@ -68,6 +68,16 @@
     allow(clippy::never_loop)
 )]
 
+// A store without a backend can open nothing: a build that uses the crate without one fails
+// here, with the fix, instead of at start. The crate's own builds (its tests, `cargo package`)
+// may leave both out.
+#[cfg(not(any(feature = "postgres", feature = "redis")))]
+const _: () = assert!(
+    option_env!("CARGO_PRIMARY_PACKAGE").is_some(),
+    "cors-store has no backend: turn on the one your store runs, e.g. \
+     cors-store = {{ version = \"0.1\", features = [\"postgres\"] }} (or \"redis\")"
+);
+
 mod admin;
 mod error;
 #[cfg(feature = "postgres")]

@@ -20,7 +20,7 @@ use std::fmt;
 ///     r#"allow_origins[0]: "https://Example.com/" has a trailing slash and upper-case letters; did you mean "https://example.com"?"#
 /// );
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConfigError {
     key: String,
     value: Option<String>,
@@ -155,9 +155,17 @@ impl fmt::Display for KeyList {
 
 impl std::error::Error for ConfigError {}
 
+/// The message, as `Display` writes it: a `main` that returns this error with `?` prints
+/// something a user can act on.
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 /// Everything wrong with a configuration, never empty. `Display` writes one error per line
 /// (`{:#}`, each error in its alternate form).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConfigErrors(Vec<ConfigError>);
 
 impl ConfigErrors {
@@ -207,6 +215,14 @@ impl fmt::Display for ConfigErrors {
 }
 
 impl std::error::Error for ConfigErrors {}
+
+/// The message, as `Display` writes it: a `main` that returns this error with `?` prints
+/// something a user can act on.
+impl fmt::Debug for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 impl<'a> IntoIterator for &'a ConfigErrors {
     type Item = &'a ConfigError;

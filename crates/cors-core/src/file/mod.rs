@@ -16,7 +16,7 @@ use read::{read_keys, suggest_key};
 use std::path::{Path, PathBuf};
 
 /// Why a policy could not be loaded.
-#[derive(Debug)]
+#[derive()]
 #[non_exhaustive]
 pub enum LoadError {
     /// The file could not be read.
@@ -55,6 +55,14 @@ impl std::error::Error for LoadError {
             LoadError::Invalid(errors) => Some(errors),
             _ => None,
         }
+    }
+}
+
+/// The message, as `Display` writes it: a `main` that returns this error with `?` prints
+/// something a user can act on.
+impl std::fmt::Debug for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
     }
 }
 
@@ -429,6 +437,24 @@ options_passthrough = false
                 format!("CORS_ORIGINS: {why}; did you mean \"CORS_ALLOW_ORIGINS\"?"),
             ]
         );
+    }
+
+    #[test]
+    fn errors_print_their_message_through_question_mark_in_main() {
+        // `main() -> Result<(), E>` prints `{:?}`: it must be what `Display` says.
+        let errors = PolicyConfig::parse(
+            "allow_origins = [\"https://A.example/\"]\nmax_age = 1e9\n",
+            Format::Toml,
+        )
+        .unwrap_err();
+        assert_eq!(format!("{errors:?}"), errors.to_string());
+        assert_eq!(
+            format!("{:?}", errors.errors()[0]),
+            errors.errors()[0].to_string()
+        );
+        let missing = PolicyConfig::load("/nonexistent/cors.toml").unwrap_err();
+        assert_eq!(format!("{missing:?}"), missing.to_string());
+        assert!(format!("{missing:?}").starts_with("cannot read policy file /nonexistent/cors.toml"));
     }
 
     #[test]

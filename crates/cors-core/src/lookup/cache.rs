@@ -74,7 +74,7 @@ where
 }
 
 /// Why a source could not answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct LookupError {
     kind: LookupErrorKind,
     detail: String,
@@ -140,6 +140,14 @@ impl fmt::Display for LookupError {
 }
 
 impl std::error::Error for LookupError {}
+
+/// The message, as `Display` writes it: a `main` that returns this error with `?` prints
+/// something a user can act on.
+impl fmt::Debug for LookupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 /// How long answers are kept, how long a lookup may take, how many answers are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
