@@ -102,13 +102,13 @@ impl<T> AbortOnDrop<T> {
 }
 
 /// Bounds a step of connecting or querying.
-async fn bounded<T, E: std::fmt::Display>(
+async fn bounded<T, E: std::error::Error>(
     step: &str,
     future: impl Future<Output = Result<T, E>>,
 ) -> Result<T, String> {
     match tokio::time::timeout(CONNECT_TIMEOUT, future).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(format!("{step}: {error}")),
+        Ok(Err(error)) => Err(format!("{step}: {}", with_causes(&error))),
         Err(_) => Err(format!("{step}: no answer within {CONNECT_TIMEOUT:?}")),
     }
 }
@@ -179,7 +179,7 @@ impl Postgres {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) if error.is_closed() => Err(StoreError::Unavailable {
                 store: inner.describe.clone(),
-                detail: error.to_string(),
+                detail: with_causes(&error),
             }),
             Ok(Err(error)) => Err(inner.failed(db_error(&error))),
             Err(_) => Err(inner.timed_out()),
@@ -287,7 +287,7 @@ async fn listen(mut connection: PgConnection, inner: Arc<Inner>) {
             }
             Some(Ok(_)) => {}
             Some(Err(error)) => {
-                inner.set_error(&error);
+                inner.set_error(with_causes(&error));
                 return;
             }
             None => return,
@@ -302,6 +302,22 @@ fn db_error(error: &tokio_postgres::Error) -> String {
             Some(detail) => format!("{} ({detail})", db.message()),
             None => db.message().to_owned(),
         },
-        None => error.to_string(),
+        None => with_causes(error),
     }
+}
+
+/// An error with its causes: tokio-postgres says `error connecting to server` and keeps why
+/// (`Connection refused`, a TLS or authentication failure) in its source.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let said = c.to_string();
+        // Some wrappers repeat their source's message; say each once.
+        if !text.ends_with(&said) {
+            text = format!("{text}: {said}");
+        }
+        cause = c.source();
+    }
+    text
 }

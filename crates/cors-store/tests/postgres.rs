@@ -237,3 +237,22 @@ async fn open_refuses_malformed_urls_and_unknown_schemes() {
     assert!(!cache.is_allowed("https://a.example").await);
     assert!(asked.elapsed() < Duration::from_millis(500));
 }
+
+/// A server that refuses the connection: the error says why (tokio-postgres keeps it in the
+/// error's source), as Redis's errors do, not only `error connecting to server`.
+#[tokio::test]
+async fn a_refused_connection_says_why() {
+    // A port nothing listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let store = OriginStore::open(&format!("postgres://cors@127.0.0.1:{port}/app")).unwrap();
+    assert!(!store.wait_connected(Duration::from_secs(2)).await);
+    let error = store.list().await.unwrap_err();
+    assert!(matches!(error, StoreError::Unavailable { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("error connecting to server"), "{message}");
+    assert!(message.to_lowercase().contains("connection refused"), "{message}");
+}
