@@ -76,9 +76,9 @@ mod policy;
 mod wire;
 
 pub use config::error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, ConfigWarningKind};
+pub use config::keys::EnvOverride;
 pub use config::{Format, PolicyConfig};
 pub use decision::{Decision, Outcome, Refusal, ShortBytes};
-pub use file::env::EnvOverride;
 pub use file::LoadError;
 #[cfg(feature = "live")]
 pub use live::PolicyHandle;

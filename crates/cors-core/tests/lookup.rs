@@ -264,8 +264,10 @@ async fn spec_8_a_slow_source_refuses_within_the_timeout() {
         waited >= Duration::from_millis(190) && waited < Duration::from_millis(700),
         "{waited:?}"
     );
-    // A failure is not cached: the next request asks again (and is answered once the source is).
+    // A failure is not cached: a request asks again once the outage's probe is due (a
+    // timeout's length later) and is answered once the source is.
     *tenants.delay.lock().unwrap() = Duration::ZERO;
+    tokio::time::sleep(Duration::from_millis(250)).await;
     assert_eq!(
         decide(&policy, &get("https://slow.tenant.example"))
             .await
@@ -277,7 +279,8 @@ async fn spec_8_a_slow_source_refuses_within_the_timeout() {
 #[tokio::test]
 async fn spec_8_a_failing_source_refuses_but_keeps_what_it_said_before() {
     let tenants = Tenants::with(&["https://a.tenant.example", "https://b.tenant.example"]);
-    let policy = policy(LookupCache::new(tenants.clone()));
+    let timeout = Duration::from_millis(100);
+    let policy = policy(LookupCache::builder(tenants.clone()).timeout(timeout).build());
     assert_eq!(
         decide(&policy, &get("https://a.tenant.example")).await.outcome(),
         &Outcome::ActualAllowed
@@ -293,7 +296,14 @@ async fn spec_8_a_failing_source_refuses_but_keeps_what_it_said_before() {
         decide(&policy, &get("https://b.tenant.example")).await.outcome(),
         &failed
     );
+    // Unreachable: an outage, in which new lookups fail at once; one asks again a timeout's
+    // length later, and the source's answer ends it.
     *tenants.broken.lock().unwrap() = false;
+    assert_eq!(
+        decide(&policy, &get("https://b.tenant.example")).await.outcome(),
+        &failed
+    );
+    tokio::time::sleep(timeout + Duration::from_millis(20)).await;
     assert_eq!(
         decide(&policy, &get("https://b.tenant.example")).await.outcome(),
         &Outcome::ActualAllowed
@@ -351,6 +361,141 @@ async fn spec_8_a_handle_reload_keeps_the_looked_up_origins() {
     // An empty allow-list is valid when origins are looked up.
     config.allow_origins.clear();
     handle.set_config(&config).unwrap();
+}
+
+/// A store that hangs instead of closing: after the first lookup timed out, the next ones
+/// fail at once instead of each costing the whole timeout, while one lookup per timeout still
+/// asks; the first answer ends the outage.
+#[tokio::test]
+async fn spec_8_an_outage_fails_fast_after_a_timed_out_lookup() {
+    let tenants = Tenants::with(&["https://a.tenant.example", "https://b.tenant.example"]);
+    *tenants.delay.lock().unwrap() = Duration::from_secs(30);
+    let timeout = Duration::from_millis(200);
+    let origins = LookupCache::builder(tenants.clone()).timeout(timeout).build();
+    let policy = policy(origins.clone());
+    let failed = Outcome::ActualRefused(Refusal::OriginLookupFailed);
+    assert_eq!(
+        decide(&policy, &get("https://a.tenant.example")).await.outcome(),
+        &failed
+    );
+    assert!(origins.stats().source_failing);
+    let started = Instant::now();
+    for i in 0..50 {
+        let decision = decide(&policy, &get(&format!("https://t{i}.tenant.example"))).await;
+        assert_eq!(decision.outcome(), &failed);
+    }
+    assert!(
+        started.elapsed() < timeout,
+        "50 lookups waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(tenants.calls(), 1, "the source was asked again during the outage");
+    // The source answers again: once a timeout's length has passed, one lookup asks, and its
+    // answer ends the outage.
+    *tenants.delay.lock().unwrap() = Duration::ZERO;
+    tokio::time::sleep(timeout + Duration::from_millis(50)).await;
+    let allowed = decide(&policy, &get("https://b.tenant.example")).await;
+    assert_eq!(allowed.outcome(), &Outcome::ActualAllowed);
+    assert!(!origins.stats().source_failing);
+    assert_eq!(
+        decide(&policy, &get("https://a.tenant.example")).await.outcome(),
+        &Outcome::ActualAllowed
+    );
+}
+
+/// A flood of origins nobody allows, then the store stalls: every allowed origin cached before
+/// is still served (refusals have a room of their own and never push an allowed one out).
+#[tokio::test]
+async fn spec_8_a_flood_of_refused_origins_never_evicts_allowed_ones() {
+    let allowed: Vec<String> = (0..50)
+        .map(|i| format!("https://shop{i}.tenant.example"))
+        .collect();
+    let tenants = Tenants::with(&allowed.iter().map(String::as_str).collect::<Vec<_>>());
+    let origins = LookupCache::builder(tenants.clone()).capacity(100).build();
+    let policy = policy(origins.clone());
+    for origin in &allowed {
+        assert_eq!(
+            decide(&policy, &get(origin)).await.outcome(),
+            &Outcome::ActualAllowed
+        );
+    }
+    for i in 0..1_000 {
+        decide(&policy, &get(&format!("https://random{i}.attacker.example"))).await;
+    }
+    let stats = origins.stats();
+    assert_eq!(stats.allowed, 50, "{stats:?}");
+    assert!(stats.refused <= 100, "{stats:?}");
+    *tenants.delay.lock().unwrap() = Duration::from_secs(30);
+    for origin in &allowed {
+        let decision = policy.evaluate(&get(origin));
+        assert_eq!(
+            decision.outcome(),
+            &Outcome::ActualAllowed,
+            "{origin} was pushed out"
+        );
+    }
+}
+
+/// During an outage, failed lookups make one warning, not one per request; the end of the
+/// outage one info line with how many failed.
+#[test]
+fn spec_8_failed_lookups_are_logged_once_then_summed_up() {
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let tenants = Tenants::with(&["https://a.tenant.example"]);
+        *tenants.broken.lock().unwrap() = true;
+        let timeout = Duration::from_millis(100);
+        let policy = policy(LookupCache::builder(tenants.clone()).timeout(timeout).build());
+        for i in 0..200 {
+            decide(&policy, &get(&format!("https://t{i}.tenant.example"))).await;
+        }
+        *tenants.broken.lock().unwrap() = false;
+        tokio::time::sleep(timeout + Duration::from_millis(20)).await;
+        decide(&policy, &get("https://a.tenant.example")).await;
+    });
+    let text = logs.text();
+    assert_eq!(text.matches("origin refused").count(), 1, "{text}");
+    assert_eq!(text.matches("answers again").count(), 1, "{text}");
+    assert!(text.contains("failed_lookups=200"), "{text}");
+}
+
+/// Log lines written by a test's subscriber.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
 }
 
 /// Polls a future on this thread, outside any runtime.

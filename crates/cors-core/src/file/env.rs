@@ -8,50 +8,8 @@
 use super::read::{expected_for, suggest_key};
 use super::ENV_PREFIX;
 use crate::config::error::{ConfigError, ConfigErrorKind};
-use crate::config::keys::{KeyType, KEYS};
+use crate::config::keys::{EnvOverride, KeyType, KEYS};
 use crate::file::value::RawValue;
-use std::fmt;
-
-/// An environment variable that replaces a policy key's value
-/// ([`PolicyConfig::env_overrides`](crate::PolicyConfig::env_overrides)).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EnvOverride {
-    variable: String,
-    key: &'static str,
-}
-
-impl EnvOverride {
-    /// The variable's name, as set (`CORS_ALLOW_ORIGINS`).
-    ///
-    /// ```
-    /// use cors_core::PolicyConfig;
-    ///
-    /// let overrides = PolicyConfig::env_overrides([("CORS_MAX_AGE", "60"), ("CORS_PROXY", "x")]);
-    /// assert_eq!(overrides[0].variable(), "CORS_MAX_AGE");
-    /// ```
-    pub fn variable(&self) -> &str {
-        &self.variable
-    }
-
-    /// The policy key whose value it replaces (`allow_origins`).
-    ///
-    /// ```
-    /// use cors_core::PolicyConfig;
-    ///
-    /// let overrides = PolicyConfig::env_overrides([("CORS_ALLOW_ORIGINS", "https://a.example")]);
-    /// assert_eq!(overrides[0].key(), "allow_origins");
-    /// ```
-    pub fn key(&self) -> &'static str {
-        self.key
-    }
-}
-
-/// `CORS_MAX_AGE replaces max_age`.
-impl fmt::Display for EnvOverride {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} replaces {}", self.variable, self.key)
-    }
-}
 
 /// What a variable's name is to the policy.
 enum Variable {
@@ -82,10 +40,7 @@ pub(super) fn overrides<K: AsRef<str>, V>(vars: impl IntoIterator<Item = (K, V)>
     let mut found = Vec::new();
     for (name, _) in vars {
         if let Variable::Key(key, _) = classify(name.as_ref()) {
-            found.push(EnvOverride {
-                variable: name.as_ref().to_owned(),
-                key,
-            });
+            found.push(EnvOverride::new(name.as_ref(), key));
         }
     }
     found
@@ -118,10 +73,7 @@ where
             Some(v) => {
                 map.retain(|(k, _)| k != key);
                 map.push((key.to_owned(), v));
-                applied.push(EnvOverride {
-                    variable: name.to_owned(),
-                    key,
-                });
+                applied.push(EnvOverride::new(name, key));
             }
             None => errors.push(ConfigError::new(
                 name,

@@ -8,10 +8,11 @@ mod value;
 mod write;
 
 use crate::config::error::{ConfigError, ConfigErrorKind, ConfigErrors};
+use crate::config::keys::EnvOverride;
 use crate::config::keys::KEYS;
 use crate::config::{Format, PolicyConfig};
 use crate::file::value::{ParseError, RawValue};
-use env::{apply_env, EnvOverride};
+use env::apply_env;
 use read::{read_keys, suggest_key};
 use std::path::{Path, PathBuf};
 

@@ -2,9 +2,9 @@
 //! keys refused with the key meant.
 
 use crate::config::error::{ConfigError, ConfigErrorKind};
+use crate::config::keys::EnvOverride;
 use crate::config::keys::{KeyType, KEYS};
 use crate::config::PolicyConfig;
-use crate::file::env::EnvOverride;
 use crate::file::value::RawValue;
 
 /// Each known key's value into its field; a value of the wrong type is an error naming the

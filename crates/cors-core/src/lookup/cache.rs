@@ -4,10 +4,11 @@
 //! only canonical ones (`null` and malformed values never reach the source).
 
 use crate::lookup::answer::{Answer, LookupAnswer, PendingLookup};
+use crate::lookup::entries::Entries;
+use crate::lookup::health::Health;
+use crate::lookup::source::{LookupError, LookupSource};
 use hashbrown::HashMap;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -16,138 +17,6 @@ use tokio::sync::watch;
 /// How much longer than the timeout a request waits for a lookup task that should have
 /// answered by then.
 const WAIT_MARGIN: Duration = Duration::from_millis(100);
-
-/// The future a source returns for one origin.
-pub type LookupSourceFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, LookupError>> + Send + 'a>>;
-
-/// Where allowed origins are looked up: a database table, a tenants service, a file.
-///
-/// `is_allowed` is called only for a canonical origin (`https://app.example.com`, never
-/// `null`, never malformed) that the policy's static entries do not match and that is not in
-/// the cache; concurrent requests from one origin make one call. Return an error when the
-/// source cannot answer: the origin is refused for that request and the error is logged.
-///
-/// ```
-/// use cors_core::lookup::{LookupError, LookupSourceFuture, LookupSource};
-/// use std::collections::HashSet;
-///
-/// struct Tenants(HashSet<String>);
-/// impl LookupSource for Tenants {
-///     fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupSourceFuture<'a> {
-///         Box::pin(async move { Ok(self.0.contains(origin)) })
-///     }
-/// }
-/// ```
-pub trait LookupSource: Send + Sync + 'static {
-    /// Whether `origin` is allowed.
-    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupSourceFuture<'a>;
-}
-
-/// A source from an async closure that takes the origin by value.
-///
-/// ```
-/// use cors_core::lookup::{self, LookupCache};
-///
-/// let tenants = LookupCache::new(lookup::from_fn(|origin: String| async move {
-///     Ok(origin.ends_with(".tenant.example"))
-/// }));
-/// # drop(tenants);
-/// ```
-pub fn from_fn<F, Fut>(f: F) -> impl LookupSource
-where
-    F: Fn(String) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<bool, LookupError>> + Send + 'static,
-{
-    FnSource(f)
-}
-
-struct FnSource<F>(F);
-
-impl<F, Fut> LookupSource for FnSource<F>
-where
-    F: Fn(String) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<bool, LookupError>> + Send + 'static,
-{
-    fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupSourceFuture<'a> {
-        Box::pin((self.0)(origin.to_owned()))
-    }
-}
-
-/// Why a source could not answer.
-#[derive(Clone, PartialEq, Eq)]
-pub struct LookupError {
-    kind: LookupErrorKind,
-    detail: String,
-}
-
-/// The kinds of [`LookupError`]: a fixed set, fit for a metric's label.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LookupErrorKind {
-    /// The source is not reachable (a lost connection): it failed without trying.
-    Unavailable,
-    /// The source was asked and failed.
-    Failed,
-    /// The source did not answer within the timeout.
-    TimedOut,
-}
-
-impl LookupErrorKind {
-    /// A short name: `unavailable`, `failed`, `timed_out`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LookupErrorKind::Unavailable => "unavailable",
-            LookupErrorKind::Failed => "failed",
-            LookupErrorKind::TimedOut => "timed_out",
-        }
-    }
-}
-
-impl LookupError {
-    /// The source is not reachable now.
-    pub fn unavailable(detail: impl fmt::Display) -> Self {
-        LookupError {
-            kind: LookupErrorKind::Unavailable,
-            detail: detail.to_string(),
-        }
-    }
-
-    /// The source was asked and failed.
-    pub fn failed(detail: impl fmt::Display) -> Self {
-        LookupError {
-            kind: LookupErrorKind::Failed,
-            detail: detail.to_string(),
-        }
-    }
-
-    fn timed_out(after: Duration) -> Self {
-        LookupError {
-            kind: LookupErrorKind::TimedOut,
-            detail: format!("no answer within {after:?}"),
-        }
-    }
-
-    /// What kind of failure it was.
-    pub fn kind(&self) -> LookupErrorKind {
-        self.kind
-    }
-}
-
-impl fmt::Display for LookupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "origin lookup {}: {}", self.kind.as_str(), self.detail)
-    }
-}
-
-impl std::error::Error for LookupError {}
-
-/// The message, as `Display` writes it: a `main` that returns this error with `?` prints
-/// something a user can act on.
-impl fmt::Debug for LookupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
 
 /// How long answers are kept, how long a lookup may take, how many answers are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,8 +36,14 @@ struct Settings {
 /// - Concurrent requests for one origin make one call to the source.
 /// - A lookup is given `timeout` (default 1 s): a request never waits longer, and an origin
 ///   whose lookup failed or timed out is refused for that request
-///   ([`crate::Refusal::OriginLookupFailed`], logged at warn level).
-/// - At most `capacity` answers are kept (default 10,000); expired ones go first.
+///   ([`crate::Refusal::OriginLookupFailed`]).
+/// - After a lookup timed out or found the source unreachable, new lookups fail at once
+///   instead of each waiting for the timeout, while one at a time still asks the source; its
+///   first answer ends the outage. Failures are logged at warn level once, then summed up at
+///   most every 10 s, and the end of an outage at info level.
+/// - Allowed and refused origins are kept apart, at most `capacity` of each (default
+///   10,000; expired ones go first): a flood of origins nobody allows never pushes out one
+///   that is allowed.
 /// - [`LookupCache::invalidate`] and [`LookupCache::invalidate_all`] drop answers
 ///   when the source changes (a store's change notification calls them).
 ///
@@ -215,7 +90,8 @@ pub struct LookupCache {
 struct Shared {
     source: Box<dyn LookupSource>,
     settings: Settings,
-    cache: RwLock<HashMap<Box<[u8]>, Entry>>,
+    cache: RwLock<Entries>,
+    health: Health,
     /// Lookups under way, each with the channel its answer arrives on.
     in_flight: Mutex<HashMap<Box<[u8]>, PendingAnswer>>,
     /// Bumped by every invalidation: a lookup that started before one does not cache its
@@ -225,12 +101,6 @@ struct Shared {
 
 /// Where the answer of a lookup under way arrives.
 type PendingAnswer = watch::Receiver<Option<Answer>>;
-
-#[derive(Clone, Copy)]
-struct Entry {
-    answer: Answer,
-    expires: Instant,
-}
 
 /// Builds [`LookupCache`] with settings other than the defaults.
 pub struct LookupCacheBuilder {
@@ -265,7 +135,7 @@ impl LookupCacheBuilder {
         self
     }
 
-    /// How many answers are kept at most (default 10,000).
+    /// How many allowed origins are kept at most, and as many refused ones (default 10,000).
     pub fn capacity(mut self, capacity: usize) -> Self {
         self.settings.capacity = capacity;
         self
@@ -278,6 +148,7 @@ impl LookupCacheBuilder {
                 source: self.source,
                 settings: self.settings,
                 cache: RwLock::default(),
+                health: Health::default(),
                 in_flight: Mutex::default(),
                 generation: AtomicU64::new(0),
             }),
@@ -289,8 +160,15 @@ impl LookupCacheBuilder {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LookupCacheStats {
-    /// Answers kept now (expired ones included until they are dropped).
+    /// Answers kept now (expired ones included until they are dropped): `allowed + refused`.
     pub entries: usize,
+    /// Allowed origins kept now.
+    pub allowed: usize,
+    /// Refused origins kept now.
+    pub refused: usize,
+    /// Whether the source is failing now: new lookups fail at once while one at a time asks
+    /// the source, until it answers.
+    pub source_failing: bool,
 }
 
 impl fmt::Debug for LookupCache {
@@ -333,17 +211,24 @@ impl LookupCache {
         unpoisoned(shared.cache.write()).remove(origin.as_bytes());
     }
 
-    /// Drops every cached answer (the source may have changed while it was not watched).
+    /// Drops every cached answer (the source may have changed while it was not watched), and
+    /// ends an outage: a store calls this when it is connected again, and the next lookups
+    /// ask it.
     pub fn invalidate_all(&self) {
         let shared = &self.shared;
         shared.generation.fetch_add(1, Ordering::AcqRel);
         unpoisoned(shared.cache.write()).clear();
+        shared.health.answered();
     }
 
     /// What the cache holds now.
     pub fn stats(&self) -> LookupCacheStats {
+        let (allowed, refused) = unpoisoned(self.shared.cache.read()).len();
         LookupCacheStats {
-            entries: unpoisoned(self.shared.cache.read()).len(),
+            entries: allowed + refused,
+            allowed,
+            refused,
+            source_failing: self.shared.health.is_failing(),
         }
     }
 
@@ -362,11 +247,7 @@ impl LookupCache {
     pub(crate) fn cached(&self, raw: &[u8]) -> Option<Answer> {
         // No hit or miss counter here: a shared counter bumped by every request would bounce
         // its cache line between cores on every cache hit.
-        let cache = unpoisoned(self.shared.cache.read());
-        cache
-            .get(raw)
-            .filter(|entry| Instant::now() < entry.expires)
-            .map(|entry| entry.answer)
+        unpoisoned(self.shared.cache.read()).get(raw, Instant::now())
     }
 
     /// A lookup of `raw` for a request, or `None` when `raw` is not a canonical origin (which
@@ -393,6 +274,11 @@ impl Shared {
             match in_flight.get(origin) {
                 Some(answer) => answer.clone(),
                 None => {
+                    if !self.health.may_ask(self.settings.timeout) {
+                        drop(in_flight);
+                        self.health.failed_fast(origin, self.settings.timeout);
+                        return Answer::Failed;
+                    }
                     let (sender, answer) = watch::channel(None);
                     in_flight.insert(origin.into(), answer.clone());
                     drop(in_flight);
@@ -409,7 +295,11 @@ impl Shared {
             // The lookup task ended without an answer (its runtime shut down).
             Ok(Err(_)) => Answer::Failed,
             Err(_) => {
-                log_failure(origin, &LookupError::timed_out(self.settings.timeout));
+                self.health.failed(
+                    origin,
+                    &LookupError::timed_out(self.settings.timeout),
+                    self.settings.timeout,
+                );
                 Answer::Failed
             }
         }
@@ -434,10 +324,8 @@ impl Shared {
             }
             Err(_) => {
                 unpoisoned(self.in_flight.lock()).remove(origin);
-                log_failure(
-                    origin,
-                    &LookupError::failed("no Tokio runtime to run the lookup on"),
-                );
+                let error = LookupError::failed("no Tokio runtime to run the lookup on");
+                self.health.failed(origin, &error, self.settings.timeout);
                 false
             }
         }
@@ -449,18 +337,16 @@ impl Shared {
             return Answer::Refused;
         };
         let timeout = self.settings.timeout;
-        match tokio::time::timeout(timeout, self.source.is_allowed(text)).await {
-            Ok(Ok(true)) => Answer::Allowed,
-            Ok(Ok(false)) => Answer::Refused,
-            Ok(Err(error)) => {
-                log_failure(origin, &error);
-                Answer::Failed
+        let error = match tokio::time::timeout(timeout, self.source.is_allowed(text)).await {
+            Ok(Ok(allowed)) => {
+                self.health.answered();
+                return if allowed { Answer::Allowed } else { Answer::Refused };
             }
-            Err(_) => {
-                log_failure(origin, &LookupError::timed_out(timeout));
-                Answer::Failed
-            }
-        }
+            Ok(Err(error)) => error,
+            Err(_) => LookupError::timed_out(timeout),
+        };
+        self.health.failed(origin, &error, timeout);
+        Answer::Failed
     }
 
     /// Caches an answer, unless it failed, its TTL is zero, or the source changed meanwhile.
@@ -477,45 +363,6 @@ impl Shared {
         if self.generation.load(Ordering::Acquire) != generation {
             return;
         }
-        let now = Instant::now();
-        if cache.len() >= self.settings.capacity && !cache.contains_key(origin) {
-            make_room(&mut cache, self.settings.capacity, now);
-        }
-        cache.insert(
-            origin.into(),
-            Entry {
-                answer,
-                expires: now + ttl,
-            },
-        );
+        cache.insert(origin, answer, Instant::now() + ttl, self.settings.capacity);
     }
 }
-
-/// Drops expired answers, then (if still full) an eighth of the cache, in no order.
-fn make_room(cache: &mut HashMap<Box<[u8]>, Entry>, capacity: usize, now: Instant) {
-    cache.retain(|_, entry| now < entry.expires);
-    if cache.len() >= capacity {
-        let mut excess = cache.len() + 1 - capacity + capacity / 8;
-        cache.retain(|_, _| {
-            let keep = excess == 0;
-            excess = excess.saturating_sub(1);
-            keep
-        });
-    }
-}
-
-/// Logs an origin refused because its lookup failed, at warn level (target `cors`): a store
-/// that is down is an operator's business, unlike an origin that is simply not allowed.
-#[cfg(feature = "tracing")]
-#[cold]
-fn log_failure(origin: &[u8], error: &LookupError) {
-    tracing::warn!(
-        target: "cors",
-        origin = %crate::wire::token::Escaped(origin),
-        reason = error.kind().as_str(),
-        "origin refused: {error}"
-    );
-}
-
-#[cfg(not(feature = "tracing"))]
-fn log_failure(_: &[u8], _: &LookupError) {}

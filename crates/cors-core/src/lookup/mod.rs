@@ -5,10 +5,15 @@
 pub(crate) mod answer;
 #[cfg(feature = "lookup")]
 pub(crate) mod cache;
+#[cfg(feature = "lookup")]
+mod entries;
+#[cfg(feature = "lookup")]
+mod health;
+#[cfg(feature = "lookup")]
+pub(crate) mod source;
 
 pub use answer::{LookupAnswer, PendingLookup};
 #[cfg(feature = "lookup")]
-pub use cache::{
-    from_fn, LookupCache, LookupCacheBuilder, LookupCacheStats, LookupError, LookupErrorKind, LookupSource,
-    LookupSourceFuture,
-};
+pub use cache::{LookupCache, LookupCacheBuilder, LookupCacheStats};
+#[cfg(feature = "lookup")]
+pub use source::{from_fn, LookupError, LookupErrorKind, LookupSource, LookupSourceFuture};

@@ -3,8 +3,8 @@
 //! the feature, nothing is logged and these cost nothing.
 
 use crate::config::error::ConfigWarning;
+use crate::config::keys::EnvOverride;
 use crate::decision::Refusal;
-use crate::file::env::EnvOverride;
 use crate::wire::request::CorsRequest;
 
 /// Logs each warning of a policy just built.
