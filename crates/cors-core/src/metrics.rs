@@ -10,9 +10,12 @@
 //! | `cors_policy_reloads_total` | `result`: `applied`, `refused` (a handle's new policy was invalid) |
 //! | `cors_candidate_differences_total` | none: requests the report-only candidate would answer differently |
 //!
-//! A request without `Origin` is `kind="none"`, `outcome="allowed"`; a refused request counts
-//! once in each of the first two. Counting a request costs one atomic addition (two for a refusal) and
-//! never allocates.
+//! A request without `Origin` is `kind="none"`, `outcome="allowed"` (it is never refused, so
+//! there is no `kind="none"`, `outcome="refused"` series); a refused request counts once in each
+//! of the first two, with the reason in detail (an `Origin` that is not a canonical origin is
+//! `malformed_origin`, not `origin_not_allowed`). Every series registered can move: a reason
+//! that is never final (`origin_not_looked_up`, decided again once looked up) has none.
+//! Counting a request costs one atomic addition (two for a refusal) and never allocates.
 //!
 //! Every label is from a fixed set (the kind of request, allowed or refused, a
 //! [`Refusal::code`]), never a request value, so that a hostile client cannot grow the
@@ -37,8 +40,10 @@ pub const POLICY_RELOADS: &str = "cors_policy_reloads_total";
 pub const CANDIDATE_DIFFERENCES: &str = "cors_candidate_differences_total";
 
 struct Counters {
-    /// `[kind][outcome]`: preflight, actual, none × allowed, refused.
-    requests: [[Counter; 2]; 3],
+    /// `[kind][outcome]`: preflight, actual × allowed, refused.
+    requests: [[Counter; 2]; 2],
+    /// `kind="none"`: never refused.
+    not_cors: Counter,
     refusals: [Counter; Refusal::CODES.len()],
     /// Hit, miss. Registered without feature `lookup` too, so that every series of the
     /// metrics table (docs/guide.md) is listed (at 0).
@@ -87,9 +92,15 @@ fn handles() -> Counters {
     let requests = |kind: &'static str| {
         ["allowed", "refused"].map(|outcome| counter!(REQUESTS, "kind" => kind, "outcome" => outcome))
     };
+    // A reason that is never final has no series (a no-op handle keeps the array's order).
+    let refusal = |reason: &'static str| match reason {
+        "origin_not_looked_up" => Counter::noop(),
+        _ => counter!(REFUSALS, "reason" => reason),
+    };
     Counters {
-        requests: [requests("preflight"), requests("actual"), requests("none")],
-        refusals: Refusal::CODES.map(|reason| counter!(REFUSALS, "reason" => reason)),
+        requests: [requests("preflight"), requests("actual")],
+        not_cors: counter!(REQUESTS, "kind" => "none", "outcome" => "allowed"),
+        refusals: Refusal::CODES.map(refusal),
         origin_cache: ["hit", "miss"].map(|result| counter!(ORIGIN_CACHE, "result" => result)),
         reloads: ["applied", "refused"].map(|result| counter!(POLICY_RELOADS, "result" => result)),
         candidate_differences: counter!(CANDIDATE_DIFFERENCES),
@@ -98,17 +109,15 @@ fn handles() -> Counters {
 
 /// Counts a final decision (not one that waits for a lookup: it is decided again).
 #[inline]
-pub(crate) fn decided(outcome: &Outcome) {
+pub(crate) fn decided(outcome: &Outcome, reason: Option<Refusal>) {
     let c = counters();
-    let (kind, refusal) = match outcome {
-        Outcome::PreflightAllowed => (0, None),
-        Outcome::PreflightRefused(r) => (0, Some(r)),
-        Outcome::ActualAllowed => (1, None),
-        Outcome::ActualRefused(r) | Outcome::OverrideRefused(r) => (1, Some(r)),
-        Outcome::NotCors => (2, None),
+    let kind = match outcome {
+        Outcome::PreflightAllowed | Outcome::PreflightRefused(_) => 0,
+        Outcome::ActualAllowed | Outcome::ActualRefused(_) | Outcome::OverrideRefused(_) => 1,
+        Outcome::NotCors => return c.not_cors.increment(1),
     };
-    c.requests[kind][refusal.is_some() as usize].increment(1);
-    if let Some(reason) = refusal {
+    c.requests[kind][reason.is_some() as usize].increment(1);
+    if let Some(reason) = reason {
         c.refusals[reason.index()].increment(1);
     }
 }

@@ -123,6 +123,37 @@ fn each_decision_counts_its_kind_outcome_and_reason() {
     );
 }
 
+/// An `Origin` that is not a canonical origin counts as `malformed_origin`, and every series
+/// registered is one a request can move: none for a request without `Origin` refused (there is
+/// none), none for a reason that is never final (`origin_not_looked_up`).
+#[test]
+fn every_series_can_move_and_a_malformed_origin_is_counted_as_one() {
+    let _serial = serial();
+    let policy = policy();
+    let counts = counted(|| {
+        policy.evaluate(&RawRequest::new("GET").header("Origin", "https://a.example/"));
+        policy.evaluate(&RawRequest::new("GET").header("Origin", "https://evil.example"));
+    });
+    assert_eq!(
+        counts,
+        expect(&[
+            ("cors_refusals_total{reason=malformed_origin}", 1),
+            ("cors_refusals_total{reason=origin_not_allowed}", 1),
+            ("cors_requests_total{kind=actual,outcome=refused}", 2),
+        ])
+    );
+    cors_core::metrics::register();
+    let series = snapshot();
+    for never in [
+        "cors_requests_total{kind=none,outcome=refused}",
+        "cors_refusals_total{reason=origin_not_looked_up}",
+    ] {
+        assert!(!series.contains_key(never), "{never} is registered");
+    }
+    assert!(series.contains_key("cors_refusals_total{reason=malformed_origin}"));
+    assert!(series.contains_key("cors_requests_total{kind=none,outcome=allowed}"));
+}
+
 #[test]
 fn reloads_count_applied_and_refused() {
     let _serial = serial();

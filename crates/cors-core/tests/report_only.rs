@@ -188,6 +188,15 @@ fn a_debug_answer_carries_the_headers_granted_before_the_failing_step() {
             false,
             false,
         ),
+        // A developer's `Origin` with a trailing slash: malformed, not merely not allowed.
+        (
+            "https://a.example/",
+            "PUT",
+            None,
+            "malformed_origin",
+            false,
+            false,
+        ),
         (
             "https://a.example",
             "PATCH",

@@ -90,17 +90,20 @@ impl Policy {
             crate::metrics::origin_cache(false);
             return decision;
         }
-        if let Some(&reason) = decision.outcome().refusal() {
+        let refusal = decision.outcome().refusal().copied();
+        if let Some(reason) = refusal {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
             // crate's level), so there is no separate gate here.
             crate::observe::log::refusal(request, &reason, decision.outcome().is_preflight());
-            // Every refusal, of whatever kind, names its reason in a debug answer.
+            // Every refusal, of whatever kind, names its reason in a debug answer, in detail:
+            // a developer's `Origin` with a trailing slash is malformed, not just not allowed.
             if self.debug_answers {
-                decision.plan.set_refusal(&reason);
+                decision.plan.set_refusal(&reason.with_detail(request));
             }
         }
+        // The reason in detail, worked out only for a refusal counted.
         #[cfg(feature = "metrics")]
-        crate::metrics::decided(decision.outcome());
+        crate::metrics::decided(decision.outcome(), refusal.map(|r| r.with_detail(request)));
         if let Some(candidate) = &self.candidate {
             self.compare_candidate(candidate, request, &decision, decide);
         }
