@@ -329,12 +329,12 @@ async fn watch_loop(path: PathBuf, handle: PolicyHandle) {
             None
         }
     };
-    let stamp = |path: &PathBuf| {
-        std::fs::metadata(path)
-            .and_then(|m| Ok((m.modified()?, m.len())))
-            .ok()
-    };
-    let mut seen = stamp(&path);
+    // The file's bytes, not its size and time: a file replaced by one of the same size and
+    // time (a symlink swap, `cp -p` then `mv`, a Nix-style store) is a change too. A change
+    // applies once two looks agree, so that a file caught half-written is not applied.
+    let read = |path: &PathBuf| std::fs::read(path).ok();
+    let mut seen = read(&path);
+    let mut changing: Option<Option<Vec<u8>>> = None;
     loop {
         let hung_up = async {
             match hangup.as_mut() {
@@ -345,10 +345,16 @@ async fn watch_loop(path: PathBuf, handle: PolicyHandle) {
         let reason = tokio::select! {
             true = hung_up => "SIGHUP",
             () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {
-                let now = stamp(&path);
+                let now = read(&path);
                 if now == seen {
+                    changing = None;
                     continue;
                 }
+                if changing.as_ref() != Some(&now) {
+                    changing = Some(now);
+                    continue;
+                }
+                changing = None;
                 seen = now;
                 "a change"
             }

@@ -145,6 +145,15 @@ pub(crate) fn check_origin(origin: &str) -> Result<(), StoreError> {
         Ok(_) => return Ok(()),
         Err(error) => error,
     };
+    // A pattern is not an origin, whatever a policy would make of it (`https://*.com` is no
+    // business of this server's own `allow_origins`).
+    if origin.contains('*') {
+        return Err(StoreError::InvalidOrigin {
+            origin: origin.to_owned(),
+            reason: "it is a pattern; a store holds exact origins".to_owned(),
+            fix: None,
+        });
+    }
     // The policy builder's diagnosis names every problem and derives the fix.
     let diagnosed = cors_core::Policy::builder()
         .allow_origins([origin])
@@ -153,8 +162,7 @@ pub(crate) fn check_origin(origin: &str) -> Result<(), StoreError> {
         .and_then(|errors| errors.errors().first().cloned());
     let (reason, fix) = match diagnosed {
         Some(error) => (error.kind().to_string(), error.fix().map(str::to_owned)),
-        // A pattern a policy accepts (`https://*.example.com`, `*`), or `null`.
-        None if origin.contains('*') => ("it is a pattern; a store holds exact origins".to_owned(), None),
+        // `null`, which a policy accepts with allow_null_origin.
         None => (parsed.to_string(), None),
     };
     Err(StoreError::InvalidOrigin {

@@ -80,6 +80,7 @@ const _: () = assert!(
 
 mod admin;
 mod error;
+mod notices;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]
@@ -160,6 +161,8 @@ pub(crate) struct Inner {
     pub(crate) last_error: Mutex<String>,
     /// The caches to invalidate on a change.
     caches: Mutex<Vec<LookupCache>>,
+    /// What the change channel said lately.
+    notices: notices::Notices,
     pub(crate) backend: Backend,
 }
 
@@ -177,17 +180,13 @@ pub(crate) fn unpoisoned<G>(result: Result<G, PoisonError<G>>) -> G {
 }
 
 impl Inner {
-    /// A change notification: one origin, or every origin when empty.
-    pub(crate) fn changed(&self, origin: &str) {
-        if origin.is_empty() {
-            self.invalidate_all();
-            return;
-        }
-        if let Err(error) = error::check_origin(origin) {
-            // Never cached (only canonical origins are looked up), so nothing to drop.
-            tracing::warn!(target: "cors", store = %self.describe, "a value in the store is ignored: {error}");
-            return;
-        }
+    /// A change notice: one origin, or every origin when empty ([`notices`]).
+    pub(crate) fn changed(self: &Arc<Self>, payload: &str) {
+        self.notices.changed(self, payload);
+    }
+
+    /// Drops one origin's cached answers.
+    pub(crate) fn invalidate(&self, origin: &str) {
         for cache in unpoisoned(self.caches.lock()).iter() {
             cache.invalidate(origin);
         }
@@ -339,6 +338,7 @@ impl OriginStore {
             connected,
             last_error: Mutex::new("connecting".to_owned()),
             caches: Mutex::new(Vec::new()),
+            notices: notices::Notices::default(),
             backend,
         });
         let task = runtime.spawn(Arc::clone(&inner).run()).abort_handle();

@@ -2,6 +2,7 @@
 //! `cors:allowed_origins:changed`, which a dedicated connection subscribes to.
 
 use crate::{error::redact, unpoisoned, Inner, StoreError, CONNECT_TIMEOUT, HEALTH_INTERVAL, QUERY_TIMEOUT};
+use cors_core::limits::MAX_ORIGIN_LEN;
 use futures_util::StreamExt;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, RedisError};
@@ -150,8 +151,12 @@ impl Redis {
                             let payload = message.get_payload_bytes();
                             match std::str::from_utf8(payload) {
                                 Ok(origin) => inner.changed(origin),
-                                // Not an origin: nothing cached to drop.
-                                Err(_) => inner.changed(&String::from_utf8_lossy(payload)),
+                                // Not an origin: nothing cached to drop. Only as much as
+                                // an origin can be is read, to be ignored with a warning.
+                                Err(_) => {
+                                    let head = &payload[..payload.len().min(MAX_ORIGIN_LEN + 1)];
+                                    inner.changed(&String::from_utf8_lossy(head));
+                                }
                             }
                         }
                     }

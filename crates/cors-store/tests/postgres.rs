@@ -256,3 +256,44 @@ async fn a_refused_connection_says_why() {
     assert!(message.contains("error connecting to server"), "{message}");
     assert!(message.to_lowercase().contains("connection refused"), "{message}");
 }
+
+/// Anyone connected may `NOTIFY`: a flood of spoofed notices, near 8 KB each or not origins,
+/// makes one warning with its value cut short, not a warning per notice; and a store value
+/// that is a pattern is called one, not blamed on the server's own `allow_origins`.
+#[test]
+fn spoofed_notices_make_one_short_warning() {
+    let logs = support::Logs::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = PostgresServer::start();
+    runtime.block_on(async {
+        let store = connected_store(&server.url()).await;
+        let _cache = store.lookup_cache(TTL);
+        let client = sql(&server).await;
+        // PostgreSQL takes payloads up to 7,999 bytes.
+    let long = "x".repeat(7_900);
+        for payload in [long.as_str(), "https://*.com", "not an origin"]
+            .iter()
+            .cycle()
+            .take(600)
+        {
+            client
+                .batch_execute(&format!("NOTIFY cors_allowed_origins_changed, '{payload}'"))
+                .await
+                .unwrap();
+        }
+        // A last, canonical notice: once it is handled, every one before it was.
+        client
+            .batch_execute("NOTIFY cors_allowed_origins_changed, 'https://done.example'")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    });
+    let text = logs.text();
+    assert_eq!(text.matches("a change notice is ignored").count(), 1, "{text}");
+    assert!(text.len() < 2_000, "the warnings take {} bytes", text.len());
+    assert!(!text.contains("allow_origins"), "{text}");
+}
