@@ -14,8 +14,7 @@ allow_headers = ["content-type"]
 max_age = 600
 "#;
 
-const NOT_LISTED: &str =
-    "the origin is not in allow_origins, allow_origin_regex, the predicate or the looked-up origins";
+const NOT_LISTED: &str = "the origin matches none of the origins the policy allows";
 
 fn diff(old: &Path, new: &Path, extra: &[&str]) -> Run {
     run(cors().arg("diff").arg(old).arg(new).args(extra))

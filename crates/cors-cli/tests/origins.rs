@@ -137,6 +137,8 @@ fn an_unreachable_store_or_a_bad_url_exits_2() {
     let out = cors_run(["origins", "list", "--store", &url, "--timeout", "0.5"]);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("is not reachable"), "{out:?}");
+    // A one-shot command retries nothing: it must not say so.
+    assert!(!out.stderr.contains("retried"), "{out:?}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",

@@ -115,10 +115,9 @@ impl fmt::Display for StoreError {
                 if !detail.is_empty() {
                     write!(f, " ({detail})")?;
                 }
-                f.write_str(
-                    "; check that it runs and that the URL's host, port and credentials are \
-                     right (the connection is retried in the background)",
-                )
+                // No word of retrying: a server retries (and logs so), a one-shot command
+                // such as `cors origins list` does not.
+                f.write_str("; check that it runs and that the URL's host, port and credentials are right")
             }
             StoreError::Failed { store, detail } => write!(f, "{store} failed: {detail}"),
             StoreError::TimedOut { store, after } => write!(

@@ -103,7 +103,7 @@ pub fn check_origin(origin: &str) -> Result<(), StoreError> {
     error::check_origin(origin)
 }
 
-use cors_core::lookup::{LookupCache, LookupError, LookupSource, LookupSourceFuture};
+use cors_core::lookup::{LookupCache, LookupCacheBuilder, LookupError, LookupSource, LookupSourceFuture};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -379,8 +379,8 @@ impl OriginStore {
     /// cached answer of the origin that changed (every answer after a reconnection, since
     /// notifications may have been missed).
     ///
-    /// May be called more than once: each cache is kept up to date. Build your own with
-    /// [`OriginStore::source`] for other settings (then invalidation is yours to do).
+    /// May be called more than once: each cache is kept up to date. Other settings:
+    /// [`OriginStore::lookup_cache_with`].
     ///
     /// ```no_run
     /// # #[tokio::main]
@@ -392,10 +392,34 @@ impl OriginStore {
     /// # }
     /// ```
     pub fn lookup_cache(&self, ttl: Duration) -> LookupCache {
-        let cache = LookupCache::builder(self.source())
-            .allowed_ttl(ttl)
-            .refused_ttl(ttl)
-            .build();
+        self.lookup_cache_with(|settings| settings.allowed_ttl(ttl).refused_ttl(ttl))
+    }
+
+    /// [`OriginStore::lookup_cache`] with every setting of the cache: how long allowed and
+    /// refused origins are kept, how long a lookup may take (after one timed out, new lookups
+    /// fail at once until the store answers again), how many are kept. The store keeps it up
+    /// to date as it does the others.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), cors_store::StoreError> {
+    /// let store = cors_store::OriginStore::open("postgres://cors@db.internal/app")?;
+    /// let origins = store.lookup_cache_with(|settings| {
+    ///     settings
+    ///         .allowed_ttl(Duration::from_secs(300))
+    ///         .refused_ttl(Duration::from_secs(10))
+    ///         .timeout(Duration::from_millis(300))
+    /// });
+    /// # drop(origins);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn lookup_cache_with(
+        &self,
+        settings: impl FnOnce(LookupCacheBuilder) -> LookupCacheBuilder,
+    ) -> LookupCache {
+        let cache = settings(LookupCache::builder(self.source())).build();
         unpoisoned(self.shared.inner.caches.lock()).push(cache.clone());
         cache
     }

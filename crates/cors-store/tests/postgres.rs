@@ -274,7 +274,7 @@ fn spoofed_notices_make_one_short_warning() {
         let _cache = store.lookup_cache(TTL);
         let client = sql(&server).await;
         // PostgreSQL takes payloads up to 7,999 bytes.
-    let long = "x".repeat(7_900);
+        let long = "x".repeat(7_900);
         for payload in [long.as_str(), "https://*.com", "not an origin"]
             .iter()
             .cycle()

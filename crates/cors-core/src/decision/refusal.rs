@@ -105,7 +105,7 @@ impl std::fmt::Display for Refusal {
             Refusal::EmptyOrigin => f.write_str("the Origin header is empty"),
             Refusal::OriginTooLong => write!(f, "the Origin header is longer than {MAX_ORIGIN_LEN} bytes"),
             Refusal::MalformedOrigin(v0) => write!(f, "the Origin header is not a canonical origin: {v0}"),
-            Refusal::OriginNotAllowed => f.write_str("the origin is not in allow_origins, allow_origin_regex, the predicate or the looked-up origins"),
+            Refusal::OriginNotAllowed => f.write_str("the origin matches none of the origins the policy allows"),
             Refusal::OriginLookupFailed => f.write_str("the origin's lookup failed or timed out, so it is refused for this request"),
             Refusal::OriginNotLookedUp => f.write_str("the origin is not in the lookup cache and was not looked up for this request"),
             Refusal::NullOriginNotAllowed => f.write_str("the origin is null and allow_null_origin is false"),

@@ -62,7 +62,8 @@ pub async fn cache_before_outage(store: &OriginStore, ttl: Duration) -> Outage {
         .refused_ttl(ttl)
         .timeout(timeout)
         .build();
-    let watched = store.lookup_cache(ttl);
+    let watched =
+        store.lookup_cache_with(|settings| settings.allowed_ttl(ttl).refused_ttl(ttl).timeout(timeout));
     store.add("https://cached.example").await.expect("add");
     // Let the announcement of the addition arrive first: it would drop what is cached.
     tokio::time::sleep(Duration::from_millis(300)).await;
