@@ -155,6 +155,33 @@ impl CorsLayer {
     }
 }
 
+impl CorsLayer {
+    /// Wraps a whole [`Router`](axum::Router) (or any service), so that the layer answers
+    /// before routing, as the other frameworks' adapters do. `Router::layer` puts the layer
+    /// inside routing instead, under each route: the answers are the same, except that axum
+    /// adds its `Allow` header (`allow: GET,HEAD,PUT`) to a preflight the layer answered for a
+    /// route without an `OPTIONS` handler.
+    ///
+    /// ```no_run
+    /// use axum::{extract::Request, routing::get, Router, ServiceExt};
+    /// use cors_axum::CorsLayer;
+    /// use cors_core::Policy;
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let policy = Policy::builder().allow_origins(["https://app.example.com"]).build()?;
+    /// let router = Router::new().route("/api/items", get(|| async { "items" }));
+    /// let app = CorsLayer::new(policy).wrap(router);
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    /// // A service, not a Router: served through axum's `ServiceExt`, for axum's request type.
+    /// axum::serve(listener, ServiceExt::<Request>::into_make_service(app)).await
+    /// # }
+    /// ```
+    pub fn wrap<S>(&self, inner: S) -> Cors<S> {
+        self.layer(inner)
+    }
+}
+
 impl From<Policy> for CorsLayer {
     fn from(policy: Policy) -> Self {
         CorsLayer::new(policy)

@@ -99,6 +99,46 @@ async fn preflight_on_a_path_without_options_route_is_answered_by_the_layer() {
     assert!(r.body.is_empty());
 }
 
+/// The two mounts the docs show: wrapping the whole router answers a preflight before
+/// routing, exactly as the other frameworks' adapters do; `Router::layer` answers it inside
+/// routing, where axum then adds its `Allow` header. Every CORS line is the same.
+#[tokio::test]
+async fn a_wrapped_router_answers_preflights_before_routing_and_router_layer_adds_allow() {
+    let routes = || Router::new().route("/items", get(|| async { "items" }).put(|| async { "put" }));
+    let inside = serve(routes().layer(CorsLayer::new(policy()))).await;
+    let before = {
+        use axum::{extract::Request, ServiceExt};
+        let app = ServiceExt::<Request>::into_make_service(CorsLayer::new(policy()).wrap(routes()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    };
+    let preflight = [("Origin", APP), ("Access-Control-Request-Method", "PUT")];
+    let inside = send(inside, "OPTIONS", "/items", &preflight).await;
+    let before = send(before, "OPTIONS", "/items", &preflight).await;
+    for r in [&inside, &before] {
+        assert_eq!(r.status, 204);
+        assert_eq!(header(r, "access-control-allow-origin").as_deref(), Some(APP));
+        assert_eq!(header(r, "access-control-allow-methods").as_deref(), Some("PUT"));
+    }
+    assert_eq!(header(&before, "allow"), None, "answered before routing");
+    assert_eq!(header(&inside, "allow").as_deref(), Some("GET,HEAD,PUT"));
+    let cors_lines = |r: &RawResponse| {
+        let mut lines: Vec<String> = [
+            "access-control-allow-origin",
+            "access-control-allow-methods",
+            "vary",
+        ]
+        .iter()
+        .filter_map(|name| header(r, name))
+        .collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(cors_lines(&inside), cors_lines(&before));
+}
+
 #[tokio::test]
 async fn refused_preflight_is_403_with_vary_only() {
     let calls = Arc::new(AtomicUsize::new(0));
