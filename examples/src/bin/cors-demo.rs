@@ -6,7 +6,7 @@
 //! applied edit changes their answers without a restart, and the page runs the matrix again.
 //!
 //! ```text
-//! cargo run -p cors-demo [-- --config examples/cors.toml --page-addr 127.0.0.1:8080 --base-port 8081]
+//! cargo run --bin cors-demo [-- --config examples/cors.toml --page-addr 127.0.0.1:8080 --base-port 8081]
 //! ```
 
 use axum::http::header;
@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const PAGE: &str = include_str!("../page/index.html");
+const PAGE: &str = include_str!("../../demo/index.html");
 
 struct Args {
     config: PathBuf,

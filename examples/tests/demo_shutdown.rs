@@ -21,7 +21,7 @@ const SIGNAL_AFTER: Duration = Duration::from_millis(250);
 
 /// The demo's shipped policy.
 fn shipped_policy() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../cors.toml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("cors.toml")
 }
 
 /// The demo, killed on drop if it still runs.
