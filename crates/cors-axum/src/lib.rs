@@ -156,7 +156,7 @@ impl CorsLayer {
 }
 
 impl CorsLayer {
-    /// Wraps a whole [`Router`](axum::Router) (or any service), so that the layer answers
+    /// Wraps a whole axum `Router` (or any service), so that the layer answers
     /// before routing, as the other frameworks' adapters do. `Router::layer` puts the layer
     /// inside routing instead, under each route: the answers are the same, except that axum
     /// adds its `Allow` header (`allow: GET,HEAD,PUT`) to a preflight the layer answered for a
