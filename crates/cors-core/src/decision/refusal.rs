@@ -163,8 +163,12 @@ impl Refusal {
     /// );
     /// ```
     pub fn with_detail<R: CorsRequest + ?Sized>(self, request: &R) -> Refusal {
-        match (self, request.line(RequestHeader::Origin)) {
-            (Refusal::OriginNotAllowed, HeaderLine::One(raw)) => match crate::Origin::parse(raw) {
+        // Only this reason has a detail: the request is read for it alone.
+        if !matches!(self, Refusal::OriginNotAllowed) {
+            return self;
+        }
+        match request.line(RequestHeader::Origin) {
+            HeaderLine::One(raw) => match crate::Origin::parse(raw) {
                 Err(e) => Refusal::MalformedOrigin(e),
                 Ok(_) => self,
             },
