@@ -4,46 +4,13 @@
 
 use cors_core::origin::OriginParseError;
 use cors_core::{Outcome, Policy, RawRequest, Refusal};
-use std::io;
-use std::sync::{Arc, Mutex};
 
-/// Every log line a subscriber writes, kept for the test to read.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| io::ErrorKind::Other)?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
+#[path = "support/logs.rs"]
+mod logs;
 
 /// Evaluates `request` under a debug-level subscriber and returns the one log line it wrote.
 fn log_of(policy: &Policy, request: &RawRequest) -> String {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        policy.evaluate(request);
-    });
-    let text = captured.text();
+    let (_, text) = logs::captured(tracing::Level::DEBUG, || policy.evaluate(request));
     assert_eq!(text.lines().count(), 1, "{text}");
     text
 }

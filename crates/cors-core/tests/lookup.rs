@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// An in-process source that counts its calls and can be slowed down or broken.
+
+#[path = "support/logs.rs"]
+mod logs;
 #[derive(Clone, Default)]
 struct Tenants {
     allowed: Arc<Mutex<HashSet<String>>>,
@@ -440,62 +443,27 @@ async fn spec_8_a_flood_of_refused_origins_never_evicts_allowed_ones() {
 /// outage one info line with how many failed.
 #[test]
 fn spec_8_failed_lookups_are_logged_once_then_summed_up() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let tenants = Tenants::with(&["https://a.tenant.example"]);
-        *tenants.broken.lock().unwrap() = true;
-        let timeout = Duration::from_millis(100);
-        let policy = policy(LookupCache::builder(tenants.clone()).timeout(timeout).build());
-        for i in 0..200 {
-            decide(&policy, &get(&format!("https://t{i}.tenant.example"))).await;
-        }
-        *tenants.broken.lock().unwrap() = false;
-        tokio::time::sleep(timeout + Duration::from_millis(20)).await;
-        decide(&policy, &get("https://a.tenant.example")).await;
+    let ((), text) = logs::captured(tracing::Level::INFO, || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let tenants = Tenants::with(&["https://a.tenant.example"]);
+            *tenants.broken.lock().unwrap() = true;
+            let timeout = Duration::from_millis(100);
+            let policy = policy(LookupCache::builder(tenants.clone()).timeout(timeout).build());
+            for i in 0..200 {
+                decide(&policy, &get(&format!("https://t{i}.tenant.example"))).await;
+            }
+            *tenants.broken.lock().unwrap() = false;
+            tokio::time::sleep(timeout + Duration::from_millis(20)).await;
+            decide(&policy, &get("https://a.tenant.example")).await;
+        });
     });
-    let text = logs.text();
     assert_eq!(text.matches("origin refused").count(), 1, "{text}");
     assert_eq!(text.matches("answers again").count(), 1, "{text}");
     assert!(text.contains("failed_lookups=200"), "{text}");
-}
-
-/// Log lines written by a test's subscriber.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
 }
 
 /// Polls a future on this thread, outside any runtime.

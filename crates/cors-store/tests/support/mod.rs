@@ -159,15 +159,17 @@ pub async fn connected_store(url: &str) -> OriginStore {
 }
 
 /// Log lines written by a test's own subscriber (`tracing::subscriber::set_default` on a
-/// current-thread runtime, so that the store's background task logs to it too).
+/// current-thread runtime, so that the store's background task logs to it too). The engine's
+/// tests have the same helper (cors-core/tests/support/logs.rs).
 #[derive(Clone, Default)]
 pub struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl Logs {
     /// A subscriber of warnings and worse, target `cors`, writing here.
     pub fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync {
+        let writer = self.clone();
         tracing_subscriber::fmt()
-            .with_writer(self.clone())
+            .with_writer(move || writer.clone())
             .with_env_filter("cors=warn")
             .with_ansi(false)
             .finish()
@@ -186,13 +188,5 @@ impl std::io::Write for Logs {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
     }
 }
