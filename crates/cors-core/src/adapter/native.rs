@@ -381,10 +381,9 @@ impl<V: Clone + 'static> Pending<V> {
     }
 
     #[inline(never)]
-    fn capture_echoes<T: HeaderTypes<Value = V>>(
-        plan: ResponsePlan,
-        mut request: &NativeRequest<'_, T>,
-    ) -> Self {
+    fn capture_echoes<T: HeaderTypes<Value = V>>(plan: ResponsePlan, request: &NativeRequest<'_, T>) -> Self {
+        let echo = request.echo();
+        let mut request = &echo;
         let mut pending = Pending {
             plan,
             origin: None,
@@ -432,22 +431,8 @@ trait EchoSource<V: 'static> {
     fn header_values(&self) -> impl Iterator<Item = &V>;
 }
 
-impl<'a, T: HeaderTypes> EchoSource<T::Value> for &NativeRequest<'a, T> {
-    fn origin(&mut self) -> Option<T::Value> {
-        self.first(RequestHeader::Origin).cloned()
-    }
-
-    fn method_value(&mut self) -> Option<T::Value> {
-        self.first(RequestHeader::AccessControlRequestMethod).cloned()
-    }
-
-    fn header_values(&self) -> impl Iterator<Item = &T::Value> {
-        self.values(RequestHeader::AccessControlRequestHeaders)
-            .filter(|value| HeaderValueRef::echoes_line(T::bytes(value)))
-    }
-}
-
-/// What a response the layer sends itself may echo of the request it answers.
+/// What a response may echo of the request: read from the request when the layer answers,
+/// or kept in a [`Pending`] from it when the handler does.
 pub(crate) struct RequestEcho<'r, T: HeaderTypes> {
     origin: Option<&'r T::Value>,
     method: Option<&'r T::Value>,

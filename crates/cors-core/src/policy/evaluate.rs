@@ -9,6 +9,7 @@ use crate::observe::candidate::Candidate;
 use crate::origin::matcher::{OriginMatch, OriginMiss};
 use crate::policy::Policy;
 use crate::wire::cors_header::CorsHeader;
+#[cfg(feature = "lookup")]
 use crate::wire::origin::Origin;
 use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
 
@@ -95,15 +96,16 @@ impl Policy {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
             // crate's level), so there is no separate gate here.
             crate::observe::log::refusal(request, &reason, decision.outcome().is_preflight());
-            // Every refusal, of whatever kind, names its reason in a debug answer, in detail:
-            // a developer's `Origin` with a trailing slash is malformed, not just not allowed.
-            if self.debug_answers {
-                decision.plan.set_refusal(&reason.with_detail(request));
-            }
         }
-        // The reason in detail, worked out only for a refusal counted.
+        // The reason in detail (an `Origin` with a trailing slash is malformed, not just not
+        // allowed), worked out once, and only for a refusal a debug answer or a counter shows.
+        let shown = self.debug_answers || cfg!(feature = "metrics");
+        let detailed = refusal.filter(|_| shown).map(|r| r.with_detail(request));
+        if let Some(reason) = detailed.filter(|_| self.debug_answers) {
+            decision.plan.set_refusal(&reason);
+        }
         #[cfg(feature = "metrics")]
-        crate::metrics::decided(decision.outcome(), refusal.map(|r| r.with_detail(request)));
+        crate::metrics::decided(decision.outcome(), detailed);
         if let Some(candidate) = &self.candidate {
             self.compare_candidate(candidate, request, &decision, decide);
         }
