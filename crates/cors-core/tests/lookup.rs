@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// An in-process source that counts its calls and can be slowed down or broken.
-
 #[path = "support/logs.rs"]
 mod logs;
+
+/// An in-process source that counts its calls and can be slowed down or broken.
 #[derive(Clone, Default)]
 struct Tenants {
     allowed: Arc<Mutex<HashSet<String>>>,
