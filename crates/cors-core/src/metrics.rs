@@ -93,9 +93,10 @@ fn handles() -> Counters {
         ["allowed", "refused"].map(|outcome| counter!(REQUESTS, "kind" => kind, "outcome" => outcome))
     };
     // A reason that is never final has no series (a no-op handle keeps the array's order).
+    let never_final = Refusal::OriginNotLookedUp.code();
     let refusal = |reason: &'static str| match reason {
-        "origin_not_looked_up" => Counter::noop(),
-        _ => counter!(REFUSALS, "reason" => reason),
+        reason if reason == never_final => Counter::noop(),
+        reason => counter!(REFUSALS, "reason" => reason),
     };
     Counters {
         requests: [requests("preflight"), requests("actual")],

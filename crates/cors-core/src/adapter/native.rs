@@ -213,8 +213,8 @@ impl<'r, T: HeaderTypes> Evaluated<'r, T> {
         self.cors.policy.start_lookup(&self.request)
     }
 
-    /// The layer's own answer: the decision and the request values its headers may echo, in
-    /// a few words, so that moving it to the adapter costs little.
+    /// The layer's own answer: the decision and the request values its headers may echo,
+    /// smaller than the evaluated request, so that moving it to the adapter costs less.
     #[inline(always)]
     pub(crate) fn into_answer(self, status: u16) -> Answer<'r, T> {
         Answer {
