@@ -78,18 +78,20 @@ impl Health {
             state.failing_since.get_or_insert(now);
             state.next_probe = Some(now + timeout);
         }
-        Self::count(&mut state, origin, error);
+        Self::count(&mut state, origin, || error.clone());
     }
 
-    /// A lookup refused at once, without asking the source, during an outage.
+    /// A lookup refused at once, without asking the source, during an outage. Its error is
+    /// made only when a warning is due: an outage refuses many requests this way.
     pub(super) fn failed_fast(&self, origin: &[u8], timeout: Duration) {
-        let error = LookupError::unavailable(format!(
-            "the source failed or took longer than {timeout:?} and is not asked again until it answers"
-        ));
-        Self::count(&mut self.state(), origin, &error);
+        Self::count(&mut self.state(), origin, || {
+            LookupError::unavailable(format!(
+                "the source failed or took longer than {timeout:?} and is not asked again until it answers"
+            ))
+        });
     }
 
-    fn count(state: &mut State, origin: &[u8], error: &LookupError) {
+    fn count(state: &mut State, origin: &[u8], error: impl FnOnce() -> LookupError) {
         let now = Instant::now();
         state.unlogged += 1;
         state.in_outage += 1;
@@ -97,7 +99,7 @@ impl Health {
             .logged_at
             .is_none_or(|at| now.duration_since(at) >= LOG_INTERVAL);
         if due {
-            log_failure(origin, error, state.unlogged - 1);
+            log_failure(origin, &error(), state.unlogged - 1);
             state.logged_at = Some(now);
             state.unlogged = 0;
         }
