@@ -36,14 +36,26 @@
 //!   engine looks up canonical origins only, with an exact match. [`OriginStore::list`] skips
 //!   them with a warning.
 //!
+//! # The mirror
+//!
+//! A store of up to 100,000 values is held whole in memory while connected, so that looking up
+//! an origin costs no query: a flood of origins nobody allows (a scanner, random subdomains)
+//! never reaches the store. It is loaded on connecting and again at the shortest TTL of the
+//! store's caches (at least every second, at most every five minutes), and whatever changed
+//! between two loads is dropped from the caches, so that a change nobody announced takes
+//! effect within the TTL. An origin a notice names is asked about until the next load. A
+//! larger store is asked about each origin not cached, as is any origin while the mirror is
+//! being loaded.
+//!
 //! # Outages
 //!
 //! Each store connects in the background and reconnects by itself (after 100 ms, doubling up
-//! to 5 s, forever). While it is not connected, a lookup fails at once
-//! ([`cors_core::lookup::LookupError::unavailable`]): answers cached before the outage keep
-//! serving until their TTL and other origins are refused, promptly. On reconnecting, every
-//! cache made by [`OriginStore::lookup_cache`] is emptied, since changes may have been
-//! missed. Connections are checked every 10 s, so that one that died silently is replaced.
+//! to 5 s, forever). While it is not connected, the mirror answers nothing and a lookup fails
+//! at once ([`cors_core::lookup::LookupError::unavailable`]): answers cached before the outage
+//! keep serving until their TTL and other origins are refused, promptly. On reconnecting, the
+//! mirror is loaded and every cache made by [`OriginStore::lookup_cache`] is emptied, since
+//! changes may have been missed. Connections are checked every 10 s, so that one that died
+//! silently is replaced.
 //!
 //! # Features and clients
 //!
@@ -80,6 +92,7 @@ const _: () = assert!(
 
 mod admin;
 mod error;
+mod mirror;
 mod notices;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -119,6 +132,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often a connection is checked while no notification comes.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(10);
+/// The shortest and the longest time between two loads of the mirror ([`mirror`]).
+const RESYNC_MIN: Duration = Duration::from_secs(1);
+const RESYNC_MAX: Duration = Duration::from_secs(300);
 
 /// A store of allowed origins shared by a fleet of servers.
 ///
@@ -163,6 +179,10 @@ pub(crate) struct Inner {
     caches: Mutex<Vec<LookupCache>>,
     /// What the change channel said lately.
     notices: notices::Notices,
+    /// The store's values, while they fit.
+    mirror: mirror::Mirror,
+    /// Wakes the mirror's loads early (every origin changed).
+    reload: tokio::sync::Notify,
     pub(crate) backend: Backend,
 }
 
@@ -185,8 +205,22 @@ impl Inner {
         self.notices.changed(self, payload);
     }
 
+    /// A notice named `origin`: ask the store about it, and drop its cached answers.
+    pub(crate) fn origin_changed(&self, origin: &str) {
+        // The mirror first, so that a lookup in between asks the store.
+        self.mirror.changed(origin);
+        self.invalidate(origin);
+    }
+
+    /// A notice said every origin changed: empty the caches, load the mirror again.
+    pub(crate) fn everything_changed(&self) {
+        self.mirror.stop();
+        self.reload.notify_one();
+        self.invalidate_all();
+    }
+
     /// Drops one origin's cached answers.
-    pub(crate) fn invalidate(&self, origin: &str) {
+    fn invalidate(&self, origin: &str) {
         for cache in unpoisoned(self.caches.lock()).iter() {
             cache.invalidate(origin);
         }
@@ -199,8 +233,65 @@ impl Inner {
         }
     }
 
-    pub(crate) fn set_connected(&self, connected: bool) {
+    /// Marks the store connected once the mirror is loaded and every cache emptied (changes
+    /// may have been missed while not listening), or disconnected with the mirror stopped.
+    pub(crate) async fn set_connected(&self, connected: bool) {
+        if connected {
+            self.resync().await;
+            self.invalidate_all();
+        } else {
+            self.mirror.stop();
+        }
         self.connected.send_replace(connected);
+    }
+
+    /// Every cache's shortest TTL, within [`RESYNC_MIN`] and [`RESYNC_MAX`]: a change the
+    /// store never announced is then seen within any cache's TTL.
+    pub(crate) fn resync_period(&self) -> Duration {
+        unpoisoned(self.caches.lock())
+            .iter()
+            .map(|cache| cache.allowed_ttl().min(cache.refused_ttl()))
+            .min()
+            .unwrap_or(RESYNC_MAX)
+            .clamp(RESYNC_MIN, RESYNC_MAX)
+    }
+
+    /// Loads the mirror every [`Inner::resync_period`], or when a notice says every origin
+    /// changed; runs until the connection is lost.
+    pub(crate) async fn keep_mirrored(&self) -> std::convert::Infallible {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(self.resync_period()) => {}
+                _ = self.reload.notified() => {}
+            }
+            self.resync().await;
+        }
+    }
+
+    /// Loads the mirror, and drops from the caches what changed since the previous load.
+    async fn resync(&self) {
+        let load = self.mirror.begin_load();
+        let values: Result<Option<Vec<String>>, StoreError> = match self.backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(ref store) => store.values(self, mirror::MAX_MIRRORED).await,
+            #[cfg(feature = "redis")]
+            Backend::Redis(ref store) => store.values(self, mirror::MAX_MIRRORED).await,
+        };
+        let values = match values {
+            Ok(values) => values,
+            Err(error) => {
+                self.mirror.stop();
+                tracing::debug!(target: "cors", store = %self.describe, "cannot load the origins to mirror: {error}");
+                return;
+            }
+        };
+        if values.is_none() {
+            tracing::debug!(target: "cors", store = %self.describe, "more than {} values: each origin is looked up", mirror::MAX_MIRRORED);
+        }
+        match self.mirror.finish_load(load, values) {
+            mirror::Changed::Origins(origins) => origins.iter().for_each(|origin| self.invalidate(origin)),
+            mirror::Changed::Everything => self.invalidate_all(),
+        }
     }
 
     pub(crate) fn set_error(&self, error: impl std::fmt::Display) {
@@ -281,6 +372,9 @@ impl LookupSource for StoreSource {
     fn is_allowed<'a>(&'a self, origin: &'a str) -> LookupSourceFuture<'a> {
         Box::pin(async move {
             let inner = &self.shared.inner;
+            if let Some(allowed) = inner.mirror.answer(origin) {
+                return Ok(allowed);
+            }
             inner.contains(origin).await.map_err(|error| match error {
                 StoreError::Unavailable { .. } | StoreError::TimedOut { .. } => {
                     LookupError::unavailable(error)
@@ -339,6 +433,8 @@ impl OriginStore {
             last_error: Mutex::new("connecting".to_owned()),
             caches: Mutex::new(Vec::new()),
             notices: notices::Notices::default(),
+            mirror: mirror::Mirror::default(),
+            reload: tokio::sync::Notify::new(),
             backend,
         });
         let task = runtime.spawn(Arc::clone(&inner).run()).abort_handle();

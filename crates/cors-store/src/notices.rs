@@ -1,14 +1,15 @@
 //! What the change channel says, taken as hints. Anyone who can reach the store can speak on
 //! it (PostgreSQL's `NOTIFY` needs no privilege; Redis's `PUBLISH` needs only the ACLs the
-//! operator sets), so a notice only ever drops cached answers, which the store is asked again
-//! for, and costs little however many come and however large:
+//! operator sets), so a notice only ever drops cached answers and what the mirror knows, which
+//! the store is asked again for, and costs little however many come and however large:
 //!
 //! - a payload longer than an origin can be ([`cors_core::limits::MAX_ORIGIN_LEN`]) is ignored
 //!   without being parsed;
 //! - a payload that is not a canonical origin is ignored, with a warning at most once per
 //!   [`WARN_INTERVAL`], its value cut short, and how many were ignored since;
-//! - an empty payload (every origin changed) empties the caches at most once per
-//!   [`FLUSH_INTERVAL`]: more in between are folded into one flush at the interval's end.
+//! - an empty payload (every origin changed) empties the caches and loads the mirror again at
+//!   most once per [`FLUSH_INTERVAL`]: more in between are folded into one flush at the
+//!   interval's end.
 
 use crate::{error, unpoisoned, Inner};
 use cors_core::limits::MAX_ORIGIN_LEN;
@@ -45,7 +46,7 @@ impl Notices {
             return self.ignored(inner, payload, "longer than any origin".to_owned());
         }
         match error::check_origin(payload) {
-            Ok(()) => inner.invalidate(payload),
+            Ok(()) => inner.origin_changed(payload),
             // Never cached (only canonical origins are looked up), so nothing to drop.
             Err(error) => self.ignored(inner, payload, error.to_string()),
         }
@@ -89,7 +90,7 @@ impl Notices {
             _ => {
                 state.flushed_at = Some(now);
                 drop(state);
-                return inner.invalidate_all();
+                return inner.everything_changed();
             }
         };
         if std::mem::replace(&mut state.flush_pending, true) {
@@ -103,7 +104,7 @@ impl Notices {
             state.flush_pending = false;
             state.flushed_at = Some(Instant::now());
             drop(state);
-            inner.invalidate_all();
+            inner.everything_changed();
         });
     }
 }

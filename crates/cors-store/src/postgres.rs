@@ -69,6 +69,8 @@ const CONTAINS: &str = "SELECT EXISTS (SELECT 1 FROM cors_allowed_origins WHERE 
 const INSERT: &str = "INSERT INTO cors_allowed_origins (origin) VALUES ($1) ON CONFLICT DO NOTHING";
 const DELETE: &str = "DELETE FROM cors_allowed_origins WHERE origin = $1";
 const SELECT_ALL: &str = "SELECT origin FROM cors_allowed_origins";
+/// The values to mirror, one more than the most mirrored to tell when there are too many.
+const SELECT_SOME: &str = "SELECT origin FROM cors_allowed_origins LIMIT $1";
 
 type PgConnection = Connection<Socket, NoTlsStream>;
 
@@ -214,6 +216,21 @@ impl Postgres {
             .collect()
     }
 
+    /// Every value, or `None` when there are more than `most`.
+    pub(crate) async fn values(&self, inner: &Inner, most: usize) -> Result<Option<Vec<String>>, StoreError> {
+        let limit = i64::try_from(most).unwrap_or(i64::MAX).saturating_add(1);
+        let rows = self
+            .query(inner, async |q| q.client.query(SELECT_SOME, &[&limit]).await)
+            .await?;
+        if rows.len() > most {
+            return Ok(None);
+        }
+        rows.iter()
+            .map(|row| row.try_get::<_, String>(0).map_err(|error| inner.failed(error)))
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
     async fn connect(&self) -> Result<(Client, PgConnection), String> {
         bounded(&format!("connecting to {}", self.url), self.config.connect(NoTls)).await
     }
@@ -246,19 +263,18 @@ impl Postgres {
 
         let queries = Arc::new(Queries { client, contains });
         *unpoisoned(self.connection.lock()) = Some(Arc::clone(&queries));
-        // Changes made while not listening were missed.
-        inner.invalidate_all();
-        inner.set_connected(true);
+        inner.set_connected(true).await;
         tracing::info!(target: "cors", store = %inner.describe, "connected to the origin store");
 
         let lost = tokio::select! {
             _ = query_task.ended() => "the query connection closed".to_owned(),
             _ = listen_task.ended() => "the listening connection closed".to_owned(),
             lost = health(&queries.client, &listener) => lost,
+            never = inner.keep_mirrored() => match never {},
         };
         *unpoisoned(self.connection.lock()) = None;
         inner.set_error(&lost);
-        inner.set_connected(false);
+        inner.set_connected(false).await;
         tracing::warn!(target: "cors", store = %inner.describe, "lost the origin store ({lost}); reconnecting, and refusing origins not cached meanwhile");
         Ok(())
     }

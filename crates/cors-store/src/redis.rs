@@ -119,6 +119,30 @@ impl Redis {
             .collect())
     }
 
+    /// Every value that is UTF-8, or `None` when there are more than `most`: counted first,
+    /// so that a set too large is never transferred.
+    pub(crate) async fn values(&self, inner: &Inner, most: usize) -> Result<Option<Vec<String>>, StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("SCARD").arg(KEY);
+        let (count,): (usize,) = self.command(inner, &pipe).await?;
+        if count > most {
+            return Ok(None);
+        }
+        let mut pipe = redis::pipe();
+        pipe.cmd("SMEMBERS").arg(KEY);
+        let (members,): (Vec<Vec<u8>>,) = self.command(inner, &pipe).await?;
+        if members.len() > most {
+            return Ok(None);
+        }
+        // Bytes that are not UTF-8 are no origin: never looked up, so not mirrored.
+        Ok(Some(
+            members
+                .into_iter()
+                .filter_map(|member| String::from_utf8(member).ok())
+                .collect(),
+        ))
+    }
+
     /// Connects both connections, serves until one is lost, then marks the store
     /// disconnected. An error when it never got connected.
     pub(crate) async fn serve(&self, inner: &Arc<Inner>) -> Result<(), String> {
@@ -136,13 +160,13 @@ impl Redis {
         bounded("subscribing to changes", sink.subscribe(CHANNEL)).await?;
 
         *unpoisoned(self.connection.lock()) = Some(commands.clone());
-        // Changes announced while not subscribed were missed.
-        inner.invalidate_all();
-        inner.set_connected(true);
+        inner.set_connected(true).await;
         tracing::info!(target: "cors", store = %inner.describe, "connected to the origin store");
 
         let mut check = tokio::time::interval(HEALTH_INTERVAL);
         check.tick().await;
+        let mirrored = inner.keep_mirrored();
+        tokio::pin!(mirrored);
         let lost = loop {
             tokio::select! {
                 message = messages.next() => match message {
@@ -171,11 +195,12 @@ impl Redis {
                         break error;
                     }
                 }
+                never = &mut mirrored => match never {},
             }
         };
         *unpoisoned(self.connection.lock()) = None;
         inner.set_error(&lost);
-        inner.set_connected(false);
+        inner.set_connected(false).await;
         tracing::warn!(target: "cors", store = %inner.describe, "lost the origin store ({lost}); reconnecting, and refusing origins not cached meanwhile");
         Ok(())
     }

@@ -297,3 +297,71 @@ fn spoofed_notices_make_one_short_warning() {
     assert!(text.len() < 2_000, "the warnings take {} bytes", text.len());
     assert!(!text.contains("allow_origins"), "{text}");
 }
+
+/// How many lookups the server has run, from its own log (`log_statement = 'all'`, set on the
+/// server before the store connects).
+fn lookups_logged(server: &PostgresServer) -> usize {
+    std::fs::read_to_string(server.log_path())
+        .expect("the server's log")
+        .matches("SELECT EXISTS (SELECT 1 FROM cors_allowed_origins")
+        .count()
+}
+
+/// The table is mirrored: a flood of origins it does not hold (a scanner) costs PostgreSQL no
+/// query at all, and neither do the origins it holds; a changed origin is asked about once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_unknown_origins_asks_the_store_nothing() {
+    init_logs();
+    let server = blocking(PostgresServer::start);
+    let psql = sql(&server).await;
+    for step in [
+        "ALTER SYSTEM SET log_statement = 'all'",
+        "SELECT pg_reload_conf()",
+    ] {
+        psql.batch_execute(step).await.expect("log every statement");
+    }
+    let tenant = "https://a.tenant.example";
+    let store = connected_store(&server.url()).await;
+    store.add(tenant).await.expect("add");
+    let cache = store.lookup_cache(TTL);
+    // The addition's notice makes the tenant unsure: one lookup, then none.
+    assert!(answer_within(&cache, tenant, true, CONTRACT).await.is_some());
+    let before = lookups_logged(&server);
+    for n in 0..300 {
+        let origin = format!("https://{n}.scanner.example");
+        assert!(!cache.is_allowed(&origin).await, "{origin} granted");
+    }
+    assert!(cache.is_allowed(tenant).await);
+    assert_eq!(cache.stats().refused, 300);
+    let asked = lookups_logged(&server) - before;
+    assert_eq!(asked, 0, "the flood made {asked} queries");
+    assert!(before <= 1, "{before} lookups before the flood");
+}
+
+/// A change that skips the trigger (a replica's role, `pg_restore`) is seen within the TTL,
+/// through the mirror's periodic loads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_skips_the_trigger_takes_effect_within_the_ttl() {
+    init_logs();
+    let server = blocking(PostgresServer::start);
+    let origin = "https://removed.example";
+    let store = connected_store(&server.url()).await;
+    store.add(origin).await.expect("add");
+    let ttl = Duration::from_secs(2);
+    let cache = store.lookup_cache(ttl);
+    assert!(answer_within(&cache, origin, true, CONTRACT).await.is_some());
+
+    let psql = sql(&server).await;
+    let changed = Instant::now();
+    psql.batch_execute(
+        "SET session_replication_role = replica; \
+         DELETE FROM cors_allowed_origins WHERE origin = 'https://removed.example';",
+    )
+    .await
+    .expect("delete without the trigger");
+    let slack = Duration::from_millis(500);
+    assert!(answer_within(&cache, origin, false, ttl + slack).await.is_some());
+    let took = changed.elapsed();
+    eprintln!("a change that skipped the trigger seen after {took:?}");
+    assert!(took <= ttl + slack, "{took:?}");
+}

@@ -175,3 +175,81 @@ async fn add_remove_and_list_round_trip_and_add_explains_a_bad_origin() {
     let store = connected_store(&server.url()).await;
     check_round_trip(&store, "http://[::1]:3000").await;
 }
+
+/// How many times Redis ran `command` (`INFO commandstats`), counted by the server itself.
+async fn calls(connection: &mut MultiplexedConnection, command: &str) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(connection)
+        .await
+        .expect("INFO commandstats");
+    let prefix = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map_or(0, |rest| {
+            rest.split(',')
+                .next()
+                .unwrap_or_default()
+                .parse()
+                .expect("a count")
+        })
+}
+
+/// The store's origins are mirrored: a flood of origins it does not hold (a scanner) costs
+/// Redis no lookup at all, and neither do the origins it holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_unknown_origins_asks_the_store_nothing() {
+    init_logs();
+    let server = blocking(RedisServer::start);
+    let mut redis = plain(&server).await;
+    let tenants = ["https://a.tenant.example", "https://b.tenant.example"];
+    for tenant in tenants {
+        run(&mut redis, &["SADD", KEY, tenant]).await;
+    }
+    let store = connected_store(&server.url()).await;
+    let cache = store.lookup_cache(TTL);
+    let before = calls(&mut redis, "sismember").await;
+    for n in 0..300 {
+        let origin = format!("https://{n}.scanner.example");
+        assert!(!cache.is_allowed(&origin).await, "{origin} granted");
+    }
+    for tenant in tenants {
+        assert!(cache.is_allowed(tenant).await, "{tenant} refused");
+    }
+    assert_eq!(cache.stats().refused, 300);
+    let asked = calls(&mut redis, "sismember").await - before;
+    assert_eq!(asked, 0, "the flood asked Redis {asked} times");
+
+    // An origin a notice names is asked about until the mirror is loaded again.
+    let origin = "https://c.tenant.example";
+    run(&mut redis, &["SADD", KEY, origin]).await;
+    run(&mut redis, &["PUBLISH", CHANNEL, origin]).await;
+    assert!(answer_within(&cache, origin, true, CONTRACT).await.is_some());
+    assert_eq!(calls(&mut redis, "sismember").await - before, 1);
+}
+
+/// A change nobody announced is seen within the TTL, through the mirror's periodic loads:
+/// an origin removed from the set loses its grant, one added gets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unannounced_changes_take_effect_within_the_ttl() {
+    init_logs();
+    let server = blocking(RedisServer::start);
+    let mut redis = plain(&server).await;
+    let (removed, added) = ("https://removed.example", "https://added.example");
+    run(&mut redis, &["SADD", KEY, removed]).await;
+    let store = connected_store(&server.url()).await;
+    let ttl = Duration::from_secs(2);
+    let cache = store.lookup_cache(ttl);
+    assert!(cache.is_allowed(removed).await);
+    assert!(!cache.is_allowed(added).await);
+
+    let changed = Instant::now();
+    run(&mut redis, &["SREM", KEY, removed]).await;
+    run(&mut redis, &["SADD", KEY, added]).await;
+    let slack = Duration::from_millis(500);
+    assert!(answer_within(&cache, removed, false, ttl + slack).await.is_some());
+    assert!(answer_within(&cache, added, true, ttl + slack).await.is_some());
+    let took = changed.elapsed();
+    eprintln!("unannounced changes seen after {took:?}");
+    assert!(took <= ttl + slack, "{took:?}");
+}

@@ -221,6 +221,34 @@ impl LookupCache {
         shared.health.answered();
     }
 
+    /// How long an allowed origin is kept.
+    ///
+    /// ```
+    /// use cors_core::lookup::{self, LookupCache};
+    /// use std::time::Duration;
+    ///
+    /// let cache = LookupCache::builder(lookup::from_fn(|_| async { Ok(false) }))
+    ///     .allowed_ttl(Duration::from_secs(300))
+    ///     .build();
+    /// assert_eq!(cache.allowed_ttl(), Duration::from_secs(300));
+    /// ```
+    pub fn allowed_ttl(&self) -> Duration {
+        self.shared.settings.allowed_ttl
+    }
+
+    /// How long a refused origin is kept.
+    ///
+    /// ```
+    /// use cors_core::lookup::{self, LookupCache};
+    /// use std::time::Duration;
+    ///
+    /// let cache = LookupCache::new(lookup::from_fn(|_| async { Ok(false) }));
+    /// assert_eq!(cache.refused_ttl(), Duration::from_secs(10));
+    /// ```
+    pub fn refused_ttl(&self) -> Duration {
+        self.shared.settings.refused_ttl
+    }
+
     /// What the cache holds now.
     pub fn stats(&self) -> LookupCacheStats {
         let (allowed, refused) = unpoisoned(self.shared.cache.read()).len();
