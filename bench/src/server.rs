@@ -141,8 +141,8 @@ fn warp(mode: Mode, addr: SocketAddr) -> std::io::Result<()> {
                     .await
             }
             Mode::Ours => {
-                let routes = crate::warp::routes().with(cors_warp::cors!(demo_policy()));
-                ::warp::serve(routes).incoming(listener).run().await;
+                let cors = cors_warp::Cors::new(demo_policy());
+                cors.serve(crate::warp::routes()).run(listener).await;
             }
             Mode::Floor => {
                 let routes = crate::warp::routes().map(|mut response: Response| {

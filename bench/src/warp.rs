@@ -1,5 +1,7 @@
-//! warp 0.4: the toolkit's `cors_warp` wrapper against warp's own `warp::cors`, each driven
-//! through `warp::service` (the tower service warp's server runs).
+//! warp 0.4: the toolkit's `cors_warp` against warp's own `warp::cors`, each driven through
+//! `warp::service` (the tower service warp's server runs). Ours is the whole application under
+//! `Cors::service`, as `Cors::serve` serves it (the filter wrapper, `Cors::wrap`, is for a
+//! policy per route).
 //!
 //! The floor: for an actual request, a `.map` on the routes' reply adding the case's headers;
 //! for a preflight, `warp::options()` answering ahead of the routes (`.or`).
@@ -115,7 +117,7 @@ where
     boxed(WarpHarness {
         case: case.clone(),
         without: warp::service(routes()),
-        ours: warp::service(routes().with(cors_warp::cors!(cors))),
+        ours: cors.service(routes()),
         incumbent: warp::service(routes().with(incumbent_cors(case))),
         floor,
     })

@@ -188,6 +188,14 @@ impl From<Policy> for CorsLayer {
     }
 }
 
+/// A layer deciding with a policy shared with another adapter (cors-warp serves a whole warp
+/// application through this layer): a handle of one swaps the policy of both.
+impl From<SharedPolicy<HttpPolicy>> for CorsLayer {
+    fn from(shared: SharedPolicy<HttpPolicy>) -> Self {
+        CorsLayer { shared }
+    }
+}
+
 impl<S> Layer<S> for CorsLayer {
     type Service = Cors<S>;
 

@@ -2,7 +2,11 @@
 
 use std::convert::Infallible;
 use std::future::ready;
-use warp::{Filter, Rejection};
+use tower_service::Service;
+use warp::http::Request;
+use warp::hyper::body::Body;
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
 
 mod sealed {
     pub trait Sealed {}
@@ -22,6 +26,24 @@ pub trait FilterError: sealed::Sealed + Send + Sized + 'static {
     where
         F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
         R: Send;
+
+    /// `filter` as warp's own tower service (`warp::service`), which renders rejections as
+    /// `warp::serve` does. (warp's bound on it names a trait warp keeps private, so it is
+    /// written once per error type.)
+    #[doc(hidden)]
+    fn service<F, R, B>(
+        filter: F,
+    ) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send>
+           + Clone
+           + Send
+           + Sync
+           + 'static
+    where
+        F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
+        F::Future: Send,
+        R: Reply,
+        B: Body + Send + Sync + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>;
 }
 
 impl FilterError for Rejection {
@@ -31,6 +53,23 @@ impl FilterError for Rejection {
         R: Send,
     {
         filter
+    }
+
+    fn service<F, R, B>(
+        filter: F,
+    ) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send>
+           + Clone
+           + Send
+           + Sync
+           + 'static
+    where
+        F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
+        F::Future: Send,
+        R: Reply,
+        B: Body + Send + Sync + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        warp::service(filter)
     }
 }
 
@@ -46,5 +85,22 @@ impl FilterError for Infallible {
             .and_then(|| ready(Ok::<(), Rejection>(())))
             .untuple_one()
             .and(filter)
+    }
+
+    fn service<F, R, B>(
+        filter: F,
+    ) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send>
+           + Clone
+           + Send
+           + Sync
+           + 'static
+    where
+        F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
+        F::Future: Send,
+        R: Reply,
+        B: Body + Send + Sync + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        warp::service(filter)
     }
 }

@@ -1,4 +1,22 @@
-//! CORS for warp 0.4: a filter wrapper over `cors-core`.
+//! CORS for warp 0.4 over `cors-core`: a whole application served under one policy
+//! ([`Cors::serve`], through the tower layer of `cors-axum`), or a filter wrapper
+//! ([`Cors::wrap`]) for a policy per route.
+//!
+//! ```no_run
+//! use cors_core::Policy;
+//! use warp::Filter;
+//!
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let cors = cors_warp::Cors::new(Policy::builder().allow_origins(["https://app.example.com"]).build()?);
+//! let routes = warp::path!("api" / "items").map(|| "items");
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3030").await?;
+//! cors.serve(routes).run(listener).await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The filter wrapper, with a policy per route:
 //!
 //! ```
 //! use cors_core::Policy;
@@ -118,10 +136,12 @@
 mod filter_error;
 mod handover;
 mod rejection;
+mod serve;
 
 pub use cors_core;
 pub use filter_error::FilterError;
 pub use rejection::default_rejection_response;
+pub use serve::{ClientAddr, Serve};
 
 use cors_core::adapter::http::HttpPolicy;
 use cors_core::adapter::SharedPolicy;
