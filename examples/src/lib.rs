@@ -35,7 +35,7 @@ pub fn cookie_echo_json(cookie: Option<&str>) -> String {
     serde_json::json!({ "cookie": cookie }).to_string()
 }
 
-/// The default port of each framework's server.
+/// The default port of each framework's server, and of each protocol server.
 #[derive(Clone, Copy, Debug)]
 pub enum Framework {
     /// actix-web, port 8081.
@@ -46,6 +46,12 @@ pub enum Framework {
     Rocket,
     /// warp, port 8084.
     Warp,
+    /// `grpc-web-server` (tonic and tonic-web on axum), port 8085.
+    GrpcWeb,
+    /// `connect-server` (connect-rust on axum), port 8086.
+    Connect,
+    /// `mcp-server` (rmcp on axum), port 8087.
+    Mcp,
 }
 
 impl Framework {
@@ -55,6 +61,9 @@ impl Framework {
             Framework::Axum => 8082,
             Framework::Rocket => 8083,
             Framework::Warp => 8084,
+            Framework::GrpcWeb => 8085,
+            Framework::Connect => 8086,
+            Framework::Mcp => 8087,
         }
     }
 }
@@ -250,6 +259,8 @@ pub mod apps {
     pub mod rocket;
     pub mod warp;
 }
+
+pub mod protocols;
 
 pub mod shutdown;
 pub use shutdown::{Shutdown, ShutdownRequest};
