@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the browser tests need (Debian's Chromium, the pinned
-# playwright-core from npm) and the CORS scanner the security tests run (CORScanner from PyPI,
-# pinned, in .venv-scanner) when they are missing, then `cargo test --workspace`.
+# playwright-core and protocol clients from npm, Debian's protoc) and the CORS scanner the
+# security tests run (CORScanner from PyPI, pinned, in .venv-scanner) when they are missing,
+# then `cargo test --workspace`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,22 @@ if [ -n "${NEED_POSTGRES:-}${NEED_REDIS:-}" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     ${NEED_POSTGRES:-} ${NEED_REDIS:-} >/dev/null
+fi
+# The protocol servers' build (examples/build.rs) and their browser test generate the demo
+# service's code with protoc.
+if ! command -v "${PROTOC:-protoc}" >/dev/null; then
+  echo "== installing protoc (Debian package protobuf-compiler)"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    protobuf-compiler >/dev/null
+fi
+# The protocol browser test's npm clients, bundler and playwright-core (pinned in
+# tests/protocols/package-lock.json), installed again whenever the lock file changes.
+if ! cmp -s tests/protocols/package-lock.json tests/protocols/node_modules/.installed-lock.json; then
+  echo "== installing the protocol clients (pinned in tests/protocols/package-lock.json)"
+  (cd tests/protocols && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json)
 fi
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   echo "== installing playwright-core (pinned in tests/browser/package-lock.json)"
