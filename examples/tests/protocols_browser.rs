@@ -317,24 +317,26 @@ fn mcp_session_fails_in_the_browser_without_the_mcp_lists() {
     assert!(!run.stderr.contains(ECHO_RAN), "the tool ran\n{run}");
 }
 
-/// The classic mistake: everything but `Mcp-Session-Id` exposed. The page never learns its
-/// session, and the calls after initialize fail.
+/// The classic mistake: everything but `Mcp-Session-Id` exposed. The server gives a session,
+/// the page never learns it, and its next request, without one, is refused (400): the client
+/// cannot even finish initializing.
 #[test]
 fn mcp_session_fails_in_the_browser_when_the_session_id_is_not_exposed() {
     let run = run(MCP_SERVER, "mcp-unexposed.toml", "mcp", None);
-    let initialize = run.step("initialize");
-    let session = &initialize["value"]["sessionId"];
-    assert!(
-        session.is_null(),
-        "the page read a session id it should not see: {initialize}\n{run}"
+    run.failed("initialize");
+    run.failed("call echo");
+    let posts = run.requests("POST", "/mcp");
+    assert_eq!(posts.first().map(|r| &r["status"]), Some(&200.into()), "{run}");
+    let sessionless = posts
+        .iter()
+        .skip(1)
+        .find(|r| r["headers"]["mcp-session-id"].is_null());
+    assert_eq!(
+        sessionless.map(|r| &r["status"]),
+        Some(&400.into()),
+        "no request went without the session id, or it was not refused\n{run}"
     );
-    let tools = run.step("list tools");
-    let echo = run.step("call echo");
-    assert!(
-        initialize["ok"] == false || tools["ok"] == false,
-        "MCP worked without its session id: {initialize} {tools}\n{run}"
-    );
-    assert_eq!(echo["ok"], false, "{run}");
+    assert!(run.cors_errors().is_empty(), "{run}");
     assert!(!run.stderr.contains(ECHO_RAN), "the tool ran\n{run}");
 }
 
