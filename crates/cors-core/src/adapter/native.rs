@@ -277,13 +277,18 @@ impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
     /// Every line of `header`, from what was looked up where possible.
     fn values(&self, header: RequestHeader) -> impl Iterator<Item = &'a T::Value> {
         let lookup = || T::lines(self.headers, &self.names[header as usize]);
-        // (first line known, look up the rest?, lines of the lookup already counted)
-        let (first, rest, known) = match &self.fetched[header as usize] {
-            Some(fetched) => (fetched.first, fetched.more, 1),
-            None => (None, true, 0),
-        };
+        let (first, rest, known) = self.read(header);
         let rest = rest.then(|| lookup().skip(known));
         first.into_iter().chain(rest.into_iter().flatten())
+    }
+
+    /// What was read of `header` up front: its first line, whether a lookup must read more,
+    /// and how many lines of that lookup are already known.
+    fn read(&self, header: RequestHeader) -> (Option<&'a T::Value>, bool, usize) {
+        match &self.fetched[header as usize] {
+            Some(fetched) => (fetched.first, fetched.more, 1),
+            None => (None, true, 0),
+        }
     }
 
     /// What a response the layer sends itself may echo: the lines are read now, while the
@@ -295,6 +300,7 @@ impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
             method: self.first(RequestHeader::AccessControlRequestMethod),
             headers: self.headers,
             request_headers: &self.names[RequestHeader::AccessControlRequestHeaders as usize],
+            request_headers_read: self.read(RequestHeader::AccessControlRequestHeaders),
         }
     }
 
@@ -437,8 +443,10 @@ pub(crate) struct RequestEcho<'r, T: HeaderTypes> {
     origin: Option<&'r T::Value>,
     method: Option<&'r T::Value>,
     headers: &'r T::Map,
-    /// The name of `Access-Control-Request-Headers`, whose lines are read when echoed.
+    /// The name of `Access-Control-Request-Headers`, whose further lines are read when echoed.
     request_headers: &'r T::Name,
+    /// What was read of it up front ([`NativeRequest::read`]).
+    request_headers_read: (Option<&'r T::Value>, bool, usize),
 }
 
 impl<'a, T: HeaderTypes> EchoSource<T::Value> for &RequestEcho<'a, T> {
@@ -451,7 +459,12 @@ impl<'a, T: HeaderTypes> EchoSource<T::Value> for &RequestEcho<'a, T> {
     }
 
     fn header_values(&self) -> impl Iterator<Item = &T::Value> {
-        T::lines(self.headers, self.request_headers)
+        // The line read up front is not looked up again (browsers send one).
+        let (first, more, known) = self.request_headers_read;
+        let rest = more.then(|| T::lines(self.headers, self.request_headers).skip(known));
+        first
+            .into_iter()
+            .chain(rest.into_iter().flatten())
             .filter(|value| HeaderValueRef::echoes_line(T::bytes(value)))
     }
 }
