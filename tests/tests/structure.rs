@@ -378,7 +378,7 @@ const CORE_LAYERS: &[&[&str]] = &[
     &["config"],
     &["decision"],
     &["lookup"],
-    &["origin", "method", "header", "method_override"],
+    &["origin", "method", "header", "method_override", "preset"],
     &["compile"],
     &["file"],
     &["observe", "metrics"],

@@ -73,6 +73,7 @@ pub mod metrics;
 mod observe;
 pub mod origin;
 mod policy;
+mod preset;
 mod wire;
 
 pub use config::error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, ConfigWarningKind};
@@ -83,5 +84,7 @@ pub use file::LoadError;
 #[cfg(feature = "live")]
 pub use live::PolicyHandle;
 pub use policy::{Policy, PolicyBuilder};
+pub use preset::validate::PresetAddition;
+pub use preset::{Preset, UnknownPreset};
 pub use wire::origin::Origin;
 pub use wire::request::RawRequest;

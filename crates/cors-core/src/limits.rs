@@ -14,3 +14,6 @@ pub const MAX_REQUEST_HEADERS_LEN: usize = 4096;
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// Longest `Access-Control-Max-Age` accepted, in seconds (rules §6).
 pub const MAX_MAX_AGE: u32 = 86_400;
+/// Most header-name families (`mcp-param-*`) in `allow_headers`, so that a name the exact
+/// names miss costs a bounded number of prefix comparisons (rules §10).
+pub const MAX_HEADER_FAMILIES: usize = 16;

@@ -323,6 +323,7 @@ fn config() -> impl Strategy<Value = PolicyConfig> {
                 allow_private_network: private_network,
                 preflight_status: status,
                 options_passthrough: passthrough,
+                presets: Vec::new(),
             };
             if any_origin && !credentials {
                 c.allow_origins = vec!["*".into()];

@@ -13,6 +13,7 @@ use crate::header::AllowHeaders;
 use crate::method::AllowMethods;
 use crate::origin::matcher::{OriginHooks, OriginMatcher};
 use crate::origin::regexes::compile_set;
+use crate::preset::merged;
 use crate::wire::header_values::{HeaderValues, ValueId};
 use crate::wire::vary::VaryTokens;
 
@@ -49,13 +50,15 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
     let true_value = values.push("true");
     let origins = origin_matcher(&config, &validated, &hooks, &mut values)?;
     let credentials = config.allow_credentials;
-    let methods = AllowMethods::new(&config.allow_methods, credentials, star, &mut values);
-    let headers = AllowHeaders::new(&config.allow_headers, credentials, star);
+    // The presets' values, valid by construction, as if written in the lists.
+    let lists = merged(&config);
+    let methods = AllowMethods::new(&lists.allow_methods, credentials, star, &mut values);
+    let headers = AllowHeaders::new(&lists.allow_headers, credentials, star);
     let plans = Plans::new(&PlanSettings {
         credentials,
         true_value,
         star,
-        expose: expose_value(&config.expose_headers, star, &mut values),
+        expose: expose_value(&lists.expose_headers, star, &mut values),
         max_age: config.max_age.map(|s| values.push(s.to_string())),
         private_network: config.allow_private_network,
         passthrough: config.options_passthrough,

@@ -11,6 +11,7 @@ use crate::origin::entry::OriginEntry;
 use crate::origin::matcher::OriginHooks;
 use crate::origin::regexes::validate_regexes;
 use crate::origin::validate::validate_origins;
+use crate::preset::validate_presets;
 
 use crate::limits::MAX_MAX_AGE;
 
@@ -35,6 +36,7 @@ pub(crate) fn validate(config: &mut PolicyConfig, hooks: &OriginHooks) -> Valida
     validate_expose_headers(&config.expose_headers, credentials, &mut report);
     validate_max_age(config.max_age, &mut report);
     validate_preflight_status(config.preflight_status, &mut report);
+    validate_presets(config, &mut report);
     Validated {
         report,
         origins,

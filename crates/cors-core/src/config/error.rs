@@ -350,6 +350,14 @@ pub enum ConfigErrorKind {
     },
     /// A regex whose compiled form is larger than the limit.
     RegexTooLarge(usize),
+    /// A name in `presets` that is no [`Preset`](crate::Preset).
+    UnknownPreset,
+    /// A `*` in a header name other than the wildcard alone or a family's end (`mcp-param-*`).
+    InvalidHeaderFamily,
+    /// A family in `expose_headers` (`trailer-*`), which it does not take: the names are listed.
+    ExposeFamily,
+    /// More header-name families than [`MAX_HEADER_FAMILIES`](crate::limits::MAX_HEADER_FAMILIES).
+    TooManyHeaderFamilies,
     /// A key the policy format does not have (shown with the keys it has when it is like none
     /// of them).
     UnknownKey,
@@ -391,6 +399,10 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::InvalidRegex { problem, column: None } => write!(f, "is invalid: {problem}"),
             ConfigErrorKind::RegexTooLarge(v0) => write!(f, "compiles to more than the size limit of {v0} bytes; simplify it"),
             ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
+            ConfigErrorKind::UnknownPreset => f.write_str("is not a preset (the presets are grpc-web, connect, mcp)"),
+            ConfigErrorKind::InvalidHeaderFamily => f.write_str("is not a header name nor a family: a family is a name's prefix followed by one \"*\", such as \"mcp-param-*\""),
+            ConfigErrorKind::ExposeFamily => f.write_str("is a family, which expose_headers does not take: list the names the page reads (\"trailer-x-name\")"),
+            ConfigErrorKind::TooManyHeaderFamilies => write!(f, "is one family too many: at most {} header-name families", crate::limits::MAX_HEADER_FAMILIES),
             ConfigErrorKind::UnknownVariable => f.write_str(
                 "is not the variable of a policy key (CORS_ and the key in capitals), so its value would be ignored",
             ),
@@ -488,6 +500,12 @@ pub enum ConfigWarningKind {
     RegexMatchesUnrelatedOrigin(&'static str),
     /// A regex trusted with credentials.
     RegexWithCredentials,
+    /// An RPC preset (gRPC-Web, Connect) with no request header of the application's own: the
+    /// metadata its calls send (an authorization token, custom headers) must be listed too.
+    PresetWithoutMetadata,
+    /// The Connect preset without any `Trailer-` header exposed: Connect sends a unary call's
+    /// trailers as `Trailer-<name>` response headers, which the page reads only if exposed.
+    PresetTrailersNotExposed,
 }
 
 impl std::fmt::Display for ConfigWarningKind {
@@ -501,6 +519,8 @@ impl std::fmt::Display for ConfigWarningKind {
             ConfigWarningKind::LowercaseMethod(v0) => write!(f, "has lower-case letters, and methods are case-sensitive: pages send {v0:?}, which this does not allow; did you mean {v0:?}?"),
             ConfigWarningKind::RegexUnescapedDot(v0) => write!(f, "has a `.` that matches any character, not only a dot (so `exampleXcom` matches `example.com`, and anyone can register it); did you mean `{v0}`?"),
             ConfigWarningKind::RegexMatchesUnrelatedOrigin(v0) => write!(f, "matches {v0:?}, so it allows nearly every origin, echoed back one by one (with credentials, the hole of rs/cors CVE-2018-20744); list the origins, or use [\"*\"] without credentials"),
+            ConfigWarningKind::PresetWithoutMetadata => f.write_str("lists the protocol's own headers only: add the metadata your calls send (an authorization token, custom headers) to allow_headers, or the browser refuses those calls"),
+            ConfigWarningKind::PresetTrailersNotExposed => f.write_str("sends a unary call's trailers as Trailer-<name> response headers, and none is exposed: add the ones the page reads to expose_headers (\"trailer-x-name\")"),
             ConfigWarningKind::RegexWithCredentials => f.write_str("is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact origins, or check the regex with `cors probe`"),
         }
     }

@@ -12,7 +12,7 @@ pub(crate) enum KeyType {
 }
 
 /// Every key, in the order the documentation lists them.
-pub(crate) const KEYS: [(&str, KeyType); 11] = [
+pub(crate) const KEYS: [(&str, KeyType); 12] = [
     ("allow_origins", KeyType::List),
     ("allow_origin_regex", KeyType::List),
     ("allow_null_origin", KeyType::Bool),
@@ -24,6 +24,7 @@ pub(crate) const KEYS: [(&str, KeyType); 11] = [
     ("allow_private_network", KeyType::Bool),
     ("preflight_status", KeyType::Number),
     ("options_passthrough", KeyType::Bool),
+    ("presets", KeyType::List),
 ];
 
 /// An environment variable that replaces a policy key's value

@@ -47,6 +47,9 @@ pub struct PolicyConfig {
     pub preflight_status: u16,
     /// Whether allowed and refused preflights reach the handler.
     pub options_passthrough: bool,
+    /// Protocols whose lists merge into this policy's (`grpc-web`, `connect`, `mcp`;
+    /// [`Preset`](crate::Preset)).
+    pub presets: Vec<String>,
 }
 
 impl Default for PolicyConfig {
@@ -63,6 +66,7 @@ impl Default for PolicyConfig {
             allow_private_network: false,
             preflight_status: 204,
             options_passthrough: false,
+            presets: Vec::new(),
         }
     }
 }

@@ -31,6 +31,7 @@ pub(super) fn read_keys(
             "max_age" => take(v, &mut config.max_age),
             "allow_private_network" => take(v, &mut config.allow_private_network),
             "preflight_status" => take(v, &mut config.preflight_status),
+            "presets" => take(v, &mut config.presets),
             _ => take(v, &mut config.options_passthrough),
         };
         if let Err(shown) = ok {

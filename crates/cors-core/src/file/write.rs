@@ -36,6 +36,9 @@ fn fields(config: &PolicyConfig) -> Vec<(&'static str, Field<'_>)> {
         ),
         ("options_passthrough", Field::Bool(config.options_passthrough)),
     ]);
+    if !config.presets.is_empty() {
+        fields.push(("presets", Field::List(&config.presets)));
+    }
     fields
 }
 
@@ -111,6 +114,7 @@ mod tests {
             ],
             allow_origin_regex: vec![r"https://pr-[0-9]+\.example\.com".into()],
             max_age: Some(600),
+            presets: vec!["grpc-web".into(), "mcp".into()],
             ..PolicyConfig::default()
         };
         for format in [Format::Toml, Format::Json, Format::Yaml] {

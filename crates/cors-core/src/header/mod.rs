@@ -118,6 +118,8 @@ impl Default for Names {
 #[derive(Debug, Default)]
 pub(crate) struct AllowHeaders {
     names: Names,
+    /// Family prefixes (`mcp-param-`), lowercase: a name starting with one is allowed.
+    families: Vec<Box<[u8]>>,
     any: bool,
     /// `*`, sent in any-header mode when credentials are off.
     star: Option<ValueId>,
@@ -131,6 +133,9 @@ impl AllowHeaders {
         for n in names {
             if n == "*" {
                 this.any = true;
+            } else if let Some(prefix) = validate::family_prefix(n) {
+                this.families
+                    .push(prefix.to_ascii_lowercase().into_bytes().into());
             } else {
                 set.insert(LowerName(n.to_ascii_lowercase().into_bytes().into()));
             }
@@ -147,10 +152,16 @@ impl AllowHeaders {
     }
 
     fn allows(&self, name: &[u8]) -> bool {
-        match &self.names {
+        let listed = match &self.names {
             Names::Few(few) => few.iter().any(|few| few.matches(name)),
             Names::Many(set) => set.contains(&AnyCase(name)),
-        }
+        };
+        // At most MAX_HEADER_FAMILIES prefix comparisons, for names no exact entry lists.
+        listed
+            || self
+                .families
+                .iter()
+                .any(|prefix| name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix))
     }
 
     /// Parses every `Access-Control-Request-Headers` line in one pass and decides the
@@ -249,6 +260,54 @@ mod tests {
         assert_eq!(check(&h, &["x-api-key", " content-type\t"]), Ok(ECHO));
         assert_eq!(check(&h, &[]), Ok(None));
         assert_eq!(check(&h, &["", " , "]), Ok(None));
+    }
+
+    #[test]
+    fn spec_10_a_family_allows_every_name_with_its_prefix_and_the_answer_echoes_them() {
+        let h = headers(&["content-type", "Mcp-Param-*"], true);
+        assert_eq!(
+            check(&h, &["mcp-param-region, MCP-PARAM-x, content-type"]),
+            Ok(ECHO)
+        );
+        assert_eq!(check(&h, &["mcp-param-"]), Ok(ECHO));
+        assert_eq!(
+            check(&h, &["mcp-param"]),
+            Err(Refusal::HeaderNotAllowed(ShortBytes::new(b"mcp-param")))
+        );
+        assert_eq!(
+            check(&h, &["x-mcp-param-a"]),
+            Err(Refusal::HeaderNotAllowed(ShortBytes::new(b"x-mcp-param-a")))
+        );
+    }
+
+    #[test]
+    fn families_are_validated() {
+        use crate::config::report::Report;
+        let mut report = Report::default();
+        let list: Vec<String> = ["x-*", "a*b", "**", "sec-*", "x-ok"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        validate_allow_headers(&list, &mut report);
+        let shown: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert!(
+            shown[0].starts_with(r#"allow_headers[1]: "a*b" is not a header name nor a family"#),
+            "{shown:?}"
+        );
+        assert!(shown[1].starts_with(r#"allow_headers[2]: "**""#), "{shown:?}");
+        assert!(shown[2].contains("forbidden request header"), "{shown:?}");
+        let too_many: Vec<String> = (0..=crate::limits::MAX_HEADER_FAMILIES)
+            .map(|n| format!("x-{n}-*"))
+            .collect();
+        let mut report = Report::default();
+        validate_allow_headers(&too_many, &mut report);
+        assert_eq!(report.errors.len(), 1);
+        let mut report = Report::default();
+        validate_expose_headers(&["trailer-*".to_owned()], false, &mut report);
+        assert!(report.errors[0]
+            .to_string()
+            .contains("expose_headers does not take"));
     }
 
     /// The list grammar written the obvious way (split on commas, trim, check the token), in the

@@ -33,12 +33,41 @@ pub(crate) const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
 /// Forbidden request-header prefixes.
 pub(crate) const FORBIDDEN_REQUEST_HEADER_PREFIXES: [&str; 2] = ["proxy-", "sec-"];
 
-/// Checks `allow_headers`: tokens, and none a browser forbids a page to set.
+/// The prefix of a header-name family (`mcp-param-*`: `mcp-param-`): a name ending in one `*`
+/// after a non-empty prefix. The wildcard `*` alone is none.
+pub(crate) fn family_prefix(name: &str) -> Option<&str> {
+    name.strip_suffix('*').filter(|prefix| !prefix.is_empty())
+}
+
+/// A family whose prefix is no token or holds another `*`: an error, `Ok(None)` for a plain
+/// name or the wildcard.
+fn check_family<'a>(key: &str, name: &'a str, report: &mut Report) -> Result<Option<&'a str>, ()> {
+    let prefix = family_prefix(name);
+    let bare = prefix.unwrap_or(name);
+    if name != "*" && bare.contains('*') || prefix.is_some_and(|p| !is_token(p.as_bytes())) {
+        report.error(ConfigError::new(key, Some(name), E::InvalidHeaderFamily));
+        return Err(());
+    }
+    Ok(prefix)
+}
+
+/// Checks `allow_headers`: tokens or families, and none a browser forbids a page to set.
 pub(crate) fn validate_allow_headers(headers: &[String], report: &mut Report) {
+    let mut families = 0;
     for (i, h) in headers.iter().enumerate() {
         let key = format!("allow_headers[{i}]");
         let lower = h.to_ascii_lowercase();
-        if h != "*" && !is_token(h.as_bytes()) {
+        let Ok(family) = check_family(&key, h, report) else {
+            continue;
+        };
+        if family.is_some() {
+            families += 1;
+            if families > crate::limits::MAX_HEADER_FAMILIES {
+                report.error(ConfigError::new(key, Some(h), E::TooManyHeaderFamilies));
+                continue;
+            }
+        }
+        if h != "*" && family.is_none() && !is_token(h.as_bytes()) {
             report.error(ConfigError::new(key, Some(h), E::InvalidHeaderName).with_fix(token_fix(h)));
         } else if FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
             || FORBIDDEN_REQUEST_HEADER_PREFIXES
@@ -50,11 +79,14 @@ pub(crate) fn validate_allow_headers(headers: &[String], report: &mut Report) {
     }
 }
 
-/// Checks `expose_headers`: tokens, no `Set-Cookie`, and no `*` with credentials.
+/// Checks `expose_headers`: tokens, no `Set-Cookie`, and no `*` with credentials. A family
+/// (`trailer-*`) is refused with what to write instead.
 pub(crate) fn validate_expose_headers(headers: &[String], credentials: bool, report: &mut Report) {
     for (i, h) in headers.iter().enumerate() {
         let key = format!("expose_headers[{i}]");
-        if h == "*" {
+        if h != "*" && h.contains('*') {
+            report.error(ConfigError::new(key, Some(h), E::ExposeFamily));
+        } else if h == "*" {
             if credentials {
                 report.error(ConfigError::new(key, Some(h), E::ExposeAnyWithCredentials));
             }

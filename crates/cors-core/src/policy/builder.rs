@@ -216,6 +216,33 @@ impl PolicyBuilder {
         self
     }
 
+    /// Protocols whose methods, request headers and exposed headers merge into the policy's
+    /// lists, as if written there ([`Preset`](crate::Preset), rules §10). Replaces earlier
+    /// ones; the lists given with the other methods stay the policy's own.
+    ///
+    /// ```
+    /// use cors_core::{Outcome, Policy, Preset, RawRequest};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .presets([Preset::GrpcWeb])
+    ///     .allow_headers(["authorization"])
+    ///     .build()?;
+    /// let preflight = RawRequest::new("OPTIONS")
+    ///     .header("Origin", "https://app.example.com")
+    ///     .header("Access-Control-Request-Method", "POST")
+    ///     .header("Access-Control-Request-Headers", "content-type,x-grpc-web,authorization");
+    /// assert_eq!(policy.evaluate(&preflight).outcome(), &Outcome::PreflightAllowed);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn presets<I>(mut self, presets: I) -> Self
+    where
+        I: IntoIterator<Item = crate::Preset>,
+    {
+        self.config.presets = presets.into_iter().map(|p| p.name().to_owned()).collect();
+        self
+    }
+
     /// Allows cookies and HTTP authentication.
     pub fn allow_credentials(mut self, allow: bool) -> Self {
         self.config.allow_credentials = allow;
