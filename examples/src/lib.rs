@@ -4,7 +4,7 @@
 //! framework's adapter.
 
 use cors_core::lookup::LookupCache;
-use cors_core::{Policy, PolicyBuilder, PolicyConfig, PolicyHandle};
+use cors_core::{Guard, Policy, PolicyBuilder, PolicyConfig, PolicyHandle};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -36,7 +36,7 @@ pub fn cookie_echo_json(cookie: Option<&str>) -> String {
 }
 
 /// The default port of each framework's server, and of each protocol server.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Framework {
     /// actix-web, port 8081.
     Actix,
@@ -83,6 +83,9 @@ pub struct Settings {
     pub public_policy: Policy,
     /// Where to listen.
     pub addr: SocketAddr,
+    /// `guard = "strict"` whatever the file says, in reloads too: `mcp-server`, since MCP's
+    /// Streamable HTTP transport requires refusing a disallowed `Origin` with 403.
+    pub strict_guard: bool,
 }
 
 const USAGE: &str = "usage: [--config FILE] [--addr HOST:PORT] [--watch] [--origin-store URL] \
@@ -146,7 +149,11 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
         }
     }
     let config = config.unwrap_or_else(default_config);
-    let file = PolicyConfig::load(&config).map_err(|e| e.to_string())?;
+    let strict_guard = framework == Framework::Mcp;
+    let mut file = PolicyConfig::load(&config).map_err(|e| e.to_string())?;
+    if strict_guard {
+        file.guard = Guard::Strict.name().to_owned();
+    }
     say_env_overrides(&config);
     let policy = match &origin_store {
         None => Policy::from_config(&file),
@@ -170,6 +177,7 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
         watch,
         public_policy,
         addr,
+        strict_guard,
     })
 }
 
@@ -311,7 +319,7 @@ pub fn live<L>(settings: &Settings, layer: L, with_handle: fn(L) -> (L, PolicyHa
         return layer;
     }
     let (layer, handle) = with_handle(layer);
-    watch(settings, handle);
+    watch(settings, handle, settings.strict_guard);
     layer
 }
 
@@ -320,18 +328,18 @@ pub fn live<L>(settings: &Settings, layer: L, with_handle: fn(L) -> (L, PolicyHa
 /// start afterwards (`policy reloaded from FILE`); an invalid one is refused with every
 /// problem and the policy in force keeps serving (`policy refused, still serving the previous
 /// one: ...`). Both go to stderr.
-fn watch(settings: &Settings, handle: PolicyHandle) {
+fn watch(settings: &Settings, handle: PolicyHandle, strict_guard: bool) {
     let path = settings.config.clone();
     std::thread::spawn(move || {
         let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(runtime) => runtime,
             Err(e) => return eprintln!("error: --watch cannot start: {e}"),
         };
-        runtime.block_on(watch_loop(path, handle));
+        runtime.block_on(watch_loop(path, handle, strict_guard));
     });
 }
 
-async fn watch_loop(path: PathBuf, handle: PolicyHandle) {
+async fn watch_loop(path: PathBuf, handle: PolicyHandle, strict_guard: bool) {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangup = match signal(SignalKind::hangup()) {
         Ok(hangup) => Some(hangup),
@@ -370,12 +378,22 @@ async fn watch_loop(path: PathBuf, handle: PolicyHandle) {
                 "a change"
             }
         };
-        reload(&path, &handle, reason);
+        reload(&path, &handle, reason, strict_guard);
     }
 }
 
-fn reload(path: &std::path::Path, handle: &PolicyHandle, reason: &str) {
-    match handle.reload(path) {
+fn reload(path: &std::path::Path, handle: &PolicyHandle, reason: &str, strict_guard: bool) {
+    let reloaded = if strict_guard {
+        PolicyConfig::load(path)
+            .map_err(|e| e.to_string())
+            .and_then(|mut config| {
+                config.guard = Guard::Strict.name().to_owned();
+                handle.set_config(&config).map_err(|e| e.to_string())
+            })
+    } else {
+        handle.reload(path).map_err(|e| e.to_string())
+    };
+    match reloaded {
         Ok(()) => {
             eprintln!("policy reloaded from {} ({reason})", path.display());
             print_warnings(&handle.policy());

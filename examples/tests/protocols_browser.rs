@@ -343,7 +343,6 @@ fn mcp_session_fails_in_the_browser_when_the_session_id_is_not_exposed() {
 /// The MCP spec's rule: a request from an origin the policy does not allow gets 403 and runs
 /// nothing, including a simple request (no preflight) that CORS alone lets through.
 #[test]
-#[ignore = "needs the engine's origin refusal (issue 30 item 3)"]
 fn mcp_server_refuses_a_disallowed_origin_with_403_and_runs_no_tool() {
     let run = run(
         MCP_SERVER,

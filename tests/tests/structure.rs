@@ -378,7 +378,7 @@ const CORE_LAYERS: &[&[&str]] = &[
     &["config"],
     &["decision"],
     &["lookup"],
-    &["origin", "method", "header", "method_override", "preset"],
+    &["origin", "method", "header", "method_override", "preset", "guard"],
     &["compile"],
     &["file"],
     &["observe", "metrics"],

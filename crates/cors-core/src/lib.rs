@@ -61,6 +61,7 @@ mod compile;
 mod config;
 mod decision;
 mod file;
+mod guard;
 mod header;
 pub mod limits;
 #[cfg(feature = "live")]
@@ -81,6 +82,7 @@ pub use config::keys::EnvOverride;
 pub use config::{Format, PolicyConfig};
 pub use decision::{Decision, Outcome, Refusal, ShortBytes};
 pub use file::LoadError;
+pub use guard::Guard;
 #[cfg(feature = "live")]
 pub use live::PolicyHandle;
 pub use policy::{Policy, PolicyBuilder};

@@ -9,6 +9,7 @@
 //! | `cors_origin_cache_total` | `result`: `hit` (a looked-up origin answered from the cache), `miss` (looked up) |
 //! | `cors_policy_reloads_total` | `result`: `applied`, `refused` (a handle's new policy was invalid) |
 //! | `cors_candidate_differences_total` | none: requests the report-only candidate would answer differently |
+//! | `cors_guard_total` | `outcome`: `refused`; `reason`: the origin's [`Refusal::code`] (requests [`crate::Guard::Strict`] refused with 403) |
 //!
 //! A request without `Origin` is `kind="none"`, `outcome="allowed"` (it is never refused, so
 //! there is no `kind="none"`, `outcome="refused"` series); a refused request counts once in each
@@ -38,6 +39,9 @@ pub const ORIGIN_CACHE: &str = "cors_origin_cache_total";
 pub const POLICY_RELOADS: &str = "cors_policy_reloads_total";
 /// Requests the report-only candidate policy would have answered differently.
 pub const CANDIDATE_DIFFERENCES: &str = "cors_candidate_differences_total";
+/// Requests the guard refused with 403, by `outcome` (`refused`) and `reason` (the origin's
+/// [`Refusal::code`]).
+pub const GUARD: &str = "cors_guard_total";
 
 struct Counters {
     /// `[kind][outcome]`: preflight, actual × allowed, refused.
@@ -53,7 +57,13 @@ struct Counters {
     #[cfg_attr(not(feature = "live"), allow(dead_code))]
     reloads: [Counter; 2],
     candidate_differences: Counter,
+    /// By [`Refusal::index`], for the reasons an origin's check gives.
+    guard_refused: [Counter; GUARD_REASONS],
 }
+
+/// The reasons a guard refuses for: those of an origin's check, the first codes of
+/// [`Refusal::CODES`] (`multiple_origins` to `origin_lookup_failed`).
+const GUARD_REASONS: usize = 7;
 
 static COUNTERS: OnceLock<Counters> = OnceLock::new();
 
@@ -89,6 +99,7 @@ fn handles() -> Counters {
         CANDIDATE_DIFFERENCES,
         "Requests the report-only candidate policy would have answered differently"
     );
+    describe_counter!(GUARD, "Requests the guard refused with 403, by reason");
     let requests = |kind: &'static str| {
         ["allowed", "refused"].map(|outcome| counter!(REQUESTS, "kind" => kind, "outcome" => outcome))
     };
@@ -105,6 +116,9 @@ fn handles() -> Counters {
         origin_cache: ["hit", "miss"].map(|result| counter!(ORIGIN_CACHE, "result" => result)),
         reloads: ["applied", "refused"].map(|result| counter!(POLICY_RELOADS, "result" => result)),
         candidate_differences: counter!(CANDIDATE_DIFFERENCES),
+        guard_refused: std::array::from_fn(
+            |i| counter!(GUARD, "outcome" => "refused", "reason" => Refusal::CODES[i]),
+        ),
     }
 }
 
@@ -114,12 +128,20 @@ pub(crate) fn decided(outcome: &Outcome, reason: Option<Refusal>) {
     let c = counters();
     let kind = match outcome {
         Outcome::PreflightAllowed | Outcome::PreflightRefused(_) => 0,
-        Outcome::ActualAllowed | Outcome::ActualRefused(_) | Outcome::OverrideRefused(_) => 1,
+        Outcome::ActualAllowed
+        | Outcome::ActualRefused(_)
+        | Outcome::OverrideRefused(_)
+        | Outcome::GuardRefused(_) => 1,
         Outcome::NotCors => return c.not_cors.increment(1),
     };
     c.requests[kind][reason.is_some() as usize].increment(1);
     if let Some(reason) = reason {
         c.refusals[reason.index()].increment(1);
+        if matches!(outcome, Outcome::GuardRefused(_)) {
+            if let Some(guard) = c.guard_refused.get(reason.index()) {
+                guard.increment(1);
+            }
+        }
     }
 }
 

@@ -154,6 +154,52 @@ fn every_series_can_move_and_a_malformed_origin_is_counted_as_one() {
     assert!(series.contains_key("cors_requests_total{kind=none,outcome=allowed}"));
 }
 
+/// A strict guard's refusals count as refused actual requests and in `cors_guard_total`, by
+/// the origin's reason; its series are the origin reasons only (`origin_not_looked_up` is never
+/// final, a method's reason never the guard's).
+#[test]
+fn the_guard_counts_its_refusals_by_reason() {
+    let _serial = serial();
+    let policy = Policy::builder()
+        .allow_origins(["https://a.example"])
+        .guard(cors_core::Guard::Strict)
+        .build()
+        .unwrap();
+    let counts = counted(|| {
+        policy.evaluate(&RawRequest::new("POST").header("Origin", "https://evil.example"));
+        policy.evaluate(&RawRequest::new("GET").header("Origin", "null"));
+        policy.evaluate(&RawRequest::new("GET").header("Origin", "https://a.example"));
+        policy.evaluate(&RawRequest::new("DELETE"));
+    });
+    assert_eq!(
+        counts,
+        expect(&[
+            (
+                "cors_guard_total{outcome=refused,reason=null_origin_not_allowed}",
+                1
+            ),
+            ("cors_guard_total{outcome=refused,reason=origin_not_allowed}", 1),
+            ("cors_refusals_total{reason=null_origin_not_allowed}", 1),
+            ("cors_refusals_total{reason=origin_not_allowed}", 1),
+            ("cors_requests_total{kind=actual,outcome=allowed}", 1),
+            ("cors_requests_total{kind=actual,outcome=refused}", 2),
+            ("cors_requests_total{kind=none,outcome=allowed}", 1),
+        ])
+    );
+    let series = snapshot();
+    let guard: Vec<&String> = series
+        .keys()
+        .filter(|k| k.starts_with("cors_guard_total"))
+        .collect();
+    assert_eq!(guard.len(), 7, "{guard:?}");
+    assert!(
+        guard
+            .iter()
+            .all(|k| !k.contains("not_looked_up") && !k.contains("method")),
+        "{guard:?}"
+    );
+}
+
 #[test]
 fn reloads_count_applied_and_refused() {
     let _serial = serial();

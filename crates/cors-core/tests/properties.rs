@@ -324,6 +324,7 @@ fn config() -> impl Strategy<Value = PolicyConfig> {
                 preflight_status: status,
                 options_passthrough: passthrough,
                 presets: Vec::new(),
+                guard: "off".into(),
             };
             if any_origin && !credentials {
                 c.allow_origins = vec!["*".into()];

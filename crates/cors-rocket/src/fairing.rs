@@ -197,6 +197,8 @@ impl CorsFairing {
     /// application's fairing sees only what it must decide before routing: OPTIONS (to answer
     /// preflights), and the requests Rocket may have rewritten from a form POST (see
     /// [`routed_by_global`]); requests of other methods fall back to it in `on_response`.
+    /// Under a strict guard, or a live policy that may become one, every request must be
+    /// decided before its handler, so the whole application's fairing claims every method too.
     ///
     /// [`routed_by_global`]: crate::method_override::routed_by_global
     pub(crate) fn routes(&self) -> Vec<Route> {
@@ -208,7 +210,11 @@ impl CorsFairing {
             route.format = format;
             route
         };
-        if !self.global {
+        let guarded = self
+            .scope
+            .fixed_policy()
+            .is_none_or(|policy| policy.guard() == cors_core::Guard::Strict);
+        if !self.global || guarded {
             return METHODS.iter().map(|&method| route(method, None)).collect();
         }
         let mut routes = vec![

@@ -26,6 +26,8 @@ pub(crate) struct PolicyInner {
     pub(crate) private_network: bool,
     pub(crate) preflight_status: u16,
     pub(crate) passthrough: bool,
+    /// Whether a request from a disallowed origin is refused with 403 ([`crate::Guard::Strict`]).
+    pub(crate) guard_strict: bool,
     pub(crate) star: ValueId,
     pub(crate) true_value: ValueId,
     pub(crate) values: HeaderValues,
@@ -70,6 +72,7 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
         private_network: config.allow_private_network,
         preflight_status: config.preflight_status,
         passthrough: config.options_passthrough,
+        guard_strict: validated.guard == crate::Guard::Strict,
         star,
         true_value,
         values,

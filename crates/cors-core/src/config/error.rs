@@ -352,6 +352,8 @@ pub enum ConfigErrorKind {
     RegexTooLarge(usize),
     /// A name in `presets` that is no [`Preset`](crate::Preset).
     UnknownPreset,
+    /// A `guard` value that is no [`Guard`](crate::Guard) mode.
+    UnknownGuard,
     /// A `*` in a header name other than the wildcard alone or a family's end (`mcp-param-*`).
     InvalidHeaderFamily,
     /// A family in `expose_headers` (`trailer-*`), which it does not take: the names are listed.
@@ -400,6 +402,7 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::RegexTooLarge(v0) => write!(f, "compiles to more than the size limit of {v0} bytes; simplify it"),
             ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
             ConfigErrorKind::UnknownPreset => f.write_str("is not a preset (the presets are grpc-web, connect, mcp)"),
+            ConfigErrorKind::UnknownGuard => f.write_str("is not a guard mode: \"off\", or \"strict\" (every request whose Origin the policy does not allow refused with 403)"),
             ConfigErrorKind::InvalidHeaderFamily => f.write_str("is not a header name nor a family: a family is a name's prefix followed by one \"*\", such as \"mcp-param-*\""),
             ConfigErrorKind::ExposeFamily => f.write_str("is a family, which expose_headers does not take: list the names the page reads (\"trailer-x-name\")"),
             ConfigErrorKind::TooManyHeaderFamilies => write!(f, "is one family too many: at most {} header-name families", crate::limits::MAX_HEADER_FAMILIES),
@@ -506,6 +509,9 @@ pub enum ConfigWarningKind {
     /// The Connect preset without any `Trailer-` header exposed: Connect sends a unary call's
     /// trailers as `Trailer-<name>` response headers, which the page reads only if exposed.
     PresetTrailersNotExposed,
+    /// The MCP preset without `guard = "strict"`: MCP's Streamable HTTP transport requires a
+    /// server to refuse a request whose `Origin` is not allowed with 403 (DNS rebinding).
+    PresetMcpWithoutGuard,
 }
 
 impl std::fmt::Display for ConfigWarningKind {
@@ -519,6 +525,7 @@ impl std::fmt::Display for ConfigWarningKind {
             ConfigWarningKind::LowercaseMethod(v0) => write!(f, "has lower-case letters, and methods are case-sensitive: pages send {v0:?}, which this does not allow; did you mean {v0:?}?"),
             ConfigWarningKind::RegexUnescapedDot(v0) => write!(f, "has a `.` that matches any character, not only a dot (so `exampleXcom` matches `example.com`, and anyone can register it); did you mean `{v0}`?"),
             ConfigWarningKind::RegexMatchesUnrelatedOrigin(v0) => write!(f, "matches {v0:?}, so it allows nearly every origin, echoed back one by one (with credentials, the hole of rs/cors CVE-2018-20744); list the origins, or use [\"*\"] without credentials"),
+            ConfigWarningKind::PresetMcpWithoutGuard => f.write_str("requires refusing every request whose Origin is not allowed with 403 (MCP's Streamable HTTP transport, against DNS rebinding): set guard = \"strict\""),
             ConfigWarningKind::PresetWithoutMetadata => f.write_str("lists the protocol's own headers only: add the metadata your calls send (an authorization token, custom headers) to allow_headers, or the browser refuses those calls"),
             ConfigWarningKind::PresetTrailersNotExposed => f.write_str("sends a unary call's trailers as Trailer-<name> response headers, and none is exposed: add the ones the page reads to expose_headers (\"trailer-x-name\")"),
             ConfigWarningKind::RegexWithCredentials => f.write_str("is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact origins, or check the regex with `cors probe`"),

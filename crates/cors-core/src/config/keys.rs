@@ -9,10 +9,11 @@ pub(crate) enum KeyType {
     List,
     Bool,
     Number,
+    Text,
 }
 
 /// Every key, in the order the documentation lists them.
-pub(crate) const KEYS: [(&str, KeyType); 12] = [
+pub(crate) const KEYS: [(&str, KeyType); 13] = [
     ("allow_origins", KeyType::List),
     ("allow_origin_regex", KeyType::List),
     ("allow_null_origin", KeyType::Bool),
@@ -25,6 +26,7 @@ pub(crate) const KEYS: [(&str, KeyType); 12] = [
     ("preflight_status", KeyType::Number),
     ("options_passthrough", KeyType::Bool),
     ("presets", KeyType::List),
+    ("guard", KeyType::Text),
 ];
 
 /// An environment variable that replaces a policy key's value

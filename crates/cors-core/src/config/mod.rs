@@ -50,6 +50,9 @@ pub struct PolicyConfig {
     /// Protocols whose lists merge into this policy's (`grpc-web`, `connect`, `mcp`;
     /// [`Preset`](crate::Preset)).
     pub presets: Vec<String>,
+    /// What the policy refuses outright: `off` (the default) or `strict`
+    /// ([`Guard`](crate::Guard), rules §12).
+    pub guard: String,
 }
 
 impl Default for PolicyConfig {
@@ -67,6 +70,7 @@ impl Default for PolicyConfig {
             preflight_status: 204,
             options_passthrough: false,
             presets: Vec::new(),
+            guard: "off".to_owned(),
         }
     }
 }

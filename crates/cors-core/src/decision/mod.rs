@@ -29,13 +29,19 @@ pub enum Outcome {
     /// its origin never got through a preflight for: refused with 403, the handler does not
     /// run (rules §9; [`crate::adapter::Facts::method_overridden`]).
     OverrideRefused(Refusal),
+    /// A request whose `Origin` the policy does not allow, under [`Guard::Strict`]
+    /// (crate::Guard::Strict): refused with 403, the handler does not run (rules §12).
+    GuardRefused(Refusal),
 }
 
 impl Outcome {
     /// The reason, for a denied request.
     pub fn refusal(&self) -> Option<&Refusal> {
         match self {
-            Outcome::ActualRefused(r) | Outcome::PreflightRefused(r) | Outcome::OverrideRefused(r) => Some(r),
+            Outcome::ActualRefused(r)
+            | Outcome::PreflightRefused(r)
+            | Outcome::OverrideRefused(r)
+            | Outcome::GuardRefused(r) => Some(r),
             _ => None,
         }
     }

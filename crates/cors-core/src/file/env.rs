@@ -99,6 +99,7 @@ pub(super) fn env_value(raw: &str, ty: KeyType) -> Option<RawValue> {
             "false" => Some(RawValue::Bool(false)),
             _ => None,
         },
+        KeyType::Text => Some(RawValue::Str(raw.trim().to_owned())),
         KeyType::Number => raw
             .trim()
             .parse::<i64>()

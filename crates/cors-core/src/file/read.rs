@@ -32,6 +32,7 @@ pub(super) fn read_keys(
             "allow_private_network" => take(v, &mut config.allow_private_network),
             "preflight_status" => take(v, &mut config.preflight_status),
             "presets" => take(v, &mut config.presets),
+            "guard" => take(v, &mut config.guard),
             _ => take(v, &mut config.options_passthrough),
         };
         if let Err(shown) = ok {
@@ -64,6 +65,15 @@ impl FromRaw for Vec<String> {
                 _ => None,
             })
             .collect()
+    }
+}
+
+impl FromRaw for String {
+    fn from_raw(value: &RawValue) -> Option<Self> {
+        match value {
+            RawValue::Str(s) => Some(s.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -131,6 +141,7 @@ pub(super) fn expected(ty: KeyType) -> &'static str {
         KeyType::List => "a list of strings",
         KeyType::Bool => "true or false",
         KeyType::Number => "a whole number",
+        KeyType::Text => "a string",
     }
 }
 

@@ -10,6 +10,7 @@ enum Field<'a> {
     List(&'a [String]),
     Bool(bool),
     Number(u32),
+    Text(&'a str),
 }
 
 fn fields(config: &PolicyConfig) -> Vec<(&'static str, Field<'_>)> {
@@ -38,6 +39,9 @@ fn fields(config: &PolicyConfig) -> Vec<(&'static str, Field<'_>)> {
     ]);
     if !config.presets.is_empty() {
         fields.push(("presets", Field::List(&config.presets)));
+    }
+    if config.guard != "off" {
+        fields.push(("guard", Field::Text(&config.guard)));
     }
     fields
 }
@@ -71,6 +75,7 @@ fn value_text(field: &Field<'_>) -> String {
     match field {
         Field::Bool(b) => b.to_string(),
         Field::Number(n) => n.to_string(),
+        Field::Text(s) => quoted(s),
         Field::List(items) => {
             let quoted: Vec<String> = items.iter().map(|s| quoted(s)).collect();
             format!("[{}]", quoted.join(", "))

@@ -243,6 +243,28 @@ impl PolicyBuilder {
         self
     }
 
+    /// What the policy refuses outright ([`Guard`](crate::Guard), rules §12): with
+    /// [`Guard::Strict`](crate::Guard::Strict), every request whose `Origin` the policy does
+    /// not allow is answered 403 and its handler does not run, as MCP requires.
+    ///
+    /// ```
+    /// use cors_core::{Guard, Outcome, Policy, RawRequest, Refusal};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .guard(Guard::Strict)
+    ///     .build()?;
+    /// let request = RawRequest::new("GET").header("Origin", "https://evil.example");
+    /// let decision = policy.evaluate(&request);
+    /// assert_eq!(decision.outcome(), &Outcome::GuardRefused(Refusal::OriginNotAllowed));
+    /// assert_eq!(decision.handled_by(), cors_core::adapter::HandledBy::Layer { status: 403 });
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn guard(mut self, guard: crate::Guard) -> Self {
+        self.config.guard = guard.name().to_owned();
+        self
+    }
+
     /// Allows cookies and HTTP authentication.
     pub fn allow_credentials(mut self, allow: bool) -> Self {
         self.config.allow_credentials = allow;

@@ -189,6 +189,11 @@ impl Policy {
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
                 d
             }
+            Some(Err(reason)) if p.guard_strict => Decision::with_plan(
+                Outcome::GuardRefused(reason),
+                HandledBy::Layer { status: 403 },
+                p.plans.actual_refused,
+            ),
             Some(Err(reason)) => Decision::with_plan(
                 Outcome::ActualRefused(reason),
                 HandledBy::Handler,

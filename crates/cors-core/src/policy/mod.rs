@@ -163,4 +163,23 @@ impl Policy {
     pub fn preflight_status(&self) -> u16 {
         self.inner.preflight_status
     }
+
+    /// What the policy refuses outright ([`Guard`](crate::Guard)): an adapter that decides
+    /// some requests only after the handler (Rocket's whole-application fairing) decides every
+    /// request first under [`Guard::Strict`](crate::Guard::Strict).
+    ///
+    /// ```
+    /// use cors_core::{Guard, Policy};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).guard(Guard::Strict).build()?;
+    /// assert_eq!(policy.guard(), Guard::Strict);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn guard(&self) -> crate::Guard {
+        if self.inner.guard_strict {
+            crate::Guard::Strict
+        } else {
+            crate::Guard::Off
+        }
+    }
 }

@@ -112,6 +112,9 @@ fn warn_short(preset: Preset, key: &str, config: &PolicyConfig, report: &mut Rep
     if preset == Preset::Connect && !exposes_trailers {
         report.warning(warn(ConfigWarningKind::PresetTrailersNotExposed));
     }
+    if preset == Preset::Mcp && config.guard.parse() != Ok(crate::Guard::Strict) {
+        report.warning(warn(ConfigWarningKind::PresetMcpWithoutGuard));
+    }
 }
 
 #[cfg(test)]
@@ -173,12 +176,13 @@ mod tests {
             kinds,
             [
                 &ConfigWarningKind::PresetWithoutMetadata,
-                &ConfigWarningKind::PresetTrailersNotExposed
+                &ConfigWarningKind::PresetTrailersNotExposed,
+                &ConfigWarningKind::PresetMcpWithoutGuard
             ]
         );
         let mut c = config(&["connect"]);
         c.allow_headers = vec!["authorization".into()];
-        c.expose_headers = vec!["trailer-*".into()];
+        c.expose_headers = vec!["trailer-x-greeted".into()];
         let mut report = Report::default();
         validate_presets(&c, &mut report);
         assert!(report.warnings.is_empty(), "{:?}", report.warnings);
