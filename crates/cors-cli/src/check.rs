@@ -111,16 +111,18 @@ pub(crate) fn run(path: &Path, json: bool, style: Style) -> u8 {
     let loaded = load(path);
     if json {
         let mut doc = file_json(path, &loaded);
-        let (code, warnings, summary) = match &loaded {
+        let (code, warnings, summary, presets) = match &loaded {
             Loaded::Valid(p) => (
                 VALID,
                 p.warnings().iter().map(warning_json).collect(),
                 Some(summary_json(&p.to_config())),
+                presets_json(&p.to_config()),
             ),
-            Loaded::Invalid(_) => (INVALID, vec![], None),
-            Loaded::Unreadable(_) => (UNREADABLE, vec![], None),
+            Loaded::Invalid(_) => (INVALID, vec![], None, json!([])),
+            Loaded::Unreadable(_) => (UNREADABLE, vec![], None, json!([])),
         };
         doc.insert("warnings".into(), Value::Array(warnings));
+        doc.insert("presets".into(), presets);
         doc.insert("env_overrides".into(), json!(env));
         doc.insert("policy".into(), json!(summary));
         println!("{:#}", Value::Object(doc));
@@ -228,9 +230,53 @@ fn print_summary(c: &PolicyConfig, style: Style) {
     if c.options_passthrough {
         extra.push("OPTIONS passthrough".to_owned());
     }
+    if c.guard != "off" {
+        extra.push(format!("guard {}", c.guard));
+    }
     if !extra.is_empty() {
         println!("  {} {}", label("also"), extra.join(", "));
     }
+    for line in preset_lines(c) {
+        println!("  {} {line}", label("preset"));
+    }
+}
+
+/// What each preset adds, one line each: `grpc-web adds methods POST; request headers ...`.
+pub(crate) fn preset_lines(c: &PolicyConfig) -> Vec<String> {
+    c.preset_additions()
+        .iter()
+        .map(|a| {
+            let mut parts = Vec::new();
+            for (what, values) in [
+                ("methods", &a.methods),
+                ("request headers", &a.allow_headers),
+                ("exposed headers", &a.expose_headers),
+            ] {
+                if !values.is_empty() {
+                    parts.push(format!("{what} {}", values.join(", ")));
+                }
+            }
+            match parts.is_empty() {
+                true => format!("{} adds nothing the policy does not have", a.preset),
+                false => format!("{} adds {}", a.preset, parts.join("; ")),
+            }
+        })
+        .collect()
+}
+
+/// What each preset adds, as the JSON outputs list it.
+pub(crate) fn presets_json(c: &PolicyConfig) -> Value {
+    c.preset_additions()
+        .iter()
+        .map(|a| {
+            json!({
+                "preset": a.preset.name(),
+                "methods": a.methods,
+                "allow_headers": a.allow_headers,
+                "expose_headers": a.expose_headers,
+            })
+        })
+        .collect()
 }
 
 /// The policy's keys and values, as `cors check --json` lists them.

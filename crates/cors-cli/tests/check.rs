@@ -236,3 +236,49 @@ fn an_invalid_regex_is_shown_as_written_with_a_caret_under_the_problem() {
         r"allow_origin_regex[0]: regex https://(foo\.example\.com is invalid at column 9: unclosed group"
     );
 }
+
+/// What each preset adds is listed, in text and JSON, with the warnings where a preset alone
+/// falls short; an unknown preset is an error with the name meant.
+#[test]
+fn presets_show_what_they_add() {
+    let dir = Dir::new();
+    let path = dir.file(
+        "cors.toml",
+        "allow_origins = [\"https://app.example.com\"]\npresets = [\"grpc-web\", \"mcp\"]\nguard = \"strict\"\n",
+    );
+    let out = cors_run([std::ffi::OsStr::new("check"), path.as_os_str()]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("valid (1 warning)"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("warning presets[0]: \"grpc-web\" lists the protocol's own headers only"),
+        "{out:?}"
+    );
+    assert!(
+        out.has_line(
+            "  preset       grpc-web adds methods POST; request headers content-type, grpc-timeout, \
+             grpc-message-type, x-grpc-web, x-user-agent; exposed headers grpc-status, grpc-message, \
+             grpc-status-details-bin"
+        ),
+        "{out:?}"
+    );
+    // content-type came with grpc-web: mcp adds only what is new.
+    assert!(
+        out.stdout
+            .contains("  preset       mcp adds methods GET, DELETE; request headers accept, authorization,"),
+        "{out:?}"
+    );
+    assert!(out.has_line("  also         guard strict"), "{out:?}");
+    let out = run(cors().args(["--json", "check"]).arg(&path));
+    let doc = out.json();
+    assert_eq!(doc["presets"][0]["preset"], "grpc-web");
+    assert_eq!(doc["presets"][1]["methods"], serde_json::json!(["GET", "DELETE"]));
+
+    let bad = dir.file(
+        "bad.toml",
+        "allow_origins = [\"https://app.example.com\"]\npresets = [\"grpc_web\"]\n",
+    );
+    let out = cors_run([std::ffi::OsStr::new("check"), bad.as_os_str()]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("presets[0]: \"grpc_web\" is not a preset (the presets are grpc-web, connect, mcp); did you mean \"grpc-web\"?"), "{out:?}");
+}

@@ -284,3 +284,43 @@ fn json_output_parses() {
     assert!(doc["actual"].is_null());
     assert_eq!(doc["browser"]["allowed"], false);
 }
+
+/// A policy with presets: the explanation says what each added, and a preflight for the
+/// protocol's headers is granted by them; under the strict guard a disallowed origin's
+/// request is answered 403 by the layer.
+#[test]
+fn presets_are_shown_and_the_strict_guard_answers_403() {
+    let dir = Dir::new();
+    let path = dir.file(
+        "cors.toml",
+        "allow_origins = [\"https://app.example.com\"]\npresets = [\"mcp\"]\nguard = \"strict\"\n",
+    );
+    let out = explain(
+        &path,
+        &[
+            "--origin",
+            "https://app.example.com",
+            "--method",
+            "DELETE",
+            "-H",
+            "mcp-session-id: 1",
+            "-H",
+            "mcp-param-x: y",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("  preset  mcp adds methods GET, POST, DELETE;"),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout
+            .contains("access-control-allow-headers: mcp-param-x,mcp-session-id"),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("ALLOWED"), "{out:?}");
+    let out = explain(&path, &["--origin", "https://evil.example", "--method", "GET"]);
+    assert!(out.stdout.contains("403"), "{out:?}");
+    assert!(out.stdout.contains("BLOCKED"), "{out:?}");
+}

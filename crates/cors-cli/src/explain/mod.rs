@@ -242,6 +242,7 @@ impl Explained {
             "preflight": self.preflight.as_ref().map(Exchange::to_json),
             "actual": self.actual.as_ref().map(Exchange::to_json),
             "browser": verdict_json(&self.verdict),
+            "presets": crate::check::presets_json(&self.config),
         });
         println!("{doc:#}");
     }
@@ -257,6 +258,9 @@ impl Explained {
         }
         println!("{} {summary}", style.bold("Request  "));
         println!("{} {}", style.bold("Policy   "), args.policy.display());
+        for line in crate::check::preset_lines(&self.config) {
+            println!("{} {line}", style.dim("  preset "));
+        }
         println!();
         self.print_exchanges(style);
         self.print_browser(args, style);
