@@ -207,6 +207,11 @@ pub enum Ours {
     /// task needs. Feature `lookup`.
     #[cfg(feature = "lookup")]
     LookupCold,
+    /// The case's lists plus the gRPC-Web preset (`presets = ["grpc-web"]`).
+    Preset,
+    /// The same lists as [`Ours::Preset`] ends with, written out by hand: the two rows cost the
+    /// same, since a preset is merged when the policy is built.
+    PresetByHand,
     /// A live policy (`with_handle`), swapped before every request: each request is the first
     /// after a swap. Every variant's loop makes the swap, so that it is not part of what the
     /// layer adds. Feature `live`.
@@ -293,6 +298,24 @@ impl Case {
                 &preflight(Some(",".repeat(1024))),
             ),
             Case::actual("wildcard_match", Origins::Wildcard),
+            Case {
+                ours: Ours::Preset,
+                ..Case::new(
+                    "preflight_preset",
+                    Case::three(),
+                    "OPTIONS",
+                    &preflight(Some("content-type,x-api-key".into())),
+                )
+            },
+            Case {
+                ours: Ours::PresetByHand,
+                ..Case::new(
+                    "preflight_preset_by_hand",
+                    Case::three(),
+                    "OPTIONS",
+                    &preflight(Some("content-type,x-api-key".into())),
+                )
+            },
             #[cfg(feature = "lookup")]
             Case {
                 ours: Ours::LookupCached,
@@ -343,8 +366,25 @@ impl Case {
                 .cloned()
                 .collect::<Vec<_>>()
         };
+        let grpc_web = cors_core::Preset::GrpcWeb;
+        // The case's list, then the preset's names it lacks: what the merge makes.
+        let by_hand = |list: &[&'static str], preset: &[&'static str]| -> Vec<&'static str> {
+            let mut all = list.to_vec();
+            for name in preset {
+                if !all.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                    all.push(name);
+                }
+            }
+            all
+        };
         let builder = match self.ours {
             Ours::Listed => builder.allow_origins(&origins),
+            Ours::Preset => builder.allow_origins(&origins).presets([grpc_web]),
+            Ours::PresetByHand => builder
+                .allow_origins(&origins)
+                .allow_methods(by_hand(&METHODS, grpc_web.methods()))
+                .allow_headers(by_hand(&HEADERS, grpc_web.allow_headers()))
+                .expose_headers(grpc_web.expose_headers()),
             #[cfg(feature = "live")]
             Ours::SwapEachRequest => builder.allow_origins(&origins),
             #[cfg(feature = "lookup")]
