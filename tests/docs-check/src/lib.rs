@@ -26,6 +26,10 @@ pub mod readme {}
 #[doc = include_str!("../repo/docs/guide.md")]
 pub mod guide {}
 
+/// Checks `docs/protocols.md`: presets in code, the MCP policy with the strict guard.
+#[doc = include_str!("../repo/docs/protocols.md")]
+pub mod protocols {}
+
 /// Checks `docs/rules.md` (no Rust blocks: the rules every adapter is held to, which
 /// `tests/rules.rs` keeps the only place a `§N` may point to).
 #[doc = include_str!("../repo/docs/rules.md")]
@@ -57,6 +61,11 @@ pub mod quickstart {
     /// form with `?` and a scoped fairing.
     #[doc = include_str!("../repo/docs/quickstart/rocket.md")]
     pub mod rocket {}
+
+    /// Checks `docs/quickstart/tonic.md`: build.rs, the gRPC-Web server, its policy in code.
+    /// The generated code is this crate's own (its build.rs compiles the same proto).
+    #[doc = include_str!("../repo/docs/quickstart/tonic.md")]
+    pub mod tonic {}
 
     /// Checks `docs/quickstart/warp.md`: the server, a `recover` inside the wrapper, per-route
     /// policies.
