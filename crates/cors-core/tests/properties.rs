@@ -884,3 +884,25 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Any text in the list keys, the presets and the guard builds a policy or reports errors:
+    /// never a panic (a value cut inside a multi-byte character, a family's `*` anywhere).
+    #[test]
+    fn f_any_text_in_any_key_never_panics(
+        values in vec(prop_oneof![".{0,14}", "trailer-.{0,4}", "[a-z-]{0,6}\\*{0,2}"], 0..6),
+        presets in vec(prop_oneof![Just("grpc-web".to_owned()), Just("connect".to_owned()), Just("mcp".to_owned()), ".{0,8}"], 0..4),
+        guard in prop_oneof![Just("strict".to_owned()), ".{0,8}"],
+    ) {
+        let config = PolicyConfig {
+            allow_origins: vec!["https://a.example".into()],
+            allow_methods: values.clone(),
+            allow_headers: values.clone(),
+            expose_headers: values,
+            presets,
+            guard,
+            ..PolicyConfig::default()
+        };
+        let _ = config.build();
+    }
+}

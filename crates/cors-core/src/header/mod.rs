@@ -3,7 +3,7 @@
 
 mod validate;
 
-pub(crate) use validate::{validate_allow_headers, validate_expose_headers};
+pub(crate) use validate::{family_prefix, validate_allow_headers, validate_expose_headers};
 
 use crate::decision::{HeaderValueRef, Refusal, ShortBytes};
 use crate::wire::header_values::ValueId;
@@ -133,7 +133,7 @@ impl AllowHeaders {
         for n in names {
             if n == "*" {
                 this.any = true;
-            } else if let Some(prefix) = validate::family_prefix(n) {
+            } else if let Some(prefix) = family_prefix(n) {
                 this.families
                     .push(prefix.to_ascii_lowercase().into_bytes().into());
             } else {

@@ -83,8 +83,27 @@ pub(crate) fn merged(config: &PolicyConfig) -> PolicyConfig {
     merged
 }
 
-/// Each name a preset, and a warning where a preset alone falls short.
+/// Each name a preset, the families the presets add within the limit, and a warning where a
+/// preset alone falls short.
 pub(crate) fn validate_presets(config: &PolicyConfig, report: &mut Report) {
+    let family = |h: &str| crate::header::family_prefix(h).is_some();
+    let mut families = config.allow_headers.iter().filter(|h| family(h)).count();
+    for addition in config.preset_additions() {
+        families += addition.allow_headers.iter().filter(|h| family(h)).count();
+        if families > crate::limits::MAX_HEADER_FAMILIES {
+            let i = config
+                .presets
+                .iter()
+                .position(|p| p == addition.preset.name())
+                .unwrap_or(0);
+            report.error(ConfigError::new(
+                format!("presets[{i}]"),
+                Some(addition.preset.name()),
+                ConfigErrorKind::TooManyHeaderFamilies,
+            ));
+            break;
+        }
+    }
     for (i, name) in config.presets.iter().enumerate() {
         let key = format!("presets[{i}]");
         match name.parse::<Preset>() {
@@ -97,6 +116,9 @@ pub(crate) fn validate_presets(config: &PolicyConfig, report: &mut Report) {
     }
 }
 
+/// The prefix of the headers Connect sends a unary call's trailers in.
+const TRAILER: &[u8] = b"trailer-";
+
 fn warn_short(preset: Preset, key: &str, config: &PolicyConfig, report: &mut Report) {
     let warn = |kind| ConfigWarning::new(key, Some(preset.name()), kind);
     // An RPC call's metadata are request headers of the application's own: the preset cannot
@@ -104,11 +126,11 @@ fn warn_short(preset: Preset, key: &str, config: &PolicyConfig, report: &mut Rep
     if matches!(preset, Preset::GrpcWeb | Preset::Connect) && config.allow_headers.is_empty() {
         report.warning(warn(ConfigWarningKind::PresetWithoutMetadata));
     }
-    let exposes_trailers = config
-        .expose_headers
-        .iter()
-        .any(|h| h.len() > "trailer-".len() && h[.."trailer-".len()].eq_ignore_ascii_case("trailer-"))
-        || config.expose_headers.iter().any(|h| h == "*");
+    // Bytes, not a `str` slice: a value is anything the file says, and a cut inside a
+    // multi-byte character would panic.
+    let trailer =
+        |h: &String| h.len() > TRAILER.len() && h.as_bytes()[..TRAILER.len()].eq_ignore_ascii_case(TRAILER);
+    let exposes_trailers = config.expose_headers.iter().any(|h| trailer(h) || h == "*");
     if preset == Preset::Connect && !exposes_trailers {
         report.warning(warn(ConfigWarningKind::PresetTrailersNotExposed));
     }
@@ -154,6 +176,35 @@ mod tests {
         assert!(
             !added[1].allow_headers.contains(&"content-type"),
             "grpc-web added it"
+        );
+    }
+
+    #[test]
+    fn any_exposed_value_is_read_without_panicking() {
+        let mut c = config(&["connect"]);
+        c.expose_headers = vec!["traileréx".into(), "é".into(), "trailer-".into()];
+        let mut report = Report::default();
+        validate_presets(&c, &mut report);
+        assert!(report
+            .warnings
+            .iter()
+            .any(|w| w.kind() == &ConfigWarningKind::PresetTrailersNotExposed));
+    }
+
+    #[test]
+    fn the_presets_families_count_towards_the_limit() {
+        let mut c = config(&["mcp"]);
+        c.guard = "strict".into();
+        c.allow_headers = (0..crate::limits::MAX_HEADER_FAMILIES)
+            .map(|n| format!("x-{n}-*"))
+            .collect();
+        let mut report = Report::default();
+        validate_presets(&c, &mut report);
+        let shown: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].starts_with(r#"presets[0]: "mcp" is one family too many"#),
+            "{shown:?}"
         );
     }
 
