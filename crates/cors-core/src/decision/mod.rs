@@ -29,8 +29,9 @@ pub enum Outcome {
     /// its origin never got through a preflight for: refused with 403, the handler does not
     /// run (rules §9; [`crate::adapter::Facts::method_overridden`]).
     OverrideRefused(Refusal),
-    /// A request whose `Origin` the policy does not allow, under [`Guard::Strict`]
-    /// (crate::Guard::Strict): refused with 403, the handler does not run (rules §12).
+    /// A request whose `Origin` the policy does not allow, under
+    /// [`Guard::Strict`](crate::Guard::Strict): refused with 403, the handler does not run
+    /// (rules §12).
     GuardRefused(Refusal),
 }
 
