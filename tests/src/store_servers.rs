@@ -92,18 +92,43 @@ fn stop_group(child: &mut Child, signal: &str, grace: Duration) {
     let _ = child.wait();
 }
 
-/// Waits until `ready` holds, or panics with the server's log.
-fn wait_ready(what: &str, log: &Path, child: &mut Child, mut ready: impl FnMut() -> bool) {
+/// How many free ports a server is started on before giving up: a port found free can be taken
+/// by another test's process before the server binds it.
+const PORT_ATTEMPTS: usize = 5;
+
+/// Runs `start` on a new free port until the server does not exit for want of its port.
+fn on_a_free_port(what: &str, mut start: impl FnMut(u16) -> Result<(), String>) -> u16 {
+    for _ in 1..PORT_ATTEMPTS {
+        let port = free_port();
+        match start(port) {
+            Ok(()) => return port,
+            Err(log) if log.contains("already in use") => continue,
+            Err(message) => panic!("{message}"),
+        }
+    }
+    let port = free_port();
+    start(port).unwrap_or_else(|message| panic!("{what}: {message}"));
+    port
+}
+
+/// Waits until `ready` holds; an error with the server's log when it exits first, a panic
+/// when it never gets ready.
+fn wait_ready(
+    what: &str,
+    log: &Path,
+    child: &mut Child,
+    mut ready: impl FnMut() -> bool,
+) -> Result<(), String> {
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         if ready() {
-            return;
+            return Ok(());
         }
         if let Ok(Some(status)) = child.try_wait() {
-            panic!(
+            return Err(format!(
                 "{what} exited ({status}) before accepting connections; its log:\n{}",
                 std::fs::read_to_string(log).unwrap_or_default()
-            );
+            ));
         }
         if Instant::now() > deadline {
             panic!(
@@ -169,7 +194,7 @@ impl PostgresServer {
         let mut server = PostgresServer {
             dir,
             bin,
-            port: free_port(),
+            port: 0,
             as_postgres_user,
             child: None,
         };
@@ -193,7 +218,10 @@ impl PostgresServer {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        server.start_again();
+        server.port = on_a_free_port("postgres", |port| {
+            server.port = port;
+            server.try_start()
+        });
         server
     }
 
@@ -237,8 +265,12 @@ impl PostgresServer {
     /// Starts the server again on the same port with the same data (after [`Self::stop`]);
     /// returns when it accepts connections.
     pub fn start_again(&mut self) {
+        self.try_start().unwrap_or_else(|message| panic!("{message}"));
+    }
+
+    fn try_start(&mut self) -> Result<(), String> {
         if self.child.is_some() {
-            return;
+            return Ok(());
         }
         let log_path = self.log_path();
         let log = File::options()
@@ -275,8 +307,9 @@ impl PostgresServer {
                 .args(["-q", "-h", "127.0.0.1", "-p", &port, "-U", "postgres"])
                 .status()
                 .is_ok_and(|status| status.success())
-        });
+        })?;
         self.child = Some(child);
+        Ok(())
     }
 }
 
@@ -309,10 +342,13 @@ impl RedisServer {
                 .tempdir()
                 .expect("temporary directory"),
             binary,
-            port: free_port(),
+            port: 0,
             child: None,
         };
-        server.start_again();
+        server.port = on_a_free_port("redis-server", |port| {
+            server.port = port;
+            server.try_start()
+        });
         server
     }
 
@@ -336,8 +372,12 @@ impl RedisServer {
     /// Starts the server again on the same port (after [`Self::stop`]), empty; returns when
     /// it answers `PING`.
     pub fn start_again(&mut self) {
+        self.try_start().unwrap_or_else(|message| panic!("{message}"));
+    }
+
+    fn try_start(&mut self) -> Result<(), String> {
         if self.child.is_some() {
-            return;
+            return Ok(());
         }
         let log_path = self.dir.path().join("redis.log");
         let log = File::options()
@@ -358,8 +398,9 @@ impl RedisServer {
             .spawn()
             .expect("start redis-server");
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        wait_ready("redis-server", &log_path, &mut child, || pong(address));
+        wait_ready("redis-server", &log_path, &mut child, || pong(address))?;
         self.child = Some(child);
+        Ok(())
     }
 }
 

@@ -45,7 +45,8 @@
 //! between two loads is dropped from the caches, so that a change nobody announced takes
 //! effect within the TTL. An origin a notice names is asked about until the next load. A
 //! larger store is asked about each origin not cached, as is any origin while the mirror is
-//! being loaded.
+//! being loaded, and so is every origin when a cache keeps its answers less than a second (a
+//! TTL of zero asks the store on every request).
 //!
 //! # Outages
 //!
@@ -245,15 +246,16 @@ impl Inner {
         self.connected.send_replace(connected);
     }
 
-    /// Every cache's shortest TTL, within [`RESYNC_MIN`] and [`RESYNC_MAX`]: a change the
-    /// store never announced is then seen within any cache's TTL.
-    pub(crate) fn resync_period(&self) -> Duration {
-        unpoisoned(self.caches.lock())
+    /// Every cache's shortest TTL, at most [`RESYNC_MAX`]: a change the store never announced
+    /// is then seen within any cache's TTL. `None` when a cache keeps answers less than
+    /// [`RESYNC_MIN`] (a TTL of zero asks the store on every request): no mirror then.
+    pub(crate) fn resync_period(&self) -> Option<Duration> {
+        let shortest = unpoisoned(self.caches.lock())
             .iter()
             .map(|cache| cache.allowed_ttl().min(cache.refused_ttl()))
             .min()
-            .unwrap_or(RESYNC_MAX)
-            .clamp(RESYNC_MIN, RESYNC_MAX)
+            .unwrap_or(RESYNC_MAX);
+        (shortest >= RESYNC_MIN).then(|| shortest.min(RESYNC_MAX))
     }
 
     /// Loads the mirror every [`Inner::resync_period`], or when a notice says every origin
@@ -261,7 +263,7 @@ impl Inner {
     pub(crate) async fn keep_mirrored(&self) -> std::convert::Infallible {
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(self.resync_period()) => {}
+                _ = tokio::time::sleep(self.resync_period().unwrap_or(RESYNC_MIN)) => {}
                 _ = self.reload.notified() => {}
             }
             self.resync().await;
@@ -270,6 +272,9 @@ impl Inner {
 
     /// Loads the mirror, and drops from the caches what changed since the previous load.
     async fn resync(&self) {
+        if self.resync_period().is_none() {
+            return self.mirror.stop();
+        }
         let load = self.mirror.begin_load();
         let values: Result<Option<Vec<String>>, StoreError> = match self.backend {
             #[cfg(feature = "postgres")]
@@ -516,7 +521,12 @@ impl OriginStore {
         settings: impl FnOnce(LookupCacheBuilder) -> LookupCacheBuilder,
     ) -> LookupCache {
         let cache = settings(LookupCache::builder(self.source())).build();
-        unpoisoned(self.shared.inner.caches.lock()).push(cache.clone());
+        let inner = &self.shared.inner;
+        unpoisoned(inner.caches.lock()).push(cache.clone());
+        if inner.resync_period().is_none() {
+            // This cache wants every request to ask the store.
+            inner.mirror.stop();
+        }
         cache
     }
 

@@ -253,3 +253,20 @@ async fn unannounced_changes_take_effect_within_the_ttl() {
     eprintln!("unannounced changes seen after {took:?}");
     assert!(took <= ttl + slack, "{took:?}");
 }
+
+/// A cache with a TTL of zero asks the store on every request: such a store is not mirrored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ttl_of_zero_asks_the_store_every_time() {
+    init_logs();
+    let server = blocking(RedisServer::start);
+    let mut redis = plain(&server).await;
+    run(&mut redis, &["SADD", KEY, "https://a.tenant.example"]).await;
+    let store = connected_store(&server.url()).await;
+    let cache = store.lookup_cache(Duration::ZERO);
+    let before = calls(&mut redis, "sismember").await;
+    for _ in 0..3 {
+        assert!(cache.is_allowed("https://a.tenant.example").await);
+        assert!(!cache.is_allowed("https://b.tenant.example").await);
+    }
+    assert_eq!(calls(&mut redis, "sismember").await - before, 6);
+}
