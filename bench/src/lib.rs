@@ -212,6 +212,9 @@ pub enum Ours {
     /// The same lists as [`Ours::Preset`] ends with, written out by hand: the two rows cost the
     /// same, since a preset is merged when the policy is built.
     PresetByHand,
+    /// The case's lists plus `expose_headers = ["x-request-*"]`: the response's own
+    /// `x-request-id` is exposed, by a value built for the response.
+    ExposeFamily,
     /// A live policy (`with_handle`), swapped before every request: each request is the first
     /// after a swap. Every variant's loop makes the swap, so that it is not part of what the
     /// layer adds. Feature `live`.
@@ -299,6 +302,10 @@ impl Case {
             ),
             Case::actual("wildcard_match", Origins::Wildcard),
             Case {
+                ours: Ours::ExposeFamily,
+                ..Case::actual("expose_family", Case::three())
+            },
+            Case {
                 ours: Ours::Preset,
                 ..Case::new(
                     "preflight_preset",
@@ -380,6 +387,7 @@ impl Case {
         let builder = match self.ours {
             Ours::Listed => builder.allow_origins(&origins),
             Ours::Preset => builder.allow_origins(&origins).presets([grpc_web]),
+            Ours::ExposeFamily => builder.allow_origins(&origins).expose_headers(["x-request-*"]),
             Ours::PresetByHand => builder
                 .allow_origins(&origins)
                 .allow_methods(by_hand(&METHODS, grpc_web.methods()))

@@ -87,6 +87,24 @@ impl ResponseHeaders for RocketResponse<'_, '_, '_> {
         }
     }
 
+    fn expose_families(&mut self) {
+        // Only for a policy with exposed families: the names are copied, since Rocket lends
+        // each header line only for the length of an iteration step.
+        let headers = self.response.headers();
+        let current = headers
+            .get_one(CorsHeader::ExposeHeaders.name())
+            .map(str::to_owned);
+        let names: Vec<String> = headers.iter().map(|h| h.name().as_str().to_owned()).collect();
+        let current = current.as_deref().map(str::as_bytes);
+        if let Some(value) = self
+            .policy
+            .expose_with_families(current, names.iter().map(|n| n.as_bytes()))
+        {
+            self.response
+                .set_raw_header(CorsHeader::ExposeHeaders.name(), value);
+        }
+    }
+
     fn present(&self) -> PresentHeaders {
         // Rocket's header iterator yields each line as a short-lived `Header`.
         self.response

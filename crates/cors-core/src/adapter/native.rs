@@ -569,4 +569,19 @@ impl<T: HeaderTypes, E: EchoSource<T::Value>> ResponseHeaders for NativeResponse
             T::insert(self.headers, &self.cors.refusal, v.clone());
         }
     }
+
+    fn expose_families(&mut self) {
+        let name = &self.cors.cors_names[CorsHeader::ExposeHeaders as usize];
+        let current = T::lines(self.headers, name).next().map(T::bytes);
+        let Some(text) = self
+            .cors
+            .policy
+            .expose_with_families(current, T::names(self.headers))
+        else {
+            return;
+        };
+        if let Some(value) = T::value(&text) {
+            T::insert(self.headers, name, value);
+        }
+    }
 }

@@ -28,6 +28,8 @@ pub(crate) struct PolicyInner {
     pub(crate) passthrough: bool,
     /// Whether a request from a disallowed origin is refused with 403 ([`crate::Guard::Strict`]).
     pub(crate) guard_strict: bool,
+    /// The prefixes of `expose_headers`' families, lowercase (`trailer-`).
+    pub(crate) expose_families: Vec<Box<[u8]>>,
     pub(crate) star: ValueId,
     pub(crate) true_value: ValueId,
     pub(crate) values: HeaderValues,
@@ -56,11 +58,13 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
     let lists = merged(&config);
     let methods = AllowMethods::new(&lists.allow_methods, credentials, star, &mut values);
     let headers = AllowHeaders::new(&lists.allow_headers, credentials, star);
+    let (expose, expose_families) = expose_lists(&lists.expose_headers);
     let plans = Plans::new(&PlanSettings {
         credentials,
         true_value,
         star,
-        expose: expose_value(&lists.expose_headers, star, &mut values),
+        expose: expose_value(&expose, star, &mut values),
+        expose_families: !expose_families.is_empty(),
         max_age: config.max_age.map(|s| values.push(s.to_string())),
         private_network: config.allow_private_network,
         passthrough: config.options_passthrough,
@@ -73,6 +77,7 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
         preflight_status: config.preflight_status,
         passthrough: config.options_passthrough,
         guard_strict: validated.guard == crate::Guard::Strict,
+        expose_families,
         star,
         true_value,
         values,
@@ -105,6 +110,22 @@ fn origin_matcher(
 }
 
 /// `Access-Control-Expose-Headers`: `*`, the names, or none.
+/// `expose_headers` split into its names and its families' lowercase prefixes; with `*`, which
+/// exposes every header, the families add nothing.
+fn expose_lists(expose: &[String]) -> (Vec<String>, Vec<Box<[u8]>>) {
+    let any = expose.iter().any(|h| h == "*");
+    let (families, names): (Vec<&String>, Vec<&String>) = expose
+        .iter()
+        .partition(|h| crate::header::family_prefix(h).is_some());
+    let families = families
+        .into_iter()
+        .filter(|_| !any)
+        .filter_map(|h| crate::header::family_prefix(h))
+        .map(|prefix| prefix.to_ascii_lowercase().into_bytes().into())
+        .collect();
+    (names.into_iter().cloned().collect(), families)
+}
+
 fn expose_value(expose: &[String], star: ValueId, values: &mut HeaderValues) -> Option<ValueId> {
     if expose.iter().any(|h| h == "*") {
         Some(star)

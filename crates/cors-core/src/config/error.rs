@@ -356,8 +356,6 @@ pub enum ConfigErrorKind {
     UnknownGuard,
     /// A `*` in a header name other than the wildcard alone or a family's end (`mcp-param-*`).
     InvalidHeaderFamily,
-    /// A family in `expose_headers` (`trailer-*`), which it does not take: the names are listed.
-    ExposeFamily,
     /// More header-name families than [`MAX_HEADER_FAMILIES`](crate::limits::MAX_HEADER_FAMILIES).
     TooManyHeaderFamilies,
     /// A key the policy format does not have (shown with the keys it has when it is like none
@@ -404,7 +402,6 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::UnknownPreset => f.write_str("is not a preset (the presets are grpc-web, connect, mcp)"),
             ConfigErrorKind::UnknownGuard => f.write_str("is not a guard mode: \"off\", or \"strict\" (every request whose Origin the policy does not allow refused with 403)"),
             ConfigErrorKind::InvalidHeaderFamily => f.write_str("is not a header name nor a family: a family is a name's prefix followed by one \"*\", such as \"mcp-param-*\""),
-            ConfigErrorKind::ExposeFamily => f.write_str("is a family, which expose_headers does not take: list the names the page reads (\"trailer-x-name\")"),
             ConfigErrorKind::TooManyHeaderFamilies => write!(f, "is one family too many: at most {} header-name families", crate::limits::MAX_HEADER_FAMILIES),
             ConfigErrorKind::UnknownVariable => f.write_str(
                 "is not the variable of a policy key (CORS_ and the key in capitals), so its value would be ignored",
@@ -527,7 +524,7 @@ impl std::fmt::Display for ConfigWarningKind {
             ConfigWarningKind::RegexMatchesUnrelatedOrigin(v0) => write!(f, "matches {v0:?}, so it allows nearly every origin, echoed back one by one (with credentials, the hole of rs/cors CVE-2018-20744); list the origins, or use [\"*\"] without credentials"),
             ConfigWarningKind::PresetMcpWithoutGuard => f.write_str("requires refusing every request whose Origin is not allowed with 403 (MCP's Streamable HTTP transport, against DNS rebinding): set guard = \"strict\""),
             ConfigWarningKind::PresetWithoutMetadata => f.write_str("lists the protocol's own headers only: add the metadata your calls send (an authorization token, custom headers) to allow_headers, or the browser refuses those calls"),
-            ConfigWarningKind::PresetTrailersNotExposed => f.write_str("sends a unary call's trailers as Trailer-<name> response headers, and none is exposed: add the ones the page reads to expose_headers (\"trailer-x-name\")"),
+            ConfigWarningKind::PresetTrailersNotExposed => f.write_str("sends a unary call's trailers as Trailer-<name> response headers, and none is exposed: add the ones the page reads to expose_headers (\"trailer-x-name\", or every one with \"trailer-*\")"),
             ConfigWarningKind::RegexWithCredentials => f.write_str("is a regex trusted with credentials: a regex a little too wide exposes your users; prefer exact origins, or check the regex with `cors probe`"),
         }
     }

@@ -94,12 +94,14 @@ pub struct ResponsePlan {
     /// Bit 0 ([`ECHOES`]): whether any action copies a request value (when none does, an
     /// adapter keeps nothing of the request). Bits 1 to 5: the reason a debug answer names
     /// ([`crate::PolicyBuilder::debug_answers`]), as its index in [`Refusal::CODES`] plus
-    /// one; 0 for none. One byte for both keeps the plan, which adapters move through their
-    /// futures, at the size it had before debug answers.
+    /// one; 0 for none. Bit 7 ([`EXPOSE_FAMILIES`]): the response's own headers of the
+    /// policy's exposed families are exposed too. One byte for all keeps the plan, which
+    /// adapters move through their futures, at the size it had before debug answers.
     flags: u8,
 }
 
 const ECHOES: u8 = 1;
+const EXPOSE_FAMILIES: u8 = 0x80;
 
 /// A [`HeaderValueRef`] in four bytes, where the enum takes eight: adapters copy the plan
 /// through their futures, and its size is much of what that costs them (bench/NOTES.md,
@@ -161,7 +163,18 @@ impl ResponsePlan {
     /// Names the reason of a refusal in a debug answer's `Cors-Refusal` header.
     pub(crate) fn set_refusal(&mut self, reason: &Refusal) {
         // Sixteen reasons: index + 1 fits in the five bits above ECHOES.
-        self.flags = (self.flags & ECHOES) | ((reason.index() as u8 + 1) << 1);
+        self.flags = (self.flags & (ECHOES | EXPOSE_FAMILIES)) | ((reason.index() as u8 + 1) << 1);
+    }
+
+    /// Exposes the response's own headers of the policy's exposed families too.
+    pub(crate) fn set_expose_families(&mut self) {
+        self.flags |= EXPOSE_FAMILIES;
+    }
+
+    /// Whether applying the plan exposes the response's own headers of the policy's exposed
+    /// families (`expose_headers = ["trailer-*"]`, rules §10).
+    pub fn exposes_families(&self) -> bool {
+        self.flags & EXPOSE_FAMILIES != 0
     }
 
     #[inline(always)]
@@ -221,7 +234,7 @@ impl ResponsePlan {
     /// The value of the `Cors-Refusal` header that a debug answer carries
     /// ([`crate::PolicyBuilder::debug_answers`]); `None` for every other answer.
     pub fn refusal(&self) -> Option<ValueId> {
-        match self.flags >> 1 {
+        match (self.flags & !EXPOSE_FAMILIES) >> 1 {
             0 => None,
             n => Some(crate::decision::refusal_header::value_id(n - 1)),
         }
@@ -237,6 +250,9 @@ impl ResponsePlan {
         }
         for header in headers_in(self.sets) {
             response.set(header, self.values[header as usize].unpack());
+        }
+        if self.exposes_families() {
+            response.expose_families();
         }
         if !self.vary.is_empty() {
             let missing = if present.has_vary() {
@@ -294,4 +310,11 @@ pub trait ResponseHeaders {
     fn set_refusal(&mut self, value: ValueId) {
         let _ = value;
     }
+
+    /// Adds to `Access-Control-Expose-Headers` the response's own header names that start with
+    /// one of the policy's exposed families (`trailer-*`), with
+    /// [`Policy::expose_with_families`](crate::Policy::expose_with_families). Called after the
+    /// headers are set, for plans that [expose families](ResponsePlan::exposes_families). The
+    /// default adds nothing: a response exposes fewer headers, never more.
+    fn expose_families(&mut self) {}
 }

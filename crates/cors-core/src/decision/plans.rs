@@ -17,6 +17,8 @@ pub(crate) struct PlanSettings {
     pub(crate) true_value: ValueId,
     pub(crate) star: ValueId,
     pub(crate) expose: Option<ValueId>,
+    /// Whether `expose_headers` has families (`trailer-*`), resolved on each response.
+    pub(crate) expose_families: bool,
     pub(crate) max_age: Option<ValueId>,
     pub(crate) private_network: bool,
     pub(crate) passthrough: bool,
@@ -51,6 +53,9 @@ impl Plans {
         if let Some(expose) = s.expose {
             actual_allowed.set(CorsHeader::ExposeHeaders, stored(expose));
         }
+        if s.expose_families {
+            actual_allowed.set_expose_families();
+        }
 
         let mut actual_refused = ResponsePlan::with_vary(VaryTokens::ORIGIN);
         for h in [
@@ -67,6 +72,9 @@ impl Plans {
         any_origin.set(CorsHeader::AllowCredentials, HeaderAction::Remove);
         if let Some(expose) = s.expose {
             any_origin.set(CorsHeader::ExposeHeaders, stored(expose));
+        }
+        if s.expose_families {
+            any_origin.set_expose_families();
         }
 
         let mut vary = VaryTokens::PREFLIGHT;

@@ -304,10 +304,17 @@ mod tests {
         validate_allow_headers(&too_many, &mut report);
         assert_eq!(report.errors.len(), 1);
         let mut report = Report::default();
-        validate_expose_headers(&["trailer-*".to_owned()], false, &mut report);
-        assert!(report.errors[0]
-            .to_string()
-            .contains("expose_headers does not take"));
+        let expose: Vec<String> = ["trailer-*", "a*b", "x-request-id"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        validate_expose_headers(&expose, true, &mut report);
+        let shown: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].starts_with(r#"expose_headers[1]: "a*b" is not a header name nor a family"#),
+            "{shown:?}"
+        );
     }
 
     /// The list grammar written the obvious way (split on commas, trim, check the token), in the

@@ -79,13 +79,20 @@ pub(crate) fn validate_allow_headers(headers: &[String], report: &mut Report) {
     }
 }
 
-/// Checks `expose_headers`: tokens, no `Set-Cookie`, and no `*` with credentials. A family
-/// (`trailer-*`) is refused with what to write instead.
+/// Checks `expose_headers`: tokens or families (`trailer-*`), no `Set-Cookie`, and no `*`
+/// with credentials.
 pub(crate) fn validate_expose_headers(headers: &[String], credentials: bool, report: &mut Report) {
+    let mut families = 0;
     for (i, h) in headers.iter().enumerate() {
         let key = format!("expose_headers[{i}]");
-        if h != "*" && h.contains('*') {
-            report.error(ConfigError::new(key, Some(h), E::ExposeFamily));
+        let Ok(family) = check_family(&key, h, report) else {
+            continue;
+        };
+        if family.is_some() {
+            families += 1;
+            if families > crate::limits::MAX_HEADER_FAMILIES {
+                report.error(ConfigError::new(key, Some(h), E::TooManyHeaderFamilies));
+            }
         } else if h == "*" {
             if credentials {
                 report.error(ConfigError::new(key, Some(h), E::ExposeAnyWithCredentials));

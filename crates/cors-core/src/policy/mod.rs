@@ -164,6 +164,71 @@ impl Policy {
         self.inner.preflight_status
     }
 
+    /// The `Access-Control-Expose-Headers` value of a response whose plan
+    /// [exposes families](crate::adapter::ResponsePlan::exposes_families): `current` (what
+    /// the plan set: the listed names) followed by each of the response's own header `names`
+    /// that starts with one of the policy's exposed families, lowercase, once, never
+    /// `Set-Cookie`; `None` when no name matches. For adapters implementing
+    /// [`ResponseHeaders::expose_families`](crate::adapter::ResponseHeaders::expose_families).
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .expose_headers(["x-request-id", "trailer-*"])
+    ///     .build()?;
+    /// let names: [&[u8]; 3] = [b"content-type", b"Trailer-X-Greeted", b"trailer-x-greeted"];
+    /// assert_eq!(
+    ///     policy.expose_with_families(Some(b"x-request-id"), names).as_deref(),
+    ///     Some("x-request-id, trailer-x-greeted")
+    /// );
+    /// assert_eq!(policy.expose_with_families(Some(b"x-request-id"), [&b"etag"[..]]), None);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn expose_with_families<'n>(
+        &self,
+        current: Option<&[u8]>,
+        names: impl IntoIterator<Item = &'n [u8]>,
+    ) -> Option<String> {
+        let families = &self.inner.expose_families;
+        let listed = |name: &[u8]| {
+            current.is_some_and(|c| {
+                c.split(|&b| b == b',')
+                    .any(|n| crate::wire::token::trim_ows(n).eq_ignore_ascii_case(name))
+            })
+        };
+        let mut added = String::new();
+        for name in names {
+            let in_family = families
+                .iter()
+                .any(|p| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p));
+            let hidden =
+                name.eq_ignore_ascii_case(b"set-cookie") || name.eq_ignore_ascii_case(b"set-cookie2");
+            // Only a name to add is copied: a response with none costs no allocation.
+            if !in_family || hidden || listed(name) {
+                continue;
+            }
+            let Ok(name) = std::str::from_utf8(name) else {
+                continue;
+            };
+            if added.split(", ").any(|n| n.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            if !added.is_empty() {
+                added.push_str(", ");
+            }
+            let start = added.len();
+            added.push_str(name);
+            added[start..].make_ascii_lowercase();
+        }
+        match (added.is_empty(), current) {
+            (true, _) => None,
+            (false, Some(c)) if !c.is_empty() => Some(format!("{}, {added}", String::from_utf8_lossy(c))),
+            (false, _) => Some(added),
+        }
+    }
+
     /// What the policy refuses outright ([`Guard`](crate::Guard)): an adapter that decides
     /// some requests only after the handler (Rocket's whole-application fairing) decides every
     /// request first under [`Guard::Strict`](crate::Guard::Strict).
