@@ -59,7 +59,7 @@ impl HeaderTypes for HttpTypes {
     }
 
     fn names(map: &HeaderMap) -> impl Iterator<Item = &[u8]> {
-        map.keys().map(|name| name.as_str().as_bytes())
+        Names(map.keys())
     }
 
     fn insert(map: &mut HeaderMap, name: &HeaderName, value: HeaderValue) {
@@ -160,5 +160,18 @@ impl HttpPolicy {
     /// echoed request values out of `pending` (so it is applied once).
     pub fn apply(&self, pending: &mut Pending, headers: &mut HeaderMap) {
         self.native.apply(pending, headers);
+    }
+}
+
+/// A header map's names as bytes. Its `next` is inlined wherever it is used: the scan of every
+/// response's names must stay inlined when the exposed-families path iterates them too.
+struct Names<'m>(http::header::Keys<'m, HeaderValue>);
+
+impl<'m> Iterator for Names<'m> {
+    type Item = &'m [u8];
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<&'m [u8]> {
+        self.0.next().map(|name| name.as_str().as_bytes())
     }
 }

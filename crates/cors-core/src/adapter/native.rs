@@ -570,6 +570,10 @@ impl<T: HeaderTypes, E: EchoSource<T::Value>> ResponseHeaders for NativeResponse
         }
     }
 
+    // Apart and cold: only policies with exposed families reach it, and inlined it would
+    // grow every response's apply.
+    #[cold]
+    #[inline(never)]
     fn expose_families(&mut self) {
         let name = &self.cors.cors_names[CorsHeader::ExposeHeaders as usize];
         let current = T::lines(self.headers, name).next().map(T::bytes);
