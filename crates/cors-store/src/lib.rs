@@ -272,10 +272,12 @@ impl Inner {
 
     /// Loads the mirror, and drops from the caches what changed since the previous load.
     async fn resync(&self) {
+        // Begun first: a cache that wants no mirror, registered after this check, stops the
+        // load in flight too.
+        let load = self.mirror.begin_load();
         if self.resync_period().is_none() {
             return self.mirror.stop();
         }
-        let load = self.mirror.begin_load();
         let values: Result<Option<Vec<String>>, StoreError> = match self.backend {
             #[cfg(feature = "postgres")]
             Backend::Postgres(ref store) => store.values(self, mirror::MAX_MIRRORED).await,
