@@ -2,11 +2,11 @@
 
 use std::convert::Infallible;
 use std::future::ready;
+#[cfg(feature = "serve")]
 use tower_service::Service;
-use warp::http::Request;
-use warp::hyper::body::Body;
-use warp::reply::Response;
-use warp::{Filter, Rejection, Reply};
+#[cfg(feature = "serve")]
+use warp::{http::Request, hyper::body::Body, reply::Response, Reply};
+use warp::{Filter, Rejection};
 
 mod sealed {
     pub trait Sealed {}
@@ -31,6 +31,7 @@ pub trait FilterError: sealed::Sealed + Send + Sized + 'static {
     /// `warp::serve` does. (warp's bound on it names a trait warp keeps private, so it is
     /// written once per error type.)
     #[doc(hidden)]
+    #[cfg(feature = "serve")]
     fn service<F, R, B>(
         filter: F,
     ) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send>
@@ -55,6 +56,7 @@ impl FilterError for Rejection {
         filter
     }
 
+    #[cfg(feature = "serve")]
     fn service<F, R, B>(
         filter: F,
     ) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send>
@@ -87,6 +89,7 @@ impl FilterError for Infallible {
             .and(filter)
     }
 
+    #[cfg(feature = "serve")]
     fn service<F, R, B>(
         filter: F,
     ) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send>

@@ -1,6 +1,6 @@
 //! CORS for warp 0.4 over `cors-core`: a whole application served under one policy
-//! ([`Cors::serve`], through the tower layer of `cors-axum`), or a filter wrapper
-//! ([`Cors::wrap`]) for a policy per route.
+//! (`Cors::serve`, feature `serve`, through the tower layer of `cors-axum`), or a filter
+//! wrapper ([`Cors::wrap`]) for a policy per route.
 //!
 //! ```no_run
 //! use cors_core::Policy;
@@ -136,11 +136,13 @@
 mod filter_error;
 mod handover;
 mod rejection;
+#[cfg(feature = "serve")]
 mod serve;
 
 pub use cors_core;
 pub use filter_error::FilterError;
 pub use rejection::default_rejection_response;
+#[cfg(feature = "serve")]
 pub use serve::{ClientAddr, Serve};
 
 use cors_core::adapter::http::HttpPolicy;
