@@ -39,14 +39,26 @@ pub(crate) fn family_prefix(name: &str) -> Option<&str> {
     name.strip_suffix('*').filter(|prefix| !prefix.is_empty())
 }
 
-/// A family whose prefix is no token or holds another `*`: an error, `Ok(None)` for a plain
-/// name or the wildcard.
-fn check_family<'a>(key: &str, name: &'a str, report: &mut Report) -> Result<Option<&'a str>, ()> {
+/// A family whose prefix is no token or holds another `*`, or one more than the list's
+/// `families` so far allow: an error. `Ok(None)` for a plain name or the wildcard.
+fn check_family<'a>(
+    key: &str,
+    name: &'a str,
+    families: &mut usize,
+    report: &mut Report,
+) -> Result<Option<&'a str>, ()> {
     let prefix = family_prefix(name);
     let bare = prefix.unwrap_or(name);
     if name != "*" && bare.contains('*') || prefix.is_some_and(|p| !is_token(p.as_bytes())) {
         report.error(ConfigError::new(key, Some(name), E::InvalidHeaderFamily));
         return Err(());
+    }
+    if prefix.is_some() {
+        *families += 1;
+        if *families > crate::limits::MAX_HEADER_FAMILIES {
+            report.error(ConfigError::new(key, Some(name), E::TooManyHeaderFamilies));
+            return Err(());
+        }
     }
     Ok(prefix)
 }
@@ -57,16 +69,9 @@ pub(crate) fn validate_allow_headers(headers: &[String], report: &mut Report) {
     for (i, h) in headers.iter().enumerate() {
         let key = format!("allow_headers[{i}]");
         let lower = h.to_ascii_lowercase();
-        let Ok(family) = check_family(&key, h, report) else {
+        let Ok(family) = check_family(&key, h, &mut families, report) else {
             continue;
         };
-        if family.is_some() {
-            families += 1;
-            if families > crate::limits::MAX_HEADER_FAMILIES {
-                report.error(ConfigError::new(key, Some(h), E::TooManyHeaderFamilies));
-                continue;
-            }
-        }
         if h != "*" && family.is_none() && !is_token(h.as_bytes()) {
             report.error(ConfigError::new(key, Some(h), E::InvalidHeaderName).with_fix(token_fix(h)));
         } else if FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
@@ -85,15 +90,11 @@ pub(crate) fn validate_expose_headers(headers: &[String], credentials: bool, rep
     let mut families = 0;
     for (i, h) in headers.iter().enumerate() {
         let key = format!("expose_headers[{i}]");
-        let Ok(family) = check_family(&key, h, report) else {
+        // A family has nothing more to check: what it matches is each response's own names.
+        let Ok(None) = check_family(&key, h, &mut families, report) else {
             continue;
         };
-        if family.is_some() {
-            families += 1;
-            if families > crate::limits::MAX_HEADER_FAMILIES {
-                report.error(ConfigError::new(key, Some(h), E::TooManyHeaderFamilies));
-            }
-        } else if h == "*" {
+        if h == "*" {
             if credentials {
                 report.error(ConfigError::new(key, Some(h), E::ExposeAnyWithCredentials));
             }
