@@ -321,6 +321,6 @@ fn presets_are_shown_and_the_strict_guard_answers_403() {
     );
     assert!(out.stdout.contains("ALLOWED"), "{out:?}");
     let out = explain(&path, &["--origin", "https://evil.example", "--method", "GET"]);
-    assert!(out.stdout.contains("403"), "{out:?}");
+    assert!(out.stdout.contains("answer    403"), "{out:?}");
     assert!(out.stdout.contains("BLOCKED"), "{out:?}");
 }
