@@ -17,3 +17,12 @@ pub const MAX_MAX_AGE: u32 = 86_400;
 /// Most header-name families (`mcp-param-*`) in `allow_headers`, so that a name the exact
 /// names miss costs a bounded number of prefix comparisons (rules §10).
 pub const MAX_HEADER_FAMILIES: usize = 16;
+/// Longest host a policy set's route names or a request's host is matched as, in bytes,
+/// port included (rules §11); a longer request host matches no route's host.
+pub const MAX_ROUTE_HOST_LEN: usize = 255;
+/// Longest segment of a route's path prefix, in bytes (rules §11).
+pub const MAX_ROUTE_SEGMENT_LEN: usize = 255;
+/// Most routes in one policy set (rules §11), so that its index fits a request's small state.
+pub const MAX_ROUTES: usize = 1024;
+/// Longest route name, in bytes: names are metric labels (rules §11).
+pub const MAX_ROUTE_NAME_LEN: usize = 64;

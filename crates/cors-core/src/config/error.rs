@@ -58,6 +58,12 @@ impl ConfigError {
         &self.kind
     }
 
+    /// The same error under a route: its key prefixed with the route's (`routes.public.`).
+    pub(crate) fn within(mut self, prefix: &str) -> Self {
+        self.key = format!("{prefix}{}", self.key);
+        self
+    }
+
     /// The corrected value, when one can be derived ("did you mean ...").
     pub fn fix(&self) -> Option<&str> {
         self.fix.as_deref()
@@ -358,6 +364,23 @@ pub enum ConfigErrorKind {
     InvalidHeaderFamily,
     /// More header-name families than [`MAX_HEADER_FAMILIES`](crate::limits::MAX_HEADER_FAMILIES).
     TooManyHeaderFamilies,
+    /// A route's `host` that no request's host can match: what is wrong with it.
+    InvalidRouteHost(&'static str),
+    /// A route's `path` that is no path prefix: what is wrong with it.
+    InvalidRoutePath(&'static str),
+    /// A route with neither `host` nor `path`.
+    RouteWithoutTarget,
+    /// A route name that is empty, too long or has characters a metric label cannot have.
+    InvalidRouteName,
+    /// A route name given to an earlier route too.
+    DuplicateRouteName,
+    /// A route whose host and path are an earlier route's: never chosen (the name of the
+    /// earlier route).
+    ShadowedRoute(String),
+    /// More routes than [`MAX_ROUTES`](crate::limits::MAX_ROUTES).
+    TooManyRoutes,
+    /// `routes` in a file read as one policy: it is a policy set.
+    RoutesInPolicy,
     /// A key the policy format does not have (shown with the keys it has when it is like none
     /// of them).
     UnknownKey,
@@ -398,6 +421,14 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::InvalidRegex { problem, column: Some(column) } => write!(f, "is invalid at column {column}: {problem}"),
             ConfigErrorKind::InvalidRegex { problem, column: None } => write!(f, "is invalid: {problem}"),
             ConfigErrorKind::RegexTooLarge(v0) => write!(f, "compiles to more than the size limit of {v0} bytes; simplify it"),
+            ConfigErrorKind::InvalidRouteHost(what) => write!(f, "{what}"),
+            ConfigErrorKind::InvalidRoutePath(what) => write!(f, "{what}"),
+            ConfigErrorKind::RouteWithoutTarget => f.write_str("covers nothing: give the route a host, a path or both"),
+            ConfigErrorKind::InvalidRouteName => write!(f, "is not a route name: 1 to {} letters, digits, '-', '_' or '.' (names are metric labels)", crate::limits::MAX_ROUTE_NAME_LEN),
+            ConfigErrorKind::DuplicateRouteName => f.write_str("is the name of an earlier route; route names are unique"),
+            ConfigErrorKind::ShadowedRoute(earlier) => write!(f, "covers exactly the requests of route {earlier:?}, which comes first, so it is never chosen; merge the two"),
+            ConfigErrorKind::TooManyRoutes => write!(f, "has more than {} routes", crate::limits::MAX_ROUTES),
+            ConfigErrorKind::RoutesInPolicy => f.write_str("makes this file a policy set: read it as one (PolicySet::from_file, PolicySetConfig::load)"),
             ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
             ConfigErrorKind::UnknownPreset => f.write_str("is not a preset (the presets are grpc-web, connect, mcp)"),
             ConfigErrorKind::UnknownGuard => f.write_str("is not a guard mode: \"off\", or \"strict\" (every request whose Origin the policy does not allow refused with 403)"),
@@ -509,11 +540,15 @@ pub enum ConfigWarningKind {
     /// The MCP preset without `guard = "strict"`: MCP's Streamable HTTP transport requires a
     /// server to refuse a request whose `Origin` is not allowed with 403 (DNS rebinding).
     PresetMcpWithoutGuard,
+    /// A policy set whose top level allows no origin: requests no route covers get no CORS
+    /// processing at all.
+    SetWithoutDefault,
 }
 
 impl std::fmt::Display for ConfigWarningKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            ConfigWarningKind::SetWithoutDefault => f.write_str("allows no origin at the top level, so a request no route covers gets no CORS headers (the layer stays out of its way); list origins at the top level to give such requests a default policy"),
             ConfigWarningKind::InsecureOriginWithCredentials => f.write_str("is plain http but trusted with credentials: anyone on the network path can inject a page there"),
             ConfigWarningKind::SubdomainWildcardWithCredentials => f.write_str("trusts every subdomain with credentials: one subdomain takeover or XSS exposes your users"),
             ConfigWarningKind::PublicSuffixWildcard => f.write_str("covers a public suffix or shared hosting domain: anyone can register a subdomain there"),

@@ -3,6 +3,7 @@
 pub(crate) mod error;
 pub(crate) mod keys;
 pub(crate) mod report;
+pub(crate) mod set;
 
 use std::path::Path;
 

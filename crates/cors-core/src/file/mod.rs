@@ -4,6 +4,7 @@
 
 pub(crate) mod env;
 mod read;
+mod set;
 mod value;
 mod write;
 
@@ -203,7 +204,7 @@ impl PolicyConfig {
     }
 }
 
-fn parse_value(text: &str, format: Format) -> Result<RawValue, ConfigErrors> {
+pub(super) fn parse_value(text: &str, format: Format) -> Result<RawValue, ConfigErrors> {
     crate::file::value::parse(text, format).map_err(|e| match e {
         ParseError::Syntax(message) => {
             single("policy", None, ConfigErrorKind::Syntax(message.trim().to_owned()))
@@ -233,7 +234,12 @@ where
             ConfigErrorKind::WrongType("a table of keys such as allow_origins"),
         ));
     };
-    let mut errors = unknown_keys(&map);
+    let mut errors = Vec::new();
+    if let Some(at) = map.iter().position(|(k, _)| k == "routes") {
+        map.remove(at);
+        errors.push(ConfigError::new("routes", None, ConfigErrorKind::RoutesInPolicy));
+    }
+    errors.extend(unknown_keys(&map));
     let overrides = apply_env(&mut map, vars, &mut errors);
     let config = read_keys(map, &overrides, &mut errors);
     if !errors.is_empty() {
@@ -257,7 +263,7 @@ where
 }
 
 /// A policy file's text and format (by extension).
-fn read_file(path: &Path) -> Result<(String, Format), LoadError> {
+pub(super) fn read_file(path: &Path) -> Result<(String, Format), LoadError> {
     let format = Format::from_path(path).ok_or_else(|| LoadError::UnknownFormat(path.into()))?;
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
         path: path.into(),
@@ -274,7 +280,7 @@ pub(crate) fn load_with_overrides(path: &Path) -> Result<(PolicyConfig, Vec<EnvO
 }
 
 /// One error per key that is not a policy key, in a stable order whatever the format kept.
-fn unknown_keys(map: &[(String, RawValue)]) -> Vec<ConfigError> {
+pub(super) fn unknown_keys(map: &[(String, RawValue)]) -> Vec<ConfigError> {
     let mut unknown: Vec<&String> = map
         .iter()
         .map(|(k, _)| k)

@@ -1,0 +1,351 @@
+//! Policy sets (rules §11): several named policies, one chosen per request from the request
+//! alone (its host, then the longest path prefix), before routing and before any
+//! authentication, so that one outer layer serves a whole application.
+
+mod validate;
+
+use crate::config::error::{ConfigErrors, ConfigWarning};
+use crate::config::set::{PolicySetConfig, RouteConfig};
+use crate::file::LoadError;
+use crate::policy::Policy;
+use crate::route::host::RequestHost;
+use crate::route::table::{RouteTable, RouteTarget};
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Several named policies and the rule that chooses one per request: the most specific host
+/// that has a route for the path (exact host and port, exact host, `*.` patterns longest
+/// first, no host), then the longest path prefix on segment boundaries; a request no route
+/// covers gets the default policy, or no CORS processing when there is none. Cloning is a
+/// reference count.
+///
+/// ```
+/// use cors_core::{Covers, Policy, PolicySet};
+///
+/// let api = Policy::builder().allow_origins(["https://app.example.com"]).build()?;
+/// let public = Policy::builder().allow_origins(["*"]).build()?;
+/// let set = PolicySet::builder()
+///     .route("public", Covers::path("/public"), public)
+///     .default(api)
+///     .build()?;
+/// assert_eq!(set.choose(Some(b"api.example.com"), b"/public/info").name(), Some("public"));
+/// assert_eq!(set.choose(Some(b"api.example.com"), b"/publicity").name(), None);
+/// assert!(set.choose(Some(b"api.example.com"), b"/publicity").policy().is_some());
+/// # Ok::<(), cors_core::ConfigErrors>(())
+/// ```
+#[derive(Clone)]
+pub struct PolicySet {
+    inner: Arc<SetInner>,
+}
+
+struct SetInner {
+    routes: Vec<Route>,
+    default: Option<Policy>,
+    table: RouteTable,
+    warnings: Vec<ConfigWarning>,
+}
+
+/// One route of a [`PolicySet`]: its name, what it covers, and its policy.
+#[derive(Clone, Debug)]
+pub struct Route {
+    name: String,
+    target: RouteTarget,
+    policy: Policy,
+}
+
+impl Route {
+    /// The route's name, as configured (never from a request).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The route's host, as written back (`*.example.com:8443`).
+    pub fn host(&self) -> Option<String> {
+        self.target.host.as_ref().map(|h| h.text())
+    }
+
+    /// The route's path prefix, as written back (`/public`).
+    pub fn path(&self) -> Option<String> {
+        self.target.path.as_ref().map(|p| p.text())
+    }
+
+    /// The route's policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+}
+
+/// What a route covers: a host (exact or `*.` pattern, the port optional), a path prefix, or
+/// both; validated when the set is built.
+///
+/// ```
+/// use cors_core::Covers;
+///
+/// let partner_admin = Covers::host("partner.api.example.com").and_path("/admin");
+/// # let _ = partner_admin;
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Covers {
+    host: Option<String>,
+    path: Option<String>,
+}
+
+impl Covers {
+    /// Requests to `host` (`api.example.com`, `*.example.com`, `api.example.com:8443`).
+    pub fn host(host: impl Into<String>) -> Covers {
+        Covers {
+            host: Some(host.into()),
+            path: None,
+        }
+    }
+
+    /// Requests whose path is `prefix` or below it (`/public` covers `/public/x`, never
+    /// `/publicity`).
+    pub fn path(prefix: impl Into<String>) -> Covers {
+        Covers {
+            host: None,
+            path: Some(prefix.into()),
+        }
+    }
+
+    /// Only the requests of these that are also under the path `prefix`.
+    pub fn and_path(mut self, prefix: impl Into<String>) -> Covers {
+        self.path = Some(prefix.into());
+        self
+    }
+}
+
+/// The policy a [`PolicySet`] chose for a request.
+#[derive(Clone, Copy, Debug)]
+pub enum Chosen<'s> {
+    /// A route covers the request.
+    Route(&'s Route),
+    /// No route covers it: the set's default policy.
+    Default(&'s Policy),
+    /// No route covers it and the set has no default: no CORS processing.
+    Nothing,
+}
+
+impl<'s> Chosen<'s> {
+    /// The route's name; `None` for the default and for nothing.
+    pub fn name(&self) -> Option<&'s str> {
+        match self {
+            Chosen::Route(route) => Some(route.name()),
+            _ => None,
+        }
+    }
+
+    /// The policy that decides the request; `None` when nothing does.
+    pub fn policy(&self) -> Option<&'s Policy> {
+        match self {
+            Chosen::Route(route) => Some(route.policy()),
+            Chosen::Default(policy) => Some(policy),
+            Chosen::Nothing => None,
+        }
+    }
+}
+
+/// Builds a [`PolicySet`] in code ([`PolicySet::builder`]).
+#[derive(Debug, Default)]
+#[must_use]
+pub struct PolicySetBuilder {
+    routes: Vec<(String, Covers, Policy)>,
+    default: Option<Policy>,
+}
+
+impl PolicySetBuilder {
+    /// Adds a route: `policy` decides the requests `covers` names, under `name` (unique; in
+    /// logs, `cors explain` and metric labels).
+    pub fn route(mut self, name: impl Into<String>, covers: Covers, policy: Policy) -> Self {
+        self.routes.push((name.into(), covers, policy));
+        self
+    }
+
+    /// The policy of requests no route covers; without one, the layer leaves them alone.
+    pub fn default(mut self, policy: Policy) -> Self {
+        self.default = Some(policy);
+        self
+    }
+
+    /// Validates the routes (names, hosts, paths, a route that repeats an earlier one's) and
+    /// builds the set; every problem is reported at once, under the route's name.
+    pub fn build(self) -> Result<PolicySet, ConfigErrors> {
+        let names: Vec<Option<String>> = self.routes.iter().map(|(n, _, _)| Some(n.clone())).collect();
+        let mut errors = Vec::new();
+        let targets = validate::targets(&names, self.routes.iter().map(|(_, c, _)| c), &mut errors);
+        if let Some(errors) = ConfigErrors::from_vec(errors) {
+            return Err(errors);
+        }
+        let routes = self
+            .routes
+            .into_iter()
+            .zip(targets)
+            .map(|((name, _, policy), target)| Route { name, target, policy })
+            .collect();
+        Ok(PolicySet::assemble(routes, self.default))
+    }
+}
+
+impl PolicySet {
+    /// A set built in code.
+    pub fn builder() -> PolicySetBuilder {
+        <PolicySetBuilder as Default>::default()
+    }
+
+    /// Validates a set's configuration and builds it: every route's policy (the top level's
+    /// keys with its own), the default when the top level allows an origin, the routes'
+    /// names, hosts and paths; every problem at once, each under its route's name.
+    pub fn from_config(config: &PolicySetConfig) -> Result<PolicySet, ConfigErrors> {
+        let names: Vec<Option<String>> = config.routes.iter().map(|r| Some(r.name.clone())).collect();
+        let mut errors = Vec::new();
+        let default = match config.has_default() || config.routes.is_empty() {
+            true => Policy::from_config(&config.top)
+                .map_err(|e| errors.extend(e.iter().cloned()))
+                .ok(),
+            false => None,
+        };
+        let covers = config.routes.iter().map(RouteConfig::covers).collect::<Vec<_>>();
+        let targets = validate::targets(&names, covers.iter(), &mut errors);
+        let mut policies = Vec::new();
+        for (i, route) in config.routes.iter().enumerate() {
+            let prefix = crate::config::set::route_prefix(&names, i);
+            match Policy::from_config(&route.policy) {
+                Ok(policy) => policies.push(policy),
+                Err(e) => errors.extend(e.iter().map(|e| e.clone().within(&prefix))),
+            }
+        }
+        if let Some(errors) = ConfigErrors::from_vec(errors) {
+            return Err(errors);
+        }
+        let routes = config
+            .routes
+            .iter()
+            .zip(targets)
+            .zip(policies)
+            .map(|((route, target), policy)| Route {
+                name: route.name.clone(),
+                target,
+                policy,
+            })
+            .collect();
+        Ok(PolicySet::assemble(routes, default))
+    }
+
+    /// Reads a policy file (with or without `[[routes]]`), applies the process's `CORS_*`
+    /// variables to its top level, and builds the set.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<PolicySet, LoadError> {
+        Ok(PolicySet::from_config(&PolicySetConfig::load(path)?)?)
+    }
+
+    fn assemble(routes: Vec<Route>, default: Option<Policy>) -> PolicySet {
+        let targets: Vec<RouteTarget> = routes.iter().map(|r| r.target.clone()).collect();
+        let (table, _) = RouteTable::new(&targets);
+        let warnings = validate::warnings(!routes.is_empty() && default.is_none());
+        crate::observe::log::warnings(&warnings);
+        PolicySet {
+            inner: Arc::new(SetInner {
+                routes,
+                default,
+                table,
+                warnings,
+            }),
+        }
+    }
+
+    /// The routes, in order.
+    pub fn routes(&self) -> &[Route] {
+        &self.inner.routes
+    }
+
+    /// The policy of requests no route covers.
+    pub fn default_policy(&self) -> Option<&Policy> {
+        self.inner.default.as_ref()
+    }
+
+    /// The set's own warnings (each policy keeps its own: [`Policy::warnings`]).
+    pub fn warnings(&self) -> &[ConfigWarning] {
+        &self.inner.warnings
+    }
+
+    /// The policy for a request to `host` (its `Host` value or URI authority, `None` when it
+    /// has none or more than one) at `path` (the request target's path, raw: it is compared
+    /// percent-decoded). Allocates nothing.
+    #[inline]
+    pub fn choose(&self, host: Option<&[u8]>, path: &[u8]) -> Chosen<'_> {
+        match self.index(host, path) {
+            Some(i) => match self.inner.routes.get(usize::from(i)) {
+                Some(route) => Chosen::Route(route),
+                None => self
+                    .inner
+                    .default
+                    .as_ref()
+                    .map_or(Chosen::Nothing, Chosen::Default),
+            },
+            None => Chosen::Nothing,
+        }
+    }
+
+    /// The index of the policy that decides a request: a route's, or the number of routes for
+    /// the default; `None` when nothing does. For adapters, which keep one converted policy
+    /// per index.
+    #[inline]
+    pub fn index(&self, host: Option<&[u8]>, path: &[u8]) -> Option<u16> {
+        let inner = &*self.inner;
+        let host = match host {
+            Some(value) if inner.table.has_hosts() => RequestHost::read(value),
+            _ => None,
+        };
+        match inner.table.choose(host.as_ref(), path) {
+            Some(route) => Some(route),
+            None => inner.default.as_ref().map(|_| inner.routes.len() as u16),
+        }
+    }
+
+    /// Whether choosing reads the request's host (some route names one).
+    pub fn reads_host(&self) -> bool {
+        self.inner.table.has_hosts()
+    }
+
+    /// The set as data: the default's keys at the top level, each route with all its keys.
+    pub fn to_config(&self) -> PolicySetConfig {
+        let top = self.default_policy().map(Policy::to_config).unwrap_or_default();
+        let routes = self
+            .routes()
+            .iter()
+            .map(|route| RouteConfig {
+                name: route.name.clone(),
+                host: route.host(),
+                path: route.path(),
+                policy: route.policy.to_config(),
+                keys: Vec::new(),
+            })
+            .collect();
+        PolicySetConfig { top, routes }
+    }
+}
+
+impl From<Policy> for PolicySet {
+    /// A set of one policy, the default, and no route.
+    fn from(policy: Policy) -> Self {
+        PolicySet::assemble(Vec::new(), Some(policy))
+    }
+}
+
+impl fmt::Debug for PolicySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PolicySet")
+            .field("routes", &self.inner.routes)
+            .field("default", &self.inner.default)
+            .finish()
+    }
+}
+
+impl RouteConfig {
+    fn covers(&self) -> Covers {
+        Covers {
+            host: self.host.clone(),
+            path: self.path.clone(),
+        }
+    }
+}
