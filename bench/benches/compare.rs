@@ -477,6 +477,7 @@ fn instructions_per(n: usize, framework: Framework, case: &str, variant: Variant
 /// instructions the axum layer adds to a whole request.
 fn flatness(plan: Plan, report: &mut String) {
     use cors_core::adapter::http::HttpPolicy;
+    use cors_core::adapter::Target;
     let [small, large] = Case::flatness();
     let built = Instant::now();
     let large_policy = large.policy();
@@ -488,14 +489,22 @@ fn flatness(plan: Plan, report: &mut String) {
     let mut small_core = |n: usize| {
         let start = Instant::now();
         for _ in 0..n {
-            std::hint::black_box(cores[0].step(&http::Method::GET, std::hint::black_box(&request)));
+            std::hint::black_box(cores[0].step(
+                &http::Method::GET,
+                || Target::path(b"/"),
+                std::hint::black_box(&request),
+            ));
         }
         start.elapsed()
     };
     let mut large_core = |n: usize| {
         let start = Instant::now();
         for _ in 0..n {
-            std::hint::black_box(cores[1].step(&http::Method::GET, std::hint::black_box(&request)));
+            std::hint::black_box(cores[1].step(
+                &http::Method::GET,
+                || Target::path(b"/"),
+                std::hint::black_box(&request),
+            ));
         }
         start.elapsed()
     };

@@ -4,7 +4,7 @@
 //! framework's adapter.
 
 use cors_core::lookup::LookupCache;
-use cors_core::{Guard, Policy, PolicyBuilder, PolicyConfig, PolicyHandle};
+use cors_core::{Guard, Policy, PolicyBuilder, PolicyConfig, PolicyHandle, PolicySet, PolicySetConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -73,8 +73,11 @@ impl Framework {
 /// The store, the candidate and the debug answers are already part of `policy`.
 #[derive(Debug)]
 pub struct Settings {
-    /// The policy for `/api/*` and unmatched paths.
+    /// The policy for `/api/*` and unmatched paths (with a policy set, the set's first).
     pub policy: Policy,
+    /// The policy set, when the policy file has `[[routes]]`: mounted once, outermost, for
+    /// every route (the fixed `/public` policy is then not used).
+    pub set: Option<PolicySet>,
     /// The file it was read from.
     pub config: PathBuf,
     /// `--watch`: reload `config` when it changes and on `SIGHUP`.
@@ -150,6 +153,37 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
     }
     let config = config.unwrap_or_else(default_config);
     let strict_guard = framework == Framework::Mcp;
+    let set = load_set(&config, strict_guard)?;
+    if set.is_some() {
+        let refused = [
+            ("--watch", watch),
+            ("--origin-store", origin_store.is_some()),
+            ("--candidate", candidate.is_some()),
+            ("--debug-answers", debug_answers),
+        ];
+        if let Some((flag, _)) = refused.iter().find(|(_, given)| *given) {
+            return Err(format!(
+                "{flag} is not supported with [[routes]] in the policy file yet"
+            ));
+        }
+    }
+    let public_policy = Policy::builder()
+        .allow_origins(["*"])
+        .build()
+        .map_err(|e| e.to_string())?;
+    if let Some(set) = set {
+        // Printed as a single policy's are: the default's, or the first route's.
+        let policy = set.default_policy().unwrap_or(set.routes()[0].policy()).clone();
+        return Ok(Settings {
+            policy,
+            set: Some(set),
+            config,
+            watch,
+            public_policy,
+            addr,
+            strict_guard,
+        });
+    }
     let mut file = PolicyConfig::load(&config).map_err(|e| e.to_string())?;
     if strict_guard {
         file.guard = Guard::Strict.name().to_owned();
@@ -167,18 +201,41 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
         None => policy,
     }
     .with_debug_answers(debug_answers);
-    let public_policy = Policy::builder()
-        .allow_origins(["*"])
-        .build()
-        .map_err(|e| e.to_string())?;
     Ok(Settings {
         policy,
+        set: None,
         config,
         watch,
         public_policy,
         addr,
         strict_guard,
     })
+}
+
+/// The policy set of a policy file with `[[routes]]`; `None` for a file without.
+fn load_set(path: &std::path::Path, strict_guard: bool) -> Result<Option<PolicySet>, String> {
+    let mut config = PolicySetConfig::load(path).map_err(|e| e.to_string())?;
+    if config.routes.is_empty() {
+        return Ok(None);
+    }
+    if strict_guard {
+        config.top.guard = Guard::Strict.name().to_owned();
+        for route in &mut config.routes {
+            route.policy.guard = Guard::Strict.name().to_owned();
+        }
+    }
+    let set = PolicySet::from_config(&config).map_err(|e| e.to_string())?;
+    for warning in set.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    // The policy the settings print the warnings of is the default, else the first route's.
+    let printed = if set.default_policy().is_some() { 0 } else { 1 };
+    for route in &set.routes()[printed..] {
+        for warning in route.policy().warnings() {
+            eprintln!("warning: routes.{}: {warning}", route.name());
+        }
+    }
+    Ok(Some(set))
 }
 
 /// Says on stderr, for the policy file at `path`, each key a `CORS_*` variable replaced, so

@@ -109,11 +109,11 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Compat;
 use actix_web::web;
 use actix_web::{Error, HttpResponse};
-use cors_core::adapter::{HeaderTypes, NativePolicy, Next, Respond, SharedPolicy, Step};
+use cors_core::adapter::{HeaderTypes, NativeRoutes, Next, Respond, SharedPolicy, Step, Target};
 use cors_core::lookup::{LookupAnswer, PendingLookup};
-use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
+use cors_core::{Policy, PolicySet};
 use pin_project_lite::pin_project;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -140,7 +140,32 @@ impl Cors {
         }
     }
 
-    /// The policy in force.
+    /// The middleware for a whole `App` (`App::wrap`, outermost): each request is decided by
+    /// the policy `set` chooses for its host and path (rules §11), before routing and before
+    /// any middleware wrapped inside it; a request no route covers gets the set's default
+    /// policy, or passes untouched when the set has none.
+    ///
+    /// ```
+    /// use actix_web::{web, App, HttpResponse};
+    /// use cors_actix::Cors;
+    /// use cors_core::{Covers, Policy, PolicySet};
+    ///
+    /// let set = PolicySet::builder()
+    ///     .route("public", Covers::path("/public"), Policy::builder().allow_origins(["*"]).build()?)
+    ///     .default(Policy::builder().allow_origins(["https://app.example.com"]).build()?)
+    ///     .build()?;
+    /// let cors = Cors::from_set(set);
+    /// let app = App::new().wrap(cors).route("/public/info", web::get().to(HttpResponse::Ok));
+    /// # let _ = app;
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn from_set(set: PolicySet) -> Self {
+        Cors {
+            shared: SharedPolicy::from_set(set),
+        }
+    }
+
+    /// The policy in force (a set's first).
     pub fn policy(&self) -> Policy {
         self.shared.policy()
     }
@@ -219,6 +244,12 @@ impl Cors {
     }
 }
 
+impl From<PolicySet> for Cors {
+    fn from(set: PolicySet) -> Self {
+        Cors::from_set(set)
+    }
+}
+
 impl From<Policy> for Cors {
     fn from(policy: Policy) -> Self {
         Cors::new(policy)
@@ -266,7 +297,7 @@ where
         let cors = self.shared.load();
         let method = request.method().as_str().as_bytes();
         // The usual response future is built where it is returned: moving it costs a copy.
-        let next = match cors.step(method, request.headers()) {
+        let next = match cors.step(method, || target(&request), request.headers()) {
             Step::Next(next) => next,
             Step::LookUp(lookup) => return waiting_for(lookup, request, &self.service, cors),
         };
@@ -306,6 +337,15 @@ where
     }
 }
 
+/// What a policy set chooses by: the URI's authority (HTTP/2) and its path, raw.
+#[inline]
+fn target(request: &ServiceRequest) -> Target<'_> {
+    Target {
+        authority: request.uri().authority().map(|a| a.as_str().as_bytes()),
+        path: request.path().as_bytes(),
+    }
+}
+
 /// The middleware's own response (a preflight it answers, a refused override).
 fn respond_with(respond: &Respond<'_, Actix>) -> HttpResponse {
     let status = StatusCode::from_u16(respond.status()).unwrap_or(StatusCode::FORBIDDEN);
@@ -334,7 +374,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
     let method = request.method().as_str().as_bytes();
-    match cors.resume(method, request.headers(), looked_up) {
+    match cors.resume(method, target(&request), request.headers(), looked_up) {
         Next::Respond(respond) => {
             let response = respond_with(&respond);
             State::Respond {
@@ -430,7 +470,7 @@ where
     }
 }
 
-/// actix-web's header types, for the core's adapter glue ([`NativePolicy`]).
+/// actix-web's header types, for the core's adapter glue ([`NativeRoutes`]).
 #[derive(Debug)]
 enum Actix {}
 
@@ -477,5 +517,5 @@ impl HeaderTypes for Actix {
     }
 }
 
-type ActixCors = NativePolicy<Actix>;
+type ActixCors = NativeRoutes<Actix>;
 type Pending = cors_core::adapter::Pending<HeaderValue>;

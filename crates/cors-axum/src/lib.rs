@@ -3,7 +3,7 @@
 //! ```
 //! use axum::{routing::get, Router};
 //! use cors_axum::CorsLayer;
-//! use cors_core::Policy;
+//! use cors_core::{Policy, PolicySet};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let api = Policy::builder()
@@ -100,9 +100,9 @@ use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::adapter::SharedPolicy;
 use cors_core::adapter::{Next, Step};
 use cors_core::lookup::{LookupAnswer, PendingLookup};
-use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
+use cors_core::{Policy, PolicySet};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -182,6 +182,46 @@ impl CorsLayer {
     }
 }
 
+impl CorsLayer {
+    /// A layer for a whole application: each request is decided by the policy `set` chooses
+    /// for its host and path (rules §11), before routing and before any layer the application
+    /// adds inside it; a request no route covers gets the set's default policy, or passes
+    /// untouched when the set has none.
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    /// use cors_axum::CorsLayer;
+    /// use cors_core::PolicySet;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let set = PolicySet::from_config(&cors_core::PolicySetConfig::parse(r#"
+    ///     allow_origins = ["https://app.example.com"]
+    ///     [[routes]]
+    ///     name = "public"
+    ///     path = "/public"
+    ///     allow_origins = ["*"]
+    /// "#, cors_core::Format::Toml)?)?;
+    /// let app: Router = Router::new()
+    ///     .route("/api/items", get(|| async { "items" }))
+    ///     .route("/public/info", get(|| async { "info" }))
+    ///     .layer(CorsLayer::from_set(set)); // outermost: every route, every response
+    /// # let _ = app;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_set(set: PolicySet) -> Self {
+        CorsLayer {
+            shared: SharedPolicy::from_set(set),
+        }
+    }
+}
+
+impl From<PolicySet> for CorsLayer {
+    fn from(set: PolicySet) -> Self {
+        CorsLayer::from_set(set)
+    }
+}
+
 impl From<Policy> for CorsLayer {
     fn from(policy: Policy) -> Self {
         CorsLayer::new(policy)
@@ -239,7 +279,7 @@ where
         let cors = self.shared.load();
         // Each future is built where it is returned: the state is as large as the inner
         // service's future, and moving it would cost a copy.
-        match cors.step(request.method(), request.headers()) {
+        match cors.step(request.method(), || request.uri().into(), request.headers()) {
             Step::Next(Next::Respond(respond)) => ResponseFuture {
                 state: State::Respond {
                     response: Some(cors.respond(&respond)),
@@ -297,7 +337,12 @@ fn after_lookup<S, B, R>(
 where
     S: Service<Request<B>, Response = Response<R>>,
 {
-    match cors.resume(request.method(), request.headers(), looked_up) {
+    match cors.resume(
+        request.method(),
+        request.uri().into(),
+        request.headers(),
+        looked_up,
+    ) {
         Next::Respond(respond) => State::Respond {
             response: Some(cors.respond(&respond)),
         },

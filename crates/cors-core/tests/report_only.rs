@@ -3,7 +3,7 @@
 
 use cors_core::adapter::http::HttpPolicy;
 use cors_core::adapter::{LivePolicy, REFUSAL_HEADER};
-use cors_core::adapter::{Next, Step};
+use cors_core::adapter::{Next, Step, Target};
 use cors_core::{Outcome, Policy, PolicyHandle, RawRequest, Refusal};
 use http::{HeaderMap, HeaderValue, Method, Response};
 use std::sync::Arc;
@@ -165,7 +165,7 @@ fn answer(policy: &Policy, origin: &str, method: &str, headers: Option<&str>) ->
             HeaderValue::from_str(h).unwrap(),
         );
     }
-    match glue.step(&Method::OPTIONS, &request) {
+    match glue.step(&Method::OPTIONS, || Target::path(b"/"), &request) {
         Step::Next(Next::Respond(respond)) => glue.respond(&respond),
         other => panic!("a preflight the layer answers, not {other:?}"),
     }
@@ -304,7 +304,8 @@ fn a_handle_turns_debug_answers_on_and_off_without_a_restart() {
         request.insert("origin", HeaderValue::from_static("https://a.example"));
         request.insert("access-control-request-method", HeaderValue::from_static("PATCH"));
         let glue = live.load();
-        let Step::Next(Next::Respond(respond)) = glue.step(&Method::OPTIONS, &request) else {
+        let Step::Next(Next::Respond(respond)) = glue.step(&Method::OPTIONS, || Target::path(b"/"), &request)
+        else {
             panic!("a refused preflight is answered by the layer");
         };
         let response: Response<()> = glue.respond(&respond);

@@ -28,7 +28,7 @@
 //! CORS grant (not a CORS answer: the core makes those).
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
-use cors_core::adapter::{Next, SharedPolicy, Step};
+use cors_core::adapter::{Next, SharedPolicy, Step, Target};
 use cors_core::lookup::{LookupAnswer, PendingLookup};
 use std::cell::Cell;
 use std::future::Future;
@@ -62,6 +62,7 @@ pub(crate) enum Decided {
 /// borrows the request), and the policy that decides it.
 pub(crate) struct Waiting {
     method: Method,
+    path: String,
     headers: HeaderMap,
     cors: Arc<HttpPolicy>,
     /// Whether `cors` must travel with the request (a live policy).
@@ -105,6 +106,7 @@ impl Future for Deciding {
 fn waiting_for(
     lookup: PendingLookup,
     method: &Method,
+    path: &str,
     headers: &HeaderMap,
     live: Option<&Arc<HttpPolicy>>,
     shared: &SharedPolicy<HttpPolicy>,
@@ -113,6 +115,7 @@ fn waiting_for(
         lookup,
         waiting: Box::new(Waiting {
             method: method.clone(),
+            path: path.to_owned(),
             headers: headers.clone(),
             cors: live.cloned().unwrap_or_else(|| shared.load()),
             live: live.is_some(),
@@ -127,11 +130,12 @@ fn waiting_for(
 fn decide_looked_up(waiting: &Waiting, looked_up: &LookupAnswer) -> Result<Kept, Rejection> {
     let Waiting {
         method,
+        path,
         headers,
         cors,
         live,
     } = waiting;
-    match cors.resume(method, headers, looked_up) {
+    match cors.resume(method, Target::path(path.as_bytes()), headers, looked_up) {
         // For `answer`.
         Next::Respond(respond) => {
             let response = cors.respond(&respond);
@@ -186,9 +190,10 @@ pub(crate) fn decide_with(
     info: &warp::log::Info<'_>,
 ) -> Decided {
     let (method, headers) = (info.method(), info.request_headers());
-    let next = match cors.step(method, headers) {
+    // warp shows the path, not the URI: the host is read from the `Host` line.
+    let next = match cors.step(method, || Target::path(info.path().as_bytes()), headers) {
         Step::Next(next) => next,
-        Step::LookUp(lookup) => return waiting_for(lookup, method, headers, live, shared),
+        Step::LookUp(lookup) => return waiting_for(lookup, method, info.path(), headers, live, shared),
     };
     // A response the core sends itself is written here, while the request is at hand;
     // otherwise only the small `Pending` travels on.

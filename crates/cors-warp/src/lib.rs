@@ -3,7 +3,7 @@
 //! wrapper ([`Cors::wrap`]) for a policy per route.
 //!
 //! ```no_run
-//! use cors_core::Policy;
+//! use cors_core::{Policy, PolicySet};
 //! use warp::Filter;
 //!
 //! # #[tokio::main]
@@ -147,9 +147,9 @@ pub use serve::{ClientAddr, Serve};
 
 use cors_core::adapter::http::HttpPolicy;
 use cors_core::adapter::SharedPolicy;
-use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
+use cors_core::{Policy, PolicySet};
 use handover::{decide_with, Decided, Deciding, Kept, DECIDED};
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -205,7 +205,32 @@ impl Cors {
         }
     }
 
-    /// The policy in force.
+    /// A wrapper for a whole application: each request is decided by the policy `set`
+    /// chooses for its host and path (rules §11), before any filter it wraps; a request no
+    /// route covers gets the set's default policy, or passes untouched when the set has none.
+    /// Wrap the whole filter tree once ([`Cors::serve`] with feature `serve`, or `with`); the
+    /// wrapper reads the host from the `Host` line (warp shows it no URI authority).
+    ///
+    /// ```
+    /// use cors_core::{Covers, Policy, PolicySet};
+    /// use warp::Filter;
+    ///
+    /// let set = PolicySet::builder()
+    ///     .route("public", Covers::path("/public"), Policy::builder().allow_origins(["*"]).build()?)
+    ///     .default(Policy::builder().allow_origins(["https://app.example.com"]).build()?)
+    ///     .build()?;
+    /// let routes = warp::path!("public" / "info").map(|| "info");
+    /// let app = routes.with(cors_warp::cors!(cors_warp::Cors::from_set(set)));
+    /// # drop(warp::serve(app));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn from_set(set: PolicySet) -> Self {
+        Cors {
+            shared: SharedPolicy::from_set(set),
+        }
+    }
+
+    /// The policy in force (a set's first).
     pub fn policy(&self) -> Policy {
         self.shared.policy()
     }
@@ -310,6 +335,12 @@ impl Cors {
             }
         });
         read.and_then(decide).and(inner).map(apply).or(answer).unify()
+    }
+}
+
+impl From<PolicySet> for Cors {
+    fn from(set: PolicySet) -> Self {
+        Cors::from_set(set)
     }
 }
 

@@ -115,6 +115,29 @@ fn api(config: &mut web::ServiceConfig) {
         .route("/api/cookie/echo", get().to(cookie_echo));
 }
 
+/// Binds and starts an `HttpServer` (actix-web's signal handlers off, the grace period set):
+/// the running server and the address it listens on. A macro: the two servers' types differ,
+/// and `HttpServer`'s bounds name a crate the examples do not depend on.
+macro_rules! start {
+    ($settings:expr, $server:expr) => {{
+        let server = $server
+            .disable_signals()
+            .shutdown_timeout(ex::shutdown::GRACE.as_secs())
+            .bind($settings.addr)
+            .map_err(|e| format!("cannot listen on {}: {e}", $settings.addr))?;
+        let addr = server.addrs().first().copied().unwrap_or($settings.addr);
+        (server.run(), addr)
+    }};
+}
+
+/// `/public/info`, for the scope of the same base.
+fn public(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/info",
+        get().to(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
+    );
+}
+
 /// Serves the example routes (examples/README.md) until `shutdown` is requested; `on_listening` gets the real
 /// address. actix-web's own signal handlers are off (in the demo they would stop this server
 /// alone); on the request it stops gracefully: no more accepting, idle keep-alive connections
@@ -125,44 +148,58 @@ pub fn run(
     shutdown: ex::Shutdown,
 ) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
-        // Built once; each worker's App gets a clone (one reference count each).
-        // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
-        let cors = ex::live(&settings, Cors::new(settings.policy.clone()), Cors::with_handle);
-        let public_cors = Cors::new(settings.public_policy.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                // `RUST_LOG=actix_web=info` shows the access log.
-                .wrap(Logger::default())
-                // Outside every CORS policy: the scopes below carry them.
-                .route("/metrics", get().to(metrics))
-                // /public/* has its own any-origin policy only. Registered first, so the
-                // catch-all scope below never sees these paths.
-                .service(
-                    web::scope("/public")
-                        .wrap(public_cors.clone())
-                        .route(
-                            "/info",
-                            get().to(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
-                        )
-                        // Its own 404, not the App's (which carries the `--config` policy).
-                        .default_service(web::to(HttpResponse::NotFound)),
+        let (server, addr) = match settings.set.clone() {
+            Some(set) => {
+                // One middleware for the whole App, wrapped last so that it is outermost: the
+                // set chooses each request's policy before routing and before the logger.
+                let cors = Cors::from_set(set);
+                start!(
+                    settings,
+                    HttpServer::new(move || {
+                        App::new()
+                            .route("/metrics", get().to(metrics))
+                            .service(web::scope("/public").configure(public))
+                            .configure(api)
+                            .wrap(Logger::default())
+                            .wrap(cors.clone())
+                    })
                 )
-                // Everything else, the default 404 included, under the `--config` policy.
-                .service(
-                    web::scope("")
-                        .wrap(cors.clone())
-                        .configure(api)
-                        .default_service(web::to(HttpResponse::NotFound)),
+            }
+            None => {
+                // Built once; each worker's App gets a clone (one reference count each).
+                // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
+                let cors = ex::live(&settings, Cors::new(settings.policy.clone()), Cors::with_handle);
+                let public_cors = Cors::new(settings.public_policy.clone());
+                start!(
+                    settings,
+                    HttpServer::new(move || {
+                        App::new()
+                            // `RUST_LOG=actix_web=info` shows the access log.
+                            .wrap(Logger::default())
+                            // Outside every CORS policy: the scopes below carry them.
+                            .route("/metrics", get().to(metrics))
+                            // /public/* has its own any-origin policy only. Registered first, so
+                            // the catch-all scope below never sees these paths.
+                            .service(
+                                web::scope("/public")
+                                    .wrap(public_cors.clone())
+                                    .configure(public)
+                                    // Its own 404, not the App's (which carries the `--config` policy).
+                                    .default_service(web::to(HttpResponse::NotFound)),
+                            )
+                            // Everything else, the default 404 included, under the `--config` policy.
+                            .service(
+                                web::scope("")
+                                    .wrap(cors.clone())
+                                    .configure(api)
+                                    .default_service(web::to(HttpResponse::NotFound)),
+                            )
+                            // What no scope matches (`OPTIONS *`: a scope's path starts with `/`).
+                            .default_service(cors.default_service())
+                    })
                 )
-                // What no scope matches (`OPTIONS *`: a scope's path starts with `/`).
-                .default_service(cors.default_service())
-        })
-        .disable_signals()
-        .shutdown_timeout(ex::shutdown::GRACE.as_secs())
-        .bind(settings.addr)
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
-        let addr = server.addrs().first().copied().unwrap_or(settings.addr);
-        let server = server.run();
+            }
+        };
         let handle = server.handle();
         let requested = shutdown.requested();
         actix_web::rt::spawn(async move {

@@ -47,14 +47,9 @@ async fn cookie_echo(headers: HeaderMap) -> Response {
     json(StatusCode::OK, ex::cookie_echo_json(cookie), &[])
 }
 
-fn app(settings: &ex::Settings) -> Router {
-    // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
-    let api_cors = ex::live(
-        settings,
-        CorsLayer::new(settings.policy.clone()),
-        CorsLayer::with_handle,
-    );
-    let api = Router::new()
+/// `/health` and the `/api/*` routes, without any layer.
+fn api_routes() -> Router {
+    Router::new()
         .route(
             "/health",
             get(|| async { reply(StatusCode::OK, ex::HEALTH_BODY, &[]) }),
@@ -89,17 +84,37 @@ fn app(settings: &ex::Settings) -> Router {
             get(|| async { reply(StatusCode::OK, "cookie set", &[("set-cookie", ex::SET_COOKIE)]) }),
         )
         .route("/api/cookie/echo", get(cookie_echo))
+}
+
+/// `/public/*`'s routes, without any layer.
+fn public_routes() -> Router {
+    Router::new().route(
+        "/info",
+        get(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
+    )
+}
+
+fn app(settings: &ex::Settings) -> Router {
+    if let Some(set) = &settings.set {
+        // One layer, outermost: the set chooses each request's policy before routing.
+        return api_routes()
+            .nest_service("/public", public_routes())
+            .route("/metrics", get(metrics))
+            .layer(CorsLayer::from_set(set.clone()));
+    }
+    // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
+    let api_cors = ex::live(
+        settings,
+        CorsLayer::new(settings.policy.clone()),
+        CorsLayer::with_handle,
+    );
+    let api = api_routes()
         // The layer wraps every route above and the router's own 404 fallback.
         .layer(api_cors)
         // Routes added after `layer` are outside it: no CORS policy on the metrics.
         .route("/metrics", get(metrics));
     // Routes added after `layer` are outside it: /public/* has its own policy only.
-    let public = Router::new()
-        .route(
-            "/info",
-            get(|| async { json(StatusCode::OK, ex::PUBLIC_INFO_JSON, &[]) }),
-        )
-        .layer(CorsLayer::new(settings.public_policy.clone()));
+    let public = public_routes().layer(CorsLayer::new(settings.public_policy.clone()));
     // `nest_service` hands every /public/* path to the nested router, whose own 404 fallback
     // is inside its layer.
     api.nest_service("/public", public)

@@ -49,6 +49,19 @@ fn routes(
         .unify()
 }
 
+/// Every route under one policy set: the wrapper around the whole filter tree chooses each
+/// request's policy before any filter runs (warp's 404 for unmatched paths included).
+fn whole(
+    set: cors_core::PolicySet,
+) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static {
+    metrics()
+        .or(warp::path("public").and(public_info()))
+        .unify()
+        .or(api())
+        .unify()
+        .with(cors_warp::cors!(Cors::from_set(set)))
+}
+
 /// The routes under the `--config` policy, tried in the order of examples/README.md.
 fn api() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
     let health = warp::path!("health")
@@ -150,13 +163,24 @@ pub fn run(
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let routes = routes(&settings);
         on_listening(addr);
-        let serve = warp::serve(routes)
-            .incoming(listener)
-            .graceful(shutdown.requested())
-            .run();
-        shutdown.bound(serve).await;
+        // A macro: the two filters' types differ.
+        macro_rules! serve {
+            ($routes:expr) => {
+                warp::serve($routes)
+                    .incoming(listener)
+                    .graceful(shutdown.requested())
+                    .run()
+            };
+        }
+        match settings.set.clone() {
+            Some(set) => {
+                shutdown.bound(serve!(whole(set))).await;
+            }
+            None => {
+                shutdown.bound(serve!(routes(&settings))).await;
+            }
+        }
         Ok(())
     })
 }

@@ -385,6 +385,7 @@ fn start_servers(
         };
         let settings = Settings {
             policy: policy.clone(),
+            set: None,
             config: copy.to_path_buf(),
             watch: true,
             public_policy: public.clone(),

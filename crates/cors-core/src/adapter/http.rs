@@ -11,7 +11,8 @@
 //! let mut request = HeaderMap::new();
 //! request.insert("origin", HeaderValue::from_static("https://example.com"));
 //!
-//! let Step::Next(Next::CallHandler(mut pending)) = cors.step(&Method::GET, &request) else {
+//! let uri = http::Uri::from_static("/api/items");
+//! let Step::Next(Next::CallHandler(mut pending)) = cors.step(&Method::GET, || (&uri).into(), &request) else {
 //!     panic!("an actual request goes to the handler");
 //! };
 //! // ... the handler runs, then:
@@ -22,11 +23,13 @@
 //! # Ok::<(), cors_core::ConfigErrors>(())
 //! ```
 
-use crate::adapter::native::{HeaderTypes, NativePolicy};
+use crate::adapter::native::HeaderTypes;
+use crate::adapter::routes::{NativeRoutes, Target};
 use crate::lookup::answer::LookupAnswer;
+use crate::set::PolicySet;
 use crate::Policy;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use http::{Method, Response, StatusCode};
+use http::{Method, Response, StatusCode, Uri};
 
 /// `http` 1.x header types.
 #[derive(Debug)]
@@ -87,12 +90,11 @@ pub type Next<'r> = crate::adapter::step::Next<'r, HttpTypes>;
 /// The layer's own answer to an `http` 1.x request ([`HttpPolicy::respond`]).
 pub type Respond<'r> = crate::adapter::step::Respond<'r, HttpTypes>;
 
-/// A [`Policy`] with every value converted to `http` 1.x types. Adapters build one per layer
-/// and share it behind an `Arc`.
+/// A [`Policy`] or a [`PolicySet`] with every value converted to `http` 1.x types. Adapters
+/// build one per layer and share it behind an `Arc`.
 #[derive(Debug)]
 pub struct HttpPolicy {
-    native: NativePolicy<HttpTypes>,
-    preflight_status: StatusCode,
+    routes: NativeRoutes<HttpTypes>,
 }
 
 impl crate::adapter::shared::FromPolicy for HttpPolicy {
@@ -101,57 +103,80 @@ impl crate::adapter::shared::FromPolicy for HttpPolicy {
     }
 
     fn policy(&self) -> &Policy {
-        self.native.policy()
+        self.routes.policy()
+    }
+}
+
+impl crate::adapter::shared::FromSet for HttpPolicy {
+    fn from_set(set: PolicySet) -> Self {
+        HttpPolicy::from_set(set)
     }
 }
 
 impl HttpPolicy {
     /// Converts the policy's precomputed values once.
     pub fn new(policy: Policy) -> Self {
-        let preflight_status =
-            StatusCode::from_u16(policy.preflight_status()).unwrap_or(StatusCode::NO_CONTENT);
         HttpPolicy {
-            native: NativePolicy::new(policy),
-            preflight_status,
+            routes: NativeRoutes::new(policy),
         }
     }
 
-    /// The policy.
-    pub fn policy(&self) -> &Policy {
-        self.native.policy()
+    /// Converts every policy of a set once; each request is decided by the policy the set
+    /// chooses for its host and path (rules §11).
+    pub fn from_set(set: PolicySet) -> Self {
+        HttpPolicy {
+            routes: NativeRoutes::from_set(set),
+        }
     }
 
-    /// Decides a request and says what to do next ([`NativePolicy::step`]). Echoed values are
+    /// The policy (a set's first: [`NativeRoutes::policy`]).
+    pub fn policy(&self) -> &Policy {
+        self.routes.policy()
+    }
+
+    /// The set, when this was built from one.
+    pub fn set(&self) -> Option<&PolicySet> {
+        self.routes.set()
+    }
+
+    /// Chooses the request's policy and decides ([`NativeRoutes::step`]). Echoed values are
     /// read from the request when the layer answers ([`HttpPolicy::respond`]) or kept in the
     /// [`Pending`] (cloning an `http` 1.x value received by hyper is a reference-count
     /// increment).
+    ///
+    /// `target` gives what a set chooses by (`|| Target::from(request.uri())`); it is called
+    /// only when there is a set to choose in.
     #[inline(always)]
-    pub fn step<'r>(&'r self, method: &'r Method, headers: &'r HeaderMap) -> Step<'r> {
-        self.native.step(method.as_str().as_bytes(), headers)
+    pub fn step<'r>(
+        &'r self,
+        method: &'r Method,
+        target: impl FnOnce() -> Target<'r>,
+        headers: &'r HeaderMap,
+    ) -> Step<'r> {
+        self.routes.step(method.as_str().as_bytes(), target, headers)
     }
 
     /// Decides a request whose origin was looked up, with the lookup's answer
-    /// ([`NativePolicy::resume`]).
+    /// ([`NativeRoutes::resume`]).
     #[inline]
     pub fn resume<'r>(
         &'r self,
         method: &'r Method,
+        target: Target<'r>,
         headers: &'r HeaderMap,
         answer: &LookupAnswer,
     ) -> Next<'r> {
-        self.native.resume(method.as_str().as_bytes(), headers, answer)
+        self.routes
+            .resume(method.as_str().as_bytes(), target, headers, answer)
     }
 
     /// The layer's own response (empty body) to a request it answers.
     // Apart, so that a request the handler answers (most) carries none of it.
     #[inline(never)]
     pub fn respond<B: Default>(&self, respond: &Respond<'_>) -> Response<B> {
-        let status = match respond.status() {
-            status if status == self.policy().preflight_status() => self.preflight_status,
-            status => StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
-        };
         let mut response = Response::new(B::default());
-        *response.status_mut() = status;
+        // A preflight's status was validated as 2xx with the policy; every other is 403.
+        *response.status_mut() = StatusCode::from_u16(respond.status()).unwrap_or(StatusCode::FORBIDDEN);
         respond.write_headers(response.headers_mut());
         response
     }
@@ -159,7 +184,18 @@ impl HttpPolicy {
     /// Applies what was kept of a decision to the handler's response headers, moving the
     /// echoed request values out of `pending` (so it is applied once).
     pub fn apply(&self, pending: &mut Pending, headers: &mut HeaderMap) {
-        self.native.apply(pending, headers);
+        self.routes.apply(pending, headers);
+    }
+}
+
+/// What a set chooses by in an `http` 1.x request: its URI's authority and path.
+impl<'r> From<&'r Uri> for Target<'r> {
+    #[inline]
+    fn from(uri: &'r Uri) -> Self {
+        Target {
+            authority: uri.authority().map(|a| a.as_str().as_bytes()),
+            path: uri.path().as_bytes(),
+        }
     }
 }
 

@@ -80,9 +80,10 @@
 //! ```
 
 pub use crate::adapter::native::{HeaderTypes, NativePolicy, Pending};
+pub use crate::adapter::routes::{NativeRoutes, Target};
 #[cfg(feature = "live")]
 pub use crate::adapter::shared::LivePolicy;
-pub use crate::adapter::shared::{FromPolicy, SharedPolicy};
+pub use crate::adapter::shared::{FromPolicy, FromSet, SharedPolicy};
 pub use crate::adapter::step::{Next, Respond, Step};
 pub use crate::decision::refusal_header::REFUSAL_HEADER;
 pub use crate::decision::{HandledBy, HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
@@ -97,5 +98,6 @@ pub use crate::wire::vary::VaryTokens;
 #[cfg(feature = "http")]
 pub mod http;
 pub(crate) mod native;
+pub(crate) mod routes;
 pub(crate) mod shared;
 pub(crate) mod step;

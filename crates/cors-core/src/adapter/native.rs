@@ -350,6 +350,8 @@ pub struct Pending<V> {
     /// (OPTIONS passthrough) under credentials with any method or header. Boxed, so that
     /// every other request carries one null pointer instead of their room.
     preflight: Option<Box<PreflightEcho<V>>>,
+    /// The policy of a set that decided ([`crate::adapter::NativeRoutes`]); 0 for a single one.
+    entry: u16,
 }
 
 #[derive(Clone, Debug)]
@@ -367,6 +369,7 @@ impl<V> Default for Pending<V> {
             plan: ResponsePlan::EMPTY,
             origin: None,
             preflight: None,
+            entry: 0,
         }
     }
 }
@@ -381,6 +384,7 @@ impl<V: Clone + 'static> Pending<V> {
                 plan,
                 origin: None,
                 preflight: None,
+                entry: 0,
             };
         }
         Self::capture_echoes(plan, request)
@@ -394,6 +398,7 @@ impl<V: Clone + 'static> Pending<V> {
             plan,
             origin: None,
             preflight: None,
+            entry: 0,
         };
         // Each echo has one header it can appear in: the origin in Allow-Origin, the method
         // in Allow-Methods, the requested headers in Allow-Headers.
@@ -426,6 +431,16 @@ impl<V: Clone + 'static> Pending<V> {
     /// The plan.
     pub fn plan(&self) -> ResponsePlan {
         self.plan
+    }
+
+    /// The entry of the set whose policy decided (0 for a single policy).
+    pub(crate) fn entry(&self) -> u16 {
+        self.entry
+    }
+
+    pub(crate) fn with_entry(mut self, entry: u16) -> Self {
+        self.entry = entry;
+        self
     }
 }
 

@@ -14,6 +14,13 @@ pub trait FromPolicy: Send + Sync + 'static {
     fn policy(&self) -> &Policy;
 }
 
+/// What an adapter keeps of a [`PolicySet`](crate::PolicySet): each of its policies prepared
+/// as [`FromPolicy`] does, and the choice among them per request.
+pub trait FromSet: FromPolicy {
+    /// Prepares every policy of `set` (once, on every swap, never per request).
+    fn from_set(set: crate::set::PolicySet) -> Self;
+}
+
 impl FromPolicy for Policy {
     fn from_policy(policy: Policy) -> Self {
         policy
@@ -72,6 +79,14 @@ impl<P: FromPolicy> SharedPolicy<P> {
     /// A fixed policy.
     pub fn new(policy: Policy) -> Self {
         SharedPolicy::Fixed(Arc::new(P::from_policy(policy)))
+    }
+
+    /// A policy set, fixed: each request is decided by the policy the set chooses for it.
+    pub fn from_set(set: crate::set::PolicySet) -> Self
+    where
+        P: FromSet,
+    {
+        SharedPolicy::Fixed(Arc::new(P::from_set(set)))
     }
 
     /// The policy in force now; a request keeps it until its response.

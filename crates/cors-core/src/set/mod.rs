@@ -173,6 +173,13 @@ impl PolicySetBuilder {
     pub fn build(self) -> Result<PolicySet, ConfigErrors> {
         let names: Vec<Option<String>> = self.routes.iter().map(|(n, _, _)| Some(n.clone())).collect();
         let mut errors = Vec::new();
+        if self.routes.is_empty() && self.default.is_none() {
+            errors.push(crate::config::error::ConfigError::new(
+                "policy",
+                None,
+                crate::ConfigErrorKind::NoOrigins,
+            ));
+        }
         let targets = validate::targets(&names, self.routes.iter().map(|(_, c, _)| c), &mut errors);
         if let Some(errors) = ConfigErrors::from_vec(errors) {
             return Err(errors);
@@ -288,7 +295,7 @@ impl PolicySet {
 
     /// The index of the policy that decides a request: a route's, or the number of routes for
     /// the default; `None` when nothing does. For adapters, which keep one converted policy
-    /// per index.
+    /// per index ([`crate::adapter::NativeRoutes`]).
     #[inline]
     pub fn index(&self, host: Option<&[u8]>, path: &[u8]) -> Option<u16> {
         let inner = &*self.inner;

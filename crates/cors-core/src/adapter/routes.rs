@@ -1,0 +1,191 @@
+//! A [`PolicySet`] converted for one framework: each policy of the set as a [`NativePolicy`],
+//! and the step of [`NativePolicy`] with the choice of the policy in front (rules §11). A
+//! single policy is a set of one, chosen without reading the request.
+
+use crate::adapter::native::{HeaderTypes, NativePolicy, Pending};
+use crate::adapter::shared::{FromPolicy, FromSet};
+use crate::adapter::step::{Next, Step};
+use crate::lookup::answer::LookupAnswer;
+use crate::policy::Policy;
+use crate::set::PolicySet;
+use std::fmt;
+
+/// Where a request goes, as a policy set chooses by it: the host (the URI's authority, or the
+/// `Host` line when the URI has none) and the path of the request target (raw).
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'r> {
+    /// The request URI's authority (HTTP/2's `:authority`, an absolute-form target), if any.
+    pub authority: Option<&'r [u8]>,
+    /// The request target's path, without the query.
+    pub path: &'r [u8],
+}
+
+impl<'r> Target<'r> {
+    /// A request target known by its path alone: its host is read from the `Host` line.
+    pub fn path(path: &'r [u8]) -> Self {
+        Target {
+            authority: None,
+            path,
+        }
+    }
+}
+
+/// The policies of a [`PolicySet`] (or one [`Policy`]) with their values converted to a
+/// framework's types, and the step that chooses one per request.
+pub struct NativeRoutes<T: HeaderTypes> {
+    /// `None` for a single policy: `entries[0]`, whatever the request.
+    set: Option<PolicySet>,
+    /// The set's routes' policies in order, then its default's.
+    entries: Box<[NativePolicy<T>]>,
+    host: T::Name,
+}
+
+impl<T: HeaderTypes> fmt::Debug for NativeRoutes<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.set {
+            Some(set) => f.debug_tuple("NativeRoutes").field(set).finish(),
+            None => f.debug_tuple("NativeRoutes").field(&self.entries[0]).finish(),
+        }
+    }
+}
+
+impl<T: HeaderTypes> FromPolicy for NativeRoutes<T>
+where
+    T::Value: Send + Sync,
+    T::Name: Send + Sync,
+{
+    fn from_policy(policy: Policy) -> Self {
+        NativeRoutes::new(policy)
+    }
+
+    fn policy(&self) -> &Policy {
+        self.entries[0].policy()
+    }
+}
+
+impl<T: HeaderTypes> FromSet for NativeRoutes<T>
+where
+    T::Value: Send + Sync,
+    T::Name: Send + Sync,
+{
+    fn from_set(set: PolicySet) -> Self {
+        NativeRoutes::from_set(set)
+    }
+}
+
+impl<T: HeaderTypes> NativeRoutes<T> {
+    /// One policy for every request.
+    pub fn new(policy: Policy) -> Self {
+        NativeRoutes {
+            set: None,
+            entries: Box::new([NativePolicy::new(policy)]),
+            host: T::name("host"),
+        }
+    }
+
+    /// A policy set's policies, converted once.
+    pub fn from_set(set: PolicySet) -> Self {
+        let routes = set.routes().iter().map(|r| r.policy().clone());
+        let entries = routes
+            .chain(set.default_policy().cloned())
+            .map(NativePolicy::new)
+            .collect();
+        NativeRoutes {
+            set: Some(set),
+            entries,
+            host: T::name("host"),
+        }
+    }
+
+    /// The set, when this is one (not a single policy).
+    pub fn set(&self) -> Option<&PolicySet> {
+        self.set.as_ref()
+    }
+
+    /// The single policy, or the set's first policy (its first route's, else its default's).
+    pub fn policy(&self) -> &Policy {
+        self.entries[0].policy()
+    }
+
+    /// The converted policy of entry `index` ([`PolicySet::index`]).
+    pub fn entry(&self, index: u16) -> Option<&NativePolicy<T>> {
+        self.entries.get(usize::from(index))
+    }
+
+    /// The entry that decides a request: always 0 for a single policy (the target is not
+    /// read); `None` when no route covers the request and the set has no default.
+    #[inline(always)]
+    fn choose<'r>(&self, target: impl FnOnce() -> Target<'r>, headers: &'r T::Map) -> Option<u16> {
+        match &self.set {
+            None => Some(0),
+            Some(set) => self.choose_in(set, target(), headers),
+        }
+    }
+
+    #[inline(never)]
+    fn choose_in(&self, set: &PolicySet, target: Target<'_>, headers: &T::Map) -> Option<u16> {
+        let host = match target.authority {
+            Some(authority) => Some(authority),
+            // Two Host lines name no host: no route's host matches.
+            None if set.reads_host() => {
+                let mut lines = T::lines(headers, &self.host);
+                lines.next().filter(|_| lines.next().is_none()).map(T::bytes)
+            }
+            None => None,
+        };
+        set.index(host, target.path)
+    }
+
+    /// Chooses the request's policy and decides ([`NativePolicy::step`]); a request no policy
+    /// covers goes to the handler with a [`Pending`] that changes nothing.
+    #[inline(always)]
+    pub fn step<'r>(
+        &'r self,
+        method: &'r [u8],
+        target: impl FnOnce() -> Target<'r>,
+        headers: &'r T::Map,
+    ) -> Step<'r, T> {
+        let Some(index) = self.choose(target, headers) else {
+            return Step::Next(Next::CallHandler(Pending::default()));
+        };
+        let step = self.entries[usize::from(index)].step(method, headers);
+        match index {
+            0 => step,
+            _ => with_entry(step, index),
+        }
+    }
+
+    /// Decides again with a lookup's answer ([`NativePolicy::resume`]), under the policy the
+    /// same target chooses.
+    pub fn resume<'r>(
+        &'r self,
+        method: &'r [u8],
+        target: Target<'r>,
+        headers: &'r T::Map,
+        answer: &LookupAnswer,
+    ) -> Next<'r, T> {
+        let Some(index) = self.choose(|| target, headers) else {
+            return Next::CallHandler(Pending::default());
+        };
+        match self.entries[usize::from(index)].resume(method, headers, answer) {
+            Next::CallHandler(pending) => Next::CallHandler(pending.with_entry(index)),
+            respond => respond,
+        }
+    }
+
+    /// Applies what was kept to the handler's response headers, under the policy that decided
+    /// the request ([`NativePolicy::apply`]).
+    #[inline]
+    pub fn apply(&self, pending: &mut Pending<T::Value>, headers: &mut T::Map) {
+        if let Some(entry) = self.entries.get(usize::from(pending.entry())) {
+            entry.apply(pending, headers);
+        }
+    }
+}
+
+fn with_entry<T: HeaderTypes>(step: Step<'_, T>, index: u16) -> Step<'_, T> {
+    match step {
+        Step::Next(Next::CallHandler(pending)) => Step::Next(Next::CallHandler(pending.with_entry(index))),
+        other => other,
+    }
+}
