@@ -124,7 +124,12 @@ pub fn send_with_body(
     headers: &[(String, Vec<u8>)],
     body: &[u8],
 ) -> Result<RawResponse, String> {
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n").into_bytes();
+    // A case that sends its own Host lines (policy sets choose by them) replaces the default.
+    let own_host = headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host"));
+    let mut request = match own_host {
+        true => format!("{method} {path} HTTP/1.1\r\n").into_bytes(),
+        false => format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n").into_bytes(),
+    };
     for (name, value) in headers {
         request.extend_from_slice(name.as_bytes());
         request.extend_from_slice(b": ");
