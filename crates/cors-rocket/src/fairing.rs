@@ -14,9 +14,9 @@ use crate::scope::{
 };
 #[cfg(feature = "live")]
 use cors_core::adapter::SharedPolicy;
-use cors_core::Policy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
+use cors_core::{Policy, PolicySet};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::uri::Origin;
 use rocket::http::{MediaType, Method};
@@ -43,11 +43,14 @@ pub struct CorsFairing {
 
 impl fmt::Debug for CorsFairing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CorsFairing")
-            .field("base", &self.base.path().as_str())
-            .field("rank", &self.rank)
-            .field("policy", &self.scope.current())
-            .finish()
+        let mut f = f.debug_struct("CorsFairing");
+        f.field("base", &self.base.path().as_str())
+            .field("rank", &self.rank);
+        match &*self.scope {
+            Scope::One(shared) => f.field("policy", &shared.policy()),
+            Scope::Set(set) => f.field("set", set),
+        };
+        f.finish()
     }
 }
 
@@ -57,6 +60,80 @@ impl CorsFairing {
     pub fn new(policy: Policy) -> Self {
         CorsFairing {
             scope: Scope::fixed(policy),
+            base: Origin::ROOT,
+            rank: rank_for_depth(0),
+            global: true,
+            segments: Arc::new([]),
+        }
+    }
+
+    /// A fairing for the whole application that decides each request with the policy `set`
+    /// chooses for it (rules §11): by its host (its one `Host` line) and its path, from the
+    /// request alone, before routing and before any request guard.
+    ///
+    /// Like [`CorsFairing::new`], it covers every request that no [`scoped`] fairing or
+    /// [exemption](CorsFairing::exempt) claims, whether a route matched it or not: its routes
+    /// (for every method) answer the chosen policy's preflights before the application's
+    /// routes run, and its response callback puts the chosen policy's headers on whatever
+    /// Rocket answered (a handler, a 404, a failing guard's 401, any catcher). A request that
+    /// no route of the set covers gets the set's default policy, or, without one, no CORS
+    /// processing at all: no header set or removed, no `Vary`, and a preflight goes on to the
+    /// application's own `OPTIONS` routes or its 404. Each request's choice and decision is
+    /// kept in Rocket's request-local cache from routing to the response callback (which
+    /// Rocket allocates, as for a scope's requests).
+    ///
+    /// ```
+    /// use cors_core::{Covers, Policy, PolicySet};
+    /// use cors_rocket::CorsFairing;
+    /// use rocket::http::{Header, Method, Status};
+    /// use rocket::local::blocking::Client;
+    /// use rocket::{get, routes};
+    ///
+    /// #[get("/items")]
+    /// fn items() -> &'static str { "items" }
+    /// #[get("/info")]
+    /// fn info() -> &'static str { "info" }
+    ///
+    /// let public = Policy::builder().allow_origins(["*"]).build()?;
+    /// let api = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .allow_methods(["PUT"])
+    ///     .allow_credentials(true)
+    ///     .build()?;
+    /// let set = PolicySet::builder()
+    ///     .route("public", Covers::path("/public"), public)
+    ///     .default(api)
+    ///     .build()?;
+    /// let rocket = rocket::build()
+    ///     .mount("/api", routes![items])
+    ///     .mount("/public", routes![info])
+    ///     // Once, for every route of the application.
+    ///     .attach(CorsFairing::from_set(set));
+    /// let client = Client::untracked(rocket)?;
+    ///
+    /// let public = client.get("/public/info").header(Header::new("Origin", "https://anyone.test")).dispatch();
+    /// assert_eq!(public.headers().get_one("access-control-allow-origin"), Some("*"));
+    ///
+    /// // `/publicity` is not under `/public`: the default decides it, 404 included.
+    /// let app = Header::new("Origin", "https://app.example.com");
+    /// let missing = client.get("/publicity").header(app.clone()).dispatch();
+    /// assert_eq!(missing.status(), Status::NotFound);
+    /// assert_eq!(missing.headers().get_one("access-control-allow-origin"), Some("https://app.example.com"));
+    ///
+    /// let preflight = client
+    ///     .req(Method::Options, "/api/items")
+    ///     .header(app)
+    ///     .header(Header::new("Access-Control-Request-Method", "PUT"))
+    ///     .dispatch();
+    /// assert_eq!(preflight.status(), Status::NoContent);
+    /// assert_eq!(preflight.headers().get_one("access-control-allow-credentials"), Some("true"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// [`scoped`]: CorsFairing::scoped
+    pub fn from_set(set: PolicySet) -> Self {
+        CorsFairing {
+            scope: Arc::new(Scope::Set(set)),
             base: Origin::ROOT,
             rank: rank_for_depth(0),
             global: true,
@@ -152,9 +229,42 @@ impl CorsFairing {
         })
     }
 
-    /// The policy in force.
+    /// The policy in force; for a fairing made from a set ([`CorsFairing::from_set`]), the
+    /// set's default policy, else its first route's (see [`CorsFairing::policy_set`]).
+    ///
+    /// ```
+    /// use cors_core::Policy;
+    /// use cors_rocket::CorsFairing;
+    ///
+    /// let fairing = CorsFairing::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
+    /// assert!(fairing.policy().allows_origin(b"https://a.example"));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// For a set with neither a route nor a default, which `cors-core` never builds.
     pub fn policy(&self) -> Policy {
-        self.scope.current()
+        self.scope
+            .shown()
+            .expect("cors-core builds no policy set without a route or a default")
+    }
+
+    /// The policy set of a fairing made from one ([`CorsFairing::from_set`]); `None` for a
+    /// fairing of one policy.
+    ///
+    /// ```
+    /// use cors_core::{Covers, Policy, PolicySet};
+    /// use cors_rocket::CorsFairing;
+    ///
+    /// let public = Policy::builder().allow_origins(["*"]).build()?;
+    /// let set = PolicySet::builder().route("public", Covers::path("/public"), public).build()?;
+    /// let fairing = CorsFairing::from_set(set);
+    /// assert_eq!(fairing.policy_set().map(|set| set.routes().len()), Some(1));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn policy_set(&self) -> Option<&PolicySet> {
+        self.scope.set()
     }
 
     /// This fairing, made reconfigurable, and its [`PolicyHandle`] (feature `live`); see the
@@ -163,6 +273,11 @@ impl CorsFairing {
     /// A reconfigurable fairing keeps each request's policy in Rocket's request-local cache,
     /// which Rocket allocates (two allocations per request); a fixed one does that only for
     /// preflights and the requests under the base of a scope or an exemption.
+    ///
+    /// A fairing made from a set ([`CorsFairing::from_set`]) is not reconfigurable (a handle
+    /// swaps one policy, not a set): it is returned as it is, its set in force for good, with
+    /// a handle of its own, which starts with [`CorsFairing::policy`] and whose swaps the
+    /// fairing does not follow.
     ///
     /// ```
     /// use cors_core::Policy;
@@ -177,9 +292,11 @@ impl CorsFairing {
     /// ```
     #[cfg(feature = "live")]
     pub fn with_handle(mut self) -> (Self, PolicyHandle) {
-        let mut policy = SharedPolicy::new(self.scope.current());
+        let mut policy = SharedPolicy::new(self.policy());
         let handle = policy.handle();
-        self.scope = Arc::new(Scope { policy });
+        if let Scope::One(_) = *self.scope {
+            self.scope = Arc::new(Scope::One(policy));
+        }
         (self, handle)
     }
 
@@ -198,7 +315,8 @@ impl CorsFairing {
     /// preflights), and the requests Rocket may have rewritten from a form POST (see
     /// [`routed_by_global`]); requests of other methods fall back to it in `on_response`.
     /// Under a strict guard, or a live policy that may become one, every request must be
-    /// decided before its handler, so the whole application's fairing claims every method too.
+    /// decided before its handler, and under a set any of its policies may need that, so the
+    /// whole application's fairing claims every method too.
     ///
     /// [`routed_by_global`]: crate::method_override::routed_by_global
     pub(crate) fn routes(&self) -> Vec<Route> {
@@ -230,6 +348,13 @@ impl CorsFairing {
 impl From<Policy> for CorsFairing {
     fn from(policy: Policy) -> Self {
         CorsFairing::new(policy)
+    }
+}
+
+impl From<PolicySet> for CorsFairing {
+    /// [`CorsFairing::from_set`].
+    fn from(set: PolicySet) -> Self {
+        CorsFairing::from_set(set)
     }
 }
 
@@ -308,7 +433,10 @@ impl CorsFairing {
         }
         let cell = request.local_cache(OnceLock::<Claim>::new);
         if self.global && cell.get().is_none() {
-            let stash = Stash::new(&self.scope, request);
+            // A set that covers the request with no policy leaves its response alone.
+            let Some(stash) = Stash::new(&self.scope, request) else {
+                return true;
+            };
             if stash.decision.needs_lookup() {
                 return false;
             }
@@ -328,7 +456,9 @@ impl CorsFairing {
         }
         let cell = request.local_cache(OnceLock::<Claim>::new);
         if self.global && cell.get().is_none() {
-            let mut stash = Stash::new(&self.scope, request);
+            let Some(mut stash) = Stash::new(&self.scope, request) else {
+                return;
+            };
             stash.decision = decide_looked_up(&stash.policy, request, false, &mut None).await;
             let _ = cell.set(Claim::Decided(stash));
         }

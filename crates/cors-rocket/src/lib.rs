@@ -116,6 +116,17 @@
 //! on to the application's own OPTIONS routes or its 404. Other requests pay nothing for it
 //! beyond a comparison of their path with its base, as for a scope.
 //!
+//! # Policy sets
+//!
+//! [`CorsFairing::from_set`] attaches a [`PolicySet`] (rules §11) once, for the whole
+//! application: each request is decided by the policy the set chooses for its host and path,
+//! from the request alone, in the fairing's routes (for every method), before Rocket tries the
+//! application's routes and their guards. The choice and the decision are kept in the
+//! request-local cache, so the response callback puts the same policy's headers on whatever
+//! Rocket answered, 401s of failing guards and 404s included. A request that no route of the
+//! set covers, when the set has no default, gets no CORS processing at all, as under an
+//! exemption. Scopes and exemptions still claim their bases first.
+//!
 //! [`CorsFairing::scoped`], [`CorsFairing::exempt`] and [`Policy`]'s builder return `Result`s. A
 //! `#[launch] fn rocket() -> _` returns the `Rocket` itself and cannot use `?` on them:
 //! handle the error there (print it and exit, or `expect("...")`), or write
@@ -133,6 +144,10 @@
 //!   the application as an ordinary OPTIONS request. Browsers never send such bytes; a
 //!   deployment that must refuse them puts a reverse proxy in front that rejects header values
 //!   with bytes outside printable ASCII (see `docs/security.md`).
+//! - Rocket keeps only the path and query of a request target: a policy set chooses by the
+//!   request's `Host` line (by the `:authority` Rocket read, on HTTP/2), never by the
+//!   authority of an HTTP/1.1 absolute-form target (`GET http://host/path`), which Rocket
+//!   drops; its own [`rocket::Request::host`] reads the `Host` line too.
 //! - A request Rocket cannot parse at all (an unknown method, a malformed URI) is answered
 //!   with 400 by Rocket without running response fairings, so it carries no CORS headers.
 //! - Rocket's header map stores each header's lines in a `Vec`, so every header the fairing
@@ -153,10 +168,12 @@
 //! [what CORS does not do]: https://example.invalid/cors-toolkit/blob/main/docs/guide.md#what-cors-does-not-do
 //! [`Fairing`]: rocket::fairing::Fairing
 //! [`Policy`]: cors_core::Policy
+//! [`PolicySet`]: cors_core::PolicySet
 //! [`Facts::method_overridden`]: cors_core::adapter::Facts::method_overridden
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod choose;
 mod exemption;
 mod fairing;
 mod method_override;

@@ -27,7 +27,8 @@ impl CorsRequest for RocketRequest<'_, '_> {
 pub(crate) enum Claim {
     /// A scope, or the whole application's fairing, and its decision.
     Decided(Stash),
-    /// An exemption: no fairing touches the request or its response.
+    /// An exemption, or a policy set that covers the request with no policy: no fairing
+    /// touches the request or its response.
     Exempt,
 }
 
@@ -40,15 +41,16 @@ pub(crate) struct Stash {
 
 impl Stash {
     /// The decision of the policy in force for `request`, as Rocket routes it (one that
-    /// needs a lookup is decided again by the caller, with the same policy).
-    pub(crate) fn new(scope: &Arc<Scope>, request: &Request<'_>) -> Self {
-        let policy = scope.current();
+    /// needs a lookup is decided again by the caller, with the same policy); `None` when the
+    /// scope's set covers the request with no policy.
+    pub(crate) fn new(scope: &Arc<Scope>, request: &Request<'_>) -> Option<Self> {
+        let policy = scope.policy_for(request)?;
         let decision = decide_now(&policy, request, false, None);
-        Stash {
+        Some(Stash {
             decision,
             policy,
             scope: Arc::clone(scope),
-        }
+        })
     }
 }
 

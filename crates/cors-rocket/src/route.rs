@@ -7,6 +7,7 @@ use crate::method_override::is_overridden;
 use crate::request::{decide_looked_up, decide_now, Claim, Stash};
 use crate::scope::{Scope, ROUTE_NAME};
 use cors_core::adapter::HandledBy;
+use cors_core::{Decision, Policy};
 use rocket::http::{Method, Status};
 use rocket::route::{self, Handler};
 use rocket::{Data, Request, Response, Route};
@@ -33,29 +34,24 @@ impl Handler for ScopeRoute {
     async fn handle<'r>(&self, request: &'r Request<'_>, mut data: Data<'r>) -> route::Outcome<'r> {
         let cell = request.local_cache(OnceLock::<Claim>::new);
         if cell.get().is_none() {
-            // One policy decides the whole request, whatever is swapped in meanwhile.
-            let policy = self.scope.current();
-            let mut looked_up = None;
-            let mut decision = decide_now(&policy, request, false, None);
-            if decision.needs_lookup() {
-                decision = Box::pin(decide_looked_up(&policy, request, false, &mut looked_up)).await;
-            }
-            // A preflight is no rewritten form: only other requests need the body looked at,
-            // which spares every preflight a header lookup.
-            if !decision.outcome().is_preflight() && is_overridden(request, &mut data).await {
-                decision = decide_now(&policy, request, true, looked_up.as_ref());
-                if decision.needs_lookup() {
-                    decision = Box::pin(decide_looked_up(&policy, request, true, &mut looked_up)).await;
+            // The first scope to see the request claims it; one policy decides the whole
+            // request, whatever is swapped in meanwhile.
+            let claim = match self.scope.policy_for(request) {
+                Some(policy) => {
+                    let decision = decide(&policy, request, &mut data).await;
+                    Claim::Decided(Stash {
+                        scope: Arc::clone(&self.scope),
+                        policy,
+                        decision,
+                    })
                 }
-            }
-            // The first scope to see the request claims it.
-            let _ = cell.set(Claim::Decided(Stash {
-                scope: Arc::clone(&self.scope),
-                policy,
-                decision,
-            }));
+                // The fairing's set covers the request with no policy: no CORS processing.
+                None => Claim::Exempt,
+            };
+            let _ = cell.set(claim);
         }
-        // A deeper exemption claimed it: on to the application's routes.
+        // A deeper exemption claimed it, or no policy covers it: on to the application's
+        // routes.
         let Some(Claim::Decided(stash)) = cell.get() else {
             return route::Outcome::forward(data, Status::NotFound);
         };
@@ -70,4 +66,23 @@ impl Handler for ScopeRoute {
             }
         }
     }
+}
+
+/// The decision of `policy` for `request`, as Rocket routes it: its origin looked up when it
+/// must be, and a form POST that Rocket rewrote decided as such.
+async fn decide(policy: &Policy, request: &Request<'_>, data: &mut Data<'_>) -> Decision {
+    let mut looked_up = None;
+    let mut decision = decide_now(policy, request, false, None);
+    if decision.needs_lookup() {
+        decision = Box::pin(decide_looked_up(policy, request, false, &mut looked_up)).await;
+    }
+    // A preflight is no rewritten form: only other requests need the body looked at, which
+    // spares every preflight a header lookup.
+    if !decision.outcome().is_preflight() && is_overridden(request, data).await {
+        decision = decide_now(policy, request, true, looked_up.as_ref());
+        if decision.needs_lookup() {
+            decision = Box::pin(decide_looked_up(policy, request, true, &mut looked_up)).await;
+        }
+    }
+    decision
 }

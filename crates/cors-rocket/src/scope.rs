@@ -3,8 +3,9 @@
 //! scope and exemption bases, with which the whole application's fairing tells the requests
 //! a scope or an exemption may have claimed from all the others.
 
+use crate::choose::choose;
 use cors_core::adapter::SharedPolicy;
-use cors_core::Policy;
+use cors_core::{Policy, PolicySet};
 use rocket::http::uri::Origin;
 use rocket::http::Method;
 use rocket::{Build, Request, Rocket, Route};
@@ -37,26 +38,59 @@ pub(crate) const METHODS: [Method; 9] = [
 ];
 
 /// What a fairing shares with its routes, the application's managed state and the
-/// request-local cache.
-pub(crate) struct Scope {
-    pub(crate) policy: SharedPolicy<Policy>,
+/// request-local cache: one policy, or a policy set that chooses one per request.
+pub(crate) enum Scope {
+    /// One policy for every request the fairing decides (fixed, or live through a handle).
+    One(SharedPolicy<Policy>),
+    /// A policy set (rules §11): each request is decided by the policy the set chooses for its
+    /// host and path, or by none.
+    Set(PolicySet),
 }
 
 impl Scope {
     pub(crate) fn fixed(policy: Policy) -> Arc<Scope> {
-        Arc::new(Scope {
-            policy: SharedPolicy::new(policy),
-        })
+        Arc::new(Scope::One(SharedPolicy::new(policy)))
     }
 
-    /// The policy in force (a reference count, no allocation).
-    pub(crate) fn current(&self) -> Policy {
-        self.policy.policy()
+    /// The policy that decides `request` (a reference count, no allocation); `None` when the
+    /// fairing's set covers it with no policy: then it gets no CORS processing at all.
+    #[inline]
+    pub(crate) fn policy_for(&self, request: &Request<'_>) -> Option<Policy> {
+        match self {
+            Scope::One(shared) => Some(shared.policy()),
+            Scope::Set(set) => choose(set, request).policy().cloned(),
+        }
     }
 
-    /// The fixed policy, which a request may borrow for as long as the application lives.
+    /// The policy a fairing shows as its own ([`CorsFairing::policy`]): the one policy in
+    /// force, or a set's default, else its first route's; `None` for a set with neither.
+    ///
+    /// [`CorsFairing::policy`]: crate::CorsFairing::policy
+    pub(crate) fn shown(&self) -> Option<Policy> {
+        match self {
+            Scope::One(shared) => Some(shared.policy()),
+            Scope::Set(set) => set
+                .default_policy()
+                .or_else(|| set.routes().first().map(cors_core::Route::policy))
+                .cloned(),
+        }
+    }
+
+    /// The fixed policy, which a request may borrow for as long as the application lives;
+    /// `None` once it is live, and for a set (whose requests are each decided by their route).
     pub(crate) fn fixed_policy(&self) -> Option<&Policy> {
-        self.policy.fixed()
+        match self {
+            Scope::One(shared) => shared.fixed(),
+            Scope::Set(_) => None,
+        }
+    }
+
+    /// The policy set, for a fairing made from one.
+    pub(crate) fn set(&self) -> Option<&PolicySet> {
+        match self {
+            Scope::One(_) => None,
+            Scope::Set(set) => Some(set),
+        }
     }
 }
 

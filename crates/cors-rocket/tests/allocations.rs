@@ -305,3 +305,61 @@ fn whole_requests_with_and_without_the_fairing() {
         "{with_actual} vs {without_actual}"
     );
 }
+
+/// A policy set's fairing costs a whole request what a live fairing costs (both decide every
+/// request in their route and keep the decision in Rocket's request-local cache): choosing the
+/// policy by host and path allocates nothing.
+#[test]
+fn a_set_costs_what_a_live_fairing_costs() {
+    use cors_core::{Covers, PolicySet};
+    let public = Policy::builder().allow_origins(["*"]).build().unwrap();
+    let partner = Policy::builder()
+        .allow_origins(["https://partner.example.net"])
+        .build()
+        .unwrap();
+    // Routes by path and by host, so that choosing reads both; `/items` gets the default.
+    let set = PolicySet::builder()
+        .route("public", Covers::path("/public"), public)
+        .route("partner", Covers::host("partner.example.com"), partner)
+        .default(policy())
+        .build()
+        .unwrap();
+    let (live, _handle) = CorsFairing::new(policy()).with_handle();
+    let with_set = client(&[CorsFairing::from_set(set)]);
+    let with_live = client(&[live]);
+    let measure = |client: &Client, method: Method, headers: &[(&'static str, &'static str)]| {
+        let _settled = log_level_settled();
+        let mut last = None;
+        // Warmed up, then the second request counted.
+        for _ in 0..2 {
+            last = Some(count(|| {
+                let mut request = client.req(method, "/items");
+                request.add_header(Header::new("Host", "api.example.com"));
+                for (name, value) in headers {
+                    request.add_header(Header::new(*name, *value));
+                }
+                let response = request.dispatch();
+                let granted = response.headers().get_one("access-control-allow-origin") == Some(APP);
+                (response.status().code, granted)
+            }));
+        }
+        last.unwrap()
+    };
+    let actual = [("Origin", APP)];
+    let preflight = [
+        ("Origin", APP),
+        ("Access-Control-Request-Method", "PUT"),
+        ("Access-Control-Request-Headers", "content-type"),
+    ];
+    for (what, method, headers, status) in [
+        ("allowed actual GET", Method::Get, &actual[..], 200),
+        ("preflight", Method::Options, &preflight[..], 204),
+    ] {
+        let (set_answer, set_n) = measure(&with_set, method, headers);
+        let (live_answer, live_n) = measure(&with_live, method, headers);
+        assert_eq!(set_answer, (status, true), "{what}");
+        assert_eq!(set_answer, live_answer, "{what}");
+        println!("{what}: {set_n} allocations with a policy set's fairing, {live_n} with a live one");
+        assert_eq!(set_n, live_n, "{what}");
+    }
+}

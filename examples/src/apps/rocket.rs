@@ -66,7 +66,8 @@ impl<'r> FromRequest<'r> for CookieLine<'r> {
 }
 
 /// `GET /metrics`, outside every CORS policy: mounted at `/metrics`, which the application's
-/// exemption leaves to no fairing (no CORS header set or removed, no `Vary: Origin`).
+/// exemption leaves to no fairing (no CORS header set or removed, no `Vary: Origin`). With a
+/// policy set, the set decides it as any other route.
 #[get("/")]
 fn metrics() -> (ContentType, String) {
     // The constant parses; plain text is what it says anyway.
@@ -164,6 +165,33 @@ fn shutdown_config() -> rocket::config::Shutdown {
     }
 }
 
+/// `rocket` with the CORS fairings of `settings`: with a policy set, one fairing that decides
+/// every request of the application with the policy the set chooses for it; without, the
+/// `--config` policy for the whole application, `/public/*`'s own policy, and `/metrics` under
+/// none.
+fn with_cors(rocket: Rocket<Build>, settings: &ex::Settings) -> Result<Rocket<Build>, String> {
+    if let Some(set) = &settings.set {
+        // Once, for every route (`/public/*` and `/metrics` included) and every catcher.
+        return Ok(rocket.attach(CorsFairing::from_set(set.clone())));
+    }
+    let public = CorsFairing::scoped("/public", settings.public_policy.clone()).map_err(|e| e.to_string())?;
+    let metrics = CorsFairing::exempt("/metrics").map_err(|e| e.to_string())?;
+    // Reconfigurable only with --watch: a fixed fairing needs no request-local cache entry.
+    let api = ex::live(
+        settings,
+        CorsFairing::new(settings.policy.clone()),
+        CorsFairing::with_handle,
+    );
+    Ok(rocket
+        // The policy from --config: every route and Rocket's 404s and other catchers, except
+        // under the two bases that follow.
+        .attach(api)
+        // /public/* has its own policy only: everything Rocket routes under that base.
+        .attach(public)
+        // /metrics/* is under no policy at all (the metrics, for scrapers).
+        .attach(metrics))
+}
+
 /// The Rocket example application (examples/README.md), listening on `settings.addr`; `on_listening` gets
 /// the real address once Rocket has bound its socket.
 fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<Build>, String> {
@@ -178,25 +206,10 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
         shutdown: shutdown_config(),
         ..Config::default()
     };
-    let public = CorsFairing::scoped("/public", settings.public_policy.clone()).map_err(|e| e.to_string())?;
-    let metrics = CorsFairing::exempt("/metrics").map_err(|e| e.to_string())?;
-    // Reconfigurable only with --watch: a fixed fairing needs no request-local cache entry.
-    let api = ex::live(
-        settings,
-        CorsFairing::new(settings.policy.clone()),
-        CorsFairing::with_handle,
-    );
     // The liftoff callback is `Sync`; the announcement is called once.
     let on_listening = Mutex::new(Some(on_listening));
-    Ok(rocket::custom(config)
-        .attach(Shield::new())
-        // The policy from --config: every route below and Rocket's 404s and other catchers,
-        // except under the two bases that follow.
-        .attach(api)
-        // /public/* has its own policy only: everything Rocket routes under that base.
-        .attach(public)
-        // /metrics/* is under no policy at all (the metrics, for scrapers).
-        .attach(metrics)
+    let rocket = with_cors(rocket::custom(config).attach(Shield::new()), settings)?;
+    Ok(rocket
         .attach(AdHoc::on_liftoff("announce", move |rocket| {
             Box::pin(async move {
                 // Rocket has bound the socket (the real port, also for port 0) and serves as
