@@ -199,7 +199,10 @@ struct ActixHarness<A, B, C, D> {
 pub fn harness(case: &Case) -> Box<dyn Harness> {
     let system = actix_web::rt::System::new();
     let without = system.block_on(init_service(App::new().configure(routes)));
-    let cors = cors_actix::Cors::new(case.policy());
+    let cors = match case.set() {
+        Some(set) => cors_actix::Cors::from_set(set),
+        None => cors_actix::Cors::new(case.policy()),
+    };
     #[cfg(feature = "live")]
     let cors = crate::live_if_swapped(case, cors, cors_actix::Cors::with_handle);
     let ours = system.block_on(init_service(App::new().wrap(cors).configure(routes)));

@@ -39,7 +39,10 @@ pub fn app() -> Router {
 /// The application with the toolkit's layer around it, as a tower service (`Router::layer`
 /// would also box the layered route per request, which costs any layer four allocations).
 pub fn ours(case: &Case) -> cors_axum::Cors<Router> {
-    let layer = cors_axum::CorsLayer::new(case.policy());
+    let layer = match case.set() {
+        Some(set) => cors_axum::CorsLayer::from_set(set),
+        None => cors_axum::CorsLayer::new(case.policy()),
+    };
     #[cfg(feature = "live")]
     let layer = crate::live_if_swapped(case, layer, cors_axum::CorsLayer::with_handle);
     tower::Layer::layer(&layer, app())

@@ -215,6 +215,10 @@ pub enum Ours {
     /// The case's lists plus `expose_headers = ["x-request-*"]`: the response's own
     /// `x-request-id` is exposed, by a value built for the response.
     ExposeFamily,
+    /// A policy set of 100 routes (50 by host, 50 by path) and a default: the request's host
+    /// (`Host: api.example.net`) chooses the route with the case's policy; the default allows
+    /// no origin of the case.
+    Set100,
     /// A live policy (`with_handle`), swapped before every request: each request is the first
     /// after a swap. Every variant's loop makes the swap, so that it is not part of what the
     /// layer adds. Feature `live`.
@@ -319,6 +323,10 @@ impl Case {
                     &preflight(Some("content-type,x-api-key".into())),
                 )
             },
+            Case {
+                ours: Ours::Set100,
+                ..Case::actual("set_100_routes", Case::three())
+            },
             #[cfg(feature = "lookup")]
             Case {
                 ours: Ours::LookupCached,
@@ -396,6 +404,7 @@ impl Case {
             Ours::Listed => builder.allow_origins(&origins),
             Ours::Preset => builder.allow_origins(&origins).presets([grpc_web]),
             Ours::ExposeFamily => builder.allow_origins(&origins).expose_headers(["x-request-*"]),
+            Ours::Set100 => builder.allow_origins(&origins),
             Ours::PresetByHand => builder
                 .allow_origins(&origins)
                 .allow_methods(by_hand(&METHODS, grpc_web.methods()))
@@ -413,6 +422,40 @@ impl Case {
                 .lookup_cache(app_origin_looked_up(Duration::ZERO)),
         };
         builder.build().expect("valid benchmark policy")
+    }
+
+    /// The policy set ours mounts instead of [`Case::policy`], for a case that has one
+    /// ([`Ours::Set100`]).
+    pub fn set(&self) -> Option<cors_core::PolicySet> {
+        if self.ours != Ours::Set100 {
+            return None;
+        }
+        let other = |i: usize| {
+            let origin = format!("https://t{i}.example.org");
+            cors_core::Policy::builder()
+                .allow_origins([origin])
+                .build()
+                .expect("valid policy")
+        };
+        let mut set = cors_core::PolicySet::builder();
+        for i in 0..50 {
+            set = set.route(
+                format!("host{i}"),
+                cors_core::Covers::host(format!("t{i}.example.net")),
+                other(i),
+            );
+        }
+        for i in 0..49 {
+            set = set.route(
+                format!("path{i}"),
+                cors_core::Covers::path(format!("/p{i}")),
+                other(i),
+            );
+        }
+        let set = set
+            .route("api", cors_core::Covers::host("api.example.net"), self.policy())
+            .default(other(100));
+        Some(set.build().expect("valid benchmark set"))
     }
 
     /// The request's header lines as `(name, value)` pairs of `http` 1.x types, every value a

@@ -111,7 +111,10 @@ fn with_floor<D>(case: &Case, floor: D) -> Box<dyn Harness>
 where
     D: Service<Request<String>, Response = Response, Error = Infallible> + 'static,
 {
-    let cors = cors_warp::Cors::new(case.policy());
+    let cors = match case.set() {
+        Some(set) => cors_warp::Cors::from_set(set),
+        None => cors_warp::Cors::new(case.policy()),
+    };
     #[cfg(feature = "live")]
     let cors = crate::live_if_swapped(case, cors, cors_warp::Cors::with_handle);
     boxed(WarpHarness {

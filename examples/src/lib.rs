@@ -108,7 +108,18 @@ pub fn settings_or_exit(framework: Framework) -> Settings {
     }
 }
 
-fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Result<Settings, String> {
+/// The command line's flags, read.
+struct Args {
+    config: Option<PathBuf>,
+    watch: bool,
+    origin_store: Option<String>,
+    candidate: Option<PathBuf>,
+    debug_answers: bool,
+    ttl: Duration,
+    addr: SocketAddr,
+}
+
+fn read_args(framework: Framework, mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut config = None;
     let mut watch = false;
     let mut origin_store = None;
@@ -151,6 +162,27 @@ fn settings(framework: Framework, mut args: impl Iterator<Item = String>) -> Res
             other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
     }
+    Ok(Args {
+        config,
+        watch,
+        origin_store,
+        candidate,
+        debug_answers,
+        ttl,
+        addr,
+    })
+}
+
+fn settings(framework: Framework, args: impl Iterator<Item = String>) -> Result<Settings, String> {
+    let Args {
+        config,
+        watch,
+        origin_store,
+        candidate,
+        debug_answers,
+        ttl,
+        addr,
+    } = read_args(framework, args)?;
     let config = config.unwrap_or_else(default_config);
     let strict_guard = framework == Framework::Mcp;
     let set = load_set(&config, strict_guard)?;

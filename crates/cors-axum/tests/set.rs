@@ -220,3 +220,22 @@ async fn send_raw_async(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) 
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn a_handle_keeps_the_set_in_force_until_its_first_swap() {
+    let (layer, handle) = CorsLayer::from_set(set()).with_handle();
+    let app = Router::new()
+        .route("/public/info", get(|| async { "info" }))
+        .layer(layer);
+    let addr = serve(app).await;
+    let any = [("Origin", "https://any.example")];
+    let r = send(addr, "GET", "/public/info", &any, "").await;
+    assert_eq!(r.joined("access-control-allow-origin").as_deref(), Some("*"));
+    handle.set(Policy::builder().allow_origins([APP]).build().unwrap());
+    let r = send(addr, "GET", "/public/info", &any, "").await;
+    assert_eq!(
+        r.joined("access-control-allow-origin"),
+        None,
+        "the swap put one policy in the set's place"
+    );
+}

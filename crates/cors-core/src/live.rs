@@ -15,11 +15,15 @@ use crate::adapter::shared::{FromPolicy, LivePolicy, SharedPolicy};
 
 impl<P: FromPolicy> SharedPolicy<P> {
     /// Turns the policy live (if it is not yet) and gives a handle on it. Copies of this
-    /// `SharedPolicy` made before stay fixed: ask for the handle before sharing it.
+    /// `SharedPolicy` made before stay fixed: ask for the handle before sharing it. A policy
+    /// set stays in force until the handle's first swap, which puts one policy in its place
+    /// for every request.
     pub fn handle(&mut self) -> PolicyHandle {
         let live = match self {
             SharedPolicy::Live(l) => Arc::clone(l),
-            SharedPolicy::Fixed(p) => Arc::new(LivePolicy::new(p.policy().clone())),
+            // What is in force stays until the first swap: a policy set too, which a swap
+            // replaces with the one policy it puts in force.
+            SharedPolicy::Fixed(p) => Arc::new(LivePolicy::from_arc(Arc::clone(p))),
         };
         *self = SharedPolicy::Live(Arc::clone(&live));
         PolicyHandle::new(live)

@@ -142,13 +142,19 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// itself is written with [`Evaluated::respond_into`] while the request is at hand, and
     /// [`Evaluated::pending`] is what to keep for the handler's response.
     #[inline(always)]
-    pub(crate) fn evaluate<'r>(&'r self, method: &'r [u8], headers: &'r T::Map) -> Evaluated<'r, T> {
+    pub(crate) fn evaluate<'r>(
+        &'r self,
+        entry: u16,
+        method: &'r [u8],
+        headers: &'r T::Map,
+    ) -> Evaluated<'r, T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
         let decision = self.policy.evaluate(&request);
         Evaluated {
             cors: self,
             request,
             decision,
+            entry,
         }
     }
 
@@ -156,6 +162,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// the answer ([`Policy::evaluate_with`]).
     pub(crate) fn evaluate_answered<'r>(
         &'r self,
+        entry: u16,
         method: &'r [u8],
         headers: &'r T::Map,
         answer: &LookupAnswer,
@@ -168,6 +175,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
             cors: self,
             request,
             decision,
+            entry,
         }
     }
 
@@ -189,6 +197,8 @@ pub(crate) struct Evaluated<'r, T: HeaderTypes> {
     cors: &'r NativePolicy<T>,
     request: NativeRequest<'r, T>,
     decision: Decision,
+    /// The policy's entry in its set ([`crate::adapter::NativeRoutes`]), kept in the `Pending`.
+    entry: u16,
 }
 
 impl<T: HeaderTypes> fmt::Debug for Evaluated<'_, T> {
@@ -229,7 +239,7 @@ impl<'r, T: HeaderTypes> Evaluated<'r, T> {
     /// request values it echoes (for `http`-based frameworks, reference-count increments).
     #[inline]
     pub(crate) fn pending(&self) -> Pending<T::Value> {
-        Pending::capture(self.decision.plan(), &self.request)
+        Pending::capture(self.decision.plan(), &self.request, self.entry)
     }
 }
 
@@ -378,27 +388,35 @@ impl<V: Clone + 'static> Pending<V> {
     /// Inlined where a decision is kept: most plans echo nothing, and then this is a test of
     /// one flag rather than a call (bench/NOTES.md, "The hot path's shape").
     #[inline(always)]
-    fn capture<T: HeaderTypes<Value = V>>(plan: ResponsePlan, request: &NativeRequest<'_, T>) -> Self {
+    fn capture<T: HeaderTypes<Value = V>>(
+        plan: ResponsePlan,
+        request: &NativeRequest<'_, T>,
+        entry: u16,
+    ) -> Self {
         if !plan.echoes_request() {
             return Pending {
                 plan,
                 origin: None,
                 preflight: None,
-                entry: 0,
+                entry,
             };
         }
-        Self::capture_echoes(plan, request)
+        Self::capture_echoes(plan, request, entry)
     }
 
     #[inline(never)]
-    fn capture_echoes<T: HeaderTypes<Value = V>>(plan: ResponsePlan, request: &NativeRequest<'_, T>) -> Self {
+    fn capture_echoes<T: HeaderTypes<Value = V>>(
+        plan: ResponsePlan,
+        request: &NativeRequest<'_, T>,
+        entry: u16,
+    ) -> Self {
         let echo = request.echo();
         let mut request = &echo;
         let mut pending = Pending {
             plan,
             origin: None,
             preflight: None,
-            entry: 0,
+            entry,
         };
         // Each echo has one header it can appear in: the origin in Allow-Origin, the method
         // in Allow-Methods, the requested headers in Allow-Headers.
@@ -436,11 +454,6 @@ impl<V: Clone + 'static> Pending<V> {
     /// The entry of the set whose policy decided (0 for a single policy).
     pub(crate) fn entry(&self) -> u16 {
         self.entry
-    }
-
-    pub(crate) fn with_entry(mut self, entry: u16) -> Self {
-        self.entry = entry;
-        self
     }
 }
 

@@ -148,11 +148,7 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         let Some(index) = self.choose(target, headers) else {
             return Step::Next(Next::CallHandler(Pending::default()));
         };
-        let step = self.entries[usize::from(index)].step(method, headers);
-        match index {
-            0 => step,
-            _ => with_entry(step, index),
-        }
+        self.entries[usize::from(index)].step_as(index, method, headers)
     }
 
     /// Decides again with a lookup's answer ([`NativePolicy::resume`]), under the policy the
@@ -167,10 +163,7 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         let Some(index) = self.choose(|| target, headers) else {
             return Next::CallHandler(Pending::default());
         };
-        match self.entries[usize::from(index)].resume(method, headers, answer) {
-            Next::CallHandler(pending) => Next::CallHandler(pending.with_entry(index)),
-            respond => respond,
-        }
+        self.entries[usize::from(index)].resume_as(index, method, headers, answer)
     }
 
     /// Applies what was kept to the handler's response headers, under the policy that decided
@@ -180,12 +173,5 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         if let Some(entry) = self.entries.get(usize::from(pending.entry())) {
             entry.apply(pending, headers);
         }
-    }
-}
-
-fn with_entry<T: HeaderTypes>(step: Step<'_, T>, index: u16) -> Step<'_, T> {
-    match step {
-        Step::Next(Next::CallHandler(pending)) => Step::Next(Next::CallHandler(pending.with_entry(index))),
-        other => other,
     }
 }

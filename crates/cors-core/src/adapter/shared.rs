@@ -157,6 +157,14 @@ impl<P: FromPolicy> LivePolicy<P> {
         self.current.load_full()
     }
 
+    /// What an adapter already prepared, put live as it is.
+    pub(crate) fn from_arc(prepared: Arc<P>) -> Self {
+        LivePolicy {
+            current: arc_swap::ArcSwap::new(prepared),
+            changing: std::sync::Mutex::new(()),
+        }
+    }
+
     /// Puts `policy` in force for requests that start from now on.
     pub fn store(&self, policy: Policy) {
         self.update(|_| Ok::<_, std::convert::Infallible>(policy))

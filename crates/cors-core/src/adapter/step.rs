@@ -109,7 +109,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     ///
     /// ```
     /// use cors_core::adapter::http::HttpPolicy;
-    /// use cors_core::adapter::{Next, Step};
+    /// use cors_core::adapter::{Next, Step, Target};
     /// use cors_core::Policy;
     /// use http::{HeaderMap, HeaderValue, Method};
     ///
@@ -117,7 +117,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// let mut request = HeaderMap::new();
     /// request.insert("origin", HeaderValue::from_static("https://a.test"));
     /// request.insert("access-control-request-method", HeaderValue::from_static("GET"));
-    /// let Step::Next(Next::Respond(respond)) = cors.step(&Method::OPTIONS, &request) else {
+    /// let Step::Next(Next::Respond(respond)) = cors.step(&Method::OPTIONS, || Target::path(b"/"), &request) else {
     ///     panic!("a preflight is answered by the layer");
     /// };
     /// assert_eq!(respond.status(), 204);
@@ -128,7 +128,13 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// ```
     #[inline(always)]
     pub fn step<'r>(&'r self, method: &'r [u8], headers: &'r T::Map) -> Step<'r, T> {
-        let evaluated = self.evaluate(method, headers);
+        self.step_as(0, method, headers)
+    }
+
+    /// [`NativePolicy::step`] for the policy of a set's `entry`, which its `Pending` keeps.
+    #[inline(always)]
+    pub(crate) fn step_as<'r>(&'r self, entry: u16, method: &'r [u8], headers: &'r T::Map) -> Step<'r, T> {
+        let evaluated = self.evaluate(entry, method, headers);
         if evaluated.decision().needs_lookup() {
             if let Some(lookup) = evaluated.start_lookup() {
                 return Step::LookUp(lookup);
@@ -141,6 +147,17 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// answer: the same request, method and headers, that [`NativePolicy::step`] was given.
     #[inline]
     pub fn resume<'r>(&'r self, method: &'r [u8], headers: &'r T::Map, answer: &LookupAnswer) -> Next<'r, T> {
-        self.evaluate_answered(method, headers, answer).into_next()
+        self.resume_as(0, method, headers, answer)
+    }
+
+    /// [`NativePolicy::resume`] for the policy of a set's `entry`.
+    pub(crate) fn resume_as<'r>(
+        &'r self,
+        entry: u16,
+        method: &'r [u8],
+        headers: &'r T::Map,
+        answer: &LookupAnswer,
+    ) -> Next<'r, T> {
+        self.evaluate_answered(entry, method, headers, answer).into_next()
     }
 }

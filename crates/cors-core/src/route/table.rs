@@ -2,6 +2,7 @@
 //! host (exact hosts in a hash map, `*.` patterns longest first, then the routes without a
 //! host), each group a tree of path segments walked to the longest prefix.
 
+use crate::limits::MAX_ROUTE_HOST_LEN;
 use crate::route::host::{HostPattern, RequestHost};
 use crate::route::path::{cmp_decoded, segments, PathPrefix};
 use hashbrown::HashMap;
@@ -85,6 +86,10 @@ impl PathTree {
     fn longest(&self, path: &[u8]) -> Option<u16> {
         let mut node = &self.nodes[0];
         let mut best = node.route;
+        // A host's routes are often one route for all its paths: nothing to walk.
+        if node.children.is_empty() {
+            return best;
+        }
         for segment in segments(path) {
             let Ok(at) = node
                 .children
@@ -170,7 +175,7 @@ impl RouteTable {
     /// the path (exact host and port, exact host, `*.` patterns longest first, no host), the
     /// one with the longest path prefix.
     #[inline]
-    pub(crate) fn choose(&self, host: Option<&RequestHost>, path: &[u8]) -> Option<u16> {
+    pub(crate) fn choose(&self, host: Option<RequestHost<'_>>, path: &[u8]) -> Option<u16> {
         if let Some(host) = host.filter(|_| self.has_hosts()) {
             if let Some(route) = self.by_host(host, path) {
                 return Some(route);
@@ -180,18 +185,32 @@ impl RouteTable {
             .and_then(|group| self.groups[group as usize].longest(path))
     }
 
-    fn by_host(&self, host: &RequestHost, path: &[u8]) -> Option<u16> {
+    fn by_host(&self, host: RequestHost<'_>, path: &[u8]) -> Option<u16> {
         let name = host.name();
-        let exact = self.exact.get(name).into_iter();
-        let wildcards = self
-            .wildcards
+        let in_groups = |ports: &PortGroups| {
+            ports
+                .for_port(host.port)
+                .find_map(|group| self.groups[group as usize].longest(path))
+        };
+        // An exact host found as written is lowercase already (the table's are).
+        if let Some(route) = self.exact.get(name).and_then(in_groups) {
+            return Some(route);
+        }
+        if name.iter().any(u8::is_ascii_uppercase) {
+            return self.by_lowered_host(host, path);
+        }
+        self.wildcards
             .iter()
             .filter(|(suffix, _)| name.len() > suffix.len() && name.ends_with(suffix))
-            .map(|(_, ports)| ports);
-        exact
-            .chain(wildcards)
-            .flat_map(|ports| ports.for_port(host.port))
-            .find_map(|group| self.groups[group as usize].longest(path))
+            .find_map(|(_, ports)| in_groups(ports))
+    }
+
+    /// A host with upper-case letters, looked up in lowercase (browsers send lowercase).
+    #[cold]
+    #[inline(never)]
+    fn by_lowered_host(&self, host: RequestHost<'_>, path: &[u8]) -> Option<u16> {
+        let mut buffer = [0; MAX_ROUTE_HOST_LEN];
+        self.by_host(host.lowered(&mut buffer)?, path)
     }
 }
 
@@ -212,7 +231,7 @@ mod tests {
     }
 
     fn choose(table: &RouteTable, host: &str, path: &str) -> Option<u16> {
-        table.choose(RequestHost::read(host.as_bytes()).as_ref(), path.as_bytes())
+        table.choose(RequestHost::read(host.as_bytes()), path.as_bytes())
     }
 
     #[test]
@@ -261,6 +280,6 @@ mod tests {
         ];
         let (t, same) = RouteTable::new(&targets);
         assert_eq!(same, [(0, 1)]);
-        assert_eq!(t.choose(RequestHost::read(b"a.example").as_ref(), b"/x"), Some(0));
+        assert_eq!(t.choose(RequestHost::read(b"a.example"), b"/x"), Some(0));
     }
 }

@@ -303,7 +303,7 @@ impl PolicySet {
             Some(value) if inner.table.has_hosts() => RequestHost::read(value),
             _ => None,
         };
-        match inner.table.choose(host.as_ref(), path) {
+        match inner.table.choose(host, path) {
             Some(route) => Some(route),
             None => inner.default.as_ref().map(|_| inner.routes.len() as u16),
         }
