@@ -159,7 +159,10 @@ struct RocketHarness {
 
 /// The toolkit's fairing for `case`.
 fn ours(case: &Case) -> cors_rocket::CorsFairing {
-    let fairing = cors_rocket::CorsFairing::new(case.policy());
+    let fairing = match case.set() {
+        Some(set) => cors_rocket::CorsFairing::from_set(set),
+        None => cors_rocket::CorsFairing::new(case.policy()),
+    };
     #[cfg(feature = "live")]
     let fairing = crate::live_if_swapped(case, fairing, cors_rocket::CorsFairing::with_handle);
     fairing
