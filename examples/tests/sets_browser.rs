@@ -1,0 +1,493 @@
+//! Policy sets in a real browser: one host's pages cannot read another host's API (rules §11).
+//!
+//! All four example servers run with one policy file whose `[[routes]]` give the host
+//! `api.a.test` to tenant A's page (`http://app.a.test:PAGEPORT`) and `api.b.test` to tenant
+//! B's (`http://app.b.test:PAGEPORT`); the default allows A's page only. The test serves both
+//! pages from one local port, and headless Debian Chromium (one for all four servers), driven by
+//! `tests/browser/sets.mjs` (playwright-core), maps every `*.test` name to 127.0.0.1 with
+//! `--host-resolver-rules`: it connects to loopback and sends the name of the URL as Host
+//! (`api.b.test:SERVERPORT`), as behind real DNS. From each page, in the browser:
+//! - its own API answers a GET and a preflighted PUT (custom header), without and with
+//!   credentials, and the page reads the body and the one header its tenant's route exposes
+//!   (so the route answered, not the default, which also allows A's page);
+//! - the other tenant's API is refused by CORS, the GET and the preflighted PUT, without and with
+//!   credentials: Chromium reports a CORS error for that very request (`Network.loadingFailed`
+//!   with `corsErrorStatus`), so a dead server never passes as refused;
+//! - 50 interleaved fetches per page, both pages at once over both APIs: every A→A and B→B
+//!   works, every A→B and B→A is refused.
+//!
+//! Plus raw HTTP (no browser): the set chooses by the Host line alone, so a client that writes
+//! `Host: api.a.test` gets A's grant on any connection, and the server's bare address gets the
+//! default (see [`raw_host_lines_choose_the_policy`] for why this gains a page nothing).
+//!
+//! Needs `/usr/bin/chromium` (Debian's `chromium`, or `$CHROMIUM_PATH`) and `npm ci` in
+//! `tests/browser`; `scripts/test.sh` installs both. Without them this test fails and says so.
+
+mod common;
+
+use common::SERVERS;
+use cors_conformance::probe::RunningServer;
+use cors_conformance::send_raw;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long the browser run may take before it is stopped (it takes a few seconds).
+const BROWSER_BOUND: Duration = Duration::from_secs(90);
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The policy file: the default allows tenant A's page only; each tenant's API host allows its
+/// own page. PUT and the probe's custom header are allowed, so that the preflight refused
+/// across tenants is refused for its origin alone (the same PUT works on the page's own API).
+/// Each tenant exposes one header of `GET /api/items` and the default none, so that what a
+/// page reads shows which policy answered (tenant A's, not the default that also allows A).
+fn policy(page_port: u16) -> String {
+    let a = format!("http://app.a.test:{page_port}");
+    let b = format!("http://app.b.test:{page_port}");
+    format!(
+        r#"allow_origins = ["{a}"]
+allow_credentials = true
+allow_methods = ["GET", "PUT"]
+allow_headers = ["x-tenant-probe"]
+
+[[routes]]
+name = "tenant-a"
+host = "api.a.test"
+allow_origins = ["{a}"]
+expose_headers = ["{A_EXPOSES}"]
+
+[[routes]]
+name = "tenant-b"
+host = "api.b.test"
+allow_origins = ["{b}"]
+expose_headers = ["{B_EXPOSES}"]
+"#
+    )
+}
+
+/// The header tenant A's policy exposes (`X-Request-Id: 42` on `GET /api/items`), and B's
+/// (`X-Total-Count: 3`).
+const A_EXPOSES: &str = "x-request-id";
+const B_EXPOSES: &str = "x-total-count";
+
+/// The header `tenant`'s policy exposes and the one it does not.
+fn exposes(tenant: &str) -> (&'static str, &'static str) {
+    match tenant {
+        "a" => (A_EXPOSES, B_EXPOSES),
+        _ => (B_EXPOSES, A_EXPOSES),
+    }
+}
+
+/// A scratch folder under the system's temporary folder, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        let dir = std::env::temp_dir().join(format!("cors-sets-browser-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch folder");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Serves the tenants' page (the same tiny page whatever the Host; its origin is the name the
+/// browser asked for) on a free loopback port, on a thread that lives as long as the test.
+fn serve_pages() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port for the pages");
+    let port = listener.local_addr().expect("the pages' port").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || serve_page(stream));
+        }
+    });
+    port
+}
+
+fn serve_page(mut stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut head = Vec::new();
+    let mut buf = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let root = head.starts_with(b"GET / ") || head.starts_with(b"GET /?");
+    let (status, body) = match root {
+        true => (
+            "200 OK",
+            "<!doctype html><meta charset=utf-8><title>tenant page</title>",
+        ),
+        false => ("404 Not Found", ""),
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes());
+}
+
+/// The node process of the browser run, stopped on drop (a panic included): SIGTERM first,
+/// which playwright turns into closing Chromium, then SIGKILL.
+struct Node(Child);
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.0.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `sets.mjs` against the servers and returns its report (`result: {json}`).
+fn run_browser(page_port: u16, servers: &[(&str, SocketAddr)]) -> Value {
+    let browser_dir = workspace().join("tests/browser");
+    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "Chromium not found at {chromium}: install Debian's `chromium` (scripts/test.sh does)"
+    );
+    assert!(
+        browser_dir.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `npm ci` in tests/browser (scripts/test.sh does)"
+    );
+    let child = Command::new("node")
+        .arg("sets.mjs")
+        .arg(page_port.to_string())
+        .args(
+            servers
+                .iter()
+                .map(|(name, addr)| format!("{name}={}", addr.port())),
+        )
+        .current_dir(&browser_dir)
+        .env("CHROMIUM_PATH", &chromium)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run node (is it installed?)");
+    let mut node = Node(child);
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = read_all(Box::new(node.0.stdout.take().expect("node's stdout")));
+    let stderr = read_all(Box::new(node.0.stderr.take().expect("node's stderr")));
+    let deadline = Instant::now() + BROWSER_BOUND;
+    let status = loop {
+        if let Some(status) = node.0.try_wait().expect("wait for node") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the browser run took more than {BROWSER_BOUND:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    let Some(result) = stdout.lines().find_map(|l| l.strip_prefix("result: ")) else {
+        panic!("sets.mjs reported nothing ({status}):\n{stdout}\n{stderr}");
+    };
+    for line in stdout.lines().filter(|l| !l.starts_with("result: ")) {
+        println!("sets.mjs: {line}");
+    }
+    let report: Value = serde_json::from_str(result).expect("sets.mjs's JSON");
+    assert!(
+        status.success() && report["error"].is_null(),
+        "the browser run failed ({status}): {}\n{stderr}",
+        report["error"]
+    );
+    report
+}
+
+/// What went wrong with one fetch of the report, or `None` when it did what the policy says:
+/// a page's own API works and is read, the other tenant's is refused by Chromium's CORS check.
+fn check_fetch(f: &Value, page_port: u16) -> Option<String> {
+    let (page, target, method) = (&f["page"], &f["target"], &f["method"]);
+    let wire = &f["wire"];
+    let page_origin = format!("http://app.{}.test:{page_port}", page.as_str().unwrap_or("?"));
+    let problem = if page == target {
+        let body_ok = match method.as_str() {
+            Some("GET") => f["body"] == cors_examples::ITEMS_JSON,
+            _ => f["body"] == cors_examples::method_echo_json("PUT"),
+        };
+        let raw_origin = &wire["rawAllowOrigin"];
+        let (exposed, hidden) = exposes(page.as_str().unwrap_or("?"));
+        let value = |name: &str| {
+            cors_examples::ITEMS_HEADERS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| *v)
+        };
+        let headers_ok = method != "GET"
+            || (f["exposed"][exposed] == value(exposed).unwrap_or("?") && f["exposed"][hidden].is_null());
+        if f["ok"] != true || f["status"] != 200 {
+            Some("its own API failed")
+        } else if !body_ok {
+            Some("the page read a wrong body")
+        } else if !headers_ok {
+            Some("the page did not read exactly the header its tenant's policy exposes")
+        } else if !wire["corsError"].is_null() {
+            Some("Chromium reported a CORS error")
+        } else if !wire["rawStatus"].is_null() && *raw_origin != page_origin.as_str() {
+            Some("the answer did not grant the page's origin")
+        } else if method == "PUT" && (wire["preflights"] != 1 || wire["preflightStatus"] != 204) {
+            Some("the PUT was not preflighted and granted (204)")
+        } else {
+            None
+        }
+    } else if f["ok"] != false {
+        Some("the page read the other tenant's API")
+    } else if method == "GET" {
+        // The server answered (its handler runs for a refused origin, rules §3), without any
+        // Allow-Origin: Chromium refuses it for that.
+        match wire["corsError"].as_str() {
+            Some("MissingAllowOriginHeader") if wire["rawAllowOrigin"].is_null() => None,
+            Some("MissingAllowOriginHeader") => Some("refused, yet the answer had an Allow-Origin"),
+            Some(_) => Some("refused for another reason than a missing Allow-Origin"),
+            None => Some("failed without a CORS error from Chromium (a dead server?)"),
+        }
+    } else {
+        // The preflight was refused (403, no CORS header, rules §4) and the PUT never sent.
+        match wire["corsError"].as_str() {
+            Some("PreflightMissingAllowOriginHeader")
+                if wire["preflights"] == 1 && wire["preflightStatus"] == 403 && wire["status"].is_null() =>
+            {
+                None
+            }
+            Some(_) => Some("not refused by a 403 preflight without Allow-Origin"),
+            None => Some("failed without a CORS error from Chromium (a dead server?)"),
+        }
+    };
+    problem.map(|p| format!("{p}: {f}"))
+}
+
+/// The burst's pairs (page, API), and whether the page may read that API.
+const PAIRS: [(&str, &str, bool); 4] = [
+    ("a", "a", true),
+    ("b", "b", true),
+    ("a", "b", false),
+    ("b", "a", false),
+];
+
+/// Every problem of one server's fetches, and, per pair of [`PAIRS`], how many of its burst's
+/// fetches had the outcome the policy says (worked, or refused) out of how many.
+fn check_server(server: &Value, page_port: u16) -> (Vec<String>, [(usize, usize); 4]) {
+    let name = server["name"].as_str().unwrap_or("?");
+    let fetches = server["fetches"].as_array().cloned().unwrap_or_default();
+    let mut problems: Vec<String> = fetches
+        .iter()
+        .filter_map(|f| check_fetch(f, page_port))
+        .map(|p| format!("[{name}] {p}"))
+        .collect();
+    let burst = PAIRS.map(|(page, target, allowed)| {
+        let of_pair: Vec<&Value> = fetches
+            .iter()
+            .filter(|f| f["phase"] == "burst" && f["page"] == page && f["target"] == target)
+            .collect();
+        let as_said = of_pair
+            .iter()
+            .filter(|f| check_fetch(f, page_port).is_none() && f["ok"] == allowed)
+            .count();
+        (as_said, of_pair.len())
+    });
+    let singles = fetches.iter().filter(|f| f["phase"] == "single").count();
+    if singles != 16 || burst.iter().any(|&(_, n)| n != 25) {
+        problems.push(format!(
+            "[{name}] {singles} single fetches and {burst:?} burst fetches, expected 16 and 25 a pair"
+        ));
+    }
+    // The raw answers are not reported for every request; the refusals' absent Allow-Origin
+    // must have been seen at least once, or that check proved nothing.
+    let seen_refused_raw = fetches
+        .iter()
+        .any(|f| f["page"] != f["target"] && f["method"] == "GET" && f["wire"]["rawStatus"] == 200);
+    if !seen_refused_raw {
+        problems.push(format!(
+            "[{name}] Chromium reported no raw answer of a refused GET"
+        ));
+    }
+    (problems, burst)
+}
+
+/// A raw response as text, for reports.
+fn show(r: &cors_conformance::RawResponse) -> String {
+    let headers: Vec<String> = r
+        .headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {}", String::from_utf8_lossy(v)))
+        .collect();
+    format!("{} [{}] {:?}", r.status, headers.join("; "), r.text())
+}
+
+/// The set chooses by the request's Host line, so a client that is not a browser can write
+/// `Host: api.a.test` with `Origin: http://app.a.test:PAGEPORT` on any connection and get A's
+/// grant. That gains a web page nothing: a browser always sends the Host of the URL it fetches
+/// (a page cannot set `Host` or `Origin`, both forbidden request headers), and it sends the
+/// page's true Origin, so the grant a browser reads is the grant of the API it actually asked,
+/// for the origin it really is. A client outside a browser is not bound by CORS at all: it reads
+/// every answer whatever the headers say, and it carries no victim's cookies. CORS protects
+/// users' browsers, not the API; the API's own authentication still decides what anyone gets.
+fn raw_host_lines_choose_the_policy(name: &str, addr: SocketAddr, page_port: u16) -> Vec<String> {
+    let a = format!("http://app.a.test:{page_port}");
+    let b = format!("http://app.b.test:{page_port}");
+    let port = addr.port();
+    let cases = [
+        // (Host line, Origin, the tenant whose grant it gets, or None)
+        ("api.a.test".to_owned(), &a, Some("a")),
+        (format!("api.a.test:{port}"), &a, Some("a")),
+        (format!("api.a.test:{port}"), &b, None),
+        ("api.b.test".to_owned(), &b, Some("b")),
+        (format!("api.b.test:{port}"), &b, Some("b")),
+        (format!("api.b.test:{port}"), &a, None),
+        // The address itself: the default, which allows A's page (without A's exposed header).
+        (addr.to_string(), &a, Some("default")),
+        (addr.to_string(), &b, None),
+    ];
+    let mut problems = Vec::new();
+    for (host, origin, granted) in cases {
+        let headers = vec![
+            ("Host".to_owned(), host.clone().into_bytes()),
+            ("Origin".to_owned(), origin.as_bytes().to_vec()),
+        ];
+        let what = format!("[{name}] raw GET /api/items, Host {host}, Origin {origin}");
+        let r = match send_raw(addr, "GET", "/api/items", &headers) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{what}: {e}"));
+                continue;
+            }
+        };
+        let acao = r.joined("access-control-allow-origin");
+        let exposed = r.tokens("access-control-expose-headers");
+        let ok = r.status == 200
+            && r.handler_ran()
+            && match granted {
+                Some(tenant) => {
+                    let want: Option<&str> = match tenant {
+                        "default" => None,
+                        _ => Some(exposes(tenant).0),
+                    };
+                    acao.as_deref() == Some(origin.as_str())
+                        && r.one("access-control-allow-credentials") == Some("true")
+                        && exposed
+                            .iter()
+                            .map(|e| e.to_ascii_lowercase())
+                            .eq(want.iter().copied())
+                }
+                None => r.has_no_cors_grant(),
+            };
+        if !ok {
+            problems.push(format!(
+                "{what}: expected a grant to {granted:?}, got {}",
+                show(&r)
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn one_tenants_page_cannot_read_another_tenants_api_in_chromium() {
+    let started = Instant::now();
+    let page_port = serve_pages();
+    let dir = TempDir::new();
+    let config = dir.0.join("sets.toml");
+    std::fs::write(&config, policy(page_port)).expect("write the policy file");
+
+    // All four at once (starting a server takes most of the time); killed on drop.
+    let servers: Vec<(&str, RunningServer)> = std::thread::scope(|scope| {
+        let starts: Vec<_> = SERVERS
+            .iter()
+            .map(|&(name, binary)| {
+                let config = &config;
+                (
+                    name,
+                    scope.spawn(move || RunningServer::start(Path::new(binary), config, "warn")),
+                )
+            })
+            .collect();
+        starts
+            .into_iter()
+            .map(|(name, start)| {
+                let server = start.join().expect("the start thread");
+                (name, server.unwrap_or_else(|e| panic!("[{name}] {e}")))
+            })
+            .collect()
+    });
+    let addrs: Vec<(&str, SocketAddr)> = servers.iter().map(|(n, s)| (*n, s.addr)).collect();
+    println!(
+        "servers up after {:?}: {addrs:?}, pages on port {page_port}",
+        started.elapsed()
+    );
+
+    let mut problems = Vec::new();
+    for &(name, addr) in &addrs {
+        problems.extend(raw_host_lines_choose_the_policy(name, addr, page_port));
+    }
+
+    let browser_started = Instant::now();
+    let report = run_browser(page_port, &addrs);
+    println!(
+        "Chromium {} ran in {:?}",
+        report["chromium"].as_str().unwrap_or("?"),
+        browser_started.elapsed()
+    );
+    let reported = report["servers"].as_array().cloned().unwrap_or_default();
+    for &(name, _) in &addrs {
+        let Some(server) = reported.iter().find(|s| s["name"] == name) else {
+            problems.push(format!("[{name}] not in the browser's report"));
+            continue;
+        };
+        let (found, burst) = check_server(server, page_port);
+        let counts: Vec<String> = PAIRS
+            .iter()
+            .zip(burst)
+            .map(|(&(page, target, allowed), (as_said, n))| {
+                let outcome = if allowed { "worked" } else { "refused" };
+                let (page, target) = (page.to_ascii_uppercase(), target.to_ascii_uppercase());
+                format!("{page}→{target} {as_said}/{n} {outcome}")
+            })
+            .collect();
+        println!("[{name}] burst: {}; {} problems", counts.join(", "), found.len());
+        problems.extend(found);
+    }
+    if !problems.is_empty() {
+        let stderr: Vec<String> = servers
+            .iter()
+            .map(|(name, s)| format!("[{name}] stderr:\n{}", s.stderr()))
+            .collect();
+        panic!(
+            "{} problems:\n{}\n{}",
+            problems.len(),
+            problems.join("\n"),
+            stderr.join("\n")
+        );
+    }
+    drop(servers);
+    println!("done in {:?}", started.elapsed());
+}

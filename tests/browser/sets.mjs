@@ -1,0 +1,207 @@
+// Two tenants' pages against example servers that mount a policy set, in headless Debian
+// Chromium (playwright-core and the DevTools protocol): examples/tests/sets_browser.rs.
+//
+// The pages are http://app.a.test:PAGE_PORT/ and http://app.b.test:PAGE_PORT/ (a static page,
+// served by the Rust test); the APIs are http://api.a.test:PORT and http://api.b.test:PORT of
+// each server. `--host-resolver-rules` maps every *.test name to 127.0.0.1, so Chromium connects
+// to loopback but sends the name it was given as Host (`api.b.test:PORT`): the set chooses its
+// policy by that name, as it would behind real DNS.
+//
+// For every server, each page fetches:
+// - "single": its own API and the other tenant's, a GET and a PUT with a custom header
+//   (preflighted), each without and with credentials, one after another;
+// - "burst": 50 fetches per page, both pages at once, interleaved over both APIs, GETs and PUTs,
+//   with and without credentials (one Promise.all per page).
+// Every fetch has its own URL (`?k=...`), so that what Chromium saw on the wire (the CORS error
+// of `Network.loadingFailed`, preflights, statuses) is matched to it exactly. The script judges
+// nothing: it prints `result: {json}` (every fetch, what the page got and what Chromium saw)
+// and the Rust test checks it.
+//
+// usage: node sets.mjs PAGE_PORT NAME=PORT [NAME=PORT...]
+import { chromium } from "playwright-core";
+
+const [pagePort, ...serverArgs] = process.argv.slice(2);
+if (!pagePort || serverArgs.length === 0) {
+  console.error("usage: node sets.mjs PAGE_PORT NAME=PORT [NAME=PORT...]");
+  process.exit(2);
+}
+const servers = serverArgs.map((s) => {
+  const [name, port] = s.split("=");
+  return { name, port };
+});
+const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const args = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  // Connect directly, even when the environment names a proxy.
+  "--no-proxy-server",
+  "--host-resolver-rules=MAP *.test 127.0.0.1",
+];
+const BURST_PER_PAGE = 50;
+const FETCH_TIMEOUT_MS = 10000;
+
+// A last resort: the whole run must end well within the Rust test's own bound.
+let browser;
+const watchdog = setTimeout(async () => {
+  console.error("sets.mjs: timed out after 60 s");
+  try { await browser?.close(); } catch {}
+  process.exit(3);
+}, 60000);
+
+// What one page does: the fetches of `specs`, one after another or all at once. A fetch that
+// fails gives its error; one that works gives its status, body and the two headers the
+// tenants' policies expose (each its own). Runs in the page.
+async function runInPage({ specs, concurrent, timeout }) {
+  const one = async (s) => {
+    const init = { method: s.method, credentials: s.credentials, cache: "no-store", signal: AbortSignal.timeout(timeout) };
+    if (s.header) init.headers = { "X-Tenant-Probe": "1" };
+    try {
+      const r = await fetch(s.url, init);
+      const exposed = { "x-request-id": r.headers.get("x-request-id"), "x-total-count": r.headers.get("x-total-count") };
+      return { id: s.id, ok: true, status: r.status, body: await r.text(), exposed };
+    } catch (e) {
+      return { id: s.id, ok: false, error: `${e.name}: ${e.message}` };
+    }
+  };
+  if (concurrent) return Promise.all(specs.map(one));
+  const out = [];
+  for (const s of specs) out.push(await one(s));
+  return out;
+}
+
+// What Chromium saw for one page, by URL: the CORS error of the request, the preflights sent
+// and the statuses of the answers (a preflight's and the request's).
+function watch(cdp) {
+  const byId = new Map(); // requestId -> { url, preflight }
+  const byUrl = new Map(); // url -> { corsError, errorText, preflights, preflightStatus, status }
+  const entry = (url) => {
+    if (!byUrl.has(url)) byUrl.set(url, {
+      corsError: null, errorText: null, preflights: 0, preflightStatus: null, status: null,
+      rawStatus: null, rawAllowOrigin: null,
+    });
+    return byUrl.get(url);
+  };
+  cdp.on("Network.requestWillBeSent", (e) => {
+    const h = Object.fromEntries(Object.entries(e.request.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const preflight = e.request.method === "OPTIONS" && !!h["access-control-request-method"];
+    byId.set(e.requestId, { url: e.request.url, preflight });
+    if (preflight) entry(e.request.url).preflights++;
+  });
+  const status = (requestId, code) => {
+    const r = byId.get(requestId);
+    if (!r || typeof code !== "number") return;
+    if (r.preflight) entry(r.url).preflightStatus = code;
+    else entry(r.url).status = code;
+  };
+  cdp.on("Network.responseReceived", (e) => status(e.requestId, e.response.status));
+  // The raw answer, reported even when CORS then refuses it: its status and Allow-Origin.
+  cdp.on("Network.responseReceivedExtraInfo", (e) => {
+    const r = byId.get(e.requestId);
+    if (!r || r.preflight) return;
+    const w = entry(r.url);
+    w.rawStatus = e.statusCode;
+    const acao = Object.entries(e.headers).find(([k]) => k.toLowerCase() === "access-control-allow-origin");
+    w.rawAllowOrigin = acao ? acao[1] : null;
+  });
+  cdp.on("Network.loadingFailed", (e) => {
+    const r = byId.get(e.requestId);
+    if (!r) return;
+    const w = entry(r.url);
+    if (e.corsErrorStatus) w.corsError = e.corsErrorStatus.corsError;
+    if (!r.preflight || !w.errorText) w.errorText = e.errorText;
+  });
+  return byUrl;
+}
+
+// Waits until Chromium reported a failure for every fetch the page saw fail (the events and
+// the page's promise do not arrive in a fixed order), or 3 s, then a little longer for the raw
+// answers (`responseReceivedExtraInfo`, which Chromium does not report for every request).
+async function settle(results, urlOf, seen) {
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline) {
+    if (results.every((r) => r.ok || seen.get(urlOf.get(r.id))?.errorText)) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
+const report = { chromium: null, servers: [] };
+try {
+  browser = await chromium.launch({ executablePath, args, headless: true });
+  report.chromium = browser.version();
+  const context = await browser.newContext();
+  const tenants = ["a", "b"];
+  const pages = {};
+  for (const t of tenants) {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    // The browser's cache would answer repeated requests without the server; no-store as well.
+    await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+    const seen = watch(cdp);
+    const origin = `http://app.${t}.test:${pagePort}`;
+    await page.goto(`${origin}/`, { timeout: 15000 });
+    const actual = await page.evaluate(() => location.origin);
+    if (actual !== origin) throw new Error(`the page of tenant ${t} has origin ${actual}, not ${origin}`);
+    pages[t] = { page, seen, origin };
+  }
+
+  for (const server of servers) {
+    const serverStarted = Date.now();
+    const fetches = [];
+    const urlOf = new Map();
+    let n = 0;
+    const spec = (phase, page, target, method, credentials) => {
+      const id = `${server.name}-${phase}-${page}${target}-${n++}`;
+      const url = `http://api.${target}.test:${server.port}/api/items?k=${id}`;
+      urlOf.set(id, url);
+      return { id, phase, page, target, method, credentials, url, header: method === "PUT" };
+    };
+    const run = async (page, specs, concurrent) => {
+      const results = await pages[page].page.evaluate(runInPage, { specs, concurrent, timeout: FETCH_TIMEOUT_MS });
+      await settle(results, urlOf, pages[page].seen);
+      for (const s of specs) {
+        const r = results.find((x) => x.id === s.id);
+        const wire = pages[page].seen.get(s.url) || null;
+        const { header, ...rest } = s;
+        fetches.push({ ...rest, ...r, wire });
+      }
+    };
+
+    // One after another: each page to its own API and to the other tenant's.
+    for (const page of tenants) {
+      const specs = [];
+      for (const target of tenants) {
+        specs.push(spec("single", page, target, "GET", "omit"));
+        specs.push(spec("single", page, target, "GET", "include"));
+        specs.push(spec("single", page, target, "PUT", "omit"));
+        specs.push(spec("single", page, target, "PUT", "include"));
+      }
+      await run(page, specs, false);
+    }
+
+    // All at once: both pages, both APIs, interleaved.
+    const bursts = tenants.map((page) => {
+      const specs = [];
+      for (let i = 0; i < BURST_PER_PAGE; i++) {
+        const target = tenants[(i + (page === "b" ? 1 : 0)) % 2];
+        const method = i % 5 === 4 ? "PUT" : "GET";
+        const credentials = i % 4 < 2 ? "include" : "omit";
+        specs.push(spec("burst", page, target, method, credentials));
+      }
+      return run(page, specs, true);
+    });
+    await Promise.all(bursts);
+
+    report.servers.push({ name: server.name, port: server.port, fetches });
+    console.log(`${server.name}: ${fetches.length} fetches in ${Date.now() - serverStarted} ms`);
+  }
+  await context.close();
+} catch (e) {
+  report.error = String(e && e.stack || e);
+} finally {
+  await browser?.close().catch(() => {});
+  clearTimeout(watchdog);
+}
+// Exit once the report is written: stdout is a pipe, and exit() would cut it at 64 KiB.
+process.stdout.write("result: " + JSON.stringify(report) + "\n", () => process.exit(report.error ? 1 : 0));
