@@ -12,6 +12,10 @@
 //! - `cors origins add|remove|list [ORIGIN] --store URL` changes or lists the origins kept in
 //!   a PostgreSQL or Redis store that servers look up, announcing each change.
 //!
+//! A policy file with `[[routes]]` is a policy set: `check` checks each route, `explain
+//! --host H --path P` shows the route chosen for the request, and `diff` compares the sets
+//! entry by entry.
+//!
 //! Output is coloured on a terminal and plain when piped; `--json` prints one JSON document
 //! for machines.
 #![forbid(unsafe_code)]
@@ -79,7 +83,8 @@ enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Validate a policy file; list every error and warning with its key and fix.
+    /// Validate a policy file; list every error and warning with its key and fix. A file with
+    /// `[[routes]]` is checked as a policy set, every route's problems under its name.
     ///
     /// Exit status: 0 valid (warnings allowed), 1 invalid, 2 unreadable (missing file,
     /// unknown extension).
@@ -89,14 +94,15 @@ enum Command {
         policy: PathBuf,
     },
     /// Show what the library decides for a request, the response headers, why, and what the
-    /// browser does with them.
+    /// browser does with them. For a policy set, the route chosen by --host and --path decides.
     ///
     /// Exit status: 0 when the browser lets the page read the response, 1 when it blocks it,
     /// 2 when the policy cannot be used (unreadable or invalid).
     Explain(explain::Args),
     /// Compare two policy files (any formats): where they decide differently, for origins,
     /// methods, headers, credentials and the other keys, each shown on a sample request with
-    /// both decisions.
+    /// both decisions. Policy sets are compared entry by entry: the default with the default,
+    /// each route with the route of the same name.
     ///
     /// Exit status: 0 the same decisions on every sample request, 1 a difference, 2 either
     /// file cannot be used (unreadable or invalid).

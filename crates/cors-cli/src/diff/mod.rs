@@ -10,11 +10,13 @@ mod compare;
 mod regex_sample;
 mod report;
 mod samples;
+mod sets;
 
 use crate::check::{self, Loaded};
 use crate::style::Style;
 use compare::{compare, group, keys_changed};
-use report::{report_unusable, Report};
+use cors_core::Policy;
+use report::{report_unusable, Differences, Report};
 use std::path::PathBuf;
 
 /// Exit status when every sample request is decided the same.
@@ -27,7 +29,9 @@ const UNUSABLE: u8 = 2;
 /// Arguments of `cors diff`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The policy in use (.toml, .json, .yaml or .yml).
+    /// The policy in use (.toml, .json, .yaml or .yml). When either file is a policy set
+    /// (`[[routes]]`), the default is compared with the default and each route with the route
+    /// of the same name.
     old: PathBuf,
     /// The policy to compare it with, in any of the same formats. CORS_* environment
     /// variables override the keys of both files, as in the library.
@@ -37,29 +41,43 @@ pub(crate) struct Args {
 /// Runs `cors diff` and returns the exit status.
 pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
     let loaded = [check::load(&args.old), check::load(&args.new)];
-    let [Loaded::Valid(old), Loaded::Valid(new)] = &loaded else {
-        report_unusable([&args.old, &args.new], &loaded, json, style);
-        return UNUSABLE;
+    let files = [args.old.as_path(), args.new.as_path()];
+    let same = match &loaded {
+        [Loaded::Valid(old), Loaded::Valid(new)] => plain(args, old, new, &loaded, json, style),
+        [old, new] => match (sets::as_set(old), sets::as_set(new)) {
+            (Some(old), Some(new)) => sets::run(files, &loaded, [&old, &new], json, style),
+            _ => {
+                report_unusable(files, &loaded, json, style);
+                return UNUSABLE;
+            }
+        },
     };
+    if same {
+        SAME
+    } else {
+        DIFFERENT
+    }
+}
+
+/// Compares two plain policy files; whether they decide the same.
+fn plain(args: &Args, old: &Policy, new: &Policy, loaded: &[Loaded; 2], json: bool, style: Style) -> bool {
     let comparison = compare(old, new);
     let groups = group(&comparison.compared);
     let keys = keys_changed(&old.to_config(), &new.to_config());
     let report = Report {
         files: [&args.old, &args.new],
-        loaded: &loaded,
+        loaded,
         env: check::env_overrides(),
-        comparison: &comparison,
-        groups: &groups,
-        keys,
+        differences: Differences {
+            comparison: &comparison,
+            groups: &groups,
+            keys,
+        },
     };
     if json {
         println!("{:#}", report.to_json());
     } else {
         report.print(style);
     }
-    if groups.is_empty() {
-        SAME
-    } else {
-        DIFFERENT
-    }
+    report.differences.is_same()
 }

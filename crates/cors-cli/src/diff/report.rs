@@ -6,7 +6,7 @@ use crate::answer::Answer;
 use crate::check::{self, Loaded};
 use crate::style::Style;
 use crate::ColorChoice;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::path::Path;
 
 /// How many other samples a repeated difference names in text (JSON lists them all).
@@ -18,16 +18,78 @@ pub(super) struct Report<'a> {
     pub(super) files: [&'a Path; 2],
     pub(super) loaded: &'a [Loaded; 2],
     pub(super) env: Vec<String>,
+    pub(super) differences: Differences<'a>,
+}
+
+impl Report<'_> {
+    pub(super) fn to_json(&self) -> Value {
+        let mut doc = Map::new();
+        doc.insert(
+            "old".into(),
+            check::file_json(self.files[0], &self.loaded[0]).into(),
+        );
+        doc.insert(
+            "new".into(),
+            check::file_json(self.files[1], &self.loaded[1]).into(),
+        );
+        let status = if self.differences.is_same() {
+            "same"
+        } else {
+            "different"
+        };
+        doc.insert("status".into(), status.into());
+        doc.insert("env_overrides".into(), json!(self.env));
+        doc.extend(self.differences.json_fields());
+        Value::Object(doc)
+    }
+
+    pub(super) fn print(&self, style: Style) {
+        print_files(self.files, &self.env, style);
+        self.differences.print_groups("", style);
+        println!();
+        self.differences.print_notes("", style);
+        println!("{}", self.differences.verdict(style));
+    }
+}
+
+/// The two files and the `CORS_*` variables that override them.
+pub(super) fn print_files(files: [&Path; 2], env: &[String], style: Style) {
+    println!("{} {}", style.bold("OLD"), files[0].display());
+    println!("{} {}", style.bold("NEW"), files[1].display());
+    if !env.is_empty() {
+        println!(
+            "{} {} override{} both files",
+            style.dim("environment:"),
+            env.join(", "),
+            if env.len() == 1 { "s" } else { "" }
+        );
+    }
+}
+
+/// Where two policies decide differently: every sample, the differences grouped, and the
+/// keys whose values differ.
+pub(super) struct Differences<'a> {
     pub(super) comparison: &'a Comparison,
     pub(super) groups: &'a [Group<'a>],
     pub(super) keys: Vec<String>,
 }
 
-impl Report<'_> {
-    fn topics(&self) -> Vec<&'static str> {
+impl Differences<'_> {
+    /// Whether every sample is decided the same.
+    pub(super) fn is_same(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// What the differences are about, in report order.
+    pub(super) fn topics(&self) -> Vec<&'static str> {
         let mut topics: Vec<Topic> = self.groups.iter().map(|g| g.topic).collect();
         topics.dedup();
         topics.into_iter().map(Topic::name).collect()
+    }
+
+    /// How many sample requests were compared.
+    pub(super) fn samples(&self) -> usize {
+        self.comparison.compared.len()
     }
 
     fn differing_samples(&self) -> usize {
@@ -54,68 +116,59 @@ impl Report<'_> {
         notes
     }
 
-    pub(super) fn to_json(&self) -> Value {
+    /// The JSON output's fields about the comparison: the samples, the differences, the notes.
+    pub(super) fn json_fields(&self) -> Map<String, Value> {
         let differences: Vec<Value> = self
             .groups
             .iter()
             .flat_map(|g| g.members().map(|c| difference_json(g, c)))
             .collect();
-        json!({
-            "old": check::file_json(self.files[0], &self.loaded[0]),
-            "new": check::file_json(self.files[1], &self.loaded[1]),
-            "status": if self.groups.is_empty() { "same" } else { "different" },
-            "env_overrides": self.env,
-            "samples": self.comparison.compared.len(),
-            "differing_samples": self.differing_samples(),
-            "reference_origin": self.comparison.reference,
-            "differs_in": self.topics(),
-            "keys_changed": self.keys,
-            "differences": differences,
-            "notes": self.notes(),
-        })
+        let mut doc = Map::new();
+        doc.insert("samples".into(), json!(self.samples()));
+        doc.insert("differing_samples".into(), json!(self.differing_samples()));
+        doc.insert("reference_origin".into(), json!(self.comparison.reference));
+        doc.insert("differs_in".into(), json!(self.topics()));
+        doc.insert("keys_changed".into(), json!(self.keys));
+        doc.insert("differences".into(), Value::Array(differences));
+        doc.insert("notes".into(), json!(self.notes()));
+        doc
     }
 
-    pub(super) fn print(&self, style: Style) {
-        println!("{} {}", style.bold("OLD"), self.files[0].display());
-        println!("{} {}", style.bold("NEW"), self.files[1].display());
-        if !self.env.is_empty() {
-            println!(
-                "{} {} override{} both files",
-                style.dim("environment:"),
-                self.env.join(", "),
-                if self.env.len() == 1 { "s" } else { "" }
-            );
-        }
+    /// The differences under their topics, each line after `pad`.
+    pub(super) fn print_groups(&self, pad: &str, style: Style) {
         let mut topic = None;
         for g in self.groups {
             if topic != Some(g.topic) {
                 println!();
-                println!("{}", style.bold(g.topic.name()));
+                println!("{pad}{}", style.bold(g.topic.name()));
                 topic = Some(g.topic);
             }
-            print_group(g, style);
+            print_group(g, pad, style);
         }
-        println!();
-        for note in self.notes() {
-            println!("{} {note}", style.dim("note:"));
-        }
-        self.print_verdict(style);
     }
 
-    fn print_verdict(&self, style: Style) {
-        let total = self.comparison.compared.len();
+    /// The notes, each line after `pad`.
+    pub(super) fn print_notes(&self, pad: &str, style: Style) {
+        for note in self.notes() {
+            println!("{pad}{} {note}", style.dim("note:"));
+        }
+    }
+
+    /// The verdict in one line: `same: ...` or `different: N of M sample requests ...`.
+    pub(super) fn verdict(&self, style: Style) -> String {
+        let total = self.samples();
         if self.groups.is_empty() {
-            println!(
+            format!(
                 "{}: the policies decide the same on all {total} sample requests",
                 style.green("same")
-            );
+            )
         } else {
-            println!(
+            format!(
                 "{}: {} of {total} sample requests are decided differently ({})",
                 style.red("different"),
                 self.differing_samples(),
                 self.topics().join(", ")
-            );
+            )
         }
     }
 }
@@ -133,15 +186,15 @@ fn difference_json(g: &Group<'_>, c: &Compared) -> Value {
     })
 }
 
-fn print_group(g: &Group<'_>, style: Style) {
+fn print_group(g: &Group<'_>, pad: &str, style: Style) {
     let c = g.first;
-    println!("  {}", c.headline(&g.change, style));
-    println!("    {} {}", style.dim(">"), c.sample.method);
+    println!("{pad}  {}", c.headline(&g.change, style));
+    println!("{pad}    {} {}", style.dim(">"), c.sample.method);
     for (n, v) in &c.sample.sent {
-        println!("    {} {n}: {v}", style.dim(">"));
+        println!("{pad}    {} {n}: {v}", style.dim(">"));
     }
-    print_side("OLD", &c.old, &g.change, style);
-    print_side("NEW", &c.new, &g.change, style);
+    print_side("OLD", &c.old, &g.change, pad, style);
+    print_side("NEW", &c.new, &g.change, pad, style);
     if g.also.is_empty() {
         return;
     }
@@ -153,22 +206,22 @@ fn print_group(g: &Group<'_>, style: Style) {
         String::new()
     };
     let also = format!("the same on {}{tail}", shown.join(", "));
-    println!("    {}", style.dim(&also));
+    println!("{pad}    {}", style.dim(&also));
 }
 
 /// One policy's decision and its answer: all of it when the decisions differ, otherwise the
 /// part that differs from the other policy's.
-fn print_side(label: &str, answer: &Answer, change: &Change, style: Style) {
+fn print_side(label: &str, answer: &Answer, change: &Change, pad: &str, style: Style) {
     let decision = match &answer.reason {
         Some(reason) => format!("{}: {reason}", answer.verdict.word()),
         None => answer.verdict.word().to_owned(),
     };
     println!(
-        "    {}  {}",
+        "{pad}    {}  {}",
         style.dim(label),
         answer.verdict.paint(&decision, style)
     );
-    let line = |text: &str| println!("         {text}");
+    let line = |text: &str| println!("{pad}         {text}");
     let header = |name: &str, value: &str| line(&format!("{} {name}: {value}", style.dim("<")));
     match change {
         Change::Decision(_) => {
@@ -211,7 +264,7 @@ pub(super) fn report_unusable(files: [&Path; 2], loaded: &[Loaded; 2], json: boo
     }
     for (path, loaded) in files.iter().zip(loaded) {
         match loaded {
-            Loaded::Valid(_) => {}
+            Loaded::Valid(_) | Loaded::Set(_) => {}
             Loaded::Unreadable(message) => eprintln!("{} {message}", style.red("error:")),
             Loaded::Invalid(errors) => {
                 let heading = check::invalid_heading(&path.display().to_string(), errors, style);

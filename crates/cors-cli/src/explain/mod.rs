@@ -8,7 +8,7 @@ use crate::check::{self, Loaded};
 use crate::style::Style;
 use cors_audit::browser::{simulate, FetchRequest, FetchVerdict};
 use cors_core::adapter::HandledBy;
-use cors_core::{ConfigError, Policy, PolicyConfig};
+use cors_core::{Chosen, ConfigError, Policy, PolicyConfig, PolicySet};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use why::{actual_why, preflight_reasons, preflight_why};
@@ -45,6 +45,63 @@ pub(crate) struct Args {
     /// A response header the page then reads (to see whether it is exposed). Repeat for more.
     #[arg(long = "read-header", value_name = "NAME")]
     read_headers: Vec<String>,
+    /// The request's Host (`api.example.com`, with a port if the URL has one): a policy set
+    /// chooses its route by it. None by default, which no host route covers.
+    #[arg(long)]
+    host: Option<String>,
+    /// The request's path (`/public/info`): a policy set chooses its route by it.
+    #[arg(long, default_value = "/")]
+    path: String,
+}
+
+impl Args {
+    /// The path a set chooses by: the request target without its query or fragment.
+    fn target_path(&self) -> &str {
+        self.path.split(['?', '#']).next().unwrap_or_default()
+    }
+
+    /// Where the request goes, for a set: `to api.example.com/public/info`.
+    fn target(&self) -> String {
+        format!("to {}{}", self.host.as_deref().unwrap_or_default(), self.path)
+    }
+}
+
+/// The policy file `cors explain` reads: one policy, or a set that chooses one per request.
+enum Usable {
+    Plain(Policy),
+    Set(PolicySet),
+}
+
+/// Which entry of a set decides the request.
+enum Entry {
+    /// A route, by its label: `public (path /public)`.
+    Route(String, String),
+    /// The set's default.
+    Default,
+}
+
+impl Entry {
+    fn of(chosen: &Chosen<'_>) -> Option<Entry> {
+        match chosen {
+            Chosen::Route(route) => Some(Entry::Route(route.name().to_owned(), check::route_label(route))),
+            Chosen::Default(_) => Some(Entry::Default),
+            Chosen::Nothing => None,
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        match self {
+            Entry::Route(name, _) => json!(name),
+            Entry::Default => json!("default"),
+        }
+    }
+
+    fn text(&self) -> &str {
+        match self {
+            Entry::Route(_, label) => label,
+            Entry::Default => "default",
+        }
+    }
 }
 
 /// One request the browser sends, and the library's answer.
@@ -173,6 +230,8 @@ fn verdict_json(v: &FetchVerdict) -> Value {
 /// The request `cors explain` was asked about, what the browser sends for it, the library's
 /// answers and the browser's verdict.
 struct Explained {
+    /// The set's entry that decides the request; `None` for a plain policy file.
+    entry: Option<Entry>,
     config: PolicyConfig,
     method: String,
     headers: Vec<(String, String)>,
@@ -184,19 +243,12 @@ struct Explained {
 }
 
 impl Explained {
-    fn new(args: &Args, policy: &Policy) -> Self {
+    fn new(args: &Args, policy: &Policy, entry: Option<Entry>) -> Self {
         let config = policy.to_config();
         let origin = args.origin.as_str();
         let method = normalize_method(&args.method);
         let headers: Vec<(String, String)> = args.headers.iter().map(|h| parse_header(h)).collect();
-
-        let mut fetch = FetchRequest::new(origin, method.as_str()).credentials(args.credentials);
-        for (n, v) in &headers {
-            fetch = fetch.header(n.as_str(), v.as_str());
-        }
-        for r in &args.read_headers {
-            fetch = fetch.reads_header(r.as_str());
-        }
+        let fetch = fetch_request(args, &method, &headers);
         let unsafe_names = fetch.unsafe_header_names();
         let browser_preflights = fetch.needs_preflight();
 
@@ -218,6 +270,7 @@ impl Explained {
         });
         let verdict = simulate(policy, &fetch);
         Explained {
+            entry,
             config,
             method,
             headers,
@@ -230,7 +283,7 @@ impl Explained {
     }
 
     fn print_json(&self, args: &Args) {
-        let doc = json!({
+        let mut doc = json!({
             "policy": args.policy.display().to_string(),
             "request": {
                 "origin": args.origin,
@@ -244,20 +297,19 @@ impl Explained {
             "browser": verdict_json(&self.verdict),
             "presets": crate::check::presets_json(&self.config),
         });
+        if let Some(entry) = &self.entry {
+            set_json(&mut doc, args, entry.to_json());
+        }
         println!("{doc:#}");
     }
 
     fn print_text(&self, args: &Args, style: Style) {
-        let mut summary = format!("{} from {}", self.method, args.origin);
-        if !self.headers.is_empty() {
-            let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-            summary.push_str(&format!(", headers {}", names.join(", ")));
-        }
-        if args.credentials {
-            summary.push_str(", with credentials");
-        }
+        let summary = request_summary(args, &self.method, &self.headers, self.entry.is_some());
         println!("{} {summary}", style.bold("Request  "));
         println!("{} {}", style.bold("Policy   "), args.policy.display());
+        if let Some(entry) = &self.entry {
+            println!("{} {}", style.bold("Route    "), entry.text());
+        }
         for line in crate::check::preset_lines(&self.config) {
             println!("{} {line}", style.dim("  preset "));
         }
@@ -327,6 +379,99 @@ impl Explained {
     }
 }
 
+/// What the browser is asked to fetch, as the browser model takes it.
+fn fetch_request(args: &Args, method: &str, headers: &[(String, String)]) -> FetchRequest {
+    let mut fetch = FetchRequest::new(args.origin.as_str(), method).credentials(args.credentials);
+    for (n, v) in headers {
+        fetch = fetch.header(n.as_str(), v.as_str());
+    }
+    for r in &args.read_headers {
+        fetch = fetch.reads_header(r.as_str());
+    }
+    fetch
+}
+
+/// The request in one line: `PUT from O, headers x-api-key, with credentials`, and for a set
+/// where it goes.
+fn request_summary(args: &Args, method: &str, headers: &[(String, String)], set: bool) -> String {
+    let mut summary = format!("{method} from {}", args.origin);
+    if !headers.is_empty() {
+        let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
+        summary.push_str(&format!(", headers {}", names.join(", ")));
+    }
+    if args.credentials {
+        summary.push_str(", with credentials");
+    }
+    if set {
+        summary.push_str(&format!(", {}", args.target()));
+    }
+    summary
+}
+
+/// Why the browser blocks a request no entry of a set covers.
+const UNCOVERED: &str = "no route of the policy set covers this request and the set has no \
+     default: the server adds no CORS header, so the browser blocks the cross-origin read";
+
+/// `cors explain` when a set has no policy for the request: its layer leaves the request
+/// alone (no CORS header, no `Vary`, no answer of its own), so the browser blocks the read.
+fn explain_uncovered(args: &Args, json: bool, style: Style) {
+    let method = normalize_method(&args.method);
+    let headers: Vec<(String, String)> = args.headers.iter().map(|h| parse_header(h)).collect();
+    let preflights = fetch_request(args, &method, &headers).needs_preflight();
+    if json {
+        let readable: Vec<Value> = args
+            .read_headers
+            .iter()
+            .map(|n| json!({"name": n, "readable": false}))
+            .collect();
+        let mut doc = json!({
+            "policy": args.policy.display().to_string(),
+            "request": {
+                "origin": args.origin,
+                "method": method,
+                "headers": headers_json(&headers),
+                "credentials": args.credentials,
+            },
+            "browser_sends_preflight": preflights,
+            "preflight": null,
+            "actual": null,
+            "browser": {
+                "allowed": false,
+                "preflighted": preflights,
+                "explanation": UNCOVERED,
+                "readable_headers": readable,
+            },
+            "presets": [],
+        });
+        set_json(&mut doc, args, Value::Null);
+        println!("{doc:#}");
+        return;
+    }
+    let summary = request_summary(args, &method, &headers, true);
+    println!("{} {summary}", style.bold("Request  "));
+    println!("{} {}", style.bold("Policy   "), args.policy.display());
+    println!(
+        "{} none: no route covers the request and the set has no default",
+        style.bold("Route    ")
+    );
+    println!();
+    println!(
+        "{}",
+        style.bold("No CORS processing: the set leaves this request alone (no CORS header, no Vary)")
+    );
+    let sent = match preflights {
+        true => "  the preflight (OPTIONS) goes to the application, which answers it without CORS headers",
+        false => "  the handler runs; its response gets no CORS header",
+    };
+    println!("{sent}");
+    println!();
+    println!(
+        "{} {}  {UNCOVERED}",
+        style.bold("Browser  "),
+        style.red("BLOCKED")
+    );
+}
+
 /// The header names a `--preflight` requests: every given one, lower-cased, sorted, once.
 fn requested_names(headers: &[(String, String)]) -> Vec<String> {
     let mut all: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
@@ -357,12 +502,38 @@ fn preflight_exchange(
     exchange
 }
 
+/// Adds what a set's request is about to a JSON document: its host and path, and the `route`
+/// that decides it (`null` when none does).
+fn set_json(doc: &mut Value, args: &Args, route: Value) {
+    if let Some(request) = doc.get_mut("request").and_then(Value::as_object_mut) {
+        request.insert("host".into(), json!(args.host));
+        request.insert("path".into(), json!(args.path));
+    }
+    if let Some(doc) = doc.as_object_mut() {
+        doc.insert("route".into(), route);
+    }
+}
+
 /// Runs `cors explain` and returns the exit status.
 pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
-    let Some(policy) = load(args, json, style) else {
+    let Some(usable) = load(args, json, style) else {
         return UNUSABLE;
     };
-    let explained = Explained::new(args, &policy);
+    let (policy, entry) = match &usable {
+        Usable::Plain(policy) => (policy, None),
+        Usable::Set(set) => {
+            let host = args.host.as_deref().map(str::as_bytes);
+            let chosen = set.choose(host, args.target_path().as_bytes());
+            match chosen.policy() {
+                Some(policy) => (policy, Entry::of(&chosen)),
+                None => {
+                    explain_uncovered(args, json, style);
+                    return BLOCKED;
+                }
+            }
+        }
+    };
+    let explained = Explained::new(args, policy, entry);
     if json {
         explained.print_json(args);
     } else {
@@ -375,10 +546,11 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
     }
 }
 
-/// The policy, or `None` once it is reported unusable.
-fn load(args: &Args, json: bool, style: Style) -> Option<Policy> {
+/// The policy or set, or `None` once it is reported unusable.
+fn load(args: &Args, json: bool, style: Style) -> Option<Usable> {
     match check::load(&args.policy) {
-        Loaded::Valid(policy) => Some(policy),
+        Loaded::Valid(policy) => Some(Usable::Plain(policy)),
+        Loaded::Set(set) => Some(Usable::Set(set)),
         Loaded::Unreadable(message) => {
             report_unusable(json, &args.policy, &message, &[], style);
             None

@@ -66,6 +66,13 @@ pub(super) fn targets(origins: &[String], policy: Option<&Path>) -> Result<Targe
     if let Some(path) = policy {
         let policy = match check::load(path) {
             Loaded::Valid(policy) => policy,
+            Loaded::Set(_) => {
+                return Err(format!(
+                    "{} is a policy set ([[routes]]): --policy with a set is not supported yet; \
+                     probe each route's URL with the origins it allows (--origin)",
+                    path.display()
+                ))
+            }
             Loaded::Unreadable(message) => return Err(message),
             Loaded::Invalid(errors) => {
                 let lines: Vec<String> = errors
