@@ -91,6 +91,6 @@ pub use live::PolicyHandle;
 pub use policy::{Policy, PolicyBuilder};
 pub use preset::validate::PresetAddition;
 pub use preset::{Preset, UnknownPreset};
-pub use set::{Chosen, Covers, PolicySet, PolicySetBuilder, Route};
+pub use set::{Chosen, Covers, PolicySet, PolicySetBuilder, Route, DEFAULT_ROUTE};
 pub use wire::origin::Origin;
 pub use wire::request::RawRequest;

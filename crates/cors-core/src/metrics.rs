@@ -9,6 +9,7 @@
 //! | `cors_origin_cache_total` | `result`: `hit` (a looked-up origin answered from the cache), `miss` (looked up) |
 //! | `cors_policy_reloads_total` | `result`: `applied`, `refused` (a handle's new policy was invalid) |
 //! | `cors_candidate_differences_total` | none: requests the report-only candidate would answer differently |
+//! | `cors_route_requests_total` | `route`: a policy set's route name, or `default` (names come from the configuration); `outcome`: `allowed`, `refused` |
 //! | `cors_guard_total` | `outcome`: `refused`; `reason`: the origin's [`Refusal::code`] (requests [`crate::Guard::Strict`] refused with 403) |
 //!
 //! A request without `Origin` is `kind="none"`, `outcome="allowed"` (it is never refused, so
@@ -39,6 +40,10 @@ pub const ORIGIN_CACHE: &str = "cors_origin_cache_total";
 pub const POLICY_RELOADS: &str = "cors_policy_reloads_total";
 /// Requests the report-only candidate policy would have answered differently.
 pub const CANDIDATE_DIFFERENCES: &str = "cors_candidate_differences_total";
+/// Requests decided by a policy set's route, by `route` (its configured name, or `default`)
+/// and `outcome` (`allowed`, `refused`).
+pub const ROUTE_REQUESTS: &str = "cors_route_requests_total";
+
 /// Requests the guard refused with 403, by `outcome` (`refused`) and `reason` (the origin's
 /// [`Refusal::code`]).
 pub const GUARD: &str = "cors_guard_total";
@@ -155,6 +160,26 @@ pub(crate) fn origin_cache(hit: bool) {
 #[cfg(feature = "live")]
 pub(crate) fn reload(applied: bool) {
     counters().reloads[!applied as usize].increment(1);
+}
+
+/// A route's two counters (allowed, refused), registered with the recorder installed when
+/// the route's first request is counted.
+#[derive(Default)]
+pub(crate) struct RouteCounters(OnceLock<[Counter; 2]>);
+
+impl RouteCounters {
+    /// Counts a final decision of the route `name`.
+    #[inline]
+    pub(crate) fn count(&self, name: &str, refused: bool) {
+        let counters = self.0.get_or_init(|| {
+            let name = name.to_owned();
+            [
+                counter!(ROUTE_REQUESTS, "route" => name.clone(), "outcome" => "allowed"),
+                counter!(ROUTE_REQUESTS, "route" => name, "outcome" => "refused"),
+            ]
+        });
+        counters[refused as usize].increment(1);
+    }
 }
 
 /// Counts a request the candidate policy would have answered differently.

@@ -316,3 +316,44 @@ fn counting_a_request_allocates_nothing() {
     };
     assert_eq!(total(&snapshot()) - total(&before), 6);
 }
+
+/// A policy set's routes count their requests under their configured names (`default` for the
+/// default), beside the engine's counters; counting allocates nothing once registered.
+#[test]
+fn a_sets_routes_count_under_their_names() {
+    let _serial = serial();
+    let public = Policy::builder().allow_origins(["*"]).build().unwrap();
+    let set = cors_core::PolicySet::builder()
+        .route("public", cors_core::Covers::path("/public"), public)
+        .default(policy())
+        .build()
+        .unwrap();
+    let decide = |path: &[u8], origin: &str| {
+        let chosen = set.choose(None, path).policy().expect("a policy");
+        chosen.evaluate(&RawRequest::new("GET").header("Origin", origin));
+    };
+    let counts = counted(|| {
+        decide(b"/public/x", "https://any.example");
+        decide(b"/api", "https://a.example");
+        decide(b"/api", "https://evil.example");
+    });
+    assert_eq!(
+        counts.get("cors_route_requests_total{route=public,outcome=allowed}"),
+        Some(&1)
+    );
+    assert_eq!(
+        counts.get("cors_route_requests_total{route=default,outcome=allowed}"),
+        Some(&1)
+    );
+    assert_eq!(
+        counts.get("cors_route_requests_total{route=default,outcome=refused}"),
+        Some(&1)
+    );
+    assert_eq!(set.routes()[0].policy().route_name(), Some("public"));
+    let request = RawRequest::new("GET").header("Origin", "https://any.example");
+    let (allocations, ()) = allocations(|| {
+        let chosen = set.choose(None, b"/public/x").policy().expect("a policy");
+        std::hint::black_box(chosen.evaluate(&request));
+    });
+    assert_eq!(allocations, 0);
+}

@@ -424,7 +424,7 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::InvalidRouteHost(what) => write!(f, "{what}"),
             ConfigErrorKind::InvalidRoutePath(what) => write!(f, "{what}"),
             ConfigErrorKind::RouteWithoutTarget => f.write_str("covers nothing: give the route a host, a path or both"),
-            ConfigErrorKind::InvalidRouteName => write!(f, "is not a route name: 1 to {} letters, digits, '-', '_' or '.' (names are metric labels)", crate::limits::MAX_ROUTE_NAME_LEN),
+            ConfigErrorKind::InvalidRouteName => write!(f, "is not a route name: 1 to {} letters, digits, '-', '_' or '.', not \"default\" (names are metric labels; \"default\" labels the set's default)", crate::limits::MAX_ROUTE_NAME_LEN),
             ConfigErrorKind::DuplicateRouteName => f.write_str("is the name of an earlier route; route names are unique"),
             ConfigErrorKind::ShadowedRoute(earlier) => write!(f, "covers exactly the requests of route {earlier:?}, which comes first, so it is never chosen; merge the two"),
             ConfigErrorKind::TooManyRoutes => write!(f, "has more than {} routes", crate::limits::MAX_ROUTES),

@@ -70,9 +70,11 @@ pub(crate) fn route_prefix(names: &[Option<String>], i: usize) -> String {
     }
 }
 
-/// A name a metric label can carry: 1 to 64 ASCII letters, digits, `-`, `_` or `.`.
+/// A name a metric label can carry: 1 to 64 ASCII letters, digits, `-`, `_` or `.`, and not
+/// `default`, the default policy's.
 pub(crate) fn is_route_name(name: &str) -> bool {
-    (1..=crate::limits::MAX_ROUTE_NAME_LEN).contains(&name.len())
+    name != "default"
+        && (1..=crate::limits::MAX_ROUTE_NAME_LEN).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))

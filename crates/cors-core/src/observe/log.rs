@@ -33,7 +33,12 @@ pub(crate) fn env_overrides(_: &std::path::Path, _: &[EnvOverride]) {}
 /// Logs why a request was refused, at debug level.
 #[cfg(feature = "tracing")]
 #[cold]
-pub(crate) fn refusal<R: CorsRequest + ?Sized>(request: &R, reason: &Refusal, preflight: bool) {
+pub(crate) fn refusal<R: CorsRequest + ?Sized>(
+    request: &R,
+    reason: &Refusal,
+    preflight: bool,
+    route: Option<&str>,
+) {
     use crate::wire::request::RequestHeader;
     use crate::wire::token::Escaped;
     // The fields read the request only when a subscriber formats the event, so a disabled
@@ -46,13 +51,14 @@ pub(crate) fn refusal<R: CorsRequest + ?Sized>(request: &R, reason: &Refusal, pr
         requested_method = %FirstLine(request, RequestHeader::AccessControlRequestMethod),
         requested_headers = %RequestedHeaders(request),
         preflight,
+        route,
         "CORS request refused"
     );
 }
 
 #[cfg(not(feature = "tracing"))]
 #[inline(always)]
-pub(crate) fn refusal<R: CorsRequest + ?Sized>(_: &R, _: &Refusal, _: bool) {}
+pub(crate) fn refusal<R: CorsRequest + ?Sized>(_: &R, _: &Refusal, _: bool, _: Option<&str>) {}
 
 /// Logs a request the report-only candidate policy would have answered differently, at info
 /// level under `cors::candidate`: both decisions and the first thing the client would see

@@ -95,7 +95,8 @@ impl Policy {
         if let Some(reason) = refusal {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
             // crate's level), so there is no separate gate here.
-            crate::observe::log::refusal(request, &reason, decision.outcome().is_preflight());
+            let route = self.route.as_deref().map(|tag| &*tag.name);
+            crate::observe::log::refusal(request, &reason, decision.outcome().is_preflight(), route);
         }
         // The reason in detail (an `Origin` with a trailing slash is malformed, not just not
         // allowed), worked out once, and only for a refusal a debug answer or a counter shows.
@@ -106,6 +107,10 @@ impl Policy {
         }
         #[cfg(feature = "metrics")]
         crate::metrics::decided(decision.outcome(), detailed);
+        #[cfg(feature = "metrics")]
+        if let Some(tag) = &self.route {
+            tag.counters.count(&tag.name, refusal.is_some());
+        }
         if let Some(candidate) = &self.candidate {
             self.compare_candidate(candidate, request, &decision, decide);
         }

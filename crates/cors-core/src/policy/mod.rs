@@ -43,6 +43,33 @@ pub struct Policy {
     pub(crate) candidate: Option<Arc<Candidate<Policy>>>,
     /// Whether refusals get debug answers.
     pub(crate) debug_answers: bool,
+    /// The route of a policy set this policy decides for (its name in logs and metrics);
+    /// `None` for a policy on its own.
+    pub(crate) route: Option<Arc<RouteTag>>,
+}
+
+/// A policy set's route name, as a policy of the set carries it: in the refusal log and in
+/// `cors_route_requests_total` (feature `metrics`), whose counters it registers on first use.
+pub(crate) struct RouteTag {
+    pub(crate) name: Box<str>,
+    #[cfg(feature = "metrics")]
+    pub(crate) counters: crate::metrics::RouteCounters,
+}
+
+impl RouteTag {
+    pub(crate) fn new(name: &str) -> Arc<RouteTag> {
+        Arc::new(RouteTag {
+            name: name.into(),
+            #[cfg(feature = "metrics")]
+            counters: crate::metrics::RouteCounters::default(),
+        })
+    }
+}
+
+impl fmt::Debug for RouteTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
 }
 
 impl fmt::Debug for Policy {
@@ -97,6 +124,7 @@ impl Policy {
         Ok(Policy {
             candidate: self.candidate.clone(),
             debug_answers: self.debug_answers,
+            route: self.route.clone(),
             ..self.rebuild(config)?
         })
     }
@@ -132,7 +160,23 @@ impl Policy {
             inner: Arc::new(inner),
             candidate: None,
             debug_answers: false,
+            route: None,
         })
+    }
+
+    /// This policy as the policy of a set's route `name` (or `default`): the same decisions,
+    /// with the name on the refusal log and the route's counters.
+    pub(crate) fn in_route(&self, name: &str) -> Policy {
+        Policy {
+            route: Some(RouteTag::new(name)),
+            ..self.clone()
+        }
+    }
+
+    /// The name of the set's route this policy decides for (`default` for the set's
+    /// default); `None` for a policy on its own.
+    pub fn route_name(&self) -> Option<&str> {
+        self.route.as_deref().map(|tag| &*tag.name)
     }
 
     /// The configuration this policy was built from (methods normalised). Building it again

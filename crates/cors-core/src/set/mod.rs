@@ -14,6 +14,9 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+/// The name the refusal log and the metrics give a set's default policy; no route may have it.
+pub const DEFAULT_ROUTE: &str = "default";
+
 /// Several named policies and the rule that chooses one per request: the most specific host
 /// that has a route for the path (exact host and port, exact host, `*.` patterns longest
 /// first, no host), then the longest path prefix on segment boundaries; a request no route
@@ -245,7 +248,16 @@ impl PolicySet {
         Ok(PolicySet::from_config(&PolicySetConfig::load(path)?)?)
     }
 
-    fn assemble(routes: Vec<Route>, default: Option<Policy>) -> PolicySet {
+    fn assemble(mut routes: Vec<Route>, default: Option<Policy>) -> PolicySet {
+        // Named where they decide: in the refusal log and the route counters. A set of one
+        // policy and no route is a policy on its own.
+        let default = match routes.is_empty() {
+            true => default,
+            false => default.map(|policy| policy.in_route(DEFAULT_ROUTE)),
+        };
+        for route in &mut routes {
+            route.policy = route.policy.in_route(&route.name);
+        }
         let targets: Vec<RouteTarget> = routes.iter().map(|r| r.target.clone()).collect();
         let (table, _) = RouteTable::new(&targets);
         let warnings = validate::warnings(!routes.is_empty() && default.is_none());
