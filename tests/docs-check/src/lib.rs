@@ -21,8 +21,9 @@
 #[doc = include_str!("../repo/README.md")]
 pub mod readme {}
 
-/// Checks `docs/guide.md`: printing a policy's warnings, the per-route rule, the tracing
-/// subscriber of the diagnostics.
+/// Checks `docs/guide.md`: printing a policy's warnings, policy sets (the choice of a route,
+/// the mounts before authentication in each framework), the tracing subscriber of the
+/// diagnostics.
 #[doc = include_str!("../repo/docs/guide.md")]
 pub mod guide {}
 
