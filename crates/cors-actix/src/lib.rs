@@ -483,6 +483,10 @@ impl HeaderTypes for Actix {
         HeaderName::from_static(name)
     }
 
+    fn parsed_name(name: &str) -> Option<HeaderName> {
+        HeaderName::from_bytes(name.as_bytes()).ok()
+    }
+
     fn value(value: &str) -> Option<HeaderValue> {
         // Stored values are visible ASCII, so this always succeeds. The first clone of a
         // fresh value moves its bytes to shared storage; doing it here keeps that allocation

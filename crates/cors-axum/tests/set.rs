@@ -239,3 +239,114 @@ async fn a_handle_keeps_the_set_in_force_until_its_first_swap() {
         "the swap put one policy in the set's place"
     );
 }
+
+/// Each tenant's origins, as a store would keep them; `down` makes every lookup fail.
+struct Tenants {
+    down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl cors_core::lookup::TenantSource for Tenants {
+    fn is_allowed<'a>(
+        &'a self,
+        tenant: &'a str,
+        origin: &'a str,
+    ) -> cors_core::lookup::LookupSourceFuture<'a> {
+        Box::pin(async move {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(cors_core::lookup::LookupError::unavailable("the store is down"));
+            }
+            Ok(matches!(
+                (tenant, origin),
+                ("acme", "https://acme.example") | ("globex", "https://globex.example")
+            ))
+        })
+    }
+}
+
+fn tenant_app(header: Option<&str>, down: Arc<std::sync::atomic::AtomicBool>) -> Router {
+    let tenants = cors_core::lookup::LookupCache::for_tenants(Tenants { down })
+        .refused_ttl(std::time::Duration::ZERO)
+        .allowed_ttl(std::time::Duration::ZERO)
+        .build();
+    let api = Policy::builder()
+        .lookup_cache(tenants)
+        .allow_credentials(true)
+        .build()
+        .unwrap();
+    let mut set = PolicySet::builder().tenant_route("tenants", Covers::path("/api"), api);
+    if let Some(header) = header {
+        set = set.tenant_header(header);
+    }
+    Router::new()
+        .route("/api/items", get(|| async { "items" }))
+        .layer(CorsLayer::from_set(set.build().unwrap()))
+}
+
+#[tokio::test]
+async fn a_tenant_route_allows_its_tenants_origins_only_and_fails_closed() {
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let addr = serve(tenant_app(Some("x-tenant"), down.clone())).await;
+    let acao = |r: &RawResponse| r.joined("access-control-allow-origin");
+    let get = |tenant: Option<&'static str>, origin: &'static str| {
+        let mut headers = vec![("Origin", origin)];
+        headers.extend(tenant.map(|t| ("X-Tenant", t)));
+        async move { send(addr, "GET", "/api/items", &headers, "").await }
+    };
+    assert_eq!(
+        acao(&get(Some("acme"), "https://acme.example").await).as_deref(),
+        Some("https://acme.example")
+    );
+    assert_eq!(
+        acao(&get(Some("globex"), "https://globex.example").await).as_deref(),
+        Some("https://globex.example")
+    );
+    // Another tenant's origin, no key, an unknown tenant, a key that is not one: no grant.
+    assert_eq!(acao(&get(Some("globex"), "https://acme.example").await), None);
+    assert_eq!(acao(&get(None, "https://acme.example").await), None);
+    assert_eq!(acao(&get(Some("initech"), "https://acme.example").await), None);
+    assert_eq!(acao(&get(Some("ac me"), "https://acme.example").await), None);
+    let two = [
+        ("Origin", "https://acme.example"),
+        ("X-Tenant", "acme"),
+        ("X-Tenant", "acme"),
+    ];
+    assert_eq!(acao(&send(addr, "GET", "/api/items", &two, "").await), None);
+    // The preflight of another tenant's origin is refused before the handler.
+    let preflight = [
+        ("Origin", "https://acme.example"),
+        ("X-Tenant", "globex"),
+        ("Access-Control-Request-Method", "GET"),
+    ];
+    assert_eq!(
+        send(addr, "OPTIONS", "/api/items", &preflight, "").await.status,
+        403
+    );
+    // The store down: refused, promptly, never another tenant's grant.
+    down.store(true, Ordering::SeqCst);
+    let r = get(Some("acme"), "https://acme.example").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(acao(&r), None);
+}
+
+#[tokio::test]
+async fn without_a_tenant_header_the_host_names_the_tenant() {
+    let addr = serve(tenant_app(None, Arc::default())).await;
+    let get = |host: &'static str, origin: &'static str| async move {
+        let r = send(
+            addr,
+            "GET",
+            "/api/items",
+            &[("Host", host), ("Origin", origin)],
+            "",
+        )
+        .await;
+        r.joined("access-control-allow-origin")
+    };
+    assert_eq!(
+        get("acme:8080", "https://acme.example").await.as_deref(),
+        Some("https://acme.example")
+    );
+    assert_eq!(get("globex", "https://acme.example").await, None);
+    // A browser sends the host in lowercase; another spelling resolves no tenant.
+    assert_eq!(get("ACME", "https://acme.example").await, None);
+}

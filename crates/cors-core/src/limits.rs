@@ -26,3 +26,6 @@ pub const MAX_ROUTE_SEGMENT_LEN: usize = 255;
 pub const MAX_ROUTES: usize = 1024;
 /// Longest route name, in bytes: names are metric labels (rules §11).
 pub const MAX_ROUTE_NAME_LEN: usize = 64;
+/// Longest tenant key a policy set's tenant route resolves, in bytes (rules §11): a longer
+/// key, like a missing one, gets no grant.
+pub const MAX_TENANT_KEY_LEN: usize = 128;

@@ -188,3 +188,75 @@ fn choosing_survives_hostile_hosts_and_paths() {
     }
     assert_eq!(set.choose(Some(b"x.example.com"), b"/%61/b").name(), Some("h"));
 }
+
+#[test]
+fn a_tenant_route_needs_its_tenants_origins_and_a_valid_tenant_header() {
+    let text = r#"
+        allow_origins = ["https://app.example.com"]
+        tenant_header = "X-Tenant"
+        [[routes]]
+        name = "tenants"
+        host = "*.api.example.com"
+        tenant = true
+    "#;
+    let config = PolicySetConfig::parse(text, Format::Toml).unwrap();
+    assert_eq!(config.tenant_header.as_deref(), Some("X-Tenant"));
+    assert!(config.routes[0].tenant);
+    let errors: Vec<String> = PolicySet::from_config(&config)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].starts_with(r#"tenant_header: "X-Tenant" is not a header name"#),
+        "{errors:#?}"
+    );
+    assert!(errors[0].ends_with(r#"did you mean "x-tenant"?"#), "{errors:#?}");
+    assert!(
+        errors[1].starts_with("routes.tenants.tenant: needs its tenants' origins from a store"),
+        "{errors:#?}"
+    );
+}
+
+#[cfg(feature = "lookup")]
+#[test]
+fn a_tenant_route_looks_origins_up_under_the_tenant_key_only() {
+    use cors_core::adapter::Facts;
+    use cors_core::lookup::{LookupCache, LookupSourceFuture, TenantSource};
+    struct Acme;
+    impl TenantSource for Acme {
+        fn is_allowed<'a>(&'a self, tenant: &'a str, origin: &'a str) -> LookupSourceFuture<'a> {
+            Box::pin(async move { Ok(tenant == "acme" && origin == "https://acme.example") })
+        }
+    }
+    let config = PolicySetConfig::parse(
+        "tenant_header = \"x-tenant\"\n[[routes]]\nname = \"t\"\npath = \"/\"\ntenant = true\n",
+        Format::Toml,
+    )
+    .unwrap();
+    let set = PolicySet::from_config_with(&config, &LookupCache::for_tenants(Acme).build()).unwrap();
+    let policy = set.routes()[0].policy();
+    let request = cors_core::RawRequest::new("GET").header("Origin", "https://acme.example");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let decide = |tenant: Option<&[u8]>| {
+        let facts = tenant.map_or(Facts::default(), |t| Facts::default().tenant(t));
+        let decision = policy.evaluate_with(&request, facts);
+        if !decision.needs_lookup() {
+            return *decision.outcome();
+        }
+        let lookup = policy.start_lookup_with(&request, facts).expect("a lookup");
+        let answer = runtime.block_on(lookup);
+        let facts = facts.lookup_answer(&answer);
+        *policy.evaluate_with(&request, facts).outcome()
+    };
+    assert_eq!(decide(Some(b"acme")), cors_core::Outcome::ActualAllowed);
+    assert_ne!(decide(Some(b"globex")), cors_core::Outcome::ActualAllowed);
+    assert_ne!(decide(None), cors_core::Outcome::ActualAllowed);
+    // Cached under the tenant: the answer for acme serves acme only.
+    assert_eq!(decide(Some(b"acme")), cors_core::Outcome::ActualAllowed);
+    assert_ne!(decide(Some(b"globex")), cors_core::Outcome::ActualAllowed);
+}

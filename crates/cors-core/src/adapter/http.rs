@@ -44,6 +44,10 @@ impl HeaderTypes for HttpTypes {
         HeaderName::from_static(name)
     }
 
+    fn parsed_name(name: &str) -> Option<HeaderName> {
+        HeaderName::from_bytes(name.as_bytes()).ok()
+    }
+
     fn value(value: &str) -> Option<HeaderValue> {
         // Stored values are visible ASCII, so this always succeeds.
         let value = HeaderValue::from_str(value).ok()?;

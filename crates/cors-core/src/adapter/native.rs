@@ -72,6 +72,12 @@ pub trait HeaderTypes: 'static {
 
     /// A name from its lowercase spelling.
     fn name(name: &'static str) -> Self::Name;
+    /// A name from a configuration (a policy set's tenant header: lowercase, a token);
+    /// `None` when the framework cannot make it, which leaves tenant routes without a key.
+    fn parsed_name(name: &str) -> Option<Self::Name> {
+        let _ = name;
+        None
+    }
     /// A value from a policy's precomputed text (always visible ASCII).
     fn value(value: &str) -> Option<Self::Value>;
     /// Every line of `name`, in order.
@@ -145,16 +151,21 @@ impl<T: HeaderTypes> NativePolicy<T> {
     pub(crate) fn evaluate<'r>(
         &'r self,
         entry: u16,
+        tenant: Option<&'r [u8]>,
         method: &'r [u8],
         headers: &'r T::Map,
     ) -> Evaluated<'r, T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
-        let decision = self.policy.evaluate(&request);
+        let decision = match tenant {
+            None => self.policy.evaluate(&request),
+            Some(key) => self.policy.evaluate_with(&request, Facts::default().tenant(key)),
+        };
         Evaluated {
             cors: self,
             request,
             decision,
             entry,
+            tenant,
         }
     }
 
@@ -163,19 +174,24 @@ impl<T: HeaderTypes> NativePolicy<T> {
     pub(crate) fn evaluate_answered<'r>(
         &'r self,
         entry: u16,
+        tenant: Option<&'r [u8]>,
         method: &'r [u8],
         headers: &'r T::Map,
         answer: &LookupAnswer,
     ) -> Evaluated<'r, T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
-        let decision = self
-            .policy
-            .evaluate_with(&request, Facts::default().lookup_answer(answer));
+        let facts = Facts::default().lookup_answer(answer);
+        let facts = match tenant {
+            Some(key) => facts.tenant(key),
+            None => facts,
+        };
+        let decision = self.policy.evaluate_with(&request, facts);
         Evaluated {
             cors: self,
             request,
             decision,
             entry,
+            tenant,
         }
     }
 
@@ -199,6 +215,8 @@ pub(crate) struct Evaluated<'r, T: HeaderTypes> {
     decision: Decision,
     /// The policy's entry in its set ([`crate::adapter::NativeRoutes`]), kept in the `Pending`.
     entry: u16,
+    /// The request's tenant key, for a tenant route of a set.
+    tenant: Option<&'r [u8]>,
 }
 
 impl<T: HeaderTypes> fmt::Debug for Evaluated<'_, T> {
@@ -220,7 +238,13 @@ impl<'r, T: HeaderTypes> Evaluated<'r, T> {
     #[cold]
     #[inline(never)]
     pub(crate) fn start_lookup(&self) -> Option<PendingLookup> {
-        self.cors.policy.start_lookup(&self.request)
+        match self.tenant {
+            None => self.cors.policy.start_lookup(&self.request),
+            Some(key) => self
+                .cors
+                .policy
+                .start_lookup_with(&self.request, Facts::default().tenant(key)),
+        }
     }
 
     /// The layer's own answer: the decision and the request values its headers may echo,

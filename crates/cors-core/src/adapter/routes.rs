@@ -20,6 +20,13 @@ pub struct Target<'r> {
     pub path: &'r [u8],
 }
 
+/// The entry of a set that decides a request, and the request's tenant key for a tenant route.
+#[derive(Clone, Copy)]
+struct Chosen<'r> {
+    entry: u16,
+    tenant: Option<&'r [u8]>,
+}
+
 impl<'r> Target<'r> {
     /// A request target known by its path alone: its host is read from the `Host` line.
     pub fn path(path: &'r [u8]) -> Self {
@@ -38,6 +45,13 @@ pub struct NativeRoutes<T: HeaderTypes> {
     /// The set's routes' policies in order, then its default's.
     entries: Box<[NativePolicy<T>]>,
     host: T::Name,
+    /// Per entry: whether it is a tenant route.
+    tenants: Box<[bool]>,
+    /// The set's tenant header, when it has one.
+    tenant_header: Option<T::Name>,
+    /// Whether choosing reads the request's host: a route names one, or a tenant route's key
+    /// is the host.
+    reads_host: bool,
 }
 
 impl<T: HeaderTypes> fmt::Debug for NativeRoutes<T> {
@@ -80,6 +94,9 @@ impl<T: HeaderTypes> NativeRoutes<T> {
             set: None,
             entries: Box::new([NativePolicy::new(policy)]),
             host: T::name("host"),
+            tenants: Box::new([false]),
+            tenant_header: None,
+            reads_host: false,
         }
     }
 
@@ -90,10 +107,23 @@ impl<T: HeaderTypes> NativeRoutes<T> {
             .chain(set.default_policy().cloned())
             .map(NativePolicy::new)
             .collect();
+        let tenants = set
+            .routes()
+            .iter()
+            .map(|r| r.is_tenant())
+            .chain(Some(false))
+            .collect();
+        // A name the framework cannot make (none of a valid set) leaves tenant routes keyless:
+        // no grant from their tenants' origins.
+        let tenant_header = set.tenant_header().and_then(T::parsed_name);
+        let keyed_by_host = set.tenant_header().is_none() && set.routes().iter().any(|r| r.is_tenant());
         NativeRoutes {
+            reads_host: set.reads_host() || keyed_by_host,
             set: Some(set),
             entries,
             host: T::name("host"),
+            tenants,
+            tenant_header,
         }
     }
 
@@ -115,25 +145,51 @@ impl<T: HeaderTypes> NativeRoutes<T> {
     /// The entry that decides a request: always 0 for a single policy (the target is not
     /// read); `None` when no route covers the request and the set has no default.
     #[inline(always)]
-    fn choose<'r>(&self, target: impl FnOnce() -> Target<'r>, headers: &'r T::Map) -> Option<u16> {
+    fn choose<'r>(&self, target: impl FnOnce() -> Target<'r>, headers: &'r T::Map) -> Option<Chosen<'r>> {
         match &self.set {
-            None => Some(0),
+            None => Some(Chosen {
+                entry: 0,
+                tenant: None,
+            }),
             Some(set) => self.choose_in(set, target(), headers),
         }
     }
 
     #[inline(never)]
-    fn choose_in(&self, set: &PolicySet, target: Target<'_>, headers: &T::Map) -> Option<u16> {
+    fn choose_in<'r>(&self, set: &PolicySet, target: Target<'r>, headers: &'r T::Map) -> Option<Chosen<'r>> {
         let host = match target.authority {
             Some(authority) => Some(authority),
             // Two Host lines name no host: no route's host matches.
-            None if set.reads_host() => {
-                let mut lines = T::lines(headers, &self.host);
-                lines.next().filter(|_| lines.next().is_none()).map(T::bytes)
-            }
+            None if self.reads_host => self.one_line(headers, &self.host),
             None => None,
         };
-        set.index(host, target.path)
+        let entry = set.index(host, target.path)?;
+        let tenant = match self.tenants.get(usize::from(entry)) {
+            Some(true) => self.tenant_key(set, host, headers),
+            _ => None,
+        };
+        Some(Chosen { entry, tenant })
+    }
+
+    /// The request's tenant key ([`PolicySet::tenant_key`]).
+    #[cold]
+    fn tenant_key<'r>(
+        &self,
+        set: &PolicySet,
+        host: Option<&'r [u8]>,
+        headers: &'r T::Map,
+    ) -> Option<&'r [u8]> {
+        let header = self
+            .tenant_header
+            .as_ref()
+            .and_then(|name| self.one_line(headers, name));
+        set.tenant_key(host, header)
+    }
+
+    /// The value of the one line of `name`; `None` for none or several.
+    fn one_line<'r>(&self, headers: &'r T::Map, name: &T::Name) -> Option<&'r [u8]> {
+        let mut lines = T::lines(headers, name);
+        lines.next().filter(|_| lines.next().is_none()).map(T::bytes)
     }
 
     /// Chooses the request's policy and decides ([`NativePolicy::step`]); a request no policy
@@ -145,10 +201,10 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         target: impl FnOnce() -> Target<'r>,
         headers: &'r T::Map,
     ) -> Step<'r, T> {
-        let Some(index) = self.choose(target, headers) else {
+        let Some(chosen) = self.choose(target, headers) else {
             return Step::Next(Next::CallHandler(Pending::default()));
         };
-        self.entries[usize::from(index)].step_as(index, method, headers)
+        self.entries[usize::from(chosen.entry)].step_as(chosen.entry, chosen.tenant, method, headers)
     }
 
     /// Decides again with a lookup's answer ([`NativePolicy::resume`]), under the policy the
@@ -160,10 +216,11 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         headers: &'r T::Map,
         answer: &LookupAnswer,
     ) -> Next<'r, T> {
-        let Some(index) = self.choose(|| target, headers) else {
+        let Some(chosen) = self.choose(|| target, headers) else {
             return Next::CallHandler(Pending::default());
         };
-        self.entries[usize::from(index)].resume_as(index, method, headers, answer)
+        let entry = &self.entries[usize::from(chosen.entry)];
+        entry.resume_as(chosen.entry, chosen.tenant, method, headers, answer)
     }
 
     /// Applies what was kept to the handler's response headers, under the policy that decided

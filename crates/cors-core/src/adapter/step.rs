@@ -128,13 +128,20 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// ```
     #[inline(always)]
     pub fn step<'r>(&'r self, method: &'r [u8], headers: &'r T::Map) -> Step<'r, T> {
-        self.step_as(0, method, headers)
+        self.step_as(0, None, method, headers)
     }
 
-    /// [`NativePolicy::step`] for the policy of a set's `entry`, which its `Pending` keeps.
+    /// [`NativePolicy::step`] for the policy of a set's `entry`, which its `Pending` keeps, under
+    /// the request's tenant key for a tenant route.
     #[inline(always)]
-    pub(crate) fn step_as<'r>(&'r self, entry: u16, method: &'r [u8], headers: &'r T::Map) -> Step<'r, T> {
-        let evaluated = self.evaluate(entry, method, headers);
+    pub(crate) fn step_as<'r>(
+        &'r self,
+        entry: u16,
+        tenant: Option<&'r [u8]>,
+        method: &'r [u8],
+        headers: &'r T::Map,
+    ) -> Step<'r, T> {
+        let evaluated = self.evaluate(entry, tenant, method, headers);
         if evaluated.decision().needs_lookup() {
             if let Some(lookup) = evaluated.start_lookup() {
                 return Step::LookUp(lookup);
@@ -147,17 +154,19 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// answer: the same request, method and headers, that [`NativePolicy::step`] was given.
     #[inline]
     pub fn resume<'r>(&'r self, method: &'r [u8], headers: &'r T::Map, answer: &LookupAnswer) -> Next<'r, T> {
-        self.resume_as(0, method, headers, answer)
+        self.resume_as(0, None, method, headers, answer)
     }
 
     /// [`NativePolicy::resume`] for the policy of a set's `entry`.
     pub(crate) fn resume_as<'r>(
         &'r self,
         entry: u16,
+        tenant: Option<&'r [u8]>,
         method: &'r [u8],
         headers: &'r T::Map,
         answer: &LookupAnswer,
     ) -> Next<'r, T> {
-        self.evaluate_answered(entry, method, headers, answer).into_next()
+        self.evaluate_answered(entry, tenant, method, headers, answer)
+            .into_next()
     }
 }

@@ -377,6 +377,9 @@ pub enum ConfigErrorKind {
     /// A route whose host and path are an earlier route's: never chosen (the name of the
     /// earlier route).
     ShadowedRoute(String),
+    /// A tenant route without origins looked up per tenant (`true`), or a route that is not
+    /// one with them (`false`).
+    TenantRouteSource(bool),
     /// More routes than [`MAX_ROUTES`](crate::limits::MAX_ROUTES).
     TooManyRoutes,
     /// `routes` in a file read as one policy: it is a policy set.
@@ -427,6 +430,8 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::InvalidRouteName => write!(f, "is not a route name: 1 to {} letters, digits, '-', '_' or '.', not \"default\" (names are metric labels; \"default\" labels the set's default)", crate::limits::MAX_ROUTE_NAME_LEN),
             ConfigErrorKind::DuplicateRouteName => f.write_str("is the name of an earlier route; route names are unique"),
             ConfigErrorKind::ShadowedRoute(earlier) => write!(f, "covers exactly the requests of route {earlier:?}, which comes first, so it is never chosen; merge the two"),
+            ConfigErrorKind::TenantRouteSource(true) => f.write_str("needs its tenants' origins from a store: give the server an origin store (--origin-store), or in code a policy built with LookupCache::for_tenants"),
+            ConfigErrorKind::TenantRouteSource(false) => f.write_str("is not set, but the route's policy looks origins up per tenant: add tenant = true (PolicySetBuilder::tenant_route)"),
             ConfigErrorKind::TooManyRoutes => write!(f, "has more than {} routes", crate::limits::MAX_ROUTES),
             ConfigErrorKind::RoutesInPolicy => f.write_str("makes this file a policy set: read it as one (PolicySet::from_file, PolicySetConfig::load)"),
             ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),

@@ -30,6 +30,9 @@ pub struct PolicySetConfig {
     pub top: PolicyConfig,
     /// The routes, in the file's order.
     pub routes: Vec<RouteConfig>,
+    /// `tenant_header`: the request header that names a tenant route's tenant (which the
+    /// deployment sets and trusts); `None`: the request's host names it.
+    pub tenant_header: Option<String>,
 }
 
 /// One `[[routes]]` table.
@@ -47,6 +50,9 @@ pub struct RouteConfig {
     pub policy: PolicyConfig,
     /// The policy keys the route sets itself, in the order written.
     pub keys: Vec<String>,
+    /// `tenant = true`: the route's origins are looked up per tenant, under the request's
+    /// tenant key (rules §11).
+    pub tenant: bool,
 }
 
 impl PolicySetConfig {

@@ -56,7 +56,21 @@ where
         .iter()
         .position(|(k, _)| k == "routes")
         .map(|at| map.remove(at).1);
+    let tenant_header = map
+        .iter()
+        .position(|(k, _)| k == "tenant_header")
+        .map(|at| map.remove(at).1);
     let mut errors = unknown_keys(&map);
+    let mut header = String::new();
+    let tenant_header = match tenant_header.map(|value| take(value, &mut header)) {
+        None => None,
+        Some(Ok(())) => Some(header),
+        Some(Err(shown)) => {
+            let kind = ConfigErrorKind::WrongType("a header name such as \"x-tenant\"");
+            errors.push(ConfigError::new("tenant_header", Some(&shown), kind));
+            None
+        }
+    };
     let overrides = apply_env(&mut map, vars, &mut errors);
     let top = read_keys(map.clone(), &overrides, &mut errors);
     let tables = match routes {
@@ -79,7 +93,14 @@ where
         .collect();
     match ConfigErrors::from_vec(errors) {
         Some(errors) => Err(errors),
-        None => Ok((PolicySetConfig { top, routes }, overrides)),
+        None => Ok((
+            PolicySetConfig {
+                top,
+                routes,
+                tenant_header,
+            },
+            overrides,
+        )),
     }
 }
 
@@ -118,6 +139,15 @@ fn read_route(
                         ConfigError::new(key.as_str(), Some(&shown), ConfigErrorKind::WrongType("a string"));
                     errors.push(error.within(prefix));
                 }
+            }
+        } else if key == "tenant" {
+            if let Err(shown) = take(value, &mut route.tenant) {
+                let error = ConfigError::new(
+                    key.as_str(),
+                    Some(&shown),
+                    ConfigErrorKind::WrongType("true or false"),
+                );
+                errors.push(error.within(prefix));
             }
         } else if KEYS.iter().any(|(k, _)| *k == key) {
             own.push((key, value));

@@ -25,6 +25,8 @@ struct Settings {
     refused_ttl: Duration,
     timeout: Duration,
     capacity: usize,
+    /// Keyed by a tenant and an origin ([`LookupCache::for_tenants`]).
+    per_tenant: bool,
 }
 
 /// An [`LookupSource`] with its cache: what a policy consults for the origins its static
@@ -142,6 +144,12 @@ impl LookupCacheBuilder {
     }
 
     /// The source with its cache.
+    pub(crate) fn per_tenant(mut self) -> Self {
+        self.settings.per_tenant = true;
+        self
+    }
+
+    /// Builds the cache.
     pub fn build(self) -> LookupCache {
         LookupCache {
             shared: Arc::new(Shared {
@@ -200,15 +208,25 @@ impl LookupCache {
                 refused_ttl: Duration::from_secs(10),
                 timeout: Duration::from_secs(1),
                 capacity: 10_000,
+                per_tenant: false,
             },
         }
     }
 
     /// Drops the cached answer for `origin`: the next request from it is looked up again.
     pub fn invalidate(&self, origin: &str) {
+        self.invalidate_key(origin.as_bytes());
+    }
+
+    pub(crate) fn invalidate_key(&self, key: &[u8]) {
         let shared = &self.shared;
         shared.generation.fetch_add(1, Ordering::AcqRel);
-        unpoisoned(shared.cache.write()).remove(origin.as_bytes());
+        unpoisoned(shared.cache.write()).remove(key);
+    }
+
+    /// Whether answers are kept per tenant ([`LookupCache::for_tenants`]).
+    pub fn is_per_tenant(&self) -> bool {
+        self.shared.settings.per_tenant
     }
 
     /// Drops every cached answer (the source may have changed while it was not watched), and
@@ -262,9 +280,13 @@ impl LookupCache {
 
     /// Looks `origin` up now, through the cache, as a request would (for tools and tests).
     pub async fn is_allowed(&self, origin: &str) -> bool {
-        match self.cached(origin.as_bytes()) {
+        self.is_allowed_key(origin.as_bytes()).await
+    }
+
+    pub(crate) async fn is_allowed_key(&self, key: &[u8]) -> bool {
+        match self.cached(key) {
             Some(answer) => answer == Answer::Allowed,
-            None => match self.start(origin.as_bytes()) {
+            None => match self.start(key) {
                 Some(lookup) => lookup.await.is_allowed(),
                 None => false,
             },
@@ -281,7 +303,8 @@ impl LookupCache {
     /// A lookup of `raw` for a request, or `None` when `raw` is not a canonical origin (which
     /// is refused without asking anyone).
     pub(crate) fn start(&self, raw: &[u8]) -> Option<PendingLookup> {
-        crate::wire::origin::Origin::parse(raw).ok()?;
+        let origin = crate::lookup::tenant::origin_of(raw, self.shared.settings.per_tenant);
+        crate::wire::origin::Origin::parse(origin).ok()?;
         let origin: Box<[u8]> = raw.into();
         let shared = Arc::clone(&self.shared);
         Some(PendingLookup::new(async move {

@@ -11,9 +11,13 @@ mod entries;
 mod health;
 #[cfg(feature = "lookup")]
 pub(crate) mod source;
+#[cfg(feature = "lookup")]
+pub(crate) mod tenant;
 
 pub use answer::{LookupAnswer, PendingLookup};
 #[cfg(feature = "lookup")]
 pub use cache::{LookupCache, LookupCacheBuilder, LookupCacheStats};
 #[cfg(feature = "lookup")]
 pub use source::{from_fn, LookupError, LookupErrorKind, LookupSource, LookupSourceFuture};
+#[cfg(feature = "lookup")]
+pub use tenant::{is_tenant_key, TenantSource};

@@ -24,7 +24,8 @@ impl Policy {
     /// up ([`Policy::start_lookup`]) and decides again with the answer
     /// ([`Policy::evaluate_with`]). `evaluate` itself never waits.
     pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
-        self.observed(request, self.decide(request, None), |p| p.decide(request, None))
+        let none = Looked::default();
+        self.observed(request, self.decide(request, none), |p| p.decide(request, none))
     }
 
     /// Decides a request with what the adapter knows of it besides its CORS headers: the
@@ -55,9 +56,13 @@ impl Policy {
     /// # }
     /// ```
     pub fn evaluate_with<R: CorsRequest + ?Sized>(&self, request: &R, facts: Facts<'_>) -> Decision {
+        let looked = Looked {
+            answer: facts.looked_up,
+            tenant: facts.tenant,
+        };
         let decide = |p: &Policy| match facts.host {
-            Some(host) => p.decide_overridden(request, host, facts.looked_up),
-            None => p.decide(request, facts.looked_up),
+            Some(host) => p.decide_overridden(request, host, looked),
+            None => p.decide(request, looked),
         };
         self.observed(request, decide(self), decide)
     }
@@ -67,13 +72,27 @@ impl Policy {
     /// takes longer than the lookup's timeout. `None` when the policy looks nothing up or the
     /// origin is not one canonical origin (those are refused without a lookup).
     pub fn start_lookup<R: CorsRequest + ?Sized>(&self, request: &R) -> Option<PendingLookup> {
+        self.start_lookup_with(request, Facts::default())
+    }
+
+    /// [`Policy::start_lookup`] under the request's tenant key ([`Facts::tenant`]), for a
+    /// policy whose origins are looked up per tenant; `None` without a valid key.
+    pub fn start_lookup_with<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        facts: Facts<'_>,
+    ) -> Option<PendingLookup> {
         #[cfg(feature = "lookup")]
         if let (Some(origins), HeaderLine::One(raw)) =
             (&self.inner.hooks.lookup, request.line(RequestHeader::Origin))
         {
-            return origins.start(raw);
+            if !origins.is_per_tenant() {
+                return origins.start(raw);
+            }
+            let mut buffer = [0; crate::lookup::tenant::KEY_ROOM];
+            return origins.start(crate::lookup::tenant::key(&mut buffer, facts.tenant?, raw)?);
         }
-        let _ = request;
+        let _ = (request, facts);
         None
     }
 
@@ -138,7 +157,7 @@ impl Policy {
         &self,
         request: &R,
         host: HeaderLine<'_>,
-        looked_up: Option<&LookupAnswer>,
+        looked_up: Looked<'_>,
     ) -> Decision {
         let origin = request.line(RequestHeader::Origin);
         let method = request.method();
@@ -166,7 +185,7 @@ impl Policy {
     // Inlined into each entry point, as it was when `evaluate` was its only caller: a shared
     // out-of-line copy costs every request (bench/NOTES.md, "The hot path's shape").
     #[inline(always)]
-    fn decide<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: Option<&LookupAnswer>) -> Decision {
+    fn decide<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: Looked<'_>) -> Decision {
         let p = &*self.inner;
         let origin = request.line(RequestHeader::Origin);
         let is_preflight = origin != HeaderLine::None
@@ -209,11 +228,7 @@ impl Policy {
     }
 
     /// The `Access-Control-Allow-Origin` value for the request's origin lines, or why none.
-    fn check_origin(
-        &self,
-        origin: HeaderLine<'_>,
-        looked_up: Option<&LookupAnswer>,
-    ) -> Result<HeaderValueRef, Refusal> {
+    fn check_origin(&self, origin: HeaderLine<'_>, looked_up: Looked<'_>) -> Result<HeaderValueRef, Refusal> {
         let raw = match origin {
             HeaderLine::None => return Err(Refusal::EmptyOrigin),
             HeaderLine::Many => return Err(Refusal::MultipleOrigins),
@@ -237,7 +252,7 @@ impl Policy {
     /// An origin the static entries do not match: the looked-up origins decide, if any.
     #[cfg(feature = "lookup")]
     #[inline]
-    fn look_up(&self, raw: &[u8], looked_up: Option<&LookupAnswer>) -> Result<HeaderValueRef, Refusal> {
+    fn look_up(&self, raw: &[u8], looked_up: Looked<'_>) -> Result<HeaderValueRef, Refusal> {
         match &self.inner.hooks.lookup {
             None => Err(Refusal::OriginNotAllowed),
             Some(origins) => Self::looked_up_verdict(origins, raw, looked_up),
@@ -251,12 +266,22 @@ impl Policy {
     fn looked_up_verdict(
         origins: &crate::lookup::LookupCache,
         raw: &[u8],
-        looked_up: Option<&LookupAnswer>,
+        looked_up: Looked<'_>,
     ) -> Result<HeaderValueRef, Refusal> {
-        if let Some(answer) = looked_up.and_then(|l| l.answer_for(raw)) {
+        let mut buffer = [0; crate::lookup::tenant::KEY_ROOM];
+        let key = match (origins.is_per_tenant(), looked_up.tenant) {
+            (false, _) => raw,
+            (true, Some(tenant)) => match crate::lookup::tenant::key(&mut buffer, tenant, raw) {
+                Some(key) => key,
+                // A tenant key that is not one resolves to no tenant: no grant (rules §11).
+                None => return Err(Refusal::OriginNotAllowed),
+            },
+            (true, None) => return Err(Refusal::OriginNotAllowed),
+        };
+        if let Some(answer) = looked_up.answer.and_then(|l| l.answer_for(key)) {
             return answer.verdict();
         }
-        match origins.cached(raw) {
+        match origins.cached(key) {
             Some(answer) => {
                 #[cfg(feature = "metrics")]
                 crate::metrics::origin_cache(true);
@@ -270,7 +295,7 @@ impl Policy {
 
     #[cfg(not(feature = "lookup"))]
     #[inline(always)]
-    fn look_up(&self, _: &[u8], _: Option<&LookupAnswer>) -> Result<HeaderValueRef, Refusal> {
+    fn look_up(&self, _: &[u8], _: Looked<'_>) -> Result<HeaderValueRef, Refusal> {
         Err(Refusal::OriginNotAllowed)
     }
 
@@ -281,7 +306,7 @@ impl Policy {
         &self,
         request: &R,
         origin: HeaderLine<'_>,
-        looked_up: Option<&LookupAnswer>,
+        looked_up: Looked<'_>,
     ) -> Decision {
         let p = &*self.inner;
         let handled_by = |status| {
@@ -329,7 +354,7 @@ impl Policy {
     fn debug_refusal<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        (origin, looked_up): (HeaderLine<'_>, Option<&LookupAnswer>),
+        (origin, looked_up): (HeaderLine<'_>, Looked<'_>),
         reason: Refusal,
         handled_by: HandledBy,
     ) -> Decision {
@@ -357,7 +382,7 @@ impl Policy {
         &self,
         request: &R,
         origin: HeaderLine<'_>,
-        looked_up: Option<&LookupAnswer>,
+        looked_up: Looked<'_>,
         mut granted: impl FnMut(CorsHeader, HeaderValueRef),
     ) -> Result<PreflightGrant, Refusal> {
         let p = &*self.inner;
@@ -385,7 +410,8 @@ impl Policy {
     /// True when `origin` would be allowed: the same matching as [`Policy::evaluate`], for
     /// tools and tests.
     pub fn allows_origin(&self, origin: &[u8]) -> bool {
-        self.check_origin(HeaderLine::One(origin), None).is_ok()
+        self.check_origin(HeaderLine::One(origin), Looked::default())
+            .is_ok()
     }
 }
 
@@ -403,12 +429,30 @@ struct PreflightGrant {
 pub struct Facts<'a> {
     looked_up: Option<&'a LookupAnswer>,
     host: Option<HeaderLine<'a>>,
+    tenant: Option<&'a [u8]>,
+}
+
+/// What a lookup of the request's origin has said, and under which tenant key.
+#[derive(Clone, Copy, Debug, Default)]
+#[cfg_attr(not(feature = "lookup"), allow(dead_code))]
+pub(crate) struct Looked<'a> {
+    answer: Option<&'a LookupAnswer>,
+    tenant: Option<&'a [u8]>,
 }
 
 impl<'a> Facts<'a> {
     /// The answer of the lookup of the request's origin ([`Policy::start_lookup`]).
     pub fn lookup_answer(mut self, answer: &'a LookupAnswer) -> Self {
         self.looked_up = Some(answer);
+        self
+    }
+
+    /// The request's tenant key (a policy set's tenant route: the trusted header's value or
+    /// the host), under which a policy whose origins are looked up per tenant
+    /// ([`crate::lookup::LookupCache::for_tenants`]) looks the origin up. Without one, such
+    /// a policy allows only its static origins (rules §11).
+    pub fn tenant(mut self, key: &'a [u8]) -> Self {
+        self.tenant = Some(key);
         self
     }
 

@@ -185,6 +185,16 @@ impl Policy {
         self.inner.config.clone()
     }
 
+    /// Whether this policy's looked-up origins are kept per tenant.
+    pub(crate) fn looks_up_per_tenant(&self) -> bool {
+        #[cfg(feature = "lookup")]
+        return self
+            .lookup_cache()
+            .is_some_and(crate::lookup::LookupCache::is_per_tenant);
+        #[cfg(not(feature = "lookup"))]
+        false
+    }
+
     /// The looked-up origins this policy consults, if any (feature `lookup`).
     #[cfg(feature = "lookup")]
     pub fn lookup_cache(&self) -> Option<&crate::lookup::LookupCache> {

@@ -45,6 +45,7 @@ pub struct PolicySet {
 struct SetInner {
     routes: Vec<Route>,
     default: Option<Policy>,
+    tenant_header: Option<String>,
     table: RouteTable,
     warnings: Vec<ConfigWarning>,
 }
@@ -55,6 +56,7 @@ pub struct Route {
     name: String,
     target: RouteTarget,
     policy: Policy,
+    tenant: bool,
 }
 
 impl Route {
@@ -76,6 +78,12 @@ impl Route {
     /// The route's policy.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// Whether the route is a tenant route: its origins are looked up per tenant, under the
+    /// request's tenant key ([`PolicySetBuilder::tenant_route`]).
+    pub fn is_tenant(&self) -> bool {
+        self.tenant
     }
 }
 
@@ -153,15 +161,36 @@ impl<'s> Chosen<'s> {
 #[derive(Debug, Default)]
 #[must_use]
 pub struct PolicySetBuilder {
-    routes: Vec<(String, Covers, Policy)>,
+    routes: Vec<(String, Covers, Policy, bool)>,
     default: Option<Policy>,
+    tenant_header: Option<String>,
 }
 
 impl PolicySetBuilder {
     /// Adds a route: `policy` decides the requests `covers` names, under `name` (unique; in
     /// logs, `cors explain` and metric labels).
     pub fn route(mut self, name: impl Into<String>, covers: Covers, policy: Policy) -> Self {
-        self.routes.push((name.into(), covers, policy));
+        self.routes.push((name.into(), covers, policy, false));
+        self
+    }
+
+    /// Adds a tenant route: as [`PolicySetBuilder::route`], and `policy`'s looked-up origins
+    /// ([`LookupCache::for_tenants`](crate::lookup::LookupCache::for_tenants), feature
+    /// `lookup`) are those of the request's tenant: the value of the
+    /// [tenant header](PolicySetBuilder::tenant_header), or the request's host without its
+    /// port. A request whose key is missing or cannot be resolved (unknown, the store down, a
+    /// timeout) gets no grant from the looked-up origins: never another tenant's, never a
+    /// union (rules §11).
+    pub fn tenant_route(mut self, name: impl Into<String>, covers: Covers, policy: Policy) -> Self {
+        self.routes.push((name.into(), covers, policy, true));
+        self
+    }
+
+    /// The request header that names the tenant of a tenant route (`x-tenant`), which the
+    /// deployment sets itself (a proxy, a gateway) and trusts; without one, the tenant is the
+    /// request's host.
+    pub fn tenant_header(mut self, name: impl Into<String>) -> Self {
+        self.tenant_header = Some(name.into());
         self
     }
 
@@ -174,7 +203,7 @@ impl PolicySetBuilder {
     /// Validates the routes (names, hosts, paths, a route that repeats an earlier one's) and
     /// builds the set; every problem is reported at once, under the route's name.
     pub fn build(self) -> Result<PolicySet, ConfigErrors> {
-        let names: Vec<Option<String>> = self.routes.iter().map(|(n, _, _)| Some(n.clone())).collect();
+        let names: Vec<Option<String>> = self.routes.iter().map(|(n, ..)| Some(n.clone())).collect();
         let mut errors = Vec::new();
         if self.routes.is_empty() && self.default.is_none() {
             errors.push(crate::config::error::ConfigError::new(
@@ -183,7 +212,11 @@ impl PolicySetBuilder {
                 crate::ConfigErrorKind::NoOrigins,
             ));
         }
-        let targets = validate::targets(&names, self.routes.iter().map(|(_, c, _)| c), &mut errors);
+        let targets = validate::targets(&names, self.routes.iter().map(|(_, c, ..)| c), &mut errors);
+        for (i, (_, _, policy, tenant)) in self.routes.iter().enumerate() {
+            validate::tenant_route(&names, i, policy, *tenant, &mut errors);
+        }
+        validate::tenant_header(self.tenant_header.as_deref(), &mut errors);
         if let Some(errors) = ConfigErrors::from_vec(errors) {
             return Err(errors);
         }
@@ -191,9 +224,14 @@ impl PolicySetBuilder {
             .routes
             .into_iter()
             .zip(targets)
-            .map(|((name, _, policy), target)| Route { name, target, policy })
+            .map(|((name, _, policy, tenant), target)| Route {
+                name,
+                target,
+                policy,
+                tenant,
+            })
             .collect();
-        Ok(PolicySet::assemble(routes, self.default))
+        Ok(PolicySet::assemble(routes, self.default, self.tenant_header))
     }
 }
 
@@ -205,8 +243,30 @@ impl PolicySet {
 
     /// Validates a set's configuration and builds it: every route's policy (the top level's
     /// keys with its own), the default when the top level allows an origin, the routes'
-    /// names, hosts and paths; every problem at once, each under its route's name.
+    /// names, hosts and paths; every problem at once, each under its route's name. A tenant
+    /// route (`tenant = true`) needs its tenants' origins: [`PolicySet::from_config_with`].
     pub fn from_config(config: &PolicySetConfig) -> Result<PolicySet, ConfigErrors> {
+        Self::build_config(config, Policy::from_config)
+    }
+
+    /// [`PolicySet::from_config`], with the origins of every tenant route looked up per tenant
+    /// in `tenants` ([`crate::lookup::LookupCache::for_tenants`]; a store gives one).
+    #[cfg(feature = "lookup")]
+    pub fn from_config_with(
+        config: &PolicySetConfig,
+        tenants: &crate::lookup::LookupCache,
+    ) -> Result<PolicySet, ConfigErrors> {
+        Self::build_config(config, |route| {
+            crate::PolicyBuilder::from_config(route.clone())
+                .lookup_cache(tenants.clone())
+                .build()
+        })
+    }
+
+    fn build_config(
+        config: &PolicySetConfig,
+        tenant_policy: impl Fn(&crate::PolicyConfig) -> Result<Policy, ConfigErrors>,
+    ) -> Result<PolicySet, ConfigErrors> {
         let names: Vec<Option<String>> = config.routes.iter().map(|r| Some(r.name.clone())).collect();
         let mut errors = Vec::new();
         let default = match config.has_default() || config.routes.is_empty() {
@@ -217,29 +277,37 @@ impl PolicySet {
         };
         let covers = config.routes.iter().map(RouteConfig::covers).collect::<Vec<_>>();
         let targets = validate::targets(&names, covers.iter(), &mut errors);
+        validate::tenant_header(config.tenant_header.as_deref(), &mut errors);
         let mut policies = Vec::new();
         for (i, route) in config.routes.iter().enumerate() {
-            let prefix = crate::config::set::route_prefix(&names, i);
-            match Policy::from_config(&route.policy) {
-                Ok(policy) => policies.push(policy),
-                Err(e) => errors.extend(e.iter().map(|e| e.clone().within(&prefix))),
+            let built = match route.tenant {
+                true => tenant_policy(&route.policy),
+                false => Policy::from_config(&route.policy),
+            };
+            match built {
+                Ok(policy) => {
+                    validate::tenant_route(&names, i, &policy, route.tenant, &mut errors);
+                    policies.push(policy);
+                }
+                Err(e) => {
+                    let prefix = crate::config::set::route_prefix(&names, i);
+                    errors.extend(e.iter().map(|e| e.clone().within(&prefix)));
+                }
             }
         }
         if let Some(errors) = ConfigErrors::from_vec(errors) {
             return Err(errors);
         }
-        let routes = config
-            .routes
-            .iter()
-            .zip(targets)
-            .zip(policies)
+        let routes = config.routes.iter().zip(targets).zip(policies);
+        let routes = routes
             .map(|((route, target), policy)| Route {
                 name: route.name.clone(),
                 target,
                 policy,
+                tenant: route.tenant,
             })
             .collect();
-        Ok(PolicySet::assemble(routes, default))
+        Ok(PolicySet::assemble(routes, default, config.tenant_header.clone()))
     }
 
     /// Reads a policy file (with or without `[[routes]]`), applies the process's `CORS_*`
@@ -248,7 +316,7 @@ impl PolicySet {
         Ok(PolicySet::from_config(&PolicySetConfig::load(path)?)?)
     }
 
-    fn assemble(mut routes: Vec<Route>, default: Option<Policy>) -> PolicySet {
+    fn assemble(mut routes: Vec<Route>, default: Option<Policy>, tenant_header: Option<String>) -> PolicySet {
         // Named where they decide: in the refusal log and the route counters. A set of one
         // policy and no route is a policy on its own.
         let default = match routes.is_empty() {
@@ -266,6 +334,7 @@ impl PolicySet {
             inner: Arc::new(SetInner {
                 routes,
                 default,
+                tenant_header,
                 table,
                 warnings,
             }),
@@ -280,6 +349,34 @@ impl PolicySet {
     /// The policy of requests no route covers.
     pub fn default_policy(&self) -> Option<&Policy> {
         self.inner.default.as_ref()
+    }
+
+    /// The header naming a tenant route's tenant; `None`: the request's host does.
+    pub fn tenant_header(&self) -> Option<&str> {
+        self.inner.tenant_header.as_deref()
+    }
+
+    /// A request's tenant key, for a tenant route (rules §11): the value of its one
+    /// [tenant header](PolicySet::tenant_header) line (`header`; `None` for none or several),
+    /// or, without a tenant header, its `host` without the port, in lowercase as browsers
+    /// send it. `None` (no grant from the tenant's origins) for a key that is missing, not 1
+    /// to 128 visible ASCII characters, or a host with capitals.
+    ///
+    /// ```
+    /// use cors_core::PolicySet;
+    /// # let policy = cors_core::Policy::builder().allow_origins(["*"]).build()?;
+    /// let set = PolicySet::from(policy);
+    /// assert_eq!(set.tenant_key(Some(b"acme.example.com:8443"), None), Some(&b"acme.example.com"[..]));
+    /// assert_eq!(set.tenant_key(Some(b"Acme.example.com"), None), None);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn tenant_key<'r>(&self, host: Option<&'r [u8]>, header: Option<&'r [u8]>) -> Option<&'r [u8]> {
+        let key = match self.inner.tenant_header {
+            Some(_) => header?,
+            None => crate::route::host::split_port(host?).0,
+        };
+        let lowercase = self.inner.tenant_header.is_some() || !key.iter().any(u8::is_ascii_uppercase);
+        (lowercase && crate::wire::token::is_tenant_key(key)).then_some(key)
     }
 
     /// The set's own warnings (each policy keeps its own: [`Policy::warnings`]).
@@ -338,16 +435,21 @@ impl PolicySet {
                 path: route.path(),
                 policy: route.policy.to_config(),
                 keys: Vec::new(),
+                tenant: route.tenant,
             })
             .collect();
-        PolicySetConfig { top, routes }
+        PolicySetConfig {
+            top,
+            routes,
+            tenant_header: self.inner.tenant_header.clone(),
+        }
     }
 }
 
 impl From<Policy> for PolicySet {
     /// A set of one policy, the default, and no route.
     fn from(policy: Policy) -> Self {
-        PolicySet::assemble(Vec::new(), Some(policy))
+        PolicySet::assemble(Vec::new(), Some(policy), None)
     }
 }
 

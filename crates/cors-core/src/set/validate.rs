@@ -92,3 +92,38 @@ pub(super) fn warnings(routes_without_default: bool) -> Vec<ConfigWarning> {
         false => Vec::new(),
     }
 }
+
+/// A tenant route's policy looks its origins up per tenant, and only a tenant route's does.
+pub(super) fn tenant_route(
+    names: &[Option<String>],
+    i: usize,
+    policy: &crate::Policy,
+    tenant: bool,
+    errors: &mut Vec<ConfigError>,
+) {
+    let per_tenant = policy.looks_up_per_tenant();
+    if tenant == per_tenant {
+        return;
+    }
+    let key = format!("{}tenant", route_prefix(names, i));
+    errors.push(ConfigError::new(
+        key,
+        None,
+        ConfigErrorKind::TenantRouteSource(tenant),
+    ));
+}
+
+/// The tenant header is a header name, in lowercase.
+pub(super) fn tenant_header(name: Option<&str>, errors: &mut Vec<ConfigError>) {
+    let Some(name) = name else { return };
+    let token = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| crate::wire::token::is_tchar(b) && !b.is_ascii_uppercase());
+    if !token {
+        let fix = Some(name.trim().to_ascii_lowercase()).filter(|f| f != name);
+        errors.push(
+            ConfigError::new("tenant_header", Some(name), ConfigErrorKind::InvalidHeaderName).with_fix(fix),
+        );
+    }
+}

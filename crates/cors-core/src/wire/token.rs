@@ -92,6 +92,20 @@ impl std::fmt::Debug for Escaped<'_> {
     }
 }
 
+/// Whether `tenant` can key a tenant's origins (rules §11): 1 to 128 visible ASCII
+/// characters.
+///
+/// ```
+/// # #[cfg(feature = "lookup")] {
+/// assert!(cors_core::lookup::is_tenant_key(b"acme"));
+/// assert!(!cors_core::lookup::is_tenant_key(b"a b"));
+/// # }
+/// ```
+#[inline]
+pub fn is_tenant_key(tenant: &[u8]) -> bool {
+    (1..=crate::limits::MAX_TENANT_KEY_LEN).contains(&tenant.len()) && tenant.iter().all(u8::is_ascii_graphic)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
