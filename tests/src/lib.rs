@@ -19,6 +19,7 @@ mod case;
 pub mod diagnostics;
 mod http;
 pub mod lookup;
+pub mod outer_set;
 pub mod probe;
 pub mod process;
 pub mod reconfigure;
