@@ -1,30 +1,57 @@
 //! The policy a [`PolicySet`] chooses for a Rocket request (rules §11), read from the request
-//! the way the set expects it: its raw path, and its host.
+//! the way the set expects it: its raw path, and its host; and the request's tenant key, for a
+//! tenant route of the set.
 
 use cors_core::limits::MAX_ROUTE_HOST_LEN;
 use cors_core::{Chosen, PolicySet};
 use rocket::Request;
 use std::fmt::{self, Write as _};
 
-/// The policy `set` chooses for `request` (rules §11), by the request's raw path and its host:
-/// the value of its one `Host` line (several name no host), else, with none, the host Rocket
-/// read from an HTTP/2 request's `:authority`. Allocates nothing.
+/// The policy `set` chooses for `request` (rules §11), by the request's raw path and its host
+/// ([`with_host`]). Allocates nothing.
 pub(crate) fn choose<'s>(set: &'s PolicySet, request: &Request<'_>) -> Chosen<'s> {
     let path = request.uri().path().as_str().as_bytes();
     if !set.reads_host() {
         return set.choose(None, path);
     }
+    with_host(request, |host| set.choose(host, path))
+}
+
+/// Calls `f` with the request's tenant key for a tenant route of `set`
+/// ([`PolicySet::tenant_key`]): the value of the one line of the set's tenant header (none
+/// for no line or several), or, when the set names no tenant header, the request's host
+/// ([`with_host`]). `None` when the request has no valid key: its policy then grants nothing
+/// from looked-up origins. Allocates nothing.
+pub(crate) fn with_tenant_key<R>(
+    set: &PolicySet,
+    request: &Request<'_>,
+    f: impl FnOnce(Option<&[u8]>) -> R,
+) -> R {
+    match set.tenant_header() {
+        Some(name) => {
+            let mut lines = request.headers().get(name);
+            let line = lines.next().filter(|_| lines.next().is_none());
+            f(set.tenant_key(None, line.map(str::as_bytes)))
+        }
+        None => with_host(request, |host| f(set.tenant_key(host, None))),
+    }
+}
+
+/// Calls `f` with the request's host as a set reads it: the value of its one `Host` line
+/// (several name no host), else, with none, the host Rocket read from an HTTP/2 request's
+/// `:authority`, written out on the stack. Allocates nothing.
+fn with_host<R>(request: &Request<'_>, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
     let mut lines = request.headers().get("host");
     match (lines.next(), lines.next()) {
-        (Some(host), None) => set.choose(Some(host.as_bytes()), path),
-        (Some(_), Some(_)) => set.choose(None, path),
+        (Some(host), None) => f(Some(host.as_bytes())),
+        (Some(_), Some(_)) => f(None),
         (None, _) => match request.host() {
             Some(authority) => {
                 let mut written = HostText::default();
                 let host = write!(written, "{authority}").ok().map(|()| written.as_bytes());
-                set.choose(host, path)
+                f(host)
             }
-            None => set.choose(None, path),
+            None => f(None),
         },
     }
 }
@@ -65,6 +92,60 @@ impl fmt::Write for HostText {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cors_core::{Covers, Policy};
+    use rocket::http::uri::Host;
+    use rocket::http::Header;
+    use rocket::local::blocking::{Client, LocalRequest};
+
+    fn tenants(header: Option<&str>) -> PolicySet {
+        let policy = Policy::builder().allow_origins(["*"]).build().unwrap();
+        let set = PolicySet::builder().route("api", Covers::path("/api"), policy);
+        match header {
+            Some(header) => set.tenant_header(header).build().unwrap(),
+            None => set.build().unwrap(),
+        }
+    }
+
+    fn key(set: &PolicySet, request: &LocalRequest<'_>) -> Option<Vec<u8>> {
+        with_tenant_key(set, request, |key| key.map(<[u8]>::to_vec))
+    }
+
+    #[test]
+    fn the_tenant_key_is_the_one_line_of_the_tenant_header() {
+        let client = Client::untracked(rocket::build()).unwrap();
+        let set = tenants(Some("x-tenant"));
+        let one = client.get("/api").header(Header::new("X-Tenant", "acme"));
+        assert_eq!(key(&set, &one).as_deref(), Some(&b"acme"[..]));
+        let none = client.get("/api").header(Header::new("Host", "acme"));
+        assert_eq!(key(&set, &none), None, "the host names no tenant here");
+        let mut two = client.get("/api").header(Header::new("X-Tenant", "acme"));
+        two.add_header(Header::new("X-Tenant", "acme"));
+        assert_eq!(key(&set, &two), None);
+        let invalid = client.get("/api").header(Header::new("X-Tenant", "ac me"));
+        assert_eq!(key(&set, &invalid), None);
+    }
+
+    #[test]
+    fn without_a_tenant_header_the_host_is_the_tenant_key() {
+        let client = Client::untracked(rocket::build()).unwrap();
+        let set = tenants(None);
+        let line = client
+            .get("/api")
+            .header(Header::new("Host", "acme.example:8080"));
+        assert_eq!(key(&set, &line).as_deref(), Some(&b"acme.example"[..]));
+        let mut two = client.get("/api").header(Header::new("Host", "acme.example"));
+        two.add_header(Header::new("Host", "acme.example"));
+        assert_eq!(key(&set, &two), None);
+        // HTTP/2: no `Host` line, the `:authority` Rocket read.
+        let mut authority = client.get("/api");
+        authority
+            .inner_mut()
+            .set_host(Host::parse("acme.example:8443").unwrap());
+        assert_eq!(key(&set, &authority).as_deref(), Some(&b"acme.example"[..]));
+        assert_eq!(key(&set, &client.get("/api")), None);
+        let capitals = client.get("/api").header(Header::new("Host", "ACME.example"));
+        assert_eq!(key(&set, &capitals), None);
+    }
 
     #[test]
     fn host_text_holds_a_host_up_to_the_longest_a_route_names() {

@@ -3,7 +3,7 @@
 
 use crate::exemption::CorsExemption;
 use crate::method_override::{routed_by_global, PAYLOAD_METHODS};
-use crate::request::{decide_looked_up, decide_now, Claim, Stash};
+use crate::request::{decide_looked_up, decide_now, Claim, Deciding, Stash};
 use crate::response::apply;
 use crate::route::{fairing_route, ScopeRoute};
 #[cfg(doc)]
@@ -81,6 +81,16 @@ impl CorsFairing {
     /// application's own `OPTIONS` routes or its 404. Each request's choice and decision is
     /// kept in Rocket's request-local cache from routing to the response callback (which
     /// Rocket allocates, as for a scope's requests).
+    ///
+    /// A [tenant route](cors_core::PolicySetBuilder::tenant_route) (feature `lookup`) decides
+    /// each of its requests under the request's tenant key ([`PolicySet::tenant_key`]): the
+    /// value of the one line of the set's tenant header, or, when the set names none, the
+    /// host the set chose by (the one `Host` line, or an HTTP/2 request's `:authority`), read
+    /// from the request without allocating. Every decision of the request uses it: its
+    /// preflight, the lookup of its origin and the decision with the answer, a form POST that
+    /// Rocket rewrote, and the response callback's. A request without a valid key, of an
+    /// unknown tenant, or whose tenant's origins cannot be looked up (the store down, a
+    /// timeout) gets no grant from the looked-up origins: never another tenant's.
     ///
     /// ```
     /// use cors_core::{Covers, Policy, PolicySet};
@@ -424,7 +434,7 @@ impl CorsFairing {
     /// `false` when it does, and nothing was done ([`CorsFairing::respond_after_lookup`]).
     fn respond<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) -> bool {
         if let Some(policy) = self.unclaimed(request) {
-            let decision = decide_now(policy, request, false, None);
+            let decision = decide_now(Deciding::one(policy), request, false, None);
             if decision.needs_lookup() {
                 return false;
             }
@@ -451,7 +461,7 @@ impl CorsFairing {
     /// whole request, whatever a handle swaps in meanwhile).
     async fn respond_after_lookup<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         if let Some(policy) = self.unclaimed(request) {
-            let decision = decide_looked_up(policy, request, false, &mut None).await;
+            let decision = decide_looked_up(Deciding::one(policy), request, false, &mut None).await;
             return apply(&decision, policy, request, response);
         }
         let cell = request.local_cache(OnceLock::<Claim>::new);
@@ -459,7 +469,7 @@ impl CorsFairing {
             let Some(mut stash) = Stash::new(&self.scope, request) else {
                 return;
             };
-            stash.decision = decide_looked_up(&stash.policy, request, false, &mut None).await;
+            stash.decision = decide_looked_up(stash.deciding(), request, false, &mut None).await;
             let _ = cell.set(Claim::Decided(stash));
         }
         self.apply_claimed(cell, request, response);

@@ -125,7 +125,9 @@
 //! request-local cache, so the response callback puts the same policy's headers on whatever
 //! Rocket answered, 401s of failing guards and 404s included. A request that no route of the
 //! set covers, when the set has no default, gets no CORS processing at all, as under an
-//! exemption. Scopes and exemptions still claim their bases first.
+//! exemption. Scopes and exemptions still claim their bases first. A tenant route's policy
+//! decides under the request's tenant key (its tenant header's one line, or its host), and
+//! grants nothing from its looked-up origins to a request without one.
 //!
 //! [`CorsFairing::scoped`], [`CorsFairing::exempt`] and [`Policy`]'s builder return `Result`s. A
 //! `#[launch] fn rocket() -> _` returns the `Rocket` itself and cannot use `?` on them:

@@ -1,10 +1,11 @@
 //! The request side of the glue: [`CorsRequest`] over a Rocket request, the decision for it,
 //! and the claim kept in its request-local cache from routing to the response callback.
 
-use crate::scope::Scope;
+use crate::choose::with_tenant_key;
+use crate::scope::{Choice, Scope};
 use cors_core::adapter::{CorsRequest, Facts, HeaderLine, RequestHeader};
 use cors_core::lookup::LookupAnswer;
-use cors_core::{Decision, Policy};
+use cors_core::{Decision, Policy, PolicySet};
 use rocket::Request;
 use std::sync::Arc;
 
@@ -36,29 +37,78 @@ pub(crate) enum Claim {
 pub(crate) struct Stash {
     pub(crate) scope: Arc<Scope>,
     pub(crate) policy: Policy,
+    /// Whether `policy` is a tenant route's, decided under the request's tenant key.
+    pub(crate) tenant: bool,
     pub(crate) decision: Decision,
 }
 
 impl Stash {
     /// The decision of the policy in force for `request`, as Rocket routes it (one that
-    /// needs a lookup is decided again by the caller, with the same policy); `None` when the
-    /// scope's set covers the request with no policy.
+    /// needs a lookup is decided again by the caller, with the same policy:
+    /// [`Stash::deciding`]); `None` when the scope's set covers the request with no policy.
     pub(crate) fn new(scope: &Arc<Scope>, request: &Request<'_>) -> Option<Self> {
-        let policy = scope.policy_for(request)?;
-        let decision = decide_now(&policy, request, false, None);
+        let Choice { policy, tenant } = scope.policy_for(request)?;
+        let decision = decide_now(Deciding::chosen(scope, &policy, tenant), request, false, None);
         Some(Stash {
             decision,
             policy,
+            tenant,
             scope: Arc::clone(scope),
         })
+    }
+
+    /// The policy that decided, to decide the same request again.
+    pub(crate) fn deciding(&self) -> Deciding<'_> {
+        Deciding::chosen(&self.scope, &self.policy, self.tenant)
+    }
+}
+
+/// The policy that decides a request and, when it is a tenant route's, the set that chose it,
+/// whose tenant key ([`with_tenant_key`]) every decision of the request and its origin's
+/// lookup are made under (rules §11).
+#[derive(Clone, Copy)]
+pub(crate) struct Deciding<'a> {
+    policy: &'a Policy,
+    tenants: Option<&'a PolicySet>,
+}
+
+impl<'a> Deciding<'a> {
+    /// A policy that is no tenant route's.
+    pub(crate) fn one(policy: &'a Policy) -> Self {
+        Deciding {
+            policy,
+            tenants: None,
+        }
+    }
+
+    /// The policy `scope` chose ([`Scope::policy_for`]); `tenant` when it is a tenant route's.
+    pub(crate) fn chosen(scope: &'a Scope, policy: &'a Policy, tenant: bool) -> Self {
+        Deciding {
+            policy,
+            tenants: scope.set().filter(|_| tenant),
+        }
+    }
+
+    /// Calls `f` with `facts`, under the request's tenant key for a tenant route's policy.
+    /// Without a key, `facts` stay as they are: the policy then grants nothing from its
+    /// looked-up origins (fail closed).
+    #[inline]
+    fn with_tenant<R>(self, request: &Request<'_>, facts: Facts<'_>, f: impl FnOnce(Facts<'_>) -> R) -> R {
+        match self.tenants {
+            None => f(facts),
+            Some(set) => with_tenant_key(set, request, |key| match key {
+                Some(key) => f(facts.tenant(key)),
+                None => f(facts),
+            }),
+        }
     }
 }
 
 /// Decides for `request` (as rewritten from a form POST when `overridden`), with the answer
-/// of its origin's lookup if there is one; without, a decision may [need
-/// one](Decision::needs_lookup) ([`decide_looked_up`]).
+/// of its origin's lookup if there is one, under its tenant key for a tenant route; without
+/// an answer, a decision may [need one](Decision::needs_lookup) ([`decide_looked_up`]).
 pub(crate) fn decide_now(
-    policy: &Policy,
+    deciding: Deciding<'_>,
     request: &Request<'_>,
     overridden: bool,
     looked_up: Option<&LookupAnswer>,
@@ -70,26 +120,32 @@ pub(crate) fn decide_now(
     if let Some(looked_up) = looked_up {
         facts = facts.lookup_answer(looked_up);
     }
-    policy.evaluate_with(&RocketRequest(request), facts)
+    let cors = RocketRequest(request);
+    deciding.with_tenant(request, facts, |facts| {
+        deciding.policy.evaluate_with(&cors, facts)
+    })
 }
 
 /// For a decision that needed a lookup (feature `lookup`): looks the request's origin up
-/// (once: `looked_up` keeps the answer for a second decision of the same request) and
-/// decides again. `ScopeRoute` calls it boxed, so that the usual request's future carries
-/// none of it; [`CorsFairing::respond_after_lookup`], a future made only for a lookup, awaits
-/// it in place.
+/// (once: `looked_up` keeps the answer for a second decision of the same request; for a
+/// tenant route, under the request's tenant key, and not at all without one) and decides
+/// again. `ScopeRoute` calls it boxed, so that the usual request's future carries none of it;
+/// [`CorsFairing::respond_after_lookup`], a future made only for a lookup, awaits it in place.
 ///
 /// [`CorsFairing::respond_after_lookup`]: crate::CorsFairing::respond_after_lookup
 pub(crate) async fn decide_looked_up(
-    policy: &Policy,
+    deciding: Deciding<'_>,
     request: &Request<'_>,
     overridden: bool,
     looked_up: &mut Option<LookupAnswer>,
 ) -> Decision {
     if looked_up.is_none() {
-        if let Some(lookup) = policy.start_lookup(&RocketRequest(request)) {
+        let lookup = deciding.with_tenant(request, Facts::default(), |facts| {
+            deciding.policy.start_lookup_with(&RocketRequest(request), facts)
+        });
+        if let Some(lookup) = lookup {
             *looked_up = Some(lookup.await);
         }
     }
-    decide_now(policy, request, overridden, looked_up.as_ref())
+    decide_now(deciding, request, overridden, looked_up.as_ref())
 }

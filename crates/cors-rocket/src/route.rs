@@ -4,10 +4,10 @@
 //! preflight); an exemption's route only claims it.
 
 use crate::method_override::is_overridden;
-use crate::request::{decide_looked_up, decide_now, Claim, Stash};
-use crate::scope::{Scope, ROUTE_NAME};
+use crate::request::{decide_looked_up, decide_now, Claim, Deciding, Stash};
+use crate::scope::{Choice, Scope, ROUTE_NAME};
 use cors_core::adapter::HandledBy;
-use cors_core::{Decision, Policy};
+use cors_core::Decision;
 use rocket::http::{Method, Status};
 use rocket::route::{self, Handler};
 use rocket::{Data, Request, Response, Route};
@@ -37,11 +37,13 @@ impl Handler for ScopeRoute {
             // The first scope to see the request claims it; one policy decides the whole
             // request, whatever is swapped in meanwhile.
             let claim = match self.scope.policy_for(request) {
-                Some(policy) => {
-                    let decision = decide(&policy, request, &mut data).await;
+                Some(Choice { policy, tenant }) => {
+                    let deciding = Deciding::chosen(&self.scope, &policy, tenant);
+                    let decision = decide(deciding, request, &mut data).await;
                     Claim::Decided(Stash {
                         scope: Arc::clone(&self.scope),
                         policy,
+                        tenant,
                         decision,
                     })
                 }
@@ -68,20 +70,21 @@ impl Handler for ScopeRoute {
     }
 }
 
-/// The decision of `policy` for `request`, as Rocket routes it: its origin looked up when it
-/// must be, and a form POST that Rocket rewrote decided as such.
-async fn decide(policy: &Policy, request: &Request<'_>, data: &mut Data<'_>) -> Decision {
+/// The decision of the chosen policy for `request`, as Rocket routes it: its origin looked up
+/// when it must be, a form POST that Rocket rewrote decided as such, and every decision and
+/// lookup of a tenant route's policy under the request's tenant key.
+async fn decide(deciding: Deciding<'_>, request: &Request<'_>, data: &mut Data<'_>) -> Decision {
     let mut looked_up = None;
-    let mut decision = decide_now(policy, request, false, None);
+    let mut decision = decide_now(deciding, request, false, None);
     if decision.needs_lookup() {
-        decision = Box::pin(decide_looked_up(policy, request, false, &mut looked_up)).await;
+        decision = Box::pin(decide_looked_up(deciding, request, false, &mut looked_up)).await;
     }
     // A preflight is no rewritten form: only other requests need the body looked at, which
     // spares every preflight a header lookup.
     if !decision.outcome().is_preflight() && is_overridden(request, data).await {
-        decision = decide_now(policy, request, true, looked_up.as_ref());
+        decision = decide_now(deciding, request, true, looked_up.as_ref());
         if decision.needs_lookup() {
-            decision = Box::pin(decide_looked_up(policy, request, true, &mut looked_up)).await;
+            decision = Box::pin(decide_looked_up(deciding, request, true, &mut looked_up)).await;
         }
     }
     decision

@@ -5,7 +5,7 @@
 
 use crate::choose::choose;
 use cors_core::adapter::SharedPolicy;
-use cors_core::{Policy, PolicySet};
+use cors_core::{Chosen, Policy, PolicySet};
 use rocket::http::uri::Origin;
 use rocket::http::Method;
 use rocket::{Build, Request, Rocket, Route};
@@ -47,18 +47,41 @@ pub(crate) enum Scope {
     Set(PolicySet),
 }
 
+/// The policy a [`Scope`] chose for a request ([`Scope::policy_for`]).
+pub(crate) struct Choice {
+    /// The policy that decides the request.
+    pub(crate) policy: Policy,
+    /// Whether it is the policy of a tenant route of the scope's set (rules §11): it decides
+    /// under the request's tenant key.
+    pub(crate) tenant: bool,
+}
+
 impl Scope {
     pub(crate) fn fixed(policy: Policy) -> Arc<Scope> {
         Arc::new(Scope::One(SharedPolicy::new(policy)))
     }
 
-    /// The policy that decides `request` (a reference count, no allocation); `None` when the
-    /// fairing's set covers it with no policy: then it gets no CORS processing at all.
+    /// The policy that decides `request` (a reference count, no allocation), and whether it
+    /// is a tenant route's; `None` when the fairing's set covers it with no policy: then it
+    /// gets no CORS processing at all.
     #[inline]
-    pub(crate) fn policy_for(&self, request: &Request<'_>) -> Option<Policy> {
+    pub(crate) fn policy_for(&self, request: &Request<'_>) -> Option<Choice> {
         match self {
-            Scope::One(shared) => Some(shared.policy()),
-            Scope::Set(set) => choose(set, request).policy().cloned(),
+            Scope::One(shared) => Some(Choice {
+                policy: shared.policy(),
+                tenant: false,
+            }),
+            Scope::Set(set) => match choose(set, request) {
+                Chosen::Route(route) => Some(Choice {
+                    policy: route.policy().clone(),
+                    tenant: route.is_tenant(),
+                }),
+                Chosen::Default(policy) => Some(Choice {
+                    policy: policy.clone(),
+                    tenant: false,
+                }),
+                Chosen::Nothing => None,
+            },
         }
     }
 

@@ -324,27 +324,40 @@ fn a_set_costs_what_a_live_fairing_costs() {
         .default(policy())
         .build()
         .unwrap();
+    costs_what_a_live_fairing_costs(set, &[]);
+}
+
+/// A request to `/items` through `client` (with `Host: api.example.com` and `headers`),
+/// warmed up, then the second one counted: its status, whether it was granted `APP`, and
+/// what it allocated.
+fn measure(
+    client: &Client,
+    method: Method,
+    headers: &[(&'static str, &'static str)],
+) -> ((u16, bool), usize) {
+    let _settled = log_level_settled();
+    let mut last = None;
+    for _ in 0..2 {
+        last = Some(count(|| {
+            let mut request = client.req(method, "/items");
+            request.add_header(Header::new("Host", "api.example.com"));
+            for (name, value) in headers {
+                request.add_header(Header::new(*name, *value));
+            }
+            let response = request.dispatch();
+            let granted = response.headers().get_one("access-control-allow-origin") == Some(APP);
+            (response.status().code, granted)
+        }));
+    }
+    last.unwrap()
+}
+
+/// Asserts that `set`'s fairing answers an allowed GET and a preflight of `/items` (with
+/// `extra` headers) as a live fairing of [`policy`] does, with as many allocations.
+fn costs_what_a_live_fairing_costs(set: cors_core::PolicySet, extra: &[(&'static str, &'static str)]) {
     let (live, _handle) = CorsFairing::new(policy()).with_handle();
     let with_set = client(&[CorsFairing::from_set(set)]);
     let with_live = client(&[live]);
-    let measure = |client: &Client, method: Method, headers: &[(&'static str, &'static str)]| {
-        let _settled = log_level_settled();
-        let mut last = None;
-        // Warmed up, then the second request counted.
-        for _ in 0..2 {
-            last = Some(count(|| {
-                let mut request = client.req(method, "/items");
-                request.add_header(Header::new("Host", "api.example.com"));
-                for (name, value) in headers {
-                    request.add_header(Header::new(*name, *value));
-                }
-                let response = request.dispatch();
-                let granted = response.headers().get_one("access-control-allow-origin") == Some(APP);
-                (response.status().code, granted)
-            }));
-        }
-        last.unwrap()
-    };
     let actual = [("Origin", APP)];
     let preflight = [
         ("Origin", APP),
@@ -355,11 +368,49 @@ fn a_set_costs_what_a_live_fairing_costs() {
         ("allowed actual GET", Method::Get, &actual[..], 200),
         ("preflight", Method::Options, &preflight[..], 204),
     ] {
-        let (set_answer, set_n) = measure(&with_set, method, headers);
-        let (live_answer, live_n) = measure(&with_live, method, headers);
+        let with_extra: Vec<_> = headers.iter().chain(extra).copied().collect();
+        let (set_answer, set_n) = measure(&with_set, method, &with_extra);
+        let (live_answer, live_n) = measure(&with_live, method, &with_extra);
         assert_eq!(set_answer, (status, true), "{what}");
         assert_eq!(set_answer, live_answer, "{what}");
         println!("{what}: {set_n} allocations with a policy set's fairing, {live_n} with a live one");
         assert_eq!(set_n, live_n, "{what}");
+    }
+}
+
+/// Tenants none of whose origins is listed: the tenant route's requests below are granted by
+/// its static origin, and never wait for a lookup.
+struct NoTenantOrigins;
+
+impl cors_core::lookup::TenantSource for NoTenantOrigins {
+    fn is_allowed<'a>(&'a self, _: &'a str, _: &'a str) -> cors_core::lookup::LookupSourceFuture<'a> {
+        Box::pin(async { Ok(false) })
+    }
+}
+
+/// A tenant route's fairing costs what a live fairing costs too: the request's tenant key is
+/// read from its headers (the tenant header here, the host without one), allocating nothing.
+#[test]
+fn a_tenant_route_costs_what_a_live_fairing_costs() {
+    use cors_core::lookup::LookupCache;
+    use cors_core::{Covers, PolicySet};
+    // `policy()`, its origins also looked up per tenant.
+    let tenant_policy = || {
+        Policy::builder()
+            .allow_origins([APP])
+            .allow_methods(["PUT"])
+            .allow_headers(["content-type"])
+            .expose_headers(["x-request-id"])
+            .allow_credentials(true)
+            .lookup_cache(LookupCache::for_tenants(NoTenantOrigins).build())
+            .build()
+            .unwrap()
+    };
+    for header in [Some("x-tenant"), None] {
+        let mut set = PolicySet::builder().tenant_route("tenants", Covers::path("/items"), tenant_policy());
+        if let Some(header) = header {
+            set = set.tenant_header(header);
+        }
+        costs_what_a_live_fairing_costs(set.build().unwrap(), &[("X-Tenant", "acme")]);
     }
 }

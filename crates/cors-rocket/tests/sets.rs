@@ -3,6 +3,7 @@
 //! every response, and a request no policy covers left alone.
 
 use cors_conformance::{send_raw, send_with_body, RawResponse};
+use cors_core::lookup::{LookupCache, LookupError, LookupSourceFuture, TenantSource};
 use cors_core::{Covers, Policy, PolicySet};
 use cors_rocket::CorsFairing;
 use rocket::config::{Config, LogLevel};
@@ -11,8 +12,9 @@ use rocket::http::Status;
 use rocket::request::{self, FromRequest};
 use rocket::{get, options, put, routes, Build, Request, Rocket, State};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 const APP: &str = "https://app.example.com";
 const OTHER: &str = "https://other.example.net";
@@ -448,4 +450,151 @@ fn a_set_fairing_shows_its_set() {
     handle.set(public());
     assert!(fairing.policy_set().is_some());
     assert!(!fairing.policy().allows_origin(OTHER.as_bytes()));
+}
+
+/// Each tenant's origins, as a store would keep them; `down` makes every lookup fail.
+struct Tenants {
+    down: Arc<AtomicBool>,
+}
+
+impl TenantSource for Tenants {
+    fn is_allowed<'a>(&'a self, tenant: &'a str, origin: &'a str) -> LookupSourceFuture<'a> {
+        Box::pin(async move {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(LookupError::unavailable("the store is down"));
+            }
+            Ok(matches!((tenant, origin), ("acme", ACME) | ("globex", GLOBEX)))
+        })
+    }
+}
+
+const ACME: &str = "https://acme.example";
+const GLOBEX: &str = "https://globex.example";
+
+/// A set of one tenant route, `/api`, whose origins are each tenant's in [`Tenants`] (never
+/// cached, so that each request asks), named by `header` or else by the host.
+fn tenant_set(header: Option<&str>, down: Arc<AtomicBool>) -> PolicySet {
+    let tenants = LookupCache::for_tenants(Tenants { down })
+        .refused_ttl(Duration::ZERO)
+        .allowed_ttl(Duration::ZERO)
+        .build();
+    let api = Policy::builder()
+        .lookup_cache(tenants)
+        .allow_methods(["PUT"])
+        .allow_credentials(true)
+        .build()
+        .unwrap();
+    let mut set = PolicySet::builder().tenant_route("tenants", Covers::path("/api"), api);
+    if let Some(header) = header {
+        set = set.tenant_header(header);
+    }
+    set.build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_route_allows_its_tenants_origins_only_and_fails_closed() {
+    let calls = Arc::new(Calls::default());
+    let down = Arc::new(AtomicBool::new(false));
+    let set = tenant_set(Some("x-tenant"), Arc::clone(&down));
+    let addr = serve(app(&calls).attach(CorsFairing::from_set(set))).await;
+    let acao = |r: &RawResponse| header(r, "access-control-allow-origin");
+    let get = |tenant: Option<&'static str>, origin: &'static str| {
+        let mut headers = vec![("Origin", origin)];
+        headers.extend(tenant.map(|t| ("X-Tenant", t)));
+        async move { send(addr, "GET", "/api/items", &headers).await }
+    };
+    let r = get(Some("acme"), ACME).await;
+    assert_eq!(acao(&r).as_deref(), Some(ACME), "{r:?}");
+    assert_eq!(
+        header(&r, "access-control-allow-credentials").as_deref(),
+        Some("true")
+    );
+    assert_eq!(acao(&get(Some("globex"), GLOBEX).await).as_deref(), Some(GLOBEX));
+    // Another tenant's origin, no key, an unknown tenant, a key that is not one: no grant.
+    assert_eq!(acao(&get(Some("globex"), ACME).await), None);
+    assert_eq!(acao(&get(None, ACME).await), None);
+    assert_eq!(acao(&get(Some("initech"), ACME).await), None);
+    assert_eq!(acao(&get(Some("ac me"), ACME).await), None);
+    let two = [("Origin", ACME), ("X-Tenant", "acme"), ("X-Tenant", "acme")];
+    assert_eq!(acao(&send(addr, "GET", "/api/items", &two).await), None);
+    // A request guard's 401 carries the tenant's grant too.
+    let r = send(
+        addr,
+        "GET",
+        "/api/private",
+        &[("Origin", ACME), ("X-Tenant", "acme")],
+    )
+    .await;
+    assert_eq!((r.status, acao(&r).as_deref()), (401, Some(ACME)));
+    let ran = calls.count();
+
+    // A preflight is answered by the tenant's grant, before any route; another tenant's
+    // origin is refused with 403, and no handler runs either way.
+    let mut own = preflight(ACME, "PUT");
+    own.push(("X-Tenant", "acme"));
+    let r = send(addr, "OPTIONS", "/api/items", &own).await;
+    assert_eq!((r.status, acao(&r).as_deref()), (204, Some(ACME)), "{r:?}");
+    let mut other = preflight(ACME, "GET");
+    other.push(("X-Tenant", "globex"));
+    let r = send(addr, "OPTIONS", "/api/items", &other).await;
+    assert_eq!((r.status, acao(&r)), (403, None), "{r:?}");
+    assert_eq!(calls.count(), ran, "a handler ran for a preflight");
+
+    // A rewritten form is decided under the request's tenant too.
+    let form = |tenant: &str| {
+        let headers = [
+            ("Origin".to_owned(), ACME.as_bytes().to_vec()),
+            ("X-Tenant".to_owned(), tenant.as_bytes().to_vec()),
+            (
+                "Content-Type".to_owned(),
+                b"application/x-www-form-urlencoded".to_vec(),
+            ),
+        ];
+        move || send_with_body(addr, "POST", "/api/items", &headers, b"_method=put").unwrap()
+    };
+    let r = tokio::task::spawn_blocking(form("acme")).await.unwrap();
+    assert_eq!((r.status, acao(&r).as_deref()), (200, Some(ACME)), "{r:?}");
+    assert_eq!(calls.count(), ran + 1);
+    let r = tokio::task::spawn_blocking(form("globex")).await.unwrap();
+    assert_eq!(r.status, 403, "{r:?}");
+    assert_eq!(calls.count(), ran + 1, "the handler ran for a refused override");
+
+    // The store down: refused, never another tenant's grant.
+    down.store(true, Ordering::SeqCst);
+    let r = get(Some("acme"), ACME).await;
+    assert_eq!((r.status, acao(&r)), (200, None), "{r:?}");
+    let r = send(addr, "OPTIONS", "/api/items", &own).await;
+    assert_eq!((r.status, acao(&r)), (403, None), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_tenant_header_the_host_names_the_tenant() {
+    let calls = Arc::new(Calls::default());
+    let set = tenant_set(None, Arc::default());
+    let addr = serve(app(&calls).attach(CorsFairing::from_set(set))).await;
+    let get = |host: &'static str, origin: &'static str| async move {
+        let r = send(addr, "GET", "/api/items", &[("Host", host), ("Origin", origin)]).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        header(&r, "access-control-allow-origin")
+    };
+    assert_eq!(get("acme:8080", ACME).await.as_deref(), Some(ACME));
+    assert_eq!(get("globex", GLOBEX).await.as_deref(), Some(GLOBEX));
+    assert_eq!(get("globex", ACME).await, None);
+    assert_eq!(get("initech", ACME).await, None);
+    // A browser sends the host in lowercase; another spelling resolves no tenant.
+    assert_eq!(get("ACME", ACME).await, None);
+    // The header names no tenant here: the host does.
+    let r = send(
+        addr,
+        "GET",
+        "/api/items",
+        &[("Host", "globex"), ("Origin", ACME), ("X-Tenant", "acme")],
+    )
+    .await;
+    assert_eq!(header(&r, "access-control-allow-origin"), None);
+    let mut other = preflight(ACME, "GET");
+    other.push(("Host", "globex"));
+    let r = send(addr, "OPTIONS", "/api/items", &other).await;
+    assert_eq!(r.status, 403, "{r:?}");
+    assert_eq!(calls.count(), 6, "six GETs ran, and no handler for the preflight");
 }
