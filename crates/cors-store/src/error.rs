@@ -51,6 +51,14 @@ pub enum StoreError {
         /// The canonical origin it probably meant, when one can be derived.
         fix: Option<String>,
     },
+    /// The value given is not a tenant key ([`cors_core::lookup::is_tenant_key`]: 1 to 128
+    /// visible ASCII characters), so no request would ever resolve to it.
+    InvalidTenant {
+        /// The value as given.
+        tenant: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The store is not connected now (down, unreachable, or still connecting); the
     /// connection is retried in the background.
     Unavailable {
@@ -110,6 +118,11 @@ impl fmt::Display for StoreError {
                     ),
                 }
             }
+            StoreError::InvalidTenant { tenant, reason } => write!(
+                f,
+                "{tenant:?} is not a tenant key ({reason}); write 1 to 128 visible ASCII \
+                 characters (letters, digits, punctuation), such as \"acme\""
+            ),
             StoreError::Unavailable { store, detail } => {
                 write!(f, "{store} is not reachable")?;
                 if !detail.is_empty() {
@@ -171,6 +184,29 @@ pub(crate) fn check_origin(origin: &str) -> Result<(), StoreError> {
     })
 }
 
+/// The diagnosis of a value that is not a tenant key, or `Ok` when it is one.
+pub(crate) fn check_tenant(tenant: &str) -> Result<(), StoreError> {
+    if cors_core::lookup::is_tenant_key(tenant.as_bytes()) {
+        return Ok(());
+    }
+    let reason = if tenant.is_empty() {
+        "it is empty; the shared list has no tenant key".to_owned()
+    } else if tenant.len() > cors_core::limits::MAX_TENANT_KEY_LEN {
+        format!(
+            "it is {} bytes long, over {}",
+            tenant.len(),
+            cors_core::limits::MAX_TENANT_KEY_LEN
+        )
+    } else {
+        let bad = tenant.chars().find(|c| !c.is_ascii_graphic()).unwrap_or(' ');
+        format!("it has {:?}, which is not a visible ASCII character", bad)
+    };
+    Err(StoreError::InvalidTenant {
+        tenant: tenant.to_owned(),
+        reason,
+    })
+}
+
 /// `url` without the password of its userinfo.
 pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -217,5 +253,22 @@ mod tests {
         assert!(pattern.contains("pattern"), "{pattern}");
         assert!(check_origin("null").is_err());
         assert!(check_origin("").is_err());
+    }
+
+    #[test]
+    fn tenant_keys_are_diagnosed() {
+        assert!(check_tenant("acme").is_ok());
+        assert!(check_tenant("acme.example.com").is_ok());
+        let text = check_tenant("a b").unwrap_err().to_string();
+        assert_eq!(
+            text,
+            r#""a b" is not a tenant key (it has ' ', which is not a visible ASCII character); write 1 to 128 visible ASCII characters (letters, digits, punctuation), such as "acme""#
+        );
+        assert!(check_tenant("").unwrap_err().to_string().contains("empty"));
+        assert!(check_tenant(&"x".repeat(129))
+            .unwrap_err()
+            .to_string()
+            .contains("129 bytes"));
+        assert!(check_tenant("caf\u{e9}").is_err());
     }
 }

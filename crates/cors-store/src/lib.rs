@@ -22,19 +22,38 @@
 //!
 //! # Store layout
 //!
-//! A contract, so that any tool can administer the store:
+//! A contract, so that any tool can administer the store. The store holds the fleet's
+//! **shared list** (what [`OriginStore::lookup_cache`] looks up, for a policy's
+//! `allow_origins`) and one **list per tenant** (what [`OriginStore::tenant_lookup_cache`]
+//! looks up, for the tenant routes of a policy set, rules §11).
 //!
-//! - **PostgreSQL**: table `cors_allowed_origins (origin text primary key)`, created when
-//!   missing together with a trigger that calls `pg_notify('cors_allowed_origins_changed',
-//!   origin)` for each inserted, updated or deleted row (and with `''`, meaning every origin, on
-//!   `TRUNCATE`). A committed `INSERT` or `DELETE`, from `psql` or anything else, reaches every
-//!   connected server within a second, with no other step.
-//! - **Redis**: set `cors:allowed_origins`. A change takes effect within a second once announced
-//!   with `PUBLISH cors:allowed_origins:changed <origin>` (an empty message means every
-//!   origin); without the announcement, within the cache's TTL.
+//! - **PostgreSQL**: table `cors_allowed_origins (origin text, tenant text NOT NULL DEFAULT
+//!   '', PRIMARY KEY (tenant, origin))`, one row per origin of a list: `tenant = ''` for the
+//!   shared list, the tenant key for a tenant's. It is created when missing together with a
+//!   trigger that calls `pg_notify('cors_allowed_origins_changed', payload)` for each
+//!   inserted, updated or deleted row (and with `''`, meaning every origin, on `TRUNCATE`).
+//!   A table made before tenants (`origin text primary key`) is migrated when a store
+//!   connects: the column is added (`''` for every row, so nothing is lost), the primary key
+//!   becomes `(tenant, origin)` and the trigger's function is replaced, once, under an
+//!   advisory lock. A committed `INSERT` or `DELETE`, from `psql` or anything else, reaches
+//!   every connected server within a second, with no other step: `INSERT INTO
+//!   cors_allowed_origins (tenant, origin) VALUES ('acme', 'https://shop.acme.example')`.
+//! - **Redis**: set `cors:allowed_origins` for the shared list, set
+//!   `cors:allowed_origins:<tenant>` for a tenant's (`cors:allowed_origins:acme`). A change
+//!   takes effect within a second once announced with `PUBLISH cors:allowed_origins:changed
+//!   <payload>`; without the announcement, within the cache's TTL.
+//! - **Change payloads**, the same for both stores: `<origin>` for an origin of the shared
+//!   list (`https://shop.example`), `<tenant> <origin>` with one space for an origin of a
+//!   tenant's list (`acme https://shop.acme.example`; neither a tenant key nor an origin has
+//!   a space, so the last space splits them), and an empty payload for every origin of every
+//!   list. A payload that is none of these is ignored with a warning.
 //! - Values that are not canonical origins (`https://Example.com/`) are never granted: the
-//!   engine looks up canonical origins only, with an exact match. [`OriginStore::list`] skips
-//!   them with a warning.
+//!   engine looks up canonical origins only, with an exact match. [`OriginStore::list`] and
+//!   [`OriginStore::list_for`] skip them with a warning. Likewise a tenant that is not a
+//!   tenant key ([`cors_core::lookup::is_tenant_key`]: 1 to 128 visible ASCII characters,
+//!   such as `a b` or a value of 200 bytes) is never looked up, since no request resolves to
+//!   it: its rows grant nothing, and a notice naming it is ignored with a warning.
+//!   [`OriginStore::add_for`] refuses such a key ([`check_tenant`]).
 //!
 //! # The mirror
 //!
@@ -48,14 +67,20 @@
 //! being loaded, and so is every origin when a cache keeps its answers less than a second (a
 //! TTL of zero asks the store on every request).
 //!
+//! The mirror holds the shared list only. The tenants' lists are asked about per (tenant,
+//! origin), through the cache of [`OriginStore::tenant_lookup_cache`]: one query for each pair
+//! the cache does not hold (refusals are cached too, at most the cache's capacity), and a
+//! change reaches that cache through the notice naming the tenant and the origin. A change of
+//! a tenant's list nobody announced takes effect within the cache's TTL, as its answers expire.
+//!
 //! # Outages
 //!
 //! Each store connects in the background and reconnects by itself (after 100 ms, doubling up
 //! to 5 s, forever). While it is not connected, the mirror answers nothing and a lookup fails
 //! at once ([`cors_core::lookup::LookupError::unavailable`]): answers cached before the outage
 //! keep serving until their TTL and other origins are refused, promptly. On reconnecting, the
-//! mirror is loaded and every cache made by [`OriginStore::lookup_cache`] is emptied, since
-//! changes may have been missed. Connections are checked every 10 s, so that one that died
+//! mirror is loaded and every cache made by [`OriginStore::lookup_cache`] and
+//! [`OriginStore::tenant_lookup_cache`] is emptied, since changes may have been missed. Connections are checked every 10 s, so that one that died
 //! silently is replaced.
 //!
 //! # Features and clients
@@ -117,7 +142,23 @@ pub fn check_origin(origin: &str) -> Result<(), StoreError> {
     error::check_origin(origin)
 }
 
-use cors_core::lookup::{LookupCache, LookupCacheBuilder, LookupError, LookupSource, LookupSourceFuture};
+/// Whether `tenant` can name a tenant's list: a tenant key
+/// ([`cors_core::lookup::is_tenant_key`]: 1 to 128 visible ASCII characters), or
+/// [`StoreError::InvalidTenant`] saying why not.
+///
+/// ```
+/// assert!(cors_store::check_tenant("acme").is_ok());
+/// let error = cors_store::check_tenant("acme corp").unwrap_err();
+/// assert!(error.to_string().starts_with(r#""acme corp" is not a tenant key (it has ' '"#));
+/// ```
+pub fn check_tenant(tenant: &str) -> Result<(), StoreError> {
+    error::check_tenant(tenant)
+}
+
+use cors_core::lookup::{
+    is_tenant_key, LookupCache, LookupCacheBuilder, LookupError, LookupSource, LookupSourceFuture,
+    TenantSource,
+};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -206,11 +247,23 @@ impl Inner {
         self.notices.changed(self, payload);
     }
 
-    /// A notice named `origin`: ask the store about it, and drop its cached answers.
+    /// A notice named `origin` of the shared list: ask the store about it, and drop its cached
+    /// answers.
     pub(crate) fn origin_changed(&self, origin: &str) {
         // The mirror first, so that a lookup in between asks the store.
         self.mirror.changed(origin);
         self.invalidate(origin);
+    }
+
+    /// A notice named `origin` of `tenant`'s list: drop its cached answers for that tenant
+    /// (tenants' lists are not mirrored: the next lookup asks the store).
+    pub(crate) fn tenant_origin_changed(&self, tenant: &str, origin: &str) {
+        for cache in unpoisoned(self.caches.lock())
+            .iter()
+            .filter(|c| c.is_per_tenant())
+        {
+            cache.invalidate_for(tenant, origin);
+        }
     }
 
     /// A notice said every origin changed: empty the caches, load the mirror again.
@@ -220,14 +273,18 @@ impl Inner {
         self.invalidate_all();
     }
 
-    /// Drops one origin's cached answers.
+    /// Drops one origin's cached answers, in the caches of the shared list.
     fn invalidate(&self, origin: &str) {
-        for cache in unpoisoned(self.caches.lock()).iter() {
+        for cache in unpoisoned(self.caches.lock())
+            .iter()
+            .filter(|c| !c.is_per_tenant())
+        {
             cache.invalidate(origin);
         }
     }
 
-    /// Empties every cache (after a reconnection: changes may have been missed).
+    /// Empties every cache, the tenants' too (after a reconnection: changes may have been
+    /// missed).
     pub(crate) fn invalidate_all(&self) {
         for cache in unpoisoned(self.caches.lock()).iter() {
             cache.invalidate_all();
@@ -246,12 +303,14 @@ impl Inner {
         self.connected.send_replace(connected);
     }
 
-    /// Every cache's shortest TTL, at most [`RESYNC_MAX`]: a change the store never announced
-    /// is then seen within any cache's TTL. `None` when a cache keeps answers less than
-    /// [`RESYNC_MIN`] (a TTL of zero asks the store on every request): no mirror then.
+    /// The shortest TTL of the shared list's caches, at most [`RESYNC_MAX`]: a change the
+    /// store never announced is then seen within any cache's TTL. `None` when a cache keeps
+    /// answers less than [`RESYNC_MIN`] (a TTL of zero asks the store on every request): no
+    /// mirror then. The tenants' caches do not count: they never read the mirror.
     pub(crate) fn resync_period(&self) -> Option<Duration> {
         let shortest = unpoisoned(self.caches.lock())
             .iter()
+            .filter(|cache| !cache.is_per_tenant())
             .map(|cache| cache.allowed_ttl().min(cache.refused_ttl()))
             .min()
             .unwrap_or(RESYNC_MAX);
@@ -326,14 +385,22 @@ impl Inner {
         }
     }
 
-    /// Whether `origin` is in the store (`origin` is canonical).
-    async fn contains(&self, origin: &str) -> Result<bool, StoreError> {
+    /// Whether `origin` is in `tenant`'s list (`""`: the shared list; `origin` is canonical).
+    async fn contains(&self, tenant: &str, origin: &str) -> Result<bool, StoreError> {
         match self.backend {
             #[cfg(feature = "postgres")]
-            Backend::Postgres(ref store) => store.contains(self, origin).await,
+            Backend::Postgres(ref store) => store.contains(self, tenant, origin).await,
             #[cfg(feature = "redis")]
-            Backend::Redis(ref store) => store.contains(self, origin).await,
+            Backend::Redis(ref store) => store.contains(self, tenant, origin).await,
         }
+    }
+
+    /// [`Inner::contains`], its failure as a lookup's: unreachable or too slow, or failed.
+    async fn look_up(&self, tenant: &str, origin: &str) -> Result<bool, LookupError> {
+        self.contains(tenant, origin).await.map_err(|error| match error {
+            StoreError::Unavailable { .. } | StoreError::TimedOut { .. } => LookupError::unavailable(error),
+            other => LookupError::failed(other),
+        })
     }
 
     /// Reconnects forever (the task is aborted when the store is dropped).
@@ -382,12 +449,25 @@ impl LookupSource for StoreSource {
             if let Some(allowed) = inner.mirror.answer(origin) {
                 return Ok(allowed);
             }
-            inner.contains(origin).await.map_err(|error| match error {
-                StoreError::Unavailable { .. } | StoreError::TimedOut { .. } => {
-                    LookupError::unavailable(error)
-                }
-                other => LookupError::failed(other),
-            })
+            inner.look_up("", origin).await
+        })
+    }
+}
+
+/// A source of origins looked up per tenant that asks the store: each (tenant, origin) the
+/// cache does not hold is one query (tenants' lists are not mirrored).
+struct TenantStoreSource {
+    shared: Arc<Shared>,
+}
+
+impl TenantSource for TenantStoreSource {
+    fn is_allowed<'a>(&'a self, tenant: &'a str, origin: &'a str) -> LookupSourceFuture<'a> {
+        Box::pin(async move {
+            // The cache asks only for valid keys; the shared list (`""`) is never a tenant's.
+            if !is_tenant_key(tenant.as_bytes()) {
+                return Ok(false);
+            }
+            self.shared.inner.look_up(tenant, origin).await
         })
     }
 }
@@ -548,6 +628,84 @@ impl OriginStore {
     /// ```
     pub fn source(&self) -> impl LookupSource {
         StoreSource {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Origins looked up per tenant in this store, for a policy set's tenant routes
+    /// ([`PolicySet::from_config_with`](cors_core::PolicySet::from_config_with), built with
+    /// [`LookupCache::for_tenants`]): an origin is allowed for a tenant when that tenant's list
+    /// holds it (PostgreSQL: a row `(tenant, origin)`; Redis: a member of
+    /// `cors:allowed_origins:<tenant>`), never because the shared list or another tenant's
+    /// does. Grants and refusals are cached per (tenant, origin) for `ttl`; the store's change
+    /// notifications naming a tenant and an origin drop that answer, within a second of the
+    /// commit, and a reconnection drops every answer, as for [`OriginStore::lookup_cache`].
+    ///
+    /// Tenants' lists are not mirrored: each (tenant, origin) the cache does not hold is one
+    /// query. While the store is unreachable, answers cached before keep serving until their
+    /// TTL and others are refused at once. Other settings:
+    /// [`OriginStore::tenant_lookup_cache_with`].
+    ///
+    /// ```no_run
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = cors_store::OriginStore::open("postgres://cors@db.internal:5432/app")?;
+    /// let tenants = store.tenant_lookup_cache(std::time::Duration::from_secs(60));
+    /// store.add_for("acme", "https://shop.acme.example").await?;
+    /// assert!(tenants.is_allowed_for("acme", "https://shop.acme.example").await);
+    /// assert!(!tenants.is_allowed_for("globex", "https://shop.acme.example").await);
+    ///
+    /// let config = cors_core::PolicySetConfig::load("cors.toml")?;
+    /// let set = cors_core::PolicySet::from_config_with(&config, &tenants)?;
+    /// # drop(set);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn tenant_lookup_cache(&self, ttl: Duration) -> LookupCache {
+        self.tenant_lookup_cache_with(|settings| settings.allowed_ttl(ttl).refused_ttl(ttl))
+    }
+
+    /// [`OriginStore::tenant_lookup_cache`] with every setting of the cache, as
+    /// [`OriginStore::lookup_cache_with`] has.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), cors_store::StoreError> {
+    /// let store = cors_store::OriginStore::open("redis://127.0.0.1:6379/0")?;
+    /// let tenants = store.tenant_lookup_cache_with(|settings| {
+    ///     settings.allowed_ttl(Duration::from_secs(300)).timeout(Duration::from_millis(300))
+    /// });
+    /// assert!(tenants.is_per_tenant());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn tenant_lookup_cache_with(
+        &self,
+        settings: impl FnOnce(LookupCacheBuilder) -> LookupCacheBuilder,
+    ) -> LookupCache {
+        let cache = settings(LookupCache::for_tenants(self.tenant_source())).build();
+        unpoisoned(self.shared.inner.caches.lock()).push(cache.clone());
+        cache
+    }
+
+    /// The store's tenants' lists as a [`TenantSource`], without a cache (and so not kept up
+    /// to date by the store's notifications).
+    ///
+    /// ```no_run
+    /// use cors_core::lookup::LookupCache;
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), cors_store::StoreError> {
+    /// let store = cors_store::OriginStore::open("redis://127.0.0.1:6379/0")?;
+    /// let tenants = LookupCache::for_tenants(store.tenant_source())
+    ///     .timeout(std::time::Duration::from_millis(200))
+    ///     .build();
+    /// # drop(tenants);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn tenant_source(&self) -> impl TenantSource {
+        TenantStoreSource {
             shared: Arc::clone(&self.shared),
         }
     }

@@ -1,9 +1,11 @@
-//! PostgreSQL stores: table `cors_allowed_origins`, changes announced by a trigger on the
-//! channel `cors_allowed_origins_changed`, which a dedicated connection LISTENs to.
+//! PostgreSQL stores: table `cors_allowed_origins`, one row per origin of a list (the shared
+//! list's tenant is `''`), changes announced by a trigger on the channel
+//! `cors_allowed_origins_changed`, which a dedicated connection LISTENs to.
 
 use crate::{error::redact, unpoisoned, Inner, StoreError, CONNECT_TIMEOUT, HEALTH_INTERVAL, QUERY_TIMEOUT};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::tls::NoTlsStream;
@@ -12,41 +14,101 @@ use tokio_postgres::{AsyncMessage, Client, Config, Connection, NoTls, Socket, St
 /// The channel the trigger notifies.
 const CHANNEL: &str = "cors_allowed_origins_changed";
 
-/// Whether the table and both triggers exist.
-const SCHEMA_PRESENT: &str = "\
-SELECT to_regclass('cors_allowed_origins') IS NOT NULL
+/// How long creating or migrating the schema may take: adding the primary key of a large
+/// table rebuilds its index.
+const SCHEMA_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The comment of the trigger's function, naming the layout it announces: a function without
+/// it predates tenants and is replaced.
+macro_rules! layout {
+    () => {
+        "cors-store layout 2: (tenant, origin), notices name the tenant"
+    };
+}
+
+/// Whether the table, with its `tenant` column in the primary key, both triggers and the
+/// current function exist.
+const SCHEMA_PRESENT: &str = concat!(
+    "\
+SELECT COALESCE(
+       to_regclass('cors_allowed_origins') IS NOT NULL
    AND (SELECT count(*) FROM pg_trigger
          WHERE tgrelid = to_regclass('cors_allowed_origins')
-           AND tgname IN ('cors_allowed_origins_changed', 'cors_allowed_origins_truncated')) = 2";
+           AND tgname IN ('cors_allowed_origins_changed', 'cors_allowed_origins_truncated')) = 2
+   AND (SELECT array_agg(a.attname::text ORDER BY k.ord)
+          FROM pg_constraint c
+          CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+         WHERE c.conrelid = to_regclass('cors_allowed_origins') AND c.contype = 'p')
+       = ARRAY['tenant', 'origin']
+   AND obj_description(to_regprocedure('cors_allowed_origins_notify()'), 'pg_proc') = '",
+    layout!(),
+    "', false)"
+);
 
-/// Creates the table, the function and the triggers that are missing, in one transaction
-/// under an advisory lock, so that servers starting together do it once.
-const CREATE_SCHEMA: &str = "\
+/// Creates what is missing (the table, the function, the triggers) and migrates a table made
+/// before tenants (adds the `tenant` column, `''` for every row, and makes `(tenant, origin)`
+/// the primary key), in one transaction under an advisory lock, so that servers starting
+/// together do it once. Every step is idempotent; no row is lost.
+const CREATE_SCHEMA: &str = concat!(
+    r#"
 BEGIN;
 SELECT pg_advisory_xact_lock(7305406839183624297);
-CREATE TABLE IF NOT EXISTS cors_allowed_origins (origin text PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS cors_allowed_origins (
+  origin text NOT NULL,
+  tenant text NOT NULL DEFAULT '',
+  PRIMARY KEY (tenant, origin)
+);
+ALTER TABLE cors_allowed_origins ADD COLUMN IF NOT EXISTS tenant text NOT NULL DEFAULT '';
+ALTER TABLE cors_allowed_origins ALTER COLUMN tenant SET DEFAULT '';
+DO $do$
+DECLARE
+  key_name name;
+  key_columns text[];
+BEGIN
+  SELECT c.conname, array_agg(a.attname::text ORDER BY k.ord) INTO key_name, key_columns
+    FROM pg_constraint c
+    CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+   WHERE c.conrelid = 'cors_allowed_origins'::regclass AND c.contype = 'p'
+   GROUP BY c.conname;
+  IF key_columns IS DISTINCT FROM ARRAY['tenant', 'origin'] THEN
+    IF key_name IS NOT NULL THEN
+      EXECUTE format('ALTER TABLE cors_allowed_origins DROP CONSTRAINT %I', key_name);
+    END IF;
+    ALTER TABLE cors_allowed_origins ADD PRIMARY KEY (tenant, origin);
+  END IF;
+END
+$do$;
 CREATE OR REPLACE FUNCTION cors_allowed_origins_notify() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  -- The payload is the origin that changed, '' for every origin. Values longer than an origin
-  -- can be are never cached, and would not fit in a notification.
+  -- The payload names what changed: the origin, for the shared list (tenant ''); the tenant,
+  -- one space and the origin, for a tenant's list; '' for every origin of every list. Values
+  -- longer than a tenant key or an origin can be are never cached, and would not fit in a
+  -- notification.
   IF TG_LEVEL = 'STATEMENT' THEN
     PERFORM pg_notify('cors_allowed_origins_changed', '');
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
-    IF octet_length(OLD.origin) <= 2048 THEN
-      PERFORM pg_notify('cors_allowed_origins_changed', OLD.origin);
+    IF octet_length(OLD.origin) <= 2048 AND octet_length(OLD.tenant) <= 128 THEN
+      PERFORM pg_notify('cors_allowed_origins_changed',
+        CASE WHEN OLD.tenant = '' THEN OLD.origin ELSE OLD.tenant || ' ' || OLD.origin END);
     END IF;
   END IF;
   IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
-    IF octet_length(NEW.origin) <= 2048 THEN
-      PERFORM pg_notify('cors_allowed_origins_changed', NEW.origin);
+    IF octet_length(NEW.origin) <= 2048 AND octet_length(NEW.tenant) <= 128 THEN
+      PERFORM pg_notify('cors_allowed_origins_changed',
+        CASE WHEN NEW.tenant = '' THEN NEW.origin ELSE NEW.tenant || ' ' || NEW.origin END);
     END IF;
   END IF;
   RETURN NULL;
 END
 $fn$;
+COMMENT ON FUNCTION cors_allowed_origins_notify() IS '"#,
+    layout!(),
+    r#"';
 DO $do$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'cors_allowed_origins'::regclass
@@ -63,14 +125,18 @@ BEGIN
   END IF;
 END
 $do$;
-COMMIT;";
+COMMIT;"#
+);
 
-const CONTAINS: &str = "SELECT EXISTS (SELECT 1 FROM cors_allowed_origins WHERE origin = $1)";
-const INSERT: &str = "INSERT INTO cors_allowed_origins (origin) VALUES ($1) ON CONFLICT DO NOTHING";
-const DELETE: &str = "DELETE FROM cors_allowed_origins WHERE origin = $1";
-const SELECT_ALL: &str = "SELECT origin FROM cors_allowed_origins";
-/// The values to mirror, one more than the most mirrored to tell when there are too many.
-const SELECT_SOME: &str = "SELECT origin FROM cors_allowed_origins LIMIT $1";
+// Every statement names the list by its tenant: `''` for the shared list.
+const CONTAINS: &str = "SELECT EXISTS (SELECT 1 FROM cors_allowed_origins WHERE tenant = $1 AND origin = $2)";
+const INSERT: &str =
+    "INSERT INTO cors_allowed_origins (tenant, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+const DELETE: &str = "DELETE FROM cors_allowed_origins WHERE tenant = $1 AND origin = $2";
+const SELECT_ALL: &str = "SELECT origin FROM cors_allowed_origins WHERE tenant = $1";
+/// The shared list's values to mirror, one more than the most mirrored to tell when there are
+/// too many.
+const SELECT_SOME: &str = "SELECT origin FROM cors_allowed_origins WHERE tenant = '' LIMIT $1";
 
 type PgConnection = Connection<Socket, NoTlsStream>;
 
@@ -108,10 +174,19 @@ async fn bounded<T, E: std::error::Error>(
     step: &str,
     future: impl Future<Output = Result<T, E>>,
 ) -> Result<T, String> {
-    match tokio::time::timeout(CONNECT_TIMEOUT, future).await {
+    bounded_for(step, CONNECT_TIMEOUT, future).await
+}
+
+/// Bounds a step by `limit`.
+async fn bounded_for<T, E: std::error::Error>(
+    step: &str,
+    limit: Duration,
+    future: impl Future<Output = Result<T, E>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(limit, future).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(format!("{step}: {}", with_causes(&error))),
-        Err(_) => Err(format!("{step}: no answer within {CONNECT_TIMEOUT:?}")),
+        Err(_) => Err(format!("{step}: no answer within {limit:?}")),
     }
 }
 
@@ -188,28 +263,40 @@ impl Postgres {
         }
     }
 
-    pub(crate) async fn contains(&self, inner: &Inner, origin: &str) -> Result<bool, StoreError> {
+    /// Whether `tenant`'s list (`''`: the shared list) holds `origin`.
+    pub(crate) async fn contains(
+        &self,
+        inner: &Inner,
+        tenant: &str,
+        origin: &str,
+    ) -> Result<bool, StoreError> {
         let row = self
-            .query(inner, async |q| q.client.query_one(&q.contains, &[&origin]).await)
+            .query(inner, async |q| {
+                q.client.query_one(&q.contains, &[&tenant, &origin]).await
+            })
             .await?;
         row.try_get::<_, bool>(0).map_err(|error| inner.failed(error))
     }
 
-    pub(crate) async fn add(&self, inner: &Inner, origin: &str) -> Result<(), StoreError> {
-        self.query(inner, async |q| q.client.execute(INSERT, &[&origin]).await)
-            .await
-            .map(drop)
+    pub(crate) async fn add(&self, inner: &Inner, tenant: &str, origin: &str) -> Result<(), StoreError> {
+        self.query(inner, async |q| {
+            q.client.execute(INSERT, &[&tenant, &origin]).await
+        })
+        .await
+        .map(drop)
     }
 
-    pub(crate) async fn remove(&self, inner: &Inner, origin: &str) -> Result<(), StoreError> {
-        self.query(inner, async |q| q.client.execute(DELETE, &[&origin]).await)
-            .await
-            .map(drop)
+    pub(crate) async fn remove(&self, inner: &Inner, tenant: &str, origin: &str) -> Result<(), StoreError> {
+        self.query(inner, async |q| {
+            q.client.execute(DELETE, &[&tenant, &origin]).await
+        })
+        .await
+        .map(drop)
     }
 
-    pub(crate) async fn list(&self, inner: &Inner) -> Result<Vec<String>, StoreError> {
+    pub(crate) async fn list(&self, inner: &Inner, tenant: &str) -> Result<Vec<String>, StoreError> {
         let rows = self
-            .query(inner, async |q| q.client.query(SELECT_ALL, &[]).await)
+            .query(inner, async |q| q.client.query(SELECT_ALL, &[&tenant]).await)
             .await?;
         rows.iter()
             .map(|row| row.try_get::<_, String>(0).map_err(|error| inner.failed(error)))
@@ -245,11 +332,8 @@ impl Postgres {
             .try_get(0)
             .map_err(|error| error.to_string())?;
         if !present {
-            bounded(
-                "creating table cors_allowed_origins and its trigger",
-                client.batch_execute(CREATE_SCHEMA),
-            )
-            .await?;
+            let step = "creating or migrating table cors_allowed_origins and its trigger";
+            bounded_for(step, SCHEMA_TIMEOUT, client.batch_execute(CREATE_SCHEMA)).await?;
         }
         let contains = bounded("preparing the lookup", client.prepare(CONTAINS)).await?;
 

@@ -1,15 +1,16 @@
-//! Redis stores: set `cors:allowed_origins`, changes announced on the channel
-//! `cors:allowed_origins:changed`, which a dedicated connection subscribes to.
+//! Redis stores: set `cors:allowed_origins` (the shared list) and `cors:allowed_origins:<tenant>`
+//! (a tenant's list), changes announced on the channel `cors:allowed_origins:changed`, which a
+//! dedicated connection subscribes to.
 
 use crate::{error::redact, unpoisoned, Inner, StoreError, CONNECT_TIMEOUT, HEALTH_INTERVAL, QUERY_TIMEOUT};
-use cors_core::limits::MAX_ORIGIN_LEN;
 use futures_util::StreamExt;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, RedisError};
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-/// The set of allowed origins.
+/// The set of the shared list's origins; a tenant's set is this, `:` and its key.
 const KEY: &str = "cors:allowed_origins";
 /// The channel changes are announced on.
 const CHANNEL: &str = "cors:allowed_origins:changed";
@@ -19,6 +20,14 @@ pub(crate) struct Redis {
     client: Client,
     url: String,
     connection: Mutex<Option<MultiplexedConnection>>,
+}
+
+/// The set of `tenant`'s list (`""`: the shared list).
+fn key(tenant: &str) -> Cow<'static, str> {
+    match tenant {
+        "" => Cow::Borrowed(KEY),
+        tenant => Cow::Owned(format!("{KEY}:{tenant}")),
+    }
 }
 
 /// Bounds a step of connecting.
@@ -70,44 +79,51 @@ impl Redis {
         }
     }
 
-    pub(crate) async fn contains(&self, inner: &Inner, origin: &str) -> Result<bool, StoreError> {
+    /// Whether `tenant`'s list (`""`: the shared list) holds `origin`.
+    pub(crate) async fn contains(
+        &self,
+        inner: &Inner,
+        tenant: &str,
+        origin: &str,
+    ) -> Result<bool, StoreError> {
         let mut pipe = redis::pipe();
-        pipe.cmd("SISMEMBER").arg(KEY).arg(origin);
+        pipe.cmd("SISMEMBER").arg(&*key(tenant)).arg(origin);
         let (found,): (bool,) = self.command(inner, &pipe).await?;
         Ok(found)
     }
 
-    pub(crate) async fn add(&self, inner: &Inner, origin: &str) -> Result<(), StoreError> {
-        self.change_and_announce(inner, "SADD", origin).await
+    pub(crate) async fn add(&self, inner: &Inner, tenant: &str, origin: &str) -> Result<(), StoreError> {
+        self.change_and_announce(inner, "SADD", tenant, origin).await
     }
 
-    pub(crate) async fn remove(&self, inner: &Inner, origin: &str) -> Result<(), StoreError> {
-        self.change_and_announce(inner, "SREM", origin).await
+    pub(crate) async fn remove(&self, inner: &Inner, tenant: &str, origin: &str) -> Result<(), StoreError> {
+        self.change_and_announce(inner, "SREM", tenant, origin).await
     }
 
-    /// `command` (SADD or SREM) on the set and its announcement, as one atomic step.
+    /// `command` (SADD or SREM) on `tenant`'s set and its announcement, as one atomic step.
     async fn change_and_announce(
         &self,
         inner: &Inner,
         command: &str,
+        tenant: &str,
         origin: &str,
     ) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
         pipe.atomic()
             .cmd(command)
-            .arg(KEY)
+            .arg(&*key(tenant))
             .arg(origin)
             .ignore()
             .cmd("PUBLISH")
             .arg(CHANNEL)
-            .arg(origin)
+            .arg(&*crate::notices::payload(tenant, origin))
             .ignore();
         self.command::<()>(inner, &pipe).await
     }
 
-    pub(crate) async fn list(&self, inner: &Inner) -> Result<Vec<String>, StoreError> {
+    pub(crate) async fn list(&self, inner: &Inner, tenant: &str) -> Result<Vec<String>, StoreError> {
         let mut pipe = redis::pipe();
-        pipe.cmd("SMEMBERS").arg(KEY);
+        pipe.cmd("SMEMBERS").arg(&*key(tenant));
         let (members,): (Vec<Vec<u8>>,) = self.command(inner, &pipe).await?;
         // Bytes that are not UTF-8 are not origins either: shown escaped, then skipped.
         Ok(members
@@ -176,9 +192,9 @@ impl Redis {
                             match std::str::from_utf8(payload) {
                                 Ok(origin) => inner.changed(origin),
                                 // Not an origin: nothing cached to drop. Only as much as
-                                // an origin can be is read, to be ignored with a warning.
+                                // a notice can be is read, to be ignored with a warning.
                                 Err(_) => {
-                                    let head = &payload[..payload.len().min(MAX_ORIGIN_LEN + 1)];
+                                    let head = &payload[..payload.len().min(crate::notices::MAX_NOTICE_LEN + 1)];
                                     inner.changed(&String::from_utf8_lossy(head));
                                 }
                             }

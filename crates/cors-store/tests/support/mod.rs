@@ -32,6 +32,27 @@ pub async fn answer_within(
     }
 }
 
+/// [`answer_within`] for `origin` in `tenant`'s list, through a cache of
+/// `OriginStore::tenant_lookup_cache`.
+pub async fn answer_for_within(
+    cache: &LookupCache,
+    tenant: &str,
+    origin: &str,
+    wanted: bool,
+    within: Duration,
+) -> Option<Duration> {
+    let start = Instant::now();
+    loop {
+        if cache.is_allowed_for(tenant, origin).await == wanted {
+            return Some(start.elapsed());
+        }
+        if start.elapsed() > within {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Runs a blocking step (starting or stopping a server) without stalling the runtime.
 pub fn blocking<T>(step: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(step)
