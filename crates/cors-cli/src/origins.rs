@@ -1,6 +1,7 @@
 //! `cors origins add|remove|list`: change or list the origins kept in a store (PostgreSQL or
 //! Redis) that servers look up, announcing each change so that every server sees it within a
-//! second.
+//! second. Without `--tenant` the command works on the shared list (a policy's looked-up
+//! origins); with `--tenant T`, on tenant T's list (the tenant routes of a policy set).
 
 use crate::style::Style;
 use clap::{Args as ClapArgs, Subcommand};
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 /// Exit status when the command did what was asked.
 const DONE: u8 = 0;
-/// Exit status of an origin refused (not canonical).
+/// Exit status of an origin refused (not canonical) or a tenant key refused.
 const REFUSED: u8 = 1;
 /// Exit status when the store cannot be used (bad URL, unreachable, failed).
 const UNUSABLE: u8 = 2;
@@ -32,6 +33,11 @@ struct StoreArgs {
     /// How long to wait for the store to accept a connection, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     timeout: f64,
+
+    /// The tenant whose list to change or list (1 to 128 visible ASCII characters, such as
+    /// `acme`: the key the policy set's tenant routes resolve); without it, the shared list.
+    #[arg(long, value_name = "T")]
+    tenant: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,8 +58,8 @@ enum Action {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// List the origins in the store, sorted; values that are not canonical origins (which
-    /// servers ignore) are reported on standard error.
+    /// List the origins of the list (the shared one, or `--tenant T`'s), sorted; values that
+    /// are not canonical origins (which servers ignore) are reported on standard error.
     List {
         #[command(flatten)]
         store: StoreArgs,
@@ -76,82 +82,140 @@ async fn run_async(args: &Args, json: bool, style: Style) -> u8 {
     let store_args = match &args.action {
         Action::Add { store, .. } | Action::Remove { store, .. } | Action::List { store } => store,
     };
-    // Refuse a bad origin before connecting: the fix does not depend on the store.
-    if let Action::Add { origin, .. } = &args.action {
-        if let Err(error) = cors_store::check_origin(origin) {
-            report_error(json, &error.to_string(), style);
-            return REFUSED;
-        }
+    let tenant = store_args.tenant.as_deref();
+    // Refuse a bad tenant key or origin before connecting: the fix does not depend on the
+    // store.
+    let checked = tenant
+        .map_or(Ok(()), cors_store::check_tenant)
+        .and_then(|()| match &args.action {
+            Action::Add { origin, .. } => cors_store::check_origin(origin),
+            _ => Ok(()),
+        });
+    if let Err(error) = checked {
+        report_error(json, &error.to_string(), style);
+        return REFUSED;
     }
-    let store = match OriginStore::open(&store_args.store) {
+    let store = match connect(store_args).await {
         Ok(store) => store,
         Err(error) => {
-            report_error(json, &error.to_string(), style);
+            report_error(json, &error, style);
             return UNUSABLE;
         }
     };
-    let timeout = Duration::try_from_secs_f64(store_args.timeout.max(0.0)).unwrap_or(Duration::from_secs(10));
-    if !store.wait_connected(timeout).await {
-        // The store's own message says what it last saw.
-        let error = match store.list().await {
-            Err(error) => error.to_string(),
-            Ok(_) => format!("{} did not answer within {timeout:?}", store.describe()),
-        };
-        report_error(json, &error, style);
-        return UNUSABLE;
-    }
-    match &args.action {
-        Action::Add { origin, .. } => match store.add(origin).await {
-            Ok(()) => {
-                report_change(json, "added", origin, &store, style);
-                DONE
-            }
-            Err(error) => report_store_error(json, &error, style),
-        },
-        Action::Remove { origin, .. } => match store.remove(origin).await {
-            Ok(()) => {
-                report_change(json, "removed", origin, &store, style);
-                DONE
-            }
-            Err(error) => report_store_error(json, &error, style),
-        },
-        Action::List { .. } => match store.list_all().await {
-            Ok((origins, ignored)) => {
-                if json {
-                    let ignored: Vec<_> = ignored
-                        .iter()
-                        .map(|(value, why)| json!({"value": value, "reason": why.to_string()}))
-                        .collect();
-                    let doc = json!({
-                        "store": store.describe(),
-                        "origins": origins,
-                        "ignored": ignored,
-                    });
-                    println!("{doc:#}");
-                } else {
-                    for origin in &origins {
-                        println!("{origin}");
-                    }
-                    for (_, why) in &ignored {
-                        eprintln!("{} ignored by servers: {why}", style.yellow("warning:"));
-                    }
+    let list = List {
+        tenant,
+        store: &store,
+    };
+    let (verb, origin, done) = match &args.action {
+        Action::Add { origin, .. } => ("added", origin, list.add(origin).await),
+        Action::Remove { origin, .. } => ("removed", origin, list.remove(origin).await),
+        Action::List { .. } => {
+            return match list.list_all().await {
+                Ok((origins, ignored)) => {
+                    report_list(json, &list, &origins, &ignored, style);
+                    DONE
                 }
-                DONE
+                Err(error) => report_store_error(json, &error, style),
             }
-            Err(error) => report_store_error(json, &error, style),
-        },
+        }
+    };
+    match done {
+        Ok(()) => {
+            report_change(json, verb, origin, &list, style);
+            DONE
+        }
+        Err(error) => report_store_error(json, &error, style),
     }
 }
 
-fn report_change(json: bool, verb: &str, origin: &str, store: &OriginStore, style: Style) {
+/// The store, once connected; an error says why not.
+async fn connect(store_args: &StoreArgs) -> Result<OriginStore, String> {
+    let store = OriginStore::open(&store_args.store).map_err(|error| error.to_string())?;
+    let timeout = Duration::try_from_secs_f64(store_args.timeout.max(0.0)).unwrap_or(Duration::from_secs(10));
+    if store.wait_connected(timeout).await {
+        return Ok(store);
+    }
+    // The store's own message says what it last saw.
+    Err(match store.list().await {
+        Err(error) => error.to_string(),
+        Ok(_) => format!("{} did not answer within {timeout:?}", store.describe()),
+    })
+}
+
+/// The list the command works on: a tenant's (a valid key), or the shared one.
+struct List<'a> {
+    tenant: Option<&'a str>,
+    store: &'a OriginStore,
+}
+
+impl List<'_> {
+    async fn add(&self, origin: &str) -> Result<(), StoreError> {
+        match self.tenant {
+            Some(tenant) => self.store.add_for(tenant, origin).await,
+            None => self.store.add(origin).await,
+        }
+    }
+
+    async fn remove(&self, origin: &str) -> Result<(), StoreError> {
+        match self.tenant {
+            Some(tenant) => self.store.remove_for(tenant, origin).await,
+            None => self.store.remove(origin).await,
+        }
+    }
+
+    async fn list_all(&self) -> Result<(Vec<String>, Vec<(String, StoreError)>), StoreError> {
+        match self.tenant {
+            Some(tenant) => self.store.list_all_for(tenant).await,
+            None => self.store.list_all().await,
+        }
+    }
+
+    /// `tenant acme; ` or nothing, for the human-readable lines.
+    fn named(&self) -> String {
+        self.tenant
+            .map_or_else(String::new, |tenant| format!("tenant {tenant}; "))
+    }
+}
+
+fn report_list(
+    json: bool,
+    list: &List<'_>,
+    origins: &[String],
+    ignored: &[(String, StoreError)],
+    style: Style,
+) {
     if json {
-        let doc = json!({"action": verb, "origin": origin, "store": store.describe()});
+        let ignored: Vec<_> = ignored
+            .iter()
+            .map(|(value, why)| json!({"value": value, "reason": why.to_string()}))
+            .collect();
+        let doc = json!({
+            "store": list.store.describe(),
+            "tenant": list.tenant,
+            "origins": origins,
+            "ignored": ignored,
+        });
+        println!("{doc:#}");
+    } else {
+        for origin in origins {
+            println!("{origin}");
+        }
+        for (_, why) in ignored {
+            eprintln!("{} ignored by servers: {why}", style.yellow("warning:"));
+        }
+    }
+}
+
+fn report_change(json: bool, verb: &str, origin: &str, list: &List<'_>, style: Style) {
+    let store = list.store.describe();
+    if json {
+        let doc = json!({"action": verb, "origin": origin, "tenant": list.tenant, "store": store});
         println!("{doc:#}");
     } else {
         println!(
             "{} {origin} {}",
             style.green(verb),
-            style.dim(&format!("({}; announced to every server)", store.describe()))
+            style.dim(&format!("({}{store}; announced to every server)", list.named()))
         );
     }
 }

@@ -1,6 +1,7 @@
-//! `cors origins add|remove|list --store URL` against private PostgreSQL and Redis servers:
-//! changes reach a running server's cache within a second, bad origins are refused with the
-//! fix, an unreachable store exits 2.
+//! `cors origins add|remove|list --store URL [--tenant T]` against private PostgreSQL and Redis
+//! servers: changes reach a running server's cache within a second, a tenant's list is apart
+//! from the shared list and from other tenants', bad origins and tenant keys are refused with
+//! the fix, an unreachable store exits 2.
 
 mod support;
 
@@ -101,16 +102,113 @@ fn round_trip(url: &str) {
     drop(store);
 }
 
+/// How long until `cache` answers `wanted` for `origin` in `tenant`'s list, up to 3 s.
+fn tenant_answer(
+    runtime: &tokio::runtime::Runtime,
+    cache: &cors_core::lookup::LookupCache,
+    tenant: &str,
+    origin: &str,
+    wanted: bool,
+) -> Option<Duration> {
+    runtime.block_on(async {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) {
+            if cache.is_allowed_for(tenant, origin).await == wanted {
+                return Some(start.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        None
+    })
+}
+
+/// `--tenant T`: the tenant's list, apart from the shared list and other tenants', seen by a
+/// running server's tenant cache; a bad tenant key is refused before connecting.
+fn tenant_round_trip(url: &str) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let shop = "https://shop.a.example";
+    let (store, tenants) = runtime.block_on(async {
+        let store = cors_store::OriginStore::open(url).expect("open");
+        assert!(store.wait_connected(Duration::from_secs(20)).await);
+        let tenants = store.tenant_lookup_cache(Duration::from_secs(60));
+        assert!(!tenants.is_allowed_for("a", shop).await);
+        (store, tenants)
+    });
+
+    let added = Instant::now();
+    let out = cors_run(["origins", "add", shop, "--store", url, "--tenant", "a"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.starts_with("added https://shop.a.example (tenant a; "),
+        "{out:?}"
+    );
+    let granted = tenant_answer(&runtime, &tenants, "a", shop, true);
+    eprintln!(
+        "granted to a {:?} after `cors origins add --tenant a` started",
+        added.elapsed()
+    );
+    assert!(granted.is_some(), "the running server never saw the addition");
+    assert!(runtime.block_on(async { !tenants.is_allowed_for("b", shop).await }));
+
+    let out = cors_run(["--json", "origins", "list", "--store", url, "--tenant", "a"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc = out.json();
+    assert_eq!(doc["tenant"], "a");
+    assert_eq!(doc["origins"], serde_json::json!([shop]));
+    // The shared list and another tenant's are untouched.
+    let out = cors_run(["--json", "origins", "list", "--store", url]);
+    assert_eq!(out.json()["tenant"], serde_json::Value::Null);
+    assert!(!out.stdout.contains(shop), "{out:?}");
+    let out = cors_run(["origins", "list", "--store", url, "--tenant", "b"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
+
+    let out = cors_run(["origins", "add", shop, "--store", url, "--tenant", "a b"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains(r#""a b" is not a tenant key"#), "{out:?}");
+    let out = cors_run(["--json", "origins", "list", "--store", url, "--tenant", ""]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("is not a tenant key"),
+        "{out:?}"
+    );
+
+    let out = cors_run([
+        "--json", "origins", "remove", shop, "--store", url, "--tenant", "a",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc = out.json();
+    assert_eq!(
+        (doc["action"].as_str(), doc["tenant"].as_str()),
+        (Some("removed"), Some("a"))
+    );
+    let refused = tenant_answer(&runtime, &tenants, "a", shop, false);
+    eprintln!("refused to a {refused:?} after `cors origins remove --tenant a` ended");
+    assert!(
+        refused.is_some_and(|took| took <= Duration::from_secs(1)),
+        "{refused:?}"
+    );
+    drop(store);
+}
+
 #[test]
 fn origins_round_trip_through_postgres() {
     let server = PostgresServer::start();
     round_trip(&server.url());
+    tenant_round_trip(&server.url());
 }
 
 #[test]
 fn origins_round_trip_through_redis() {
     let server = RedisServer::start();
     round_trip(&server.url());
+    tenant_round_trip(&server.url());
 
     // A value some other tool put there: listed apart, on standard error.
     let mut redis = TcpStream::connect(("127.0.0.1", server.port())).expect("connect");
