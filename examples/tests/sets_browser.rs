@@ -14,11 +14,18 @@
 //!   credentials: Chromium reports a CORS error for that very request (`Network.loadingFailed`
 //!   with `corsErrorStatus`), so a dead server never passes as refused;
 //! - 50 interleaved fetches per page, both pages at once over both APIs: every A→A and B→B
-//!   works, every A→B and B→A is refused.
+//!   works, every A→B and B→A is refused;
+//! - `GET /api/private` with credentials, whose authentication layer (each framework's own
+//!   middleware, inside the set's one CORS layer) answers 401 without `Authorization: Bearer
+//!   secret`: from its own API the page reads that 401 and its body (no CORS error), and with
+//!   the token (a preflighted request) the handler's JSON; from the other tenant's page both are
+//!   refused by CORS.
 //!
 //! Plus raw HTTP (no browser): the set chooses by the Host line alone, so a client that writes
 //! `Host: api.a.test` gets A's grant on any connection, and the server's bare address gets the
-//! default (see [`raw_host_lines_choose_the_policy`] for why this gains a page nothing).
+//! default (see [`raw_host_lines_choose_the_policy`] for why this gains a page nothing); and
+//! the preflight of `/api/private` asking for `authorization` is answered 204 by the CORS layer,
+//! which the authentication layer never sees ([`raw_private_route`]).
 //!
 //! Needs `/usr/bin/chromium` (Debian's `chromium`, or `$CHROMIUM_PATH`) and `npm ci` in
 //! `tests/browser`; `scripts/test.sh` installs both. Without them this test fails and says so.
@@ -43,8 +50,9 @@ fn workspace() -> PathBuf {
 }
 
 /// The policy file: the default allows tenant A's page only; each tenant's API host allows its
-/// own page. PUT and the probe's custom header are allowed, so that the preflight refused
-/// across tenants is refused for its origin alone (the same PUT works on the page's own API).
+/// own page. PUT, the probe's custom header and `authorization` (for `/api/private`'s token)
+/// are allowed, so that the preflight refused across tenants is refused for its origin alone
+/// (the same PUT works on the page's own API).
 /// Each tenant exposes one header of `GET /api/items` and the default none, so that what a
 /// page reads shows which policy answered (tenant A's, not the default that also allows A).
 fn policy(page_port: u16) -> String {
@@ -54,7 +62,7 @@ fn policy(page_port: u16) -> String {
         r#"allow_origins = ["{a}"]
 allow_credentials = true
 allow_methods = ["GET", "PUT"]
-allow_headers = ["x-tenant-probe"]
+allow_headers = ["x-tenant-probe", "authorization"]
 
 [[routes]]
 name = "tenant-a"
@@ -286,6 +294,69 @@ fn check_fetch(f: &Value, page_port: u16) -> Option<String> {
     problem.map(|p| format!("{p}: {f}"))
 }
 
+/// `GET /api/private`'s token, and its two answers (examples/README.md): the handler's JSON with
+/// the token, the authentication layer's 401 body without.
+const PRIVATE_TOKEN: &str = "Bearer secret";
+const PRIVATE_JSON: &str = r#"{"private":true}"#;
+const UNAUTHORIZED_BODY: &str = "unauthorized";
+
+/// What went wrong with one fetch of `GET /api/private` (with credentials), or `None` when it
+/// did what the policy and the authentication layer say: from the page's own API, the layer's
+/// 401 without the token and the handler's JSON with it (preflighted), both read by the page
+/// without a CORS error; from the other tenant's page, a CORS error either way.
+fn check_private(f: &Value, page_port: u16) -> Option<String> {
+    let wire = &f["wire"];
+    let auth = f["auth"] == true;
+    let page_origin = format!(
+        "http://app.{}.test:{page_port}",
+        f["page"].as_str().unwrap_or("?")
+    );
+    let problem = if f["page"] == f["target"] {
+        let (status, body) = match auth {
+            true => (200, PRIVATE_JSON),
+            false => (401, UNAUTHORIZED_BODY),
+        };
+        if f["ok"] != true {
+            Some("the page could not read its own API's answer")
+        } else if f["status"] != status || (!wire["status"].is_null() && wire["status"] != status) {
+            Some("the answer had another status")
+        } else if f["body"] != body || (auth && f["json"]["private"] != true) {
+            Some("the page read a wrong body")
+        } else if !wire["corsError"].is_null() {
+            Some("Chromium reported a CORS error")
+        } else if !wire["rawStatus"].is_null() && wire["rawAllowOrigin"] != page_origin.as_str() {
+            Some("the answer did not grant the page's origin")
+        } else if auth && (wire["preflights"] != 1 || wire["preflightStatus"] != 204) {
+            Some("the request with the token was not preflighted and granted (204)")
+        } else if !auth && wire["preflights"] != 0 {
+            Some("the GET without the token was preflighted")
+        } else {
+            None
+        }
+    } else if f["ok"] != false {
+        Some("the page read the other tenant's private route")
+    } else if !auth {
+        // The layer's 401 came back without any Allow-Origin.
+        match wire["corsError"].as_str() {
+            Some("MissingAllowOriginHeader") if wire["rawAllowOrigin"].is_null() => None,
+            Some(_) => Some("not refused for a missing Allow-Origin alone"),
+            None => Some("failed without a CORS error from Chromium (a dead server?)"),
+        }
+    } else {
+        // The preflight was refused (403, no CORS header) and the request never sent.
+        match wire["corsError"].as_str() {
+            Some("PreflightMissingAllowOriginHeader")
+                if wire["preflights"] == 1 && wire["preflightStatus"] == 403 && wire["status"].is_null() =>
+            {
+                None
+            }
+            Some(_) => Some("not refused by a 403 preflight without Allow-Origin"),
+            None => Some("failed without a CORS error from Chromium (a dead server?)"),
+        }
+    };
+    problem.map(|p| format!("/api/private, token {auth}: {p}: {f}"))
+}
+
 /// The burst's pairs (page, API), and whether the page may read that API.
 const PAIRS: [(&str, &str, bool); 4] = [
     ("a", "a", true),
@@ -299,9 +370,17 @@ const PAIRS: [(&str, &str, bool); 4] = [
 fn check_server(server: &Value, page_port: u16) -> (Vec<String>, [(usize, usize); 4]) {
     let name = server["name"].as_str().unwrap_or("?");
     let fetches = server["fetches"].as_array().cloned().unwrap_or_default();
+    let private = |f: &&Value| f["phase"] == "private";
     let mut problems: Vec<String> = fetches
         .iter()
+        .filter(|f| !private(f))
         .filter_map(|f| check_fetch(f, page_port))
+        .chain(
+            fetches
+                .iter()
+                .filter(private)
+                .filter_map(|f| check_private(f, page_port)),
+        )
         .map(|p| format!("[{name}] {p}"))
         .collect();
     let burst = PAIRS.map(|(page, target, allowed)| {
@@ -316,9 +395,11 @@ fn check_server(server: &Value, page_port: u16) -> (Vec<String>, [(usize, usize)
         (as_said, of_pair.len())
     });
     let singles = fetches.iter().filter(|f| f["phase"] == "single").count();
-    if singles != 16 || burst.iter().any(|&(_, n)| n != 25) {
+    let privates = fetches.iter().filter(private).count();
+    if singles != 16 || privates != 8 || burst.iter().any(|&(_, n)| n != 25) {
         problems.push(format!(
-            "[{name}] {singles} single fetches and {burst:?} burst fetches, expected 16 and 25 a pair"
+            "[{name}] {singles} single, {privates} private and {burst:?} burst fetches, expected \
+             16, 8 and 25 a pair"
         ));
     }
     // The raw answers are not reported for every request; the refusals' absent Allow-Origin
@@ -411,6 +492,66 @@ fn raw_host_lines_choose_the_policy(name: &str, addr: SocketAddr, page_port: u16
     problems
 }
 
+/// Header lines of a raw request, beside Host and Origin.
+type Lines<'a> = &'a [(&'a str, &'a str)];
+
+/// Over raw HTTP, `/api/private` on tenant A's API host: the preflight asking for
+/// `authorization` is answered by the CORS layer (204, no `X-Handler`) for A's page and refused
+/// (403) for B's, so the authentication layer inside never sees a preflight (a browser sends no
+/// credentials on one); without the token the 401 is the authentication layer's (no
+/// `X-Handler`) and carries A's grant; with it the handler answers.
+fn raw_private_route(name: &str, addr: SocketAddr, page_port: u16) -> Vec<String> {
+    let a = format!("http://app.a.test:{page_port}");
+    let b = format!("http://app.b.test:{page_port}");
+    let preflight = [
+        ("Access-Control-Request-Method", "GET"),
+        ("Access-Control-Request-Headers", "authorization"),
+    ];
+    let token = [("Authorization", PRIVATE_TOKEN)];
+    // (method, Origin, the other header lines, the status expected)
+    let cases: [(&str, &String, Lines, u16); 4] = [
+        ("OPTIONS", &a, &preflight, 204),
+        ("OPTIONS", &b, &preflight, 403),
+        ("GET", &a, &[], 401),
+        ("GET", &a, &token, 200),
+    ];
+    let mut problems = Vec::new();
+    for (method, origin, extra, status) in cases {
+        let mut headers = vec![
+            ("Host".to_owned(), b"api.a.test".to_vec()),
+            ("Origin".to_owned(), origin.as_bytes().to_vec()),
+        ];
+        headers.extend(extra.iter().map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())));
+        let what = format!("[{name}] raw {method} /api/private, Origin {origin}, {extra:?}");
+        let r = match send_raw(addr, method, "/api/private", &headers) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{what}: {e}"));
+                continue;
+            }
+        };
+        let granted = r.joined("access-control-allow-origin").as_deref() == Some(origin.as_str())
+            && r.one("access-control-allow-credentials") == Some("true");
+        let ok = r.status == status
+            && r.handler_ran() == (status == 200)
+            && match status {
+                204 => {
+                    granted
+                        && r.tokens("access-control-allow-headers")
+                            .iter()
+                            .any(|h| h == "authorization")
+                }
+                403 => r.has_no_cors_grant(),
+                401 => granted && r.text() == UNAUTHORIZED_BODY,
+                _ => granted && r.text() == PRIVATE_JSON,
+            };
+        if !ok {
+            problems.push(format!("{what}: expected {status}, got {}", show(&r)));
+        }
+    }
+    problems
+}
+
 #[test]
 fn one_tenants_page_cannot_read_another_tenants_api_in_chromium() {
     let started = Instant::now();
@@ -448,6 +589,7 @@ fn one_tenants_page_cannot_read_another_tenants_api_in_chromium() {
     let mut problems = Vec::new();
     for &(name, addr) in &addrs {
         problems.extend(raw_host_lines_choose_the_policy(name, addr, page_port));
+        problems.extend(raw_private_route(name, addr, page_port));
     }
 
     let browser_started = Instant::now();

@@ -11,7 +11,11 @@
 // - "single": its own API and the other tenant's, a GET and a PUT with a custom header
 //   (preflighted), each without and with credentials, one after another;
 // - "burst": 50 fetches per page, both pages at once, interleaved over both APIs, GETs and PUTs,
-//   with and without credentials (one Promise.all per page).
+//   with and without credentials (one Promise.all per page);
+// - "private": `GET /api/private` (behind the server's authentication layer, inside the CORS
+//   layer) of its own API and the other tenant's, with credentials, without and with
+//   `Authorization: Bearer secret` (preflighted); the page reads the status and the body (401
+//   `unauthorized`, or 200 and the JSON, parsed).
 // Every fetch has its own URL (`?k=...`), so that what Chromium saw on the wire (the CORS error
 // of `Network.loadingFailed`, preflights, statuses) is matched to it exactly. The script judges
 // nothing: it prints `result: {json}` (every fetch, what the page got and what Chromium saw)
@@ -54,11 +58,14 @@ const watchdog = setTimeout(async () => {
 async function runInPage({ specs, concurrent, timeout }) {
   const one = async (s) => {
     const init = { method: s.method, credentials: s.credentials, cache: "no-store", signal: AbortSignal.timeout(timeout) };
-    if (s.header) init.headers = { "X-Tenant-Probe": "1" };
+    if (s.headers) init.headers = s.headers;
     try {
       const r = await fetch(s.url, init);
       const exposed = { "x-request-id": r.headers.get("x-request-id"), "x-total-count": r.headers.get("x-total-count") };
-      return { id: s.id, ok: true, status: r.status, body: await r.text(), exposed };
+      const body = await r.text();
+      let json = null;
+      try { json = JSON.parse(body); } catch {}
+      return { id: s.id, ok: true, status: r.status, body, json, exposed };
     } catch (e) {
       return { id: s.id, ok: false, error: `${e.name}: ${e.message}` };
     }
@@ -151,11 +158,13 @@ try {
     const fetches = [];
     const urlOf = new Map();
     let n = 0;
-    const spec = (phase, page, target, method, credentials) => {
+    const spec = (phase, page, target, method, credentials, auth = false) => {
       const id = `${server.name}-${phase}-${page}${target}-${n++}`;
-      const url = `http://api.${target}.test:${server.port}/api/items?k=${id}`;
+      const path = phase === "private" ? "/api/private" : "/api/items";
+      const url = `http://api.${target}.test:${server.port}${path}?k=${id}`;
       urlOf.set(id, url);
-      return { id, phase, page, target, method, credentials, url, header: method === "PUT" };
+      const headers = auth ? { Authorization: "Bearer secret" } : method === "PUT" ? { "X-Tenant-Probe": "1" } : null;
+      return { id, phase, page, target, method, credentials, url, auth, headers };
     };
     const run = async (page, specs, concurrent) => {
       const results = await pages[page].page.evaluate(runInPage, { specs, concurrent, timeout: FETCH_TIMEOUT_MS });
@@ -163,7 +172,7 @@ try {
       for (const s of specs) {
         const r = results.find((x) => x.id === s.id);
         const wire = pages[page].seen.get(s.url) || null;
-        const { header, ...rest } = s;
+        const { headers, ...rest } = s;
         fetches.push({ ...rest, ...r, wire });
       }
     };
@@ -192,6 +201,16 @@ try {
       return run(page, specs, true);
     });
     await Promise.all(bursts);
+
+    // The authenticated route, one after another: without the token, then with it.
+    for (const page of tenants) {
+      const specs = [];
+      for (const target of tenants) {
+        specs.push(spec("private", page, target, "GET", "include", false));
+        specs.push(spec("private", page, target, "GET", "include", true));
+      }
+      await run(page, specs, false);
+    }
 
     report.servers.push({ name: server.name, port: server.port, fetches });
     console.log(`${server.name}: ${fetches.length} fetches in ${Date.now() - serverStarted} ms`);

@@ -1,11 +1,19 @@
 //! The actix-web example server: its routes and how it starts.
 
 use crate as ex;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::middleware::Logger;
+use actix_web::middleware::{from_fn, Logger, Next};
 use actix_web::{guard, web, App, HttpRequest, HttpResponse, HttpServer, Route};
 use cors_actix::Cors;
+
+/// The one `Authorization` line `GET /api/private` accepts, its handler's body, and the
+/// authentication layer's refusal (examples/README.md).
+const PRIVATE_TOKEN: &str = "Bearer secret";
+const PRIVATE_JSON: &str = r#"{"private":true}"#;
+const UNAUTHORIZED_BODY: &str = "unauthorized";
 
 /// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 fn reply(
@@ -72,6 +80,25 @@ async fn cookie_echo(request: HttpRequest) -> HttpResponse {
     json(StatusCode::OK, ex::cookie_echo_json(cookie), &[])
 }
 
+/// The authentication layer of `GET /api/private` (actix-web's own middleware, on the resource,
+/// so inside the CORS middleware of its scope or App): without `Authorization: Bearer secret`
+/// it answers 401 itself and the handler never runs (no `X-Handler`). The CORS middleware
+/// around it answers preflights before it, and puts its headers on the 401 as on any response.
+async fn require_bearer<B: MessageBody + 'static>(
+    request: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let authorization = request.headers().get(header::AUTHORIZATION);
+    if authorization.map(HeaderValue::as_bytes) == Some(PRIVATE_TOKEN.as_bytes()) {
+        return next.call(request).await.map(ServiceResponse::map_into_left_body);
+    }
+    let refusal = HttpResponse::Unauthorized()
+        .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+        .content_type("text/plain; charset=utf-8")
+        .body(UNAUTHORIZED_BODY);
+    Ok(request.into_response(refusal).map_into_right_body())
+}
+
 /// The routes under the `--config` policy: `/api/*`, `/health`, and (through the scope's
 /// default service, which falls back to the app's 404) every unmatched path.
 fn api(config: &mut web::ServiceConfig) {
@@ -112,7 +139,12 @@ fn api(config: &mut web::ServiceConfig) {
             "/api/cookie/set",
             get().to(|| async { reply(StatusCode::OK, "cookie set", &[("set-cookie", ex::SET_COOKIE)]) }),
         )
-        .route("/api/cookie/echo", get().to(cookie_echo));
+        .route("/api/cookie/echo", get().to(cookie_echo))
+        .service(
+            web::resource("/api/private")
+                .wrap(from_fn(require_bearer))
+                .route(get().to(|| async { json(StatusCode::OK, PRIVATE_JSON, &[]) })),
+        );
 }
 
 /// Binds and starts an `HttpServer` (actix-web's signal handlers off, the grace period set):

@@ -1,11 +1,19 @@
 //! The axum example server: its routes and how it starts.
 
 use crate as ex;
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use cors_axum::CorsLayer;
+
+/// The one `Authorization` line `GET /api/private` accepts, its handler's body, and the
+/// authentication layer's refusal (examples/README.md).
+const PRIVATE_TOKEN: &str = "Bearer secret";
+const PRIVATE_JSON: &str = r#"{"private":true}"#;
+const UNAUTHORIZED_BODY: &str = "unauthorized";
 
 /// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 fn reply(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
@@ -47,6 +55,19 @@ async fn cookie_echo(headers: HeaderMap) -> Response {
     json(StatusCode::OK, ex::cookie_echo_json(cookie), &[])
 }
 
+/// The authentication layer of `GET /api/private` (axum's own middleware, inside the CORS
+/// layer): without `Authorization: Bearer secret` it answers 401 itself and the handler never
+/// runs (no `X-Handler`). The CORS layer around it answers preflights before it, and puts its
+/// headers on the 401 as on any response.
+async fn require_bearer(request: Request, next: Next) -> Response {
+    let authorization = request.headers().get(header::AUTHORIZATION);
+    if authorization.map(HeaderValue::as_bytes) == Some(PRIVATE_TOKEN.as_bytes()) {
+        return next.run(request).await;
+    }
+    let challenge = [(header::WWW_AUTHENTICATE, "Bearer")];
+    (StatusCode::UNAUTHORIZED, challenge, UNAUTHORIZED_BODY).into_response()
+}
+
 /// `/health` and the `/api/*` routes, without any layer.
 fn api_routes() -> Router {
     Router::new()
@@ -84,6 +105,12 @@ fn api_routes() -> Router {
             get(|| async { reply(StatusCode::OK, "cookie set", &[("set-cookie", ex::SET_COOKIE)]) }),
         )
         .route("/api/cookie/echo", get(cookie_echo))
+        .route(
+            "/api/private",
+            get(|| async { json(StatusCode::OK, PRIVATE_JSON, &[]) })
+                // Around the matched methods only: another method still gets axum's 405.
+                .route_layer(middleware::from_fn(require_bearer)),
+        )
 }
 
 /// `/public/*`'s routes, without any layer.

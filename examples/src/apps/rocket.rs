@@ -5,14 +5,21 @@ use cors_rocket::CorsFairing;
 use rocket::config::{Config, Ident, LogLevel};
 use rocket::error::ErrorKind;
 use rocket::fairing::AdHoc;
-use rocket::http::{ContentType, Method, Status};
+use rocket::http::{ContentType, Header, Method, Status};
 use rocket::request::{self, FromRequest};
 use rocket::response::{self, Responder};
 use rocket::shield::Shield;
-use rocket::{delete, get, options, patch, post, put, routes, Build, Request, Response, Rocket};
+use rocket::{catch, catchers, delete, get, options, patch, post, put, routes};
+use rocket::{Build, Request, Response, Rocket};
 use std::io::Cursor;
 use std::net::SocketAddr;
 use std::sync::Mutex;
+
+/// The one `Authorization` line `GET /api/private` accepts, its handler's body, and the
+/// authentication layer's refusal (examples/README.md).
+const PRIVATE_TOKEN: &str = "Bearer secret";
+const PRIVATE_JSON: &str = r#"{"private":true}"#;
+const UNAUTHORIZED_BODY: &str = "unauthorized";
 
 /// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 struct Reply {
@@ -62,6 +69,42 @@ impl<'r> FromRequest<'r> for CookieLine<'r> {
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
         request::Outcome::Success(CookieLine(request.headers().get_one("cookie")))
+    }
+}
+
+/// The authentication layer of `GET /api/private`, as Rocket writes one: a request guard, which
+/// runs before the handler and fails the request with 401 unless it carries
+/// `Authorization: Bearer secret` (the handler never runs), and [`refused`], the catcher that
+/// answers that failure. The CORS fairing answers preflights before any route (so before the
+/// guard), and puts its headers on the catcher's 401 as on any response.
+struct Bearer;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Bearer {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        match request.headers().get_one("authorization") {
+            Some(PRIVATE_TOKEN) => request::Outcome::Success(Bearer),
+            _ => request::Outcome::Error((Status::Unauthorized, ())),
+        }
+    }
+}
+
+/// The 401 of a failed [`Bearer`] guard: no `X-Handler`, since no handler ran.
+#[derive(rocket::Responder)]
+#[response(status = 401, content_type = "plain")]
+struct Refusal {
+    body: &'static str,
+    challenge: Header<'static>,
+}
+
+/// Registered under `/api/private`: other routes' 401s are their own.
+#[catch(401)]
+fn refused() -> Refusal {
+    Refusal {
+        body: UNAUTHORIZED_BODY,
+        challenge: Header::new("www-authenticate", "Bearer"),
     }
 }
 
@@ -144,6 +187,11 @@ fn cookie_set() -> Reply {
 #[get("/api/cookie/echo")]
 fn cookie_echo(cookie: CookieLine<'_>) -> Reply {
     json(Status::Ok, ex::cookie_echo_json(cookie.0), &[])
+}
+
+#[get("/api/private")]
+fn private(_bearer: Bearer) -> Reply {
+    json(Status::Ok, PRIVATE_JSON, &[])
 }
 
 #[get("/info")]
@@ -237,8 +285,10 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
                 acao,
                 cookie_set,
                 cookie_echo,
+                private,
             ],
         )
+        .register("/api/private", catchers![refused])
         .mount("/metrics", routes![metrics])
         .mount("/public", routes![public_info]))
 }

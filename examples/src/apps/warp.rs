@@ -2,10 +2,16 @@
 
 use crate as ex;
 use cors_warp::Cors;
-use warp::http::header::{HeaderName, HeaderValue, CONTENT_TYPE, COOKIE};
+use warp::http::header::{HeaderName, HeaderValue, CONTENT_TYPE, COOKIE, WWW_AUTHENTICATE};
 use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
+
+/// The one `Authorization` line `GET /api/private` accepts, its handler's body, and the
+/// authentication layer's refusal (examples/README.md).
+const PRIVATE_TOKEN: &str = "Bearer secret";
+const PRIVATE_JSON: &str = r#"{"private":true}"#;
+const UNAUTHORIZED_BODY: &str = "unauthorized";
 
 /// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 fn reply(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
@@ -97,6 +103,54 @@ fn api() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send
         .unify()
         .or(cookie_echo())
         .unify()
+        .or(private())
+        .unify()
+}
+
+/// `GET /api/private` behind its authentication layer, as warp writes one: [`bearer`] rejects
+/// the request unless it carries `Authorization: Bearer secret` (the handler never runs), and
+/// [`refuse`], a `recover` inside the CORS wrapper, turns that rejection into 401. The wrapper
+/// answers preflights before any filter runs, and puts its headers on the 401 as on any reply.
+fn private() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    warp::path!("api" / "private")
+        .and(warp::get())
+        .and(bearer())
+        .map(|| json(StatusCode::OK, PRIVATE_JSON, &[]))
+        .recover(refuse)
+        .unify()
+}
+
+/// The rejection of a request without the bearer token.
+#[derive(Debug)]
+struct Unauthorized;
+
+impl warp::reject::Reject for Unauthorized {}
+
+/// Passes a request whose `Authorization` is `Bearer secret`, rejects any other (a line that is
+/// not text included) with [`Unauthorized`].
+fn bearer() -> impl Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static {
+    warp::header::optional::<String>("authorization")
+        .or_else(|_| async { Ok::<_, Rejection>((None,)) })
+        .and_then(|authorization: Option<String>| async move {
+            match authorization.as_deref() {
+                Some(PRIVATE_TOKEN) => Ok(()),
+                _ => Err(warp::reject::custom(Unauthorized)),
+            }
+        })
+        .untuple_one()
+}
+
+/// The 401 of [`Unauthorized`] (no `X-Handler`, since no handler ran); every other rejection
+/// (another path, another method) goes on as it was.
+async fn refuse(rejection: Rejection) -> Result<Response, Rejection> {
+    if rejection.find::<Unauthorized>().is_none() {
+        return Err(rejection);
+    }
+    let mut response = UNAUTHORIZED_BODY.into_response();
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    let challenge = HeaderValue::from_static("Bearer");
+    response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+    Ok(response)
 }
 
 /// `/api/items`: its list, its own OPTIONS handler, and an echo of each write method.
