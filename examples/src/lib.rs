@@ -3,7 +3,6 @@
 //! (examples/README.md). No CORS logic lives here: that is the core's, reached through each
 //! framework's adapter.
 
-use cors_core::lookup::LookupCache;
 use cors_core::{Guard, Policy, PolicyBuilder, PolicyConfig, PolicyHandle, PolicySet, PolicySetConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -70,7 +69,8 @@ impl Framework {
 
 /// A server's start-up settings, from `[--config FILE] [--addr HOST:PORT] [--watch]
 /// [--origin-store URL] [--origin-store-ttl SECONDS] [--candidate FILE] [--debug-answers]`.
-/// The store, the candidate and the debug answers are already part of `policy`.
+/// The store, the candidate and the debug answers are already part of `policy`; with a
+/// policy set, the store is part of its tenant routes' policies.
 #[derive(Debug)]
 pub struct Settings {
     /// The policy for `/api/*` and unmatched paths (with a policy set, the set's first).
@@ -185,11 +185,14 @@ fn settings(framework: Framework, args: impl Iterator<Item = String>) -> Result<
     } = read_args(framework, args)?;
     let config = config.unwrap_or_else(default_config);
     let strict_guard = framework == Framework::Mcp;
-    let set = load_set(&config, strict_guard)?;
+    let set = load_set(
+        &config,
+        strict_guard,
+        origin_store.as_deref().map(|url| (url, ttl)),
+    )?;
     if set.is_some() {
         let refused = [
             ("--watch", watch),
-            ("--origin-store", origin_store.is_some()),
             ("--candidate", candidate.is_some()),
             ("--debug-answers", debug_answers),
         ];
@@ -224,7 +227,7 @@ fn settings(framework: Framework, args: impl Iterator<Item = String>) -> Result<
     let policy = match &origin_store {
         None => Policy::from_config(&file),
         Some(url) => PolicyBuilder::from_config(file)
-            .lookup_cache(open_store(url, ttl)?)
+            .lookup_cache(open_store(url)?.lookup_cache(ttl))
             .build(),
     }
     .map_err(|e| e.to_string())?;
@@ -244,8 +247,13 @@ fn settings(framework: Framework, args: impl Iterator<Item = String>) -> Result<
     })
 }
 
-/// The policy set of a policy file with `[[routes]]`; `None` for a file without.
-fn load_set(path: &std::path::Path, strict_guard: bool) -> Result<Option<PolicySet>, String> {
+/// The policy set of a policy file with `[[routes]]`; `None` for a file without. `store` is
+/// `--origin-store` and its TTL, for the set's tenant routes.
+fn load_set(
+    path: &std::path::Path,
+    strict_guard: bool,
+    store: Option<(&str, Duration)>,
+) -> Result<Option<PolicySet>, String> {
     let mut config = PolicySetConfig::load(path).map_err(|e| e.to_string())?;
     if config.routes.is_empty() {
         return Ok(None);
@@ -256,7 +264,7 @@ fn load_set(path: &std::path::Path, strict_guard: bool) -> Result<Option<PolicyS
             route.policy.guard = Guard::Strict.name().to_owned();
         }
     }
-    let set = PolicySet::from_config(&config).map_err(|e| e.to_string())?;
+    let set = build_set(&config, store)?;
     for warning in set.warnings() {
         eprintln!("warning: {warning}");
     }
@@ -268,6 +276,36 @@ fn load_set(path: &std::path::Path, strict_guard: bool) -> Result<Option<PolicyS
         }
     }
     Ok(Some(set))
+}
+
+/// The set of `config`: with `--origin-store` (`store`), each tenant route (`tenant = true`)
+/// looks its origins up per tenant in the store, opened once (rules §11). A tenant route
+/// without the store, or the store without a tenant route, is refused with what to do, so
+/// that neither is silently ignored.
+fn build_set(config: &PolicySetConfig, store: Option<(&str, Duration)>) -> Result<PolicySet, String> {
+    let tenant_route = config.routes.iter().find(|route| route.tenant);
+    let set = match (store, tenant_route) {
+        (None, Some(route)) => {
+            return Err(format!(
+                "routes.{}: tenant = true looks its origins up per tenant in a store: give the server \
+                 --origin-store URL (postgres://... or redis://...)",
+                route.name
+            ))
+        }
+        (None, None) => PolicySet::from_config(config),
+        (Some(_), None) => {
+            return Err(
+                "--origin-store with [[routes]] in the policy file looks up the origins of its \
+                 tenant routes, and no route has tenant = true: add tenant = true to the routes whose \
+                 origins the store keeps per tenant, or leave out --origin-store"
+                    .to_owned(),
+            )
+        }
+        (Some((url, ttl)), Some(_)) => {
+            PolicySet::from_config_with(config, &open_store(url)?.tenant_lookup_cache(ttl))
+        }
+    };
+    set.map_err(|e| e.to_string())
 }
 
 /// Says on stderr, for the policy file at `path`, each key a `CORS_*` variable replaced, so
@@ -317,10 +355,11 @@ pub fn metrics_text() -> String {
 /// The content type of [`metrics_text`].
 pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Opens the `--origin-store` and gives the cached origins it keeps, invalidated by its change
-/// notifications. The store's connection lives on a runtime of its own, apart from the
-/// framework's, for the whole process: it reconnects by itself when the store comes back.
-fn open_store(url: &str, ttl: Duration) -> Result<LookupCache, String> {
+/// Opens the `--origin-store`, whose caches (`lookup_cache`, `tenant_lookup_cache`) it keeps
+/// up to date through its change notifications. The store's connection lives on a runtime of
+/// its own, apart from the framework's, for the whole process: it reconnects by itself when
+/// the store comes back.
+fn open_store(url: &str) -> Result<cors_store::OriginStore, String> {
     static STORE_RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     let runtime = match STORE_RUNTIME.get() {
         Some(runtime) => runtime,
@@ -335,8 +374,7 @@ fn open_store(url: &str, ttl: Duration) -> Result<LookupCache, String> {
         }
     };
     let _entered = runtime.enter();
-    let store = cors_store::OriginStore::open(url).map_err(|e| format!("--origin-store {url}: {e}"))?;
-    Ok(store.lookup_cache(ttl))
+    cors_store::OriginStore::open(url).map_err(|e| format!("--origin-store {url}: {e}"))
 }
 
 /// `examples/cors.toml` from the working directory, else the copy beside this package.
@@ -529,5 +567,48 @@ mod tests {
         let err = settings(Framework::Warp, args(&["--config", "/nonexistent.toml"])).unwrap_err();
         assert!(err.contains("cannot read policy file"), "{err}");
         assert!(settings(Framework::Warp, args(&["--bogus"])).is_err());
+    }
+
+    /// A policy file with `[[routes]]` in a temporary folder.
+    fn set_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("cors-examples-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn an_origin_store_serves_the_tenant_routes_of_a_set() {
+        let tenants = set_file(
+            "tenants.toml",
+            "tenant_header = \"x-tenant\"\n[[routes]]\nname = \"api\"\npath = \"/api\"\ntenant = true\n",
+        );
+        let config = tenants.to_str().unwrap();
+        // Nothing listens there: the store connects in the background, and refuses meanwhile.
+        let store = "redis://127.0.0.1:1/0";
+        let s = settings(
+            Framework::Axum,
+            args(&["--config", config, "--origin-store", store]),
+        )
+        .unwrap();
+        let set = s.set.expect("a set");
+        assert!(set.routes()[0].is_tenant());
+        assert_eq!(set.tenant_header(), Some("x-tenant"));
+        // Without the store, the tenant route has no origins to look up.
+        let err = settings(Framework::Axum, args(&["--config", config])).unwrap_err();
+        assert!(err.contains("--origin-store"), "{err}");
+        // A set without a tenant route has no use for the store.
+        let plain = set_file(
+            "plain.toml",
+            "[[routes]]\nname = \"api\"\npath = \"/api\"\nallow_origins = [\"https://a.example\"]\n",
+        );
+        let plain = plain.to_str().unwrap();
+        let err = settings(
+            Framework::Axum,
+            args(&["--config", plain, "--origin-store", store]),
+        )
+        .unwrap_err();
+        assert!(err.contains("no route has tenant = true"), "{err}");
     }
 }
