@@ -1,11 +1,11 @@
-//! Tenant routes of a policy set with `--origin-store` (rules §11; examples-contract.md, "Policy
-//! sets in the policy file"): the four example servers, started with a policy file whose
-//! `[[routes]]` entry has `tenant = true` and `tenant_header = "x-tenant"`, on one private
-//! PostgreSQL or Redis instance. Over raw HTTP: tenant a's origin is granted with `X-Tenant: a`
-//! and refused with `X-Tenant: b`, without the header and with a key that is not one; while
-//! several threads send requests, moving the origin from tenant a to tenant b in the store
-//! (`psql`'s `UPDATE`, `redis-cli`'s `SMOVE` and `PUBLISH`) flips every server's answers within
-//! about a second, and no request is ever granted the origin for the wrong tenant.
+//! Tenant routes of a policy set with `--origin-store` (rules §11): the four example servers,
+//! started with a policy file whose `[[routes]]` entry has `tenant = true` and
+//! `tenant_header = "x-tenant"`, on one private PostgreSQL or Redis instance. Over raw HTTP:
+//! tenant a's origin is granted with `X-Tenant: a` and refused with `X-Tenant: b`, without the
+//! header and with a key that is not one; while several threads send requests, moving the
+//! origin from tenant a to tenant b in the store (`psql`'s `UPDATE`, `redis-cli`'s `SMOVE` and
+//! `PUBLISH`) flips every server's answers within about a second, and no request is ever
+//! granted the origin for the wrong tenant.
 
 mod common;
 
