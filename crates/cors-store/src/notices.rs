@@ -43,6 +43,45 @@ pub(crate) fn payload<'a>(tenant: &str, origin: &'a str) -> Cow<'a, str> {
     }
 }
 
+/// What a payload names.
+#[derive(Debug, PartialEq, Eq)]
+enum Notice<'a> {
+    /// Every origin of every list.
+    Everything,
+    /// An origin of the shared list.
+    Shared(&'a str),
+    /// A tenant key and an origin of its list.
+    Tenant(&'a str, &'a str),
+    /// Nothing that can be cached: why.
+    Ignored(String),
+}
+
+/// Reads a payload. Neither a value that is not a canonical origin nor one that is not a
+/// tenant key is ever cached (only those are looked up), so such a notice has nothing to drop.
+fn parse(payload: &str) -> Notice<'_> {
+    if payload.is_empty() {
+        return Notice::Everything;
+    }
+    if payload.len() > MAX_NOTICE_LEN {
+        return Notice::Ignored("longer than any change notice".to_owned());
+    }
+    let (tenant, origin) = match payload.rsplit_once(' ') {
+        Some((tenant, origin)) => (Some(tenant), origin),
+        None => (None, payload),
+    };
+    if origin.len() > MAX_ORIGIN_LEN {
+        return Notice::Ignored("longer than any origin".to_owned());
+    }
+    if let Err(error) = error::check_origin(origin) {
+        return Notice::Ignored(error.to_string());
+    }
+    match tenant.map(|tenant| (tenant, error::check_tenant(tenant))) {
+        None => Notice::Shared(origin),
+        Some((tenant, Ok(()))) => Notice::Tenant(tenant, origin),
+        Some((_, Err(error))) => Notice::Ignored(error.to_string()),
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Notices {
     state: Mutex<State>,
@@ -60,27 +99,11 @@ impl Notices {
     /// A change notice: one origin of the shared list, one origin of a tenant's list, or
     /// every origin when empty.
     pub(crate) fn changed(&self, inner: &Arc<Inner>, payload: &str) {
-        if payload.is_empty() {
-            return self.flush(inner);
-        }
-        if payload.len() > MAX_NOTICE_LEN {
-            return self.ignored(inner, payload, "longer than any change notice".to_owned());
-        }
-        let (tenant, origin) = payload.rsplit_once(' ').unwrap_or(("", payload));
-        if origin.len() > MAX_ORIGIN_LEN {
-            return self.ignored(inner, payload, "longer than any origin".to_owned());
-        }
-        // Neither is ever cached (only canonical origins and tenant keys are looked up), so
-        // there is nothing to drop.
-        if let Err(error) = error::check_origin(origin) {
-            return self.ignored(inner, payload, error.to_string());
-        }
-        match tenant {
-            "" if payload.len() == origin.len() => inner.origin_changed(origin),
-            tenant => match error::check_tenant(tenant) {
-                Ok(()) => inner.tenant_origin_changed(tenant, origin),
-                Err(error) => self.ignored(inner, payload, error.to_string()),
-            },
+        match parse(payload) {
+            Notice::Everything => self.flush(inner),
+            Notice::Shared(origin) => inner.origin_changed(origin),
+            Notice::Tenant(tenant, origin) => inner.tenant_origin_changed(tenant, origin),
+            Notice::Ignored(why) => self.ignored(inner, payload, why),
         }
     }
 
@@ -138,5 +161,52 @@ impl Notices {
             drop(state);
             inner.everything_changed();
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_name_a_list_and_an_origin() {
+        assert_eq!(parse(""), Notice::Everything);
+        assert_eq!(parse("https://a.example"), Notice::Shared("https://a.example"));
+        assert_eq!(
+            parse("acme https://a.example"),
+            Notice::Tenant("acme", "https://a.example")
+        );
+        assert_eq!(
+            parse(&payload("acme", "https://a.example")),
+            Notice::Tenant("acme", "https://a.example")
+        );
+        assert_eq!(
+            parse(&payload("", "https://a.example")),
+            Notice::Shared("https://a.example")
+        );
+        // A tenant key may hold any visible character, `:` and `/` included.
+        assert_eq!(
+            parse("a:b/c https://a.example"),
+            Notice::Tenant("a:b/c", "https://a.example")
+        );
+    }
+
+    #[test]
+    fn payloads_that_name_nothing_cached_are_ignored() {
+        let ignored = |payload: &str| match parse(payload) {
+            Notice::Ignored(why) => why,
+            other => panic!("{payload:?}: {other:?}"),
+        };
+        assert!(ignored("a b https://a.example").contains("is not a tenant key"));
+        assert!(ignored(" https://a.example").contains("is not a tenant key"));
+        assert!(ignored("acme https://A.example/").contains("not a canonical origin"));
+        assert!(ignored("acme ").contains("not a canonical origin"));
+        assert!(ignored("acme").contains("not a canonical origin"));
+        assert!(ignored(&format!("{} https://a.example", "x".repeat(129))).contains("is not a tenant key"));
+        assert!(ignored(&"x".repeat(MAX_NOTICE_LEN + 1)).contains("longer than any change notice"));
+        assert!(
+            ignored(&format!("acme https://{}.example", "x".repeat(MAX_ORIGIN_LEN)))
+                .contains("longer than any origin")
+        );
     }
 }
