@@ -158,14 +158,13 @@ impl<T: HeaderTypes> NativePolicy<T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
         let decision = match tenant {
             None => self.policy.evaluate(&request),
-            Some(key) => self.policy.evaluate_with(&request, Facts::default().tenant(key)),
+            Some(key) => tenant_decision(&self.policy, &request, key),
         };
         Evaluated {
             cors: self,
             request,
             decision,
             entry,
-            tenant,
         }
     }
 
@@ -191,7 +190,6 @@ impl<T: HeaderTypes> NativePolicy<T> {
             request,
             decision,
             entry,
-            tenant,
         }
     }
 
@@ -208,6 +206,14 @@ impl<T: HeaderTypes> NativePolicy<T> {
     }
 }
 
+/// The decision of a tenant route's request. Apart: inlined, a second copy of the policy's
+/// decision would keep the usual one from being inlined into every adapter's request path.
+#[cold]
+#[inline(never)]
+fn tenant_decision<T: HeaderTypes>(policy: &Policy, request: &NativeRequest<'_, T>, key: &[u8]) -> Decision {
+    policy.evaluate_with(request, Facts::default().tenant(key))
+}
+
 /// A decision with the request it was made for.
 pub(crate) struct Evaluated<'r, T: HeaderTypes> {
     cors: &'r NativePolicy<T>,
@@ -215,8 +221,6 @@ pub(crate) struct Evaluated<'r, T: HeaderTypes> {
     decision: Decision,
     /// The policy's entry in its set ([`crate::adapter::NativeRoutes`]), kept in the `Pending`.
     entry: u16,
-    /// The request's tenant key, for a tenant route of a set.
-    tenant: Option<&'r [u8]>,
 }
 
 impl<T: HeaderTypes> fmt::Debug for Evaluated<'_, T> {
@@ -237,8 +241,8 @@ impl<'r, T: HeaderTypes> Evaluated<'r, T> {
     /// large for its other callees to be inlined (bench/NOTES.md, "The hot path's shape").
     #[cold]
     #[inline(never)]
-    pub(crate) fn start_lookup(&self) -> Option<PendingLookup> {
-        match self.tenant {
+    pub(crate) fn start_lookup(&self, tenant: Option<&[u8]>) -> Option<PendingLookup> {
+        match tenant {
             None => self.cors.policy.start_lookup(&self.request),
             Some(key) => self
                 .cors

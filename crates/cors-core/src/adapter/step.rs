@@ -143,7 +143,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     ) -> Step<'r, T> {
         let evaluated = self.evaluate(entry, tenant, method, headers);
         if evaluated.decision().needs_lookup() {
-            if let Some(lookup) = evaluated.start_lookup() {
+            if let Some(lookup) = evaluated.start_lookup(tenant) {
                 return Step::LookUp(lookup);
             }
         }

@@ -23,6 +23,9 @@ impl Policy {
     /// [`Refusal::OriginNotLookedUp`] ([`Decision::needs_lookup`]), and an adapter looks it
     /// up ([`Policy::start_lookup`]) and decides again with the answer
     /// ([`Policy::evaluate_with`]). `evaluate` itself never waits.
+    // Inlined: out of line, the call and the move of its decision cost every adapter's
+    // request (bench/NOTES.md, "Policy sets").
+    #[inline(always)]
     pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
         let none = Looked::default();
         self.observed(request, self.decide(request, none), |p| p.decide(request, none))
