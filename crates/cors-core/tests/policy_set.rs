@@ -260,3 +260,22 @@ fn a_tenant_route_looks_origins_up_under_the_tenant_key_only() {
     assert_eq!(decide(Some(b"acme")), cors_core::Outcome::ActualAllowed);
     assert_ne!(decide(Some(b"globex")), cors_core::Outcome::ActualAllowed);
 }
+
+#[test]
+fn a_tenant_route_without_static_origins_is_told_what_it_lacks() {
+    let config = PolicySetConfig::parse(
+        "[[routes]]\nname = \"t\"\npath = \"/\"\ntenant = true\n",
+        Format::Toml,
+    )
+    .unwrap();
+    let errors: Vec<String> = PolicySet::from_config(&config)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("routes.t.tenant: needs its tenants' origins from a store"),
+        "{errors:#?}"
+    );
+}

@@ -303,7 +303,7 @@ impl LookupCache {
     /// A lookup of `raw` for a request, or `None` when `raw` is not a canonical origin (which
     /// is refused without asking anyone).
     pub(crate) fn start(&self, raw: &[u8]) -> Option<PendingLookup> {
-        let origin = crate::lookup::tenant::origin_of(raw, self.shared.settings.per_tenant);
+        let origin = crate::lookup::key::origin_of(raw, self.shared.settings.per_tenant);
         crate::wire::origin::Origin::parse(origin).ok()?;
         let origin: Box<[u8]> = raw.into();
         let shared = Arc::clone(&self.shared);

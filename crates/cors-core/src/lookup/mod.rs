@@ -10,14 +10,18 @@ mod entries;
 #[cfg(feature = "lookup")]
 mod health;
 #[cfg(feature = "lookup")]
+pub(crate) mod key;
+#[cfg(feature = "lookup")]
 pub(crate) mod source;
 #[cfg(feature = "lookup")]
 pub(crate) mod tenant;
 
+#[cfg(feature = "lookup")]
+pub use crate::wire::token::is_tenant_key;
 pub use answer::{LookupAnswer, PendingLookup};
 #[cfg(feature = "lookup")]
 pub use cache::{LookupCache, LookupCacheBuilder, LookupCacheStats};
 #[cfg(feature = "lookup")]
 pub use source::{from_fn, LookupError, LookupErrorKind, LookupSource, LookupSourceFuture};
 #[cfg(feature = "lookup")]
-pub use tenant::{is_tenant_key, TenantSource};
+pub use tenant::TenantSource;

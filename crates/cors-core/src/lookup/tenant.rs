@@ -2,8 +2,8 @@
 //! origins its tenant's list holds, and no other tenant's. The cache keys an answer by the
 //! tenant and the origin together, so that one tenant's answer never serves another.
 
-use crate::limits::{MAX_ORIGIN_LEN, MAX_TENANT_KEY_LEN};
 use crate::lookup::cache::{LookupCache, LookupCacheBuilder};
+use crate::lookup::key::{key, KEY_ROOM};
 use crate::lookup::source::{LookupSource, LookupSourceFuture};
 
 /// Where each tenant's allowed origins are looked up: a table with a tenant column, a key per
@@ -32,42 +32,10 @@ pub(crate) struct Keyed<S>(pub(crate) S);
 
 impl<S: TenantSource> LookupSource for Keyed<S> {
     fn is_allowed<'a>(&'a self, key: &'a str) -> LookupSourceFuture<'a> {
-        match key.split_once(SEPARATOR as char) {
+        match key.split_once(crate::lookup::key::SEPARATOR as char) {
             Some((tenant, origin)) => self.0.is_allowed(tenant, origin),
             None => Box::pin(async { Ok(false) }),
         }
-    }
-}
-
-/// Between the tenant and the origin in a cache key: no tenant key and no origin has it.
-const SEPARATOR: u8 = b'\n';
-
-/// Room for a key: a tenant, the separator and an origin.
-pub(crate) const KEY_ROOM: usize = MAX_TENANT_KEY_LEN + 1 + MAX_ORIGIN_LEN;
-
-pub use crate::wire::token::is_tenant_key;
-
-/// The cache key of `origin` for `tenant`, written into `buffer`; `None` for a tenant key that
-/// is not one or an origin too long.
-pub(crate) fn key<'b>(buffer: &'b mut [u8; KEY_ROOM], tenant: &[u8], origin: &[u8]) -> Option<&'b [u8]> {
-    if !is_tenant_key(tenant) || origin.len() > MAX_ORIGIN_LEN {
-        return None;
-    }
-    let len = tenant.len() + 1 + origin.len();
-    buffer[..tenant.len()].copy_from_slice(tenant);
-    buffer[tenant.len()] = SEPARATOR;
-    buffer[tenant.len() + 1..len].copy_from_slice(origin);
-    Some(&buffer[..len])
-}
-
-/// The origin part of a cache key (the whole key for a cache that is not per tenant).
-pub(crate) fn origin_of(key: &[u8], per_tenant: bool) -> &[u8] {
-    match per_tenant {
-        false => key,
-        true => key
-            .iter()
-            .position(|&b| b == SEPARATOR)
-            .map_or(&[][..], |at| &key[at + 1..]),
     }
 }
 

@@ -92,8 +92,8 @@ impl Policy {
             if !origins.is_per_tenant() {
                 return origins.start(raw);
             }
-            let mut buffer = [0; crate::lookup::tenant::KEY_ROOM];
-            return origins.start(crate::lookup::tenant::key(&mut buffer, facts.tenant?, raw)?);
+            let mut buffer = [0; crate::lookup::key::KEY_ROOM];
+            return origins.start(crate::lookup::key::key(&mut buffer, facts.tenant?, raw)?);
         }
         let _ = (request, facts);
         None
@@ -271,10 +271,10 @@ impl Policy {
         raw: &[u8],
         looked_up: Looked<'_>,
     ) -> Result<HeaderValueRef, Refusal> {
-        let mut buffer = [0; crate::lookup::tenant::KEY_ROOM];
+        let mut buffer = [0; crate::lookup::key::KEY_ROOM];
         let key = match (origins.is_per_tenant(), looked_up.tenant) {
             (false, _) => raw,
-            (true, Some(tenant)) => match crate::lookup::tenant::key(&mut buffer, tenant, raw) {
+            (true, Some(tenant)) => match crate::lookup::key::key(&mut buffer, tenant, raw) {
                 Some(key) => key,
                 // A tenant key that is not one resolves to no tenant: no grant (rules §11).
                 None => return Err(Refusal::OriginNotAllowed),

@@ -246,7 +246,7 @@ impl PolicySet {
     /// names, hosts and paths; every problem at once, each under its route's name. A tenant
     /// route (`tenant = true`) needs its tenants' origins: [`PolicySet::from_config_with`].
     pub fn from_config(config: &PolicySetConfig) -> Result<PolicySet, ConfigErrors> {
-        Self::build_config(config, Policy::from_config)
+        Self::build_config(config, |_| None)
     }
 
     /// [`PolicySet::from_config`], with the origins of every tenant route looked up per tenant
@@ -257,15 +257,17 @@ impl PolicySet {
         tenants: &crate::lookup::LookupCache,
     ) -> Result<PolicySet, ConfigErrors> {
         Self::build_config(config, |route| {
-            crate::PolicyBuilder::from_config(route.clone())
-                .lookup_cache(tenants.clone())
-                .build()
+            Some(
+                crate::PolicyBuilder::from_config(route.clone())
+                    .lookup_cache(tenants.clone())
+                    .build(),
+            )
         })
     }
 
     fn build_config(
         config: &PolicySetConfig,
-        tenant_policy: impl Fn(&crate::PolicyConfig) -> Result<Policy, ConfigErrors>,
+        tenant_policy: impl Fn(&crate::PolicyConfig) -> Option<Result<Policy, ConfigErrors>>,
     ) -> Result<PolicySet, ConfigErrors> {
         let names: Vec<Option<String>> = config.routes.iter().map(|r| Some(r.name.clone())).collect();
         let mut errors = Vec::new();
@@ -281,7 +283,13 @@ impl PolicySet {
         let mut policies = Vec::new();
         for (i, route) in config.routes.iter().enumerate() {
             let built = match route.tenant {
-                true => tenant_policy(&route.policy),
+                true => match tenant_policy(&route.policy) {
+                    Some(built) => built,
+                    None => {
+                        validate::tenant_route_without_origins(&names, i, &route.policy, &mut errors);
+                        continue;
+                    }
+                },
                 false => Policy::from_config(&route.policy),
             };
             match built {

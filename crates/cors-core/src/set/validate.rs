@@ -127,3 +127,24 @@ pub(super) fn tenant_header(name: Option<&str>, errors: &mut Vec<ConfigError>) {
         );
     }
 }
+
+/// A tenant route given no tenants' origins: that, and the rest of what is wrong with its
+/// policy (not that it allows no origin: its tenants' origins are what it lacks).
+pub(super) fn tenant_route_without_origins(
+    names: &[Option<String>],
+    i: usize,
+    config: &crate::PolicyConfig,
+    errors: &mut Vec<ConfigError>,
+) {
+    let prefix = route_prefix(names, i);
+    let key = format!("{prefix}tenant");
+    errors.push(ConfigError::new(
+        key,
+        None,
+        ConfigErrorKind::TenantRouteSource(true),
+    ));
+    if let Err(e) = crate::Policy::from_config(config) {
+        let others = e.iter().filter(|e| *e.kind() != ConfigErrorKind::NoOrigins);
+        errors.extend(others.map(|e| e.clone().within(&prefix)));
+    }
+}
