@@ -376,3 +376,52 @@ fn probe_with_a_set_as_policy_says_it_is_not_supported() {
         "{out:?}"
     );
 }
+
+/// A set with a tenant route keyed by `x-tenant`.
+const TENANTS: &str = r#"
+allow_origins = ["https://app.example.com"]
+tenant_header = "x-tenant"
+
+[[routes]]
+name = "tenants"
+host = "*.api.example.com"
+tenant = true
+"#;
+
+#[test]
+fn a_tenant_route_is_checked_and_explained_without_a_store() {
+    let dir = Dir::new();
+    let path = dir.file("tenants.toml", TENANTS);
+    let checked = run(cors().arg("check").arg(&path));
+    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+    let args = [
+        "--origin",
+        "https://shop.acme.example",
+        "--host",
+        "acme.api.example.com",
+        "-H",
+        "x-tenant: acme",
+    ];
+    let explained = explain(&path, &args);
+    assert!(
+        explained
+            .stdout
+            .contains("Tenant    \"acme\", from -H 'x-tenant: ...'"),
+        "{}",
+        explained.stdout
+    );
+    assert!(
+        explained.stdout.contains("which cors explain does not read"),
+        "{}",
+        explained.stdout
+    );
+    let keyless = explain(&path, &args[..4]);
+    assert!(
+        keyless
+            .stdout
+            .contains("Tenant    none (no grant from the tenants' origins)"),
+        "{}",
+        keyless.stdout
+    );
+    assert_eq!(keyless.code, 1);
+}

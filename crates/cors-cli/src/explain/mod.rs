@@ -538,12 +538,45 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
         explained.print_json(args);
     } else {
         explained.print_text(args, style);
+        if let Usable::Set(set) = &usable {
+            print_tenant(args, set, style);
+        }
     }
     if explained.verdict.allowed() {
         ALLOWED
     } else {
         BLOCKED
     }
+}
+
+/// For a tenant route, the request's tenant key and what `cors explain` cannot know: the
+/// tenant's origins are in the store, which it does not read.
+fn print_tenant(args: &Args, set: &PolicySet, style: Style) {
+    let host = args.host.as_deref().map(str::as_bytes);
+    let Chosen::Route(route) = set.choose(host, args.target_path().as_bytes()) else {
+        return;
+    };
+    if !route.is_tenant() {
+        return;
+    }
+    let headers: Vec<(String, String)> = args.headers.iter().map(|h| parse_header(h)).collect();
+    let header = set.tenant_header().and_then(|name| {
+        let mut lines = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        lines
+            .next()
+            .filter(|_| lines.next().is_none())
+            .map(|(_, v)| v.as_bytes())
+    });
+    let key = match set.tenant_key(host, header) {
+        Some(key) => format!("\"{}\"", String::from_utf8_lossy(key)),
+        None => "none (no grant from the tenants' origins)".to_owned(),
+    };
+    let from = set
+        .tenant_header()
+        .map_or("the host".to_owned(), |h| format!("-H '{h}: ...'"));
+    println!("{} {key}, from {from}", style.bold("Tenant   "));
+    println!("  a tenant route: the tenant's origins are in the store, which cors explain does not read;");
+    println!("  the verdict above counts the route's own origins only");
 }
 
 /// The policy or set, or `None` once it is reported unusable.
