@@ -267,13 +267,17 @@ fn cve_2024_6221_private_network_access_is_off_by_default() {
 
 /// flask-cors CVE-2024-6839 (the longest path regex won, not the most specific), CVE-2024-6844
 /// (`+` in a path read as a space) and CVE-2024-6866 (paths matched case-insensitively), and
-/// rack-cors CVE-2019-18978 (`/public/../private` matched `/public/*`): the core has no path
-/// rules to confuse. A policy file cannot name paths, and a decision depends on the method and
-/// the CORS request headers only; which policy applies to a path is the framework router's
-/// choice (tested over HTTP in `examples/tests/attack_probes.rs`).
+/// rack-cors CVE-2019-18978 (`/public/../private` matched `/public/*`): a policy decides by
+/// the method and the CORS request headers only. Only a policy set names paths
+/// (`cve_2019_18978_cve_2024_6839_6844_6866_a_set_matches_paths_exactly`); a policy file
+/// without `[[routes]]` cannot, and which policy applies to a path is then the framework
+/// router's choice (tested over HTTP in `examples/tests/attack_probes.rs`).
 #[test]
 fn cve_2019_18978_cve_2024_6839_6844_6866_decisions_never_depend_on_the_path() {
-    for key in ["resources", "paths", "routes"] {
+    let text = "allow_origins = [\"https://app.example.com\"]\nroutes = [\"/public/*\"]\n";
+    let errors = PolicyConfig::parse(text, Format::Toml).unwrap_err();
+    assert_eq!(errors.errors()[0].kind(), &ConfigErrorKind::RoutesInPolicy);
+    for key in ["resources", "paths"] {
         let text = format!("allow_origins = [\"https://app.example.com\"]\n{key} = [\"/public/*\"]\n");
         let errors = PolicyConfig::parse(&text, Format::Toml).unwrap_err();
         assert_eq!(errors.errors()[0].kind(), &ConfigErrorKind::UnknownKey, "{key}");
@@ -452,4 +456,38 @@ fn cve_2025_47908_acrh_comma_flood_fails_closed_fast_without_allocating() {
         policy.evaluate(&many_lines).outcome(),
         Outcome::PreflightRefused(Refusal::MalformedRequestHeaders)
     ));
+}
+
+/// The same advisories against a policy set's path routes (rules §11): the longest prefix on
+/// segment boundaries wins, not the longest pattern; `+` is no space; paths compare case
+/// sensitively; and a path with a `.` or `..` segment, raw or percent-encoded, gets no policy of
+/// the set at all (browsers never send one; a server that resolves it would route it elsewhere
+/// than its segments say).
+#[test]
+fn cve_2019_18978_cve_2024_6839_6844_6866_a_set_matches_paths_exactly() {
+    let any = Policy::builder().allow_origins(["*"]).build().unwrap();
+    let api = Policy::builder()
+        .allow_origins(["https://app.example.com"])
+        .build()
+        .unwrap();
+    let set = cors_core::PolicySet::builder()
+        .route("public", cors_core::Covers::path("/public"), any.clone())
+        .route("public-docs", cors_core::Covers::path("/public/docs"), any)
+        .default(api)
+        .build()
+        .unwrap();
+    let name = |path: &str| set.choose(None, path.as_bytes()).name();
+    assert_eq!(name("/public/docs/x"), Some("public-docs"));
+    assert_eq!(name("/public/docsx"), Some("public"));
+    assert_eq!(name("/public+docs"), None);
+    assert_eq!(name("/Public/x"), None);
+    assert_eq!(name("/PUBLIC"), None);
+    for dotted in [
+        "/public/../private",
+        "/public/%2e%2e/private",
+        "/public/%2E%2E/private",
+        "/x/./public",
+    ] {
+        assert!(set.choose(None, dotted.as_bytes()).policy().is_none(), "{dotted}");
+    }
 }

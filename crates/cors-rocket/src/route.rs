@@ -5,7 +5,7 @@
 
 use crate::method_override::is_overridden;
 use crate::request::{decide_looked_up, decide_now, Claim, Deciding, Stash};
-use crate::scope::{Choice, Scope, ROUTE_NAME};
+use crate::scope::{Scope, ROUTE_NAME};
 use cors_core::adapter::HandledBy;
 use cors_core::Decision;
 use rocket::http::{Method, Status};
@@ -36,14 +36,18 @@ impl Handler for ScopeRoute {
         if cell.get().is_none() {
             // The first scope to see the request claims it; one policy decides the whole
             // request, whatever is swapped in meanwhile.
-            let claim = match self.scope.policy_for(request) {
-                Some(Choice { policy, tenant }) => {
-                    let deciding = Deciding::chosen(&self.scope, &policy, tenant);
+            // Borrowed across the await, not moved out in parts: each part would be one more
+            // copy in this boxed future, whose size must stay within glibc's per-thread cache
+            // of small blocks (bench/NOTES.md, "Rocket's preflight rows after tenant routes").
+            let chosen = self.scope.policy_for(request);
+            let claim = match &chosen {
+                Some(choice) => {
+                    let deciding = Deciding::chosen(&self.scope, &choice.policy, choice.tenant);
                     let decision = decide(deciding, request, &mut data).await;
                     Claim::Decided(Stash {
                         scope: Arc::clone(&self.scope),
-                        policy,
-                        tenant,
+                        policy: choice.policy.clone(),
+                        tenant: choice.tenant,
                         decision,
                     })
                 }

@@ -20,7 +20,7 @@ use crate::config::PolicyConfig;
 ///     allow_credentials = false
 /// "#, Format::Toml)?;
 /// assert_eq!(config.routes[0].policy.allow_origins, ["*"]);
-/// assert_eq!(config.routes[0].keys, ["allow_origins", "allow_credentials"]);
+/// assert_eq!(config.routes[0].keys, ["allow_credentials", "allow_origins"]);
 /// # Ok::<(), cors_core::ConfigErrors>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub struct RouteConfig {
     pub path: Option<String>,
     /// The route's policy: the top level's keys with the route's own in their place.
     pub policy: PolicyConfig,
-    /// The policy keys the route sets itself, in the order written.
+    /// The policy keys the route sets itself, in key order.
     pub keys: Vec<String>,
     /// `tenant = true`: the route's origins are looked up per tenant, under the request's
     /// tenant key (rules §11).

@@ -161,6 +161,8 @@ fn read_route(
     read_keys(own.clone(), &[], &mut own_errors);
     errors.extend(own_errors.into_iter().map(|e| e.within(prefix)));
     route.keys = own.iter().map(|(k, _)| k.clone()).collect();
+    // In key order: not every format keeps the order the keys were written in.
+    route.keys.sort();
     let mut merged: Vec<(String, RawValue)> = top
         .iter()
         .filter(|(k, _)| !route.keys.contains(k))

@@ -81,6 +81,16 @@ pub(crate) fn segments(path: &[u8]) -> impl Iterator<Item = &[u8]> {
     rest.into_iter().flat_map(|rest| rest.split(|&b| b == b'/'))
 }
 
+/// Whether a request path has a `.` or `..` segment, percent-decoded (`%2e` is a dot).
+/// Browsers remove them before sending; a server that resolves them would route such a path
+/// elsewhere than its segments say, so no path route may be chosen by them (rules §11).
+#[inline]
+pub(crate) fn has_dot_segment(path: &[u8]) -> bool {
+    segments(path).any(|segment| {
+        segment.len() <= 6 && (cmp_decoded(segment, b".").is_eq() || cmp_decoded(segment, b"..").is_eq())
+    })
+}
+
 /// Compares a raw request segment, percent-decoded, with a route segment (decoded already): a
 /// `%XX` escape stands for its byte; a `%` not followed by two hex digits stands for itself.
 /// `%2F` decodes to `/` inside the segment, so it never splits a segment (no route segment has
@@ -153,6 +163,22 @@ mod tests {
         assert_eq!(all(b"*"), Vec::<&[u8]>::new());
         assert_eq!(all(b"//a"), [&b""[..], b"a"]);
         assert_eq!(all(b"/a%2Fb"), [&b"a%2Fb"[..]]);
+    }
+
+    #[test]
+    fn dot_segments_are_found_raw_and_encoded() {
+        for dotted in [
+            &b"/public/../private"[..],
+            b"/a/.",
+            b"/%2e%2E/x",
+            b"/a/%2e/b",
+            b"/.%2e",
+        ] {
+            assert!(has_dot_segment(dotted), "{}", String::from_utf8_lossy(dotted));
+        }
+        for plain in [&b"/public/x"[..], b"/...", b"/a.b", b"/%2e%2e%2e", b"/"] {
+            assert!(!has_dot_segment(plain), "{}", String::from_utf8_lossy(plain));
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub(crate) struct RouteTable {
     /// The routes without a host.
     any_host: Option<u32>,
     groups: Vec<PathTree>,
+    has_paths: bool,
 }
 
 /// The groups of one host: per port written, and for any port.
@@ -110,6 +111,7 @@ impl RouteTable {
     pub(crate) fn new(targets: &[RouteTarget]) -> (RouteTable, Vec<(u16, u16)>) {
         let mut table = RouteTable::default();
         let mut same = Vec::new();
+        table.has_paths = targets.iter().any(|t| t.path.is_some());
         for (route, target) in targets.iter().enumerate() {
             let route = route as u16;
             let group = table.group_of(target.host.as_ref());
@@ -164,6 +166,11 @@ impl RouteTable {
             groups.push(PathTree::new());
         }
         group
+    }
+
+    /// Whether any route names a path (then a request's path must be read).
+    pub(crate) fn has_paths(&self) -> bool {
+        self.has_paths
     }
 
     /// Whether any route names a host (then a request's host must be read).
