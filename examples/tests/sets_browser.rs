@@ -32,14 +32,15 @@
 
 mod common;
 
+use common::browser::{serve_pages, Node, TempDir};
 use common::SERVERS;
 use cors_conformance::probe::RunningServer;
 use cors_conformance::send_raw;
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Read;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long the browser run may take before it is stopped (it takes a few seconds).
@@ -89,82 +90,6 @@ fn exposes(tenant: &str) -> (&'static str, &'static str) {
     match tenant {
         "a" => (A_EXPOSES, B_EXPOSES),
         _ => (B_EXPOSES, A_EXPOSES),
-    }
-}
-
-/// A scratch folder under the system's temporary folder, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let dir = std::env::temp_dir().join(format!("cors-sets-browser-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a scratch folder");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Serves the tenants' page (the same tiny page whatever the Host; its origin is the name the
-/// browser asked for) on a free loopback port, on a thread that lives as long as the test.
-fn serve_pages() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a port for the pages");
-    let port = listener.local_addr().expect("the pages' port").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().map_while(Result::ok) {
-            std::thread::spawn(move || serve_page(stream));
-        }
-    });
-    port
-}
-
-fn serve_page(mut stream: TcpStream) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut head = Vec::new();
-    let mut buf = [0u8; 2048];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    let root = head.starts_with(b"GET / ") || head.starts_with(b"GET /?");
-    let (status, body) = match root {
-        true => (
-            "200 OK",
-            "<!doctype html><meta charset=utf-8><title>tenant page</title>",
-        ),
-        false => ("404 Not Found", ""),
-    };
-    let response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(response.as_bytes());
-}
-
-/// The node process of the browser run, stopped on drop (a panic included): SIGTERM first,
-/// which playwright turns into closing Chromium, then SIGKILL.
-struct Node(Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = Command::new("kill")
-                .args(["-TERM", &self.0.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(3);
-            while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -556,7 +481,7 @@ fn raw_private_route(name: &str, addr: SocketAddr, page_port: u16) -> Vec<String
 fn one_tenants_page_cannot_read_another_tenants_api_in_chromium() {
     let started = Instant::now();
     let page_port = serve_pages();
-    let dir = TempDir::new();
+    let dir = TempDir::new("sets-browser");
     let config = dir.0.join("sets.toml");
     std::fs::write(&config, policy(page_port)).expect("write the policy file");
 

@@ -4,6 +4,8 @@
 // Each test file compiles this module for itself and uses only part of it.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use cors_conformance::send_raw;
 use std::net::SocketAddr;
 
