@@ -271,16 +271,25 @@ impl Policy {
         raw: &[u8],
         looked_up: Looked<'_>,
     ) -> Result<HeaderValueRef, Refusal> {
+        if !origins.is_per_tenant() {
+            return Self::verdict_for(origins, raw, raw, looked_up);
+        }
+        // A request without a valid tenant key resolves to no tenant: no grant (rules §11).
+        let tenant = looked_up.tenant.ok_or(Refusal::OriginNotAllowed)?;
         let mut buffer = [0; crate::lookup::key::KEY_ROOM];
-        let key = match (origins.is_per_tenant(), looked_up.tenant) {
-            (false, _) => raw,
-            (true, Some(tenant)) => match crate::lookup::key::key(&mut buffer, tenant, raw) {
-                Some(key) => key,
-                // A tenant key that is not one resolves to no tenant: no grant (rules §11).
-                None => return Err(Refusal::OriginNotAllowed),
-            },
-            (true, None) => return Err(Refusal::OriginNotAllowed),
-        };
+        let key = crate::lookup::key::key(&mut buffer, tenant, raw).ok_or(Refusal::OriginNotAllowed)?;
+        Self::verdict_for(origins, key, raw, looked_up)
+    }
+
+    /// The answer kept under `key` (the origin, or a tenant's key of it) for the origin `raw`.
+    #[cfg(feature = "lookup")]
+    #[inline(always)]
+    fn verdict_for(
+        origins: &crate::lookup::LookupCache,
+        key: &[u8],
+        raw: &[u8],
+        looked_up: Looked<'_>,
+    ) -> Result<HeaderValueRef, Refusal> {
         if let Some(answer) = looked_up.answer.and_then(|l| l.answer_for(key)) {
             return answer.verdict();
         }
