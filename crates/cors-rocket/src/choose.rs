@@ -28,32 +28,31 @@ pub(crate) fn with_tenant_key<R>(
     f: impl FnOnce(Option<&[u8]>) -> R,
 ) -> R {
     match set.tenant_header() {
-        Some(name) => {
-            let mut lines = request.headers().get(name);
-            let line = lines.next().filter(|_| lines.next().is_none());
-            f(set.tenant_key(None, line.map(str::as_bytes)))
-        }
-        None => with_host(request, |host| f(set.tenant_key(host, None))),
+        Some(name) => f(set.tenant_key(None, lines(request, name))),
+        None => with_host(request, |host| f(set.tenant_key(host, []))),
     }
 }
 
-/// Calls `f` with the request's host as a set reads it: the value of its one `Host` line
-/// (several name no host), else, with none, the host Rocket read from an HTTP/2 request's
-/// `:authority`, written out on the stack. Allocates nothing.
+/// Calls `f` with the request's host as a set reads it ([`PolicySet::request_host`]): its
+/// `Host` lines, else, with none, the host Rocket read from an HTTP/2 request's `:authority`,
+/// written out on the stack. Allocates nothing.
 fn with_host<R>(request: &Request<'_>, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
-    let mut lines = request.headers().get("host");
-    match (lines.next(), lines.next()) {
-        (Some(host), None) => f(Some(host.as_bytes())),
-        (Some(_), Some(_)) => f(None),
-        (None, _) => match request.host() {
-            Some(authority) => {
-                let mut written = HostText::default();
-                let host = write!(written, "{authority}").ok().map(|()| written.as_bytes());
-                f(host)
-            }
-            None => f(None),
-        },
+    if request.headers().contains("host") {
+        return f(PolicySet::request_host(None, lines(request, "host")));
     }
+    match request.host() {
+        Some(authority) => {
+            let mut written = HostText::default();
+            let host = write!(written, "{authority}").ok().map(|()| written.as_bytes());
+            f(PolicySet::request_host(host, []))
+        }
+        None => f(None),
+    }
+}
+
+/// The request's lines of `name`, as bytes.
+fn lines<'r>(request: &'r Request<'_>, name: &'r str) -> impl Iterator<Item = &'r [u8]> {
+    request.headers().get(name).map(str::as_bytes)
 }
 
 /// A request's host as Rocket parsed it from an HTTP/2 `:authority` (`domain[:port]`), written

@@ -560,14 +560,12 @@ fn print_tenant(args: &Args, set: &PolicySet, style: Style) {
         return;
     }
     let headers: Vec<(String, String)> = args.headers.iter().map(|h| parse_header(h)).collect();
-    let header = set.tenant_header().and_then(|name| {
-        let mut lines = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
-        lines
-            .next()
-            .filter(|_| lines.next().is_none())
-            .map(|(_, v)| v.as_bytes())
-    });
-    let key = match set.tenant_key(host, header) {
+    let name = set.tenant_header().unwrap_or_default();
+    let lines = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_bytes());
+    let key = match set.tenant_key(host, lines) {
         Some(key) => format!("\"{}\"", String::from_utf8_lossy(key)),
         None => "none (no grant from the tenants' origins)".to_owned(),
     };

@@ -137,11 +137,6 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         self.entries[0].policy()
     }
 
-    /// The converted policy of entry `index` ([`PolicySet::index`]).
-    pub fn entry(&self, index: u16) -> Option<&NativePolicy<T>> {
-        self.entries.get(usize::from(index))
-    }
-
     /// The entry that decides a request: always 0 for a single policy (the target is not
     /// read); `None` when no route covers the request and the set has no default.
     #[inline(always)]
@@ -157,39 +152,20 @@ impl<T: HeaderTypes> NativeRoutes<T> {
 
     #[inline(never)]
     fn choose_in<'r>(&self, set: &PolicySet, target: Target<'r>, headers: &'r T::Map) -> Option<Chosen<'r>> {
-        let host = match target.authority {
-            Some(authority) => Some(authority),
-            // Two Host lines name no host: no route's host matches.
-            None if self.reads_host => self.one_line(headers, &self.host),
-            None => None,
+        let lines = |name| T::lines(headers, name).map(T::bytes);
+        let host = match self.reads_host {
+            true => PolicySet::request_host(target.authority, lines(&self.host)),
+            false => target.authority,
         };
         let entry = set.index(host, target.path)?;
         let tenant = match self.tenants.get(usize::from(entry)) {
-            Some(true) => self.tenant_key(set, host, headers),
+            Some(true) => {
+                let header = self.tenant_header.as_ref().into_iter().flat_map(lines);
+                set.tenant_key(host, header)
+            }
             _ => None,
         };
         Some(Chosen { entry, tenant })
-    }
-
-    /// The request's tenant key ([`PolicySet::tenant_key`]).
-    #[cold]
-    fn tenant_key<'r>(
-        &self,
-        set: &PolicySet,
-        host: Option<&'r [u8]>,
-        headers: &'r T::Map,
-    ) -> Option<&'r [u8]> {
-        let header = self
-            .tenant_header
-            .as_ref()
-            .and_then(|name| self.one_line(headers, name));
-        set.tenant_key(host, header)
-    }
-
-    /// The value of the one line of `name`; `None` for none or several.
-    fn one_line<'r>(&self, headers: &'r T::Map, name: &T::Name) -> Option<&'r [u8]> {
-        let mut lines = T::lines(headers, name);
-        lines.next().filter(|_| lines.next().is_none()).map(T::bytes)
     }
 
     /// Chooses the request's policy and decides ([`NativePolicy::step`]); a request no policy

@@ -364,23 +364,47 @@ impl PolicySet {
         self.inner.tenant_header.as_deref()
     }
 
+    /// The host a set chooses by (rules §11): the request URI's `authority` (HTTP/2's
+    /// `:authority`, an absolute-form target), else its one `Host` line. `None` for no host,
+    /// and for two `Host` lines or more, which name no host.
+    ///
+    /// ```
+    /// use cors_core::PolicySet;
+    ///
+    /// assert_eq!(PolicySet::request_host(None, [&b"api.example.com"[..]]), Some(&b"api.example.com"[..]));
+    /// assert_eq!(PolicySet::request_host(None, [&b"a.example"[..], b"b.example"]), None);
+    /// assert_eq!(PolicySet::request_host(Some(b"h2.example"), []), Some(&b"h2.example"[..]));
+    /// ```
+    #[inline]
+    pub fn request_host<'r>(
+        authority: Option<&'r [u8]>,
+        host_lines: impl IntoIterator<Item = &'r [u8]>,
+    ) -> Option<&'r [u8]> {
+        authority.or_else(|| one_line(host_lines))
+    }
+
     /// A request's tenant key, for a tenant route (rules §11): the value of its one
-    /// [tenant header](PolicySet::tenant_header) line (`header`; `None` for none or several),
-    /// or, without a tenant header, its `host` without the port, in lowercase as browsers
-    /// send it. `None` (no grant from the tenant's origins) for a key that is missing, not 1
-    /// to 128 visible ASCII characters, or a host with capitals.
+    /// [tenant header](PolicySet::tenant_header) line (`header_lines`: the request's lines of
+    /// that header; none or several name no tenant), or, without a tenant header, its `host`
+    /// ([`PolicySet::request_host`]) without the port, in lowercase as browsers send it. `None`
+    /// (no grant from the tenant's origins) for a key that is missing, not 1 to 128 visible
+    /// ASCII characters, or a host with capitals.
     ///
     /// ```
     /// use cors_core::PolicySet;
     /// # let policy = cors_core::Policy::builder().allow_origins(["*"]).build()?;
     /// let set = PolicySet::from(policy);
-    /// assert_eq!(set.tenant_key(Some(b"acme.example.com:8443"), None), Some(&b"acme.example.com"[..]));
-    /// assert_eq!(set.tenant_key(Some(b"Acme.example.com"), None), None);
+    /// assert_eq!(set.tenant_key(Some(b"acme.example.com:8443"), []), Some(&b"acme.example.com"[..]));
+    /// assert_eq!(set.tenant_key(Some(b"Acme.example.com"), []), None);
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
-    pub fn tenant_key<'r>(&self, host: Option<&'r [u8]>, header: Option<&'r [u8]>) -> Option<&'r [u8]> {
+    pub fn tenant_key<'r>(
+        &self,
+        host: Option<&'r [u8]>,
+        header_lines: impl IntoIterator<Item = &'r [u8]>,
+    ) -> Option<&'r [u8]> {
         let key = match self.inner.tenant_header {
-            Some(_) => header?,
+            Some(_) => one_line(header_lines)?,
             None => crate::route::host::split_port(host?).0,
         };
         let lowercase = self.inner.tenant_header.is_some() || !key.iter().any(u8::is_ascii_uppercase);
@@ -472,6 +496,12 @@ impl fmt::Debug for PolicySet {
             .field("default", &self.inner.default)
             .finish()
     }
+}
+
+/// The value of a header's one line; `None` for none or several.
+fn one_line<'r>(lines: impl IntoIterator<Item = &'r [u8]>) -> Option<&'r [u8]> {
+    let mut lines = lines.into_iter();
+    lines.next().filter(|_| lines.next().is_none())
 }
 
 impl RouteConfig {
