@@ -21,6 +21,12 @@ pub const SET_COOKIE: &str = "sid=1; Path=/; SameSite=None; Secure";
 pub const HEALTH_BODY: &str = "ok";
 /// `OPTIONS /api/items` body.
 pub const OPTIONS_BODY: &str = "options handler";
+/// The `Authorization` value `GET /api/private`'s authentication layer lets through.
+pub const PRIVATE_TOKEN: &str = "Bearer secret";
+/// `GET /api/private` body, once the authentication layer let the request through.
+pub const PRIVATE_JSON: &str = r#"{"private":true}"#;
+/// The body of the 401 the authentication layer of `GET /api/private` answers itself.
+pub const UNAUTHORIZED_BODY: &str = "unauthorized";
 /// `GET /public/info` body.
 pub const PUBLIC_INFO_JSON: &str = r#"{"info":"public"}"#;
 

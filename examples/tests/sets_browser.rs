@@ -36,6 +36,7 @@ use common::browser::{serve_pages, Node, TempDir};
 use common::SERVERS;
 use cors_conformance::probe::RunningServer;
 use cors_conformance::send_raw;
+use cors_examples::{PRIVATE_JSON, PRIVATE_TOKEN, UNAUTHORIZED_BODY};
 use serde_json::Value;
 use std::io::Read;
 use std::net::SocketAddr;
@@ -218,12 +219,6 @@ fn check_fetch(f: &Value, page_port: u16) -> Option<String> {
     };
     problem.map(|p| format!("{p}: {f}"))
 }
-
-/// `GET /api/private`'s token, and its two answers (examples/README.md): the handler's JSON with
-/// the token, the authentication layer's 401 body without.
-const PRIVATE_TOKEN: &str = "Bearer secret";
-const PRIVATE_JSON: &str = r#"{"private":true}"#;
-const UNAUTHORIZED_BODY: &str = "unauthorized";
 
 /// What went wrong with one fetch of `GET /api/private` (with credentials), or `None` when it
 /// did what the policy and the authentication layer say: from the page's own API, the layer's

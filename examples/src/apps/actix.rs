@@ -9,12 +9,6 @@ use actix_web::middleware::{from_fn, Logger, Next};
 use actix_web::{guard, web, App, HttpRequest, HttpResponse, HttpServer, Route};
 use cors_actix::Cors;
 
-/// The one `Authorization` line `GET /api/private` accepts, its handler's body, and the
-/// authentication layer's refusal (examples/README.md).
-const PRIVATE_TOKEN: &str = "Bearer secret";
-const PRIVATE_JSON: &str = r#"{"private":true}"#;
-const UNAUTHORIZED_BODY: &str = "unauthorized";
-
 /// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 fn reply(
     status: StatusCode,
@@ -89,13 +83,13 @@ async fn require_bearer<B: MessageBody + 'static>(
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let authorization = request.headers().get(header::AUTHORIZATION);
-    if authorization.map(HeaderValue::as_bytes) == Some(PRIVATE_TOKEN.as_bytes()) {
+    if authorization.map(HeaderValue::as_bytes) == Some(ex::PRIVATE_TOKEN.as_bytes()) {
         return next.call(request).await.map(ServiceResponse::map_into_left_body);
     }
     let refusal = HttpResponse::Unauthorized()
         .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
         .content_type("text/plain; charset=utf-8")
-        .body(UNAUTHORIZED_BODY);
+        .body(ex::UNAUTHORIZED_BODY);
     Ok(request.into_response(refusal).map_into_right_body())
 }
 
@@ -143,7 +137,7 @@ fn api(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/api/private")
                 .wrap(from_fn(require_bearer))
-                .route(get().to(|| async { json(StatusCode::OK, PRIVATE_JSON, &[]) })),
+                .route(get().to(|| async { json(StatusCode::OK, ex::PRIVATE_JSON, &[]) })),
         );
 }
 

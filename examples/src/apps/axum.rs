@@ -9,12 +9,6 @@ use axum::routing::get;
 use axum::Router;
 use cors_axum::CorsLayer;
 
-/// The one `Authorization` line `GET /api/private` accepts, its handler's body, and the
-/// authentication layer's refusal (examples/README.md).
-const PRIVATE_TOKEN: &str = "Bearer secret";
-const PRIVATE_JSON: &str = r#"{"private":true}"#;
-const UNAUTHORIZED_BODY: &str = "unauthorized";
-
 /// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 fn reply(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
     let mut response = (status, body.into()).into_response();
@@ -61,11 +55,11 @@ async fn cookie_echo(headers: HeaderMap) -> Response {
 /// headers on the 401 as on any response.
 async fn require_bearer(request: Request, next: Next) -> Response {
     let authorization = request.headers().get(header::AUTHORIZATION);
-    if authorization.map(HeaderValue::as_bytes) == Some(PRIVATE_TOKEN.as_bytes()) {
+    if authorization.map(HeaderValue::as_bytes) == Some(ex::PRIVATE_TOKEN.as_bytes()) {
         return next.run(request).await;
     }
     let challenge = [(header::WWW_AUTHENTICATE, "Bearer")];
-    (StatusCode::UNAUTHORIZED, challenge, UNAUTHORIZED_BODY).into_response()
+    (StatusCode::UNAUTHORIZED, challenge, ex::UNAUTHORIZED_BODY).into_response()
 }
 
 /// `/health` and the `/api/*` routes, without any layer.
@@ -107,7 +101,7 @@ fn api_routes() -> Router {
         .route("/api/cookie/echo", get(cookie_echo))
         .route(
             "/api/private",
-            get(|| async { json(StatusCode::OK, PRIVATE_JSON, &[]) })
+            get(|| async { json(StatusCode::OK, ex::PRIVATE_JSON, &[]) })
                 // Around the matched methods only: another method still gets axum's 405.
                 .route_layer(middleware::from_fn(require_bearer)),
         )

@@ -15,12 +15,6 @@ use std::io::Cursor;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
-/// The one `Authorization` line `GET /api/private` accepts, its handler's body, and the
-/// authentication layer's refusal (examples/README.md).
-const PRIVATE_TOKEN: &str = "Bearer secret";
-const PRIVATE_JSON: &str = r#"{"private":true}"#;
-const UNAUTHORIZED_BODY: &str = "unauthorized";
-
 /// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 struct Reply {
     status: Status,
@@ -85,7 +79,7 @@ impl<'r> FromRequest<'r> for Bearer {
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
         match request.headers().get_one("authorization") {
-            Some(PRIVATE_TOKEN) => request::Outcome::Success(Bearer),
+            Some(ex::PRIVATE_TOKEN) => request::Outcome::Success(Bearer),
             _ => request::Outcome::Error((Status::Unauthorized, ())),
         }
     }
@@ -103,7 +97,7 @@ struct Refusal {
 #[catch(401)]
 fn refused() -> Refusal {
     Refusal {
-        body: UNAUTHORIZED_BODY,
+        body: ex::UNAUTHORIZED_BODY,
         challenge: Header::new("www-authenticate", "Bearer"),
     }
 }
@@ -191,7 +185,7 @@ fn cookie_echo(cookie: CookieLine<'_>) -> Reply {
 
 #[get("/api/private")]
 fn private(_bearer: Bearer) -> Reply {
-    json(Status::Ok, PRIVATE_JSON, &[])
+    json(Status::Ok, ex::PRIVATE_JSON, &[])
 }
 
 #[get("/info")]

@@ -7,12 +7,6 @@ use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-/// The one `Authorization` line `GET /api/private` accepts, its handler's body, and the
-/// authentication layer's refusal (examples/README.md).
-const PRIVATE_TOKEN: &str = "Bearer secret";
-const PRIVATE_JSON: &str = r#"{"private":true}"#;
-const UNAUTHORIZED_BODY: &str = "unauthorized";
-
 /// A handler's response: status, body, extra headers, and `X-Handler: ran` (examples/README.md).
 fn reply(status: StatusCode, body: impl Into<String>, headers: &[(&'static str, &'static str)]) -> Response {
     // A `String` reply: `text/plain; charset=utf-8`, as the other servers send.
@@ -115,7 +109,7 @@ fn private() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + 
     warp::path!("api" / "private")
         .and(warp::get())
         .and(bearer())
-        .map(|| json(StatusCode::OK, PRIVATE_JSON, &[]))
+        .map(|| json(StatusCode::OK, ex::PRIVATE_JSON, &[]))
         .recover(refuse)
         .unify()
 }
@@ -133,7 +127,7 @@ fn bearer() -> impl Filter<Extract = (), Error = Rejection> + Clone + Send + Syn
         .or_else(|_| async { Ok::<_, Rejection>((None,)) })
         .and_then(|authorization: Option<String>| async move {
             match authorization.as_deref() {
-                Some(PRIVATE_TOKEN) => Ok(()),
+                Some(ex::PRIVATE_TOKEN) => Ok(()),
                 _ => Err(warp::reject::custom(Unauthorized)),
             }
         })
@@ -146,7 +140,7 @@ async fn refuse(rejection: Rejection) -> Result<Response, Rejection> {
     if rejection.find::<Unauthorized>().is_none() {
         return Err(rejection);
     }
-    let mut response = UNAUTHORIZED_BODY.into_response();
+    let mut response = ex::UNAUTHORIZED_BODY.into_response();
     *response.status_mut() = StatusCode::UNAUTHORIZED;
     let challenge = HeaderValue::from_static("Bearer");
     response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
