@@ -4,8 +4,13 @@
 
 use crate::limits::MAX_ROUTE_HOST_LEN;
 use crate::route::host::{HostPattern, RequestHost};
-use crate::route::path::{cmp_decoded, segments, PathPrefix};
+use crate::route::path::{cmp_decoded, has_dot_segment, segments, PathPrefix};
 use hashbrown::HashMap;
+
+/// What [`RouteTable::choose`] gives for a path with a `.` or `..` segment where a path
+/// decides: no route, and no default either (rules §11). No route has this index
+/// ([`crate::limits::MAX_ROUTES`]).
+pub(crate) const DOT_SEGMENT: u16 = u16::MAX;
 
 /// Where a route applies: its host, its path prefix, or both.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -24,7 +29,6 @@ pub(crate) struct RouteTable {
     /// The routes without a host.
     any_host: Option<u32>,
     groups: Vec<PathTree>,
-    has_paths: bool,
 }
 
 /// The groups of one host: per port written, and for any port.
@@ -82,7 +86,8 @@ impl PathTree {
         self.nodes[node].route.replace(route)
     }
 
-    /// The route of the longest prefix of `path`.
+    /// The route of the longest prefix of `path`; [`DOT_SEGMENT`] for a path with a `.` or
+    /// `..` segment, which a server may resolve elsewhere than its segments say.
     #[inline]
     fn longest(&self, path: &[u8]) -> Option<u16> {
         let mut node = &self.nodes[0];
@@ -90,6 +95,9 @@ impl PathTree {
         // A host's routes are often one route for all its paths: nothing to walk.
         if node.children.is_empty() {
             return best;
+        }
+        if has_dot_segment(path) {
+            return Some(DOT_SEGMENT);
         }
         for segment in segments(path) {
             let Ok(at) = node
@@ -111,7 +119,6 @@ impl RouteTable {
     pub(crate) fn new(targets: &[RouteTarget]) -> (RouteTable, Vec<(u16, u16)>) {
         let mut table = RouteTable::default();
         let mut same = Vec::new();
-        table.has_paths = targets.iter().any(|t| t.path.is_some());
         for (route, target) in targets.iter().enumerate() {
             let route = route as u16;
             let group = table.group_of(target.host.as_ref());
@@ -168,11 +175,6 @@ impl RouteTable {
         group
     }
 
-    /// Whether any route names a path (then a request's path must be read).
-    pub(crate) fn has_paths(&self) -> bool {
-        self.has_paths
-    }
-
     /// Whether any route names a host (then a request's host must be read).
     pub(crate) fn has_hosts(&self) -> bool {
         !self.exact.is_empty() || !self.wildcards.is_empty()
@@ -180,7 +182,8 @@ impl RouteTable {
 
     /// The route of a request: among the routes of the most specific host that has one for
     /// the path (exact host and port, exact host, `*.` patterns longest first, no host), the
-    /// one with the longest path prefix.
+    /// one with the longest path prefix; [`DOT_SEGMENT`] where a path with a dot segment
+    /// would decide.
     #[inline]
     pub(crate) fn choose(&self, host: Option<RequestHost<'_>>, path: &[u8]) -> Option<u16> {
         if let Some(host) = host.filter(|_| self.has_hosts()) {
@@ -276,6 +279,16 @@ mod tests {
         assert_eq!(choose(&t, "example.com", "/other"), None);
         assert_eq!(t.choose(None, b"/public/x"), Some(3));
         assert_eq!(t.choose(None, b"/admin"), None);
+    }
+
+    #[test]
+    fn a_dot_segment_decides_nothing_where_a_path_would_decide() {
+        let t = table(&[(Some("a.example"), None), (None, Some("/public"))]);
+        // The host's one route covers every path: the path decides nothing there.
+        assert_eq!(choose(&t, "a.example", "/public/../private"), Some(0));
+        assert_eq!(choose(&t, "b.example", "/public/../private"), Some(DOT_SEGMENT));
+        assert_eq!(choose(&t, "b.example", "/x/%2e%2e/public"), Some(DOT_SEGMENT));
+        assert_eq!(choose(&t, "b.example", "/public/x"), Some(1));
     }
 
     #[test]

@@ -440,15 +440,13 @@ impl PolicySet {
     #[inline]
     pub fn index(&self, host: Option<&[u8]>, path: &[u8]) -> Option<u16> {
         let inner = &*self.inner;
-        // A path a server may resolve elsewhere than its segments say: no policy of the set.
-        if inner.table.has_paths() && crate::route::path::has_dot_segment(path) {
-            return None;
-        }
         let host = match host {
             Some(value) if inner.table.has_hosts() => RequestHost::read(value),
             _ => None,
         };
         match inner.table.choose(host, path) {
+            // A path a server may resolve elsewhere than its segments say: no policy.
+            Some(crate::route::table::DOT_SEGMENT) => None,
             Some(route) => Some(route),
             None => inner.default.as_ref().map(|_| inner.routes.len() as u16),
         }
