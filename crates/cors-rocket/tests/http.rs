@@ -1,17 +1,19 @@
 //! The fairing inside a real Rocket server on 127.0.0.1:0, driven over raw HTTP/1.1.
 
-use cors_conformance::{send_raw, RawResponse};
+mod support;
+
+use cors_conformance::RawResponse;
+
 use cors_core::Policy;
 use cors_rocket::{CorsFairing, RESERVED_RANKS, ROUTE_NAME};
-use rocket::config::{Config, LogLevel};
-use rocket::fairing::AdHoc;
 use rocket::form::Form;
 use rocket::http::Status;
 use rocket::request::{self, FromRequest};
 use rocket::{get, options, post, routes, Build, FromForm, Request, Rocket, State};
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use support::{header, quiet, send, serve};
 
 const APP: &str = "https://app.example.com";
 const OTHER: &str = "https://other.example.net";
@@ -103,53 +105,6 @@ fn form(item: Form<Item>) -> &'static str {
 #[get("/info")]
 fn info() -> &'static str {
     "info"
-}
-
-/// An empty application on 127.0.0.1:0 that logs nothing.
-fn quiet() -> Rocket<Build> {
-    rocket::custom(Config {
-        address: Ipv4Addr::LOCALHOST.into(),
-        port: 0,
-        log_level: LogLevel::Off,
-        cli_colors: false,
-        ..Config::debug_default()
-    })
-}
-
-/// Launches `rocket` on 127.0.0.1:0 and returns the address Rocket really bound.
-async fn serve(rocket: Rocket<Build>) -> SocketAddr {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let tx = Mutex::new(Some(tx));
-    let rocket = rocket.attach(AdHoc::on_liftoff("address", move |rocket| {
-        Box::pin(async move {
-            let config = rocket.config();
-            if let Some(tx) = tx.lock().unwrap().take() {
-                let _ = tx.send(SocketAddr::new(config.address, config.port));
-            }
-        })
-    }));
-    tokio::spawn(async move {
-        if let Err(e) = rocket.launch().await {
-            panic!("rocket failed: {e}");
-        }
-    });
-    rx.await.unwrap()
-}
-
-async fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> RawResponse {
-    let method = method.to_owned();
-    let path = path.to_owned();
-    let headers: Vec<(String, Vec<u8>)> = headers
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
-        .collect();
-    tokio::task::spawn_blocking(move || send_raw(addr, &method, &path, &headers).unwrap())
-        .await
-        .unwrap()
-}
-
-fn header(r: &RawResponse, name: &str) -> Option<String> {
-    r.joined(name)
 }
 
 const PREFLIGHT_VARY: &str = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";

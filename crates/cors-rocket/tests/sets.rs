@@ -2,19 +2,20 @@
 //! raw HTTP/1.1: each request decided by the policy the set chooses for its host and path, on
 //! every response, and a request no policy covers left alone.
 
-use cors_conformance::{send_raw, send_with_body, RawResponse};
+mod support;
+
+use cors_conformance::{send_with_body, RawResponse};
+
 use cors_core::lookup::{LookupCache, LookupError, LookupSourceFuture, TenantSource};
 use cors_core::{Covers, Policy, PolicySet};
 use cors_rocket::CorsFairing;
-use rocket::config::{Config, LogLevel};
-use rocket::fairing::AdHoc;
 use rocket::http::Status;
 use rocket::request::{self, FromRequest};
 use rocket::{get, options, put, routes, Build, Request, Rocket, State};
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
+use support::{header, quiet, send, serve};
 
 const APP: &str = "https://app.example.com";
 const OTHER: &str = "https://other.example.net";
@@ -133,53 +134,11 @@ fn metrics() -> &'static str {
 
 /// The application, without any fairing, on 127.0.0.1:0, logging nothing.
 fn app(calls: &Arc<Calls>) -> Rocket<Build> {
-    rocket::custom(Config {
-        address: Ipv4Addr::LOCALHOST.into(),
-        port: 0,
-        log_level: LogLevel::Off,
-        cli_colors: false,
-        ..Config::debug_default()
-    })
-    .manage(Arc::clone(calls))
-    .mount("/public", routes![public_x, public_x_options])
-    .mount("/api", routes![items, items_options, items_put, vary, private])
-    .mount("/metrics", routes![metrics])
-}
-
-/// Launches `rocket` and returns the address Rocket really bound.
-async fn serve(rocket: Rocket<Build>) -> SocketAddr {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let tx = Mutex::new(Some(tx));
-    let rocket = rocket.attach(AdHoc::on_liftoff("address", move |rocket| {
-        Box::pin(async move {
-            let config = rocket.config();
-            if let Some(tx) = tx.lock().unwrap().take() {
-                let _ = tx.send(SocketAddr::new(config.address, config.port));
-            }
-        })
-    }));
-    tokio::spawn(async move {
-        if let Err(e) = rocket.launch().await {
-            panic!("rocket failed: {e}");
-        }
-    });
-    rx.await.unwrap()
-}
-
-async fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> RawResponse {
-    let method = method.to_owned();
-    let path = path.to_owned();
-    let headers: Vec<(String, Vec<u8>)> = headers
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
-        .collect();
-    tokio::task::spawn_blocking(move || send_raw(addr, &method, &path, &headers).unwrap())
-        .await
-        .unwrap()
-}
-
-fn header(r: &RawResponse, name: &str) -> Option<String> {
-    r.joined(name)
+    quiet()
+        .manage(Arc::clone(calls))
+        .mount("/public", routes![public_x, public_x_options])
+        .mount("/api", routes![items, items_options, items_put, vary, private])
+        .mount("/metrics", routes![metrics])
 }
 
 fn preflight<'a>(origin: &'a str, method: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -1,6 +1,8 @@
 //! The wrapper over real HTTP: each test starts `warp::serve` on 127.0.0.1 port 0 (its own
 //! thread and runtime) and sends raw HTTP/1.1 requests over a std `TcpStream`.
 
+mod support;
+
 use cors_conformance::RawResponse as Reply_;
 use cors_core::Policy;
 use cors_warp::Cors;
@@ -9,6 +11,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use support::serve;
 use warp::http::header::{HeaderName, HeaderValue};
 use warp::http::StatusCode;
 use warp::reply::Response;
@@ -35,30 +38,6 @@ fn public_policy() -> Policy {
         .allow_origins(["*"])
         .build()
         .expect("valid policy")
-}
-
-/// Serves `filter` on 127.0.0.1 port 0 from its own thread and runtime; the server lives
-/// until the test binary exits.
-fn serve<F>(filter: F) -> SocketAddr
-where
-    F: Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static,
-{
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind 127.0.0.1:0");
-            tx.send(listener.local_addr().expect("local address"))
-                .expect("report the address");
-            warp::serve(filter).incoming(listener).run().await;
-        })
-    });
-    rx.recv().expect("the server started")
 }
 
 /// The same for a filter that rejects: warp renders its rejections itself.

@@ -2,10 +2,11 @@
 //! preflights answered before any filter runs, the authentication filter's 401 included, and
 //! the chosen policy's headers on every response, warp's own 413 and 404 included.
 
+mod support;
+
 use cors_conformance::outer_set;
 use cors_warp::Cors;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use warp::http::StatusCode;
 use warp::reply::Response;
@@ -59,26 +60,7 @@ fn app() -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Sen
         .with(cors_warp::cors!(Cors::from_set(outer_set::set())))
 }
 
-fn serve() -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind 127.0.0.1:0");
-            tx.send(listener.local_addr().expect("local address"))
-                .expect("report the address");
-            warp::serve(app()).incoming(listener).run().await;
-        })
-    });
-    rx.recv().expect("the server started")
-}
-
 #[test]
 fn one_set_around_the_filters_answers_before_auth_and_marks_every_response() {
-    outer_set::check(serve(), &|| SEEN.load(Ordering::SeqCst), &[]);
+    outer_set::check(support::serve(app()), &|| SEEN.load(Ordering::SeqCst), &[]);
 }
