@@ -32,7 +32,7 @@
 
 mod common;
 
-use common::browser::{serve_pages, Node, TempDir};
+use common::browser::{serve_pages, start_node, TempDir};
 use common::SERVERS;
 use cors_conformance::probe::RunningServer;
 use cors_conformance::send_raw;
@@ -40,16 +40,11 @@ use cors_examples::{PRIVATE_JSON, PRIVATE_TOKEN, UNAUTHORIZED_BODY};
 use serde_json::Value;
 use std::io::Read;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// How long the browser run may take before it is stopped (it takes a few seconds).
 const BROWSER_BOUND: Duration = Duration::from_secs(90);
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// The policy file: the default allows tenant A's page only; each tenant's API host allows its
 /// own page. PUT, the probe's custom header and `authorization` (for `/api/private`'s token)
@@ -96,31 +91,7 @@ fn exposes(tenant: &str) -> (&'static str, &'static str) {
 
 /// Runs `sets.mjs` against the servers and returns its report (`result: {json}`).
 fn run_browser(page_port: u16, servers: &[(&str, SocketAddr)]) -> Value {
-    let browser_dir = workspace().join("tests/browser");
-    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists(),
-        "Chromium not found at {chromium}: install Debian's `chromium` (scripts/test.sh does)"
-    );
-    assert!(
-        browser_dir.join("node_modules/playwright-core").exists(),
-        "playwright-core is not installed: run `npm ci` in tests/browser (scripts/test.sh does)"
-    );
-    let child = Command::new("node")
-        .arg("sets.mjs")
-        .arg(page_port.to_string())
-        .args(
-            servers
-                .iter()
-                .map(|(name, addr)| format!("{name}={}", addr.port())),
-        )
-        .current_dir(&browser_dir)
-        .env("CHROMIUM_PATH", &chromium)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run node (is it installed?)");
-    let mut node = Node(child);
+    let mut node = start_node("sets.mjs", page_port, servers);
     let read_all = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut text = String::new();

@@ -28,7 +28,7 @@
 
 mod common;
 
-use common::browser::{serve_pages, Node, TempDir};
+use common::browser::{serve_pages, start_node, TempDir};
 use common::SERVERS;
 use cors_conformance::probe::RunningServer;
 use cors_conformance::send_raw;
@@ -36,9 +36,7 @@ use cors_conformance::store_servers::{run_client, PostgresServer};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -56,10 +54,6 @@ const BROWSER_BOUND: Duration = Duration::from_secs(60);
 const READY_BOUND: Duration = Duration::from_secs(15);
 /// At least this many fetches under load, both pages together.
 const MIN_LOAD: usize = 200;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn page_origin(page: &str, page_port: u16) -> String {
     format!("http://app.{page}.test:{page_port}")
@@ -160,29 +154,7 @@ fn run_browser(
     move_origin: impl FnOnce() -> Result<(), String>,
     moved: impl FnOnce() -> Option<Duration>,
 ) -> (Value, Move) {
-    let browser_dir = workspace().join("tests/browser");
-    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists(),
-        "Chromium not found at {chromium}: install Debian's `chromium` (scripts/test.sh does)"
-    );
-    assert!(
-        browser_dir.join("node_modules/playwright-core").exists(),
-        "playwright-core is not installed: run `npm ci` in tests/browser (scripts/test.sh does)"
-    );
-    let child = Command::new("node")
-        .arg("tenants.mjs")
-        .arg(page_port.to_string())
-        .args(addrs.iter().map(|(name, addr)| format!("{name}={}", addr.port())))
-        .current_dir(&browser_dir)
-        .env("CHROMIUM_PATH", &chromium)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .expect("run node (is it installed?)");
-    let mut node = Node(child);
+    let mut node = start_node("tenants.mjs", page_port, addrs);
     let deadline = Instant::now() + BROWSER_BOUND;
     let mut stdin = node.0.stdin.take().expect("node's stdin");
     let stdout = node.0.stdout.take().expect("node's stdout");

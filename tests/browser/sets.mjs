@@ -23,25 +23,9 @@
 //
 // usage: node sets.mjs PAGE_PORT NAME=PORT [NAME=PORT...]
 import { chromium } from "playwright-core";
-import { watch } from "./watch.mjs";
+import { chromiumArgs as args, commandLine, executablePath, watch } from "./watch.mjs";
 
-const [pagePort, ...serverArgs] = process.argv.slice(2);
-if (!pagePort || serverArgs.length === 0) {
-  console.error("usage: node sets.mjs PAGE_PORT NAME=PORT [NAME=PORT...]");
-  process.exit(2);
-}
-const servers = serverArgs.map((s) => {
-  const [name, port] = s.split("=");
-  return { name, port };
-});
-const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const args = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  // Connect directly, even when the environment names a proxy.
-  "--no-proxy-server",
-  "--host-resolver-rules=MAP *.test 127.0.0.1",
-];
+const { pagePort, servers } = commandLine("sets.mjs");
 const BURST_PER_PAGE = 50;
 const FETCH_TIMEOUT_MS = 10000;
 

@@ -1,4 +1,30 @@
-// The DevTools events the browser tests read, by URL (sets.mjs, tenants.mjs).
+// What the browser tests (sets.mjs, tenants.mjs) share: their command line, how Chromium is
+// started, and the DevTools events they read, by URL.
+
+// `node SCRIPT PAGE_PORT NAME=PORT [NAME=PORT...]`: the pages' port and each server's.
+export function commandLine(script) {
+  const [pagePort, ...serverArgs] = process.argv.slice(2);
+  if (!pagePort || serverArgs.length === 0) {
+    console.error(`usage: node ${script} PAGE_PORT NAME=PORT [NAME=PORT...]`);
+    process.exit(2);
+  }
+  const servers = serverArgs.map((s) => {
+    const [name, port] = s.split("=");
+    return { name, port };
+  });
+  return { pagePort, servers };
+}
+
+export const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+export const chromiumArgs = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  // Connect directly, even when the environment names a proxy.
+  "--no-proxy-server",
+  // Every `*.test` name is this machine, while the browser sends the name as the Host.
+  "--host-resolver-rules=MAP *.test 127.0.0.1",
+];
 
 // What Chromium saw for one page, by URL: the CORS error of the request, the preflights sent
 // and the statuses of the answers (a preflight's and the request's).

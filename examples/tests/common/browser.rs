@@ -2,8 +2,10 @@
 //! that drives Chromium.
 
 use std::io::{Read, Write};
+use std::net::SocketAddr;
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -89,4 +91,37 @@ impl Drop for Node {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Starts `node SCRIPT PAGE_PORT NAME=PORT...` in `tests/browser`, in a process group of its
+/// own, its three standard streams piped; fails the test, saying what to install, when
+/// Chromium or playwright-core is missing (a browser test that skips itself proves nothing).
+pub fn start_node(script: &str, page_port: u16, servers: &[(&str, SocketAddr)]) -> Node {
+    let browser_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser");
+    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "Chromium not found at {chromium}: install Debian's `chromium` (scripts/test.sh does)"
+    );
+    assert!(
+        browser_dir.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `npm ci` in tests/browser (scripts/test.sh does)"
+    );
+    let child = Command::new("node")
+        .arg(script)
+        .arg(page_port.to_string())
+        .args(
+            servers
+                .iter()
+                .map(|(name, addr)| format!("{name}={}", addr.port())),
+        )
+        .current_dir(&browser_dir)
+        .env("CHROMIUM_PATH", &chromium)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("run node (is it installed?)");
+    Node(child)
 }
