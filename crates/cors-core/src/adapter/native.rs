@@ -144,9 +144,11 @@ impl<T: HeaderTypes> NativePolicy<T> {
         &self.policy
     }
 
-    /// Decides for a request. The result borrows the request: a response the layer sends
-    /// itself is written with [`Evaluated::respond_into`] while the request is at hand, and
-    /// [`Evaluated::pending`] is what to keep for the handler's response.
+    /// Decides for a request, under a tenant route's key and with its origin's looked-up
+    /// answer when there are ([`Policy::evaluate_with`]). The result borrows the request: a
+    /// response the layer sends itself is written with [`Evaluated::respond_into`] while the
+    /// request is at hand, and [`Evaluated::pending`] is what to keep for the handler's
+    /// response.
     #[inline(always)]
     pub(crate) fn evaluate<'r>(
         &'r self,
@@ -154,37 +156,13 @@ impl<T: HeaderTypes> NativePolicy<T> {
         tenant: Option<&'r [u8]>,
         method: &'r [u8],
         headers: &'r T::Map,
+        answer: Option<&LookupAnswer>,
     ) -> Evaluated<'r, T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
-        let decision = match tenant {
-            None => self.policy.evaluate(&request),
-            Some(key) => tenant_decision(&self.policy, &request, key),
+        let decision = match (tenant, answer) {
+            (None, None) => self.policy.evaluate(&request),
+            _ => decision_with(&self.policy, &request, tenant, answer),
         };
-        Evaluated {
-            cors: self,
-            request,
-            decision,
-            entry,
-        }
-    }
-
-    /// Decides for a request whose origin was looked up ([`Evaluated::origin_lookup`]), with
-    /// the answer ([`Policy::evaluate_with`]).
-    pub(crate) fn evaluate_answered<'r>(
-        &'r self,
-        entry: u16,
-        tenant: Option<&'r [u8]>,
-        method: &'r [u8],
-        headers: &'r T::Map,
-        answer: &LookupAnswer,
-    ) -> Evaluated<'r, T> {
-        let request = NativeRequest::<T>::new(method, headers, &self.request_names);
-        let facts = Facts::default().lookup_answer(answer);
-        let facts = match tenant {
-            Some(key) => facts.tenant(key),
-            None => facts,
-        };
-        let decision = self.policy.evaluate_with(&request, facts);
         Evaluated {
             cors: self,
             request,
@@ -206,12 +184,20 @@ impl<T: HeaderTypes> NativePolicy<T> {
     }
 }
 
-/// The decision of a tenant route's request. Apart: inlined, a second copy of the policy's
-/// decision would keep the usual one from being inlined into every adapter's request path.
+/// The decision of a request with facts: a tenant route's key, a looked-up answer. Apart:
+/// inlined, a second copy of the policy's decision would keep the usual one from being inlined
+/// into every adapter's request path.
 #[cold]
 #[inline(never)]
-fn tenant_decision<T: HeaderTypes>(policy: &Policy, request: &NativeRequest<'_, T>, key: &[u8]) -> Decision {
-    policy.evaluate_with(request, Facts::default().tenant(key))
+fn decision_with<T: HeaderTypes>(
+    policy: &Policy,
+    request: &NativeRequest<'_, T>,
+    tenant: Option<&[u8]>,
+    answer: Option<&LookupAnswer>,
+) -> Decision {
+    let facts = answer.map_or(Facts::default(), |a| Facts::default().lookup_answer(a));
+    let facts = tenant.map_or(facts, |key| facts.tenant(key));
+    policy.evaluate_with(request, facts)
 }
 
 /// A decision with the request it was made for.

@@ -141,7 +141,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
         method: &'r [u8],
         headers: &'r T::Map,
     ) -> Step<'r, T> {
-        let evaluated = self.evaluate(entry, tenant, method, headers);
+        let evaluated = self.evaluate(entry, tenant, method, headers, None);
         if evaluated.decision().needs_lookup() {
             if let Some(lookup) = evaluated.start_lookup(tenant) {
                 return Step::LookUp(lookup);
@@ -166,7 +166,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
         headers: &'r T::Map,
         answer: &LookupAnswer,
     ) -> Next<'r, T> {
-        self.evaluate_answered(entry, tenant, method, headers, answer)
+        self.evaluate(entry, tenant, method, headers, Some(answer))
             .into_next()
     }
 }
