@@ -85,6 +85,8 @@ pub use config::set::{PolicySetConfig, RouteConfig};
 pub use config::{Format, PolicyConfig};
 pub use decision::{Decision, Outcome, Refusal, ShortBytes};
 pub use file::LoadError;
+pub use guard::reason::GuardReason;
+pub use guard::rule::GuardVerdict;
 pub use guard::Guard;
 #[cfg(feature = "live")]
 pub use live::PolicyHandle;

@@ -10,7 +10,7 @@
 //! | `cors_policy_reloads_total` | `result`: `applied`, `refused` (a handle's new policy was invalid) |
 //! | `cors_candidate_differences_total` | none: requests the report-only candidate would answer differently |
 //! | `cors_route_requests_total` | `route`: a policy set's route name, or `default` (names come from the configuration); `outcome`: `allowed`, `refused` |
-//! | `cors_guard_total` | `outcome`: `refused`; `reason`: the origin's [`Refusal::code`] (requests [`crate::Guard::Strict`] refused with 403) |
+//! | `cors_guard_total` | `outcome`: `passed`, `refused` (403), `reported` (would be refused, report-only); `reason`: a [`GuardReason::code`](crate::GuardReason::code) (requests the request guard decided) |
 //!
 //! A request without `Origin` is `kind="none"`, `outcome="allowed"` (it is never refused, so
 //! there is no `kind="none"`, `outcome="refused"` series); a refused request counts once in each
@@ -26,6 +26,8 @@
 //! and no allocation.
 
 use crate::decision::{Outcome, Refusal};
+use crate::guard::reason::GuardReason;
+use crate::guard::rule::GuardVerdict;
 use ::metrics::{counter, describe_counter, Counter};
 use std::sync::OnceLock;
 
@@ -44,8 +46,8 @@ pub const CANDIDATE_DIFFERENCES: &str = "cors_candidate_differences_total";
 /// and `outcome` (`allowed`, `refused`).
 pub const ROUTE_REQUESTS: &str = "cors_route_requests_total";
 
-/// Requests the guard refused with 403, by `outcome` (`refused`) and `reason` (the origin's
-/// [`Refusal::code`]).
+/// Requests the request guard decided, by `outcome` (`passed`, `refused`, `reported`) and
+/// `reason` (a [`GuardReason::code`](crate::GuardReason::code)).
 pub const GUARD: &str = "cors_guard_total";
 
 struct Counters {
@@ -62,13 +64,14 @@ struct Counters {
     #[cfg_attr(not(feature = "live"), allow(dead_code))]
     reloads: [Counter; 2],
     candidate_differences: Counter,
-    /// By [`Refusal::index`], for the reasons an origin's check gives.
-    guard_refused: [Counter; GUARD_REASONS],
+    /// `outcome="passed"`, by the reasons that pass ([`GuardReason::ALL`]'s first).
+    guard_passed: [Counter; GuardReason::PASSES],
+    /// `outcome="refused"` and `"reported"`, by the reasons that refuse.
+    guard_refused: [[Counter; GUARD_REFUSING]; 2],
 }
 
-/// The reasons a guard refuses for: those of an origin's check, the first codes of
-/// [`Refusal::CODES`] (`multiple_origins` to `origin_lookup_failed`).
-const GUARD_REASONS: usize = 7;
+/// How many reasons refuse.
+const GUARD_REFUSING: usize = GuardReason::ALL.len() - GuardReason::PASSES;
 
 static COUNTERS: OnceLock<Counters> = OnceLock::new();
 
@@ -104,7 +107,10 @@ fn handles() -> Counters {
         CANDIDATE_DIFFERENCES,
         "Requests the report-only candidate policy would have answered differently"
     );
-    describe_counter!(GUARD, "Requests the guard refused with 403, by reason");
+    describe_counter!(
+        GUARD,
+        "Requests the request guard decided: passed, refused (403) or reported (report-only), by reason"
+    );
     let requests = |kind: &'static str| {
         ["allowed", "refused"].map(|outcome| counter!(REQUESTS, "kind" => kind, "outcome" => outcome))
     };
@@ -121,9 +127,12 @@ fn handles() -> Counters {
         origin_cache: ["hit", "miss"].map(|result| counter!(ORIGIN_CACHE, "result" => result)),
         reloads: ["applied", "refused"].map(|result| counter!(POLICY_RELOADS, "result" => result)),
         candidate_differences: counter!(CANDIDATE_DIFFERENCES),
-        guard_refused: std::array::from_fn(
-            |i| counter!(GUARD, "outcome" => "refused", "reason" => Refusal::CODES[i]),
-        ),
+        guard_passed: std::array::from_fn(|i| counter!(GUARD, "outcome" => "passed", "reason" => GuardReason::CODES[i])),
+        guard_refused: ["refused", "reported"].map(|outcome| {
+            std::array::from_fn(|i| {
+                counter!(GUARD, "outcome" => outcome, "reason" => GuardReason::CODES[GuardReason::PASSES + i])
+            })
+        }),
     }
 }
 
@@ -136,17 +145,28 @@ pub(crate) fn decided(outcome: &Outcome, reason: Option<Refusal>) {
         Outcome::ActualAllowed
         | Outcome::ActualRefused(_)
         | Outcome::OverrideRefused(_)
-        | Outcome::GuardRefused(_) => 1,
+        | Outcome::GuardRefused(..) => 1,
         Outcome::NotCors => return c.not_cors.increment(1),
     };
     c.requests[kind][reason.is_some() as usize].increment(1);
     if let Some(reason) = reason {
         c.refusals[reason.index()].increment(1);
-        if matches!(outcome, Outcome::GuardRefused(_)) {
-            if let Some(guard) = c.guard_refused.get(reason.index()) {
-                guard.increment(1);
-            }
+    }
+}
+
+/// Counts the request guard's verdict: passed, or refused (`enforced`) or reported.
+#[inline]
+pub(crate) fn guarded(verdict: GuardVerdict, enforced: bool) {
+    let c = counters();
+    let counter = match verdict {
+        GuardVerdict::Passed(reason) => c.guard_passed.get(reason.index()),
+        GuardVerdict::Refused(reason, _) => {
+            let refusing = reason.index().saturating_sub(GuardReason::PASSES);
+            c.guard_refused[usize::from(!enforced)].get(refusing)
         }
+    };
+    if let Some(counter) = counter {
+        counter.increment(1);
     }
 }
 

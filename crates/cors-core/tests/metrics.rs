@@ -6,7 +6,7 @@
 
 use cors_core::adapter::LivePolicy;
 use cors_core::lookup::{from_fn, LookupCache};
-use cors_core::{Policy, PolicyHandle, RawRequest};
+use cors_core::{Guard, GuardReason, Policy, PolicyHandle, RawRequest};
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -154,35 +154,46 @@ fn every_series_can_move_and_a_malformed_origin_is_counted_as_one() {
     assert!(series.contains_key("cors_requests_total{kind=none,outcome=allowed}"));
 }
 
-/// A strict guard's refusals count as refused actual requests and in `cors_guard_total`, by
-/// the origin's reason; its series are the origin reasons only (`origin_not_looked_up` is never
-/// final, a method's reason never the guard's).
+/// The guard counts every verdict by outcome and reason; its refusals count as refused
+/// actual requests too. Its series are a fixed set: the passing reasons as `passed`, the
+/// refusing ones as `refused` and `reported`.
 #[test]
-fn the_guard_counts_its_refusals_by_reason() {
+fn the_guard_counts_its_verdicts_by_reason() {
     let _serial = serial();
-    let policy = Policy::builder()
-        .allow_origins(["https://a.example"])
-        .guard(cors_core::Guard::Strict)
-        .build()
-        .unwrap();
+    let policy = |guard| {
+        Policy::builder()
+            .allow_origins(["https://a.example"])
+            .guard(guard)
+            .build()
+            .unwrap()
+    };
+    let (strict, enforce, report) = (
+        policy(Guard::Strict),
+        policy(Guard::Enforce),
+        policy(Guard::Report),
+    );
+    let cross_site = RawRequest::new("POST")
+        .header("Origin", "https://evil.example")
+        .header("Sec-Fetch-Site", "cross-site");
     let counts = counted(|| {
-        policy.evaluate(&RawRequest::new("POST").header("Origin", "https://evil.example"));
-        policy.evaluate(&RawRequest::new("GET").header("Origin", "null"));
-        policy.evaluate(&RawRequest::new("GET").header("Origin", "https://a.example"));
-        policy.evaluate(&RawRequest::new("DELETE"));
+        strict.evaluate(&RawRequest::new("GET").header("Origin", "null"));
+        strict.evaluate(&RawRequest::new("GET").header("Origin", "https://a.example"));
+        strict.evaluate(&RawRequest::new("DELETE"));
+        enforce.evaluate(&cross_site);
+        report.evaluate(&cross_site);
     });
     assert_eq!(
         counts,
         expect(&[
-            (
-                "cors_guard_total{outcome=refused,reason=null_origin_not_allowed}",
-                1
-            ),
-            ("cors_guard_total{outcome=refused,reason=origin_not_allowed}", 1),
+            ("cors_guard_total{outcome=passed,reason=not_a_browser}", 1),
+            ("cors_guard_total{outcome=passed,reason=safe_method}", 1),
+            ("cors_guard_total{outcome=refused,reason=cross_site}", 1),
+            ("cors_guard_total{outcome=refused,reason=disallowed_origin}", 1),
+            ("cors_guard_total{outcome=reported,reason=cross_site}", 1),
             ("cors_refusals_total{reason=null_origin_not_allowed}", 1),
-            ("cors_refusals_total{reason=origin_not_allowed}", 1),
+            ("cors_refusals_total{reason=origin_not_allowed}", 2),
             ("cors_requests_total{kind=actual,outcome=allowed}", 1),
-            ("cors_requests_total{kind=actual,outcome=refused}", 2),
+            ("cors_requests_total{kind=actual,outcome=refused}", 3),
             ("cors_requests_total{kind=none,outcome=allowed}", 1),
         ])
     );
@@ -191,11 +202,13 @@ fn the_guard_counts_its_refusals_by_reason() {
         .keys()
         .filter(|k| k.starts_with("cors_guard_total"))
         .collect();
-    assert_eq!(guard.len(), 7, "{guard:?}");
+    let refusing = GuardReason::ALL.iter().filter(|r| r.refuses()).count();
+    let passing = GuardReason::ALL.len() - refusing;
+    assert_eq!(guard.len(), passing + 2 * refusing, "{guard:?}");
     assert!(
-        guard
+        guard.iter().all(|k| GuardReason::CODES
             .iter()
-            .all(|k| !k.contains("not_looked_up") && !k.contains("method")),
+            .any(|c| k.ends_with(&format!("reason={c}}}")))),
         "{guard:?}"
     );
 }

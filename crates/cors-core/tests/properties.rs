@@ -30,12 +30,14 @@ const ACRM: usize = 1;
 const ACRH: usize = 2;
 const ACRPN: usize = 3;
 
-fn index(header: RequestHeader) -> usize {
+/// CORS's four headers' places in a request's lines; the guard's headers are never sent here.
+fn index(header: RequestHeader) -> Option<usize> {
     match header {
-        RequestHeader::Origin => ORIGIN,
-        RequestHeader::AccessControlRequestMethod => ACRM,
-        RequestHeader::AccessControlRequestHeaders => ACRH,
-        RequestHeader::AccessControlRequestPrivateNetwork => ACRPN,
+        RequestHeader::Origin => Some(ORIGIN),
+        RequestHeader::AccessControlRequestMethod => Some(ACRM),
+        RequestHeader::AccessControlRequestHeaders => Some(ACRH),
+        RequestHeader::AccessControlRequestPrivateNetwork => Some(ACRPN),
+        _ => None,
     }
 }
 
@@ -59,7 +61,8 @@ impl std::fmt::Debug for Req {
         }
         writeln!(f, "{} request", show(&self.method))?;
         for header in RequestHeader::ALL {
-            let lines = &self.lines[index(header)];
+            let Some(i) = index(header) else { continue };
+            let lines = &self.lines[i];
             let distinct: std::collections::BTreeSet<&Vec<u8>> = lines.iter().collect();
             if lines.len() > 3 && distinct.len() == 1 {
                 writeln!(f, "  {}: {} x {}", header.name(), lines.len(), show(&lines[0]))?;
@@ -85,7 +88,8 @@ impl CorsRequest for Req {
     }
 
     fn header_lines(&self, header: RequestHeader) -> impl Iterator<Item = &[u8]> {
-        self.lines[index(header)].iter().map(Vec::as_slice)
+        let lines = index(header).map_or(&[][..], |i| &self.lines[i][..]);
+        lines.iter().map(Vec::as_slice)
     }
 }
 
@@ -117,12 +121,16 @@ impl CorsRequest for Counting<'_> {
     }
 
     fn header_lines(&self, header: RequestHeader) -> impl Iterator<Item = &[u8]> {
-        let i = index(header);
+        // The guard's headers (never sent here) are read as CORS's first, with no lines.
+        let (i, lines) = match index(header) {
+            Some(i) => (i, &self.inner.lines[i][..]),
+            None => (ORIGIN, &[][..]),
+        };
         self.calls.set(self.calls.get() + 1);
         if i == ACRH {
             self.acrh_pulls.borrow_mut().push(Vec::new());
         }
-        self.inner.lines[i].iter().map(move |line| {
+        lines.iter().map(move |line| {
             self.lines[i].set(self.lines[i].get() + 1);
             self.bytes[i].set(self.bytes[i].get() + line.len());
             if i == ACRH {
@@ -325,6 +333,8 @@ fn config() -> impl Strategy<Value = PolicyConfig> {
                 options_passthrough: passthrough,
                 presets: Vec::new(),
                 guard: "off".into(),
+                guard_exempt: Vec::new(),
+                trusted_proxies: Vec::new(),
             };
             if any_origin && !credentials {
                 c.allow_origins = vec!["*".into()];

@@ -324,7 +324,7 @@ impl CorsFairing {
     /// application's fairing sees only what it must decide before routing: OPTIONS (to answer
     /// preflights), and the requests Rocket may have rewritten from a form POST (see
     /// [`routed_by_global`]); requests of other methods fall back to it in `on_response`.
-    /// Under a strict guard, or a live policy that may become one, every request must be
+    /// Under a guard that refuses, or a live policy that may get one, every request must be
     /// decided before its handler, and under a set any of its policies may need that, so the
     /// whole application's fairing claims every method too.
     ///
@@ -341,7 +341,7 @@ impl CorsFairing {
         let guarded = self
             .scope
             .fixed_policy()
-            .is_none_or(|policy| policy.guard() == cors_core::Guard::Strict);
+            .is_none_or(|policy| policy.guard().refuses());
         if !self.global || guarded {
             return METHODS.iter().map(|&method| route(method, None)).collect();
         }

@@ -3,7 +3,7 @@
 
 use crate::choose::with_tenant_key;
 use crate::scope::{Choice, Scope};
-use cors_core::adapter::{CorsRequest, Facts, HeaderLine, RequestHeader};
+use cors_core::adapter::{CorsRequest, Facts, HeaderLine, RequestHeader, Target};
 use cors_core::lookup::LookupAnswer;
 use cors_core::{Decision, Policy, PolicySet};
 use rocket::Request;
@@ -120,10 +120,26 @@ pub(crate) fn decide_now(
     if let Some(looked_up) = looked_up {
         facts = facts.lookup_answer(looked_up);
     }
+    if deciding.policy.guard() != cors_core::Guard::Off {
+        facts = facts.target(guard_target(request));
+    }
     let cors = RocketRequest(request);
     deciding.with_tenant(request, facts, |facts| {
         deciding.policy.evaluate_with(&cors, facts)
     })
+}
+
+/// What the request guard reads besides the headers: the path (exempt prefixes), the scheme
+/// the server listens with, and the connection's peer (a trusted proxy's).
+fn guard_target<'r>(request: &'r Request<'_>) -> Target<'r> {
+    let scheme: &[u8] = if request.rocket().config().tls_enabled() {
+        b"https"
+    } else {
+        b"http"
+    };
+    Target::path(request.uri().path().as_str().as_bytes())
+        .scheme(Some(scheme))
+        .peer(request.remote().map(|a| a.ip()))
 }
 
 /// For a decision that needed a lookup (feature `lookup`): looks the request's origin up

@@ -7,6 +7,7 @@
 //! lines, no CORS logic) and gets all of it; the [`http`](crate::adapter::http) module (feature `http`) is the
 //! implementation for `http` 1.x.
 
+use crate::adapter::routes::Target;
 use crate::adapter::shared::FromPolicy;
 use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
 use crate::lookup::answer::{LookupAnswer, PendingLookup};
@@ -99,9 +100,11 @@ pub struct NativePolicy<T: HeaderTypes> {
     policy: Policy,
     values: NativeValues<Option<T::Value>>,
     cors_names: [T::Name; 7],
-    request_names: [T::Name; 4],
+    request_names: [T::Name; RequestHeader::ALL.len()],
     vary: T::Name,
     refusal: T::Name,
+    /// Whether the policy's request guard is on: it reads the request's [`Target`].
+    guarded: bool,
 }
 
 impl<T: HeaderTypes> fmt::Debug for NativePolicy<T> {
@@ -135,6 +138,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
             request_names: RequestHeader::ALL.map(|h| T::name(h.name())),
             vary: T::name("vary"),
             refusal: T::name(crate::decision::refusal_header::REFUSAL_HEADER),
+            guarded: policy.guard() != crate::Guard::Off,
             policy,
         }
     }
@@ -142,6 +146,13 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// The policy.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// Whether the policy's request guard is on, so that a decision reads the request's
+    /// [`Target`].
+    #[inline(always)]
+    pub(crate) fn is_guarded(&self) -> bool {
+        self.guarded
     }
 
     /// Decides for a request, under a tenant route's key and with its origin's looked-up
@@ -154,14 +165,15 @@ impl<T: HeaderTypes> NativePolicy<T> {
         &'r self,
         entry: u16,
         tenant: Option<&'r [u8]>,
+        target: Option<Target<'r>>,
         method: &'r [u8],
         headers: &'r T::Map,
         answer: Option<&LookupAnswer>,
     ) -> Evaluated<'r, T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
-        let decision = match (tenant, answer) {
-            (None, None) => self.policy.evaluate(&request),
-            _ => decision_with(&self.policy, &request, tenant, answer),
+        let decision = match (tenant, answer, target) {
+            (None, None, None) => self.policy.evaluate(&request),
+            _ => decision_with(&self.policy, &request, tenant, target, answer),
         };
         Evaluated {
             cors: self,
@@ -184,7 +196,8 @@ impl<T: HeaderTypes> NativePolicy<T> {
     }
 }
 
-/// The decision of a request with facts: a tenant route's key, a looked-up answer. Apart:
+/// The decision of a request with facts: a tenant route's key, the target a guard reads, a
+/// looked-up answer. Apart:
 /// inlined, a second copy of the policy's decision would keep the usual one from being inlined
 /// into every adapter's request path.
 #[cold]
@@ -193,10 +206,12 @@ fn decision_with<T: HeaderTypes>(
     policy: &Policy,
     request: &NativeRequest<'_, T>,
     tenant: Option<&[u8]>,
+    target: Option<Target<'_>>,
     answer: Option<&LookupAnswer>,
 ) -> Decision {
     let facts = answer.map_or(Facts::default(), |a| Facts::default().lookup_answer(a));
     let facts = tenant.map_or(facts, |key| facts.tenant(key));
+    let facts = target.map_or(facts, |target| facts.target(target));
     policy.evaluate_with(request, facts)
 }
 
@@ -262,9 +277,10 @@ impl<'r, T: HeaderTypes> Evaluated<'r, T> {
 struct NativeRequest<'a, T: HeaderTypes> {
     method: &'a [u8],
     headers: &'a T::Map,
-    names: &'a [T::Name; 4],
-    /// Per [`RequestHeader`]; `None` when not looked up yet (the preflight headers of a
-    /// request that cannot be a preflight).
+    names: &'a [T::Name; RequestHeader::ALL.len()],
+    /// Per CORS [`RequestHeader`] (the first four); `None` when not looked up yet (the
+    /// preflight headers of a request that cannot be a preflight). The guard's headers are
+    /// read when asked for.
     fetched: [Option<Fetched<'a, T::Value>>; 4],
 }
 
@@ -275,7 +291,7 @@ struct Fetched<'m, V> {
 }
 
 impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
-    fn new(method: &'a [u8], headers: &'a T::Map, names: &'a [T::Name; 4]) -> Self {
+    fn new(method: &'a [u8], headers: &'a T::Map, names: &'a [T::Name; RequestHeader::ALL.len()]) -> Self {
         let fetch = |header: RequestHeader| {
             let mut lines = T::lines(headers, &names[header as usize]);
             let first = lines.next();
@@ -309,7 +325,7 @@ impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
     /// What was read of `header` up front: its first line, whether a lookup must read more,
     /// and how many lines of that lookup are already known.
     fn read(&self, header: RequestHeader) -> (Option<&'a T::Value>, bool, usize) {
-        match &self.fetched[header as usize] {
+        match self.fetched.get(header as usize).and_then(Option::as_ref) {
             Some(fetched) => (fetched.first, fetched.more, 1),
             None => (None, true, 0),
         }
@@ -334,7 +350,7 @@ impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
     }
 
     fn first(&self, header: RequestHeader) -> Option<&'a T::Value> {
-        match &self.fetched[header as usize] {
+        match self.fetched.get(header as usize).and_then(Option::as_ref) {
             Some(fetched) => fetched.first,
             None => self.values(header).next(),
         }
@@ -354,7 +370,7 @@ impl<T: HeaderTypes> CorsRequest for NativeRequest<'_, T> {
     // the rare header not fetched yet is read apart.
     #[inline(always)]
     fn line(&self, header: RequestHeader) -> HeaderLine<'_> {
-        match &self.fetched[header as usize] {
+        match self.fetched.get(header as usize).and_then(Option::as_ref) {
             Some(Fetched { first: None, .. }) => HeaderLine::None,
             Some(Fetched { more: true, .. }) => HeaderLine::Many,
             Some(Fetched { first: Some(v), .. }) => HeaderLine::One(T::bytes(v)),

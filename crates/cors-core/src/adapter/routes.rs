@@ -9,15 +9,23 @@ use crate::lookup::answer::LookupAnswer;
 use crate::policy::Policy;
 use crate::set::PolicySet;
 use std::fmt;
+use std::net::IpAddr;
 
-/// Where a request goes, as a policy set chooses by it: the host (the URI's authority, or the
-/// `Host` line when the URI has none) and the path of the request target (raw).
+/// What the layer reads of a request besides its headers, and only when it needs to: where it
+/// goes, as a policy set chooses by it (the host: the URI's authority, or the `Host` line when
+/// the URI has none; the path of the request target, raw), and, for the request guard
+/// (rules §12), the scheme it was received on and the peer it came from.
 #[derive(Clone, Copy, Debug)]
 pub struct Target<'r> {
     /// The request URI's authority (HTTP/2's `:authority`, an absolute-form target), if any.
     pub authority: Option<&'r [u8]>,
     /// The request target's path, without the query.
     pub path: &'r [u8],
+    /// The scheme the server received the request on (`http`, `https`), when it knows.
+    pub scheme: Option<&'r [u8]>,
+    /// The address of the connection's peer, when the adapter sees it: only a peer in the
+    /// policy's `trusted_proxies` may say the request's own origin (`Forwarded`).
+    pub peer: Option<IpAddr>,
 }
 
 /// The entry of a set that decides a request, and the request's tenant key for a tenant route.
@@ -33,7 +41,35 @@ impl<'r> Target<'r> {
         Target {
             authority: None,
             path,
+            scheme: None,
+            peer: None,
         }
+    }
+
+    /// The same target, received on `scheme`.
+    ///
+    /// ```
+    /// use cors_core::adapter::Target;
+    ///
+    /// let target = Target::path(b"/api").scheme(Some(b"https"));
+    /// assert_eq!(target.scheme, Some(&b"https"[..]));
+    /// ```
+    pub fn scheme(mut self, scheme: Option<&'r [u8]>) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// The same target, from the connection's `peer`.
+    ///
+    /// ```
+    /// use cors_core::adapter::Target;
+    ///
+    /// let target = Target::path(b"/api").peer(Some([127, 0, 0, 1].into()));
+    /// assert!(target.peer.is_some());
+    /// ```
+    pub fn peer(mut self, peer: Option<IpAddr>) -> Self {
+        self.peer = peer;
+        self
     }
 }
 
@@ -137,16 +173,32 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         self.entries[0].policy()
     }
 
-    /// The entry that decides a request: always 0 for a single policy (the target is not
-    /// read); `None` when no route covers the request and the set has no default.
+    /// The entry that decides a request, and the target when it was read: always entry 0 for
+    /// a single policy, whose target is read only for its guard; `None` when no route covers
+    /// the request and the set has no default.
     #[inline(always)]
-    fn choose<'r>(&self, target: impl FnOnce() -> Target<'r>, headers: &'r T::Map) -> Option<Chosen<'r>> {
+    fn choose<'r>(
+        &self,
+        target: impl FnOnce() -> Target<'r>,
+        headers: &'r T::Map,
+    ) -> Option<(Chosen<'r>, Option<Target<'r>>)> {
         match &self.set {
-            None => Some(Chosen {
-                entry: 0,
-                tenant: None,
-            }),
-            Some(set) => self.choose_in(set, target(), headers),
+            None => {
+                let chosen = Chosen {
+                    entry: 0,
+                    tenant: None,
+                };
+                Some((chosen, self.entries[0].is_guarded().then(target)))
+            }
+            Some(set) => {
+                let target = target();
+                let chosen = self.choose_in(set, target, headers)?;
+                let guarded = self
+                    .entries
+                    .get(usize::from(chosen.entry))
+                    .is_some_and(NativePolicy::is_guarded);
+                Some((chosen, guarded.then_some(target)))
+            }
         }
     }
 
@@ -177,10 +229,10 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         target: impl FnOnce() -> Target<'r>,
         headers: &'r T::Map,
     ) -> Step<'r, T> {
-        let Some(chosen) = self.choose(target, headers) else {
+        let Some((chosen, target)) = self.choose(target, headers) else {
             return Step::Next(Next::CallHandler(Pending::default()));
         };
-        self.entries[usize::from(chosen.entry)].step_as(chosen.entry, chosen.tenant, method, headers)
+        self.entries[usize::from(chosen.entry)].step_as(chosen.entry, chosen.tenant, target, method, headers)
     }
 
     /// Decides again with a lookup's answer ([`NativePolicy::resume`]), under the policy the
@@ -192,11 +244,11 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         headers: &'r T::Map,
         answer: &LookupAnswer,
     ) -> Next<'r, T> {
-        let Some(chosen) = self.choose(|| target, headers) else {
+        let Some((chosen, target)) = self.choose(|| target, headers) else {
             return Next::CallHandler(Pending::default());
         };
         let entry = &self.entries[usize::from(chosen.entry)];
-        entry.resume_as(chosen.entry, chosen.tenant, method, headers, answer)
+        entry.resume_as(chosen.entry, chosen.tenant, target, method, headers, answer)
     }
 
     /// Applies what was kept to the handler's response headers, under the policy that decided

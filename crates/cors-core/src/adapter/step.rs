@@ -15,6 +15,7 @@
 //! one answer that neither forges a response nor panics in every framework.
 
 use crate::adapter::native::{Answer, Evaluated, HeaderTypes, NativePolicy, Pending};
+use crate::adapter::routes::Target;
 use crate::decision::{Decision, HandledBy};
 use crate::lookup::answer::{LookupAnswer, PendingLookup};
 use std::fmt;
@@ -128,20 +129,21 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// ```
     #[inline(always)]
     pub fn step<'r>(&'r self, method: &'r [u8], headers: &'r T::Map) -> Step<'r, T> {
-        self.step_as(0, None, method, headers)
+        self.step_as(0, None, None, method, headers)
     }
 
     /// [`NativePolicy::step`] for the policy of a set's `entry`, which its `Pending` keeps, under
-    /// the request's tenant key for a tenant route.
+    /// the request's tenant key for a tenant route, with the target the policy's guard reads.
     #[inline(always)]
     pub(crate) fn step_as<'r>(
         &'r self,
         entry: u16,
         tenant: Option<&'r [u8]>,
+        target: Option<Target<'r>>,
         method: &'r [u8],
         headers: &'r T::Map,
     ) -> Step<'r, T> {
-        let evaluated = self.evaluate(entry, tenant, method, headers, None);
+        let evaluated = self.evaluate(entry, tenant, target, method, headers, None);
         if evaluated.decision().needs_lookup() {
             if let Some(lookup) = evaluated.start_lookup(tenant) {
                 return Step::LookUp(lookup);
@@ -154,7 +156,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
     /// answer: the same request, method and headers, that [`NativePolicy::step`] was given.
     #[inline]
     pub fn resume<'r>(&'r self, method: &'r [u8], headers: &'r T::Map, answer: &LookupAnswer) -> Next<'r, T> {
-        self.resume_as(0, None, method, headers, answer)
+        self.resume_as(0, None, None, method, headers, answer)
     }
 
     /// [`NativePolicy::resume`] for the policy of a set's `entry`.
@@ -162,11 +164,12 @@ impl<T: HeaderTypes> NativePolicy<T> {
         &'r self,
         entry: u16,
         tenant: Option<&'r [u8]>,
+        target: Option<Target<'r>>,
         method: &'r [u8],
         headers: &'r T::Map,
         answer: &LookupAnswer,
     ) -> Next<'r, T> {
-        self.evaluate(entry, tenant, method, headers, Some(answer))
+        self.evaluate(entry, tenant, target, method, headers, Some(answer))
             .into_next()
     }
 }

@@ -9,6 +9,7 @@ use crate::config::error::ConfigErrors;
 use crate::config::error::ConfigWarning;
 use crate::config::PolicyConfig;
 use crate::decision::plans::{PlanSettings, Plans};
+use crate::guard::GuardSettings;
 use crate::header::AllowHeaders;
 use crate::method::AllowMethods;
 use crate::origin::matcher::{OriginHooks, OriginMatcher};
@@ -26,8 +27,8 @@ pub(crate) struct PolicyInner {
     pub(crate) private_network: bool,
     pub(crate) preflight_status: u16,
     pub(crate) passthrough: bool,
-    /// Whether a request from a disallowed origin is refused with 403 ([`crate::Guard::Strict`]).
-    pub(crate) guard_strict: bool,
+    /// The request guard (rules §12).
+    pub(crate) guard: GuardSettings,
     /// The prefixes of `expose_headers`' families, lowercase (`trailer-`).
     pub(crate) expose_families: Vec<Box<[u8]>>,
     pub(crate) star: ValueId,
@@ -50,6 +51,7 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
     let mut values = HeaderValues::default();
     VaryTokens::precompute(&mut values);
     crate::decision::refusal_header::precompute(&mut values, &crate::decision::Refusal::CODES);
+    crate::decision::refusal_header::precompute_guard(&mut values);
     let star = values.push("*");
     let true_value = values.push("true");
     let origins = origin_matcher(&config, &validated, &hooks, &mut values)?;
@@ -76,7 +78,7 @@ pub(crate) fn compile(mut config: PolicyConfig, hooks: OriginHooks) -> Result<Po
         private_network: config.allow_private_network,
         preflight_status: config.preflight_status,
         passthrough: config.options_passthrough,
-        guard_strict: validated.guard == crate::Guard::Strict,
+        guard: std::mem::take(&mut validated.guard),
         expose_families,
         star,
         true_value,

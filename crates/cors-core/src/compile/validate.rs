@@ -5,7 +5,7 @@
 use crate::config::error::{ConfigError, ConfigErrorKind as E};
 use crate::config::report::Report;
 use crate::config::PolicyConfig;
-use crate::guard::{validate_guard, Guard};
+use crate::guard::{validate_guard, GuardSettings};
 use crate::header::{validate_allow_headers, validate_expose_headers};
 use crate::method::validate_methods;
 use crate::origin::entry::OriginEntry;
@@ -24,8 +24,8 @@ pub(crate) struct Validated {
     pub(crate) origins: Vec<OriginEntry>,
     /// The regexes, anchored.
     pub(crate) regexes: Vec<String>,
-    /// The guard's mode.
-    pub(crate) guard: Guard,
+    /// The guard's mode and settings.
+    pub(crate) guard: GuardSettings,
 }
 
 /// Checks every key of `config`, normalising method names in place (as Fetch does).
@@ -40,7 +40,7 @@ pub(crate) fn validate(config: &mut PolicyConfig, hooks: &OriginHooks) -> Valida
     validate_max_age(config.max_age, &mut report);
     validate_preflight_status(config.preflight_status, &mut report);
     validate_presets(config, &mut report);
-    let guard = validate_guard(&config.guard, &mut report);
+    let guard = validate_guard(config, &mut report);
     Validated {
         report,
         origins,

@@ -360,6 +360,10 @@ pub enum ConfigErrorKind {
     UnknownPreset,
     /// A `guard` value that is no [`Guard`](crate::Guard) mode.
     UnknownGuard,
+    /// A `guard_exempt` entry that is no path prefix: what is wrong with it.
+    InvalidExemptPath(&'static str),
+    /// A `trusted_proxies` entry that is no IP address or network.
+    InvalidProxy,
     /// A `*` in a header name other than the wildcard alone or a family's end (`mcp-param-*`).
     InvalidHeaderFamily,
     /// More header-name families than [`MAX_HEADER_FAMILIES`](crate::limits::MAX_HEADER_FAMILIES).
@@ -436,7 +440,9 @@ impl std::fmt::Display for ConfigErrorKind {
             ConfigErrorKind::RoutesInPolicy => f.write_str("makes this file a policy set: read it as one (PolicySet::from_file, PolicySetConfig::load)"),
             ConfigErrorKind::UnknownKey => f.write_str("is not a policy key"),
             ConfigErrorKind::UnknownPreset => f.write_str("is not a preset (the presets are grpc-web, connect, mcp)"),
-            ConfigErrorKind::UnknownGuard => f.write_str("is not a guard mode: \"off\", or \"strict\" (every request whose Origin the policy does not allow refused with 403)"),
+            ConfigErrorKind::UnknownGuard => f.write_str("is not a guard mode: \"off\", \"report\" (count and log, never refuse), \"enforce\" (refuse cross-origin writes from origins the policy does not allow) or \"strict\" (also every other request whose Origin the policy does not allow)"),
+            ConfigErrorKind::InvalidExemptPath(what) => write!(f, "{what}"),
+            ConfigErrorKind::InvalidProxy => f.write_str("is not an IP address or network (127.0.0.1, 10.0.0.0/8, ::1/128) with its host bits zero"),
             ConfigErrorKind::InvalidHeaderFamily => f.write_str("is not a header name nor a family: a family is a name's prefix followed by one \"*\", such as \"mcp-param-*\""),
             ConfigErrorKind::TooManyHeaderFamilies => write!(f, "is one family too many: at most {} header-name families", crate::limits::MAX_HEADER_FAMILIES),
             ConfigErrorKind::UnknownVariable => f.write_str(
@@ -548,11 +554,17 @@ pub enum ConfigWarningKind {
     /// A policy set whose top level allows no origin: requests no route covers get no CORS
     /// processing at all.
     SetWithoutDefault,
+    /// `guard_exempt` or `trusted_proxies` while `guard = "off"`: they do nothing.
+    GuardSettingWithoutGuard,
+    /// The guard with `allow_origins = ["*"]`: every origin is allowed, so it never refuses.
+    GuardWithAnyOrigin,
 }
 
 impl std::fmt::Display for ConfigWarningKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            ConfigWarningKind::GuardSettingWithoutGuard => f.write_str("does nothing while guard = \"off\": set guard = \"report\" to try the guard"),
+            ConfigWarningKind::GuardWithAnyOrigin => f.write_str("never refuses anything: allow_origins = [\"*\"] allows every origin; list the origins that may write"),
             ConfigWarningKind::SetWithoutDefault => f.write_str("allows no origin at the top level, so a request no route covers gets no CORS headers (the layer stays out of its way); list origins at the top level to give such requests a default policy"),
             ConfigWarningKind::InsecureOriginWithCredentials => f.write_str("is plain http but trusted with credentials: anyone on the network path can inject a page there"),
             ConfigWarningKind::SubdomainWildcardWithCredentials => f.write_str("trusts every subdomain with credentials: one subdomain takeover or XSS exposes your users"),

@@ -13,7 +13,7 @@ pub(crate) enum KeyType {
 }
 
 /// Every key, in the order the documentation lists them.
-pub(crate) const KEYS: [(&str, KeyType); 13] = [
+pub(crate) const KEYS: [(&str, KeyType); 15] = [
     ("allow_origins", KeyType::List),
     ("allow_origin_regex", KeyType::List),
     ("allow_null_origin", KeyType::Bool),
@@ -27,6 +27,8 @@ pub(crate) const KEYS: [(&str, KeyType); 13] = [
     ("options_passthrough", KeyType::Bool),
     ("presets", KeyType::List),
     ("guard", KeyType::Text),
+    ("guard_exempt", KeyType::List),
+    ("trusted_proxies", KeyType::List),
 ];
 
 /// An environment variable that replaces a policy key's value

@@ -51,9 +51,14 @@ pub struct PolicyConfig {
     /// Protocols whose lists merge into this policy's (`grpc-web`, `connect`, `mcp`;
     /// [`Preset`](crate::Preset)).
     pub presets: Vec<String>,
-    /// What the policy refuses outright: `off` (the default) or `strict`
-    /// ([`Guard`](crate::Guard), rules §12).
+    /// The request guard ([`Guard`](crate::Guard), rules §12): `off` (the default),
+    /// `report`, `enforce` or `strict`.
     pub guard: String,
+    /// Path prefixes the guard never refuses (`/webhooks`).
+    pub guard_exempt: Vec<String>,
+    /// Networks (`127.0.0.1/32`) whose `Forwarded` and `X-Forwarded-Host`/`-Proto` lines the
+    /// guard believes.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for PolicyConfig {
@@ -72,6 +77,8 @@ impl Default for PolicyConfig {
             options_passthrough: false,
             presets: Vec::new(),
             guard: "off".to_owned(),
+            guard_exempt: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

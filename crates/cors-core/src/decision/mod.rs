@@ -8,6 +8,7 @@ pub(crate) mod refusal_header;
 pub use plan::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
 pub use refusal::{Refusal, ShortBytes};
 
+use crate::guard::reason::GuardReason;
 use crate::wire::cors_header::CorsHeader;
 use crate::wire::vary::VaryTokens;
 
@@ -29,10 +30,9 @@ pub enum Outcome {
     /// its origin never got through a preflight for: refused with 403, the handler does not
     /// run (rules §9; [`crate::adapter::Facts::method_overridden`]).
     OverrideRefused(Refusal),
-    /// A request whose `Origin` the policy does not allow, under
-    /// [`Guard::Strict`](crate::Guard::Strict): refused with 403, the handler does not run
-    /// (rules §12).
-    GuardRefused(Refusal),
+    /// A request the request guard refused ([`Guard`](crate::Guard), rules §12): 403, the
+    /// handler does not run. The origin's own refusal, and the guard's reason.
+    GuardRefused(Refusal, GuardReason),
 }
 
 impl Outcome {
@@ -42,7 +42,7 @@ impl Outcome {
             Outcome::ActualRefused(r)
             | Outcome::PreflightRefused(r)
             | Outcome::OverrideRefused(r)
-            | Outcome::GuardRefused(r) => Some(r),
+            | Outcome::GuardRefused(r, _) => Some(r),
             _ => None,
         }
     }

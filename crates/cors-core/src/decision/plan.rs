@@ -162,8 +162,18 @@ impl ResponsePlan {
 
     /// Names the reason of a refusal in a debug answer's `Cors-Refusal` header.
     pub(crate) fn set_refusal(&mut self, reason: &Refusal) {
-        // Sixteen reasons: index + 1 fits in the five bits above ECHOES.
-        self.flags = (self.flags & (ECHOES | EXPOSE_FAMILIES)) | ((reason.index() as u8 + 1) << 1);
+        self.set_refusal_value(reason.index());
+    }
+
+    /// Names the guard's reason of a refusal in a debug answer's `Cors-Refusal` header.
+    pub(crate) fn set_guard_refusal(&mut self, reason: crate::GuardReason) {
+        let refusing = reason.index().saturating_sub(crate::GuardReason::PASSES);
+        self.set_refusal_value(Refusal::CODES.len() + refusing);
+    }
+
+    fn set_refusal_value(&mut self, index: usize) {
+        // Twenty values: index + 1 fits in the six bits between ECHOES and EXPOSE_FAMILIES.
+        self.flags = (self.flags & (ECHOES | EXPOSE_FAMILIES)) | ((index as u8 + 1) << 1);
     }
 
     /// Exposes the response's own headers of the policy's exposed families too.

@@ -141,6 +141,12 @@ impl Refusal {
         Self::CODES[self.index()]
     }
 
+    /// Whether the reason is about the request's origin (its `Origin` lines, or whether the
+    /// policy allows it), not about what a preflight asks for.
+    pub(crate) fn is_about_origin(&self) -> bool {
+        self.index() <= Position::OriginNotLookedUp as usize
+    }
+
     /// The reason with the detail that [`crate::Policy::evaluate`] leaves out to stay fast: an
     /// origin refused as [`Refusal::OriginNotAllowed`] that is not a canonical serialized
     /// origin comes back as [`Refusal::MalformedOrigin`] with what is wrong with it. Any

@@ -25,7 +25,19 @@ pub(crate) fn precompute(values: &mut HeaderValues, codes: &[&str]) {
     }
 }
 
-/// The value of the reason code at `index` of [`crate::Refusal::CODES`].
+/// Pushes the `Cors-Refusal` values of the guard's refusals (`guard: cross_site`), right
+/// after the refusals' own.
+pub(crate) fn precompute_guard(values: &mut HeaderValues) {
+    let refusing = &crate::GuardReason::CODES[crate::GuardReason::PASSES..];
+    for (i, code) in refusing.iter().enumerate() {
+        let id = values.push(format!("guard: {code}"));
+        let index = crate::Refusal::CODES.len() + i;
+        debug_assert_eq!(Some(id), u8::try_from(index).ok().map(value_id));
+    }
+}
+
+/// The value of the reason code at `index` of [`crate::Refusal::CODES`], then of the guard's
+/// refusing reasons.
 pub(crate) const fn value_id(index: u8) -> ValueId {
     ValueId::new(FIRST + index as u32)
 }

@@ -343,7 +343,7 @@ options_passthrough = false
             toml_errors("allow_origin = [\"https://a.example\"]\nmax_ages = 5\nfoo = 1\n"),
             vec![
                 "allow_origin: is not a policy key; did you mean \"allow_origins\"?",
-                "foo: is not a policy key; the keys are allow_origins, allow_origin_regex, allow_null_origin, allow_methods, allow_headers, expose_headers, allow_credentials, max_age, allow_private_network, preflight_status, options_passthrough, presets, guard",
+                "foo: is not a policy key; the keys are allow_origins, allow_origin_regex, allow_null_origin, allow_methods, allow_headers, expose_headers, allow_credentials, max_age, allow_private_network, preflight_status, options_passthrough, presets, guard, guard_exempt, trusted_proxies",
                 "max_ages: is not a policy key; did you mean \"max_age\"?",
             ]
         );

@@ -33,6 +33,8 @@ pub(super) fn read_keys(
             "preflight_status" => take(v, &mut config.preflight_status),
             "presets" => take(v, &mut config.presets),
             "guard" => take(v, &mut config.guard),
+            "guard_exempt" => take(v, &mut config.guard_exempt),
+            "trusted_proxies" => take(v, &mut config.trusted_proxies),
             _ => take(v, &mut config.options_passthrough),
         };
         if let Err(shown) = ok {

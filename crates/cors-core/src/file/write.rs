@@ -43,6 +43,12 @@ fn fields(config: &PolicyConfig) -> Vec<(&'static str, Field<'_>)> {
     if config.guard != "off" {
         fields.push(("guard", Field::Text(&config.guard)));
     }
+    if !config.guard_exempt.is_empty() {
+        fields.push(("guard_exempt", Field::List(&config.guard_exempt)));
+    }
+    if !config.trusted_proxies.is_empty() {
+        fields.push(("trusted_proxies", Field::List(&config.trusted_proxies)));
+    }
     fields
 }
 

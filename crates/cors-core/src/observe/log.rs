@@ -96,7 +96,7 @@ pub(crate) fn candidate_difference<R: CorsRequest + ?Sized>(
 }
 
 #[cfg(feature = "tracing")]
-mod fields {
+pub(crate) mod fields {
     use crate::decision::Refusal;
     use crate::wire::request::{CorsRequest, RequestHeader};
     use crate::wire::token::Escaped;
@@ -112,7 +112,7 @@ mod fields {
     }
 
     /// The first line of a request header, escaped for a log line, read only when formatted.
-    pub(super) struct FirstLine<'r, R: ?Sized>(pub(super) &'r R, pub(super) RequestHeader);
+    pub(crate) struct FirstLine<'r, R: ?Sized>(pub(crate) &'r R, pub(crate) RequestHeader);
 
     impl<R: CorsRequest + ?Sized> fmt::Display for FirstLine<'_, R> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -150,4 +150,6 @@ mod fields {
 }
 
 #[cfg(feature = "tracing")]
-use fields::{Detailed, FirstLine, RequestedHeaders};
+pub(crate) use fields::FirstLine;
+#[cfg(feature = "tracing")]
+use fields::{Detailed, RequestedHeaders};

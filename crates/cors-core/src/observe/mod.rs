@@ -2,4 +2,5 @@
 //! report-only candidate decided beside the policy in force. The counters are [`crate::metrics`].
 
 pub(crate) mod candidate;
+pub(crate) mod guard;
 pub(crate) mod log;

@@ -243,25 +243,80 @@ impl PolicyBuilder {
         self
     }
 
-    /// What the policy refuses outright ([`Guard`](crate::Guard), rules §12): with
-    /// [`Guard::Strict`](crate::Guard::Strict), every request whose `Origin` the policy does
-    /// not allow is answered 403 and its handler does not run, as MCP requires.
+    /// The request guard ([`Guard`](crate::Guard), rules §12): with
+    /// [`Guard::Enforce`](crate::Guard::Enforce), a cross-origin write from an origin the
+    /// policy does not allow is answered 403 and its handler does not run;
+    /// [`Guard::Strict`](crate::Guard::Strict) refuses every request whose `Origin` the
+    /// policy does not allow, as MCP requires.
     ///
     /// ```
-    /// use cors_core::{Guard, Outcome, Policy, RawRequest, Refusal};
+    /// use cors_core::{Guard, GuardReason, Outcome, Policy, RawRequest, Refusal};
     ///
     /// let policy = Policy::builder()
     ///     .allow_origins(["https://app.example.com"])
-    ///     .guard(Guard::Strict)
+    ///     .guard(Guard::Enforce)
     ///     .build()?;
-    /// let request = RawRequest::new("GET").header("Origin", "https://evil.example");
-    /// let decision = policy.evaluate(&request);
-    /// assert_eq!(decision.outcome(), &Outcome::GuardRefused(Refusal::OriginNotAllowed));
+    /// let form = RawRequest::new("POST")
+    ///     .header("Origin", "https://evil.example")
+    ///     .header("Sec-Fetch-Site", "cross-site");
+    /// let decision = policy.evaluate(&form);
+    /// assert_eq!(
+    ///     decision.outcome(),
+    ///     &Outcome::GuardRefused(Refusal::OriginNotAllowed, GuardReason::CrossSite)
+    /// );
     /// assert_eq!(decision.handled_by(), cors_core::adapter::HandledBy::Layer { status: 403 });
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
     pub fn guard(mut self, guard: crate::Guard) -> Self {
         self.config.guard = guard.name().to_owned();
+        self
+    }
+
+    /// Path prefixes the guard never refuses (`/webhooks`: requests that prove themselves
+    /// another way), compared segment by segment as a policy set's paths are.
+    ///
+    /// ```
+    /// use cors_core::{Guard, Policy, RawRequest};
+    /// use cors_core::adapter::{Facts, HandledBy, Target};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .guard(Guard::Enforce)
+    ///     .guard_exempt(["/webhooks"])
+    ///     .build()?;
+    /// let hook = RawRequest::new("POST").header("Origin", "https://hooks.example").header("Sec-Fetch-Site", "cross-site");
+    /// let facts = Facts::default().target(Target::path(b"/webhooks/github"));
+    /// assert_eq!(policy.evaluate_with(&hook, facts).handled_by(), HandledBy::Handler);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn guard_exempt<I>(mut self, prefixes: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.config.guard_exempt = prefixes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Networks (`10.0.0.0/8`, `::1`) whose `Forwarded` and `X-Forwarded-Host`/`-Proto`
+    /// lines the guard believes when it compares a request's `Origin` with its own origin
+    /// ([`Target::peer`](crate::adapter::Target::peer) must name the peer).
+    ///
+    /// ```
+    /// let policy = cors_core::Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .guard(cors_core::Guard::Enforce)
+    ///     .trusted_proxies(["127.0.0.1/32"])
+    ///     .build()?;
+    /// assert_eq!(policy.to_config().trusted_proxies, ["127.0.0.1/32"]);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn trusted_proxies<I>(mut self, networks: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.config.trusted_proxies = networks.into_iter().map(Into::into).collect();
         self
     }
 

@@ -1,7 +1,12 @@
 //! The per-request path of a [`Policy`]: classify the request, check it against the policy's
 //! concepts in the order of rules §4, and observe the final decision (log, metrics, candidate).
 
+use crate::adapter::Target;
 use crate::decision::{Decision, HandledBy, HeaderAction, HeaderValueRef, Outcome, Refusal};
+use crate::guard::own_origin::is_own_origin;
+use crate::guard::reason::GuardReason;
+use crate::guard::rule::{self, GuardVerdict, OriginState};
+use crate::guard::Guard;
 use crate::limits::MAX_ORIGIN_LEN;
 use crate::lookup::answer::{LookupAnswer, PendingLookup};
 use crate::method_override;
@@ -28,7 +33,8 @@ impl Policy {
     #[inline(always)]
     pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
         let none = Looked::default();
-        self.observed(request, self.decide(request, none), |p| p.decide(request, none))
+        let decide = |p: &Policy, observe| p.guarded(request, p.decide(request, none), None, observe);
+        self.observed(request, decide(self, true), |p| decide(p, false))
     }
 
     /// Decides a request with what the adapter knows of it besides its CORS headers: the
@@ -63,11 +69,107 @@ impl Policy {
             answer: facts.looked_up,
             tenant: facts.tenant,
         };
-        let decide = |p: &Policy| match facts.host {
-            Some(host) => p.decide_overridden(request, host, looked),
-            None => p.decide(request, looked),
+        let decide = |p: &Policy, observe| {
+            let decision = match facts.host {
+                Some(host) => p.decide_overridden(request, host, looked),
+                None => p.decide(request, looked),
+            };
+            p.guarded(request, decision, facts.target.as_ref(), observe)
         };
-        self.observed(request, decide(self), decide)
+        self.observed(request, decide(self, true), |p| decide(p, false))
+    }
+
+    /// The request guard's verdict on a request ([`Guard`](crate::Guard), rules §12), as the
+    /// policy's decision applies it: `None` when the guard is off, or for a request the layer
+    /// answers itself (a preflight). For tools (`cors explain`); adapters only apply
+    /// decisions.
+    ///
+    /// ```
+    /// use cors_core::{Guard, GuardReason, GuardVerdict, Policy, RawRequest};
+    /// use cors_core::adapter::Facts;
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://app.example.com"]).guard(Guard::Report).build()?;
+    /// let own = RawRequest::new("POST").header("Origin", "https://api.example.com").header("Host", "api.example.com");
+    /// assert_eq!(policy.guard_verdict(&own, Facts::default()), Some(GuardVerdict::Passed(GuardReason::SameOrigin)));
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn guard_verdict<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        facts: Facts<'_>,
+    ) -> Option<GuardVerdict> {
+        let looked = Looked {
+            answer: facts.looked_up,
+            tenant: facts.tenant,
+        };
+        let decision = match facts.host {
+            Some(host) => self.decide_overridden(request, host, looked),
+            None => self.decide(request, looked),
+        };
+        let guarded = self.inner.guard.mode != Guard::Off && decision.handled_by == HandledBy::Handler;
+        guarded.then(|| self.guard_verdict_of(request, &decision, facts.target.as_ref()))
+    }
+
+    /// The decision with the request guard applied: unchanged with the guard off (a test of
+    /// one byte), for a decision that waits for a lookup, and for a request the layer answers
+    /// itself; otherwise the guard's verdict, counted and logged when `observe`, and a
+    /// refusal when the guard refuses.
+    #[inline(always)]
+    fn guarded<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        decision: Decision,
+        target: Option<&Target<'_>>,
+        observe: bool,
+    ) -> Decision {
+        if self.inner.guard.mode == Guard::Off
+            || decision.handled_by != HandledBy::Handler
+            || decision.needs_lookup()
+        {
+            return decision;
+        }
+        self.apply_guard(request, decision, target, observe)
+    }
+
+    #[inline(never)]
+    fn apply_guard<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        decision: Decision,
+        target: Option<&Target<'_>>,
+        observe: bool,
+    ) -> Decision {
+        let guard = &self.inner.guard;
+        let verdict = self.guard_verdict_of(request, &decision, target);
+        if observe {
+            crate::observe::guard::observed(request, verdict, guard.mode, self.route_name());
+        }
+        match verdict {
+            GuardVerdict::Refused(reason, refusal) if guard.mode.refuses() => Decision::with_plan(
+                Outcome::GuardRefused(refusal, reason),
+                HandledBy::Layer { status: 403 },
+                self.inner.plans.actual_refused,
+            ),
+            _ => decision,
+        }
+    }
+
+    /// The rule's verdict for a decision the handler would answer, exempt paths applied.
+    fn guard_verdict_of<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        decision: &Decision,
+        target: Option<&Target<'_>>,
+    ) -> GuardVerdict {
+        let guard = &self.inner.guard;
+        let origin = OriginState::of(decision.outcome());
+        let own_origin = || is_own_origin(request, target, &guard.proxies);
+        match rule::verdict(guard.mode, request, origin, own_origin) {
+            GuardVerdict::Refused(..) if target.is_some_and(|t| guard.exempt.covers(t.path)) => {
+                GuardVerdict::Passed(GuardReason::Exempt)
+            }
+            verdict => verdict,
+        }
     }
 
     /// Starts the lookup of the request's origin (feature `lookup`), for a decision that
@@ -114,18 +216,30 @@ impl Policy {
             return decision;
         }
         let refusal = decision.outcome().refusal().copied();
-        if let Some(reason) = refusal {
+        let guard_refusal = match decision.outcome() {
+            Outcome::GuardRefused(_, reason) => Some(*reason),
+            _ => None,
+        };
+        // The guard logs its own refusals, with its reason.
+        if let (Some(reason), None) = (refusal, guard_refusal) {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
             // crate's level), so there is no separate gate here.
-            let route = self.route.as_deref().map(|tag| &*tag.name);
-            crate::observe::log::refusal(request, &reason, decision.outcome().is_preflight(), route);
+            crate::observe::log::refusal(
+                request,
+                &reason,
+                decision.outcome().is_preflight(),
+                self.route_name(),
+            );
         }
         // The reason in detail (an `Origin` with a trailing slash is malformed, not just not
         // allowed), worked out once, and only for a refusal a debug answer or a counter shows.
         let shown = self.debug_answers || cfg!(feature = "metrics");
         let detailed = refusal.filter(|_| shown).map(|r| r.with_detail(request));
         if let Some(reason) = detailed.filter(|_| self.debug_answers) {
-            decision.plan.set_refusal(&reason);
+            match guard_refusal {
+                Some(guard) => decision.plan.set_guard_refusal(guard),
+                None => decision.plan.set_refusal(&reason),
+            }
         }
         #[cfg(feature = "metrics")]
         crate::metrics::decided(decision.outcome(), detailed);
@@ -166,7 +280,7 @@ impl Policy {
         let method = request.method();
         let unguarded = origin != HeaderLine::None
             && !crate::method::is_safelisted_method(method)
-            && !method_override::is_same_origin(origin, host);
+            && !method_override::is_same_origin(origin, host, None);
         if unguarded {
             let checked = self.check_origin(origin, looked_up);
             if let Err(reason) = checked.and_then(|_| self.inner.methods.check(method)) {
@@ -216,11 +330,6 @@ impl Policy {
                 d.set(CorsHeader::AllowOrigin, HeaderAction::Set(allow_origin));
                 d
             }
-            Some(Err(reason)) if p.guard_strict => Decision::with_plan(
-                Outcome::GuardRefused(reason),
-                HandledBy::Layer { status: 403 },
-                p.plans.actual_refused,
-            ),
             Some(Err(reason)) => Decision::with_plan(
                 Outcome::ActualRefused(reason),
                 HandledBy::Handler,
@@ -442,6 +551,7 @@ pub struct Facts<'a> {
     looked_up: Option<&'a LookupAnswer>,
     host: Option<HeaderLine<'a>>,
     tenant: Option<&'a [u8]>,
+    target: Option<Target<'a>>,
 }
 
 /// What a lookup of the request's origin has said, and under which tenant key.
@@ -456,6 +566,15 @@ impl<'a> Facts<'a> {
     /// The answer of the lookup of the request's origin ([`Policy::start_lookup`]).
     pub fn lookup_answer(mut self, answer: &'a LookupAnswer) -> Self {
         self.looked_up = Some(answer);
+        self
+    }
+
+    /// The request's path, the scheme it was received on and its peer, for the request guard
+    /// (rules §12): its exempt paths, and the request's own origin, which a trusted proxy may
+    /// say. Without it, the guard exempts no path and reads the request's own origin from
+    /// its `Host` line.
+    pub fn target(mut self, target: Target<'a>) -> Self {
+        self.target = Some(target);
         self
     }
 

@@ -285,7 +285,7 @@ impl Policy {
 
     /// What the policy refuses outright ([`Guard`](crate::Guard)): an adapter that decides
     /// some requests only after the handler (Rocket's whole-application fairing) decides every
-    /// request first under [`Guard::Strict`](crate::Guard::Strict).
+    /// request first when the guard [refuses](crate::Guard::refuses).
     ///
     /// ```
     /// use cors_core::{Guard, Policy};
@@ -295,10 +295,6 @@ impl Policy {
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
     pub fn guard(&self) -> crate::Guard {
-        if self.inner.guard_strict {
-            crate::Guard::Strict
-        } else {
-            crate::Guard::Off
-        }
+        self.inner.guard.mode
     }
 }

@@ -9,5 +9,6 @@ pub(crate) mod header_values;
 pub(crate) mod origin;
 pub(crate) mod present;
 pub(crate) mod request;
+pub(crate) mod same_origin;
 pub(crate) mod token;
 pub(crate) mod vary;

@@ -11,15 +11,30 @@ pub enum RequestHeader {
     AccessControlRequestHeaders,
     /// `Access-Control-Request-Private-Network`.
     AccessControlRequestPrivateNetwork,
+    /// `Sec-Fetch-Site`, read by the request guard (rules §12).
+    SecFetchSite,
+    /// `Host`, read by the request guard.
+    Host,
+    /// `Forwarded`, read by the request guard from a trusted proxy only.
+    Forwarded,
+    /// `X-Forwarded-Host`, read by the request guard from a trusted proxy only.
+    XForwardedHost,
+    /// `X-Forwarded-Proto`, read by the request guard from a trusted proxy only.
+    XForwardedProto,
 }
 
 impl RequestHeader {
-    /// Every request header CORS reads.
-    pub const ALL: [RequestHeader; 4] = [
+    /// Every request header the policy reads: CORS's own four, then the guard's.
+    pub const ALL: [RequestHeader; 9] = [
         RequestHeader::Origin,
         RequestHeader::AccessControlRequestMethod,
         RequestHeader::AccessControlRequestHeaders,
         RequestHeader::AccessControlRequestPrivateNetwork,
+        RequestHeader::SecFetchSite,
+        RequestHeader::Host,
+        RequestHeader::Forwarded,
+        RequestHeader::XForwardedHost,
+        RequestHeader::XForwardedProto,
     ];
 
     /// The lowercase header name, as HTTP/2 and most header maps spell it.
@@ -29,6 +44,11 @@ impl RequestHeader {
             RequestHeader::AccessControlRequestMethod => "access-control-request-method",
             RequestHeader::AccessControlRequestHeaders => "access-control-request-headers",
             RequestHeader::AccessControlRequestPrivateNetwork => "access-control-request-private-network",
+            RequestHeader::SecFetchSite => "sec-fetch-site",
+            RequestHeader::Host => "host",
+            RequestHeader::Forwarded => "forwarded",
+            RequestHeader::XForwardedHost => "x-forwarded-host",
+            RequestHeader::XForwardedProto => "x-forwarded-proto",
         }
     }
 }
