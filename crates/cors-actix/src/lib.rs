@@ -338,18 +338,12 @@ where
 }
 
 /// What a policy set chooses by: the URI's authority (HTTP/2) and its path, raw; and what the
-/// request guard reads: the scheme the server listens with, and the connection's peer.
+/// request guard reads: the connection's peer.
 #[inline]
 fn target(request: &ServiceRequest) -> Target<'_> {
-    let scheme: &[u8] = if request.app_config().secure() {
-        b"https"
-    } else {
-        b"http"
-    };
     Target {
         authority: request.uri().authority().map(|a| a.as_str().as_bytes()),
         path: request.path().as_bytes(),
-        scheme: Some(scheme),
         peer: request.peer_addr().map(|a| a.ip()),
     }
 }

@@ -129,17 +129,10 @@ pub(crate) fn decide_now(
     })
 }
 
-/// What the request guard reads besides the headers: the path (exempt prefixes), the scheme
-/// the server listens with, and the connection's peer (a trusted proxy's).
+/// What the request guard reads besides the headers: the path (exempt prefixes) and the
+/// connection's peer (a trusted proxy's).
 fn guard_target<'r>(request: &'r Request<'_>) -> Target<'r> {
-    let scheme: &[u8] = if request.rocket().config().tls_enabled() {
-        b"https"
-    } else {
-        b"http"
-    };
-    Target::path(request.uri().path().as_str().as_bytes())
-        .scheme(Some(scheme))
-        .peer(request.remote().map(|a| a.ip()))
+    Target::path(request.uri().path().as_str().as_bytes()).peer(request.remote().map(|a| a.ip()))
 }
 
 /// For a decision that needed a lookup (feature `lookup`): looks the request's origin up

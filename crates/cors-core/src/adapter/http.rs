@@ -199,7 +199,6 @@ impl<'r> From<&'r Uri> for Target<'r> {
         Target {
             authority: uri.authority().map(|a| a.as_str().as_bytes()),
             path: uri.path().as_bytes(),
-            scheme: uri.scheme_str().map(str::as_bytes),
             peer: None,
         }
     }

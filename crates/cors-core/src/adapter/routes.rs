@@ -14,15 +14,13 @@ use std::net::IpAddr;
 /// What the layer reads of a request besides its headers, and only when it needs to: where it
 /// goes, as a policy set chooses by it (the host: the URI's authority, or the `Host` line when
 /// the URI has none; the path of the request target, raw), and, for the request guard
-/// (rules §12), the scheme it was received on and the peer it came from.
+/// (rules §12), the peer it came from.
 #[derive(Clone, Copy, Debug)]
 pub struct Target<'r> {
     /// The request URI's authority (HTTP/2's `:authority`, an absolute-form target), if any.
     pub authority: Option<&'r [u8]>,
     /// The request target's path, without the query.
     pub path: &'r [u8],
-    /// The scheme the server received the request on (`http`, `https`), when it knows.
-    pub scheme: Option<&'r [u8]>,
     /// The address of the connection's peer, when the adapter sees it: only a peer in the
     /// policy's `trusted_proxies` may say the request's own origin (`Forwarded`).
     pub peer: Option<IpAddr>,
@@ -41,22 +39,8 @@ impl<'r> Target<'r> {
         Target {
             authority: None,
             path,
-            scheme: None,
             peer: None,
         }
-    }
-
-    /// The same target, received on `scheme`.
-    ///
-    /// ```
-    /// use cors_core::adapter::Target;
-    ///
-    /// let target = Target::path(b"/api").scheme(Some(b"https"));
-    /// assert_eq!(target.scheme, Some(&b"https"[..]));
-    /// ```
-    pub fn scheme(mut self, scheme: Option<&'r [u8]>) -> Self {
-        self.scheme = scheme;
-        self
     }
 
     /// The same target, from the connection's `peer`.

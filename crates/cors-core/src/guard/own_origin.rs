@@ -1,7 +1,9 @@
 //! The request's own origin, as the guard compares `Origin` with it when the browser sent no
 //! `Sec-Fetch-Site` (rules §12): the host and scheme a trusted proxy forwarded, else the
-//! request's own host (its URI's authority, or its `Host` line) and the scheme the server
-//! knows it was received on.
+//! request's own host (its URI's authority, or its `Host` line). A server does not always
+//! know the scheme it was reached with (TLS may end before it), so without a trusted proxy
+//! only the host and port are compared, as Go's `CrossOriginProtection` does: every browser
+//! that omits `Sec-Fetch-Site` is years old, and HSTS keeps a page off plain http.
 
 use crate::adapter::Target;
 use crate::guard::proxies::{forwarded, Forwarded, TrustedProxies};
@@ -30,14 +32,7 @@ pub(crate) fn is_own_origin<R: CorsRequest + ?Sized>(
             request.header_lines(RequestHeader::Host),
         ),
     };
-    // Behind a trusted proxy, the scheme the server received on is the proxy's, not the
-    // browser's: only the proxy can say it.
-    let scheme = if trusted {
-        said.proto
-    } else {
-        target.and_then(|t| t.scheme)
-    };
-    is_same_origin(origin, host.map_or(HeaderLine::None, HeaderLine::One), scheme)
+    is_same_origin(origin, host.map_or(HeaderLine::None, HeaderLine::One), said.proto)
 }
 
 #[cfg(test)]
@@ -50,46 +45,59 @@ mod tests {
         TrustedProxies::validate(&["10.0.0.0/8".to_owned()], &mut Report::default())
     }
 
+    fn post(origin: &str, host: &str) -> RawRequest {
+        RawRequest::new("POST")
+            .header("Origin", origin)
+            .header("Host", host)
+    }
+
     #[test]
     fn the_host_line_is_the_own_origin_without_a_trusted_proxy() {
-        let r = RawRequest::new("POST")
-            .header("Origin", "https://api.example.com")
-            .header("Host", "api.example.com");
+        let r = post("https://api.example.com", "api.example.com");
         assert!(is_own_origin(&r, None, &proxies()));
-        let https = Target::path(b"/").scheme(Some(b"https"));
-        assert!(is_own_origin(&r, Some(&https), &proxies()));
-        let http = Target::path(b"/").scheme(Some(b"http"));
+        let port = post("https://api.example.com", "api.example.com:8443");
         assert!(
-            !is_own_origin(&r, Some(&http), &proxies()),
-            "received on http: another origin"
+            !is_own_origin(&port, None, &proxies()),
+            "another port, another origin"
         );
-        let spoofed = r.clone().header("X-Forwarded-Host", "evil.example");
+        let two = r.clone().header("Host", "api.example.com");
+        assert!(
+            !is_own_origin(&two, None, &proxies()),
+            "two Host lines name no host"
+        );
+        let spoofed =
+            post("https://evil.example", "api.example.com").header("X-Forwarded-Host", "evil.example");
         let stranger = Target::path(b"/").peer(Some("203.0.113.1".parse().unwrap()));
         assert!(
-            is_own_origin(&spoofed, Some(&stranger), &proxies()),
-            "forwarded lines of a stranger are ignored"
+            !is_own_origin(&spoofed, Some(&stranger), &proxies()),
+            "a stranger's forwarded lines are ignored"
+        );
+        let authority = Target {
+            authority: Some(b"api.example.com"),
+            ..Target::path(b"/")
+        };
+        let h2 = RawRequest::new("POST").header("Origin", "https://api.example.com");
+        assert!(
+            is_own_origin(&h2, Some(&authority), &proxies()),
+            "HTTP/2: the URI's authority"
         );
     }
 
     #[test]
     fn a_trusted_proxy_says_the_host_and_scheme() {
-        let r = RawRequest::new("POST")
-            .header("Origin", "https://app.example.com")
-            .header("Host", "backend:8080")
+        let r = post("https://app.example.com", "backend:8080")
             .header("X-Forwarded-Host", "app.example.com")
             .header("X-Forwarded-Proto", "https");
-        let proxy = Target::path(b"/")
-            .scheme(Some(b"http"))
-            .peer(Some("10.1.2.3".parse().unwrap()));
+        let proxy = Target::path(b"/").peer(Some("10.1.2.3".parse().unwrap()));
         assert!(is_own_origin(&r, Some(&proxy), &proxies()));
         assert!(
             !is_own_origin(&r, None, &proxies()),
             "no peer seen: the Host line decides"
         );
-        let other = r.clone().header("X-Forwarded-Proto", "http");
+        let http = r.clone().header("X-Forwarded-Proto", "http");
         assert!(
-            !is_own_origin(&other, Some(&proxy), &proxies()),
-            "the last value is the nearest proxy's"
+            !is_own_origin(&http, Some(&proxy), &proxies()),
+            "the nearest proxy's scheme differs"
         );
     }
 }
