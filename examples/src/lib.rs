@@ -92,13 +92,15 @@ pub struct Settings {
     pub public_policy: Policy,
     /// Where to listen.
     pub addr: SocketAddr,
-    /// `guard = "strict"` whatever the file says, in reloads too: `mcp-server`, since MCP's
-    /// Streamable HTTP transport requires refusing a disallowed `Origin` with 403.
-    pub strict_guard: bool,
+    /// The request guard whatever the file says, in reloads too: `--guard MODE`, and
+    /// `strict` for `mcp-server`, since MCP's Streamable HTTP transport requires refusing a
+    /// disallowed `Origin` with 403.
+    pub guard: Option<Guard>,
 }
 
 const USAGE: &str = "usage: [--config FILE] [--addr HOST:PORT] [--watch] [--origin-store URL] \
-     [--origin-store-ttl SECONDS] [--candidate FILE] [--debug-answers]";
+     [--origin-store-ttl SECONDS] [--candidate FILE] [--debug-answers] \
+     [--guard off|report|enforce|strict]";
 
 /// How long a looked-up answer is cached without `--origin-store-ttl`.
 const DEFAULT_STORE_TTL: Duration = Duration::from_secs(60);
@@ -121,6 +123,7 @@ struct Args {
     origin_store: Option<String>,
     candidate: Option<PathBuf>,
     debug_answers: bool,
+    guard: Option<Guard>,
     ttl: Duration,
     addr: SocketAddr,
 }
@@ -131,6 +134,7 @@ fn read_args(framework: Framework, mut args: impl Iterator<Item = String>) -> Re
     let mut origin_store = None;
     let mut candidate = None;
     let mut debug_answers = false;
+    let mut guard = None;
     let mut ttl = DEFAULT_STORE_TTL;
     let mut addr = SocketAddr::from(([127, 0, 0, 1], framework.default_port()));
     while let Some(arg) = args.next() {
@@ -153,6 +157,11 @@ fn read_args(framework: Framework, mut args: impl Iterator<Item = String>) -> Re
             "--watch" => watch = true,
             "--candidate" => candidate = Some(PathBuf::from(value()?)),
             "--debug-answers" => debug_answers = true,
+            "--guard" => {
+                let v = value()?;
+                let mode = v.parse().map_err(|e| format!("--guard {v:?} {e}"))?;
+                guard = Some(mode);
+            }
             "--origin-store" => origin_store = Some(value()?),
             "--origin-store-ttl" => {
                 let v = value()?;
@@ -174,6 +183,7 @@ fn read_args(framework: Framework, mut args: impl Iterator<Item = String>) -> Re
         origin_store,
         candidate,
         debug_answers,
+        guard,
         ttl,
         addr,
     })
@@ -186,16 +196,17 @@ fn settings(framework: Framework, args: impl Iterator<Item = String>) -> Result<
         origin_store,
         candidate,
         debug_answers,
+        guard,
         ttl,
         addr,
     } = read_args(framework, args)?;
     let config = config.unwrap_or_else(default_config);
-    let strict_guard = framework == Framework::Mcp;
-    let set = load_set(
-        &config,
-        strict_guard,
-        origin_store.as_deref().map(|url| (url, ttl)),
-    )?;
+    let guard = if framework == Framework::Mcp {
+        Some(Guard::Strict)
+    } else {
+        guard
+    };
+    let set = load_set(&config, guard, origin_store.as_deref().map(|url| (url, ttl)))?;
     if set.is_some() {
         let refused = [
             ("--watch", watch),
@@ -222,12 +233,12 @@ fn settings(framework: Framework, args: impl Iterator<Item = String>) -> Result<
             watch,
             public_policy,
             addr,
-            strict_guard,
+            guard,
         });
     }
     let mut file = PolicyConfig::load(&config).map_err(|e| e.to_string())?;
-    if strict_guard {
-        file.guard = Guard::Strict.name().to_owned();
+    if let Some(guard) = guard {
+        file.guard = guard.name().to_owned();
     }
     say_env_overrides(&config);
     let policy = match &origin_store {
@@ -249,7 +260,7 @@ fn settings(framework: Framework, args: impl Iterator<Item = String>) -> Result<
         watch,
         public_policy,
         addr,
-        strict_guard,
+        guard,
     })
 }
 
@@ -257,17 +268,17 @@ fn settings(framework: Framework, args: impl Iterator<Item = String>) -> Result<
 /// `--origin-store` and its TTL, for the set's tenant routes.
 fn load_set(
     path: &std::path::Path,
-    strict_guard: bool,
+    guard: Option<Guard>,
     store: Option<(&str, Duration)>,
 ) -> Result<Option<PolicySet>, String> {
     let mut config = PolicySetConfig::load(path).map_err(|e| e.to_string())?;
     if config.routes.is_empty() {
         return Ok(None);
     }
-    if strict_guard {
-        config.top.guard = Guard::Strict.name().to_owned();
+    if let Some(guard) = guard {
+        config.top.guard = guard.name().to_owned();
         for route in &mut config.routes {
-            route.policy.guard = Guard::Strict.name().to_owned();
+            route.policy.guard = guard.name().to_owned();
         }
     }
     let set = build_set(&config, store)?;
@@ -452,7 +463,7 @@ pub fn live<L>(settings: &Settings, layer: L, with_handle: fn(L) -> (L, PolicyHa
         return layer;
     }
     let (layer, handle) = with_handle(layer);
-    watch(settings, handle, settings.strict_guard);
+    watch(settings, handle, settings.guard);
     layer
 }
 
@@ -461,18 +472,18 @@ pub fn live<L>(settings: &Settings, layer: L, with_handle: fn(L) -> (L, PolicyHa
 /// start afterwards (`policy reloaded from FILE`); an invalid one is refused with every
 /// problem and the policy in force keeps serving (`policy refused, still serving the previous
 /// one: ...`). Both go to stderr.
-fn watch(settings: &Settings, handle: PolicyHandle, strict_guard: bool) {
+fn watch(settings: &Settings, handle: PolicyHandle, guard: Option<Guard>) {
     let path = settings.config.clone();
     std::thread::spawn(move || {
         let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(runtime) => runtime,
             Err(e) => return eprintln!("error: --watch cannot start: {e}"),
         };
-        runtime.block_on(watch_loop(path, handle, strict_guard));
+        runtime.block_on(watch_loop(path, handle, guard));
     });
 }
 
-async fn watch_loop(path: PathBuf, handle: PolicyHandle, strict_guard: bool) {
+async fn watch_loop(path: PathBuf, handle: PolicyHandle, guard: Option<Guard>) {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangup = match signal(SignalKind::hangup()) {
         Ok(hangup) => Some(hangup),
@@ -511,20 +522,19 @@ async fn watch_loop(path: PathBuf, handle: PolicyHandle, strict_guard: bool) {
                 "a change"
             }
         };
-        reload(&path, &handle, reason, strict_guard);
+        reload(&path, &handle, reason, guard);
     }
 }
 
-fn reload(path: &std::path::Path, handle: &PolicyHandle, reason: &str, strict_guard: bool) {
-    let reloaded = if strict_guard {
-        PolicyConfig::load(path)
+fn reload(path: &std::path::Path, handle: &PolicyHandle, reason: &str, guard: Option<Guard>) {
+    let reloaded = match guard {
+        Some(guard) => PolicyConfig::load(path)
             .map_err(|e| e.to_string())
             .and_then(|mut config| {
-                config.guard = Guard::Strict.name().to_owned();
+                config.guard = guard.name().to_owned();
                 handle.set_config(&config).map_err(|e| e.to_string())
-            })
-    } else {
-        handle.reload(path).map_err(|e| e.to_string())
+            }),
+        None => handle.reload(path).map_err(|e| e.to_string()),
     };
     match reloaded {
         Ok(()) => {

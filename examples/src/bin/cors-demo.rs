@@ -390,7 +390,7 @@ fn start_servers(
             watch: true,
             public_policy: public.clone(),
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            strict_guard: false,
+            guard: None,
         };
         let addr = start(name, run, settings, shutdown.clone(), stopped_tx.clone())?;
         println!("{name:>9} listening on http://{addr}");
