@@ -83,9 +83,8 @@ pub use config::error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarnin
 pub use config::keys::EnvOverride;
 pub use config::set::{PolicySetConfig, RouteConfig};
 pub use config::{Format, PolicyConfig};
-pub use decision::{Decision, Outcome, Refusal, ShortBytes};
+pub use decision::{Decision, GuardReason, Outcome, Refusal, ShortBytes};
 pub use file::LoadError;
-pub use guard::reason::GuardReason;
 pub use guard::rule::GuardVerdict;
 pub use guard::Guard;
 #[cfg(feature = "live")]

@@ -25,8 +25,8 @@
 //! kept: counting a request is then an atomic addition per counter, with no lookup by name
 //! and no allocation.
 
+use crate::decision::GuardReason;
 use crate::decision::{Outcome, Refusal};
-use crate::guard::reason::GuardReason;
 use crate::guard::rule::GuardVerdict;
 use ::metrics::{counter, describe_counter, Counter};
 use std::sync::OnceLock;

@@ -24,9 +24,10 @@
 //! ```
 
 use crate::adapter::native::HeaderTypes;
-use crate::adapter::routes::{NativeRoutes, Target};
+use crate::adapter::routes::NativeRoutes;
 use crate::lookup::answer::LookupAnswer;
 use crate::set::PolicySet;
+use crate::wire::target::Target;
 use crate::Policy;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Response, StatusCode, Uri};

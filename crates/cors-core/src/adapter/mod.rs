@@ -80,7 +80,7 @@
 //! ```
 
 pub use crate::adapter::native::{HeaderTypes, NativePolicy, Pending};
-pub use crate::adapter::routes::{NativeRoutes, Target};
+pub use crate::adapter::routes::NativeRoutes;
 #[cfg(feature = "live")]
 pub use crate::adapter::shared::LivePolicy;
 pub use crate::adapter::shared::{FromPolicy, FromSet, SharedPolicy};
@@ -93,6 +93,7 @@ pub use crate::wire::cors_header::CorsHeader;
 pub use crate::wire::header_values::{HeaderValues, NativeValues, ValueId};
 pub use crate::wire::present::PresentHeaders;
 pub use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
+pub use crate::wire::target::Target;
 pub use crate::wire::vary::VaryTokens;
 
 #[cfg(feature = "http")]

@@ -8,53 +8,14 @@ use crate::adapter::step::{Next, Step};
 use crate::lookup::answer::LookupAnswer;
 use crate::policy::Policy;
 use crate::set::PolicySet;
+use crate::wire::target::Target;
 use std::fmt;
-use std::net::IpAddr;
-
-/// What the layer reads of a request besides its headers, and only when it needs to: where it
-/// goes, as a policy set chooses by it (the host: the URI's authority, or the `Host` line when
-/// the URI has none; the path of the request target, raw), and, for the request guard
-/// (rules §12), the peer it came from.
-#[derive(Clone, Copy, Debug)]
-pub struct Target<'r> {
-    /// The request URI's authority (HTTP/2's `:authority`, an absolute-form target), if any.
-    pub authority: Option<&'r [u8]>,
-    /// The request target's path, without the query.
-    pub path: &'r [u8],
-    /// The address of the connection's peer, when the adapter sees it: only a peer in the
-    /// policy's `trusted_proxies` may say the request's own origin (`Forwarded`).
-    pub peer: Option<IpAddr>,
-}
 
 /// The entry of a set that decides a request, and the request's tenant key for a tenant route.
 #[derive(Clone, Copy)]
 struct Chosen<'r> {
     entry: u16,
     tenant: Option<&'r [u8]>,
-}
-
-impl<'r> Target<'r> {
-    /// A request target known by its path alone: its host is read from the `Host` line.
-    pub fn path(path: &'r [u8]) -> Self {
-        Target {
-            authority: None,
-            path,
-            peer: None,
-        }
-    }
-
-    /// The same target, from the connection's `peer`.
-    ///
-    /// ```
-    /// use cors_core::adapter::Target;
-    ///
-    /// let target = Target::path(b"/api").peer(Some([127, 0, 0, 1].into()));
-    /// assert!(target.peer.is_some());
-    /// ```
-    pub fn peer(mut self, peer: Option<IpAddr>) -> Self {
-        self.peer = peer;
-        self
-    }
 }
 
 /// The policies of a [`PolicySet`] (or one [`Policy`]) with their values converted to a

@@ -1,14 +1,15 @@
 //! What the policy decided for one request, and how to put it on a response.
 
+pub(crate) mod guard_reason;
 mod plan;
 pub(crate) mod plans;
 mod refusal;
 pub(crate) mod refusal_header;
 
+pub use guard_reason::GuardReason;
 pub use plan::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
 pub use refusal::{Refusal, ShortBytes};
 
-use crate::guard::reason::GuardReason;
 use crate::wire::cors_header::CorsHeader;
 use crate::wire::vary::VaryTokens;
 

@@ -2,12 +2,11 @@
 //! CORS only decides whether a page may read a response; the guard keeps a cross-origin write
 //! from an origin the policy does not allow away from the handler, with the same allow-list.
 //! [`rule`] is the rule itself; [`exempt`] and [`proxies`] are its two settings beside the
-//! mode.
+//! mode. Its reasons are decisions' ([`crate::GuardReason`]).
 
 pub(crate) mod exempt;
 pub(crate) mod own_origin;
 pub(crate) mod proxies;
-pub(crate) mod reason;
 pub(crate) mod rule;
 
 use crate::config::error::{ConfigError, ConfigErrorKind, ConfigWarning, ConfigWarningKind};

@@ -5,11 +5,10 @@
 //! only the host and port are compared, as Go's `CrossOriginProtection` does: every browser
 //! that omits `Sec-Fetch-Site` is years old, and HSTS keeps a page off plain http.
 
-use crate::adapter::Target;
 use crate::guard::proxies::{forwarded, Forwarded, TrustedProxies};
-use crate::set::PolicySet;
 use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
 use crate::wire::same_origin::is_same_origin;
+use crate::wire::target::{request_host, Target};
 
 /// Whether the request's one `Origin` line is its own origin.
 pub(crate) fn is_own_origin<R: CorsRequest + ?Sized>(
@@ -27,7 +26,7 @@ pub(crate) fn is_own_origin<R: CorsRequest + ?Sized>(
     };
     let host = match said.host {
         Some(host) => Some(host),
-        None => PolicySet::request_host(
+        None => request_host(
             target.and_then(|t| t.authority),
             request.header_lines(RequestHeader::Host),
         ),

@@ -2,8 +2,8 @@
 //! the browser says of where it comes from (`Sec-Fetch-Site`, else `Origin` against the
 //! request's own origin) and whether the policy allows its origin.
 
+use crate::decision::GuardReason;
 use crate::decision::{Outcome, Refusal};
-use crate::guard::reason::GuardReason;
 use crate::guard::Guard;
 use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
 

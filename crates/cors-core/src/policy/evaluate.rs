@@ -1,10 +1,9 @@
 //! The per-request path of a [`Policy`]: classify the request, check it against the policy's
 //! concepts in the order of rules §4, and observe the final decision (log, metrics, candidate).
 
-use crate::adapter::Target;
+use crate::decision::GuardReason;
 use crate::decision::{Decision, HandledBy, HeaderAction, HeaderValueRef, Outcome, Refusal};
 use crate::guard::own_origin::is_own_origin;
-use crate::guard::reason::GuardReason;
 use crate::guard::rule::{self, GuardVerdict, OriginState};
 use crate::guard::Guard;
 use crate::limits::MAX_ORIGIN_LEN;
@@ -17,6 +16,7 @@ use crate::wire::cors_header::CorsHeader;
 #[cfg(feature = "lookup")]
 use crate::wire::origin::Origin;
 use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
+use crate::wire::target::Target;
 
 impl Policy {
     /// Decides what to do with a request. Never allocates (an origin regex builds its match

@@ -380,7 +380,7 @@ impl PolicySet {
         authority: Option<&'r [u8]>,
         host_lines: impl IntoIterator<Item = &'r [u8]>,
     ) -> Option<&'r [u8]> {
-        authority.or_else(|| one_line(host_lines))
+        crate::wire::target::request_host(authority, host_lines)
     }
 
     /// A request's tenant key, for a tenant route (rules §11): the value of its one
@@ -404,7 +404,7 @@ impl PolicySet {
         header_lines: impl IntoIterator<Item = &'r [u8]>,
     ) -> Option<&'r [u8]> {
         let key = match self.inner.tenant_header {
-            Some(_) => one_line(header_lines)?,
+            Some(_) => crate::wire::target::one_line(header_lines)?,
             None => crate::route::host::split_port(host?).0,
         };
         let lowercase = self.inner.tenant_header.is_some() || !key.iter().any(u8::is_ascii_uppercase);
@@ -497,10 +497,6 @@ impl fmt::Debug for PolicySet {
 }
 
 /// The value of a header's one line; `None` for none or several.
-fn one_line<'r>(lines: impl IntoIterator<Item = &'r [u8]>) -> Option<&'r [u8]> {
-    let mut lines = lines.into_iter();
-    lines.next().filter(|_| lines.next().is_none())
-}
 
 impl RouteConfig {
     fn covers(&self) -> Covers {

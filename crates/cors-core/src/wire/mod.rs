@@ -10,5 +10,6 @@ pub(crate) mod origin;
 pub(crate) mod present;
 pub(crate) mod request;
 pub(crate) mod same_origin;
+pub(crate) mod target;
 pub(crate) mod token;
 pub(crate) mod vary;
