@@ -308,7 +308,8 @@ fn lookups_logged(server: &PostgresServer) -> usize {
 }
 
 /// The table is mirrored: a flood of origins it does not hold (a scanner) costs PostgreSQL no
-/// query at all, and neither do the origins it holds; a changed origin is asked about once.
+/// query at all, and neither do the origins it holds; a changed origin is asked about once per
+/// notice of its change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_unknown_origins_asks_the_store_nothing() {
     init_logs();
@@ -340,9 +341,12 @@ async fn a_flood_of_unknown_origins_asks_the_store_nothing() {
     let log = std::fs::read_to_string(server.log_path()).expect("the server's log");
     let asked = log.matches(".scanner.example'").count();
     assert_eq!(asked, 0, "the flood made {asked} queries");
+    // The addition's notice may reach the store after the tenant's first lookup (on a loaded
+    // machine it does): that answer may predate the change, so the tenant is asked about once
+    // more. Never a third time, and never for the flood.
     let lookups = lookups_logged(&server);
     assert!(
-        lookups <= 1 && before <= 1,
+        lookups <= 2 && before <= 2,
         "{lookups} lookups in all, {before} before the flood"
     );
 }

@@ -246,7 +246,9 @@ async fn unannounced_changes_take_effect_within_the_ttl() {
     let changed = Instant::now();
     run(&mut redis, &["SREM", KEY, removed]).await;
     run(&mut redis, &["SADD", KEY, added]).await;
-    let slack = Duration::from_millis(500);
+    // The mirror loads every TTL; the slack is the load's own time, which on a loaded 2-core
+    // machine running the other store tests at once has taken more than half a second.
+    let slack = Duration::from_millis(1500);
     assert!(answer_within(&cache, removed, false, ttl + slack).await.is_some());
     assert!(answer_within(&cache, added, true, ttl + slack).await.is_some());
     let took = changed.elapsed();
