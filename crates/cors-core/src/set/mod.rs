@@ -496,8 +496,6 @@ impl fmt::Debug for PolicySet {
     }
 }
 
-/// The value of a header's one line; `None` for none or several.
-
 impl RouteConfig {
     fn covers(&self) -> Covers {
         Covers {
