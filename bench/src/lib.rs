@@ -215,6 +215,8 @@ pub enum Ours {
     /// The case's lists plus `expose_headers = ["x-request-*"]`: the response's own
     /// `x-request-id` is exposed, by a value built for the response.
     ExposeFamily,
+    /// The case's policy with the request guard enforced (`guard = "enforce"`, rules §12).
+    Guard,
     /// A policy set of 100 routes (50 by host, 50 by path) and a default: the request's host
     /// (`Host: api.example.net`) chooses the route with the case's policy; the default allows
     /// no origin of the case.
@@ -360,10 +362,16 @@ impl Case {
     /// Cases measured apart from the table, with `--run` only: what a feature of ours costs
     /// against ours without it, where no floor writes the same lines.
     pub fn apart() -> Vec<Case> {
-        vec![Case {
-            ours: Ours::ExposeFamily,
-            ..Case::actual("expose_family", Case::three())
-        }]
+        vec![
+            Case {
+                ours: Ours::ExposeFamily,
+                ..Case::actual("expose_family", Case::three())
+            },
+            Case {
+                ours: Ours::Guard,
+                ..Case::actual("guard_allowed_origin", Case::three())
+            },
+        ]
     }
 
     /// The flatness check's two cases: an allowed `GET` whose origin is the last of 3, and of
@@ -405,6 +413,7 @@ impl Case {
             Ours::Preset => builder.allow_origins(&origins).presets([grpc_web]),
             Ours::ExposeFamily => builder.allow_origins(&origins).expose_headers(["x-request-*"]),
             Ours::Set100 => builder.allow_origins(&origins),
+            Ours::Guard => builder.allow_origins(&origins).guard(cors_core::Guard::Enforce),
             Ours::PresetByHand => builder
                 .allow_origins(&origins)
                 .allow_methods(by_hand(&METHODS, grpc_web.methods()))

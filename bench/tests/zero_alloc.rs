@@ -65,12 +65,14 @@ fn without_and_ours(framework: Framework, case: &str) -> (f64, f64) {
 }
 
 fn assert_zero_added(framework: Framework) {
-    // `set_100_routes`: a policy set of 100 routes chooses the request's policy (rules §11).
+    // `set_100_routes`: a policy set of 100 routes chooses the request's policy (rules §11);
+    // `guard_allowed_origin`: the request guard decides too (rules §12).
     let mut cases = vec![
         "allowed_origin",
         "preflight",
         "preflight_header",
         "set_100_routes",
+        "guard_allowed_origin",
     ];
     if cfg!(feature = "lookup") {
         cases.push("looked_up_cached");

@@ -98,7 +98,7 @@
 
 use cors_core::adapter::http::{HttpPolicy, Pending};
 use cors_core::adapter::SharedPolicy;
-use cors_core::adapter::{Next, Step};
+use cors_core::adapter::{Next, Step, Target};
 use cors_core::lookup::{LookupAnswer, PendingLookup};
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
@@ -106,6 +106,7 @@ use cors_core::{Policy, PolicySet};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -119,14 +120,43 @@ pub use cors_core;
 #[derive(Clone, Debug)]
 pub struct CorsLayer {
     shared: SharedPolicy<HttpPolicy>,
+    peer: Option<PeerOf>,
 }
+
+/// Reads the connection's peer address from a request's extensions ([`CorsLayer::peer`]).
+pub type PeerOf = fn(&http::Extensions) -> Option<IpAddr>;
 
 impl CorsLayer {
     /// Builds the layer, converting the policy's header values once.
     pub fn new(policy: Policy) -> Self {
-        CorsLayer {
-            shared: SharedPolicy::new(policy),
-        }
+        CorsLayer::from(SharedPolicy::new(policy))
+    }
+
+    /// Where the layer finds the connection's peer address: the request guard believes the
+    /// `Forwarded` and `X-Forwarded-*` lines of a peer in the policy's `trusted_proxies`
+    /// only (rules §12). A tower service sees no peer by itself; without this, those lines
+    /// are never believed. With axum, served with
+    /// `into_make_service_with_connect_info::<SocketAddr>()`:
+    ///
+    /// ```
+    /// use axum::extract::ConnectInfo;
+    /// use cors_axum::CorsLayer;
+    /// use cors_core::{Guard, Policy};
+    /// use std::net::SocketAddr;
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .guard(Guard::Enforce)
+    ///     .trusted_proxies(["10.0.0.0/8"])
+    ///     .build()?;
+    /// let layer = CorsLayer::new(policy)
+    ///     .peer(|extensions| extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()));
+    /// # let _ = layer;
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn peer(mut self, peer_of: PeerOf) -> Self {
+        self.peer = Some(peer_of);
+        self
     }
 
     /// The policy in force.
@@ -210,9 +240,7 @@ impl CorsLayer {
     /// # }
     /// ```
     pub fn from_set(set: PolicySet) -> Self {
-        CorsLayer {
-            shared: SharedPolicy::from_set(set),
-        }
+        CorsLayer::from(SharedPolicy::from_set(set))
     }
 }
 
@@ -232,7 +260,7 @@ impl From<Policy> for CorsLayer {
 /// application through this layer): a handle of one swaps the policy of both.
 impl From<SharedPolicy<HttpPolicy>> for CorsLayer {
     fn from(shared: SharedPolicy<HttpPolicy>) -> Self {
-        CorsLayer { shared }
+        CorsLayer { shared, peer: None }
     }
 }
 
@@ -243,6 +271,7 @@ impl<S> Layer<S> for CorsLayer {
         Cors {
             inner,
             shared: self.shared.clone(),
+            peer: self.peer,
         }
     }
 }
@@ -252,6 +281,7 @@ impl<S> Layer<S> for CorsLayer {
 pub struct Cors<S> {
     inner: S,
     shared: SharedPolicy<HttpPolicy>,
+    peer: Option<PeerOf>,
 }
 
 impl<S> Cors<S> {
@@ -279,7 +309,8 @@ where
         let cors = self.shared.load();
         // Each future is built where it is returned: the state is as large as the inner
         // service's future, and moving it would cost a copy.
-        match cors.step(request.method(), || request.uri().into(), request.headers()) {
+        let target = || target(&request, self.peer);
+        match cors.step(request.method(), target, request.headers()) {
             Step::Next(Next::Respond(respond)) => ResponseFuture {
                 state: State::Respond {
                     response: Some(cors.respond(&respond)),
@@ -318,10 +349,17 @@ impl<S> Cors<S> {
         ResponseFuture {
             state: State::Lookup {
                 lookup,
-                waiting: Some(Box::new((request, ready, cors))),
+                waiting: Some(Box::new((request, ready, cors, self.peer))),
             },
         }
     }
+}
+
+/// What a set chooses by and the request guard reads: the URI's authority and path, and the
+/// peer when the layer was told where to find it.
+#[inline]
+fn target<B>(request: &Request<B>, peer: Option<PeerOf>) -> Target<'_> {
+    Target::from(request.uri()).peer(peer.and_then(|peer_of| peer_of(request.extensions())))
 }
 
 /// Decides a request whose origin was looked up, and calls the inner service or answers it.
@@ -329,7 +367,7 @@ impl<S> Cors<S> {
 #[cold]
 #[inline(never)]
 fn after_lookup<S, B, R>(
-    cors: Arc<HttpPolicy>,
+    (cors, peer): (Arc<HttpPolicy>, Option<PeerOf>),
     inner: &mut S,
     request: Request<B>,
     looked_up: &LookupAnswer,
@@ -339,7 +377,7 @@ where
 {
     match cors.resume(
         request.method(),
-        request.uri().into(),
+        target(&request, peer),
         request.headers(),
         looked_up,
     ) {
@@ -372,7 +410,7 @@ pin_project! {
         // moving it would cost every request; only a request waiting for a lookup pays this.
         Lookup {
             lookup: PendingLookup,
-            waiting: Option<Box<(Request<B>, S, Arc<HttpPolicy>)>>,
+            waiting: Option<Box<(Request<B>, S, Arc<HttpPolicy>, Option<PeerOf>)>>,
         },
         Respond { response: Option<Response<()>> },
         // Completed when `done`: polled again, the future waits forever (cors_core::adapter)
@@ -401,10 +439,10 @@ where
             match state.as_mut().project() {
                 StateProj::Lookup { lookup, waiting } => {
                     let looked_up = std::task::ready!(Pin::new(lookup).poll(cx));
-                    let Some((request, mut inner, cors)) = waiting.take().map(|w| *w) else {
+                    let Some((request, mut inner, cors, peer)) = waiting.take().map(|w| *w) else {
                         return Poll::Pending;
                     };
-                    let next = after_lookup(cors, &mut inner, request, &looked_up);
+                    let next = after_lookup((cors, peer), &mut inner, request, &looked_up);
                     state.set(next);
                 }
                 StateProj::Respond { response } => {

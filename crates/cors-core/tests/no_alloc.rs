@@ -275,6 +275,84 @@ fn cases() -> Vec<Case> {
             expected: Outcome::ActualAllowed,
         },
     ]
+    .into_iter()
+    .chain(guard_cases())
+    .collect()
+}
+
+const SITE: RequestHeader = RequestHeader::SecFetchSite;
+
+/// The request guard's branches (rules §12): passes and refusals alike allocate nothing.
+fn guard_cases() -> Vec<Case> {
+    let guarded = |guard| {
+        Policy::builder()
+            .allow_origins(["https://c.example.com"])
+            .guard(guard)
+            .guard_exempt(["/webhooks"])
+            .trusted_proxies(["10.0.0.0/8"])
+            .build()
+            .unwrap()
+    };
+    let (enforce, strict) = (
+        guarded(cors_core::Guard::Enforce),
+        guarded(cors_core::Guard::Strict),
+    );
+    let refused = |reason| Outcome::GuardRefused(cors_core::Refusal::OriginNotAllowed, reason);
+    let evil: &'static [u8] = b"https://evil.example";
+    let case = |name, policy: &Policy, method, lines, expected| Case {
+        name,
+        policy: policy.clone(),
+        method,
+        lines,
+        expected,
+    };
+    vec![
+        case(
+            "guard: allowed write",
+            &enforce,
+            b"POST",
+            vec![(O, b"https://c.example.com"), (SITE, b"cross-site")],
+            Outcome::ActualAllowed,
+        ),
+        case(
+            "guard: same-origin write",
+            &enforce,
+            b"PUT",
+            vec![(O, evil), (SITE, b"same-origin")],
+            Outcome::ActualRefused(cors_core::Refusal::OriginNotAllowed),
+        ),
+        case(
+            "guard: own host, no fetch site",
+            &enforce,
+            b"POST",
+            vec![
+                (O, b"https://api.example.com"),
+                (RequestHeader::Host, b"api.example.com"),
+            ],
+            Outcome::ActualRefused(cors_core::Refusal::OriginNotAllowed),
+        ),
+        case(
+            "guard: cross-site write refused",
+            &enforce,
+            b"POST",
+            vec![(O, evil), (SITE, b"cross-site")],
+            refused(cors_core::GuardReason::CrossSite),
+        ),
+        case(
+            "guard: another host refused",
+            &enforce,
+            b"DELETE",
+            vec![(O, evil), (RequestHeader::Host, b"api.example.com")],
+            refused(cors_core::GuardReason::CrossOrigin),
+        ),
+        case(
+            "guard: strict GET refused",
+            &strict,
+            b"GET",
+            vec![(O, evil)],
+            refused(cors_core::GuardReason::DisallowedOrigin),
+        ),
+    ]
 }
 
 /// `ShortBytes` has no public constructor; take it from a real refusal.

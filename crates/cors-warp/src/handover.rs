@@ -32,6 +32,7 @@ use cors_core::adapter::{Next, SharedPolicy, Step, Target};
 use cors_core::lookup::{LookupAnswer, PendingLookup};
 use std::cell::Cell;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -63,6 +64,8 @@ pub(crate) enum Decided {
 pub(crate) struct Waiting {
     method: Method,
     path: String,
+    /// The connection's peer, for the request guard.
+    peer: Option<IpAddr>,
     headers: HeaderMap,
     cors: Arc<HttpPolicy>,
     /// Whether `cors` must travel with the request (a live policy).
@@ -105,8 +108,7 @@ impl Future for Deciding {
 #[inline(never)]
 fn waiting_for(
     lookup: PendingLookup,
-    method: &Method,
-    path: &str,
+    (method, path, peer): (&Method, &str, Option<IpAddr>),
     headers: &HeaderMap,
     live: Option<&Arc<HttpPolicy>>,
     shared: &SharedPolicy<HttpPolicy>,
@@ -116,6 +118,7 @@ fn waiting_for(
         waiting: Box::new(Waiting {
             method: method.clone(),
             path: path.to_owned(),
+            peer,
             headers: headers.clone(),
             cors: live.cloned().unwrap_or_else(|| shared.load()),
             live: live.is_some(),
@@ -131,11 +134,13 @@ fn decide_looked_up(waiting: &Waiting, looked_up: &LookupAnswer) -> Result<Kept,
     let Waiting {
         method,
         path,
+        peer,
         headers,
         cors,
         live,
     } = waiting;
-    match cors.resume(method, Target::path(path.as_bytes()), headers, looked_up) {
+    let target = Target::path(path.as_bytes()).peer(*peer);
+    match cors.resume(method, target, headers, looked_up) {
         // For `answer`.
         Next::Respond(respond) => {
             let response = cors.respond(&respond);
@@ -190,10 +195,18 @@ pub(crate) fn decide_with(
     info: &warp::log::Info<'_>,
 ) -> Decided {
     let (method, headers) = (info.method(), info.request_headers());
-    // warp shows the path, not the URI: the host is read from the `Host` line.
-    let next = match cors.step(method, || Target::path(info.path().as_bytes()), headers) {
+    // warp shows the path, not the URI: the host is read from the `Host` line. The peer is
+    // what `warp::serve` saw (the request guard's trusted proxies).
+    let peer = || info.remote_addr().map(|a| a.ip());
+    let next = match cors.step(
+        method,
+        || Target::path(info.path().as_bytes()).peer(peer()),
+        headers,
+    ) {
         Step::Next(next) => next,
-        Step::LookUp(lookup) => return waiting_for(lookup, method, info.path(), headers, live, shared),
+        Step::LookUp(lookup) => {
+            return waiting_for(lookup, (method, info.path(), peer()), headers, live, shared)
+        }
     };
     // A response the core sends itself is written here, while the request is at hand;
     // otherwise only the small `Pending` travels on.

@@ -5,6 +5,8 @@
 
 use crate::{Cors, FilterError};
 use cors_axum::CorsLayer;
+use cors_core::adapter::http::HttpPolicy;
+use cors_core::adapter::SharedPolicy;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -27,6 +29,12 @@ use warp::{Filter, Reply};
 /// can set: under [`Serve`] it is `None`.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientAddr(pub SocketAddr);
+
+/// The tower layer of `cors-axum` over the wrapper's policy, reading the peer the request
+/// guard's trusted proxies need from [`ClientAddr`].
+fn layer(shared: &SharedPolicy<HttpPolicy>) -> CorsLayer {
+    CorsLayer::from(shared.clone()).peer(|extensions| extensions.get::<ClientAddr>().map(|c| c.0.ip()))
+}
 
 /// A server for a whole warp application under one policy ([`Cors::serve`]): HTTP/1.1 and
 /// HTTP/2, upgrades (`warp::ws`) included, as `warp::serve` serves them.
@@ -85,7 +93,7 @@ impl Cors {
         B: warp::hyper::body::Body + Send + Sync + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        CorsLayer::from(self.shared.clone()).layer(F::Error::service(routes))
+        layer(&self.shared).layer(F::Error::service(routes))
     }
 
     /// Serves the whole application `routes` under this policy: [`Cors::service`] driven by
@@ -111,7 +119,7 @@ impl Cors {
     /// ```
     pub fn serve<F>(&self, routes: F) -> Serve<F> {
         Serve {
-            layer: CorsLayer::from(self.shared.clone()),
+            layer: layer(&self.shared),
             routes,
             shutdown: None,
         }
