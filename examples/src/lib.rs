@@ -6,6 +6,7 @@
 use cors_core::{Guard, Policy, PolicyBuilder, PolicyConfig, PolicyHandle, PolicySet, PolicySetConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -38,6 +39,28 @@ pub fn method_echo_json(method: &str) -> String {
 /// The JSON of `GET /api/cookie/echo`.
 pub fn cookie_echo_json(cookie: Option<&str>) -> String {
     serde_json::json!({ "cookie": cookie }).to_string()
+}
+
+/// How many times a write handler of `/api/items` ran in this process: what a browser test
+/// reads to tell whether a write reached the handler, where a page cannot read `X-Handler` (a
+/// form post's navigation, a `no-cors` fetch's opaque response). Process-wide: in `cors-demo`,
+/// whose four servers share one process, it counts the writes of all four.
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one run of a write handler (`POST`, `PUT`, `PATCH`, `DELETE /api/items`); each
+/// server's handlers call it.
+pub fn count_write() {
+    WRITES.fetch_add(1, Ordering::SeqCst);
+}
+
+/// How many times a write handler of `/api/items` ran in this process so far.
+pub fn writes() -> u64 {
+    WRITES.load(Ordering::SeqCst)
+}
+
+/// The JSON of `GET /api/writes`: `{"writes":N}`, [`writes`] now.
+pub fn writes_json() -> String {
+    serde_json::json!({ "writes": writes() }).to_string()
 }
 
 /// The default port of each framework's server, and of each protocol server.

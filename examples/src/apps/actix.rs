@@ -59,6 +59,7 @@ fn get() -> Route {
 }
 
 async fn items_write(request: HttpRequest) -> HttpResponse {
+    ex::count_write();
     json(
         StatusCode::OK,
         ex::method_echo_json(request.method().as_str()),
@@ -112,6 +113,10 @@ fn api(config: &mut web::ServiceConfig) {
                     web::method(actix_web::http::Method::OPTIONS)
                         .to(|| async { reply(StatusCode::OK, ex::OPTIONS_BODY, &[]) }),
                 ),
+        )
+        .route(
+            "/api/writes",
+            get().to(|| async { json(StatusCode::OK, ex::writes_json(), &[]) }),
         )
         .route(
             "/api/error",

@@ -41,6 +41,7 @@ async fn metrics() -> Response {
 }
 
 async fn items_write(method: Method) -> Response {
+    ex::count_write();
     json(StatusCode::OK, ex::method_echo_json(method.as_str()), &[])
 }
 
@@ -77,6 +78,10 @@ fn api_routes() -> Router {
                 .patch(items_write)
                 .delete(items_write)
                 .options(|| async { reply(StatusCode::OK, ex::OPTIONS_BODY, &[]) }),
+        )
+        .route(
+            "/api/writes",
+            get(|| async { json(StatusCode::OK, ex::writes_json(), &[]) }),
         )
         .route(
             "/api/error",

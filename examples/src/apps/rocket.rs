@@ -122,7 +122,9 @@ fn items() -> Reply {
     json(Status::Ok, ex::ITEMS_JSON, &ex::ITEMS_HEADERS)
 }
 
+/// The one body of the four write routes below, which Rocket needs one function each for.
 fn items_write(method: Method) -> Reply {
+    ex::count_write();
     json(Status::Ok, ex::method_echo_json(method.as_str()), &[])
 }
 
@@ -151,6 +153,11 @@ fn items_delete() -> Reply {
 #[options("/api/items")]
 fn items_options() -> Reply {
     reply(Status::Ok, ex::OPTIONS_BODY, &[])
+}
+
+#[get("/api/writes")]
+fn writes() -> Reply {
+    json(Status::Ok, ex::writes_json(), &[])
 }
 
 #[get("/api/error")]
@@ -273,6 +280,7 @@ fn app(settings: &ex::Settings, on_listening: ex::OnListening) -> Result<Rocket<
                 items_patch,
                 items_delete,
                 items_options,
+                writes,
                 error,
                 unauthorized,
                 vary,

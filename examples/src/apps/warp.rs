@@ -67,6 +67,9 @@ fn api() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send
     let health = warp::path!("health")
         .and(warp::get())
         .map(|| reply(StatusCode::OK, ex::HEALTH_BODY, &[]));
+    let writes = warp::path!("api" / "writes")
+        .and(warp::get())
+        .map(|| json(StatusCode::OK, ex::writes_json(), &[]));
     let error = warp::path!("api" / "error")
         .and(warp::get())
         .map(|| reply(StatusCode::INTERNAL_SERVER_ERROR, "error", &[]));
@@ -84,6 +87,8 @@ fn api() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send
         .map(|| reply(StatusCode::OK, "cookie set", &[("set-cookie", ex::SET_COOKIE)]));
     health
         .or(items())
+        .unify()
+        .or(writes)
         .unify()
         .or(error)
         .unify()
@@ -157,7 +162,10 @@ fn items() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Se
         .or(warp::delete())
         .unify()
         .and(warp::method())
-        .map(|method: Method| json(StatusCode::OK, ex::method_echo_json(method.as_str()), &[]));
+        .map(|method: Method| {
+            ex::count_write();
+            json(StatusCode::OK, ex::method_echo_json(method.as_str()), &[])
+        });
     warp::path!("api" / "items").and(
         warp::get()
             .map(|| json(StatusCode::OK, ex::ITEMS_JSON, &ex::ITEMS_HEADERS))
