@@ -65,18 +65,23 @@ impl Policy {
     /// # }
     /// ```
     pub fn evaluate_with<R: CorsRequest + ?Sized>(&self, request: &R, facts: Facts<'_>) -> Decision {
+        let target = facts.target.as_ref();
+        let decide =
+            |p: &Policy, observe| p.guarded(request, p.decide_with(request, &facts), target, observe);
+        self.observed(request, decide(self, true), |p| decide(p, false))
+    }
+
+    /// The CORS decision of a request with facts, before the guard.
+    #[inline(always)]
+    fn decide_with<R: CorsRequest + ?Sized>(&self, request: &R, facts: &Facts<'_>) -> Decision {
         let looked = Looked {
             answer: facts.looked_up,
             tenant: facts.tenant,
         };
-        let decide = |p: &Policy, observe| {
-            let decision = match facts.host {
-                Some(host) => p.decide_overridden(request, host, looked),
-                None => p.decide(request, looked),
-            };
-            p.guarded(request, decision, facts.target.as_ref(), observe)
-        };
-        self.observed(request, decide(self, true), |p| decide(p, false))
+        match facts.host {
+            Some(host) => self.decide_overridden(request, host, looked),
+            None => self.decide(request, looked),
+        }
     }
 
     /// The request guard's verdict on a request ([`Guard`](crate::Guard), rules §12), as the
@@ -98,16 +103,18 @@ impl Policy {
         request: &R,
         facts: Facts<'_>,
     ) -> Option<GuardVerdict> {
-        let looked = Looked {
-            answer: facts.looked_up,
-            tenant: facts.tenant,
-        };
-        let decision = match facts.host {
-            Some(host) => self.decide_overridden(request, host, looked),
-            None => self.decide(request, looked),
-        };
-        let guarded = self.inner.guard.mode != Guard::Off && decision.handled_by == HandledBy::Handler;
-        guarded.then(|| self.guard_verdict_of(request, &decision, facts.target.as_ref()))
+        let decision = self.decide_with(request, &facts);
+        self.guards(&decision)
+            .then(|| self.guard_verdict_of(request, &decision, facts.target.as_ref()))
+    }
+
+    /// Whether the guard decides a request after its CORS decision: when it is on, for a
+    /// final decision the handler would answer.
+    #[inline(always)]
+    fn guards(&self, decision: &Decision) -> bool {
+        self.inner.guard.mode != Guard::Off
+            && decision.handled_by == HandledBy::Handler
+            && !decision.needs_lookup()
     }
 
     /// The decision with the request guard applied: unchanged with the guard off (a test of
@@ -122,10 +129,7 @@ impl Policy {
         target: Option<&Target<'_>>,
         observe: bool,
     ) -> Decision {
-        if self.inner.guard.mode == Guard::Off
-            || decision.handled_by != HandledBy::Handler
-            || decision.needs_lookup()
-        {
+        if !self.guards(&decision) {
             return decision;
         }
         self.apply_guard(request, decision, target, observe)
