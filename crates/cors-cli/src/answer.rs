@@ -1,7 +1,7 @@
 //! One request answered by a policy: what `cors explain` and `cors diff` both show of it.
 
 use crate::style::Style;
-use cors_core::adapter::{CorsHeader, HandledBy, HeaderAction, HeaderValueRef};
+use cors_core::adapter::{CorsHeader, Facts, HandledBy, HeaderAction, HeaderValueRef};
 use cors_core::{Decision, Outcome, Policy, RawRequest};
 use serde_json::{json, Map, Value};
 
@@ -64,10 +64,19 @@ pub(crate) struct Answer {
 impl Answer {
     /// What `policy` answers to a `method` request with the headers `sent`.
     pub(crate) fn of(policy: &Policy, method: &str, sent: &[(String, String)]) -> Answer {
-        let raw = sent.iter().fold(RawRequest::new(method), |r, (n, v)| {
-            r.header(n.as_str(), v.as_str())
-        });
-        let decision = policy.evaluate(&raw);
+        Answer::with_facts(policy, method, sent, Facts::default())
+    }
+
+    /// [`Answer::of`] with what an adapter knows besides the headers (the request's path,
+    /// which the request guard's exempt prefixes are matched against).
+    pub(crate) fn with_facts(
+        policy: &Policy,
+        method: &str,
+        sent: &[(String, String)],
+        facts: Facts<'_>,
+    ) -> Answer {
+        let raw = raw_request(method, sent);
+        let decision = policy.evaluate_with(&raw, facts);
         let (verdict, reason) = match decision.outcome() {
             Outcome::NotCors => (Verdict::NotCors, None),
             Outcome::ActualAllowed | Outcome::PreflightAllowed => (Verdict::Allowed, None),
@@ -128,6 +137,13 @@ impl Answer {
         map.insert("vary".into(), json!(self.vary_value()));
         map
     }
+}
+
+/// The request a `method` with the headers `sent` is, as the engine reads it.
+pub(crate) fn raw_request(method: &str, sent: &[(String, String)]) -> RawRequest {
+    sent.iter().fold(RawRequest::new(method), |r, (n, v)| {
+        r.header(n.as_str(), v.as_str())
+    })
 }
 
 /// A list of headers, sent or answered, as the JSON output writes it: `[{"name", "value"}]`.

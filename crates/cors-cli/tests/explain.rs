@@ -324,3 +324,164 @@ fn presets_are_shown_and_the_strict_guard_answers_403() {
     assert!(out.stdout.contains("answer    403"), "{out:?}");
     assert!(out.stdout.contains("BLOCKED"), "{out:?}");
 }
+
+/// A policy for `api.example.com` whose guard is `mode`, with an exempt prefix.
+fn guarded(dir: &Dir, mode: &str) -> PathBuf {
+    dir.file(
+        "guarded.toml",
+        &format!(
+            "allow_origins = [\"https://app.example.com\"]\nguard = \"{mode}\"\nguard_exempt = [\"/webhooks\"]\n"
+        ),
+    )
+}
+
+fn explain_json(path: &PathBuf, args: &[&str]) -> (Run, serde_json::Value) {
+    let out = run(cors().args(["explain", "--json"]).arg(path).args(args));
+    let doc = out.json();
+    (out, doc)
+}
+
+const EVIL_POST: [&str; 4] = ["--origin", "https://evil.example", "--method", "POST"];
+
+#[test]
+fn the_enforced_guard_refuses_a_cross_site_write_from_a_disallowed_origin() {
+    let dir = Dir::new();
+    let path = guarded(&dir, "enforce");
+    let out = explain(&path, &EVIL_POST);
+    assert_eq!(out.code, 1, "{out:?}");
+    for line in [
+        "  > sec-fetch-site: cross-site",
+        "  guard (enforce): refused, cross_site: a cross-site write (Sec-Fetch-Site) from an origin \
+         the policy does not allow; the handler does not run (403)",
+        "  answer    403 from the CORS layer, empty body; the handler does not run",
+    ] {
+        assert!(out.has_line(line), "missing {line:?} in {out:?}");
+    }
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("Browser   BLOCKED")
+            && l.contains("the request guard answers 403 without CORS headers (cross_site)")),
+        "{out:?}"
+    );
+
+    let (out, doc) = explain_json(&path, &EVIL_POST);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(doc["guard"]["mode"], "enforce", "{doc:#}");
+    assert_eq!(doc["guard"]["outcome"], "refused", "{doc:#}");
+    assert_eq!(doc["guard"]["reason"], "cross_site", "{doc:#}");
+    assert_eq!(doc["actual"]["status"], 403, "{doc:#}");
+    assert_eq!(doc["actual"]["handler_runs"], false, "{doc:#}");
+    assert_eq!(doc["actual"]["headers"], serde_json::json!([]), "{doc:#}");
+    assert_eq!(doc["browser"]["allowed"], false, "{doc:#}");
+    assert_eq!(doc["request"]["sec_fetch_site"], "cross-site", "{doc:#}");
+
+    // Under an exempt prefix the same write reaches the handler.
+    let (_, doc) = explain_json(&path, &[&EVIL_POST[..], &["--path", "/webhooks/github"]].concat());
+    assert_eq!(doc["guard"]["outcome"], "passed", "{doc:#}");
+    assert_eq!(doc["guard"]["reason"], "exempt", "{doc:#}");
+    assert_eq!(doc["actual"]["handler_runs"], true, "{doc:#}");
+}
+
+#[test]
+fn the_guard_passes_an_allowed_origin_and_the_servers_own_page() {
+    let dir = Dir::new();
+    let path = guarded(&dir, "enforce");
+    let allowed = ["--origin", "https://app.example.com", "--method", "POST"];
+    let out = explain(&path, &allowed);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.has_line("  guard (enforce): passed (allowed_origin): the policy allows the request's Origin"),
+        "{out:?}"
+    );
+    let (_, doc) = explain_json(&path, &allowed);
+    assert_eq!(doc["guard"]["outcome"], "passed", "{doc:#}");
+    assert_eq!(doc["guard"]["reason"], "allowed_origin", "{doc:#}");
+    assert_eq!(doc["actual"]["handler_runs"], true, "{doc:#}");
+
+    // The browser says the page is the server's own: the write passes, though its origin is
+    // not in the policy (the page cannot read the answer through CORS either way).
+    let same = [&EVIL_POST[..], &["--fetch-site", "same-origin"]].concat();
+    let out = explain(&path, &same);
+    assert!(
+        out.stdout.contains("guard (enforce): passed (same_origin)"),
+        "{out:?}"
+    );
+    assert!(out.has_line("  > sec-fetch-site: same-origin"), "{out:?}");
+    let (_, doc) = explain_json(&path, &same);
+    assert_eq!(doc["guard"]["reason"], "same_origin", "{doc:#}");
+    assert_eq!(doc["actual"]["handler_runs"], true, "{doc:#}");
+
+    // By default a page on --host is same-origin; without Sec-Fetch-Site the guard compares
+    // Origin with Host.
+    let own = [
+        "--origin",
+        "https://api.example.com",
+        "--host",
+        "api.example.com",
+        "--method",
+        "POST",
+    ];
+    let (_, doc) = explain_json(&path, &own);
+    assert_eq!(doc["request"]["sec_fetch_site"], "same-origin", "{doc:#}");
+    assert_eq!(doc["guard"]["reason"], "same_origin", "{doc:#}");
+    let (_, doc) = explain_json(&path, &[&own[..], &["--fetch-site", "omit"]].concat());
+    assert!(doc["request"]["sec_fetch_site"].is_null(), "{doc:#}");
+    assert_eq!(doc["guard"]["reason"], "same_origin", "Origin is Host: {doc:#}");
+    let legacy = [
+        &EVIL_POST[..],
+        &["--host", "api.example.com", "--fetch-site", "omit"],
+    ]
+    .concat();
+    let (_, doc) = explain_json(&path, &legacy);
+    assert_eq!(doc["guard"]["outcome"], "refused", "{doc:#}");
+    assert_eq!(doc["guard"]["reason"], "cross_origin", "{doc:#}");
+    assert_eq!(doc["actual"]["status"], 403, "{doc:#}");
+}
+
+#[test]
+fn the_report_only_guard_would_refuse_and_the_handler_runs() {
+    let dir = Dir::new();
+    let path = guarded(&dir, "report");
+    let out = explain(&path, &EVIL_POST);
+    assert_eq!(out.code, 1, "the browser still blocks the read: {out:?}");
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("  guard (report): would refuse, cross_site: ")
+                && l.ends_with("(report-only: the handler runs)")),
+        "{out:?}"
+    );
+    assert!(!out.stdout.contains("answer    403"), "{out:?}");
+    let (_, doc) = explain_json(&path, &EVIL_POST);
+    assert_eq!(doc["guard"]["mode"], "report", "{doc:#}");
+    assert_eq!(doc["guard"]["outcome"], "reported", "{doc:#}");
+    assert_eq!(doc["guard"]["reason"], "cross_site", "{doc:#}");
+    assert_eq!(doc["actual"]["handler_runs"], true, "{doc:#}");
+}
+
+#[test]
+fn without_the_guard_there_is_no_guard_verdict() {
+    let dir = Dir::new();
+    let path = guarded(&dir, "off");
+    let out = explain(&path, &EVIL_POST);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(!out.stdout.contains("guard ("), "{out:?}");
+    // Only the guard reads Sec-Fetch-Site and Host: without it they are not shown.
+    assert!(!out.stdout.contains("> sec-fetch-site"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("the handler runs (CORS never stops a request on the server)"),
+        "{out:?}"
+    );
+    let (_, doc) = explain_json(&path, &EVIL_POST);
+    assert!(doc["guard"].is_null(), "{doc:#}");
+    assert_eq!(doc["actual"]["handler_runs"], true, "{doc:#}");
+    // The guard is on, but only the preflight is sent: its verdict is for the request were it
+    // sent, and the layer's answer to the preflight stands.
+    let path = guarded(&dir, "enforce");
+    let out = explain(&path, &["--origin", "https://evil.example", "--method", "DELETE"]);
+    assert!(
+        out.stdout
+            .contains("were it sent: guard (enforce): refused, cross_site:"),
+        "{out:?}"
+    );
+}

@@ -3,15 +3,15 @@
 
 mod why;
 
-use crate::answer::{headers_json, Answer, Verdict};
+use crate::answer::{headers_json, raw_request, Answer, Verdict};
 use crate::check::{self, Loaded};
 use crate::style::Style;
 use cors_audit::browser::{simulate, FetchRequest, FetchVerdict};
-use cors_core::adapter::HandledBy;
-use cors_core::{Chosen, ConfigError, Policy, PolicyConfig, PolicySet};
+use cors_core::adapter::{Facts, HandledBy, Target};
+use cors_core::{Chosen, ConfigError, Guard, Policy, PolicyConfig, PolicySet};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use why::{actual_why, preflight_reasons, preflight_why};
+use why::{actual_why, preflight_reasons, preflight_why, GuardShown};
 
 /// Exit status when the browser lets the page read the response.
 const ALLOWED: u8 = 0;
@@ -49,9 +49,44 @@ pub(crate) struct Args {
     /// chooses its route by it. None by default, which no host route covers.
     #[arg(long)]
     host: Option<String>,
-    /// The request's path (`/public/info`): a policy set chooses its route by it.
+    /// The request's path (`/public/info`): a policy set chooses its route by it, and the
+    /// request guard's `guard_exempt` prefixes are matched against it.
     #[arg(long, default_value = "/")]
     path: String,
+    /// What the browser sends in `Sec-Fetch-Site` with the actual request (`omit`: none, as
+    /// browsers older than 2023). By default `same-origin` when --origin is `http://HOST` or
+    /// `https://HOST` of --host, else `cross-site`. The request guard decides by it.
+    #[arg(long, value_enum, value_name = "SITE")]
+    fetch_site: Option<FetchSite>,
+}
+
+/// Where the browser says a request comes from (`Sec-Fetch-Site`), or that it says nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum FetchSite {
+    /// A page of another site.
+    CrossSite,
+    /// A page of another origin of the same site (a sibling subdomain).
+    SameSite,
+    /// A page of the server's own origin.
+    SameOrigin,
+    /// The user started the request (typed the address, followed a bookmark).
+    #[value(name = "none")]
+    UserInitiated,
+    /// A browser that sends no `Sec-Fetch-Site`.
+    Omit,
+}
+
+impl FetchSite {
+    /// The header's value; `None` when the browser sends no header.
+    fn value(self) -> Option<&'static str> {
+        match self {
+            FetchSite::CrossSite => Some("cross-site"),
+            FetchSite::SameSite => Some("same-site"),
+            FetchSite::SameOrigin => Some("same-origin"),
+            FetchSite::UserInitiated => Some("none"),
+            FetchSite::Omit => None,
+        }
+    }
 }
 
 impl Args {
@@ -63,6 +98,43 @@ impl Args {
     /// Where the request goes, for a set: `to api.example.com/public/info`.
     fn target(&self) -> String {
         format!("to {}{}", self.host.as_deref().unwrap_or_default(), self.path)
+    }
+
+    /// What the adapter knows of the request besides its headers: its path.
+    fn facts(&self) -> Facts<'_> {
+        Facts::default().target(Target::path(self.target_path().as_bytes()))
+    }
+
+    /// The `Sec-Fetch-Site` value the browser sends: --fetch-site, else `same-origin` for a
+    /// page on the request's own host and `cross-site` for any other.
+    fn sec_fetch_site(&self) -> Option<&'static str> {
+        let own = self.host.as_deref().is_some_and(|host| {
+            ["http://", "https://"]
+                .iter()
+                .any(|scheme| self.origin.strip_prefix(scheme) == Some(host))
+        });
+        let default = if own {
+            FetchSite::SameOrigin
+        } else {
+            FetchSite::CrossSite
+        };
+        self.fetch_site.unwrap_or(default).value()
+    }
+
+    /// The headers of the actual request that the engine reads: `Origin`, and under the
+    /// request guard (`guarded`), which alone reads them, `Host` (--host) and `Sec-Fetch-Site`.
+    fn actual_headers(&self, guarded: bool) -> Vec<(String, String)> {
+        let mut sent = vec![("origin".to_owned(), self.origin.clone())];
+        if !guarded {
+            return sent;
+        }
+        if let Some(host) = &self.host {
+            sent.push(("host".to_owned(), host.clone()));
+        }
+        if let Some(site) = self.sec_fetch_site() {
+            sent.push(("sec-fetch-site".to_owned(), site.to_owned()));
+        }
+        sent
     }
 }
 
@@ -109,16 +181,19 @@ struct Exchange {
     method: String,
     request_headers: Vec<(String, String)>,
     answer: Answer,
+    /// The request guard's verdict, in words (the actual request's, when the guard is on).
+    guard: Option<String>,
     why: Vec<String>,
     passthrough: bool,
 }
 
 impl Exchange {
-    fn new(policy: &Policy, method: &str, request_headers: Vec<(String, String)>) -> Self {
+    fn new(policy: &Policy, method: &str, request_headers: Vec<(String, String)>, facts: Facts<'_>) -> Self {
         Exchange {
             method: method.to_owned(),
-            answer: Answer::of(policy, method, &request_headers),
+            answer: Answer::with_facts(policy, method, &request_headers, facts),
             request_headers,
+            guard: None,
             why: Vec::new(),
             passthrough: policy.to_config().options_passthrough,
         }
@@ -170,6 +245,9 @@ impl Exchange {
             decision.push_str(&format!(": {reason}"));
         }
         println!("  {} {decision}", style.dim("decision "));
+        if let Some(guard) = &self.guard {
+            println!("  {guard}");
+        }
         println!("  {} {}", style.dim("answer   "), self.answered_by());
         for (n, v) in &self.answer.headers {
             println!("  {} {n}: {v}", style.dim("<"));
@@ -239,6 +317,9 @@ struct Explained {
     browser_preflights: bool,
     preflight: Option<Exchange>,
     actual: Option<Exchange>,
+    /// The request guard's verdict on the actual request, sent or not; `None` when the guard
+    /// is off or the layer answers the request itself.
+    guard: Option<GuardShown>,
     verdict: FetchVerdict,
 }
 
@@ -262,10 +343,15 @@ impl Explained {
         });
         // The browser sends the actual request unless its preflight failed.
         let actual_sent = !browser_preflights || preflight.as_ref().is_some_and(Exchange::allowed);
+        let sent = args.actual_headers(policy.guard() != Guard::Off);
+        // The same request and facts as the exchange's, so that both decide alike.
+        let guard = policy
+            .guard_verdict(&raw_request(&method, &sent), args.facts())
+            .map(|v| GuardShown::new(policy.guard(), v));
         let actual = actual_sent.then(|| {
-            let sent = vec![("origin".to_owned(), origin.to_owned())];
-            let mut exchange = Exchange::new(policy, &method, sent);
+            let mut exchange = Exchange::new(policy, &method, sent, args.facts());
             exchange.why = actual_why(&config, origin, exchange.allowed());
+            exchange.guard = guard.as_ref().map(GuardShown::text);
             exchange
         });
         let verdict = simulate(policy, &fetch);
@@ -278,8 +364,48 @@ impl Explained {
             browser_preflights,
             preflight,
             actual,
+            guard,
             verdict,
         }
+    }
+
+    /// Whether the request guard answers the actual request with 403 before its handler.
+    fn guard_refuses(&self) -> bool {
+        self.actual.is_some() && self.guard.as_ref().is_some_and(GuardShown::refuses)
+    }
+
+    /// Whether the page reads the response: the browser model's verdict, and never when the
+    /// guard answers 403 without CORS headers.
+    fn browser_allowed(&self) -> bool {
+        self.verdict.allowed() && !self.guard_refuses()
+    }
+
+    /// The browser's verdict in one sentence, with the guard's 403 when it answers one.
+    fn browser_explanation(&self) -> String {
+        let explanation = self.verdict.explanation();
+        match &self.guard {
+            Some(guard) if self.guard_refuses() => {
+                let code = guard.code();
+                let explanation = if self.verdict.allowed() {
+                    "response not shared".to_owned()
+                } else {
+                    explanation
+                };
+                format!(
+                    "{explanation}; the request guard answers 403 without CORS headers ({code}), \
+                     the handler does not run"
+                )
+            }
+            _ => explanation,
+        }
+    }
+
+    /// The browser's verdict as JSON, the guard's 403 included.
+    fn browser_json(&self) -> Value {
+        let mut doc = verdict_json(&self.verdict);
+        doc["allowed"] = json!(self.browser_allowed());
+        doc["explanation"] = json!(self.browser_explanation());
+        doc
     }
 
     fn print_json(&self, args: &Args) {
@@ -290,11 +416,13 @@ impl Explained {
                 "method": self.method,
                 "headers": headers_json(&self.headers),
                 "credentials": args.credentials,
+                "sec_fetch_site": args.sec_fetch_site(),
             },
             "browser_sends_preflight": self.browser_preflights,
             "preflight": self.preflight.as_ref().map(Exchange::to_json),
             "actual": self.actual.as_ref().map(Exchange::to_json),
-            "browser": verdict_json(&self.verdict),
+            "guard": self.guard.as_ref().map(GuardShown::to_json),
+            "browser": self.browser_json(),
             "presets": crate::check::presets_json(&self.config),
         });
         if let Some(entry) = &self.entry {
@@ -339,7 +467,12 @@ impl Explained {
         println!("{}", style.bold("Actual request"));
         match &self.actual {
             Some(a) => a.print(style),
-            None => println!("  not sent: the browser stops at the failed preflight"),
+            None => {
+                println!("  not sent: the browser stops at the failed preflight");
+                if let Some(guard) = &self.guard {
+                    println!("  {}", style.dim(&format!("were it sent: {}", guard.text())));
+                }
+            }
         }
         println!();
     }
@@ -347,12 +480,16 @@ impl Explained {
     /// The browser's verdict and which response headers the page can read.
     fn print_browser(&self, args: &Args, style: Style) {
         let verdict = &self.verdict;
-        let label = if verdict.allowed() {
+        let label = if self.browser_allowed() {
             style.green("ALLOWED")
         } else {
             style.red("BLOCKED")
         };
-        println!("{} {label}  {}", style.bold("Browser  "), verdict.explanation());
+        println!(
+            "{} {label}  {}",
+            style.bold("Browser  "),
+            self.browser_explanation()
+        );
         if args.credentials && !self.config.allow_credentials {
             println!(
                 "          {}",
@@ -435,6 +572,7 @@ fn explain_uncovered(args: &Args, json: bool, style: Style) {
             "browser_sends_preflight": preflights,
             "preflight": null,
             "actual": null,
+            "guard": null,
             "browser": {
                 "allowed": false,
                 "preflighted": preflights,
@@ -495,7 +633,8 @@ fn preflight_exchange(
     if !names.is_empty() {
         sent.push(("access-control-request-headers".to_owned(), names.join(",")));
     }
-    let mut exchange = Exchange::new(policy, "OPTIONS", sent);
+    // The guard never decides a preflight (rules §12): no facts change its answer.
+    let mut exchange = Exchange::new(policy, "OPTIONS", sent, Facts::default());
     if exchange.allowed() {
         exchange.why = preflight_why(config, origin, method, names);
     }
@@ -542,7 +681,7 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
             print_tenant(args, set, style);
         }
     }
-    if explained.verdict.allowed() {
+    if explained.browser_allowed() {
         ALLOWED
     } else {
         BLOCKED

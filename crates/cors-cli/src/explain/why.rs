@@ -1,7 +1,8 @@
 //! Why the policy answers a request as it does, in words: the entry that lets the origin in,
 //! and what covers the method and each header.
 
-use cors_core::{Policy, PolicyConfig};
+use cors_core::{Guard, GuardVerdict, Policy, PolicyConfig};
+use serde_json::{json, Value};
 
 /// Which entry of the policy lets `origin` in, found by trying each entry alone.
 pub(super) fn matching_entry(config: &PolicyConfig, origin: &str) -> Option<String> {
@@ -117,6 +118,66 @@ pub(super) fn actual_why(config: &PolicyConfig, origin: &str, allowed: bool) -> 
     why
 }
 
+/// The request guard's verdict on the actual request (rules §12), as `cors explain` shows it.
+pub(super) struct GuardShown {
+    mode: Guard,
+    verdict: GuardVerdict,
+}
+
+impl GuardShown {
+    /// The verdict of a guard in `mode`.
+    pub(super) fn new(mode: Guard, verdict: GuardVerdict) -> Self {
+        GuardShown { mode, verdict }
+    }
+
+    /// Whether the layer answers 403 itself: a refusal, in a mode that refuses (report-only
+    /// mode only counts it).
+    pub(super) fn refuses(&self) -> bool {
+        matches!(self.verdict, GuardVerdict::Refused(..)) && self.mode.refuses()
+    }
+
+    /// The reason's code: `cross_site`, `allowed_origin`...
+    pub(super) fn code(&self) -> &'static str {
+        self.verdict.reason().code()
+    }
+
+    /// `passed`, `refused`, or `reported` (a refusal in report-only mode).
+    fn outcome(&self) -> &'static str {
+        match self.verdict {
+            GuardVerdict::Passed(_) => "passed",
+            GuardVerdict::Refused(..) if self.mode.refuses() => "refused",
+            GuardVerdict::Refused(..) => "reported",
+        }
+    }
+
+    /// `{"mode", "outcome", "reason", "why"}`.
+    pub(super) fn to_json(&self) -> Value {
+        let reason = self.verdict.reason();
+        json!({
+            "mode": self.mode.name(),
+            "outcome": self.outcome(),
+            "reason": reason.code(),
+            "why": reason.to_string(),
+        })
+    }
+
+    /// One line: `guard (enforce): refused, cross_site: ...; the handler does not run (403)`.
+    pub(super) fn text(&self) -> String {
+        let reason = self.verdict.reason();
+        let code = reason.code();
+        let head = format!("guard ({})", self.mode.name());
+        match self.verdict {
+            GuardVerdict::Passed(_) => format!("{head}: passed ({code}): {reason}"),
+            GuardVerdict::Refused(..) if self.mode.refuses() => {
+                format!("{head}: refused, {code}: {reason}; the handler does not run (403)")
+            }
+            GuardVerdict::Refused(..) => {
+                format!("{head}: would refuse, {code}: {reason} (report-only: the handler runs)")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +196,23 @@ mod tests {
         assert!(matching_entry(&config, "https://pr-1.example.net")
             .is_some_and(|s| s.contains("allow_origin_regex[0]")));
         assert_eq!(matching_entry(&config, "https://evil.example"), None);
+    }
+
+    #[test]
+    fn a_guard_refusal_is_reported_only_in_report_mode() {
+        use cors_core::{GuardReason, Refusal};
+        let refused = GuardVerdict::Refused(GuardReason::CrossSite, Refusal::OriginNotAllowed);
+        let report = GuardShown::new(Guard::Report, refused);
+        assert!(!report.refuses());
+        assert_eq!(report.to_json()["outcome"], "reported");
+        assert!(report
+            .text()
+            .starts_with("guard (report): would refuse, cross_site: "));
+        let enforce = GuardShown::new(Guard::Enforce, refused);
+        assert!(enforce.refuses());
+        assert_eq!(enforce.to_json()["outcome"], "refused");
+        let passed = GuardShown::new(Guard::Strict, GuardVerdict::Passed(GuardReason::SafeMethod));
+        assert!(!passed.refuses());
+        assert_eq!(passed.to_json()["reason"], "safe_method");
     }
 }
