@@ -5,6 +5,8 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use support::{cors, run, Dir, Run};
 
 const APP: &str = "https://app.example.com";
@@ -71,6 +73,29 @@ fn sloppy_server() -> SocketAddr {
 /// axum with the cors-axum layer, on a runtime of its own.
 fn good_server(policy: cors_core::Policy) -> SocketAddr {
     use axum::{routing::get, Router};
+    let app = Router::new()
+        .route("/api/items", get(|| async { "[]" }).put(|| async { "put" }))
+        .layer(cors_axum::CorsLayer::new(policy));
+    serve(app)
+}
+
+/// [`good_server`] with a `POST /api/items` that counts the writes its handler ran.
+fn counting_server(policy: cors_core::Policy) -> (SocketAddr, Arc<AtomicUsize>) {
+    use axum::{routing::get, Router};
+    let writes = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&writes);
+    let post = move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { "written" }
+    };
+    let app = Router::new()
+        .route("/api/items", get(|| async { "[]" }).post(post))
+        .layer(cors_axum::CorsLayer::new(policy));
+    (serve(app), writes)
+}
+
+/// Serves `app` on 127.0.0.1, on a runtime of its own.
+fn serve(app: axum::Router) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
     let addr = listener.local_addr().expect("addr");
@@ -81,9 +106,6 @@ fn good_server(policy: cors_core::Policy) -> SocketAddr {
             .expect("runtime");
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            let app = Router::new()
-                .route("/api/items", get(|| async { "[]" }).put(|| async { "put" }))
-                .layer(cors_axum::CorsLayer::new(policy));
             axum::serve(listener, app).await.expect("serve");
         });
     });
@@ -220,6 +242,133 @@ fn a_well_behaved_server_passes() {
     let out = probe(&[&url, "--origin", APP, "--fail-on", "low"]);
     assert!(out.stdout.contains("PASS 0 high, "), "{out:?}");
     assert!(!out.stdout.contains('\x1b'), "piped output is plain: {out:?}");
+}
+
+fn guarded_policy(guard: cors_core::Guard) -> cors_core::Policy {
+    cors_core::Policy::builder()
+        .allow_origins([APP, "https://*.example.org"])
+        .allow_methods(["PUT"])
+        .allow_headers(["content-type"])
+        .guard(guard)
+        .build()
+        .expect("policy")
+}
+
+/// The `--json` document's requests of `method` answered with `status`.
+fn answered(doc: &serde_json::Value, method: &str, status: u16) -> usize {
+    doc["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| r["method"] == method && r["status"] == status)
+        .count()
+}
+
+#[test]
+fn writes_are_sent_only_with_writes_and_unguarded_ones_are_a_medium_finding() {
+    let (addr, writes) = counting_server(guarded_policy(cors_core::Guard::Off));
+    let url = format!("http://{addr}/api/items");
+    let dir = Dir::new();
+    let policy = dir.file(
+        "cors.toml",
+        &guarded_policy(cors_core::Guard::Off)
+            .to_config()
+            .to_string(cors_core::Format::Toml),
+    );
+    let probe_with = |extra: &[&str]| run(cors().args(["probe", &url, "--policy"]).arg(&policy).args(extra));
+
+    let out = probe_with(&["--json", "--fail-on", "medium"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        writes.load(Ordering::SeqCst),
+        0,
+        "no write without --writes: {out:?}"
+    );
+    let doc = out.json();
+    assert!(doc["writes"].is_null(), "{doc:#}");
+    assert_eq!(answered(&doc, "POST", 200), 0, "{doc:#}");
+
+    let out = probe_with(&["--writes", "--json"]);
+    assert_eq!(out.code, 0, "medium does not fail by default: {out:?}");
+    assert!(
+        findings(&out).contains(&("medium".into(), "cross-origin-write".into())),
+        "{out:?}"
+    );
+    let doc = out.json();
+    let ran = answered(&doc, "POST", 200);
+    assert!(ran > 10, "every attack origin's write ran: {doc:#}");
+    assert_eq!(writes.load(Ordering::SeqCst), ran, "{doc:#}");
+    assert_eq!(doc["writes"]["guarded"], false, "{doc:#}");
+    assert_eq!(doc["writes"]["refused"], 0, "{doc:#}");
+
+    let out = probe_with(&["--writes", "--fail-on", "medium"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("medium")
+            && l.contains("cross-origin-write")
+            && l.contains("POST")
+            && l.contains("reach the handler (status 200;")
+            && l.contains("turn on guard = \"enforce\" (rules §12)")),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn writes_refused_by_the_guard_are_no_finding() {
+    let (addr, writes) = counting_server(guarded_policy(cors_core::Guard::Enforce));
+    let url = format!("http://{addr}/api/items");
+    let dir = Dir::new();
+    let policy = dir.file(
+        "cors.toml",
+        &guarded_policy(cors_core::Guard::Enforce)
+            .to_config()
+            .to_string(cors_core::Format::Toml),
+    );
+    let out = run(cors()
+        .args([
+            "probe",
+            &url,
+            "--writes",
+            "--fail-on",
+            "medium",
+            "--json",
+            "--policy",
+        ])
+        .arg(&policy));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        !findings(&out)
+            .iter()
+            .any(|(_, check)| check == "cross-origin-write"),
+        "{out:?}"
+    );
+    let doc = out.json();
+    assert_eq!(writes.load(Ordering::SeqCst), 0, "{doc:#}");
+    assert!(answered(&doc, "POST", 403) > 10, "{doc:#}");
+    assert_eq!(doc["writes"]["guarded"], true, "{doc:#}");
+    assert_eq!(
+        doc["writes"]["refused"], doc["writes"]["from_refused_origins"],
+        "{doc:#}"
+    );
+
+    // Without the policy, the pattern's other subdomains are attacks the server grants: their
+    // writes pass the guard (an allowed origin) and are no write finding.
+    let out = probe(&[
+        &url,
+        "--origin",
+        APP,
+        "--origin",
+        "https://a.example.org",
+        "--writes",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(writes.load(Ordering::SeqCst) > 0, "{out:?}");
+    assert!(!out.stdout.contains("cross-origin-write"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("all were refused with 403: writes are guarded"),
+        "{out:?}"
+    );
 }
 
 #[test]

@@ -111,7 +111,7 @@ struct Findings {
 impl Findings {
     fn add(&mut self, severity: Severity, check: &'static str, group: &str, probe: &Probe, detail: String) {
         let origin = probe.origin.clone().unwrap_or_else(|| "-".to_owned());
-        let request = if probe.preflight { "preflight" } else { "GET" };
+        let request = probe.request_name();
         let same = |(f, g, _): &&mut (Finding, String, Vec<String>)| {
             f.check == check && g == group && !group.is_empty() && f.request == request
         };
@@ -172,6 +172,10 @@ pub(super) fn analyse(exchanges: &[Exchange]) -> Vec<Finding> {
                 continue;
             }
         };
+        // A write's answer is judged with the others' (analyse_writes), not on its own.
+        if p.write {
+            continue;
+        }
         analyse_answer(&mut found, p, r);
         let acao = r.all("access-control-allow-origin");
         if varies && !p.preflight && !r.varies_on("origin") && !acao.contains(&"*") {
@@ -179,7 +183,97 @@ pub(super) fn analyse(exchanges: &[Exchange]) -> Vec<Finding> {
         }
     }
     add_missing_vary(&mut found, &missing_vary);
+    if let Some(writes) = Writes::of(exchanges) {
+        add_unguarded_writes(&mut found, exchanges, &writes);
+    }
     found.finish()
+}
+
+/// What the cross-site writes (`--writes`) met, counted over the origins the server refuses:
+/// an attack origin it grants is reported as such, and a write from it is the server's choice.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Writes {
+    /// The writes sent.
+    pub(super) sent: usize,
+    /// The writes answered, from origins the server does not grant.
+    pub(super) judged: usize,
+    /// Of those, the ones answered 403.
+    pub(super) refused: usize,
+    /// The other statuses, each once, in the order met.
+    pub(super) statuses: Vec<u16>,
+    /// The first exchange whose write was not refused.
+    first: Option<usize>,
+}
+
+impl Writes {
+    /// `None` when no write was sent.
+    pub(super) fn of(exchanges: &[Exchange]) -> Option<Writes> {
+        let mut writes = Writes {
+            sent: 0,
+            judged: 0,
+            refused: 0,
+            statuses: Vec::new(),
+            first: None,
+        };
+        for (i, e) in exchanges.iter().enumerate().filter(|(_, e)| e.probe.write) {
+            writes.sent += 1;
+            let (Ok(r), Some(origin)) = (&e.result, e.probe.origin.as_deref()) else {
+                continue;
+            };
+            if server_grants(exchanges, origin) {
+                continue;
+            }
+            writes.judged += 1;
+            if r.status == 403 {
+                writes.refused += 1;
+                continue;
+            }
+            writes.first.get_or_insert(i);
+            if !writes.statuses.contains(&r.status) {
+                writes.statuses.push(r.status);
+            }
+        }
+        (writes.sent > 0).then_some(writes)
+    }
+
+    /// Every write from a refused origin was answered 403.
+    pub(super) fn guarded(&self) -> bool {
+        self.judged > 0 && self.refused == self.judged
+    }
+}
+
+/// Whether the server's answer to the plain `GET` from `origin` grants it (or any origin).
+fn server_grants(exchanges: &[Exchange], origin: &str) -> bool {
+    exchanges
+        .iter()
+        .filter(|e| !e.probe.preflight && !e.probe.write)
+        .filter(|e| e.probe.origin.as_deref() == Some(origin))
+        .any(|e| {
+            e.result
+                .as_ref()
+                .is_ok_and(|r| granted_to(r, origin) || r.all("access-control-allow-origin").contains(&"*"))
+        })
+}
+
+/// One finding when writes from refused origins were not refused: CORS never stops them.
+fn add_unguarded_writes(found: &mut Findings, exchanges: &[Exchange], writes: &Writes) {
+    let Some(first) = writes.first.and_then(|i| exchanges.get(i)) else {
+        return;
+    };
+    let statuses: Vec<String> = writes.statuses.iter().map(u16::to_string).collect();
+    found.add(
+        Severity::Medium,
+        "cross-origin-write",
+        "",
+        &first.probe,
+        format!(
+            "cross-origin writes from a disallowed origin reach the handler (status {}; {} of {} \
+             not refused): turn on guard = \"enforce\" (rules §12)",
+            statuses.join(", "),
+            writes.judged - writes.refused,
+            writes.judged
+        ),
+    );
 }
 
 /// Whether some response grants a specific origin, so that a cache must keep answers apart.
@@ -446,11 +540,70 @@ fn add_missing_vary(found: &mut Findings, missing_vary: &[&Probe]) {
 mod tests {
     use super::*;
 
+    /// A `GET` (granting the origin or not) and a write from `origin`, the write answered
+    /// `status`.
+    fn get_and_write(origin: &str, granted: bool, status: u16) -> [Exchange; 2] {
+        let probe = |write| Probe {
+            kind: Kind::Attack(AttackClass::ArbitraryOrigin, None),
+            preflight: false,
+            write,
+            origin: Some(origin.to_owned()),
+            headers: vec![],
+        };
+        let acao = granted.then(|| ("Access-Control-Allow-Origin".to_owned(), origin.to_owned()));
+        let get = Response {
+            status: 200,
+            headers: acao.into_iter().collect(),
+        };
+        let post = Response {
+            status,
+            headers: vec![],
+        };
+        [
+            Exchange {
+                probe: probe(false),
+                result: Ok(get),
+            },
+            Exchange {
+                probe: probe(true),
+                result: Ok(post),
+            },
+        ]
+    }
+
+    #[test]
+    fn writes_from_refused_origins_that_are_not_refused_are_one_finding() {
+        let has_write_finding = |exchanges: &[Exchange]| {
+            analyse(exchanges)
+                .iter()
+                .any(|f| f.check == "cross-origin-write" && f.severity == Severity::Medium)
+        };
+        let mut unguarded: Vec<Exchange> = get_and_write("https://a.evil", false, 200).into();
+        unguarded.extend(get_and_write("https://b.evil", false, 403));
+        assert!(has_write_finding(&unguarded));
+        let writes = Writes::of(&unguarded).expect("writes");
+        assert_eq!((writes.sent, writes.judged, writes.refused), (2, 2, 1));
+        assert_eq!(writes.statuses, vec![200]);
+        assert!(!writes.guarded());
+
+        let guarded: Vec<Exchange> = get_and_write("https://a.evil", false, 403).into();
+        assert!(!has_write_finding(&guarded));
+        assert!(Writes::of(&guarded).is_some_and(|w| w.guarded()));
+
+        // An origin the server grants may write: that is the server's choice, reported (if
+        // at all) as a granted attack origin.
+        let granted: Vec<Exchange> = get_and_write("https://a.evil", true, 200).into();
+        assert!(!has_write_finding(&granted));
+        assert!(Writes::of(&granted).is_some_and(|w| w.judged == 0 && !w.guarded()));
+        assert_eq!(Writes::of(&granted[..1]), None, "no write sent");
+    }
+
     #[test]
     fn findings_of_one_class_are_merged() {
         let probe = |origin: &str| Probe {
             kind: Kind::Attack(AttackClass::SpecialCharacter, None),
             preflight: false,
+            write: false,
             origin: Some(origin.to_owned()),
             headers: vec![],
         };

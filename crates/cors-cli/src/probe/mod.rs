@@ -2,7 +2,9 @@
 //!
 //! Sends ordinary requests with allowed and attack origins and a few preflights, then reads
 //! what came back: reflected attack origins, `*` with credentials, credentials granted to
-//! strangers, missing `Vary: Origin`, preflights granted to `null`, and so on.
+//! strangers, missing `Vary: Origin`, preflights granted to `null`, and so on. With
+//! `--writes`, also cross-site `POST`s, to see whether writes from refused origins reach the
+//! handler (the request guard, rules §12, refuses them).
 
 mod analyse;
 mod plan;
@@ -11,7 +13,7 @@ mod report;
 use crate::http::{self, Target, UrlError};
 use crate::style::Style;
 use analyse::analyse;
-use analyse::Severity;
+use analyse::{Severity, Writes};
 use plan::{plan, targets, Exchange, Probe};
 use report::Report;
 use serde_json::json;
@@ -45,6 +47,11 @@ pub(crate) struct Args {
     /// Seconds to wait for a connection and for each response.
     #[arg(long, default_value_t = 5)]
     timeout: u64,
+    /// Also send a cross-site `POST` from each attack origin, as a form on another site does,
+    /// and report writes that are not refused with 403. Writes may change state on the
+    /// server: none is sent without this flag.
+    #[arg(long)]
+    writes: bool,
 }
 
 /// Runs `cors probe` and returns the exit status.
@@ -57,18 +64,20 @@ pub(crate) fn run(args: &Args, json: bool, style: Style) -> u8 {
         Ok(t) => t,
         Err(message) => return fail(json, &args.url, &message, style, false),
     };
-    let probes = plan(&args.method, &targets);
+    let probes = plan(&args.method, &targets, args.writes);
     let exchanges = match send_all(args, &target, probes, json) {
         Ok(exchanges) => exchanges,
         Err(message) => return fail(json, &args.url, &message, style, false),
     };
     let findings = analyse(&exchanges);
+    let writes = Writes::of(&exchanges);
     let report = Report {
         url: &args.url,
         fail_on: args.fail_on,
         targets: &targets,
         exchanges: &exchanges,
         findings: &findings,
+        writes: writes.as_ref(),
     };
     if json {
         report.print_json(&target);

@@ -26,21 +26,32 @@ pub(super) enum Kind {
 pub(super) struct Probe {
     pub(super) kind: Kind,
     pub(super) preflight: bool,
+    /// A cross-site `POST` (`--writes`), as a form on another site sends it.
+    pub(super) write: bool,
     pub(super) origin: Option<String>,
     pub(super) headers: Vec<(String, String)>,
 }
 
 impl Probe {
     pub(super) fn method(&self) -> &'static str {
+        match (self.preflight, self.write) {
+            (true, _) => "OPTIONS",
+            (false, true) => "POST",
+            (false, false) => "GET",
+        }
+    }
+
+    /// What the request is, in the findings' REQUEST column: `GET`, `POST` or `preflight`.
+    pub(super) fn request_name(&self) -> &'static str {
         if self.preflight {
-            "OPTIONS"
+            "preflight"
         } else {
-            "GET"
+            self.method()
         }
     }
 
     pub(super) fn label(&self) -> String {
-        let what = if self.preflight { "preflight" } else { "GET" };
+        let what = self.request_name();
         match &self.origin {
             Some(o) => format!("{what} Origin: {o}"),
             None => format!("{what} without Origin"),
@@ -114,11 +125,13 @@ pub(super) fn targets(origins: &[String], policy: Option<&Path>) -> Result<Targe
 }
 
 /// The requests to send, in order: a baseline, a GET for every origin, a preflight asking for
-/// `method` for every allowed origin, and preflights for an arbitrary origin and `null`.
-pub(super) fn plan(method: &str, targets: &Targets) -> Vec<Probe> {
+/// `method` for every allowed origin, preflights for an arbitrary origin and `null`, and with
+/// `writes` a cross-site `POST` from every attack origin.
+pub(super) fn plan(method: &str, targets: &Targets, writes: bool) -> Vec<Probe> {
     let get = |kind: Kind, origin: Option<&str>| Probe {
         kind,
         preflight: false,
+        write: false,
         origin: origin.map(str::to_owned),
         headers: origin
             .map(|o| vec![("Origin".to_owned(), o.to_owned())])
@@ -127,6 +140,7 @@ pub(super) fn plan(method: &str, targets: &Targets) -> Vec<Probe> {
     let preflight = |kind: Kind, origin: &str| Probe {
         kind,
         preflight: true,
+        write: false,
         origin: Some(origin.to_owned()),
         headers: vec![
             ("Origin".to_owned(), origin.to_owned()),
@@ -162,7 +176,29 @@ pub(super) fn plan(method: &str, targets: &Targets) -> Vec<Probe> {
     for attack in arbitrary.into_iter().chain(null) {
         probes.push(preflight(kind_of(attack), &attack.origin));
     }
+    if writes {
+        probes.extend(targets.attacks.iter().map(|a| write(kind_of(a), &a.origin)));
+    }
     probes
+}
+
+/// A `POST` from a page at `origin` on another site, as a form or a `no-cors` fetch sends it:
+/// no preflight, `Sec-Fetch-Site: cross-site`, a CORS-safelisted `Content-Type`. Its body is
+/// empty (a form without fields), as the client sends none.
+fn write(kind: Kind, origin: &str) -> Probe {
+    let header = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+    Probe {
+        kind,
+        preflight: false,
+        write: true,
+        origin: Some(origin.to_owned()),
+        headers: vec![
+            header("Origin", origin),
+            header("Sec-Fetch-Site", "cross-site"),
+            header("Content-Type", "text/plain"),
+            header("Content-Length", "0"),
+        ],
+    }
 }
 
 /// The parent domain when `attack` is another subdomain of the site of `allowed` (same scheme
@@ -221,8 +257,18 @@ mod tests {
         assert!(has("http://app.example.com"));
         assert!(has("null"));
         assert!(!has("https://app.example.com"));
-        let probes = plan("PUT", &t);
+        let probes = plan("PUT", &t, false);
         assert_eq!(probes[0].kind, Kind::Baseline);
+        assert!(
+            probes.iter().all(|p| p.method() != "POST"),
+            "no write without --writes"
+        );
+        let with_writes = plan("PUT", &t, true);
+        let writes: Vec<&Probe> = with_writes.iter().filter(|p| p.method() == "POST").collect();
+        assert_eq!(writes.len(), t.attacks.len());
+        assert!(writes.iter().all(|p| p
+            .headers
+            .contains(&("Sec-Fetch-Site".to_owned(), "cross-site".to_owned()))));
         assert!(probes.iter().any(|p| p.preflight && p.kind == Kind::Null));
         assert!(probes
             .iter()

@@ -1,6 +1,6 @@
 //! How `cors probe` shows what it found: a table for people, one JSON document for machines.
 
-use super::analyse::{Finding, Severity};
+use super::analyse::{Finding, Severity, Writes};
 use super::plan::{Exchange, Targets};
 use crate::http::Target;
 use crate::style::Style;
@@ -18,6 +18,8 @@ pub(super) struct Report<'a> {
     pub(super) targets: &'a Targets,
     pub(super) exchanges: &'a [Exchange],
     pub(super) findings: &'a [Finding],
+    /// What the cross-site writes met; `None` without `--writes`.
+    pub(super) writes: Option<&'a Writes>,
 }
 
 impl Report<'_> {
@@ -38,6 +40,7 @@ impl Report<'_> {
             targets,
             exchanges,
             findings,
+            writes,
         } = *self;
         let code = self.code();
         let requests: Vec<Value> = exchanges
@@ -83,6 +86,12 @@ impl Report<'_> {
                 "detail": f.detail,
             })).collect::<Vec<_>>(),
             "requests": requests,
+            "writes": writes.map(|w| json!({
+                "sent": w.sent,
+                "from_refused_origins": w.judged,
+                "refused": w.refused,
+                "guarded": w.guarded(),
+            })),
             "exit_code": code,
         });
         println!("{doc:#}");
@@ -95,6 +104,7 @@ impl Report<'_> {
             targets,
             exchanges,
             findings,
+            writes: _,
         } = *self;
         let code = self.code();
         let allowed = if targets.allowed.is_empty() {
@@ -139,6 +149,10 @@ impl Report<'_> {
             }
         }
         println!();
+        if let Some(line) = self.writes.map(writes_line) {
+            println!("{} {line}", style.bold("Writes"));
+            println!();
+        }
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
         let summary = format!(
             "{} high, {} medium, {} low, {} info",
@@ -156,5 +170,26 @@ impl Report<'_> {
         } else {
             println!("{} {summary}", style.green("PASS"));
         }
+    }
+}
+
+/// What the cross-site writes met, in one line.
+fn writes_line(w: &Writes) -> String {
+    let sent = format!(
+        "{} cross-site POST{} sent",
+        w.sent,
+        if w.sent == 1 { "" } else { "s" }
+    );
+    if w.judged == 0 {
+        return format!("{sent}, none answered from an origin the server refuses: nothing to judge");
+    }
+    let from = format!("{sent}; of {} from origins the server refuses", w.judged);
+    if w.guarded() {
+        format!("{from}, all were refused with 403: writes are guarded")
+    } else {
+        format!(
+            "{from}, {} were not refused (see cross-origin-write)",
+            w.judged - w.refused
+        )
     }
 }
