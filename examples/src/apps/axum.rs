@@ -126,12 +126,12 @@ fn app(settings: &ex::Settings) -> Router {
         return api_routes()
             .nest_service("/public", public_routes())
             .route("/metrics", get(metrics))
-            .layer(CorsLayer::from_set(set.clone()));
+            .layer(CorsLayer::from_set(set.clone()).peer(peer_of));
     }
     // Reconfigurable only with --watch: a fixed policy pays nothing for swaps.
     let api_cors = ex::live(
         settings,
-        CorsLayer::new(settings.policy.clone()),
+        CorsLayer::new(settings.policy.clone()).peer(peer_of),
         CorsLayer::with_handle,
     );
     let api = api_routes()
@@ -144,6 +144,14 @@ fn app(settings: &ex::Settings) -> Router {
     // `nest_service` hands every /public/* path to the nested router, whose own 404 fallback
     // is inside its layer.
     api.nest_service("/public", public)
+}
+
+/// The connection's peer, which `axum::serve` keeps in `ConnectInfo` (served with
+/// `into_make_service_with_connect_info`): the request guard's trusted proxies need it.
+fn peer_of(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
 }
 
 /// Serves the example routes (examples/README.md) until `shutdown` is requested; `on_listening` gets the real
@@ -164,7 +172,8 @@ pub fn run(
             .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         on_listening(addr);
-        let serve = axum::serve(listener, app(&settings)).with_graceful_shutdown(shutdown.requested());
+        let app = app(&settings).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let serve = axum::serve(listener, app).with_graceful_shutdown(shutdown.requested());
         shutdown
             .bound_serving(std::future::IntoFuture::into_future(serve))
             .await
