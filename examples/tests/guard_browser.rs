@@ -31,14 +31,9 @@
 
 mod common;
 
-use common::browser::{serve_pages, start_node, TempDir};
-use common::SERVERS;
-use cors_conformance::probe::RunningServer;
+use common::browser::{assert_no_problems, check_reported, run_script, Stage};
 use cors_examples::{method_echo_json, ITEMS_JSON};
 use serde_json::Value;
-use std::io::Read;
-use std::net::SocketAddr;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// How long the browser run may take before it is stopped (it takes about 30 seconds).
@@ -68,46 +63,6 @@ const PLAN: [(&str, &str, u64, u16); 8] = [
 /// The names `guard.mjs` reaches each server by: the first gets no `Sec-Fetch-*` from Chromium,
 /// the second does.
 const API_HOSTS: [&str; 2] = ["api.test", "127.0.0.1"];
-
-/// Runs `guard.mjs` against the servers and returns its report (`result: {json}`).
-fn run_browser(page_port: u16, servers: &[(&str, SocketAddr)]) -> Value {
-    let mut node = start_node("guard.mjs", page_port, servers);
-    let read_all = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = read_all(Box::new(node.0.stdout.take().expect("node's stdout")));
-    let stderr = read_all(Box::new(node.0.stderr.take().expect("node's stderr")));
-    let deadline = Instant::now() + BROWSER_BOUND;
-    let status = loop {
-        if let Some(status) = node.0.try_wait().expect("wait for node") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the browser run took more than {BROWSER_BOUND:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    let Some(result) = stdout.lines().find_map(|l| l.strip_prefix("result: ")) else {
-        panic!("guard.mjs reported nothing ({status}):\n{stdout}\n{stderr}");
-    };
-    for line in stdout.lines().filter(|l| !l.starts_with("result: ")) {
-        println!("guard.mjs: {line}");
-    }
-    let report: Value = serde_json::from_str(result).expect("guard.mjs's JSON");
-    assert!(
-        status.success() && report["error"].is_null(),
-        "the browser run failed ({status}): {}\n{stderr}",
-        report["error"]
-    );
-    report
-}
 
 /// How many times the write handler ran during the step, or why that is unknown.
 fn handler_runs(s: &Value) -> Result<u64, String> {
@@ -224,73 +179,19 @@ fn check_server(server: &Value, page_port: u16) -> (Vec<String>, String) {
     (problems, seen.join(", "))
 }
 
-/// The four servers, started at once with the policy file (starting one takes most of the
-/// time); killed on drop.
-fn start_servers(config: &Path) -> Vec<(&'static str, RunningServer)> {
-    std::thread::scope(|scope| {
-        let starts: Vec<_> = SERVERS
-            .iter()
-            .map(|&(name, binary)| {
-                (
-                    name,
-                    scope.spawn(move || RunningServer::start(Path::new(binary), config, "warn")),
-                )
-            })
-            .collect();
-        starts
-            .into_iter()
-            .map(|(name, start)| {
-                let server = start.join().expect("the start thread");
-                (name, server.unwrap_or_else(|e| panic!("[{name}] {e}")))
-            })
-            .collect()
-    })
-}
-
 #[test]
 fn a_disallowed_site_gets_no_write_past_the_guard_in_chromium() {
     let started = Instant::now();
-    let page_port = serve_pages();
-    let dir = TempDir::new("guard-browser");
-    let config = dir.0.join("guard.toml");
-    std::fs::write(&config, policy(page_port)).expect("write the policy file");
-    let servers = start_servers(&config);
-    let addrs: Vec<(&str, SocketAddr)> = servers.iter().map(|(n, s)| (*n, s.addr)).collect();
-    println!(
-        "servers up after {:?}: {addrs:?}, pages on port {page_port}",
-        started.elapsed()
-    );
+    let stage = Stage::start("guard", policy, "warn", &[]);
+    let (page_port, addrs) = (stage.page_port, &stage.addrs);
 
-    let browser_started = Instant::now();
-    let report = run_browser(page_port, &addrs);
-    println!(
-        "Chromium {} ran in {:?}",
-        report["chromium"].as_str().unwrap_or("?"),
-        browser_started.elapsed()
-    );
-    let reported = report["servers"].as_array().cloned().unwrap_or_default();
-    let mut problems = Vec::new();
-    for &(name, _) in &addrs {
-        let Some(server) = reported.iter().find(|s| s["name"] == name) else {
-            problems.push(format!("[{name}] not in the browser's report"));
-            continue;
-        };
+    let report = run_script("guard.mjs", page_port, addrs, BROWSER_BOUND);
+    let problems = check_reported(&report, addrs, |name, server| {
         let (found, seen) = check_server(server, page_port);
         println!("[{name}] {seen}; {} problems", found.len());
-        problems.extend(found);
-    }
-    if !problems.is_empty() {
-        let stderr: Vec<String> = servers
-            .iter()
-            .map(|(name, s)| format!("[{name}] stderr:\n{}", s.stderr()))
-            .collect();
-        panic!(
-            "{} problems:\n{}\n{}",
-            problems.len(),
-            problems.join("\n"),
-            stderr.join("\n")
-        );
-    }
-    drop(servers);
+        found
+    });
+    assert_no_problems(&problems, "", &stage.servers);
+    drop(stage);
     println!("done in {:?}", started.elapsed());
 }

@@ -32,15 +32,11 @@
 
 mod common;
 
-use common::browser::{serve_pages, start_node, TempDir};
-use common::SERVERS;
-use cors_conformance::probe::RunningServer;
+use common::browser::{assert_no_problems, check_reported, run_script, Stage};
 use cors_conformance::send_raw;
 use cors_examples::{PRIVATE_JSON, PRIVATE_TOKEN, UNAUTHORIZED_BODY};
 use serde_json::Value;
-use std::io::Read;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// How long the browser run may take before it is stopped (it takes a few seconds).
@@ -87,46 +83,6 @@ fn exposes(tenant: &str) -> (&'static str, &'static str) {
         "a" => (A_EXPOSES, B_EXPOSES),
         _ => (B_EXPOSES, A_EXPOSES),
     }
-}
-
-/// Runs `sets.mjs` against the servers and returns its report (`result: {json}`).
-fn run_browser(page_port: u16, servers: &[(&str, SocketAddr)]) -> Value {
-    let mut node = start_node("sets.mjs", page_port, servers);
-    let read_all = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = read_all(Box::new(node.0.stdout.take().expect("node's stdout")));
-    let stderr = read_all(Box::new(node.0.stderr.take().expect("node's stderr")));
-    let deadline = Instant::now() + BROWSER_BOUND;
-    let status = loop {
-        if let Some(status) = node.0.try_wait().expect("wait for node") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the browser run took more than {BROWSER_BOUND:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    let Some(result) = stdout.lines().find_map(|l| l.strip_prefix("result: ")) else {
-        panic!("sets.mjs reported nothing ({status}):\n{stdout}\n{stderr}");
-    };
-    for line in stdout.lines().filter(|l| !l.starts_with("result: ")) {
-        println!("sets.mjs: {line}");
-    }
-    let report: Value = serde_json::from_str(result).expect("sets.mjs's JSON");
-    assert!(
-        status.success() && report["error"].is_null(),
-        "the browser run failed ({status}): {}\n{stderr}",
-        report["error"]
-    );
-    report
 }
 
 /// What went wrong with one fetch of the report, or `None` when it did what the policy says:
@@ -446,56 +402,17 @@ fn raw_private_route(name: &str, addr: SocketAddr, page_port: u16) -> Vec<String
 #[test]
 fn one_tenants_page_cannot_read_another_tenants_api_in_chromium() {
     let started = Instant::now();
-    let page_port = serve_pages();
-    let dir = TempDir::new("sets-browser");
-    let config = dir.0.join("sets.toml");
-    std::fs::write(&config, policy(page_port)).expect("write the policy file");
-
-    // All four at once (starting a server takes most of the time); killed on drop.
-    let servers: Vec<(&str, RunningServer)> = std::thread::scope(|scope| {
-        let starts: Vec<_> = SERVERS
-            .iter()
-            .map(|&(name, binary)| {
-                let config = &config;
-                (
-                    name,
-                    scope.spawn(move || RunningServer::start(Path::new(binary), config, "warn")),
-                )
-            })
-            .collect();
-        starts
-            .into_iter()
-            .map(|(name, start)| {
-                let server = start.join().expect("the start thread");
-                (name, server.unwrap_or_else(|e| panic!("[{name}] {e}")))
-            })
-            .collect()
-    });
-    let addrs: Vec<(&str, SocketAddr)> = servers.iter().map(|(n, s)| (*n, s.addr)).collect();
-    println!(
-        "servers up after {:?}: {addrs:?}, pages on port {page_port}",
-        started.elapsed()
-    );
+    let stage = Stage::start("sets", policy, "warn", &[]);
+    let (page_port, addrs) = (stage.page_port, &stage.addrs);
 
     let mut problems = Vec::new();
-    for &(name, addr) in &addrs {
+    for &(name, addr) in addrs {
         problems.extend(raw_host_lines_choose_the_policy(name, addr, page_port));
         problems.extend(raw_private_route(name, addr, page_port));
     }
 
-    let browser_started = Instant::now();
-    let report = run_browser(page_port, &addrs);
-    println!(
-        "Chromium {} ran in {:?}",
-        report["chromium"].as_str().unwrap_or("?"),
-        browser_started.elapsed()
-    );
-    let reported = report["servers"].as_array().cloned().unwrap_or_default();
-    for &(name, _) in &addrs {
-        let Some(server) = reported.iter().find(|s| s["name"] == name) else {
-            problems.push(format!("[{name}] not in the browser's report"));
-            continue;
-        };
+    let report = run_script("sets.mjs", page_port, addrs, BROWSER_BOUND);
+    problems.extend(check_reported(&report, addrs, |name, server| {
         let (found, burst) = check_server(server, page_port);
         let counts: Vec<String> = PAIRS
             .iter()
@@ -507,20 +424,9 @@ fn one_tenants_page_cannot_read_another_tenants_api_in_chromium() {
             })
             .collect();
         println!("[{name}] burst: {}; {} problems", counts.join(", "), found.len());
-        problems.extend(found);
-    }
-    if !problems.is_empty() {
-        let stderr: Vec<String> = servers
-            .iter()
-            .map(|(name, s)| format!("[{name}] stderr:\n{}", s.stderr()))
-            .collect();
-        panic!(
-            "{} problems:\n{}\n{}",
-            problems.len(),
-            problems.join("\n"),
-            stderr.join("\n")
-        );
-    }
-    drop(servers);
+        found
+    }));
+    assert_no_problems(&problems, "", &stage.servers);
+    drop(stage);
     println!("done in {:?}", started.elapsed());
 }

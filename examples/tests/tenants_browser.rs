@@ -28,15 +28,12 @@
 
 mod common;
 
-use common::browser::{serve_pages, start_node, TempDir};
-use common::SERVERS;
-use cors_conformance::probe::RunningServer;
+use common::browser::{assert_no_problems, parse_report, read_to_end, start_node, stderr_of, Stage};
 use cors_conformance::send_raw;
 use cors_conformance::store_servers::{run_client, PostgresServer};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -129,14 +126,6 @@ fn until_all_answer(
     None
 }
 
-fn stderr_of(servers: &[(&str, RunningServer)]) -> String {
-    servers
-        .iter()
-        .map(|(name, s)| format!("--- [{name}] stderr:\n{}", s.stderr()))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The move, as the Rust test made it: its window in epoch milliseconds (from before the
 /// client ran to after it returned), and how long after that every server answered anew.
 struct Move {
@@ -155,15 +144,11 @@ fn run_browser(
     moved: impl FnOnce() -> Option<Duration>,
 ) -> (Value, Move) {
     let mut node = start_node("tenants.mjs", page_port, addrs);
-    let deadline = Instant::now() + BROWSER_BOUND;
+    let started = Instant::now();
+    let deadline = started + BROWSER_BOUND;
     let mut stdin = node.0.stdin.take().expect("node's stdin");
     let stdout = node.0.stdout.take().expect("node's stdout");
-    let mut stderr_pipe = node.0.stderr.take().expect("node's stderr");
-    let stderr = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr_pipe.read_to_string(&mut text);
-        text
-    });
+    let stderr = read_to_end(node.0.stderr.take().expect("node's stderr"));
     let (lines_tx, lines) = mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -226,26 +211,9 @@ fn run_browser(
         }
     }
     drop(stdin);
-    let status = loop {
-        if let Some(status) = node.0.try_wait().expect("wait for node") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "node did not exit within {BROWSER_BOUND:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = node.wait_within(started, BROWSER_BOUND, "tenants.mjs");
     let stderr = stderr.join().unwrap_or_default();
-    let Some(result) = result else {
-        panic!("tenants.mjs reported nothing ({status}):\n{stderr}");
-    };
-    let report: Value = serde_json::from_str(&result).expect("tenants.mjs's JSON");
-    assert!(
-        status.success() && report["error"].is_null(),
-        "the browser run failed ({status}): {}\n{stderr}",
-        report["error"]
-    );
+    let report = parse_report("tenants.mjs", status, result.as_deref(), &stderr);
     let the_move = the_move.expect("the load never began, yet the run ended well");
     (report, the_move)
 }
@@ -374,36 +342,11 @@ fn tenants_keyed_by_host_stay_apart_in_chromium_while_the_store_moves_an_origin(
     let started = Instant::now();
     let postgres = PostgresServer::start();
     let url = postgres.url();
-    let page_port = serve_pages();
-    let dir = TempDir::new("tenants-browser");
-    let config = dir.0.join("tenants.toml");
-    std::fs::write(&config, POLICY).expect("write the policy file");
+    println!("postgres up after {:?}", started.elapsed());
     let ttl = TTL_SECONDS.to_string();
     let extra = ["--origin-store", url.as_str(), "--origin-store-ttl", ttl.as_str()];
-
-    // All four at once (starting a server takes most of the time); killed on drop.
-    let servers: Vec<(&str, RunningServer)> = std::thread::scope(|scope| {
-        let starts: Vec<_> = SERVERS
-            .iter()
-            .map(|&(name, binary)| {
-                let (config, extra) = (&config, &extra);
-                let start = move || RunningServer::start_with(Path::new(binary), config, "cors=warn", extra);
-                (name, scope.spawn(start))
-            })
-            .collect();
-        starts
-            .into_iter()
-            .map(|(name, start)| {
-                let server = start.join().expect("the start thread");
-                (name, server.unwrap_or_else(|e| panic!("[{name}] {e}")))
-            })
-            .collect()
-    });
-    let addrs: Vec<(&str, SocketAddr)> = servers.iter().map(|(n, s)| (*n, s.addr)).collect();
-    println!(
-        "postgres and servers up after {:?}: {addrs:?}, pages on port {page_port}",
-        started.elapsed()
-    );
+    let stage = Stage::start("tenants", |_| POLICY.to_owned(), "cors=warn", &extra);
+    let (page_port, addrs) = (stage.page_port, stage.addrs.as_slice());
 
     let psql = |sql: &str| run_client("psql", &["-X", "-q", "-v", "ON_ERROR_STOP=1", &url, "-c", sql]);
     // The servers create the table (with its tenant column) when missing.
@@ -412,7 +355,7 @@ fn tenants_keyed_by_host_stay_apart_in_chromium_while_the_store_moves_an_origin(
         assert!(
             waiting.elapsed() < READY_BOUND,
             "no table\n{}",
-            stderr_of(&servers)
+            stderr_of(&stage.servers)
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -424,10 +367,10 @@ fn tenants_keyed_by_host_stay_apart_in_chromium_while_the_store_moves_an_origin(
     ))
     .expect("the tenants' rows");
     // A server connects to the store in the background, refusing meanwhile.
-    if until_all_answer(&addrs, page_port, "a", READY_BOUND).is_none() {
+    if until_all_answer(addrs, page_port, "a", READY_BOUND).is_none() {
         panic!(
             "the servers never granted each page its own tenant (raw HTTP)\n{}",
-            stderr_of(&servers)
+            stderr_of(&stage.servers)
         );
     }
     println!("store rows granted after {:?}", started.elapsed());
@@ -441,9 +384,9 @@ fn tenants_keyed_by_host_stay_apart_in_chromium_while_the_store_moves_an_origin(
     let browser_started = Instant::now();
     let (report, the_move) = run_browser(
         page_port,
-        &addrs,
+        addrs,
         || psql(&move_sql),
-        || until_all_answer(&addrs, page_port, "b", Duration::from_secs(3)),
+        || until_all_answer(addrs, page_port, "b", Duration::from_secs(3)),
     );
     println!(
         "Chromium {} ran in {:?}; the move took {} ms to commit, every server answered anew \
@@ -466,7 +409,7 @@ fn tenants_keyed_by_host_stay_apart_in_chromium_while_the_store_moves_an_origin(
     if load.len() < MIN_LOAD {
         problems.push(format!("only {} fetches under load", load.len()));
     }
-    for &(name, _) in &addrs {
+    for &(name, _) in addrs {
         let of = |phase: &str| {
             fetches
                 .iter()
@@ -503,23 +446,17 @@ fn tenants_keyed_by_host_stay_apart_in_chromium_while_the_store_moves_an_origin(
         }
         println!("[{name}] read under load: {}", counts.join(", "));
     }
-    if !problems.is_empty() {
-        let shown: Vec<&String> = problems.iter().take(40).collect();
-        panic!(
-            "{} problems (the move: {} to {} ms since the epoch):\n{}\n{}",
-            problems.len(),
-            the_move.start,
-            the_move.end,
-            shown.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("\n"),
-            stderr_of(&servers)
-        );
-    }
+    let context = format!(
+        " (the move: {} to {} ms since the epoch)",
+        the_move.start, the_move.end
+    );
+    assert_no_problems(&problems, &context, &stage.servers);
     println!(
         "{} fetches ({} under load), done in {:?}",
         fetches.len(),
         load.len(),
         started.elapsed()
     );
-    drop(servers);
+    drop(stage);
     drop(postgres);
 }

@@ -19,19 +19,10 @@
 // exactly. The script judges nothing: it prints `result: {json}` and the Rust test checks it.
 //
 // usage: node guard.mjs PAGE_PORT NAME=PORT [NAME=PORT...]
-import { chromium } from "playwright-core";
-import { chromiumArgs as args, commandLine, executablePath, watch } from "./watch.mjs";
+import { commandLine, openPage, runInChromium } from "./watch.mjs";
 
 const { pagePort, servers } = commandLine("guard.mjs");
 const STEP_TIMEOUT_MS = 10000;
-
-// A last resort: the whole run must end well within the Rust test's own bound.
-let browser;
-const watchdog = setTimeout(async () => {
-  console.error("guard.mjs: timed out after 90 s");
-  try { await browser?.close(); } catch {}
-  process.exit(3);
-}, 90000);
 
 // The server's write counter, or the error that kept it from being read.
 async function writes(port) {
@@ -134,14 +125,10 @@ async function step(record, server, tab, what, action) {
   record.push({ ...what, before, after, ...result, sent: tab.sent.get(what.url) || null, wire: tab.seen.get(what.url) || null });
 }
 
-// A page with its DevTools view of the network: the browser's cache off, so that every
-// request reaches the server.
-async function openPage(context) {
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("Network.enable");
-  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-  return { page, seen: watch(cdp), sent: sentHeaders(cdp) };
+// A page with its DevTools view of the network (see `openPage`) and of the headers it sent.
+async function openTab(context) {
+  const { page, cdp, seen } = await openPage(context);
+  return { page, seen, sent: sentHeaders(cdp) };
 }
 
 // Each server's steps, in order: [step, the page it starts from, what it does, the fetch's init].
@@ -183,23 +170,13 @@ async function runServer(server, tabs) {
 }
 
 const report = { chromium: null, pagePort, servers: [] };
-try {
-  browser = await chromium.launch({ executablePath, args, headless: true });
-  report.chromium = browser.version();
-  const context = await browser.newContext();
-  const tabs = { evil: await openPage(context), app: await openPage(context), own: await openPage(context) };
+// 90 s at most (the watchdog), well within the Rust test's bound.
+await runInChromium("guard.mjs", 90000, report, async (context) => {
+  const tabs = { evil: await openTab(context), app: await openTab(context), own: await openTab(context) };
   for (const server of servers) {
     const started = Date.now();
     const steps = await runServer(server, tabs);
     report.servers.push({ name: server.name, port: server.port, steps });
     console.log(`${server.name}: ${steps.length} steps in ${Date.now() - started} ms`);
   }
-  await context.close();
-} catch (e) {
-  report.error = String(e && e.stack || e);
-} finally {
-  await browser?.close().catch(() => {});
-  clearTimeout(watchdog);
-}
-// Exit once the report is written: stdout is a pipe, and exit() would cut it at 64 KiB.
-process.stdout.write("result: " + JSON.stringify(report) + "\n", () => process.exit(report.error ? 1 : 0));
+});

@@ -22,20 +22,11 @@
 // and the Rust test checks it.
 //
 // usage: node sets.mjs PAGE_PORT NAME=PORT [NAME=PORT...]
-import { chromium } from "playwright-core";
-import { chromiumArgs as args, commandLine, executablePath, watch } from "./watch.mjs";
+import { commandLine, openTenantPages, runInChromium } from "./watch.mjs";
 
 const { pagePort, servers } = commandLine("sets.mjs");
 const BURST_PER_PAGE = 50;
 const FETCH_TIMEOUT_MS = 10000;
-
-// A last resort: the whole run must end well within the Rust test's own bound.
-let browser;
-const watchdog = setTimeout(async () => {
-  console.error("sets.mjs: timed out after 60 s");
-  try { await browser?.close(); } catch {}
-  process.exit(3);
-}, 60000);
 
 // What one page does: the fetches of `specs`, one after another or all at once. A fetch that
 // fails gives its error; one that works gives its status, body and the two headers the
@@ -74,25 +65,10 @@ async function settle(results, urlOf, seen) {
 }
 
 const report = { chromium: null, servers: [] };
-try {
-  browser = await chromium.launch({ executablePath, args, headless: true });
-  report.chromium = browser.version();
-  const context = await browser.newContext();
+// 60 s at most (the watchdog), well within the Rust test's bound.
+await runInChromium("sets.mjs", 60000, report, async (context) => {
   const tenants = ["a", "b"];
-  const pages = {};
-  for (const t of tenants) {
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Network.enable");
-    // The browser's cache would answer repeated requests without the server; no-store as well.
-    await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-    const seen = watch(cdp);
-    const origin = `http://app.${t}.test:${pagePort}`;
-    await page.goto(`${origin}/`, { timeout: 15000 });
-    const actual = await page.evaluate(() => location.origin);
-    if (actual !== origin) throw new Error(`the page of tenant ${t} has origin ${actual}, not ${origin}`);
-    pages[t] = { page, seen, origin };
-  }
+  const pages = await openTenantPages(context, pagePort, tenants);
 
   for (const server of servers) {
     const serverStarted = Date.now();
@@ -156,12 +132,4 @@ try {
     report.servers.push({ name: server.name, port: server.port, fetches });
     console.log(`${server.name}: ${fetches.length} fetches in ${Date.now() - serverStarted} ms`);
   }
-  await context.close();
-} catch (e) {
-  report.error = String(e && e.stack || e);
-} finally {
-  await browser?.close().catch(() => {});
-  clearTimeout(watchdog);
-}
-// Exit once the report is written: stdout is a pipe, and exit() would cut it at 64 KiB.
-process.stdout.write("result: " + JSON.stringify(report) + "\n", () => process.exit(report.error ? 1 : 0));
+});

@@ -20,8 +20,7 @@
 // prints `result: {json}` and the Rust test checks it.
 //
 // usage: node tenants.mjs PAGE_PORT NAME=PORT [NAME=PORT...]
-import { chromium } from "playwright-core";
-import { chromiumArgs as args, commandLine, executablePath, watch } from "./watch.mjs";
+import { commandLine, openTenantPages, runInChromium } from "./watch.mjs";
 import { createInterface } from "node:readline";
 
 const { pagePort, servers } = commandLine("tenants.mjs");
@@ -36,14 +35,6 @@ const stopped = new Promise((resolve) => { stopRequested = resolve; });
 const lines = createInterface({ input: process.stdin });
 lines.on("line", (line) => { if (line.trim() === "stop") stopRequested(); });
 lines.on("close", () => stopRequested());
-
-// A last resort: the whole run must end well within the Rust test's own bound.
-let browser;
-const watchdog = setTimeout(async () => {
-  console.error("tenants.mjs: timed out after 60 s");
-  try { await browser?.close(); } catch {}
-  process.exit(3);
-}, 60000);
 
 // One fetch, in the page: what the page got (or its error), with its start and end times.
 // Shared by both phases' page functions (passed as source text).
@@ -105,25 +96,10 @@ async function settle(results, seen) {
 }
 
 const report = { chromium: null, fetches: [], loadStarted: null, loadStopped: null };
-try {
-  browser = await chromium.launch({ executablePath, args, headless: true });
-  report.chromium = browser.version();
-  const context = await browser.newContext();
+// 60 s at most (the watchdog), well within the Rust test's bound.
+await runInChromium("tenants.mjs", 60000, report, async (context) => {
   const tenants = ["a", "b"];
-  const pages = {};
-  for (const t of tenants) {
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Network.enable");
-    // The browser's cache would answer repeated requests without the server; no-store as well.
-    await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-    const seen = watch(cdp);
-    const origin = `http://app.${t}.test:${pagePort}`;
-    await page.goto(`${origin}/`, { timeout: 15000 });
-    const actual = await page.evaluate(() => location.origin);
-    if (actual !== origin) throw new Error(`the page of tenant ${t} has origin ${actual}, not ${origin}`);
-    pages[t] = { page, seen, origin };
-  }
+  const pages = await openTenantPages(context, pagePort, tenants);
   const keep = (page, results) => {
     for (const r of results) report.fetches.push({ ...r, wire: pages[page].seen.get(r.url) || null });
   };
@@ -172,13 +148,6 @@ try {
   const count = report.fetches.length;
   await singles("after");
   console.log(`after: ${report.fetches.length - count} fetches in ${Date.now() - started} ms`);
-  await context.close();
-} catch (e) {
-  report.error = String(e && e.stack || e);
-} finally {
-  await browser?.close().catch(() => {});
-  clearTimeout(watchdog);
-  lines.close();
-}
-// Exit once the report is written: stdout is a pipe, and exit() would cut it at 64 KiB.
-process.stdout.write("result: " + JSON.stringify(report) + "\n", () => process.exit(report.error ? 1 : 0));
+});
+// The result is written: stdin is read no more.
+lines.close();
