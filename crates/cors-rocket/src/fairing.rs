@@ -16,7 +16,7 @@ use crate::scope::{
 use cors_core::adapter::SharedPolicy;
 #[cfg(feature = "live")]
 use cors_core::PolicyHandle;
-use cors_core::{Policy, PolicySet};
+use cors_core::{Guard, Policy, PolicySet};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::uri::Origin;
 use rocket::http::{MediaType, Method};
@@ -324,9 +324,11 @@ impl CorsFairing {
     /// application's fairing sees only what it must decide before routing: OPTIONS (to answer
     /// preflights), and the requests Rocket may have rewritten from a form POST (see
     /// [`routed_by_global`]); requests of other methods fall back to it in `on_response`.
-    /// Under a guard that refuses, or a live policy that may get one, every request must be
+    /// Under the strict guard, or a live policy that may get one, every request must be
     /// decided before its handler, and under a set any of its policies may need that, so the
-    /// whole application's fairing claims every method too.
+    /// whole application's fairing claims every method too. The enforced guard refuses
+    /// writes only: it claims every method but `GET` and `HEAD`, which stay as cheap as
+    /// without the guard.
     ///
     /// [`routed_by_global`]: crate::method_override::routed_by_global
     pub(crate) fn routes(&self) -> Vec<Route> {
@@ -338,12 +340,15 @@ impl CorsFairing {
             route.format = format;
             route
         };
-        let guarded = self
-            .scope
-            .fixed_policy()
-            .is_none_or(|policy| policy.guard().refuses());
-        if !self.global || guarded {
+        let guard = self.scope.fixed_policy().map(Policy::guard);
+        if !self.global || guard.is_none_or(|guard| guard == Guard::Strict) {
             return METHODS.iter().map(|&method| route(method, None)).collect();
+        }
+        if guard.is_some_and(Guard::refuses) {
+            let writes = METHODS
+                .iter()
+                .filter(|m| !matches!(m, Method::Get | Method::Head));
+            return writes.map(|&method| route(method, None)).collect();
         }
         let mut routes = vec![
             route(Method::Options, None),
@@ -499,7 +504,8 @@ impl CorsFairing {
     /// policy, borrowed from the application's managed state for as long as the request, so
     /// that the decision needs no request-local cache entry (which Rocket allocates).
     fn unclaimed<'r>(&self, request: &'r Request<'_>) -> Option<&'r Policy> {
-        if !self.global || routed_by_global(request) {
+        let guard = self.scope.fixed_policy().map_or(Guard::Strict, Policy::guard);
+        if !self.global || routed_by_global(request, guard) {
             return None;
         }
         let registry = request.rocket().state::<Registry>()?;

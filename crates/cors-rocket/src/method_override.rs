@@ -2,6 +2,7 @@
 //! fairings as that method, which a page may never have been granted by a preflight.
 
 use cors_core::adapter::is_safelisted_method;
+use cors_core::Guard;
 use rocket::form::Form;
 use rocket::http::{MediaType, Method};
 use rocket::{Data, Request};
@@ -9,13 +10,15 @@ use rocket::{Data, Request};
 /// The methods other than POST whose routes Rocket matches on `Content-Type`.
 pub(crate) const PAYLOAD_METHODS: [Method; 3] = [Method::Put, Method::Delete, Method::Patch];
 
-/// Whether the whole application's fairing mounts a route that Rocket tries for `request`
-/// (see [`CorsFairing::routes`]): the same test as Rocket's router, so that a request the route
-/// decided is never decided again in `on_response`.
+/// Whether the whole application's fairing, under a fixed policy with `guard`, mounts a route
+/// that Rocket tries for `request` (see [`CorsFairing::routes`]): the same test as Rocket's
+/// router, so that a request the route decided is never decided again in `on_response`.
 ///
 /// [`CorsFairing::routes`]: crate::CorsFairing::routes
-pub(crate) fn routed_by_global(request: &Request<'_>) -> bool {
+pub(crate) fn routed_by_global(request: &Request<'_>, guard: Guard) -> bool {
     match request.method() {
+        _ if guard == Guard::Strict => true,
+        method if guard.refuses() => !matches!(method, Method::Get | Method::Head),
         Method::Options | Method::Trace | Method::Connect => true,
         method if PAYLOAD_METHODS.contains(&method) => request.format().is_some_and(|format| {
             // Rocket's `formats_match`: a fully specified type equal to the route's.
