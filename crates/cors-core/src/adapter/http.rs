@@ -155,7 +155,7 @@ impl HttpPolicy {
     pub fn step<'r>(
         &'r self,
         method: &'r Method,
-        target: impl FnOnce() -> Target<'r>,
+        target: impl Fn() -> Target<'r>,
         headers: &'r HeaderMap,
     ) -> Step<'r> {
         self.routes.step(method.as_str().as_bytes(), target, headers)

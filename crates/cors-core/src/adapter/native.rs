@@ -7,6 +7,7 @@
 //! lines, no CORS logic) and gets all of it; the [`http`](crate::adapter::http) module (feature `http`) is the
 //! implementation for `http` 1.x.
 
+use crate::adapter::routes::ReadTarget;
 use crate::adapter::shared::FromPolicy;
 use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
 use crate::lookup::answer::{LookupAnswer, PendingLookup};
@@ -165,7 +166,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
         &'r self,
         entry: u16,
         tenant: Option<&'r [u8]>,
-        target: Option<Target<'r>>,
+        target: Option<ReadTarget<'_, 'r>>,
         method: &'r [u8],
         headers: &'r T::Map,
         answer: Option<&LookupAnswer>,
@@ -173,6 +174,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
         let request = NativeRequest::<T>::new(method, headers, &self.request_names);
         let decision = match (tenant, answer, target) {
             (None, None, None) => self.policy.evaluate(&request),
+            (None, None, Some(target)) => decision_targeted(&self.policy, &request, target),
             _ => decision_with(&self.policy, &request, tenant, target, answer),
         };
         Evaluated {
@@ -206,13 +208,50 @@ fn decision_with<T: HeaderTypes>(
     policy: &Policy,
     request: &NativeRequest<'_, T>,
     tenant: Option<&[u8]>,
-    target: Option<Target<'_>>,
+    target: Option<ReadTarget<'_, '_>>,
     answer: Option<&LookupAnswer>,
 ) -> Decision {
     let facts = answer.map_or(Facts::default(), |a| Facts::default().lookup_answer(a));
     let facts = tenant.map_or(facts, |key| facts.tenant(key));
-    let facts = target.map_or(facts, |target| facts.target(target));
+    let facts = target.map_or(facts, |target| facts.target(target()));
     policy.evaluate_with(request, facts)
+}
+
+/// The decision of a request whose policy's guard reads its target. Apart, as
+/// [`decision_with`] is, but without its facts: the usual decision, over a view of the request
+/// that knows its target.
+#[inline(never)]
+fn decision_targeted<T: HeaderTypes>(
+    policy: &Policy,
+    request: &NativeRequest<'_, T>,
+    target: ReadTarget<'_, '_>,
+) -> Decision {
+    policy.evaluate(&Targeted { request, target })
+}
+
+/// A request with where its target is read ([`CorsRequest::target`]).
+struct Targeted<'x, 'r, R> {
+    request: &'x R,
+    target: ReadTarget<'x, 'r>,
+}
+
+impl<R: CorsRequest> CorsRequest for Targeted<'_, '_, R> {
+    fn method(&self) -> &[u8] {
+        self.request.method()
+    }
+
+    fn header_lines(&self, header: RequestHeader) -> impl Iterator<Item = &[u8]> {
+        self.request.header_lines(header)
+    }
+
+    #[inline(always)]
+    fn line(&self, header: RequestHeader) -> HeaderLine<'_> {
+        self.request.line(header)
+    }
+
+    fn target(&self) -> Option<Target<'_>> {
+        Some((self.target)())
+    }
 }
 
 /// A decision with the request it was made for.

@@ -11,6 +11,16 @@ use crate::set::PolicySet;
 use crate::wire::target::Target;
 use std::fmt;
 
+/// Where the request guard reads a request's target, when it needs it: most requests it
+/// passes never do.
+pub(crate) type ReadTarget<'x, 'r> = &'x dyn Fn() -> Target<'r>;
+
+/// A single policy's choice.
+const SINGLE: Chosen<'static> = Chosen {
+    entry: 0,
+    tenant: None,
+};
+
 /// The entry of a set that decides a request, and the request's tenant key for a tenant route.
 #[derive(Clone, Copy)]
 struct Chosen<'r> {
@@ -33,6 +43,8 @@ pub struct NativeRoutes<T: HeaderTypes> {
     /// Whether choosing reads the request's host: a route names one, or a tenant route's key
     /// is the host.
     reads_host: bool,
+    /// A single policy whose guard is on, which reads the request's target.
+    guarded_single: bool,
 }
 
 impl<T: HeaderTypes> fmt::Debug for NativeRoutes<T> {
@@ -71,9 +83,11 @@ where
 impl<T: HeaderTypes> NativeRoutes<T> {
     /// One policy for every request.
     pub fn new(policy: Policy) -> Self {
+        let entry = NativePolicy::new(policy);
         NativeRoutes {
             set: None,
-            entries: Box::new([NativePolicy::new(policy)]),
+            guarded_single: entry.is_guarded(),
+            entries: Box::new([entry]),
             host: T::name("host"),
             tenants: Box::new([false]),
             tenant_header: None,
@@ -100,6 +114,7 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         let keyed_by_host = set.tenant_header().is_none() && set.routes().iter().any(|r| r.is_tenant());
         NativeRoutes {
             reads_host: set.reads_host() || keyed_by_host,
+            guarded_single: false,
             set: Some(set),
             entries,
             host: T::name("host"),
@@ -118,33 +133,22 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         self.entries[0].policy()
     }
 
-    /// The entry that decides a request, and the target when it was read: always entry 0 for
-    /// a single policy, whose target is read only for its guard; `None` when no route covers
-    /// the request and the set has no default.
+    /// The entry of a set that decides a request whose target was `read`, and where its
+    /// policy's guard reads the target (`known`) when the guard is on; `None` when no route
+    /// covers the request and the set has no default.
     #[inline(always)]
-    fn choose<'r>(
+    fn choose<'x, 'r>(
         &self,
-        target: impl FnOnce() -> Target<'r>,
+        set: &PolicySet,
+        (read, known): (Target<'r>, ReadTarget<'x, 'r>),
         headers: &'r T::Map,
-    ) -> Option<(Chosen<'r>, Option<Target<'r>>)> {
-        match &self.set {
-            None => {
-                let chosen = Chosen {
-                    entry: 0,
-                    tenant: None,
-                };
-                Some((chosen, self.entries[0].is_guarded().then(target)))
-            }
-            Some(set) => {
-                let target = target();
-                let chosen = self.choose_in(set, target, headers)?;
-                let guarded = self
-                    .entries
-                    .get(usize::from(chosen.entry))
-                    .is_some_and(NativePolicy::is_guarded);
-                Some((chosen, guarded.then_some(target)))
-            }
-        }
+    ) -> Option<(Chosen<'r>, Option<ReadTarget<'x, 'r>>)> {
+        let chosen = self.choose_in(set, read, headers)?;
+        let guarded = self
+            .entries
+            .get(usize::from(chosen.entry))
+            .is_some_and(NativePolicy::is_guarded);
+        Some((chosen, guarded.then_some(known)))
     }
 
     #[inline(never)]
@@ -171,10 +175,23 @@ impl<T: HeaderTypes> NativeRoutes<T> {
     pub fn step<'r>(
         &'r self,
         method: &'r [u8],
-        target: impl FnOnce() -> Target<'r>,
+        target: impl Fn() -> Target<'r>,
         headers: &'r T::Map,
     ) -> Step<'r, T> {
-        let Some((chosen, target)) = self.choose(target, headers) else {
+        let known;
+        let chosen = match &self.set {
+            // A single policy reads nothing of the target, but where its guard needs it.
+            None => Some((
+                SINGLE,
+                self.guarded_single.then_some(&target as ReadTarget<'_, 'r>),
+            )),
+            Some(set) => {
+                let read = target();
+                known = move || read;
+                self.choose(set, (read, &known), headers)
+            }
+        };
+        let Some((chosen, target)) = chosen else {
             return Step::Next(Next::CallHandler(Pending::default()));
         };
         self.entries[usize::from(chosen.entry)].step_as(chosen.entry, chosen.tenant, target, method, headers)
@@ -189,7 +206,15 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         headers: &'r T::Map,
         answer: &LookupAnswer,
     ) -> Next<'r, T> {
-        let Some((chosen, target)) = self.choose(|| target, headers) else {
+        let known = move || target;
+        let chosen = match &self.set {
+            None => Some((
+                SINGLE,
+                self.guarded_single.then_some(&known as ReadTarget<'_, 'r>),
+            )),
+            Some(set) => self.choose(set, (target, &known), headers),
+        };
+        let Some((chosen, target)) = chosen else {
             return Next::CallHandler(Pending::default());
         };
         let entry = &self.entries[usize::from(chosen.entry)];

@@ -15,9 +15,9 @@
 //! one answer that neither forges a response nor panics in every framework.
 
 use crate::adapter::native::{Answer, Evaluated, HeaderTypes, NativePolicy, Pending};
+use crate::adapter::routes::ReadTarget;
 use crate::decision::{Decision, HandledBy};
 use crate::lookup::answer::{LookupAnswer, PendingLookup};
-use crate::wire::target::Target;
 use std::fmt;
 
 /// What an adapter does next with a request ([`NativePolicy::step`]).
@@ -139,7 +139,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
         &'r self,
         entry: u16,
         tenant: Option<&'r [u8]>,
-        target: Option<Target<'r>>,
+        target: Option<ReadTarget<'_, 'r>>,
         method: &'r [u8],
         headers: &'r T::Map,
     ) -> Step<'r, T> {
@@ -164,7 +164,7 @@ impl<T: HeaderTypes> NativePolicy<T> {
         &'r self,
         entry: u16,
         tenant: Option<&'r [u8]>,
-        target: Option<Target<'r>>,
+        target: Option<ReadTarget<'_, 'r>>,
         method: &'r [u8],
         headers: &'r T::Map,
         answer: &LookupAnswer,

@@ -52,18 +52,24 @@ impl GuardVerdict {
     }
 }
 
-/// The rule. `own_origin` says whether the request's `Origin` is its own origin; it is asked
-/// only for a write without `Sec-Fetch-Site` from an origin the policy does not allow.
+/// The rule. `origin` says what the policy made of the request's `Origin`, and `own_origin`
+/// whether it is the request's own origin; each is asked only where the rule needs it (most
+/// requests are reads, which need neither).
 pub(crate) fn verdict<R: CorsRequest + ?Sized>(
     mode: Guard,
     request: &R,
-    origin: OriginState,
+    origin: impl FnOnce() -> OriginState,
     own_origin: impl FnOnce() -> bool,
 ) -> GuardVerdict {
+    let safe = matches!(request.method(), b"GET" | b"HEAD" | b"OPTIONS");
+    if safe && mode != Guard::Strict {
+        return GuardVerdict::Passed(GuardReason::SafeMethod);
+    }
+    let origin = origin();
     if let (Guard::Strict, OriginState::Refused(r)) = (mode, origin) {
         return GuardVerdict::Refused(GuardReason::DisallowedOrigin, r);
     }
-    if matches!(request.method(), b"GET" | b"HEAD" | b"OPTIONS") {
+    if safe {
         return GuardVerdict::Passed(GuardReason::SafeMethod);
     }
     let refusal = match origin {
@@ -93,7 +99,7 @@ mod tests {
     use crate::RawRequest;
 
     fn verdict_of(mode: Guard, request: &RawRequest, origin: OriginState, own: bool) -> GuardVerdict {
-        verdict(mode, request, origin, || own)
+        verdict(mode, request, || origin, || own)
     }
 
     const NOT_ALLOWED: OriginState = OriginState::Refused(Refusal::OriginNotAllowed);

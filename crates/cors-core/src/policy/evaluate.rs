@@ -33,8 +33,15 @@ impl Policy {
     #[inline(always)]
     pub fn evaluate<R: CorsRequest + ?Sized>(&self, request: &R) -> Decision {
         let none = Looked::default();
-        let decide = |p: &Policy, observe| p.guarded(request, p.decide(request, none), None, observe);
-        self.observed(request, decide(self, true), |p| decide(p, false))
+        // Written out, not through a closure shared with the candidate's decision: the
+        // closure would be called out of line (bench/NOTES.md, "The request guard").
+        let mut decision = self.decide(request, none);
+        self.apply_guard_to(request, &mut decision, None, true);
+        self.observed(request, decision, |p| {
+            let mut decision = p.decide(request, none);
+            p.apply_guard_to(request, &mut decision, None, false);
+            decision
+        })
     }
 
     /// Decides a request with what the adapter knows of it besides its CORS headers: the
@@ -66,9 +73,13 @@ impl Policy {
     /// ```
     pub fn evaluate_with<R: CorsRequest + ?Sized>(&self, request: &R, facts: Facts<'_>) -> Decision {
         let target = facts.target.as_ref();
-        let decide =
-            |p: &Policy, observe| p.guarded(request, p.decide_with(request, &facts), target, observe);
-        self.observed(request, decide(self, true), |p| decide(p, false))
+        let mut decision = self.decide_with(request, &facts);
+        self.apply_guard_to(request, &mut decision, target, true);
+        self.observed(request, decision, |p| {
+            let mut decision = p.decide_with(request, &facts);
+            p.apply_guard_to(request, &mut decision, target, false);
+            decision
+        })
     }
 
     /// The CORS decision of a request with facts, before the guard.
@@ -117,44 +128,45 @@ impl Policy {
             && !decision.needs_lookup()
     }
 
-    /// The decision with the request guard applied: unchanged with the guard off (a test of
-    /// one byte), for a decision that waits for a lookup, and for a request the layer answers
-    /// itself; otherwise the guard's verdict, counted and logged when `observe`, and a
-    /// refusal when the guard refuses.
+    /// Applies the request guard to a decision: nothing with the guard off (a test of one
+    /// byte), for a decision that waits for a lookup, and for a request the layer answers
+    /// itself; otherwise the guard's verdict, counted and logged when `observe`, replaces the
+    /// decision with a refusal when the guard refuses. In place: moving a decision in and out
+    /// costs every request.
     #[inline(always)]
-    fn guarded<R: CorsRequest + ?Sized>(
+    fn apply_guard_to<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        decision: Decision,
+        decision: &mut Decision,
         target: Option<&Target<'_>>,
         observe: bool,
-    ) -> Decision {
-        if !self.guards(&decision) {
-            return decision;
+    ) {
+        if self.guards(decision) {
+            self.guard_decision(request, decision, target, observe);
         }
-        self.apply_guard(request, decision, target, observe)
     }
 
     #[inline(never)]
-    fn apply_guard<R: CorsRequest + ?Sized>(
+    fn guard_decision<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        decision: Decision,
+        decision: &mut Decision,
         target: Option<&Target<'_>>,
         observe: bool,
-    ) -> Decision {
+    ) {
         let guard = &self.inner.guard;
-        let verdict = self.guard_verdict_of(request, &decision, target);
+        let verdict = self.guard_verdict_of(request, decision, target);
         if observe {
             crate::observe::guard::observed(request, verdict, guard.mode, self.route_name());
         }
-        match verdict {
-            GuardVerdict::Refused(reason, refusal) if guard.mode.refuses() => Decision::with_plan(
-                Outcome::GuardRefused(refusal, reason),
-                HandledBy::Layer { status: 403 },
-                self.inner.plans.actual_refused,
-            ),
-            _ => decision,
+        if let GuardVerdict::Refused(reason, refusal) = verdict {
+            if guard.mode.refuses() {
+                *decision = Decision::with_plan(
+                    Outcome::GuardRefused(refusal, reason),
+                    HandledBy::Layer { status: 403 },
+                    self.inner.plans.actual_refused,
+                );
+            }
         }
     }
 
@@ -166,10 +178,12 @@ impl Policy {
         target: Option<&Target<'_>>,
     ) -> GuardVerdict {
         let guard = &self.inner.guard;
-        let origin = OriginState::of(decision.outcome());
-        let own_origin = || is_own_origin(request, target, &guard.proxies);
+        let origin = || OriginState::of(decision.outcome());
+        // Read only where the rule needs it: most requests the guard passes never do.
+        let target = || target.copied().or_else(|| request.target());
+        let own_origin = || is_own_origin(request, target().as_ref(), &guard.proxies);
         match rule::verdict(guard.mode, request, origin, own_origin) {
-            GuardVerdict::Refused(..) if target.is_some_and(|t| guard.exempt.covers(t.path)) => {
+            GuardVerdict::Refused(..) if target().is_some_and(|t| guard.exempt.covers(t.path)) => {
                 GuardVerdict::Passed(GuardReason::Exempt)
             }
             verdict => verdict,

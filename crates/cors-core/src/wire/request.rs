@@ -1,5 +1,7 @@
 //! The framework-neutral view of a request: its method and the header lines CORS reads.
 
+use crate::wire::target::Target;
+
 /// The request headers the CORS protocol reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RequestHeader {
@@ -81,6 +83,13 @@ pub trait CorsRequest {
     /// header up answers from what it found.
     fn line(&self, header: RequestHeader) -> HeaderLine<'_> {
         HeaderLine::of(self.header_lines(header))
+    }
+
+    /// What the layer knows of the request besides its headers, for the request guard
+    /// (rules §12): its path and the connection's peer. The default knows nothing; the guard
+    /// then exempts no path and believes no proxy. Asked only when the guard needs it.
+    fn target(&self) -> Option<Target<'_>> {
+        None
     }
 }
 
