@@ -234,29 +234,23 @@ impl Policy {
             return decision;
         }
         let refusal = decision.outcome().refusal().copied();
-        let guard_refusal = match decision.outcome() {
-            Outcome::GuardRefused(_, reason) => Some(*reason),
-            _ => None,
-        };
-        // The guard logs its own refusals, with its reason.
-        if let (Some(reason), None) = (refusal, guard_refusal) {
+        if let Some(reason) = refusal {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
-            // crate's level), so there is no separate gate here.
-            crate::observe::log::refusal(
-                request,
-                &reason,
-                decision.outcome().is_preflight(),
-                self.route_name(),
-            );
+            // crate's level), so there is no separate gate here. The guard logs its own
+            // refusals, with its reason.
+            if !matches!(decision.outcome(), Outcome::GuardRefused(..)) {
+                let preflight = decision.outcome().is_preflight();
+                crate::observe::log::refusal(request, &reason, preflight, self.route_name());
+            }
         }
         // The reason in detail (an `Origin` with a trailing slash is malformed, not just not
         // allowed), worked out once, and only for a refusal a debug answer or a counter shows.
         let shown = self.debug_answers || cfg!(feature = "metrics");
         let detailed = refusal.filter(|_| shown).map(|r| r.with_detail(request));
         if let Some(reason) = detailed.filter(|_| self.debug_answers) {
-            match guard_refusal {
-                Some(guard) => decision.plan.set_guard_refusal(guard),
-                None => decision.plan.set_refusal(&reason),
+            match *decision.outcome() {
+                Outcome::GuardRefused(_, guard) => decision.plan.set_guard_refusal(guard),
+                _ => decision.plan.set_refusal(&reason),
             }
         }
         #[cfg(feature = "metrics")]
