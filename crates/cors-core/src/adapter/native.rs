@@ -7,7 +7,6 @@
 //! lines, no CORS logic) and gets all of it; the [`http`](crate::adapter::http) module (feature `http`) is the
 //! implementation for `http` 1.x.
 
-use crate::adapter::routes::ReadTarget;
 use crate::adapter::shared::FromPolicy;
 use crate::decision::{HeaderAction, HeaderValueRef, ResponseHeaders, ResponsePlan};
 use crate::lookup::answer::{LookupAnswer, PendingLookup};
@@ -16,7 +15,7 @@ use crate::wire::cors_header::CorsHeader;
 use crate::wire::header_values::{NativeValues, ValueId};
 use crate::wire::present::PresentHeaders;
 use crate::wire::request::{CorsRequest, HeaderLine, RequestHeader};
-use crate::wire::target::Target;
+use crate::wire::target::{ReadTarget, Target};
 use crate::{Decision, Policy};
 use std::fmt;
 

@@ -8,12 +8,8 @@ use crate::adapter::step::{Next, Step};
 use crate::lookup::answer::LookupAnswer;
 use crate::policy::Policy;
 use crate::set::PolicySet;
-use crate::wire::target::Target;
+use crate::wire::target::{ReadTarget, Target};
 use std::fmt;
-
-/// Where the request guard reads a request's target, when it needs it: most requests it
-/// passes never do.
-pub(crate) type ReadTarget<'x, 'r> = &'x dyn Fn() -> Target<'r>;
 
 /// A single policy's choice.
 const SINGLE: Chosen<'static> = Chosen {

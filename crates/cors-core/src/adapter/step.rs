@@ -15,9 +15,9 @@
 //! one answer that neither forges a response nor panics in every framework.
 
 use crate::adapter::native::{Answer, Evaluated, HeaderTypes, NativePolicy, Pending};
-use crate::adapter::routes::ReadTarget;
 use crate::decision::{Decision, HandledBy};
 use crate::lookup::answer::{LookupAnswer, PendingLookup};
+use crate::wire::target::ReadTarget;
 use std::fmt;
 
 /// What an adapter does next with a request ([`NativePolicy::step`]).

@@ -42,6 +42,10 @@ impl<'r> Target<'r> {
     }
 }
 
+/// Where the request guard reads a request's target, when it needs it: most requests it
+/// passes never do.
+pub(crate) type ReadTarget<'x, 'r> = &'x dyn Fn() -> Target<'r>;
+
 /// The host a request names (rules §11, §12): its URI's `authority` (HTTP/2's `:authority`, an
 /// absolute-form target), else its one `Host` line; `None` for no host, and for two `Host`
 /// lines or more, which name no host.
