@@ -23,7 +23,7 @@ fn cross_site_post() -> RawRequest {
 
 #[test]
 fn spec_12_each_mode_decides_the_same_cross_site_write() {
-    let refused = Outcome::GuardRefused(Refusal::OriginNotAllowed, GuardReason::CrossSite);
+    let refused = Outcome::GuardRefused(Refusal::OriginNotAllowed);
     let cases = [
         (Guard::Off, HandledBy::Handler, None),
         (

@@ -297,7 +297,7 @@ fn guard_cases() -> Vec<Case> {
         guarded(cors_core::Guard::Enforce),
         guarded(cors_core::Guard::Strict),
     );
-    let refused = |reason| Outcome::GuardRefused(cors_core::Refusal::OriginNotAllowed, reason);
+    let refused = |_: cors_core::GuardReason| Outcome::GuardRefused(cors_core::Refusal::OriginNotAllowed);
     let evil: &'static [u8] = b"https://evil.example";
     let case = |name, policy: &Policy, method, lines, expected| Case {
         name,

@@ -32,8 +32,9 @@ pub enum Outcome {
     /// run (rules §9; [`crate::adapter::Facts::method_overridden`]).
     OverrideRefused(Refusal),
     /// A request the request guard refused ([`Guard`](crate::Guard), rules §12): 403, the
-    /// handler does not run. The origin's own refusal, and the guard's reason.
-    GuardRefused(Refusal, GuardReason),
+    /// handler does not run. The origin's own refusal; the guard's reason is
+    /// [`Policy::guard_verdict`](crate::Policy::guard_verdict)'s, and a debug answer's.
+    GuardRefused(Refusal),
 }
 
 impl Outcome {
@@ -43,7 +44,7 @@ impl Outcome {
             Outcome::ActualRefused(r)
             | Outcome::PreflightRefused(r)
             | Outcome::OverrideRefused(r)
-            | Outcome::GuardRefused(r, _) => Some(r),
+            | Outcome::GuardRefused(r) => Some(r),
             _ => None,
         }
     }

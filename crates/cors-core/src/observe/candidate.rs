@@ -168,7 +168,7 @@ impl fmt::Display for Described<'_> {
             Outcome::PreflightAllowed => f.write_str("preflight allowed"),
             Outcome::PreflightRefused(r) => write!(f, "preflight refused ({})", r.code()),
             Outcome::OverrideRefused(r) => write!(f, "rewritten-method request refused ({})", r.code()),
-            Outcome::GuardRefused(_, g) => write!(f, "request refused by the guard ({})", g.code()),
+            Outcome::GuardRefused(r) => write!(f, "request refused by the guard ({})", r.code()),
         }
     }
 }

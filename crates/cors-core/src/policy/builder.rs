@@ -262,7 +262,7 @@ impl PolicyBuilder {
     /// let decision = policy.evaluate(&form);
     /// assert_eq!(
     ///     decision.outcome(),
-    ///     &Outcome::GuardRefused(Refusal::OriginNotAllowed, GuardReason::CrossSite)
+    ///     &Outcome::GuardRefused(Refusal::OriginNotAllowed)
     /// );
     /// assert_eq!(decision.handled_by(), cors_core::adapter::HandledBy::Layer { status: 403 });
     /// # Ok::<(), cors_core::ConfigErrors>(())

@@ -162,10 +162,14 @@ impl Policy {
         if let GuardVerdict::Refused(reason, refusal) = verdict {
             if guard.mode.refuses() {
                 *decision = Decision::with_plan(
-                    Outcome::GuardRefused(refusal, reason),
+                    Outcome::GuardRefused(refusal),
                     HandledBy::Layer { status: 403 },
                     self.inner.plans.actual_refused,
                 );
+                // Named here, with the guard's reason, which the outcome does not keep.
+                if self.debug_answers {
+                    decision.plan.set_guard_refusal(reason);
+                }
             }
         }
     }
@@ -248,9 +252,9 @@ impl Policy {
         let shown = self.debug_answers || cfg!(feature = "metrics");
         let detailed = refusal.filter(|_| shown).map(|r| r.with_detail(request));
         if let Some(reason) = detailed.filter(|_| self.debug_answers) {
-            match *decision.outcome() {
-                Outcome::GuardRefused(_, guard) => decision.plan.set_guard_refusal(guard),
-                _ => decision.plan.set_refusal(&reason),
+            // A guard's refusal was named with the guard's reason when it was made.
+            if !matches!(decision.outcome(), Outcome::GuardRefused(_)) {
+                decision.plan.set_refusal(&reason);
             }
         }
         #[cfg(feature = "metrics")]
