@@ -4,7 +4,7 @@
 
 use crate::config::error::ConfigWarning;
 use crate::config::keys::EnvOverride;
-use crate::decision::Refusal;
+use crate::decision::Outcome;
 use crate::wire::request::CorsRequest;
 
 /// Logs each warning of a policy just built.
@@ -30,17 +30,17 @@ pub(crate) fn env_overrides(path: &std::path::Path, overrides: &[EnvOverride]) {
 #[cfg(not(feature = "tracing"))]
 pub(crate) fn env_overrides(_: &std::path::Path, _: &[EnvOverride]) {}
 
-/// Logs why a request was refused, at debug level.
+/// Logs why a request was refused, at debug level; the request guard logs its own refusals,
+/// with its reason.
 #[cfg(feature = "tracing")]
 #[cold]
-pub(crate) fn refusal<R: CorsRequest + ?Sized>(
-    request: &R,
-    reason: &Refusal,
-    preflight: bool,
-    route: Option<&str>,
-) {
+pub(crate) fn refusal<R: CorsRequest + ?Sized>(request: &R, outcome: &Outcome, route: Option<&str>) {
     use crate::wire::request::RequestHeader;
     use crate::wire::token::Escaped;
+    let (Some(reason), false) = (outcome.refusal(), matches!(outcome, Outcome::GuardRefused(_))) else {
+        return;
+    };
+    let preflight = outcome.is_preflight();
     // The fields read the request only when a subscriber formats the event, so a disabled
     // event costs no extra header lookups.
     tracing::debug!(
@@ -58,7 +58,7 @@ pub(crate) fn refusal<R: CorsRequest + ?Sized>(
 
 #[cfg(not(feature = "tracing"))]
 #[inline(always)]
-pub(crate) fn refusal<R: CorsRequest + ?Sized>(_: &R, _: &Refusal, _: bool, _: Option<&str>) {}
+pub(crate) fn refusal<R: CorsRequest + ?Sized>(_: &R, _: &Outcome, _: Option<&str>) {}
 
 /// Logs a request the report-only candidate policy would have answered differently, at info
 /// level under `cors::candidate`: both decisions and the first thing the client would see

@@ -238,14 +238,10 @@ impl Policy {
             return decision;
         }
         let refusal = decision.outcome().refusal().copied();
-        if let Some(reason) = refusal {
+        if refusal.is_some() {
             // `debug!` checks its own callsite (and, with tracing's `log` feature, the `log`
-            // crate's level), so there is no separate gate here. The guard logs its own
-            // refusals, with its reason.
-            if !matches!(decision.outcome(), Outcome::GuardRefused(..)) {
-                let preflight = decision.outcome().is_preflight();
-                crate::observe::log::refusal(request, &reason, preflight, self.route_name());
-            }
+            // crate's level), so there is no separate gate here.
+            crate::observe::log::refusal(request, decision.outcome(), self.route_name());
         }
         // The reason in detail (an `Origin` with a trailing slash is malformed, not just not
         // allowed), worked out once, and only for a refusal a debug answer or a counter shows.
