@@ -5,6 +5,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use support::{cors, run, Dir, Run};
@@ -264,17 +265,21 @@ fn answered(doc: &serde_json::Value, method: &str, status: u16) -> usize {
         .count()
 }
 
+/// A counting server under the guarded policy with `guard`, its URL, its write counter, and
+/// the policy written to a file in a folder kept as long as the test holds it.
+fn guarded_server(guard: cors_core::Guard) -> (String, Arc<AtomicUsize>, Dir, PathBuf) {
+    let (addr, writes) = counting_server(guarded_policy(guard));
+    let dir = Dir::new();
+    let text = guarded_policy(guard)
+        .to_config()
+        .to_string(cors_core::Format::Toml);
+    let policy = dir.file("cors.toml", &text);
+    (format!("http://{addr}/api/items"), writes, dir, policy)
+}
+
 #[test]
 fn writes_are_sent_only_with_writes_and_unguarded_ones_are_a_medium_finding() {
-    let (addr, writes) = counting_server(guarded_policy(cors_core::Guard::Off));
-    let url = format!("http://{addr}/api/items");
-    let dir = Dir::new();
-    let policy = dir.file(
-        "cors.toml",
-        &guarded_policy(cors_core::Guard::Off)
-            .to_config()
-            .to_string(cors_core::Format::Toml),
-    );
+    let (url, writes, _dir, policy) = guarded_server(cors_core::Guard::Off);
     let probe_with = |extra: &[&str]| run(cors().args(["probe", &url, "--policy"]).arg(&policy).args(extra));
 
     let out = probe_with(&["--json", "--fail-on", "medium"]);
@@ -315,15 +320,7 @@ fn writes_are_sent_only_with_writes_and_unguarded_ones_are_a_medium_finding() {
 
 #[test]
 fn writes_refused_by_the_guard_are_no_finding() {
-    let (addr, writes) = counting_server(guarded_policy(cors_core::Guard::Enforce));
-    let url = format!("http://{addr}/api/items");
-    let dir = Dir::new();
-    let policy = dir.file(
-        "cors.toml",
-        &guarded_policy(cors_core::Guard::Enforce)
-            .to_config()
-            .to_string(cors_core::Format::Toml),
-    );
+    let (url, writes, _dir, policy) = guarded_server(cors_core::Guard::Enforce);
     let out = run(cors()
         .args([
             "probe",
