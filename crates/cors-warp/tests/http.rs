@@ -45,22 +45,7 @@ fn serve_bare<F>(filter: F) -> SocketAddr
 where
     F: Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static,
 {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind 127.0.0.1:0");
-            tx.send(listener.local_addr().expect("local address"))
-                .expect("report the address");
-            warp::serve(filter).incoming(listener).run().await;
-        })
-    });
-    rx.recv().expect("the server started")
+    support::serve_on(move |listener| warp::serve(filter).incoming(listener).run())
 }
 
 /// The CORS headers of a granted actual request under [`policy`].

@@ -2,6 +2,8 @@
 //! exactly as the same application wrapped by `Cors::wrap` and served by `warp::serve`, for
 //! every kind of request; handlers see the client's address; the graceful signal stops it.
 
+mod support;
+
 use cors_conformance::RawResponse;
 use cors_core::Policy;
 use cors_warp::{ClientAddr, Cors};
@@ -9,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use support::serve_on;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
@@ -53,26 +56,6 @@ fn routes(
                 .into_response()
         });
     items.or(teapot).unify().or(addr).unify()
-}
-
-/// Binds 127.0.0.1 port 0 on a runtime of its own thread and runs `serve` there.
-fn start<Fut>(serve: impl FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static) -> SocketAddr
-where
-    Fut: std::future::Future<Output = ()>,
-{
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            tx.send(listener.local_addr().expect("address")).expect("report");
-            serve(listener).await;
-        });
-    });
-    rx.recv().expect("the server started")
 }
 
 fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> RawResponse {
@@ -137,9 +120,9 @@ fn serve_answers_every_request_as_the_wrapped_filter_does() {
     let served_ran = Arc::new(AtomicUsize::new(0));
     let wrapped_ran = Arc::new(AtomicUsize::new(0));
     let routes_served = routes(Arc::clone(&served_ran));
-    let served = start(move |listener| cors().serve(routes_served).run(listener));
+    let served = serve_on(move |listener| cors().serve(routes_served).run(listener));
     let routes_wrapped = routes(Arc::clone(&wrapped_ran));
-    let wrapped = start(move |listener| warp::serve(cors().wrap(routes_wrapped)).incoming(listener).run());
+    let wrapped = serve_on(move |listener| warp::serve(cors().wrap(routes_wrapped)).incoming(listener).run());
     for (method, path, headers) in REQUESTS {
         let (a, b) = (
             send(served, method, path, headers),
@@ -171,7 +154,7 @@ fn serve_answers_every_request_as_the_wrapped_filter_does() {
 
 #[test]
 fn handlers_read_the_client_address() {
-    let served = start(move |listener| cors().serve(routes(Arc::default())).run(listener));
+    let served = serve_on(move |listener| cors().serve(routes(Arc::default())).run(listener));
     assert_eq!(send(served, "GET", "/api/addr", &[]).text(), "127.0.0.1");
 }
 
@@ -179,7 +162,7 @@ fn handlers_read_the_client_address() {
 fn the_graceful_signal_stops_the_server() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (ended_tx, ended) = std::sync::mpsc::channel();
-    let served = start(move |listener| async move {
+    let served = serve_on(move |listener| async move {
         cors()
             .serve(routes(Arc::default()))
             .graceful(async {

@@ -1,15 +1,18 @@
-//! What the warp tests over HTTP share: serving a filter on a free loopback port.
+//! What the warp tests over HTTP share: serving a filter, or any server, on a free loopback
+//! port.
+// Each test binary uses part of it.
+#![allow(dead_code)]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use warp::reply::Response;
 use warp::Filter;
 
-/// Serves `filter` on 127.0.0.1 port 0 from its own thread and runtime; the server lives
-/// until the test binary exits.
-pub fn serve<F>(filter: F) -> SocketAddr
+/// Binds 127.0.0.1 port 0 on a runtime of its own thread and runs `serve` there, for as
+/// long as the test binary lives; the bound address.
+pub fn serve_on<Fut>(serve: impl FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static) -> SocketAddr
 where
-    F: Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()>,
 {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -23,8 +26,16 @@ where
                 .expect("bind 127.0.0.1:0");
             tx.send(listener.local_addr().expect("local address"))
                 .expect("report the address");
-            warp::serve(filter).incoming(listener).run().await;
+            serve(listener).await;
         })
     });
     rx.recv().expect("the server started")
+}
+
+/// Serves `filter` with `warp::serve` ([`serve_on`]).
+pub fn serve<F>(filter: F) -> SocketAddr
+where
+    F: Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static,
+{
+    serve_on(move |listener| warp::serve(filter).incoming(listener).run())
 }
