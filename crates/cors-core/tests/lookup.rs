@@ -538,3 +538,29 @@ mod cors_conformance_free {
         }
     }
 }
+
+/// With a TTL of zero every request asks the source, even the one that comes while the
+/// previous lookup of the same origin is handing its answer over (a finished lookup is never
+/// joined: its answer may already be stale).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spec_8_a_ttl_of_zero_asks_the_source_for_every_request() {
+    let tenants = Tenants::default();
+    let origins = LookupCache::builder(tenants.clone())
+        .allowed_ttl(Duration::ZERO)
+        .refused_ttl(Duration::ZERO)
+        .build();
+    let origin = "https://a.tenant.example";
+    for round in 0..400 {
+        let allowed = round % 2 == 0;
+        {
+            let mut list = tenants.allowed.lock().unwrap();
+            if allowed {
+                list.insert(origin.to_owned());
+            } else {
+                list.clear();
+            }
+        }
+        assert_eq!(origins.is_allowed(origin).await, allowed, "round {round}");
+    }
+    assert_eq!(tenants.calls(), 400);
+}

@@ -365,8 +365,11 @@ impl Shared {
         let task = async move {
             let answer = shared.ask_source(&key).await;
             shared.keep(&key, answer, generation);
-            sender.send_replace(Some(answer));
+            // Out of `in_flight` before answering: a request that comes once the answer is
+            // out must not join a finished lookup (with a TTL of zero, or after an
+            // invalidation, its answer may be stale); the waiters hold their receivers.
             unpoisoned(shared.in_flight.lock()).remove(&key);
+            sender.send_replace(Some(answer));
         };
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
