@@ -174,20 +174,18 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         target: impl Fn() -> Target<'r>,
         headers: &'r T::Map,
     ) -> Step<'r, T> {
-        let known;
-        let chosen = match &self.set {
-            // A single policy reads nothing of the target, but where its guard needs it.
-            None => Some((
-                SINGLE,
-                self.guarded_single.then_some(&target as ReadTarget<'_, 'r>),
-            )),
-            Some(set) => {
-                let read = target();
-                known = move || read;
-                self.choose(set, (read, &known), headers)
-            }
+        // A single policy reads nothing of the target but where its guard needs it; the usual
+        // layer, one policy without a guard, carries no target at all.
+        let Some(set) = &self.set else {
+            let single = &self.entries[0];
+            return match self.guarded_single {
+                false => single.step(method, headers),
+                true => single.step_as(0, None, Some(&target), method, headers),
+            };
         };
-        let Some((chosen, target)) = chosen else {
+        let read = target();
+        let known = move || read;
+        let Some((chosen, target)) = self.choose(set, (read, &known), headers) else {
             return Step::Next(Next::CallHandler(Pending::default()));
         };
         self.entries[usize::from(chosen.entry)].step_as(chosen.entry, chosen.tenant, target, method, headers)

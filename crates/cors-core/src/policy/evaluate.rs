@@ -35,12 +35,9 @@ impl Policy {
         let none = Looked::default();
         // Written out, not through a closure shared with the candidate's decision: the
         // closure would be called out of line (bench/NOTES.md, "The request guard").
-        let mut decision = self.decide(request, none);
-        self.apply_guard_to(request, &mut decision, None, true);
+        let decision = self.guarded(request, self.decide(request, none), None, true);
         self.observed(request, decision, |p| {
-            let mut decision = p.decide(request, none);
-            p.apply_guard_to(request, &mut decision, None, false);
-            decision
+            p.guarded(request, p.decide(request, none), None, false)
         })
     }
 
@@ -73,12 +70,9 @@ impl Policy {
     /// ```
     pub fn evaluate_with<R: CorsRequest + ?Sized>(&self, request: &R, facts: Facts<'_>) -> Decision {
         let target = facts.target.as_ref();
-        let mut decision = self.decide_with(request, &facts);
-        self.apply_guard_to(request, &mut decision, target, true);
+        let decision = self.guarded(request, self.decide_with(request, &facts), target, true);
         self.observed(request, decision, |p| {
-            let mut decision = p.decide_with(request, &facts);
-            p.apply_guard_to(request, &mut decision, target, false);
-            decision
+            p.guarded(request, p.decide_with(request, &facts), target, false)
         })
     }
 
@@ -116,7 +110,7 @@ impl Policy {
     ) -> Option<GuardVerdict> {
         let decision = self.decide_with(request, &facts);
         self.guards(&decision)
-            .then(|| self.guard_verdict_of(request, &decision, facts.target.as_ref()))
+            .then(|| self.guard_verdict_of(request, decision.outcome(), facts.target.as_ref()))
     }
 
     /// Whether the guard decides a request after its CORS decision: when it is on, for a
@@ -128,61 +122,70 @@ impl Policy {
             && !decision.needs_lookup()
     }
 
-    /// Applies the request guard to a decision: nothing with the guard off (a test of one
+    /// A decision with the request guard applied: the same with the guard off (a test of one
     /// byte), for a decision that waits for a lookup, and for a request the layer answers
-    /// itself; otherwise the guard's verdict, counted and logged when `observe`, replaces the
-    /// decision with a refusal when the guard refuses. In place: moving a decision in and out
-    /// costs every request.
+    /// itself; otherwise the guard's verdict is counted and logged when `observe`, and a
+    /// refusal replaces the decision when the guard refuses. The guard is given a copy of the
+    /// outcome, never the decision's address: a decision whose address is taken is kept in
+    /// memory and copied on every request's way out (bench/NOTES.md, "The request guard").
     #[inline(always)]
-    fn apply_guard_to<R: CorsRequest + ?Sized>(
+    fn guarded<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        decision: &mut Decision,
+        decision: Decision,
         target: Option<&Target<'_>>,
         observe: bool,
-    ) {
-        if self.guards(decision) {
-            self.guard_decision(request, decision, target, observe);
+    ) -> Decision {
+        if !self.guards(&decision) {
+            return decision;
         }
+        let outcome = *decision.outcome();
+        self.guard_refusal(request, &outcome, target, observe)
+            .unwrap_or(decision)
     }
 
+    /// The decision that replaces a refused request's, when the guard refuses it.
     #[inline(never)]
-    fn guard_decision<R: CorsRequest + ?Sized>(
+    fn guard_refusal<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        decision: &mut Decision,
+        outcome: &Outcome,
         target: Option<&Target<'_>>,
         observe: bool,
-    ) {
+    ) -> Option<Decision> {
         let guard = &self.inner.guard;
-        let verdict = self.guard_verdict_of(request, decision, target);
+        let verdict = self.guard_verdict_of(request, outcome, target);
         if observe {
             crate::observe::guard::observed(request, verdict, guard.mode, self.route_name());
         }
-        if let GuardVerdict::Refused(reason, refusal) = verdict {
-            if guard.mode.refuses() {
-                *decision = Decision::with_plan(
-                    Outcome::GuardRefused(refusal),
-                    HandledBy::Layer { status: 403 },
-                    self.inner.plans.actual_refused,
-                );
-                // Named here, with the guard's reason, which the outcome does not keep.
-                if self.debug_answers {
-                    decision.plan.set_guard_refusal(reason);
-                }
-            }
+        let GuardVerdict::Refused(reason, refusal) = verdict else {
+            return None;
+        };
+        if !guard.mode.refuses() {
+            return None;
         }
+        let mut decision = Decision::with_plan(
+            Outcome::GuardRefused(refusal),
+            HandledBy::Layer { status: 403 },
+            self.inner.plans.actual_refused,
+        );
+        // Named here, with the guard's reason, which the outcome does not keep.
+        if self.debug_answers {
+            decision.plan.set_guard_refusal(reason);
+        }
+        Some(decision)
     }
 
-    /// The rule's verdict for a decision the handler would answer, exempt paths applied.
+    /// The rule's verdict for a request whose CORS decision (the handler would answer it) had
+    /// `outcome`, exempt paths applied.
     fn guard_verdict_of<R: CorsRequest + ?Sized>(
         &self,
         request: &R,
-        decision: &Decision,
+        outcome: &Outcome,
         target: Option<&Target<'_>>,
     ) -> GuardVerdict {
         let guard = &self.inner.guard;
-        let origin = || OriginState::of(decision.outcome());
+        let origin = || OriginState::of(outcome);
         // Read only where the rule needs it: most requests the guard passes never do.
         let target = || target.copied().or_else(|| request.target());
         let own_origin = || is_own_origin(request, target().as_ref(), &guard.proxies);
