@@ -35,9 +35,9 @@ impl Policy {
         let none = Looked::default();
         // Written out, not through a closure shared with the candidate's decision: the
         // closure would be called out of line (bench/NOTES.md, "The request guard").
-        let decision = self.guarded(request, self.decide(request, none), None, true);
+        let decision = self.decide(request, none, GuardStep::observed(None));
         self.observed(request, decision, |p| {
-            p.guarded(request, p.decide(request, none), None, false)
+            p.decide(request, none, GuardStep::quiet(None))
         })
     }
 
@@ -70,22 +70,27 @@ impl Policy {
     /// ```
     pub fn evaluate_with<R: CorsRequest + ?Sized>(&self, request: &R, facts: Facts<'_>) -> Decision {
         let target = facts.target.as_ref();
-        let decision = self.guarded(request, self.decide_with(request, &facts), target, true);
+        let decision = self.decide_with(request, &facts, GuardStep::observed(target));
         self.observed(request, decision, |p| {
-            p.guarded(request, p.decide_with(request, &facts), target, false)
+            p.decide_with(request, &facts, GuardStep::quiet(target))
         })
     }
 
-    /// The CORS decision of a request with facts, before the guard.
+    /// The decision of a request with facts.
     #[inline(always)]
-    fn decide_with<R: CorsRequest + ?Sized>(&self, request: &R, facts: &Facts<'_>) -> Decision {
+    fn decide_with<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        facts: &Facts<'_>,
+        guard: GuardStep<'_>,
+    ) -> Decision {
         let looked = Looked {
             answer: facts.looked_up,
             tenant: facts.tenant,
         };
         match facts.host {
-            Some(host) => self.decide_overridden(request, host, looked),
-            None => self.decide(request, looked),
+            Some(host) => self.decide_overridden(request, host, looked, guard),
+            None => self.decide(request, looked, guard),
         }
     }
 
@@ -108,7 +113,7 @@ impl Policy {
         request: &R,
         facts: Facts<'_>,
     ) -> Option<GuardVerdict> {
-        let decision = self.decide_with(request, &facts);
+        let decision = self.decide_with(request, &facts, GuardStep::Skip);
         self.guards(&decision)
             .then(|| self.guard_verdict_of(request, decision.outcome(), facts.target.as_ref()))
     }
@@ -290,6 +295,7 @@ impl Policy {
         request: &R,
         host: HeaderLine<'_>,
         looked_up: Looked<'_>,
+        guard: GuardStep<'_>,
     ) -> Decision {
         let origin = request.line(RequestHeader::Origin);
         let method = request.method();
@@ -302,7 +308,7 @@ impl Policy {
                 return self.refuse_override(reason);
             }
         }
-        self.decide(request, looked_up)
+        self.decide(request, looked_up, guard)
     }
 
     /// A request refused as a failed preflight is: 403, no CORS headers.
@@ -317,8 +323,12 @@ impl Policy {
     // Inlined into each entry point, as it was when `evaluate` was its only caller: a shared
     // out-of-line copy costs every request (bench/NOTES.md, "The hot path's shape").
     #[inline(always)]
-    fn decide<R: CorsRequest + ?Sized>(&self, request: &R, looked_up: Looked<'_>) -> Decision {
-        let p = &*self.inner;
+    fn decide<R: CorsRequest + ?Sized>(
+        &self,
+        request: &R,
+        looked_up: Looked<'_>,
+        guard: GuardStep<'_>,
+    ) -> Decision {
         let origin = request.line(RequestHeader::Origin);
         let is_preflight = origin != HeaderLine::None
             && request.method() == b"OPTIONS"
@@ -326,6 +336,19 @@ impl Policy {
         if is_preflight {
             return self.preflight(request, origin, looked_up);
         }
+        // The guard decides after the actual request's CORS decision, and only there: a
+        // preflight's decision never meets it (bench/NOTES.md, "The request guard").
+        let decision = self.decide_actual(origin, looked_up);
+        match guard {
+            GuardStep::Skip => decision,
+            GuardStep::Apply { target, observe } => self.guarded(request, decision, target, observe),
+        }
+    }
+
+    /// The CORS decision of a request that is not a preflight.
+    #[inline(always)]
+    fn decide_actual(&self, origin: HeaderLine<'_>, looked_up: Looked<'_>) -> Decision {
+        let p = &*self.inner;
         let checked = match origin {
             HeaderLine::None => None,
             _ => Some(self.check_origin(origin, looked_up)),
@@ -567,6 +590,34 @@ pub struct Facts<'a> {
     host: Option<HeaderLine<'a>>,
     tenant: Option<&'a [u8]>,
     target: Option<Target<'a>>,
+}
+
+/// Whether, and how, a decision goes through the request guard.
+#[derive(Clone, Copy)]
+enum GuardStep<'a> {
+    /// Not at all: the CORS decision alone ([`Policy::guard_verdict`] decides apart).
+    Skip,
+    /// Through it, its verdict counted and logged when `observe` (ours, not a candidate's).
+    Apply {
+        target: Option<&'a Target<'a>>,
+        observe: bool,
+    },
+}
+
+impl<'a> GuardStep<'a> {
+    fn observed(target: Option<&'a Target<'a>>) -> Self {
+        GuardStep::Apply {
+            target,
+            observe: true,
+        }
+    }
+
+    fn quiet(target: Option<&'a Target<'a>>) -> Self {
+        GuardStep::Apply {
+            target,
+            observe: false,
+        }
+    }
 }
 
 /// What a lookup of the request's origin has said, and under which tenant key.
