@@ -374,8 +374,10 @@ impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
     #[inline(always)]
     fn echo(&self) -> RequestEcho<'a, T> {
         RequestEcho {
-            origin: self.first(RequestHeader::Origin),
-            method: self.first(RequestHeader::AccessControlRequestMethod),
+            origin: self.fetched_first(RequestHeader::Origin),
+            // Read up front for an `OPTIONS` request, the only kind whose answer echoes it: not
+            // looked up for the others (every echoing actual request paid a lookup).
+            method: self.fetched_first(RequestHeader::AccessControlRequestMethod),
             headers: self.headers,
             request_headers: &self.names[RequestHeader::AccessControlRequestHeaders as usize],
             request_headers_read: self.read(RequestHeader::AccessControlRequestHeaders),
@@ -387,11 +389,12 @@ impl<'a, T: HeaderTypes> NativeRequest<'a, T> {
         HeaderLine::of(self.values(header).map(T::bytes))
     }
 
-    fn first(&self, header: RequestHeader) -> Option<&'a T::Value> {
-        match self.fetched.get(header as usize).and_then(Option::as_ref) {
-            Some(fetched) => fetched.first,
-            None => self.values(header).next(),
-        }
+    /// The first line of `header` if it was read up front (`Origin` always is), else none.
+    fn fetched_first(&self, header: RequestHeader) -> Option<&'a T::Value> {
+        self.fetched
+            .get(header as usize)
+            .and_then(Option::as_ref)
+            .and_then(|fetched| fetched.first)
     }
 }
 
