@@ -307,9 +307,11 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The policy in force now decides the whole request, whatever is swapped in meanwhile.
         let cors = self.shared.load();
+        // The peer is a lookup in the request's extensions: made only for a policy that reads it.
+        let peer_of = self.peer;
+        let target = || target(&request, peer_of.filter(|_| cors.reads_peer()));
         // Each future is built where it is returned: the state is as large as the inner
         // service's future, and moving it would cost a copy.
-        let target = || target(&request, self.peer);
         match cors.step(request.method(), target, request.headers()) {
             Step::Next(Next::Respond(respond)) => ResponseFuture {
                 state: State::Respond {

@@ -144,6 +144,23 @@ impl HttpPolicy {
         self.routes.set()
     }
 
+    /// Whether a decision may read the connection's peer ([`NativeRoutes::reads_peer`]).
+    ///
+    /// ```
+    /// use cors_core::adapter::http::HttpPolicy;
+    /// use cors_core::{Guard, Policy};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.test"]).build()?;
+    /// assert!(!HttpPolicy::new(policy.clone()).reads_peer());
+    /// let guarded = Policy::builder().allow_origins(["https://a.test"]).guard(Guard::Enforce).build()?;
+    /// assert!(HttpPolicy::new(guarded).reads_peer());
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    #[inline]
+    pub fn reads_peer(&self) -> bool {
+        self.routes.reads_peer()
+    }
+
     /// Chooses the request's policy and decides ([`NativeRoutes::step`]). Echoed values are
     /// read from the request when the layer answers ([`HttpPolicy::respond`]) or kept in the
     /// [`Pending`] (cloning an `http` 1.x value received by hyper is a reference-count

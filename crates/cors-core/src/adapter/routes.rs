@@ -39,8 +39,8 @@ pub struct NativeRoutes<T: HeaderTypes> {
     /// Whether choosing reads the request's host: a route names one, or a tenant route's key
     /// is the host.
     reads_host: bool,
-    /// A single policy whose guard is on, which reads the request's target.
-    guarded_single: bool,
+    /// Whether a policy's guard is on (then its decision reads the request's target).
+    guarded: bool,
 }
 
 impl<T: HeaderTypes> fmt::Debug for NativeRoutes<T> {
@@ -82,7 +82,7 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         let entry = NativePolicy::new(policy);
         NativeRoutes {
             set: None,
-            guarded_single: entry.is_guarded(),
+            guarded: entry.is_guarded(),
             entries: Box::new([entry]),
             host: T::name("host"),
             tenants: Box::new([false]),
@@ -94,7 +94,7 @@ impl<T: HeaderTypes> NativeRoutes<T> {
     /// A policy set's policies, converted once.
     pub fn from_set(set: PolicySet) -> Self {
         let routes = set.routes().iter().map(|r| r.policy().clone());
-        let entries = routes
+        let entries: Box<[NativePolicy<T>]> = routes
             .chain(set.default_policy().cloned())
             .map(NativePolicy::new)
             .collect();
@@ -110,7 +110,7 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         let keyed_by_host = set.tenant_header().is_none() && set.routes().iter().any(|r| r.is_tenant());
         NativeRoutes {
             reads_host: set.reads_host() || keyed_by_host,
-            guarded_single: false,
+            guarded: entries.iter().any(NativePolicy::is_guarded),
             set: Some(set),
             entries,
             host: T::name("host"),
@@ -122,6 +122,14 @@ impl<T: HeaderTypes> NativeRoutes<T> {
     /// The set, when this is one (not a single policy).
     pub fn set(&self) -> Option<&PolicySet> {
         self.set.as_ref()
+    }
+
+    /// Whether a decision may read the connection's peer ([`Target::peer`]): only a policy
+    /// whose request guard is on does. An adapter that finds the peer at a cost (a lookup in
+    /// the request's extensions) leaves it out of the target otherwise.
+    #[inline]
+    pub fn reads_peer(&self) -> bool {
+        self.guarded
     }
 
     /// The single policy, or the set's first policy (its first route's, else its default's).
@@ -178,7 +186,7 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         // layer, one policy without a guard, carries no target at all.
         let Some(set) = &self.set else {
             let single = &self.entries[0];
-            return match self.guarded_single {
+            return match self.guarded {
                 false => single.step(method, headers),
                 true => single.step_as(0, None, Some(&target), method, headers),
             };
@@ -202,10 +210,7 @@ impl<T: HeaderTypes> NativeRoutes<T> {
     ) -> Next<'r, T> {
         let known = move || target;
         let chosen = match &self.set {
-            None => Some((
-                SINGLE,
-                self.guarded_single.then_some(&known as ReadTarget<'_, 'r>),
-            )),
+            None => Some((SINGLE, self.guarded.then_some(&known as ReadTarget<'_, 'r>))),
             Some(set) => self.choose(set, (target, &known), headers),
         };
         let Some((chosen, target)) = chosen else {
