@@ -150,10 +150,10 @@ impl HttpPolicy {
     /// use cors_core::adapter::http::HttpPolicy;
     /// use cors_core::{Guard, Policy};
     ///
-    /// let policy = Policy::builder().allow_origins(["https://a.test"]).build()?;
-    /// assert!(!HttpPolicy::new(policy.clone()).reads_peer());
-    /// let guarded = Policy::builder().allow_origins(["https://a.test"]).guard(Guard::Enforce).build()?;
-    /// assert!(HttpPolicy::new(guarded).reads_peer());
+    /// let guarded = || Policy::builder().allow_origins(["https://a.test"]).guard(Guard::Enforce);
+    /// assert!(!HttpPolicy::new(guarded().build()?).reads_peer());
+    /// let behind_proxies = guarded().trusted_proxies(["10.0.0.0/8"]).build()?;
+    /// assert!(HttpPolicy::new(behind_proxies).reads_peer());
     /// # Ok::<(), cors_core::ConfigErrors>(())
     /// ```
     #[inline]

@@ -41,6 +41,8 @@ pub struct NativeRoutes<T: HeaderTypes> {
     reads_host: bool,
     /// Whether a policy's guard is on (then its decision reads the request's target).
     guarded: bool,
+    /// Whether a policy's guard trusts proxies (then its decision reads the connection's peer).
+    reads_peer: bool,
 }
 
 impl<T: HeaderTypes> fmt::Debug for NativeRoutes<T> {
@@ -83,6 +85,7 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         NativeRoutes {
             set: None,
             guarded: entry.is_guarded(),
+            reads_peer: entry.policy().reads_peer(),
             entries: Box::new([entry]),
             host: T::name("host"),
             tenants: Box::new([false]),
@@ -111,6 +114,7 @@ impl<T: HeaderTypes> NativeRoutes<T> {
         NativeRoutes {
             reads_host: set.reads_host() || keyed_by_host,
             guarded: entries.iter().any(NativePolicy::is_guarded),
+            reads_peer: entries.iter().any(|entry| entry.policy().reads_peer()),
             set: Some(set),
             entries,
             host: T::name("host"),
@@ -125,11 +129,11 @@ impl<T: HeaderTypes> NativeRoutes<T> {
     }
 
     /// Whether a decision may read the connection's peer ([`Target::peer`]): only a policy
-    /// whose request guard is on does. An adapter that finds the peer at a cost (a lookup in
-    /// the request's extensions) leaves it out of the target otherwise.
+    /// whose request guard trusts proxies does. An adapter that finds the peer at a cost (a
+    /// lookup in the request's extensions) leaves it out of the target otherwise.
     #[inline]
     pub fn reads_peer(&self) -> bool {
-        self.guarded
+        self.reads_peer
     }
 
     /// The single policy, or the set's first policy (its first route's, else its default's).

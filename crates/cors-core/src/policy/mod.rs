@@ -297,4 +297,10 @@ impl Policy {
     pub fn guard(&self) -> crate::Guard {
         self.inner.guard.mode
     }
+
+    /// Whether a decision may read the connection's peer ([`Target::peer`](crate::adapter::Target::peer)):
+    /// only a guard with `trusted_proxies` does, to believe a proxy's `Forwarded` lines.
+    pub(crate) fn reads_peer(&self) -> bool {
+        self.inner.guard.mode != crate::Guard::Off && !self.inner.guard.proxies.is_empty()
+    }
 }
