@@ -1038,17 +1038,13 @@ fn callgrind_server(
         .and_then(|v| v.trim().parse().ok())
 }
 
-/// `--run FRAMEWORK CASE VARIANT N [--build-only]`: only sends N requests of one case
-/// through one variant (after a warm-up), for a profiler: `valgrind --tool=callgrind <bench
-/// binary> --run axum allowed_origin ours 2000`, and the same with `--build-only` (the N
-/// requests are built, none is sent) to subtract the set-up and the building.
+/// `--run FRAMEWORK CASE VARIANT N`: only sends N requests of one case through one variant
+/// (after a warm-up), for a profiler: `valgrind --tool=callgrind
+/// '--toggle-collect=*compare::sending*' <bench binary> --run axum allowed_origin ours 2000`
+/// counts the sending alone.
 fn run_only(args: &[String]) {
-    let (args, send) = match args {
-        [rest @ .., last] if last == "--build-only" => (rest, false),
-        _ => (args, true),
-    };
     let [framework, case, variant, n] = args else {
-        panic!("--run FRAMEWORK CASE VARIANT N [--build-only]");
+        panic!("--run FRAMEWORK CASE VARIANT N");
     };
     let framework = Framework::from_name(framework).expect("framework");
     let case = Case::named(case).expect("case");
@@ -1059,11 +1055,7 @@ fn run_only(args: &[String]) {
     let mut left = n;
     while left > 0 {
         let batch = left.min(1024);
-        harness.run(variant, batch, &mut |send_all| {
-            if send {
-                sending(send_all)
-            }
-        });
+        harness.run(variant, batch, &mut |send_all| sending(send_all));
         left -= batch;
     }
 }
